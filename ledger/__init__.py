@@ -1,0 +1,1 @@
+"""The event-sourced core: signed events, aggregates, the application service."""

@@ -1,0 +1,134 @@
+"""Aggregates rebuilt from signed event documents.
+
+Each aggregate is a stream of signed documents. The eventsourcing events carry
+the document verbatim (`document`) and their timestamp is the time the ledger
+recorded it; state is what the documents say, applied by `when_<Type>` methods.
+Rules about what may be recorded live in `ledger.rules`, not here: an aggregate
+only remembers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
+from ledger import documents as d
+from verifiers.didkey import public_key_from_verification_method
+from verifiers.keyhistory import KeyRecord
+from verifiers.timestamps import parse_timestamp
+
+
+class SignedAggregate(Aggregate):
+    """A stream of signed documents; remembers the hash that chains the next one."""
+
+    class Opened(Aggregate.Created):
+        document: dict[str, Any]
+
+    class Recorded(Aggregate.Event):
+        document: dict[str, Any]
+
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, SignedAggregate)
+            aggregate.apply_document(self.document)
+
+    def __init__(self, document: dict[str, Any]):
+        self.last_hash = ""
+        self.apply_document(document)
+
+    def apply_document(self, document: dict[str, Any]) -> None:
+        getattr(self, "when_" + document["type"])(document)
+        self.last_hash = d.document_hash(document)
+
+    def record(self, document: dict[str, Any], recorded: datetime) -> None:
+        self.trigger_event(self.Recorded, document=document, timestamp=recorded)
+
+    @classmethod
+    def open(cls, document: dict[str, Any], recorded: datetime) -> SignedAggregate:
+        from uuid import UUID
+
+        return cls._create(
+            cls.Opened, id=UUID(document["stream"]), document=document, timestamp=recorded
+        )
+
+
+def _key_record(key_id: str, valid_from: str) -> KeyRecord:
+    return KeyRecord(
+        key_id=key_id,
+        public_key=public_key_from_verification_method(key_id),
+        valid_from=parse_timestamp(valid_from),
+    )
+
+
+class Issuer(SignedAggregate):
+    """A school, district, CTE center or agency registered to attest credentials."""
+
+    def when_IssuerRegistered(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.did: str = doc["issuer"]
+        self.slug: str = doc["slug"]
+        self.name: str = doc["name"]
+        self.kind: str = doc["kind"]
+        self.keys: dict[str, KeyRecord] = {doc["key"]: _key_record(doc["key"], doc["validFrom"])}
+
+    def when_IssuerKeyAdded(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.keys[doc["key"]] = _key_record(doc["key"], doc["validFrom"])
+
+    def when_IssuerKeyRetired(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.keys[doc["key"]] = self.keys[doc["key"]].retired(parse_timestamp(doc["at"]))
+
+    def when_IssuerKeyCompromised(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.keys[doc["key"]] = self.keys[doc["key"]].compromised(parse_timestamp(doc["at"]))
+
+    def valid_keys(self, at: datetime) -> list[KeyRecord]:
+        return [k for k in self.keys.values() if k.is_valid_at(at)]
+
+
+class Credential(SignedAggregate):
+    """A catalog entry: a credential a certifying body grants (ServSafe, OSHA-10 …)."""
+
+    FIELDS = ("name", "certifyingBody", "credentialType", "validityMonths", "careerField")
+
+    def when_CredentialDefined(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.code: str = doc["credential"]
+        self.owner: str = doc["actor"]
+        self.fields: dict[str, Any] = {f: doc.get(f) for f in self.FIELDS}
+
+    def when_CredentialUpdated(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.fields.update({f: doc[f] for f in self.FIELDS if f in doc})
+
+
+class Student(SignedAggregate):
+    """An opaque student id; the person's identity lives in the vault, never here."""
+
+    def when_StudentRegistered(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.registered_by: str = doc["issuer"]
+        self.subject: dict[str, str] = doc["subject"]
+
+
+class Award(SignedAggregate):
+    """One student's earned credential, attested by the issuing institution."""
+
+    def when_CredentialIssued(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.issuer: str = doc["issuer"]
+        self.custodian: str = doc["issuer"]
+        self.student: str = doc["student"]
+        self.credential: str = doc["credential"]
+        self.earned: str = doc["earned"]
+        self.expires: str | None = doc["expires"]
+        self.supersedes: str | None = doc.get("supersedes")
+        self.revocation: dict[str, Any] | None = None
+
+    def when_CredentialRevoked(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.revocation = {"reason": doc["reason"], "note": doc["note"], "effective": doc["effective"]}
+
+    def when_CredentialTransferred(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.custodian = doc["to"]
+
+
+AGGREGATE_CLASSES: dict[str, type[SignedAggregate]] = {
+    "Issuer": Issuer,
+    "Credential": Credential,
+    "Student": Student,
+    "Award": Award,
+}

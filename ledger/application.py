@@ -1,0 +1,441 @@
+"""The ledger service: commands in, signed and verified events stored.
+
+Every write goes through one path, `_Batch`: build the next document of a
+stream (sequence, previous hash), sign it (server-held key) or take it as
+submitted (signed elsewhere), check it with `ledger.rules`, apply it, and at
+the end store every event of the batch in one transaction, with its journal
+row and any vault rows. A rejected document raises before anything is stored.
+
+The interface is plain values (dicts, strings); the web and CLI layers never
+touch aggregates or eventsourcing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError as StoreIntegrityError
+
+from keys.errors import UnknownKeyError
+from keys.store import KeyStore
+from ledger import documents as d
+from ledger import rules
+from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
+from ledger.config import LedgerConfig
+from ledger.errors import InputError, NotFoundError, RejectedError
+from ledger.schemas import validate_document
+from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin
+from ledger.vault import Identity, seal, unseal
+from verifiers.didkey import did_key_from_public_key
+from verifiers.keyhistory import KeyRecord
+from verifiers.timestamps import format_timestamp
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the ledger tells a caller about an event it stored."""
+
+    type: str
+    stream: str
+    sequence: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    issuer: str  # slug
+    student: str
+    credential: str  # catalog code
+    earned: date
+    evidence: dict[str, str | int]
+    supersedes: str | None = None
+
+
+class Ledger(Application):
+    """The event-sourced ledger of issuers, catalog, students and awards."""
+
+    name = "Ledger"
+
+    def __init__(
+        self,
+        config: LedgerConfig,
+        keystore: KeyStore,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        create_tables: bool = False,
+    ):
+        self.config = config
+        self.keystore = keystore
+        self.clock = clock
+        self.vault_key = keystore.data_key("vault")
+        cipher_key = None
+        if config.encrypt_events:
+            import base64
+
+            cipher_key = base64.b64encode(keystore.data_key("events")).decode()
+        super().__init__(env=config.eventsourcing_env(create_tables=create_tables, cipher_key=cipher_key))
+        operator_public = keystore.public_key(config.operator_key_id)
+        self.operator_did = did_key_from_public_key(operator_public)
+        self.operator_key = KeyRecord(config.operator_key_id, operator_public, EPOCH)
+
+    @property
+    def store(self) -> LedgerRecorderMixin:
+        recorder = self.recorder
+        assert isinstance(recorder, LedgerRecorderMixin)
+        return recorder
+
+    # Reading streams -------------------------------------------------------
+
+    def load(self, stream_id: str) -> SignedAggregate | None:
+        try:
+            return self.repository.get(uuid.UUID(stream_id))  # type: ignore[no-any-return]
+        except (AggregateNotFoundError, ValueError):
+            return None
+
+    def issuer(self, slug: str) -> Issuer:
+        issuer = self.load(str(d.issuer_stream(slug)))
+        if not isinstance(issuer, Issuer):
+            raise NotFoundError(f"no issuer {slug!r}")
+        return issuer
+
+    def credential(self, code: str) -> Credential:
+        credential = self.load(str(d.credential_stream(code)))
+        if not isinstance(credential, Credential):
+            raise NotFoundError(f"no credential {code!r} in the catalog")
+        return credential
+
+    def student(self, student_id: str) -> Student:
+        student = self.load(student_id)
+        if not isinstance(student, Student):
+            raise NotFoundError(f"no student {student_id!r}")
+        return student
+
+    def award(self, award_id: str) -> Award:
+        award = self.load(award_id)
+        if not isinstance(award, Award):
+            raise NotFoundError(f"no award {award_id!r}")
+        return award
+
+    def issuer_did(self, slug: str) -> str:
+        return f"did:web:{self.config.domain.replace(':', '%3A')}:issuers:{slug}"
+
+    def issuers(self) -> list[Issuer]:
+        rows = self.store.select_journal_of_type(d.ISSUER_REGISTERED)
+        return [self._load_existing(row.originator_id, Issuer) for row in rows]
+
+    def credentials(self) -> list[Credential]:
+        rows = self.store.select_journal_of_type(d.CREDENTIAL_DEFINED)
+        return [self._load_existing(row.originator_id, Credential) for row in rows]
+
+    def _load_existing(self, stream_id: str, kind: type[SignedAggregate]) -> Any:
+        aggregate = self.load(stream_id)
+        assert isinstance(aggregate, kind)
+        return aggregate
+
+    def documents_of(self, rows: Iterable[JournalRow]) -> Iterator[tuple[JournalRow, dict[str, Any], datetime]]:
+        """The signed document and recording time of each journal row."""
+        for row in rows:
+            (event,) = self.events.get(
+                uuid.UUID(row.originator_id), gt=row.originator_version - 1, lte=row.originator_version
+            )
+            yield row, event.document, event.timestamp  # type: ignore[attr-defined]
+
+    def student_history(self, student_id: str) -> list[tuple[JournalRow, dict[str, Any], datetime]]:
+        self.student(student_id)
+        return list(self.documents_of(self.store.select_journal_for_student(student_id)))
+
+    def identity(self, student_id: str) -> Identity | None:
+        sealed = self.store.select_identity(student_id)
+        return None if sealed is None else unseal(sealed, self.vault_key, student_id)
+
+    def erase_identity(self, student_id: str) -> bool:
+        """Delete a student's PII and salts; their events and signatures stay valid."""
+        self.student(student_id)
+        return self.store.delete_identity(student_id)
+
+    # Commands --------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[_Batch]:
+        """All-or-nothing: every event added in the block is stored together or not at all."""
+        batch = _Batch(self)
+        yield batch
+        batch.commit()
+
+    def register_issuer(self, slug: str, name: str, kind: str, *, public_key_id: str | None = None) -> str:
+        """Register an issuer; the server makes and holds its key unless one is given."""
+        key_id = public_key_id or self.keystore.generate(f"issuer:{slug}")
+        with self.batch() as batch:
+            batch.sign(
+                d.ISSUER_REGISTERED,
+                str(d.issuer_stream(slug)),
+                actor=self.operator_did,
+                issuer=self.issuer_did(slug),
+                slug=slug,
+                name=name,
+                kind=kind,
+                key=key_id,
+                validFrom=format_timestamp(batch.recorded),
+            )
+        return self.issuer_did(slug)
+
+    def rotate_issuer_key(self, slug: str) -> str:
+        """Add a new server-held key and retire the issuer's current ones, signed by the issuer."""
+        issuer = self.issuer(slug)
+        new_key = self.keystore.generate(f"issuer:{slug}")
+        with self.batch() as batch:
+            stream = str(issuer.id)
+            old_keys = [k.key_id for k in issuer.valid_keys(batch.recorded)]
+            batch.sign(d.ISSUER_KEY_ADDED, stream, actor=issuer.did, issuer=issuer.did, key=new_key,
+                       validFrom=format_timestamp(batch.recorded))
+            for key_id in old_keys:
+                batch.sign(d.ISSUER_KEY_RETIRED, stream, actor=issuer.did, issuer=issuer.did,
+                           key=key_id, at=format_timestamp(batch.recorded))
+        for key_id in old_keys:
+            if key_id in self.keystore:
+                self.keystore.destroy(key_id)
+        return new_key
+
+    def add_issuer_key(self, slug: str, key_id: str) -> None:
+        """Register a public key the issuer holds itself (signed by the operator)."""
+        issuer = self.issuer(slug)
+        with self.batch() as batch:
+            batch.sign(d.ISSUER_KEY_ADDED, str(issuer.id), actor=self.operator_did, issuer=issuer.did,
+                       key=key_id, validFrom=format_timestamp(batch.recorded))
+
+    def retire_issuer_key(self, slug: str, key_id: str, at: datetime) -> None:
+        issuer = self.issuer(slug)
+        with self.batch() as batch:
+            batch.sign(d.ISSUER_KEY_RETIRED, str(issuer.id), actor=self.operator_did,
+                       issuer=issuer.did, key=key_id, at=format_timestamp(at))
+
+    def declare_key_compromised(self, slug: str, key_id: str, at: datetime) -> None:
+        issuer = self.issuer(slug)
+        with self.batch() as batch:
+            batch.sign(d.ISSUER_KEY_COMPROMISED, str(issuer.id), actor=self.operator_did,
+                       issuer=issuer.did, key=key_id, at=format_timestamp(at))
+
+    def define_credential(self, code: str, fields: dict[str, Any], *, owner: str | None = None) -> None:
+        """Add a catalog entry, as the operator or (owner=slug) as an issuer."""
+        actor = self.issuer(owner).did if owner else self.operator_did
+        with self.batch() as batch:
+            batch.sign(d.CREDENTIAL_DEFINED, str(d.credential_stream(code)), actor=actor,
+                       credential=code, **fields)
+
+    def update_credential(self, code: str, fields: dict[str, Any]) -> None:
+        credential = self.credential(code)
+        actor = self.operator_did if credential.owner == self.operator_did else credential.owner
+        with self.batch() as batch:
+            batch.sign(d.CREDENTIAL_UPDATED, str(credential.id), actor=actor, credential=code, **fields)
+
+    def register_student(self, issuer_slug: str, claims: dict[str, str]) -> str:
+        """Register a student: an opaque id in the ledger, the claims sealed in the vault."""
+        return self.register_students(issuer_slug, [claims])[0]
+
+    def register_students(self, issuer_slug: str, claims_list: Sequence[dict[str, str]]) -> list[str]:
+        issuer = self.issuer(issuer_slug)
+        ids = []
+        with self.batch() as batch:
+            for claims in claims_list:
+                student_id = str(uuid.uuid4())
+                identity = Identity.new(claims)
+                batch.identities[student_id] = seal(identity, self.vault_key, student_id)
+                batch.sign(d.STUDENT_REGISTERED, student_id, actor=issuer.did, student=student_id,
+                           issuer=issuer.did, subject=identity.commitments())
+                ids.append(student_id)
+        return ids
+
+    def issue(self, requests: Sequence[IssueRequest]) -> list[str]:
+        """Record earned credentials, each signed by its issuer; returns the award ids."""
+        award_ids = []
+        with self.batch() as batch:
+            for request in requests:
+                award_id = str(uuid.uuid4())
+                batch.sign(d.CREDENTIAL_ISSUED, award_id, **self._issued_fields(batch, request, award_id))
+                award_ids.append(award_id)
+        return award_ids
+
+    def _issued_fields(self, batch: _Batch, request: IssueRequest, award_id: str) -> dict[str, Any]:
+        issuer = batch.existing(str(d.issuer_stream(request.issuer)), Issuer, f"no issuer {request.issuer!r}")
+        credential = batch.existing(
+            str(d.credential_stream(request.credential)), Credential,
+            f"no credential {request.credential!r} in the catalog",
+        )
+        student = batch.existing(request.student, Student, f"no student {request.student!r}")
+        months = credential.fields.get("validityMonths")
+        return {
+            "actor": issuer.did,
+            "award": award_id,
+            "issuer": issuer.did,
+            "student": request.student,
+            "credential": request.credential,
+            "earned": request.earned.isoformat(),
+            "expires": _add_months(request.earned, months).isoformat() if months else None,
+            "evidence": dict(request.evidence),
+            "subject": student.subject,
+            "supersedes": request.supersedes,
+        }
+
+    def revoke(self, award_id: str, reason: str, note: str, *, effective: datetime | None = None) -> None:
+        award = self.award(award_id)
+        with self.batch() as batch:
+            batch.sign(d.CREDENTIAL_REVOKED, award_id, actor=award.custodian, award=award_id, reason=reason,
+                       note=note, effective=format_timestamp(effective or batch.recorded))
+
+    def prepare_transfer(self, award_id: str, to_slug: str, reason: str) -> dict[str, Any]:
+        """The releasing custodian's half of a transfer: signed, not yet stored."""
+        award = self.award(award_id)
+        receiver = self.issuer(to_slug)
+        batch = _Batch(self)
+        return batch.build(d.CREDENTIAL_TRANSFERRED, award_id, actor=award.custodian, award=award_id,
+                           **{"from": award.custodian, "to": receiver.did, "reason": reason})
+
+    def countersign(self, document: dict[str, Any], as_slug: str) -> dict[str, Any]:
+        """The receiving issuer's countersignature, with a key the server holds."""
+        issuer = self.issuer(as_slug)
+        key_id = _Batch(self).signing_key(issuer.did)
+        return self.keystore.signer(key_id).countersign(document, format_timestamp(self.clock()))
+
+    def transfer(self, award_ids: Sequence[str], to_slug: str, reason: str) -> list[Receipt]:
+        """Transfer awards when the server holds both custodians' keys."""
+        documents = [self.countersign(self.prepare_transfer(a, to_slug, reason), to_slug) for a in award_ids]
+        return self.submit(documents)
+
+    def submit(self, documents: Sequence[dict[str, Any]]) -> list[Receipt]:
+        """Store events signed elsewhere, after verifying every one of them."""
+        with self.batch() as batch:
+            for index, document in enumerate(documents):
+                validate_document(document, index=index)
+                batch.add(document, verify_signatures=True)
+        return batch.receipts
+
+
+class _Batch:
+    """Events checked and applied in memory, then stored in one transaction."""
+
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        self.recorded = ledger.clock()
+        self.pending: dict[str, SignedAggregate] = {}
+        self.events: list[Any] = []
+        self.journal: dict[tuple[uuid.UUID, int], JournalEntry] = {}
+        self.identities: dict[str, bytes] = {}
+        self.receipts: list[Receipt] = []
+        # The LedgerView that rules.check_document reads.
+        self.ledger_id = ledger.config.ledger_id
+        self.operator_did = ledger.operator_did
+        self.operator_key = ledger.operator_key
+
+    def stream(self, stream_id: str) -> SignedAggregate | None:
+        if stream_id not in self.pending:
+            aggregate = self.ledger.load(stream_id)
+            if aggregate is None:
+                return None
+            self.pending[stream_id] = aggregate
+        return self.pending[stream_id]
+
+    def existing(self, stream_id: str, kind: type[SignedAggregate], message: str) -> Any:
+        aggregate = self.stream(stream_id)
+        if not isinstance(aggregate, kind):
+            raise NotFoundError(message)
+        return aggregate
+
+    def signing_key(self, did: str) -> str:
+        """The newest valid key of `did` whose private part this server holds."""
+        if did == self.operator_did:
+            return self.operator_key.key_id
+        issuer = rules.find_issuer(self, did)
+        if issuer is None:
+            raise NotFoundError(f"no issuer {did}")
+        for record in sorted(issuer.valid_keys(self.recorded), key=lambda k: k.valid_from, reverse=True):
+            if record.key_id in self.ledger.keystore:
+                return record.key_id
+        raise RejectedError(
+            "no_signing_key",
+            f"this server holds no valid key of {did}; that issuer signs its events and submits them",
+        )
+
+    def build(self, event_type: str, stream_id: str, *, actor: str, **fields: Any) -> dict[str, Any]:
+        existing = self.stream(stream_id)
+        document = d.unsigned_document(
+            event_type,
+            ledger=self.ledger_id,
+            stream=stream_id,
+            sequence=existing.version + 1 if existing else 1,
+            previous=existing.last_hash if existing else None,
+            actor=actor,
+            time=self.recorded,
+            **fields,
+        )
+        key_id = self.signing_key(actor)
+        try:
+            return self.ledger.keystore.signer(key_id).sign(document, document["time"])
+        except UnknownKeyError:
+            raise RejectedError("no_signing_key", f"this server does not hold key {key_id}") from None
+
+    def sign(self, event_type: str, stream_id: str, *, actor: str, **fields: Any) -> None:
+        """Build, sign with a server-held key, check and apply the next event of a stream."""
+        # The signature was made a moment ago by our own routine with a key the
+        # ledger holds; re-verifying it would only measure Ed25519 twice. Every
+        # other check (key validity, authority, chain, state) still runs, and
+        # `credledger audit` re-verifies every stored signature.
+        self.add(self.build(event_type, stream_id, actor=actor, **fields), verify_signatures=False)
+
+    def add(self, document: dict[str, Any], *, verify_signatures: bool) -> None:
+        rules.check_document(document, self, self.recorded, verify_signatures=verify_signatures)
+        stream_id = document["stream"]
+        aggregate = self.pending.get(stream_id)
+        if aggregate is None:
+            kind = AGGREGATE_CLASSES[d.OPENING_EVENTS[document["type"]]]
+            aggregate = kind.open(document, self.recorded)
+            self.pending[stream_id] = aggregate
+        else:
+            aggregate.record(document, self.recorded)
+        # Keep the batch's order: events are stored in the order they were checked.
+        self.events.extend(aggregate.collect_events())
+        self.journal[(aggregate.id, aggregate.version)] = JournalEntry(
+            event_type=document["type"],
+            student_id=document.get("student") or getattr(aggregate, "student", None),
+            leaf=d.leaf_record(document, aggregate.last_hash, self.recorded),
+        )
+        self.receipts.append(Receipt(document["type"], stream_id, document["sequence"], aggregate.last_hash))
+
+    def commit(self) -> None:
+        if not self.events:
+            return
+        try:
+            self.ledger.save(*self.events, journal=self.journal, identities=self.identities)
+        except StoreIntegrityError:
+            raise RejectedError(
+                "conflict", "another writer changed one of these records at the same time; retry"
+            ) from None
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):  # 31 Jan + 1 month = 28/29 Feb
+        try:
+            return date(year, month, candidate)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def parse_date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError.for_field(field, "expected a date as YYYY-MM-DD") from None

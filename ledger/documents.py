@@ -1,0 +1,110 @@
+"""Event documents: the signed JSON that is the truth of the ledger.
+
+Every event is one JSON document (strings, integers, booleans, null; never a
+float) signed with W3C Data Integrity `eddsa-jcs-2022`. Common members:
+
+    type      past-tense event name, e.g. "CredentialIssued"
+    ledger    this ledger's id: a document signed for one ledger is refused by another
+    stream    the aggregate's UUID
+    sequence  1, 2, 3 … within the stream
+    previous  SHA-256 (hex) of the stream's previous signed document, null for the first
+    actor     the DID acting (operator or issuer); its key signs the first proof
+    time      when the actor signed (RFC 3339, Z)
+    proof     one proof, or a proof set (transfers are countersigned)
+
+A document's hash is SHA-256 over its RFC 8785 canonical form, proof included;
+that hash chains the stream and is what the transparency log commits to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from typing import Any
+
+from verifiers.jcs import canonicalize
+from verifiers.timestamps import format_timestamp
+
+ISSUER_REGISTERED = "IssuerRegistered"
+ISSUER_KEY_ADDED = "IssuerKeyAdded"
+ISSUER_KEY_RETIRED = "IssuerKeyRetired"
+ISSUER_KEY_COMPROMISED = "IssuerKeyCompromised"
+CREDENTIAL_DEFINED = "CredentialDefined"
+CREDENTIAL_UPDATED = "CredentialUpdated"
+STUDENT_REGISTERED = "StudentRegistered"
+CREDENTIAL_ISSUED = "CredentialIssued"
+CREDENTIAL_REVOKED = "CredentialRevoked"
+CREDENTIAL_TRANSFERRED = "CredentialTransferred"
+
+# Which event opens which kind of stream, and which events may follow it.
+OPENING_EVENTS = {
+    ISSUER_REGISTERED: "Issuer",
+    CREDENTIAL_DEFINED: "Credential",
+    STUDENT_REGISTERED: "Student",
+    CREDENTIAL_ISSUED: "Award",
+}
+FOLLOWING_EVENTS = {
+    ISSUER_KEY_ADDED: "Issuer",
+    ISSUER_KEY_RETIRED: "Issuer",
+    ISSUER_KEY_COMPROMISED: "Issuer",
+    CREDENTIAL_UPDATED: "Credential",
+    CREDENTIAL_REVOKED: "Award",
+    CREDENTIAL_TRANSFERRED: "Award",
+}
+EVENT_TYPES = frozenset(OPENING_EVENTS) | frozenset(FOLLOWING_EVENTS)
+
+# Stable ids for named streams, so an issuer or catalog entry is found by name
+# without an index: uuid5 over this namespace.
+NAMESPACE = uuid.UUID("6f1c2b0e-3d4a-5b6c-8d7e-9f0a1b2c3d4e")
+
+
+def issuer_stream(slug: str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, "issuer:" + slug)
+
+
+def credential_stream(code: str) -> uuid.UUID:
+    return uuid.uuid5(NAMESPACE, "credential:" + code)
+
+
+def document_hash(document: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical signed document."""
+    return hashlib.sha256(canonicalize(document)).hexdigest()
+
+
+def unsigned_document(
+    event_type: str,
+    *,
+    ledger: str,
+    stream: uuid.UUID | str,
+    sequence: int,
+    previous: str | None,
+    actor: str,
+    time: datetime,
+    **fields: Any,
+) -> dict[str, Any]:
+    return {
+        "type": event_type,
+        "ledger": ledger,
+        "stream": str(stream),
+        "sequence": sequence,
+        "previous": previous,
+        "actor": actor,
+        "time": format_timestamp(time),
+        **fields,
+    }
+
+
+
+def leaf_record(document: dict[str, Any], event_hash: str, recorded: datetime) -> bytes:
+    """The public record the transparency log commits to for one event: no PII."""
+    proof = document["proof"][0] if isinstance(document["proof"], list) else document["proof"]
+    return canonicalize(
+        {
+            "event": event_hash,
+            "signer": document["actor"],
+            "key": proof["verificationMethod"],
+            "type": document["type"],
+            "recorded": format_timestamp(recorded),
+        }
+    )

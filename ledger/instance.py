@@ -1,0 +1,46 @@
+"""Creating and opening an instance: data directory, key store, ledger."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from keys.store import FileKeyStore
+from ledger.application import Ledger
+from ledger.config import CONFIG_FILE, LedgerConfig
+from ledger.errors import InputError
+
+
+def init_instance(
+    data_dir: Path,
+    passphrase: str,
+    *,
+    domain: str = "localhost:5000",
+    database_url: str | None = None,
+    encrypt_events: bool = False,
+    scrypt_n: int | None = None,
+) -> Ledger:
+    """Create the data directory, the operator key and the ledger's tables, once."""
+    if (data_dir / CONFIG_FILE).exists():
+        raise InputError.for_field("data", f"{data_dir} already holds a ledger")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    keystore_args = {} if scrypt_n is None else {"scrypt_n": scrypt_n}
+    keystore = FileKeyStore.create(data_dir / "keys", passphrase, **keystore_args)
+    config = LedgerConfig(
+        data_dir=data_dir,
+        ledger_id=str(uuid.uuid4()),
+        domain=domain,
+        operator_key_id=keystore.generate("operator"),
+        database_url=database_url,
+        encrypt_events=encrypt_events,
+    )
+    ledger = Ledger(config, keystore, create_tables=True)
+    # Written last: an init that fails half way leaves no config behind, and
+    # running it again (after clearing the directory) starts over.
+    config.save()
+    return ledger
+
+
+def open_ledger(data_dir: Path, passphrase: str) -> Ledger:
+    config = LedgerConfig.load(data_dir)
+    return Ledger(config, FileKeyStore.open(config.keys_dir, passphrase))

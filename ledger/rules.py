@@ -1,0 +1,280 @@
+"""What may be recorded: the checks every event passes before it is stored.
+
+`check_document` is pure: it reads the ledger's state through a `LedgerView`
+and the recording time is a parameter. The application runs it on the way in;
+`credledger audit` runs the very same function while replaying the store, so
+ingest and audit can never disagree about the rules.
+
+Order of the checks (each failure is a RejectedError with a stable code):
+ 1. the document belongs to this ledger;
+ 2. it continues its stream: right sequence number and previous hash;
+ 3. each proof is by a key of the required signer, valid when recorded and
+    when signed, and (unless the ledger itself just signed it) verifies;
+ 4. the signer has authority for the act, and the act respects the state.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from ledger import documents as d
+from ledger.aggregates import Award, Credential, Issuer, SignedAggregate, Student
+from ledger.errors import RejectedError
+from verifiers.dataintegrity import proofs_of, verify_proof
+from verifiers.errors import VerificationError
+from verifiers.keyhistory import KeyRecord, verify_key_valid_at
+from verifiers.timestamps import parse_timestamp
+
+# A signer's clock may run a little ahead of ours; beyond this it is refused,
+# so nobody can sign "in the future" to outlive a key's retirement.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+
+REVOCATION_REASONS = {
+    "issued_in_error": "recorded by mistake",
+    "superseded": "replaced by a corrected award (amendment)",
+    "evidence_withdrawn": "the certifying body withdrew or voided the result",
+    "misconduct": "obtained by cheating or fraud",
+    "other": "another reason, explained in the note",
+}
+ISSUER_KINDS = ("district", "school", "cte_center", "agency", "college")
+CREDENTIAL_TYPES = ("certification", "license", "certificate", "assessment")
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class LedgerView(Protocol):
+    """Read access to the state an event is checked against."""
+
+    ledger_id: str
+    operator_did: str
+    operator_key: KeyRecord
+
+    def stream(self, stream_id: str) -> SignedAggregate | None: ...
+
+
+def issuer_slug_from_did(did: str) -> str:
+    return did.rsplit(":", 1)[-1]
+
+
+def find_issuer(view: LedgerView, did: str) -> Issuer | None:
+    issuer = view.stream(str(d.issuer_stream(issuer_slug_from_did(did))))
+    if isinstance(issuer, Issuer) and issuer.did == did:
+        return issuer
+    return None
+
+
+def check_document(
+    doc: dict[str, Any], view: LedgerView, recorded: datetime, *, verify_signatures: bool = True
+) -> None:
+    """Raise RejectedError unless `doc` may be recorded at `recorded`."""
+    # 1. Bound to this ledger.
+    if doc["ledger"] != view.ledger_id:
+        raise RejectedError("wrong_ledger", "the event was signed for another ledger")
+    # 2. Continues its stream.
+    existing = _check_stream(doc, view)
+    # 3. Signatures by keys valid at the time.
+    _check_proofs(doc, view, recorded, verify_signatures=verify_signatures)
+    # 4. Authority and state.
+    CHECKS[doc["type"]](doc, view, existing, recorded)
+
+
+def _check_stream(doc: dict[str, Any], view: LedgerView) -> SignedAggregate | None:
+    event_type = doc["type"]
+    existing = view.stream(doc["stream"])
+    if event_type in d.OPENING_EVENTS:
+        if existing is not None:
+            raise RejectedError("stream_exists", f"{doc['stream']} already exists")
+        if doc["sequence"] != 1 or doc["previous"] is not None:
+            raise RejectedError("broken_chain", "a new stream starts at sequence 1 with no previous")
+        return None
+    kind = d.FOLLOWING_EVENTS[event_type]
+    if existing is None or type(existing).__name__ != kind:
+        raise RejectedError("not_found", f"no {kind.lower()} {doc['stream']}")
+    if doc["sequence"] != existing.version + 1:
+        raise RejectedError(
+            "broken_chain",
+            f"{doc['stream']} is at sequence {existing.version}; got {doc['sequence']}",
+        )
+    if doc["previous"] != existing.last_hash:
+        raise RejectedError("broken_chain", f"previous hash does not match {doc['stream']}")
+    return existing
+
+
+def _required_signers(doc: dict[str, Any]) -> list[str]:
+    if doc["type"] == d.CREDENTIAL_TRANSFERRED:
+        return [doc["actor"], doc["to"]]
+    return [doc["actor"]]
+
+
+def _key_of(view: LedgerView, did: str, key_id: str) -> KeyRecord:
+    if did == view.operator_did:
+        if key_id == view.operator_key.key_id:
+            return view.operator_key
+    else:
+        issuer = find_issuer(view, did)
+        if issuer is not None and key_id in issuer.keys:
+            return issuer.keys[key_id]
+    raise RejectedError("unknown_key", f"{key_id} is not a key of {did}")
+
+
+def _check_proofs(
+    doc: dict[str, Any], view: LedgerView, recorded: datetime, *, verify_signatures: bool
+) -> None:
+    try:
+        proofs = proofs_of(doc)
+    except VerificationError:
+        raise RejectedError("unsigned", "the event is not signed") from None
+    signers = _required_signers(doc)
+    if len(proofs) < len(signers):
+        if doc["type"] == d.CREDENTIAL_TRANSFERRED and len(proofs) == 1:
+            raise RejectedError(
+                "missing_countersignature", "a transfer needs the receiving issuer's countersignature"
+            )
+        raise RejectedError("unsigned", "the event is not signed")
+    if len(proofs) > len(signers):
+        raise RejectedError("unexpected_proof", "the event carries more proofs than signers")
+    for proof, signer in zip(proofs, signers):
+        record = _key_of(view, signer, proof.get("verificationMethod", ""))
+        try:
+            created = parse_timestamp(proof.get("created", ""))
+            if created > recorded + MAX_CLOCK_SKEW:
+                raise RejectedError("clock_skew", "the proof is dated in the future")
+            verify_key_valid_at(record, recorded)
+            verify_key_valid_at(record, created)
+            if verify_signatures:
+                verify_proof(doc, proof, record.public_key)
+        except VerificationError as e:
+            code = {"SignatureError": "bad_signature", "KeyValidityError": "key_not_valid"}
+            raise RejectedError(code.get(type(e).__name__, "malformed"), str(e)) from None
+
+
+def _require_operator_or_issuer(doc: dict[str, Any], view: LedgerView, issuer_did: str) -> None:
+    if doc["actor"] not in (view.operator_did, issuer_did):
+        raise RejectedError("not_authorized", "only the operator or the issuer itself may do this")
+
+
+def _require_registered_issuer(view: LedgerView, did: str) -> Issuer:
+    issuer = find_issuer(view, did)
+    if issuer is None:
+        raise RejectedError("not_authorized", f"{did} is not a registered issuer")
+    return issuer
+
+
+def _check_issuer_registered(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
+    if doc["actor"] != view.operator_did:
+        raise RejectedError("not_authorized", "only the operator registers issuers")
+    if doc["stream"] != str(d.issuer_stream(doc["slug"])) or issuer_slug_from_did(doc["issuer"]) != doc["slug"]:
+        raise RejectedError("malformed", "issuer stream, slug and DID do not agree")
+    _check_valid_from(doc, recorded)
+
+
+def _check_valid_from(doc: dict[str, Any], recorded: datetime) -> None:
+    if parse_timestamp(doc["validFrom"]) < recorded - MAX_CLOCK_SKEW:
+        raise RejectedError("backdated", "a key's validity cannot start in the past")
+
+
+def _check_key_added(doc: dict[str, Any], view: LedgerView, issuer: Any, recorded: datetime) -> None:
+    _require_operator_or_issuer(doc, view, issuer.did)
+    if doc["key"] in issuer.keys:
+        raise RejectedError("duplicate_key", "the issuer already has that key")
+    _check_valid_from(doc, recorded)
+
+
+def _existing_key(doc: dict[str, Any], view: LedgerView, issuer: Any) -> KeyRecord:
+    _require_operator_or_issuer(doc, view, issuer.did)
+    if doc["key"] not in issuer.keys:
+        raise RejectedError("unknown_key", f"{doc['key']} is not a key of {issuer.did}")
+    return issuer.keys[doc["key"]]
+
+
+def _check_key_retired(doc: dict[str, Any], view: LedgerView, issuer: Any, recorded: datetime) -> None:
+    key = _existing_key(doc, view, issuer)
+    if key.retired_at is not None:
+        raise RejectedError("already_retired", "that key is already retired")
+    if parse_timestamp(doc["at"]) < recorded - MAX_CLOCK_SKEW:
+        raise RejectedError("backdated", "retirement cannot be backdated; declare a compromise instead")
+
+
+def _check_key_compromised(doc: dict[str, Any], view: LedgerView, issuer: Any, recorded: datetime) -> None:
+    key = _existing_key(doc, view, issuer)
+    at = parse_timestamp(doc["at"])
+    if at > recorded + MAX_CLOCK_SKEW:
+        raise RejectedError("future_compromise", "a compromise cannot be declared for the future")
+    if key.compromised_at is not None and at >= key.compromised_at:
+        raise RejectedError("already_compromised", "that key is already compromised from an earlier time")
+
+
+def _check_credential_defined(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
+    if doc["actor"] != view.operator_did:
+        _require_registered_issuer(view, doc["actor"])
+    if doc["stream"] != str(d.credential_stream(doc["credential"])):
+        raise RejectedError("malformed", "credential stream and code do not agree")
+
+
+def _check_credential_updated(doc: dict[str, Any], view: LedgerView, credential: Any, __: datetime) -> None:
+    if doc["actor"] not in (view.operator_did, credential.owner):
+        raise RejectedError("not_authorized", "only the operator or the entry's owner may update it")
+
+
+def _check_student_registered(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
+    _require_registered_issuer(view, doc["actor"])
+    if doc["issuer"] != doc["actor"] or doc["student"] != doc["stream"]:
+        raise RejectedError("malformed", "student, stream and issuer do not agree")
+
+
+def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
+    _require_registered_issuer(view, doc["actor"])
+    if doc["issuer"] != doc["actor"] or doc["award"] != doc["stream"]:
+        raise RejectedError("malformed", "award, stream and issuer do not agree")
+    student = view.stream(doc["student"])
+    if not isinstance(student, Student):
+        raise RejectedError("not_found", f"no student {doc['student']}")
+    if doc["subject"] != student.subject:
+        raise RejectedError("malformed", "subject commitments differ from the student's")
+    if not isinstance(view.stream(str(d.credential_stream(doc["credential"]))), Credential):
+        raise RejectedError("not_found", f"no credential {doc['credential']} in the catalog")
+    earned = date.fromisoformat(doc["earned"])
+    if earned > recorded.date() + timedelta(days=1):
+        raise RejectedError("future_date", "a credential cannot be earned in the future")
+    if doc["expires"] is not None and date.fromisoformat(doc["expires"]) < earned:
+        raise RejectedError("malformed", "expires is before earned")
+    if doc.get("supersedes") is not None:
+        old = view.stream(doc["supersedes"])
+        if not isinstance(old, Award) or old.student != doc["student"]:
+            raise RejectedError("not_found", "the superseded award is not this student's")
+        if old.revocation is None or old.revocation["reason"] != "superseded":
+            raise RejectedError(
+                "not_superseded", "revoke the old award with reason 'superseded' before replacing it"
+            )
+
+
+def _check_credential_revoked(doc: dict[str, Any], view: LedgerView, award: Any, __: datetime) -> None:
+    if doc["actor"] != award.custodian:
+        raise RejectedError("not_authorized", "only the award's current custodian may revoke it")
+    if award.revocation is not None:
+        raise RejectedError("already_revoked", "the award is already revoked")
+    if doc["reason"] not in REVOCATION_REASONS:
+        raise RejectedError("malformed", f"unknown revocation reason {doc['reason']!r}")
+
+
+def _check_credential_transferred(doc: dict[str, Any], view: LedgerView, award: Any, __: datetime) -> None:
+    if doc["actor"] != award.custodian or doc["from"] != award.custodian:
+        raise RejectedError("not_authorized", "only the award's current custodian may transfer it")
+    if doc["to"] == doc["from"]:
+        raise RejectedError("malformed", "an award cannot be transferred to its own custodian")
+    _require_registered_issuer(view, doc["to"])
+
+
+CHECKS = {
+    d.ISSUER_REGISTERED: _check_issuer_registered,
+    d.ISSUER_KEY_ADDED: _check_key_added,
+    d.ISSUER_KEY_RETIRED: _check_key_retired,
+    d.ISSUER_KEY_COMPROMISED: _check_key_compromised,
+    d.CREDENTIAL_DEFINED: _check_credential_defined,
+    d.CREDENTIAL_UPDATED: _check_credential_updated,
+    d.STUDENT_REGISTERED: _check_student_registered,
+    d.CREDENTIAL_ISSUED: _check_credential_issued,
+    d.CREDENTIAL_REVOKED: _check_credential_revoked,
+    d.CREDENTIAL_TRANSFERRED: _check_credential_transferred,
+}

@@ -1,0 +1,151 @@
+"""Shapes of signed event documents, checked before any rule reads them.
+
+A document from outside (submitted by an issuer that signs on its own machine)
+is validated here, so the rules can rely on every member being present and of
+the right type; a malformed document is an InputError naming the member.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from ledger import documents as d
+from ledger.errors import InputError
+from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
+
+SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="lowercase letters, digits and dashes")
+HEX64 = validate.Regexp(r"^[0-9a-f]{64}$", error="a SHA-256 hex digest")
+TIMESTAMP = validate.Regexp(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$", error="an RFC 3339 UTC time ending in Z"
+)
+DATE = validate.Regexp(r"^\d{4}-\d{2}-\d{2}$", error="a date as YYYY-MM-DD")
+TEXT = validate.Length(min=1, max=500)
+
+
+class ProofSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    type = fields.String(required=True, validate=validate.Equal("DataIntegrityProof"))
+    cryptosuite = fields.String(required=True, validate=validate.Equal("eddsa-jcs-2022"))
+    created = fields.String(required=True, validate=TIMESTAMP)
+    verificationMethod = fields.String(required=True, validate=validate.Regexp(r"^did:key:z[1-9A-HJ-NP-Za-km-z]+#z"))
+    proofPurpose = fields.String(required=True, validate=validate.Equal("assertionMethod"))
+    proofValue = fields.String(required=True, validate=validate.Regexp(r"^z[1-9A-HJ-NP-Za-km-z]+$"))
+
+
+class ProofsField(fields.Field):
+    """One proof object, or a list of them (a proof set)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        if not items or len(items) > 2:
+            raise ValidationError("one proof, or a set of two")
+        for item in items:
+            if not isinstance(item, dict):
+                raise ValidationError("a proof is a JSON object")
+            ProofSchema().load(item)
+        return value
+
+
+class EventSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    type = fields.String(required=True, validate=validate.OneOf(sorted(d.EVENT_TYPES)))
+    ledger = fields.String(required=True)
+    stream = fields.UUID(required=True)
+    sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    previous = fields.String(required=True, allow_none=True, validate=HEX64)
+    actor = fields.String(required=True, validate=validate.Regexp(r"^did:(key|web):"))
+    time = fields.String(required=True, validate=TIMESTAMP)
+    proof = ProofsField(required=True)
+
+
+DID = fields.String(required=True, validate=validate.Regexp(r"^did:web:[^:]+(:[^:]+)*$"))
+KEY = fields.String(required=True, validate=validate.Regexp(r"^did:key:z[1-9A-HJ-NP-Za-km-z]+#z"))
+COMMITMENTS = fields.Dict(keys=fields.String(), values=fields.String(validate=HEX64), required=True)
+EVIDENCE = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), required=True)
+
+PAYLOADS: dict[str, dict[str, fields.Field]] = {
+    d.ISSUER_REGISTERED: {
+        "issuer": DID, "slug": fields.String(required=True, validate=SLUG),
+        "name": fields.String(required=True, validate=TEXT),
+        "kind": fields.String(required=True, validate=validate.OneOf(ISSUER_KINDS)),
+        "key": KEY, "validFrom": fields.String(required=True, validate=TIMESTAMP),
+    },
+    d.ISSUER_KEY_ADDED: {"issuer": DID, "key": KEY, "validFrom": fields.String(required=True, validate=TIMESTAMP)},
+    d.ISSUER_KEY_RETIRED: {"issuer": DID, "key": KEY, "at": fields.String(required=True, validate=TIMESTAMP)},
+    d.ISSUER_KEY_COMPROMISED: {"issuer": DID, "key": KEY, "at": fields.String(required=True, validate=TIMESTAMP)},
+    d.CREDENTIAL_DEFINED: {
+        "credential": fields.String(required=True, validate=SLUG),
+        "name": fields.String(required=True, validate=TEXT),
+        "certifyingBody": fields.String(required=True, validate=TEXT),
+        "credentialType": fields.String(required=True, validate=validate.OneOf(CREDENTIAL_TYPES)),
+        "validityMonths": fields.Integer(required=True, allow_none=True, strict=True, validate=validate.Range(1, 600)),
+        "careerField": fields.String(required=True, allow_none=True, validate=TEXT),
+    },
+    d.CREDENTIAL_UPDATED: {
+        "credential": fields.String(required=True, validate=SLUG),
+        "name": fields.String(validate=TEXT),
+        "certifyingBody": fields.String(validate=TEXT),
+        "credentialType": fields.String(validate=validate.OneOf(CREDENTIAL_TYPES)),
+        "validityMonths": fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 600)),
+        "careerField": fields.String(allow_none=True, validate=TEXT),
+    },
+    d.STUDENT_REGISTERED: {"student": fields.UUID(required=True), "issuer": DID, "subject": COMMITMENTS},
+    d.CREDENTIAL_ISSUED: {
+        "award": fields.UUID(required=True), "issuer": DID, "student": fields.UUID(required=True),
+        "credential": fields.String(required=True, validate=SLUG),
+        "earned": fields.String(required=True, validate=DATE),
+        "expires": fields.String(required=True, allow_none=True, validate=DATE),
+        "evidence": EVIDENCE, "subject": COMMITMENTS,
+        "supersedes": fields.UUID(required=True, allow_none=True),
+    },
+    d.CREDENTIAL_REVOKED: {
+        "award": fields.UUID(required=True),
+        "reason": fields.String(required=True, validate=validate.OneOf(sorted(REVOCATION_REASONS))),
+        "note": fields.String(required=True, validate=validate.Length(max=1000)),
+        "effective": fields.String(required=True, validate=TIMESTAMP),
+    },
+    d.CREDENTIAL_TRANSFERRED: {
+        "award": fields.UUID(required=True), "from": DID, "to": DID,
+        "reason": fields.String(required=True, validate=validate.Length(max=1000)),
+    },
+}
+SCHEMAS = {
+    event_type: EventSchema.from_dict(payload, name=event_type + "Schema")
+    for event_type, payload in PAYLOADS.items()
+}
+
+
+def validate_document(document: Any, *, index: int = 0) -> None:
+    """Raise InputError naming the member unless `document` is a well-formed event."""
+    where = f"events[{index}]"
+    if not isinstance(document, dict):
+        raise InputError.for_field(where, "an event is a JSON object")
+    schema = SCHEMAS.get(document.get("type"))  # type: ignore[arg-type]
+    if schema is None:
+        raise InputError.for_field(f"{where}.type", f"one of {', '.join(sorted(d.EVENT_TYPES))}")
+    try:
+        schema(unknown=RAISE).load(document)
+        _check_evidence(document)
+    except ValidationError as e:
+        messages = e.normalized_messages()
+        errors = {f"{where}.{k}": v if isinstance(v, list) else [str(v)] for k, v in messages.items()}
+        first = next(iter(errors.items()))
+        raise InputError(f"{first[0]}: {first[1][0]}", errors) from None
+
+
+def _check_evidence(document: dict[str, Any]) -> None:
+    for key, value in document.get("evidence", {}).items():
+        # Integers and strings only: signed payloads never carry floats.
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValidationError({f"evidence.{key}": ["a string or an integer"]})
+        if isinstance(value, str) and len(value) > 200:
+            raise ValidationError({f"evidence.{key}": ["at most 200 characters"]})
+
+
+

@@ -1,0 +1,213 @@
+"""Persistence: eventsourcing's recorders, extended with two tables written in
+the same transaction as the events, so a crash can never separate them.
+
+- `ledger_journal`: one row per stored event in the ledger's global order, with a
+  DENSE `position` (0, 1, 2 …: the transparency log's leaf index; eventsourcing's
+  notification ids have gaps on PostgreSQL), the leaf bytes the log commits to,
+  and the student the event concerns (to list a student's events without a scan).
+- `student_identities`: the PII vault, one AES-GCM sealed row per student.
+
+Positions are taken inside the insert transaction while the events table is
+locked (PostgreSQL takes an EXCLUSIVE table lock per insert; SQLite has one
+writer), so positions follow commit order with no gap and no duplicate.
+Tables are created only when CREATE_TABLE is on (`credledger init`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg.sql import SQL
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """What the journal keeps for one event, beside the event itself."""
+
+    event_type: str
+    student_id: str | None
+    leaf: bytes
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    position: int
+    notification_id: int
+    originator_id: str
+    originator_version: int
+    event_type: str
+    student_id: str | None
+    leaf: bytes
+
+
+JOURNAL = "ledger_journal"
+VAULT = "student_identities"
+
+
+class LedgerRecorderMixin:
+    """SQL shared by both backends; `?` placeholders, translated for psycopg."""
+
+    placeholder = "?"
+    blob_type = "BLOB"
+    table_prefix = ""
+
+    def _sql(self, statement: str) -> str:
+        statement = statement.replace("{journal}", self.table_prefix + JOURNAL)
+        statement = statement.replace("{vault}", self.table_prefix + VAULT)
+        return statement.replace("?", self.placeholder)
+
+    def ledger_table_statements(self) -> list[str]:
+        return [
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {journal} ("
+                "position BIGINT PRIMARY KEY, notification_id BIGINT NOT NULL UNIQUE, "
+                "originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL, "
+                f"event_type TEXT NOT NULL, student_id TEXT, leaf {self.blob_type} NOT NULL)"
+            ),
+            self._sql("CREATE INDEX IF NOT EXISTS ledger_journal_student ON {journal} (student_id)"),
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {vault} ("
+                f"student_id TEXT PRIMARY KEY, sealed {self.blob_type} NOT NULL)"
+            ),
+        ]
+
+    def _write_ledger_rows(
+        self,
+        cursor: Any,
+        stored_events: Sequence[StoredEvent],
+        notification_ids: Sequence[int],
+        journal: Mapping[tuple[UUID, int], JournalEntry],
+        identities: Mapping[str, bytes],
+    ) -> None:
+        rows = []
+        for stored, notification_id in zip(stored_events, notification_ids):
+            entry = journal[(UUID(str(stored.originator_id)), stored.originator_version)]
+            rows.append(
+                (
+                    notification_id,
+                    str(stored.originator_id),
+                    stored.originator_version,
+                    entry.event_type,
+                    entry.student_id,
+                    entry.leaf,
+                )
+            )
+        # The position subquery sees the rows inserted before it in this
+        # transaction, and the events-table lock keeps other writers out.
+        cursor.executemany(
+            self._sql(
+                "INSERT INTO {journal} (position, notification_id, originator_id, "
+                "originator_version, event_type, student_id, leaf) VALUES ("
+                "(SELECT COALESCE(MAX(position) + 1, 0) FROM {journal}), ?, ?, ?, ?, ?, ?)"
+            ),
+            rows,
+        )
+        if identities:
+            cursor.executemany(
+                self._sql("INSERT INTO {vault} (student_id, sealed) VALUES (?, ?)"),
+                list(identities.items()),
+            )
+
+    # Reads -----------------------------------------------------------------
+
+    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        raise NotImplementedError
+
+    def _execute(self, statement: str, params: Sequence[Any]) -> int:
+        raise NotImplementedError
+
+    def journal_size(self) -> int:
+        rows = self._query(self._sql("SELECT COUNT(*) AS n FROM {journal}"), [])
+        return int(rows[0][0])
+
+    def select_journal(self, start: int, limit: int) -> list[JournalRow]:
+        return self._journal_rows(
+            "WHERE position >= ? ORDER BY position LIMIT ?", [start, limit]
+        )
+
+    def select_journal_for_student(self, student_id: str) -> list[JournalRow]:
+        return self._journal_rows("WHERE student_id = ? ORDER BY position", [student_id])
+
+    def select_journal_of_type(self, event_type: str) -> list[JournalRow]:
+        return self._journal_rows("WHERE event_type = ? ORDER BY position", [event_type])
+
+    def _journal_rows(self, where: str, params: Sequence[Any]) -> list[JournalRow]:
+        rows = self._query(
+            self._sql(
+                "SELECT position, notification_id, originator_id, originator_version, "
+                f"event_type, student_id, leaf FROM {{journal}} {where}"
+            ),
+            params,
+        )
+        return [
+            JournalRow(int(r[0]), int(r[1]), str(r[2]), int(r[3]), r[4], r[5], bytes(r[6]))
+            for r in rows
+        ]
+
+    def select_identity(self, student_id: str) -> bytes | None:
+        rows = self._query(self._sql("SELECT sealed FROM {vault} WHERE student_id = ?"), [student_id])
+        return bytes(rows[0][0]) if rows else None
+
+    def delete_identity(self, student_id: str) -> bool:
+        return self._execute(self._sql("DELETE FROM {vault} WHERE student_id = ?"), [student_id]) > 0
+
+
+class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + self.ledger_table_statements()
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        assert notification_ids is not None
+        self._write_ledger_rows(
+            c, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {})
+        )
+        return notification_ids
+
+    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [tuple(row) for row in c.fetchall()]
+
+    def _execute(self, statement: str, params: Sequence[Any]) -> int:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(statement, params)
+            return int(c.rowcount)
+
+
+class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
+    placeholder = "%s"
+    blob_type = "BYTEA"
+
+    def __init__(self, datastore: Any, **kwargs: Any):
+        super().__init__(datastore, **kwargs)
+        self.table_prefix = f'"{datastore.schema}".' if datastore.schema else ""
+        self.sql_create_statements.extend(SQL(s) for s in self.ledger_table_statements())  # type: ignore[arg-type]
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert notification_ids is not None
+        self._write_ledger_rows(
+            curs, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {})
+        )
+        return notification_ids
+
+    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params)
+            return [tuple(row.values()) for row in curs.fetchall()]
+
+    def _execute(self, statement: str, params: Sequence[Any]) -> int:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(statement, params)
+            return int(curs.rowcount)

@@ -1,0 +1,74 @@
+"""The PII vault: a student's identity claims and their salts, sealed at rest.
+
+Events never carry PII; they carry salted commitments (verifiers.commitments).
+The claims and salts live here, each row sealed with AES-GCM under the vault
+key (a secret held in the key store) with the student id as associated data,
+so a row cannot be moved to another student. Erasing a student deletes the
+row: the commitments in the events stay, every signature stays valid, and
+nobody can open them any more.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ledger.errors import IntegrityError
+from verifiers.commitments import SALT_BYTES, commitment_from_claim, salt_from_text, salt_to_text
+
+CLAIMS = ("name", "birth_date", "local_id")
+NONCE_BYTES = 12
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A student's identity claims with the salts that open their commitments."""
+
+    # Never in a repr: a stray log line must not carry PII or salts.
+    claims: dict[str, str] = field(repr=False)
+    salts: dict[str, bytes] = field(repr=False)
+
+    @classmethod
+    def new(cls, claims: dict[str, str]) -> Identity:
+        return cls(claims=dict(claims), salts={name: os.urandom(SALT_BYTES) for name in claims})
+
+    def commitments(self) -> dict[str, str]:
+        return {
+            name: commitment_from_claim(name, value, self.salts[name])
+            for name, value in sorted(self.claims.items())
+        }
+
+    def disclosure(self, names: list[str] | tuple[str, ...]) -> dict[str, dict[str, str]]:
+        """The chosen claims with their salts, as a student hands them out."""
+        return {
+            name: {"value": self.claims[name], "salt": salt_to_text(self.salts[name])}
+            for name in names
+            if name in self.claims
+        }
+
+
+def seal(identity: Identity, key: bytes, student_id: str) -> bytes:
+    plaintext = json.dumps(
+        {
+            "claims": identity.claims,
+            "salts": {name: salt_to_text(salt) for name, salt in identity.salts.items()},
+        }
+    ).encode()
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, student_id.encode())
+
+
+def unseal(sealed: bytes, key: bytes, student_id: str) -> Identity:
+    try:
+        plaintext = AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], student_id.encode())
+    except InvalidTag:
+        raise IntegrityError(f"the vault row of student {student_id} does not open") from None
+    data = json.loads(plaintext)
+    return Identity(
+        claims=data["claims"],
+        salts={name: salt_from_text(text) for name, text in data["salts"].items()},
+    )

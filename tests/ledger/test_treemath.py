@@ -1,0 +1,367 @@
+"""ledger.treemath against a slow reference written from RFC 9162 §2.1.
+
+The reference (``ref_mth``, ``ref_path``, ``ref_proof``) follows the
+recursive definitions literally and is used only to cross-check the fast,
+stored-node based results. Every proof treemath produces must also pass the
+independent verifier in ``verifiers.merkle``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.treemath import (
+    NodeID,
+    NodeRef,
+    append_leaves,
+    consistency_path,
+    inclusion_path,
+    new_perfect_nodes,
+    node_range,
+    nodes_needed,
+    range_nodes,
+    resolve,
+    root_from_nodes,
+    root_path,
+)
+from verifiers.errors import ProofError
+from verifiers.merkle import EMPTY_ROOT, hash_leaf, verify_consistency, verify_inclusion
+
+MAX_SIZE = 300
+
+# --- reference implementation: RFC 9162 §2.1.1, §2.1.3.1, §2.1.4.1 -------------
+
+
+def _k(n: int) -> int:
+    """The largest power of two smaller than n (n > 1)."""
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def ref_mth(d: list[bytes]) -> bytes:
+    if not d:
+        return hashlib.sha256(b"").digest()
+    if len(d) == 1:
+        return hashlib.sha256(b"\x00" + d[0]).digest()
+    k = _k(len(d))
+    return hashlib.sha256(b"\x01" + ref_mth(d[:k]) + ref_mth(d[k:])).digest()
+
+
+def ref_path(m: int, d: list[bytes]) -> list[bytes]:
+    n = len(d)
+    if n == 1:
+        return []
+    k = _k(n)
+    if m < k:
+        return ref_path(m, d[:k]) + [ref_mth(d[k:])]
+    return ref_path(m - k, d[k:]) + [ref_mth(d[:k])]
+
+
+def ref_subproof(m: int, d: list[bytes], b: bool) -> list[bytes]:
+    n = len(d)
+    if m == n:
+        return [] if b else [ref_mth(d)]
+    k = _k(n)
+    if m <= k:
+        return ref_subproof(m, d[:k], b) + [ref_mth(d[k:])]
+    return ref_subproof(m - k, d[k:], False) + [ref_mth(d[:k])]
+
+
+def ref_proof(m: int, d: list[bytes]) -> list[bytes]:
+    return ref_subproof(m, d, True) if 0 < m < len(d) else []
+
+
+# --- a log of MAX_SIZE leaves, stored as perfect nodes only ------------------
+
+DATA = [f"event {i}".encode() for i in range(MAX_SIZE)]
+
+
+def _build_store() -> dict[NodeID, bytes]:
+    store: dict[NodeID, bytes] = {}
+    for i, data in enumerate(DATA):
+        for node, value in new_perfect_nodes(i, hash_leaf(data), lambda lv, ix: store[(lv, ix)]):
+            assert node not in store  # written once, never rewritten
+            store[node] = value
+    return store
+
+
+STORE = _build_store()
+ROOTS = [ref_mth(DATA[:n]) for n in range(MAX_SIZE + 1)]
+
+
+def fast_inclusion(index: int, size: int) -> list[bytes]:
+    refs = inclusion_path(index, size)
+    needed = nodes_needed(refs)
+    # Only the nodes named by nodes_needed are available: one query's worth.
+    return resolve(refs, {n: STORE[n] for n in needed})
+
+
+def fast_consistency(size1: int, size2: int) -> list[bytes]:
+    refs = consistency_path(size1, size2)
+    return resolve(refs, {n: STORE[n] for n in nodes_needed(refs)})
+
+
+def fast_root(size: int) -> bytes:
+    return root_from_nodes(size, {n: STORE[n] for n in root_path(size)})
+
+
+def _sample_indices(size: int) -> list[int]:
+    rng = random.Random(size)
+    return sorted({0, size - 1, size // 2, rng.randrange(size), rng.randrange(size)})
+
+
+# --- storage model -----------------------------------------------------------
+
+
+def test_store_holds_exactly_the_perfect_nodes() -> None:
+    expected = {
+        (level, index)
+        for level in range(MAX_SIZE.bit_length())
+        for index in range(MAX_SIZE >> level)
+    }
+    assert set(STORE) == expected
+    assert len(STORE) < 2 * MAX_SIZE
+    for (level, index), value in STORE.items():
+        start, end = node_range(level, index)
+        assert value == ref_mth(DATA[start:end])
+
+
+def test_new_perfect_nodes_reads_one_left_sibling_per_completed_parent() -> None:
+    for size_before in range(MAX_SIZE):
+        reads: list[NodeID] = []
+
+        def get(level: int, index: int) -> bytes:
+            reads.append((level, index))
+            return STORE[(level, index)]
+
+        created = new_perfect_nodes(size_before, hash_leaf(DATA[size_before]), get)
+        trailing_ones = (size_before ^ (size_before + 1)).bit_length() - 1
+        assert len(reads) == trailing_ones
+        assert len(created) == trailing_ones + 1
+        assert created[0] == ((0, size_before), hash_leaf(DATA[size_before]))
+        assert all(STORE[node] == value for node, value in created)
+
+
+def test_append_leaves_in_batches_matches_one_at_a_time() -> None:
+    store: dict[NodeID, bytes] = {}
+    size = 0
+    for batch in (1, 2, 5, 1, 37, 100, 154):
+        leaf_hashes = [hash_leaf(d) for d in DATA[size : size + batch]]
+        created = append_leaves(size, leaf_hashes, lambda lv, ix: store[(lv, ix)])
+        for node, value in created:
+            store[node] = value
+        size += batch
+    assert size == MAX_SIZE
+    assert store == STORE
+
+
+def test_range_nodes_decomposition() -> None:
+    assert range_nodes(0, 8) == [(3, 0)]
+    assert range_nodes(0, 7) == [(2, 0), (1, 2), (0, 6)]
+    assert range_nodes(4, 7) == [(1, 2), (0, 6)]
+    assert range_nodes(256, 300) == [(5, 8), (3, 36), (2, 74)]
+    for bad in [(0, 0), (3, 2), (-1, 1), (1, 3), (2, 7), (6, 10)]:
+        with pytest.raises(ValueError):
+            range_nodes(*bad)
+
+
+def test_node_refs() -> None:
+    ref = NodeRef.perfect(2, 3)
+    assert (ref.start, ref.end) == (12, 16)
+    assert not ref.is_ephemeral
+    assert ref.node == (2, 3)
+    eph = NodeRef(4, 7)
+    assert eph.is_ephemeral
+    with pytest.raises(ValueError):
+        _ = eph.node
+    with pytest.raises(ValueError):
+        NodeRef(1, 3)  # not a subtree of any RFC 9162 tree
+
+
+def test_published_tree_paths() -> None:
+    """The 8-leaf RFC 6962 vectors come out of treemath over stored nodes."""
+    vectors = Path(__file__).resolve().parents[1] / "vectors" / "rfc6962"
+    tree = json.loads((vectors / "tree.json").read_text(encoding="utf-8"))
+    leaves = [bytes.fromhex(x) for x in tree["leafInputs"]]
+    store: dict[NodeID, bytes] = {}
+    for node, value in append_leaves(0, [hash_leaf(x) for x in leaves], lambda lv, ix: store[(lv, ix)]):
+        store[node] = value
+    for level, hashes in enumerate(tree["nodeHashes"]):
+        for index, value in enumerate(hashes):
+            assert store[(level, index)].hex() == value
+    for size, value in enumerate(tree["rootHashes"]):
+        assert root_from_nodes(size, store).hex() == value
+    for entry in json.loads((vectors / "inclusion.json").read_text(encoding="utf-8")):
+        refs = inclusion_path(entry["leafIdx"], entry["treeSize"])
+        assert [h.hex() for h in resolve(refs, store)] == entry["proof"]
+    for entry in json.loads((vectors / "consistency.json").read_text(encoding="utf-8")):
+        refs = consistency_path(entry["size1"], entry["size2"])
+        assert [h.hex() for h in resolve(refs, store)] == entry["proof"]
+
+
+def test_resolve_reports_a_missing_node() -> None:
+    refs = inclusion_path(3, 7)
+    nodes = {n: STORE[n] for n in nodes_needed(refs)}
+    nodes.pop(next(iter(nodes)))
+    with pytest.raises(LookupError):
+        resolve(refs, nodes)
+
+
+def test_invalid_arguments() -> None:
+    for index, size in [(0, 0), (5, 5), (-1, 3)]:
+        with pytest.raises(ValueError):
+            inclusion_path(index, size)
+    for size1, size2 in [(3, 2), (-1, 2)]:
+        with pytest.raises(ValueError):
+            consistency_path(size1, size2)
+    with pytest.raises(ValueError):
+        root_path(-1)
+    assert root_path(0) == []
+    assert root_from_nodes(0, {}) == EMPTY_ROOT
+    assert consistency_path(0, 5) == consistency_path(5, 5) == []
+
+
+# --- every size up to MAX_SIZE (deterministic), against the reference --------
+
+
+def test_roots_for_every_size() -> None:
+    for size in range(MAX_SIZE + 1):
+        assert fast_root(size) == ROOTS[size]
+        assert len(root_path(size)) == bin(size).count("1")
+
+
+def test_inclusion_for_every_size_matches_reference_and_verifies() -> None:
+    for size in range(1, MAX_SIZE + 1):
+        for index in _sample_indices(size):
+            proof = fast_inclusion(index, size)
+            assert proof == ref_path(index, DATA[:size])
+            verify_inclusion(index, size, hash_leaf(DATA[index]), proof, ROOTS[size])
+
+
+def test_every_inclusion_proof_verifies_and_needs_log_n_reads() -> None:
+    for size in range(1, MAX_SIZE + 1):
+        bound = 2 * size.bit_length()
+        for index in range(size):
+            refs = inclusion_path(index, size)
+            needed = nodes_needed(refs)
+            assert len(needed) <= bound
+            proof = resolve(refs, {n: STORE[n] for n in needed})
+            verify_inclusion(index, size, hash_leaf(DATA[index]), proof, ROOTS[size])
+
+
+def test_consistency_for_all_small_pairs_matches_reference_and_verifies() -> None:
+    for size2 in range(0, 65):
+        for size1 in range(0, size2 + 1):
+            proof = fast_consistency(size1, size2)
+            assert proof == ref_proof(size1, DATA[:size2])
+            verify_consistency(size1, size2, proof, ROOTS[size1], ROOTS[size2])
+
+
+def test_consistency_for_sampled_pairs_up_to_max_size() -> None:
+    for size2 in range(65, MAX_SIZE + 1):
+        rng = random.Random(size2)
+        picks = {1, size2 - 1, size2, size2 // 2, 64, rng.randrange(1, size2), rng.randrange(1, size2)}
+        for size1 in sorted(picks):
+            refs = consistency_path(size1, size2)
+            assert len(nodes_needed(refs)) <= 2 * size2.bit_length() + 2
+            proof = resolve(refs, {n: STORE[n] for n in nodes_needed(refs)})
+            assert proof == ref_proof(size1, DATA[:size2])
+            verify_consistency(size1, size2, proof, ROOTS[size1], ROOTS[size2])
+
+
+# --- hypothesis: picks and bit flips -------------------------------------------
+
+
+@st.composite
+def sizes_and_index(draw: st.DrawFn) -> tuple[int, int]:
+    size = draw(st.integers(1, MAX_SIZE))
+    return size, draw(st.integers(0, size - 1))
+
+
+@st.composite
+def size_pairs(draw: st.DrawFn) -> tuple[int, int]:
+    size2 = draw(st.integers(1, MAX_SIZE))
+    return draw(st.integers(1, size2)), size2
+
+
+@settings(max_examples=200, deadline=None)
+@given(sizes_and_index())
+def test_inclusion_matches_reference(pick: tuple[int, int]) -> None:
+    index, size = pick[1], pick[0]
+    assert fast_inclusion(index, size) == ref_path(index, DATA[:size])
+
+
+@settings(max_examples=200, deadline=None)
+@given(size_pairs())
+def test_consistency_matches_reference(pick: tuple[int, int]) -> None:
+    size1, size2 = pick
+    assert fast_consistency(size1, size2) == ref_proof(size1, DATA[:size2])
+
+
+@settings(max_examples=300, deadline=None)
+@given(sizes_and_index(), st.data())
+def test_flipping_any_bit_of_an_inclusion_proof_fails(pick: tuple[int, int], data: st.DataObject) -> None:
+    size, index = pick
+    proof = fast_inclusion(index, size)
+    leaf_hash = hash_leaf(DATA[index])
+    # Flip a bit in the proof, the leaf hash or the root.
+    target = data.draw(st.integers(-2, len(proof) - 1))
+    bit = data.draw(st.integers(0, 255))
+    root = ROOTS[size]
+    if target == -2:
+        root = _flip(root, bit)
+    elif target == -1:
+        leaf_hash = _flip(leaf_hash, bit)
+    else:
+        proof[target] = _flip(proof[target], bit)
+    with pytest.raises(ProofError):
+        verify_inclusion(index, size, leaf_hash, proof, root)
+
+
+@settings(max_examples=300, deadline=None)
+@given(size_pairs(), st.data())
+def test_flipping_any_bit_of_a_consistency_proof_fails(pick: tuple[int, int], data: st.DataObject) -> None:
+    size1, size2 = pick
+    proof = fast_consistency(size1, size2)
+    root1, root2 = ROOTS[size1], ROOTS[size2]
+    target = data.draw(st.integers(-2, len(proof) - 1))
+    bit = data.draw(st.integers(0, 255))
+    if target == -2:
+        root1 = _flip(root1, bit)
+    elif target == -1:
+        root2 = _flip(root2, bit)
+    else:
+        proof[target] = _flip(proof[target], bit)
+    with pytest.raises(ProofError):
+        verify_consistency(size1, size2, proof, root1, root2)
+
+
+def _flip(value: bytes, bit: int) -> bytes:
+    flipped = bytearray(value)
+    flipped[bit // 8] ^= 1 << (bit % 8)
+    return bytes(flipped)
+
+
+def test_flipping_every_bit_of_one_proof_fails() -> None:
+    size, index = 300, 137
+    proof = fast_inclusion(index, size)
+    for i in range(len(proof)):
+        for bit in range(256):
+            wrong = [*proof[:i], _flip(proof[i], bit), *proof[i + 1 :]]
+            with pytest.raises(ProofError):
+                verify_inclusion(index, size, hash_leaf(DATA[index]), wrong, ROOTS[size])
+    proof = fast_consistency(37, 300)
+    for i in range(len(proof)):
+        for bit in range(256):
+            wrong = [*proof[:i], _flip(proof[i], bit), *proof[i + 1 :]]
+            with pytest.raises(ProofError):
+                verify_consistency(37, 300, wrong, ROOTS[37], ROOTS[300])

@@ -1,0 +1,69 @@
+"""base58btc and its multibase form (prefix ``z``).
+
+base58btc uses the Bitcoin alphabet; each leading zero byte is written as a
+leading ``1``, and the rest is the big-endian number in base 58. Multibase
+(draft-multiformats-multibase) marks the encoding with a one-character prefix,
+``z`` for base58btc, the only base we read or write.
+"""
+
+from __future__ import annotations
+
+from verifiers.errors import MalformedError
+
+__all__ = [
+    "BASE58BTC_ALPHABET",
+    "BASE58BTC_PREFIX",
+    "base58btc_decode",
+    "base58btc_encode",
+    "multibase_decode",
+    "multibase_encode",
+]
+
+BASE58BTC_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+BASE58BTC_PREFIX = "z"
+
+_DIGIT_OF = {char: digit for digit, char in enumerate(BASE58BTC_ALPHABET)}
+
+
+def base58btc_encode(data: bytes) -> str:
+    """Return the base58btc text of ``data``."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"expected bytes, got {type(data).__name__}")
+    data = bytes(data)
+    zeros = len(data) - len(data.lstrip(b"\x00"))
+    number = int.from_bytes(data, "big")
+    digits = []
+    while number:
+        number, digit = divmod(number, 58)
+        digits.append(BASE58BTC_ALPHABET[digit])
+    return "1" * zeros + "".join(reversed(digits))
+
+
+def base58btc_decode(text: str) -> bytes:
+    """Return the bytes of base58btc ``text``; ``MalformedError`` if it is not base58btc."""
+    if not isinstance(text, str):
+        raise MalformedError(f"base58btc value must be a string, not {type(text).__name__}")
+    number = 0
+    for char in text:
+        digit = _DIGIT_OF.get(char)
+        if digit is None:
+            raise MalformedError(f"{char!r} is not a base58btc character")
+        number = number * 58 + digit
+    zeros = len(text) - len(text.lstrip("1"))
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return b"\x00" * zeros + body
+
+
+def multibase_encode(data: bytes) -> str:
+    """Return ``data`` as multibase base58btc text: ``z`` followed by base58btc."""
+    return BASE58BTC_PREFIX + base58btc_encode(data)
+
+
+def multibase_decode(text: str) -> bytes:
+    """Return the bytes of multibase base58btc ``text``; ``MalformedError`` otherwise."""
+    if not isinstance(text, str):
+        raise MalformedError(f"multibase value must be a string, not {type(text).__name__}")
+    if not text.startswith(BASE58BTC_PREFIX):
+        # Other multibase bases exist (u = base64url, ...); we accept only base58btc.
+        raise MalformedError("multibase value must start with 'z' (base58btc)")
+    return base58btc_decode(text[1:])

@@ -1,0 +1,19 @@
+"""The Flask application: the only place where services are wired together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Application factory; `config["LEDGER"]` is an open ledger.Ledger."""
+    app = Flask(__name__)
+    app.config.update(config or {})
+    app.extensions["ledger"] = app.config.get("LEDGER")
+
+    from web.home import bp as home
+
+    app.register_blueprint(home)
+    return app
