@@ -23,6 +23,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
 from keys.errors import UnknownKeyError
+from keys.signer import Signer
 from keys.store import KeyStore
 from ledger import documents as d
 from ledger import rules
@@ -86,6 +87,8 @@ class Ledger(Application):
 
             cipher_key = base64.b64encode(keystore.data_key("events")).decode()
         super().__init__(env=config.eventsourcing_env(create_tables=create_tables, cipher_key=cipher_key))
+        # Opening a key decrypts a file; keep the few signers a process uses.
+        self._signers: dict[str, Signer] = {}
         operator_public = keystore.public_key(config.operator_key_id)
         self.operator_did = did_key_from_public_key(operator_public)
         self.operator_key = KeyRecord(config.operator_key_id, operator_public, EPOCH)
@@ -95,6 +98,14 @@ class Ledger(Application):
         recorder = self.recorder
         assert isinstance(recorder, LedgerRecorderMixin)
         return recorder
+
+    def signer(self, key_id: str) -> Signer:
+        if key_id not in self._signers:
+            try:
+                self._signers[key_id] = self.keystore.signer(key_id)
+            except UnknownKeyError:
+                raise RejectedError("no_signing_key", f"this server does not hold key {key_id}") from None
+        return self._signers[key_id]
 
     # Reading streams -------------------------------------------------------
 
@@ -204,6 +215,7 @@ class Ledger(Application):
                 batch.sign(d.ISSUER_KEY_RETIRED, stream, actor=issuer.did, issuer=issuer.did,
                            key=key_id, at=format_timestamp(batch.recorded))
         for key_id in old_keys:
+            self._signers.pop(key_id, None)
             if key_id in self.keystore:
                 self.keystore.destroy(key_id)
         return new_key
@@ -249,7 +261,7 @@ class Ledger(Application):
         ids = []
         with self.batch() as batch:
             for claims in claims_list:
-                student_id = str(uuid.uuid4())
+                student_id = batch.new_stream()
                 identity = Identity.new(claims)
                 batch.identities[student_id] = seal(identity, self.vault_key, student_id)
                 batch.sign(d.STUDENT_REGISTERED, student_id, actor=issuer.did, student=student_id,
@@ -262,7 +274,7 @@ class Ledger(Application):
         award_ids = []
         with self.batch() as batch:
             for request in requests:
-                award_id = str(uuid.uuid4())
+                award_id = batch.new_stream()
                 batch.sign(d.CREDENTIAL_ISSUED, award_id, **self._issued_fields(batch, request, award_id))
                 award_ids.append(award_id)
         return award_ids
@@ -306,7 +318,7 @@ class Ledger(Application):
         """The receiving issuer's countersignature, with a key the server holds."""
         issuer = self.issuer(as_slug)
         key_id = _Batch(self).signing_key(issuer.did)
-        return self.keystore.signer(key_id).countersign(document, format_timestamp(self.clock()))
+        return self.signer(key_id).countersign(document, format_timestamp(self.clock()))
 
     def transfer(self, award_ids: Sequence[str], to_slug: str, reason: str) -> list[Receipt]:
         """Transfer awards when the server holds both custodians' keys."""
@@ -329,6 +341,9 @@ class _Batch:
         self.ledger = ledger
         self.recorded = ledger.clock()
         self.pending: dict[str, SignedAggregate] = {}
+        # Streams known not to exist yet (fresh UUIDs, or looked up and missing),
+        # so a new award costs no read; the store's primary key still guards it.
+        self.absent: set[str] = set()
         self.events: list[Any] = []
         self.journal: dict[tuple[uuid.UUID, int], JournalEntry] = {}
         self.identities: dict[str, bytes] = {}
@@ -339,12 +354,21 @@ class _Batch:
         self.operator_key = ledger.operator_key
 
     def stream(self, stream_id: str) -> SignedAggregate | None:
-        if stream_id not in self.pending:
-            aggregate = self.ledger.load(stream_id)
-            if aggregate is None:
-                return None
-            self.pending[stream_id] = aggregate
-        return self.pending[stream_id]
+        if stream_id in self.pending:
+            return self.pending[stream_id]
+        if stream_id in self.absent:
+            return None
+        aggregate = self.ledger.load(stream_id)
+        if aggregate is None:
+            self.absent.add(stream_id)
+            return None
+        self.pending[stream_id] = aggregate
+        return aggregate
+
+    def new_stream(self) -> str:
+        stream_id = str(uuid.uuid4())
+        self.absent.add(stream_id)
+        return stream_id
 
     def existing(self, stream_id: str, kind: type[SignedAggregate], message: str) -> Any:
         aggregate = self.stream(stream_id)
@@ -379,11 +403,7 @@ class _Batch:
             time=self.recorded,
             **fields,
         )
-        key_id = self.signing_key(actor)
-        try:
-            return self.ledger.keystore.signer(key_id).sign(document, document["time"])
-        except UnknownKeyError:
-            raise RejectedError("no_signing_key", f"this server does not hold key {key_id}") from None
+        return self.ledger.signer(self.signing_key(actor)).sign(document, document["time"])
 
     def sign(self, event_type: str, stream_id: str, *, actor: str, **fields: Any) -> None:
         """Build, sign with a server-held key, check and apply the next event of a stream."""
@@ -401,6 +421,7 @@ class _Batch:
             kind = AGGREGATE_CLASSES[d.OPENING_EVENTS[document["type"]]]
             aggregate = kind.open(document, self.recorded)
             self.pending[stream_id] = aggregate
+            self.absent.discard(stream_id)
         else:
             aggregate.record(document, self.recorded)
         # Keep the batch's order: events are stored in the order they were checked.

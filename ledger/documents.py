@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
@@ -59,10 +60,12 @@ EVENT_TYPES = frozenset(OPENING_EVENTS) | frozenset(FOLLOWING_EVENTS)
 NAMESPACE = uuid.UUID("6f1c2b0e-3d4a-5b6c-8d7e-9f0a1b2c3d4e")
 
 
+@lru_cache(maxsize=4096)
 def issuer_stream(slug: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, "issuer:" + slug)
 
 
+@lru_cache(maxsize=4096)
 def credential_stream(code: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, "credential:" + code)
 

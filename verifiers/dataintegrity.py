@@ -97,10 +97,15 @@ def hash_data(document: dict[str, Any], options: dict[str, Any]) -> bytes:
     # §3.3.3 Transformation: canonicalize the unsecured document.
     canonical_document = canonicalize(_unsecured_document(document, options))
     # §3.3.4 Hashing: proofConfigHash first, then transformedDocumentHash.
-    return hashlib.sha256(canonical_proof_config).digest() + hashlib.sha256(canonical_document).digest()
+    return (
+        hashlib.sha256(canonical_proof_config).digest()
+        + hashlib.sha256(canonical_document).digest()
+    )
 
 
-def secured_document(document: dict[str, Any], options: dict[str, Any], signature: bytes) -> dict[str, Any]:
+def secured_document(
+    document: dict[str, Any], options: dict[str, Any], signature: bytes
+) -> dict[str, Any]:
     """Return a new dict: ``document`` with a proof made of ``options`` and ``signature``.
 
     If ``document`` already has a proof (a countersignature), the new proof
@@ -176,7 +181,9 @@ def _check_options(options: dict[str, Any]) -> None:
     if options.get("cryptosuite") != CRYPTOSUITE:
         raise MalformedError(f"proof cryptosuite must be {CRYPTOSUITE!r}")
     created = options.get("created")
-    if created is not None and not (isinstance(created, str) and _DATE_TIME_STAMP.fullmatch(created)):
+    if created is not None and not (
+        isinstance(created, str) and _DATE_TIME_STAMP.fullmatch(created)
+    ):
         raise MalformedError("proof created is not an XML Schema dateTimeStamp")
 
 

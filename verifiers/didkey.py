@@ -47,7 +47,9 @@ def public_key_from_verification_method(vm_or_did: str) -> bytes:
     not the DID's own multibase value (did:key defines no other fragment).
     """
     if not isinstance(vm_or_did, str):
-        raise MalformedError(f"verification method must be a string, not {type(vm_or_did).__name__}")
+        raise MalformedError(
+            f"verification method must be a string, not {type(vm_or_did).__name__}"
+        )
     if not vm_or_did.startswith(DID_KEY_PREFIX):
         raise MalformedError("not a did:key identifier")
     multikey, hash_sign, fragment = vm_or_did[len(DID_KEY_PREFIX) :].partition("#")
@@ -60,7 +62,9 @@ def public_key_from_verification_method(vm_or_did: str) -> bytes:
         raise MalformedError("did:key is not an Ed25519 key (multicodec 0xed)")
     raw = decoded[len(ED25519_MULTICODEC) :]
     if len(raw) != ED25519_PUBLIC_KEY_LENGTH:
-        raise MalformedError(f"Ed25519 did:key holds {len(raw)} bytes, not {ED25519_PUBLIC_KEY_LENGTH}")
+        raise MalformedError(
+            f"Ed25519 did:key holds {len(raw)} bytes, not {ED25519_PUBLIC_KEY_LENGTH}"
+        )
     return raw
 
 
@@ -68,5 +72,7 @@ def _multikey_from_public_key(raw: bytes) -> str:
     if not isinstance(raw, (bytes, bytearray)):
         raise TypeError(f"expected bytes, got {type(raw).__name__}")
     if len(raw) != ED25519_PUBLIC_KEY_LENGTH:
-        raise ValueError(f"an Ed25519 public key is {ED25519_PUBLIC_KEY_LENGTH} bytes, not {len(raw)}")
+        raise ValueError(
+            f"an Ed25519 public key is {ED25519_PUBLIC_KEY_LENGTH} bytes, not {len(raw)}"
+        )
     return multibase_encode(ED25519_MULTICODEC + bytes(raw))

@@ -51,10 +51,7 @@ _encode = json.JSONEncoder(
 def canonicalize(value: object) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of ``value``."""
     try:
-        if _has_non_bmp_key(value):
-            text = _exact(value)
-        else:
-            text = _encode(value)
+        text = _exact(value) if _has_non_bmp_key(value) else _encode(value)
         # Strict UTF-8 refuses lone surrogates, wherever they are.
         return text.encode("utf-8")
     except UnicodeEncodeError:

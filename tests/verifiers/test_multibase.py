@@ -7,14 +7,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from verifiers.errors import MalformedError
-from verifiers.multibase import base58btc_decode, base58btc_encode, multibase_decode, multibase_encode
+from verifiers.multibase import (
+    base58btc_decode,
+    base58btc_encode,
+    multibase_decode,
+    multibase_encode,
+)
 
 # Examples from draft-msporny-base58-03 §5 ("Hello World!", the long sentence,
 # and leading zero bytes, which become leading "1"s).
 KNOWN = [
     (b"", ""),
     (b"Hello World!", "2NEpo7TZRRrLZSi2U"),
-    (b"The quick brown fox jumps over the lazy dog.", "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z"),
+    (
+        b"The quick brown fox jumps over the lazy dog.",
+        "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z",
+    ),
     (bytes.fromhex("0000287fb4cd"), "11233QC4"),
     (b"\x00", "1"),
     (b"\x00\x00\x00", "111"),

@@ -325,3 +325,9 @@ def test_sign_then_verify_round_trip(text: str, seed: bytes) -> None:
     line = signature_line(verifier.name, verifier.key_id, private.sign(signed_message(text)))
     signed = note_with_signatures(text, [line])
     assert verify_note(signed, [verifier]).text == text
+
+
+def test_short_signature_from_a_known_key_is_invalid_not_malformed() -> None:
+    # Well-formed (key ID and 2 signature bytes) but not an Ed25519 signature.
+    with pytest.raises(CheckpointError):
+        verify_note(TEXT + "\n" + "— PeterNeumann x08go/ZJ\n", [PETER])

@@ -1,4 +1,4 @@
-"""``verifiers`` stays pure: stdlib and ``cryptography`` only, no I/O, clock, environment or randomness.
+"""``verifiers`` stays pure: stdlib and ``cryptography``; no I/O, clock, environment, randomness.
 
 Read from the source with ``ast`` so that an import hidden in a function body
 counts too, and so the check does not depend on what happens to be installed.
@@ -23,7 +23,18 @@ FORBIDDEN_STDLIB = {
     "shutil", "socket", "sqlite3", "subprocess", "sys", "tempfile", "threading", "time",
     "urllib",
 }  # fmt: skip
-FORBIDDEN_CALLS = {"open", "input", "print", "now", "utcnow", "today", "getenv", "urandom", "uuid1", "uuid4"}
+FORBIDDEN_CALLS = {
+    "open",
+    "input",
+    "print",
+    "now",
+    "utcnow",
+    "today",
+    "getenv",
+    "urandom",
+    "uuid1",
+    "uuid4",
+}
 
 
 def _violations(source: str) -> list[str]:
@@ -44,7 +55,13 @@ def _violations(source: str) -> list[str]:
                 found.append(f"imports {module}: I/O, clock, environment or randomness")
         if isinstance(node, ast.Call):
             func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
             if name in FORBIDDEN_CALLS:
                 found.append(f"calls {name}()")
     return found
@@ -71,7 +88,8 @@ def test_the_checker_catches(source: str) -> None:
 def test_the_checker_allows() -> None:
     source = (
         "from __future__ import annotations\nimport hashlib, json, re\n"
-        "from cryptography.exceptions import InvalidSignature\nfrom verifiers.errors import MalformedError\n"
+        "from cryptography.exceptions import InvalidSignature\n"
+        "from verifiers.errors import MalformedError\n"
         "from . import jcs\nfrom datetime import datetime, timezone\n"
     )
     assert _violations(source) == []

@@ -15,13 +15,22 @@ UTC = timezone.utc
 
 
 def test_format_always_writes_microseconds_and_z() -> None:
-    assert format_timestamp(datetime(2025, 5, 1, 14, 3, 22, tzinfo=UTC)) == "2025-05-01T14:03:22.000000Z"
-    assert format_timestamp(datetime(2025, 5, 1, 14, 3, 22, 1234, tzinfo=UTC)) == "2025-05-01T14:03:22.001234Z"
+    assert (
+        format_timestamp(datetime(2025, 5, 1, 14, 3, 22, tzinfo=UTC))
+        == "2025-05-01T14:03:22.000000Z"
+    )
+    assert (
+        format_timestamp(datetime(2025, 5, 1, 14, 3, 22, 1234, tzinfo=UTC))
+        == "2025-05-01T14:03:22.001234Z"
+    )
 
 
 def test_format_converts_other_offsets_to_utc() -> None:
     central = timezone(timedelta(hours=-5))
-    assert format_timestamp(datetime(2025, 12, 31, 20, 0, tzinfo=central)) == "2026-01-01T01:00:00.000000Z"
+    assert (
+        format_timestamp(datetime(2025, 12, 31, 20, 0, tzinfo=central))
+        == "2026-01-01T01:00:00.000000Z"
+    )
 
 
 def test_format_pads_small_years() -> None:
@@ -41,7 +50,10 @@ def test_format_refuses_non_datetimes() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2023-02-24T23:36:38Z", datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC)),  # vc-di-eddsa vectors
+        (
+            "2023-02-24T23:36:38Z",
+            datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC),
+        ),  # vc-di-eddsa vectors
         ("2025-05-01T14:03:22.123456Z", datetime(2025, 5, 1, 14, 3, 22, 123456, tzinfo=UTC)),
         ("2025-05-01T14:03:22.1Z", datetime(2025, 5, 1, 14, 3, 22, 100000, tzinfo=UTC)),
         ("2024-02-29T00:00:00Z", datetime(2024, 2, 29, tzinfo=UTC)),
@@ -88,7 +100,11 @@ def test_parse_refuses_non_strings(value: object) -> None:
         parse_timestamp(value)  # type: ignore[arg-type]
 
 
-@given(st.datetimes(timezones=st.just(UTC), min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)))
+@given(
+    st.datetimes(
+        timezones=st.just(UTC), min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)
+    )
+)
 def test_round_trip(moment: datetime) -> None:
     text = format_timestamp(moment)
     assert len(text) == 27
@@ -97,10 +113,15 @@ def test_round_trip(moment: datetime) -> None:
 
 # Fixed offsets: with zoneinfo zones, Python's == is False for times in a DST fold.
 _offsets = st.builds(
-    timezone, st.timedeltas(min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59))
+    timezone,
+    st.timedeltas(
+        min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)
+    ),
 )
 
 
-@given(st.datetimes(timezones=_offsets, min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31)))
+@given(
+    st.datetimes(timezones=_offsets, min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31))
+)
 def test_round_trip_keeps_the_instant(moment: datetime) -> None:
     assert parse_timestamp(format_timestamp(moment)) == moment

@@ -1,0 +1,189 @@
+"""`credledger bench ingest`: how fast the ledger signs and stores events.
+
+Measured in one run, on a scratch instance, against a bare baseline: the same
+documents signed by the same signing routine and written with a plain
+`executemany` into one table of the same database, in the same batch sizes.
+The ratio is what our layers cost (rules, aggregates, eventsourcing, journal),
+and ratios survive this machine's noise better than absolute rates.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+
+from keys.signer import Signer
+from ledger.application import IssueRequest, Ledger
+from ledger.config import postgres_env
+from ledger.instance import init_instance
+from verifiers.timestamps import format_timestamp
+
+EVIDENCE = {"certificate": "SS-1234567", "score": 88}
+
+
+def run_ingest_benchmark(*, events: int, batch: int, database_url: str | None) -> dict[str, Any]:
+    scratch = Path(tempfile.mkdtemp(prefix="credledger-bench-"))
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    url = f"{database_url}?schema={schema}" if database_url else None
+    try:
+        if database_url:
+            _run_sql(database_url, f"CREATE SCHEMA {schema}")
+        ledger = init_instance(scratch / "instance", "bench", database_url=url, scrypt_n=2**10)
+        student = _setup(ledger)
+        batched = _ledger_rate(ledger, student, events, batch)
+        single = _ledger_rate(ledger, student, min(events, 2000), 1)
+        baseline = _baseline_rate(scratch, url, events, batch)
+        eventsourcing_baseline = _eventsourcing_baseline_rate(scratch, url, events, batch)
+        ledger.close()
+    finally:
+        if database_url:
+            _run_sql(database_url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {
+        "backend": "postgres" if database_url else "sqlite",
+        "events": events,
+        "batch": batch,
+        "ledger_batched_events_per_s": round(batched),
+        "ledger_one_at_a_time_events_per_s": round(single),
+        "bare_eventsourcing_events_per_s": round(eventsourcing_baseline),
+        "eventsourcing_over_ledger_ratio": round(eventsourcing_baseline / batched, 2),
+        "raw_table_events_per_s": round(baseline),
+        "raw_table_over_ledger_ratio": round(baseline / batched, 2),
+    }
+
+
+def _setup(ledger: Ledger) -> str:
+    ledger.register_issuer("bench-district", "Benchmark District", "district")
+    ledger.define_credential("servsafe-manager", {
+        "name": "ServSafe Food Protection Manager", "certifyingBody": "National Restaurant Association",
+        "credentialType": "certification", "validityMonths": 60, "careerField": "Hospitality & Tourism"})
+    return ledger.register_student("bench-district", {"name": "Bench Student", "birth_date": "2008-01-01",
+                                                      "local_id": "B-1"})
+
+
+def _ledger_rate(ledger: Ledger, student: str, events: int, batch: int) -> float:
+    request = IssueRequest("bench-district", student, "servsafe-manager", date(2026, 5, 1), EVIDENCE)
+    return _rate(events, batch, lambda n: ledger.issue([request] * n))
+
+
+def _baseline_document(stream: str, now: str) -> dict[str, Any]:
+    return {
+        "type": "CredentialIssued", "ledger": "bench", "stream": stream, "sequence": 1, "previous": None,
+        "actor": "did:web:localhost:issuers:bench", "time": now, "award": stream,
+        "issuer": "did:web:localhost:issuers:bench", "student": stream, "credential": "servsafe-manager",
+        "earned": "2026-05-01", "expires": "2031-05-01", "evidence": EVIDENCE,
+        "subject": {"name": "0" * 64, "birth_date": "1" * 64, "local_id": "2" * 64}, "supersedes": None,
+    }
+
+
+class _Payload(Aggregate):
+    """The bare eventsourcing baseline: one aggregate event carrying a signed document."""
+
+    def __init__(self, document: dict[str, Any]):
+        self.document = document
+
+
+def _eventsourcing_baseline_rate(scratch: Path, url: str | None, events: int, batch: int) -> float:
+    env = {"PERSISTENCE_MODULE": "eventsourcing.postgres" if url else "eventsourcing.sqlite"}
+    if url:
+        env |= postgres_env(url) | {"POSTGRES_SCHEMA": postgres_env(url)["POSTGRES_SCHEMA"]}
+    else:
+        env["SQLITE_DBNAME"] = str(scratch / "baseline-eventsourcing.sqlite")
+    app = Application(env=env | {"CREATE_TABLE": "y"})
+    app.recorder.events_table_name  # noqa: B018 (created above)
+    signer = Signer.generate()
+
+    def sign_and_save(n: int) -> None:
+        now = format_timestamp(datetime.now(timezone.utc))
+        payloads = []
+        for _ in range(n):
+            stream = uuid.uuid4()
+            payloads.append(_Payload(signer.sign(_baseline_document(str(stream), now), now)))
+        app.save(*payloads)
+
+    try:
+        return _rate(events, batch, sign_and_save)
+    finally:
+        app.close()
+
+
+def _baseline_rate(scratch: Path, url: str | None, events: int, batch: int) -> float:
+    signer = Signer.generate()
+    store = _PostgresTable(url) if url else _SQLiteTable(scratch / "baseline.sqlite")
+
+    def sign_and_store(n: int) -> None:
+        now = format_timestamp(datetime.now(timezone.utc))
+        rows = []
+        for _ in range(n):
+            stream = str(uuid.uuid4())
+            rows.append((stream, json.dumps(signer.sign(_baseline_document(stream, now), now))))
+        store.insert(rows)
+
+    try:
+        return _rate(events, batch, sign_and_store)
+    finally:
+        store.close()
+
+
+def _rate(events: int, batch: int, write: Callable[[int], Any]) -> float:
+    done = 0
+    started = time.perf_counter()
+    while done < events:
+        n = min(batch, events - done)
+        write(n)
+        done += n
+    return events / (time.perf_counter() - started)
+
+
+class _SQLiteTable:
+    def __init__(self, path: Path):
+        self.db = sqlite3.connect(path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("CREATE TABLE events (id TEXT PRIMARY KEY, body BLOB)")
+
+    def insert(self, rows: list[tuple[str, str]]) -> None:
+        with self.db:
+            self.db.executemany("INSERT INTO events VALUES (?, ?)", rows)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class _PostgresTable:
+    def __init__(self, url: str):
+        import psycopg
+
+        env = postgres_env(url)
+        self.db = psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                                  password=env["POSTGRES_PASSWORD"] or None, dbname=env["POSTGRES_DBNAME"])
+        self.table = f'"{env["POSTGRES_SCHEMA"]}".baseline_events'
+        with self.db.transaction():
+            self.db.execute(f"CREATE TABLE {self.table} (id TEXT PRIMARY KEY, body BYTEA)")
+
+    def insert(self, rows: list[tuple[str, str]]) -> None:
+        with self.db.transaction(), self.db.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {self.table} VALUES (%s, %s)", [(i, b.encode()) for i, b in rows])
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _run_sql(database_url: str, statement: str) -> None:
+    import psycopg
+
+    env = postgres_env(database_url)
+    with psycopg.connect(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], user=env["POSTGRES_USER"],
+                         password=env["POSTGRES_PASSWORD"] or None, dbname=env["POSTGRES_DBNAME"],
+                         autocommit=True) as conn:
+        conn.execute(statement)
