@@ -94,6 +94,16 @@ class Signer:
             raise ValueError(f"cannot sign this document: {error}") from error
         return secured_document(document, options, self._private_key.sign(data))
 
+    def sign_bytes(self, message: bytes) -> bytes:
+        """A bare Ed25519 signature, for formats that are not JSON documents.
+
+        Only C2SP signed notes (log checkpoints) use it; every event goes
+        through :meth:`sign`.
+        """
+        if not isinstance(message, bytes):
+            raise TypeError("message must be bytes")
+        return self._private_key.sign(message)
+
     def countersign(self, document: dict[str, Any], created: str) -> dict[str, Any]:
         """Add this key's proof to an already signed document (a proof set).
 

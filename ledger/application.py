@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -29,6 +30,7 @@ from ledger import documents as d
 from ledger import rules
 from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
 from ledger.config import LedgerConfig
+from ledger.log import MerkleLog, log_origin
 from ledger.errors import InputError, NotFoundError, RejectedError
 from ledger.schemas import validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin
@@ -92,6 +94,12 @@ class Ledger(Application):
         operator_public = keystore.public_key(config.operator_key_id)
         self.operator_did = did_key_from_public_key(operator_public)
         self.operator_key = KeyRecord(config.operator_key_id, operator_public, EPOCH)
+
+    @cached_property
+    def log(self) -> MerkleLog:
+        """The transparency log over this ledger's events (ledger.log)."""
+        origin = log_origin(self.config.domain, self.config.ledger_id)
+        return MerkleLog(self.store, self.signer(self.config.log_key_id), origin, lambda: self.clock())
 
     @property
     def store(self) -> LedgerRecorderMixin:

@@ -17,12 +17,16 @@ from typing import Any
 from uuid import UUID
 
 from ledger import documents as d
-from ledger import rules
+from ledger import rules, treemath
 from ledger.aggregates import SignedAggregate
 from ledger.application import Ledger
 from ledger.errors import LedgerError
 from ledger.schemas import validate_document
+from verifiers.checkpoint import verify_checkpoint
+from verifiers.errors import VerificationError
 from verifiers.keyhistory import KeyRecord
+from verifiers.merkle import EMPTY_ROOT, hash_leaf
+from verifiers.note import Verifier
 
 PAGE = 1000
 
@@ -42,6 +46,8 @@ class Finding:
 class AuditReport:
     events: int
     finding: Finding | None
+    log_size: int = 0
+    checkpoints: int = 0
 
     @property
     def ok(self) -> bool:
@@ -78,7 +84,69 @@ def audit(ledger: Ledger, progress: Callable[[int], None] | None = None) -> Audi
         count += 1
         if progress and count % PAGE == 0:
             progress(count)
-    return AuditReport(count, None)
+    return audit_log(ledger, count)
+
+
+def audit_log(ledger: Ledger, events: int) -> AuditReport:
+    """Recompute the Merkle tree from the journal; check every stored node and kept checkpoint.
+
+    Streams the leaves keeping only the tree's right edge (O(log n) memory).
+    The journal leaves themselves were checked against the events above.
+    """
+    store, log = ledger.store, ledger.log
+    verifier = Verifier.from_key_string(log.verifier_key)
+    checkpoints = store.select_checkpoints()
+    by_size = {size: (root, note) for size, root, note in checkpoints}
+    for size, root, note in checkpoints:
+        try:
+            checkpoint = verify_checkpoint(note, verifier)
+        except VerificationError as e:
+            return _log_finding(events, size, f"checkpoint of size {size} does not verify: {e}")
+        if (checkpoint.size, checkpoint.root_hash, checkpoint.origin) != (size, root, log.origin):
+            return _log_finding(events, size, f"checkpoint of size {size} differs from its stored root")
+    log_size = store.log_size()
+    if checkpoints and checkpoints[-1][0] < log_size:
+        return _log_finding(events, log_size, "the log has nodes beyond its latest checkpoint")
+    if log_size > events:
+        return _log_finding(events, log_size, "the log has more leaves than the ledger has events")
+    edge: dict[tuple[int, int], bytes] = {}
+    if 0 in by_size and by_size[0][0] != EMPTY_ROOT:
+        return _log_finding(events, 0, "the checkpoint of the empty log has a wrong root")
+    for start in range(0, log_size, PAGE):
+        stop = min(start + PAGE, log_size)
+        leaves = store.select_journal_leaves(start, stop)
+        stored = _stored_nodes(store, start, stop)
+        for offset, leaf in enumerate(leaves):
+            size = start + offset
+            for node, value in treemath.new_perfect_nodes(size, hash_leaf(leaf), lambda l, i: edge[(l, i)]):
+                if stored.get(node) != value:
+                    return _log_finding(events, size, f"stored log node {node} differs from the recomputed tree")
+                edge[node] = value
+                if node[0] > 0:  # its children are no longer on the right edge
+                    edge.pop((node[0] - 1, 2 * node[1]), None)
+                    edge.pop((node[0] - 1, 2 * node[1] + 1), None)
+            if size + 1 in by_size and treemath.root_from_nodes(size + 1, edge) != by_size[size + 1][0]:
+                return _log_finding(events, size + 1, f"checkpoint of size {size + 1} has a wrong root")
+    return AuditReport(events, None, log_size, len(checkpoints))
+
+
+def _stored_nodes(store: Any, start: int, stop: int) -> dict[tuple[int, int], bytes]:
+    """The stored perfect nodes completed by leaves [start, stop): one range read per level."""
+    nodes: dict[tuple[int, int], bytes] = {}
+    level = 0
+    while (1 << level) <= stop:
+        # Node (level, i) completes with leaf (i + 1) * 2**level - 1.
+        lo = -(-(start + 1) // (1 << level)) - 1
+        hi = stop >> level
+        if hi > lo:
+            for i, value in enumerate(store.select_level(level, lo, hi)):
+                nodes[(level, lo + i)] = value
+        level += 1
+    return nodes
+
+
+def _log_finding(events: int, position: int, problem: str) -> AuditReport:
+    return AuditReport(events, Finding(position, None, "log", 0, problem))
 
 
 def _stored(ledger: Ledger) -> Iterator[tuple[int, Any, Any]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from ledger.errors import InputError, NotFoundError
+from ledger.errors import InputError, SetupError
 
 CONFIG_FILE = "config.json"
 SQLITE_FILE = "ledger.sqlite"
@@ -32,6 +32,7 @@ class LedgerConfig:
     ledger_id: str
     domain: str  # host (and port) of the did:web issuer identifiers
     operator_key_id: str
+    log_key_id: str
     database_url: str | None = None  # None: the SQLite file in data_dir
     encrypt_events: bool = False
 
@@ -55,7 +56,7 @@ class LedgerConfig:
     def load(cls, data_dir: Path) -> LedgerConfig:
         path = data_dir / CONFIG_FILE
         if not path.exists():
-            raise NotFoundError(f"no ledger in {data_dir}: run `credledger init` first")
+            raise SetupError(f"no ledger in {data_dir}: run `credledger init` first")
         data = json.loads(path.read_text())
         url = os.environ.get("CREDLEDGER_DATABASE_URL") or data.get("database_url")
         data["database_url"] = url
@@ -121,6 +122,7 @@ def as_dict(config: LedgerConfig) -> dict[str, Any]:
         "ledger": config.ledger_id,
         "domain": config.domain,
         "operator_key": config.operator_key_id,
+        "log_key": config.log_key_id,
         "database": redact(config.database_url),
         "encrypt_events": config.encrypt_events,
     }

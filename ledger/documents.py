@@ -100,14 +100,18 @@ def unsigned_document(
 
 
 def leaf_record(document: dict[str, Any], event_hash: str, recorded: datetime) -> bytes:
-    """The public record the transparency log commits to for one event: no PII."""
-    proof = document["proof"][0] if isinstance(document["proof"], list) else document["proof"]
+    """The public record the transparency log commits to for one event: no PII.
+
+    `signers` lists every proof's signer and key, countersigners included, so
+    a monitor sees every use of an issuer's key.
+    """
+    proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
+    dids = [document["actor"], document["to"]] if document["type"] == CREDENTIAL_TRANSFERRED else [document["actor"]]
     return canonicalize(
         {
             "event": event_hash,
-            "signer": document["actor"],
-            "key": proof["verificationMethod"],
             "type": document["type"],
+            "signers": [{"did": did, "key": proof["verificationMethod"]} for did, proof in zip(dids, proofs)],
             "recorded": format_timestamp(recorded),
         }
     )

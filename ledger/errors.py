@@ -6,7 +6,8 @@
     ├── RejectedError     the ledger refused an event: bad signature, key not valid at
     │                     that time, no authority, broken hash chain, or a state rule
     │                     (e.g. revoking a revoked award); nothing was stored
-    └── IntegrityError    stored data fails verification (audit found tampering)
+    ├── IntegrityError    stored data fails verification (audit found tampering)
+    └── SetupError        the instance cannot be opened: no ledger in the data directory
 
 Every error message is safe to show a user: no PII, no secrets, no stack details.
 """
@@ -46,3 +47,7 @@ class RejectedError(LedgerError):
 
 class IntegrityError(LedgerError):
     """Raised when stored data does not verify (tampering or corruption)."""
+
+
+class SetupError(LedgerError):
+    """Raised when there is no ledger to open (run `credledger init`) or it is misconfigured."""

@@ -31,10 +31,12 @@ def init_instance(
         ledger_id=str(uuid.uuid4()),
         domain=domain,
         operator_key_id=keystore.generate("operator"),
+        log_key_id=keystore.generate("log"),
         database_url=database_url,
         encrypt_events=encrypt_events,
     )
     ledger = Ledger(config, keystore, create_tables=True)
+    ledger.log.integrate()  # the first checkpoint: the empty tree
     # Written last: an init that fails half way leaves no config behind, and
     # running it again (after clearing the directory) starts over.
     config.save()

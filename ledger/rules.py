@@ -23,6 +23,7 @@ from ledger import documents as d
 from ledger.aggregates import Award, Credential, Issuer, SignedAggregate, Student
 from ledger.errors import RejectedError
 from verifiers.dataintegrity import proofs_of, verify_proof
+from verifiers.didkey import public_key_from_verification_method
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import KeyRecord, verify_key_valid_at
 from verifiers.timestamps import parse_timestamp
@@ -166,6 +167,7 @@ def _check_issuer_registered(doc: dict[str, Any], view: LedgerView, _: Any, reco
         raise RejectedError("not_authorized", "only the operator registers issuers")
     if doc["stream"] != str(d.issuer_stream(doc["slug"])) or issuer_slug_from_did(doc["issuer"]) != doc["slug"]:
         raise RejectedError("malformed", "issuer stream, slug and DID do not agree")
+    _check_new_key(doc)
     _check_valid_from(doc, recorded)
 
 
@@ -174,10 +176,22 @@ def _check_valid_from(doc: dict[str, Any], recorded: datetime) -> None:
         raise RejectedError("backdated", "a key's validity cannot start in the past")
 
 
+def _check_new_key(doc: dict[str, Any]) -> None:
+    # A key that is no Ed25519 did:key verification method could never verify
+    # a proof, and would break every replay of the issuer's stream.
+    try:
+        if "#" not in doc["key"]:
+            raise VerificationError("no verification method fragment")
+        public_key_from_verification_method(doc["key"])
+    except VerificationError:
+        raise RejectedError("malformed", "the key is not an Ed25519 did:key verification method") from None
+
+
 def _check_key_added(doc: dict[str, Any], view: LedgerView, issuer: Any, recorded: datetime) -> None:
     _require_operator_or_issuer(doc, view, issuer.did)
     if doc["key"] in issuer.keys:
         raise RejectedError("duplicate_key", "the issuer already has that key")
+    _check_new_key(doc)
     _check_valid_from(doc, recorded)
 
 

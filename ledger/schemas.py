@@ -7,6 +7,8 @@ the right type; a malformed document is an InputError naming the member.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -14,14 +16,52 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from ledger import documents as d
 from ledger.errors import InputError
 from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
+from verifiers.didkey import public_key_from_verification_method
+from verifiers.errors import MalformedError
+from verifiers.timestamps import parse_timestamp
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="lowercase letters, digits and dashes")
 HEX64 = validate.Regexp(r"^[0-9a-f]{64}$", error="a SHA-256 hex digest")
-TIMESTAMP = validate.Regexp(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$", error="an RFC 3339 UTC time ending in Z"
+# Ids are compared as text (stream keys, the journal's student column), so only
+# the canonical lowercase form is accepted: "ABC…" or "{…}" would name the same
+# UUID in another spelling and store an event the audit then disowns.
+UUID_TEXT = validate.Regexp(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", error="a UUID in lowercase canonical form"
 )
-DATE = validate.Regexp(r"^\d{4}-\d{2}-\d{2}$", error="a date as YYYY-MM-DD")
 TEXT = validate.Length(min=1, max=500)
+MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 (I-JSON): larger integers cannot be signed exactly
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# Shape checks that parse, not only match: the rules read these members with the
+# same parsers, and a value a regex admits (2026-02-30, 7 fractional digits, a
+# did:key that is no Ed25519 key) must be an InputError here, not a crash there.
+def _valid_timestamp(value: str) -> None:
+    try:
+        parse_timestamp(value)
+    except MalformedError:
+        raise ValidationError("an RFC 3339 UTC time ending in Z") from None
+
+
+def _valid_date(value: str) -> None:
+    try:
+        if not _DATE_SHAPE.fullmatch(value):
+            raise ValueError(value)
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("a date as YYYY-MM-DD") from None
+
+
+def _valid_key_id(value: str) -> None:
+    try:
+        if "#" not in value:
+            raise MalformedError("no fragment")
+        public_key_from_verification_method(value)
+    except MalformedError:
+        raise ValidationError("an Ed25519 did:key verification method (did:key:z6Mk…#z6Mk…)") from None
+
+
+TIMESTAMP, DATE, KEY_ID = _valid_timestamp, _valid_date, _valid_key_id
 
 
 class ProofSchema(Schema):
@@ -56,7 +96,7 @@ class EventSchema(Schema):
 
     type = fields.String(required=True, validate=validate.OneOf(sorted(d.EVENT_TYPES)))
     ledger = fields.String(required=True)
-    stream = fields.UUID(required=True)
+    stream = fields.String(required=True, validate=UUID_TEXT)
     sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     previous = fields.String(required=True, allow_none=True, validate=HEX64)
     actor = fields.String(required=True, validate=validate.Regexp(r"^did:(key|web):"))
@@ -65,7 +105,8 @@ class EventSchema(Schema):
 
 
 DID = fields.String(required=True, validate=validate.Regexp(r"^did:web:[^:]+(:[^:]+)*$"))
-KEY = fields.String(required=True, validate=validate.Regexp(r"^did:key:z[1-9A-HJ-NP-Za-km-z]+#z"))
+ID = fields.String(required=True, validate=UUID_TEXT)
+KEY = fields.String(required=True, validate=KEY_ID)
 COMMITMENTS = fields.Dict(keys=fields.String(), values=fields.String(validate=HEX64), required=True)
 EVIDENCE = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), required=True)
 
@@ -95,23 +136,23 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
         "validityMonths": fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 600)),
         "careerField": fields.String(allow_none=True, validate=TEXT),
     },
-    d.STUDENT_REGISTERED: {"student": fields.UUID(required=True), "issuer": DID, "subject": COMMITMENTS},
+    d.STUDENT_REGISTERED: {"student": ID, "issuer": DID, "subject": COMMITMENTS},
     d.CREDENTIAL_ISSUED: {
-        "award": fields.UUID(required=True), "issuer": DID, "student": fields.UUID(required=True),
+        "award": ID, "issuer": DID, "student": ID,
         "credential": fields.String(required=True, validate=SLUG),
         "earned": fields.String(required=True, validate=DATE),
         "expires": fields.String(required=True, allow_none=True, validate=DATE),
         "evidence": EVIDENCE, "subject": COMMITMENTS,
-        "supersedes": fields.UUID(required=True, allow_none=True),
+        "supersedes": fields.String(required=True, allow_none=True, validate=UUID_TEXT),
     },
     d.CREDENTIAL_REVOKED: {
-        "award": fields.UUID(required=True),
+        "award": ID,
         "reason": fields.String(required=True, validate=validate.OneOf(sorted(REVOCATION_REASONS))),
         "note": fields.String(required=True, validate=validate.Length(max=1000)),
         "effective": fields.String(required=True, validate=TIMESTAMP),
     },
     d.CREDENTIAL_TRANSFERRED: {
-        "award": fields.UUID(required=True), "from": DID, "to": DID,
+        "award": ID, "from": DID, "to": DID,
         "reason": fields.String(required=True, validate=validate.Length(max=1000)),
     },
 }
@@ -144,6 +185,8 @@ def _check_evidence(document: dict[str, Any]) -> None:
         # Integers and strings only: signed payloads never carry floats.
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise ValidationError({f"evidence.{key}": ["a string or an integer"]})
+        if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+            raise ValidationError({f"evidence.{key}": [f"an integer within ±{MAX_SAFE_INTEGER}"]})
         if isinstance(value, str) and len(value) > 200:
             raise ValidationError({f"evidence.{key}": ["at most 200 characters"]})
 

@@ -15,11 +15,13 @@ Tables are created only when CREATE_TABLE is on (`credledger init`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import psycopg
+from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -48,6 +50,8 @@ class JournalRow:
 
 JOURNAL = "ledger_journal"
 VAULT = "student_identities"
+NODES = "log_nodes"
+CHECKPOINTS = "log_checkpoints"
 
 
 class LedgerRecorderMixin:
@@ -60,6 +64,8 @@ class LedgerRecorderMixin:
     def _sql(self, statement: str) -> str:
         statement = statement.replace("{journal}", self.table_prefix + JOURNAL)
         statement = statement.replace("{vault}", self.table_prefix + VAULT)
+        statement = statement.replace("{nodes}", self.table_prefix + NODES)
+        statement = statement.replace("{checkpoints}", self.table_prefix + CHECKPOINTS)
         return statement.replace("?", self.placeholder)
 
     def ledger_table_statements(self) -> list[str]:
@@ -74,6 +80,18 @@ class LedgerRecorderMixin:
             self._sql(
                 "CREATE TABLE IF NOT EXISTS {vault} ("
                 f"student_id TEXT PRIMARY KEY, sealed {self.blob_type} NOT NULL)"
+            ),
+            # The Merkle log: every perfect subtree hash, written once (ledger.log).
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {nodes} ("
+                f"level INTEGER NOT NULL, idx BIGINT NOT NULL, hash {self.blob_type} NOT NULL, "
+                "PRIMARY KEY (level, idx))"
+            ),
+            self._sql("CREATE INDEX IF NOT EXISTS log_leaf_hash ON {nodes} (hash) WHERE level = 0"),
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {checkpoints} ("
+                f"size BIGINT PRIMARY KEY, root {self.blob_type} NOT NULL, note TEXT NOT NULL, "
+                "signed_at TEXT NOT NULL)"
             ),
         ]
 
@@ -134,6 +152,9 @@ class LedgerRecorderMixin:
     def select_journal_for_student(self, student_id: str) -> list[JournalRow]:
         return self._journal_rows("WHERE student_id = ? ORDER BY position", [student_id])
 
+    def select_journal_of_stream(self, stream_id: str) -> list[JournalRow]:
+        return self._journal_rows("WHERE originator_id = ? ORDER BY position", [stream_id])
+
     def select_journal_of_type(self, event_type: str) -> list[JournalRow]:
         return self._journal_rows("WHERE event_type = ? ORDER BY position", [event_type])
 
@@ -149,6 +170,62 @@ class LedgerRecorderMixin:
             JournalRow(int(r[0]), int(r[1]), str(r[2]), int(r[3]), r[4], r[5], bytes(r[6]))
             for r in rows
         ]
+
+    def select_journal_leaves(self, start: int, stop: int) -> list[bytes]:
+        rows = self._query(
+            self._sql("SELECT leaf FROM {journal} WHERE position >= ? AND position < ? ORDER BY position"),
+            [start, stop],
+        )
+        return [bytes(r[0]) for r in rows]
+
+    # The Merkle log --------------------------------------------------------
+
+    def log_size(self) -> int:
+        rows = self._query(self._sql("SELECT COALESCE(MAX(idx) + 1, 0) FROM {nodes} WHERE level = 0"), [])
+        return int(rows[0][0])
+
+    def select_nodes(self, ids: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        where = " OR ".join(["(level = ? AND idx = ?)"] * len(ids))
+        params = [v for node in ids for v in node]
+        rows = self._query(self._sql(f"SELECT level, idx, hash FROM {{nodes}} WHERE {where}"), params)
+        return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
+
+    def select_level(self, level: int, start: int, stop: int) -> list[bytes]:
+        """Stored hashes of one tree level, indices [start, stop), in order."""
+        rows = self._query(
+            self._sql("SELECT hash FROM {nodes} WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"),
+            [level, start, stop],
+        )
+        return [bytes(r[0]) for r in rows]
+
+    def leaf_position(self, leaf_hash: bytes) -> int | None:
+        rows = self._query(self._sql("SELECT MIN(idx) FROM {nodes} WHERE level = 0 AND hash = ?"), [leaf_hash])
+        return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+    def insert_log(self, nodes: Sequence[tuple[tuple[int, int], bytes]], checkpoint: tuple[int, bytes, str, str]) -> bool:
+        """Store new nodes and their signed checkpoint together; False if another integrator won."""
+        return self._insert_many(
+            [
+                (self._sql("INSERT INTO {nodes} (level, idx, hash) VALUES (?, ?, ?)"),
+                 [(level, idx, value) for (level, idx), value in nodes]),
+                (self._sql("INSERT INTO {checkpoints} (size, root, note, signed_at) VALUES (?, ?, ?, ?)"),
+                 [checkpoint]),
+            ]
+        )
+
+    def latest_checkpoint(self) -> tuple[int, bytes, str] | None:
+        rows = self._query(self._sql("SELECT size, root, note FROM {checkpoints} ORDER BY size DESC LIMIT 1"), [])
+        return (int(rows[0][0]), bytes(rows[0][1]), str(rows[0][2])) if rows else None
+
+    def select_checkpoints(self) -> list[tuple[int, bytes, str]]:
+        rows = self._query(self._sql("SELECT size, root, note FROM {checkpoints} ORDER BY size"), [])
+        return [(int(r[0]), bytes(r[1]), str(r[2])) for r in rows]
+
+    def _insert_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
+        raise NotImplementedError
 
     def select_identity(self, student_id: str) -> bytes | None:
         rows = self._query(self._sql("SELECT sealed FROM {vault} WHERE student_id = ?"), [student_id])
@@ -182,6 +259,15 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
             c.execute(statement, params)
             return int(c.rowcount)
 
+    def _insert_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
+        try:
+            with self.datastore.transaction(commit=True) as c:
+                for statement, rows in statements:
+                    c.executemany(statement, rows)
+        except StoreIntegrityError:
+            return False
+        return True
+
 
 class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
     placeholder = "%s"
@@ -211,3 +297,12 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(statement, params)
             return int(curs.rowcount)
+
+    def _insert_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
+        try:
+            with self.datastore.transaction(commit=True) as curs:
+                for statement, rows in statements:
+                    curs.executemany(statement, rows)
+        except (StoreIntegrityError, psycopg.errors.UniqueViolation):
+            return False
+        return True

@@ -13,7 +13,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     app.extensions["ledger"] = app.config.get("LEDGER")
 
+    from web.errors import register_error_handlers
     from web.home import bp as home
+    from web.log_api import bp as log_api
 
+    register_error_handlers(app)
     app.register_blueprint(home)
+    app.register_blueprint(log_api)
     return app

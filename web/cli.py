@@ -7,6 +7,7 @@ wrong passphrase, database unreachable). `--json` prints machine output.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -51,6 +52,18 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+
+
+def writes(command: Callable[..., None]) -> Callable[..., None]:
+    """After a write, integrate the log: the new events are in a signed checkpoint when we return."""
+
+    @functools.wraps(command)
+    def wrapper(c: Context, *args: Any, **kwargs: Any) -> None:
+        command(c, *args, **kwargs)
+        with reported():
+            c.ledger.log.integrate()
+
+    return wrapper
 
 
 @contextmanager
@@ -126,6 +139,7 @@ def init(c: Context, database_url: str | None, domain: str, encrypt_events: bool
 @click.option("--seed", default=7, show_default=True, help="Random seed: the same seed, the same district.")
 @json_option
 @pass_ctx
+@writes
 def demo(c: Context, students: int, seed: int) -> None:
     """Fill the ledger with a fictional district, CTE center and transfer district."""
     from ledger.demo import load_demo
@@ -144,9 +158,17 @@ def serve(c: Context, host: str, port: int) -> None:
     from web import create_app
 
     with reported():
+        from ledger.log import Integrator
+
         app = create_app({"LEDGER": c.ledger})
+        # The development server keeps the log checkpointed itself; in production
+        # `credledger log run` does, in its own process.
+        integrator = Integrator(c.ledger.log).start()
         click.echo(f"credledger is serving {c.data_dir} at http://{host}:{port}/  (Ctrl-C stops)")
-        app.run(host=host, port=port)
+        try:
+            app.run(host=host, port=port)
+        finally:
+            integrator.stop()
 
 
 # Issuers and keys ------------------------------------------------------------
@@ -164,6 +186,7 @@ def issuer() -> None:
 @click.option("--public-key", help="A did:key the issuer holds itself; otherwise the server makes one.")
 @json_option
 @pass_ctx
+@writes
 def issuer_add(c: Context, slug: str, name: str, kind: str, public_key: str | None) -> None:
     """Register an issuer (signed by the operator)."""
     with reported():
@@ -221,6 +244,7 @@ def issuer_key() -> None:
 @click.argument("slug")
 @json_option
 @pass_ctx
+@writes
 def key_rotate(c: Context, slug: str) -> None:
     """New server-held key; the current ones are retired now (old signatures stay valid)."""
     with reported():
@@ -233,6 +257,7 @@ def key_rotate(c: Context, slug: str) -> None:
 @click.argument("key_id")
 @json_option
 @pass_ctx
+@writes
 def key_add(c: Context, slug: str, key_id: str) -> None:
     """Register a public key (did:key) that the issuer holds itself."""
     with reported():
@@ -250,6 +275,7 @@ def _key_time(slug: str, key_id: str, at: str | None) -> dict[str, Any]:
 @click.option("--at", help="When it stops being valid (RFC 3339; default now). Never in the past.")
 @json_option
 @pass_ctx
+@writes
 def key_retire(c: Context, slug: str, key_id: str, at: str | None) -> None:
     """Retire a key: signatures before --at stay valid, later ones are refused."""
     with reported():
@@ -264,6 +290,7 @@ def key_retire(c: Context, slug: str, key_id: str, at: str | None) -> None:
 @click.option("--at", required=True, help="From when the key is untrusted (RFC 3339); may be in the past.")
 @json_option
 @pass_ctx
+@writes
 def key_compromise(c: Context, slug: str, key_id: str, at: str) -> None:
     """Declare a key compromised: its signatures recorded after --at no longer count."""
     with reported():
@@ -290,6 +317,7 @@ def credential() -> None:
 @click.option("--owner", help="Define it as this issuer (slug) instead of the operator.")
 @json_option
 @pass_ctx
+@writes
 def credential_define(c: Context, code: str, name: str, certifying_body: str, credential_type: str,
                       validity_months: int | None, career_field: str | None, owner: str | None) -> None:
     """Add a catalog entry."""
@@ -327,6 +355,7 @@ def student() -> None:
 @click.option("--local-id", required=True, help="The school's own student number.")
 @json_option
 @pass_ctx
+@writes
 def student_add(c: Context, issuer: str, name: str, birth_date: str, local_id: str) -> None:
     """Register a student; prints the opaque student id."""
     with reported():
@@ -368,6 +397,7 @@ def _evidence(pairs: tuple[str, ...]) -> dict[str, str | int]:
 @click.option("--supersedes", help="Award this one corrects (revoke it as 'superseded' first).")
 @json_option
 @pass_ctx
+@writes
 def issue(c: Context, issuer: str, student_id: str, credential_code: str, earned: str,
           evidence: tuple[str, ...], supersedes: str | None) -> None:
     """Record an earned credential, signed by the issuer."""
@@ -388,6 +418,7 @@ def issue(c: Context, issuer: str, student_id: str, credential_code: str, earned
 @click.option("--effective", help="When the revocation takes effect (RFC 3339; default now).")
 @json_option
 @pass_ctx
+@writes
 def revoke(c: Context, award: str, reason: str, note: str, effective: str | None) -> None:
     """Revoke an award, signed by its current custodian."""
     with reported():
@@ -405,6 +436,7 @@ def revoke(c: Context, award: str, reason: str, note: str, effective: str | None
               help="Write the releasing custodian's signed half here for the receiver to countersign.")
 @json_option
 @pass_ctx
+@writes
 def transfer(c: Context, awards: tuple[str, ...], to_slug: str, reason: str, out_file: Path | None) -> None:
     """Transfer custody of awards; complete when the receiver countersigns."""
     with reported():
@@ -425,6 +457,7 @@ def transfer(c: Context, awards: tuple[str, ...], to_slug: str, reason: str, out
 @click.option("--as", "as_slug", required=True, help="The receiving issuer (slug) whose key countersigns.")
 @json_option
 @pass_ctx
+@writes
 def countersign(c: Context, file: Path, as_slug: str) -> None:
     """Countersign pending transfers as the receiver and store them."""
     with reported():
@@ -437,6 +470,7 @@ def countersign(c: Context, file: Path, as_slug: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @json_option
 @pass_ctx
+@writes
 def submit(c: Context, file: Path) -> None:
     """Store events signed elsewhere (a JSON event, a JSON list, or JSON lines); all or nothing."""
     with reported():
@@ -485,9 +519,12 @@ def audit(c: Context) -> None:
     with reported():
         report = run_audit(c.ledger)
         finding = report.finding
-        data = {"ok": report.ok, "events": report.events, "finding": finding.__dict__ if finding else None}
+        data = {"ok": report.ok, "events": report.events, "log_size": report.log_size,
+                "checkpoints": report.checkpoints, "finding": finding.__dict__ if finding else None}
         if finding is None:
-            c.out(data, f"OK: {report.events} events verified (signatures, keys, authority, hash chains, log entries).")
+            c.out(data, f"OK: {report.events} events verified (signatures, keys, authority, hash chains, log "
+                        f"entries); log of {report.log_size} leaves recomputed, {report.checkpoints} signed "
+                        f"checkpoints verified.")
             return
         c.out(data, f"FAILED at log position {finding.position} (stream {finding.stream}, sequence "
                     f"{finding.sequence}, notification {finding.notification_id}): {finding.problem}")
@@ -515,3 +552,118 @@ def bench_ingest(c: Context, events: int, batch: int, backend: str, database_url
         result = run_ingest_benchmark(events=events, batch=batch,
                                       database_url=database_url if backend == "postgres" else None)
         c.out(result, "\n".join(f"{k:<28} {v}" for k, v in result.items()))
+
+
+# The transparency log --------------------------------------------------------
+
+
+@main.group()
+def log() -> None:
+    """The verification log: checkpoints, proofs, the key verifiers pin."""
+
+
+@log.command("key")
+@json_option
+@pass_ctx
+def log_key(c: Context) -> None:
+    """Print the log's C2SP verifier key (what a verifier pins)."""
+    with reported():
+        key = c.ledger.log.verifier_key
+        c.out({"log_key": key}, key)
+
+
+@log.command("checkpoint")
+@json_option
+@pass_ctx
+def log_checkpoint(c: Context) -> None:
+    """Integrate pending events and print the latest signed checkpoint."""
+    with reported():
+        c.ledger.log.integrate()
+        note = c.ledger.log.checkpoint()
+        c.out({"checkpoint": note}, note.rstrip("\n"))
+
+
+@log.command("prove")
+@click.option("--index", type=click.IntRange(0), help="Leaf index to prove inclusion of.")
+@click.option("--event", metavar="STREAM:SEQUENCE", help="Prove inclusion of this stored event.")
+@click.option("--size", type=click.IntRange(0), help="Tree size (default: the latest checkpoint's).")
+@click.option("--from", "size1", type=click.IntRange(0), help="Prove consistency from this size to --size.")
+@json_option
+@pass_ctx
+def log_prove(c: Context, index: int | None, event: str | None, size: int | None, size1: int | None) -> None:
+    """Inclusion proof of a leaf or event, or consistency proof between two sizes."""
+    import base64
+
+    from ledger.log_views import leaf_of_event
+
+    with reported():
+        log = c.ledger.log
+        log.integrate()
+        latest = c.ledger.store.latest_checkpoint()
+        size = latest[0] if size is None and latest else size or 0
+        if size1 is not None:
+            proof = log.consistency_proof(size1, size)
+            data: dict[str, Any] = {"from": size1, "to": size, "proof": [base64.b64encode(h).decode() for h in proof]}
+        else:
+            if event is not None:
+                index = leaf_of_event(c.ledger, event)
+            if index is None:
+                raise InputError.for_field("index", "give --index, --event or --from")
+            proof = log.inclusion_proof(index, size)
+            data = {"index": index, "size": size, "root": base64.b64encode(log.root(size)).decode(),
+                    "proof": [base64.b64encode(h).decode() for h in proof]}
+        c.out(data, "\n".join(f"{k}: {v}" for k, v in data.items() if k != "proof") + "\nproof:\n" +
+              "\n".join(f"  {h}" for h in data["proof"]))
+
+
+@log.command("run")
+@click.option("--interval", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
+@pass_ctx
+def log_run(c: Context, interval: float) -> None:
+    """Keep the log integrated and checkpointed (run one per deployment)."""
+    import time
+
+    with reported():
+        log = c.ledger.log
+        click.echo(f"integrating the log every {interval}s; Ctrl-C stops")
+        try:
+            while True:
+                log.integrate()
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            pass
+
+
+@main.command("monitor")
+@click.argument("url")
+@click.option("--log-key", help="The log's verifier key to pin (required on the first run).")
+@click.option("--issuer", help="Only list new events signed by this DID.")
+@click.option("--state", "state_file", default="monitor-state.json", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Where the monitor remembers the log.")
+@json_option
+@pass_ctx
+def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | None, state_file: Path) -> None:
+    """Mirror a remote log, check it only ever grows, list new events (by issuer)."""
+    from web.monitor import FetchError, MonitorError, MonitorState, monitor
+
+    state = MonitorState.load(state_file)
+    if state is None:
+        if not log_key:
+            _fail(EXIT_INPUT, "invalid input", "--log-key: required on the first run (pin the log's key)")
+        state = MonitorState(log_key=log_key)  # type: ignore[arg-type]
+    elif log_key and log_key != state.log_key:
+        _fail(EXIT_INPUT, "invalid input", "--log-key differs from the key pinned in the state file")
+    try:
+        new_state, events = monitor(url, state, issuer)
+    except MonitorError as e:
+        _fail(EXIT_FAILED, "LOG MISBEHAVED", str(e))
+    except FetchError as e:
+        _fail(EXIT_SETUP, "unreachable", str(e))
+    except Exception as e:  # a malformed key or answer
+        _fail(EXIT_INPUT, "invalid", f"{type(e).__name__}: {e}")
+    new_state.save(state_file)
+    c.out({"size": new_state.size, "previous_size": state.size, "events": events},
+          lambda: [click.echo(f"log grew {state.size} -> {new_state.size}, consistent."),
+                   *[click.echo(f"  #{e['index']} {e['recorded'][:19]} {e['type']:<22} "
+                                + ", ".join(f"{s['did']} ({s['key']})" for s in e["signers"]))
+                     for e in events]])

@@ -13,7 +13,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from ledger.errors import InputError
 from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
-from ledger.schemas import SLUG
+from ledger.schemas import KEY_ID, MAX_SAFE_INTEGER, SLUG
 
 NAME = validate.Length(min=1, max=200)
 
@@ -35,7 +35,7 @@ class IssuerInput(Schema):
     slug = fields.String(required=True, validate=SLUG)
     name = fields.String(required=True, validate=NAME)
     kind = fields.String(load_default="school", validate=validate.OneOf(ISSUER_KINDS))
-    public_key = fields.String(load_default=None, validate=validate.Regexp(r"^did:key:z[1-9A-HJ-NP-Za-km-z]+#z"))
+    public_key = fields.String(load_default=None, validate=KEY_ID)
 
 
 class KeyTimeInput(Schema):
@@ -43,7 +43,7 @@ class KeyTimeInput(Schema):
         unknown = RAISE
 
     slug = fields.String(required=True, validate=SLUG)
-    key = fields.String(required=True, validate=validate.Regexp(r"^did:key:z"))
+    key = fields.String(required=True, validate=KEY_ID)
     at = UTCDateTime(required=True)
 
 
@@ -90,6 +90,8 @@ class IssueInput(Schema):
         for key, value in data.get("evidence", {}).items():
             if isinstance(value, bool) or not isinstance(value, (str, int)):
                 raise ValidationError(f"evidence {key!r} must be a string or an integer", "evidence")
+            if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+                raise ValidationError(f"evidence {key!r} must be within ±{MAX_SAFE_INTEGER}", "evidence")
 
 
 class RevokeInput(Schema):

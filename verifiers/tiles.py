@@ -1,0 +1,53 @@
+"""C2SP tlog-tiles paths: tile coordinates to URL paths and back.
+
+A tile index N is written in groups of three decimal digits, every group but
+the last prefixed by `x` (1234067 -> x001/x234/067); a partial tile adds
+`.p/<width>` with 1 <= width <= 255. Levels are plain decimals (0..63);
+entry bundles live under `tile/entries/`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from verifiers.errors import MalformedError
+
+TILE_WIDTH = 256
+_GROUP = re.compile(r"^x\d{3}$")
+_LAST = re.compile(r"^\d{3}$")
+
+
+def tile_index_to_path(index: int) -> str:
+    if index < 0:
+        raise ValueError("a tile index is not negative")
+    digits = f"{index:d}"
+    digits = "0" * (-len(digits) % 3) + digits
+    groups = [digits[i : i + 3] for i in range(0, len(digits), 3)]
+    return "/".join(["x" + g for g in groups[:-1]] + [groups[-1]])
+
+
+def tile_path(index: int, width: int | None = None) -> str:
+    """`x001/x234/067` for a full tile, `…/067.p/<width>` for a partial one."""
+    path = tile_index_to_path(index)
+    if width is None or width == TILE_WIDTH:
+        return path
+    if not 1 <= width < TILE_WIDTH:
+        raise ValueError("a partial tile has 1 to 255 entries")
+    return f"{path}.p/{width}"
+
+
+def tile_index_from_path(path: str) -> tuple[int, int | None]:
+    """(index, width or None for a full tile) from an index path; MalformedError otherwise."""
+    width: int | None = None
+    if ".p/" in path:
+        path, _, width_text = path.partition(".p/")
+        if not width_text.isdigit() or width_text.startswith("0") or not 1 <= int(width_text) < TILE_WIDTH:
+            raise MalformedError("a partial tile width is 1 to 255, without leading zeros")
+        width = int(width_text)
+    parts = path.split("/")
+    if not _LAST.match(parts[-1]) or not all(_GROUP.match(p) for p in parts[:-1]):
+        raise MalformedError("a tile index is 3-digit groups, all but the last prefixed with x")
+    text = "".join(p.lstrip("x") for p in parts)
+    if len(parts) > 1 and parts[0] == "x000":
+        raise MalformedError("a tile index has no leading zero groups")
+    return int(text), width

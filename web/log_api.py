@@ -1,0 +1,111 @@
+"""The transparency log over HTTP: checkpoint, proofs and C2SP tlog-tiles.
+
+Full tiles and entry bundles never change, so they are cacheable forever;
+partial tiles and the checkpoint change as the log grows and are cached for
+a moment only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from ledger.errors import InputError
+from ledger.log import MerkleLog
+from verifiers.tiles import tile_index_from_path
+
+bp = Blueprint("log", __name__, url_prefix="/log")
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+SHORT = "public, max-age=1, must-revalidate"
+
+
+def _log() -> MerkleLog:
+    log: MerkleLog = current_app.extensions["ledger"].log
+    return log
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _int_arg(name: str, default: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        if default is None:
+            raise InputError.for_field(name, "required")
+        return default
+    if not raw.isdigit() or len(raw) > 19:
+        raise InputError.for_field(name, "a non-negative integer")
+    return int(raw)
+
+
+@bp.get("/checkpoint")
+def checkpoint() -> Response:
+    return Response(_log().checkpoint(), mimetype="text/plain", headers={"Cache-Control": SHORT})
+
+
+@bp.get("/key")
+def key() -> Response:
+    return Response(_log().verifier_key + "\n", mimetype="text/plain", headers={"Cache-Control": SHORT})
+
+
+@bp.get("/proof/inclusion")
+def inclusion() -> Response:
+    log = _log()
+    size = _int_arg("size", log.store.latest_checkpoint()[0] if log.store.latest_checkpoint() else 0)
+    if "leaf_hash" in request.args:
+        try:
+            leaf_hash = base64.b64decode(request.args["leaf_hash"], validate=True)
+        except (binascii.Error, ValueError):
+            raise InputError.for_field("leaf_hash", "base64 of a 32-byte hash") from None
+        if len(leaf_hash) != 32:
+            raise InputError.for_field("leaf_hash", "base64 of a 32-byte hash")
+        index = log.leaf_index(leaf_hash)
+    else:
+        index = _int_arg("index")
+    proof = log.inclusion_proof(index, size)
+    response = jsonify({"index": index, "size": size, "proof": [_b64(h) for h in proof],
+                        "root": _b64(log.root(size))})
+    response.headers["Cache-Control"] = SHORT
+    return response
+
+
+@bp.get("/proof/consistency")
+def consistency() -> Response:
+    log = _log()
+    size1, size2 = _int_arg("from"), _int_arg("to")
+    proof = log.consistency_proof(size1, size2)
+    response = jsonify({"from": size1, "to": size2, "proof": [_b64(h) for h in proof]})
+    response.headers["Cache-Control"] = SHORT
+    return response
+
+
+@bp.get("/tile/entries/<path:index_path>")
+def entries(index_path: str) -> Response:
+    index, width = _tile_coordinates(index_path)
+    return _tile_response(_log().entries(index, width), width)
+
+
+@bp.get("/tile/<int:level>/<path:index_path>")
+def tile(level: int, index_path: str) -> Response:
+    if not 0 <= level <= 63:
+        raise InputError.for_field("level", "0 to 63")
+    index, width = _tile_coordinates(index_path)
+    return _tile_response(_log().tile(level, index, width), width)
+
+
+def _tile_coordinates(index_path: str) -> tuple[int, int | None]:
+    from verifiers.errors import MalformedError
+
+    try:
+        return tile_index_from_path(index_path)
+    except MalformedError as e:
+        raise InputError.for_field("tile", str(e)) from None
+
+
+def _tile_response(body: bytes, width: int | None) -> Response:
+    cache = IMMUTABLE if width is None else SHORT
+    return Response(body, mimetype="application/octet-stream", headers={"Cache-Control": cache})

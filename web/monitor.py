@@ -1,0 +1,129 @@
+"""`credledger monitor`: an independent auditor of a remote credledger log.
+
+It pins the log's verifier key, mirrors the log from its C2SP tiles (entry
+bundles), recomputes the tree itself, and checks that every new checkpoint
+extends the last one it saw: the root recomputed from all mirrored leaves
+must equal the checkpoint's, and the server's consistency proof must verify.
+It then lists the new events signed in an issuer's name, so an issuer learns
+if its key is used behind its back. The state kept between runs is the last
+checkpoint and the tree's right edge: O(log n), whatever the log's size.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ledger import treemath
+from verifiers.checkpoint import verify_checkpoint
+from verifiers.errors import VerificationError
+from verifiers.merkle import hash_leaf, verify_consistency
+from verifiers.note import Verifier
+from verifiers.tiles import TILE_WIDTH, tile_path
+
+TIMEOUT = 10
+
+
+class MonitorError(Exception):
+    """Raised when the log misbehaves: bad signature, shrinking or forked history."""
+
+
+class FetchError(Exception):
+    """Raised when the log cannot be reached or answers nonsense."""
+
+
+@dataclass
+class MonitorState:
+    log_key: str
+    size: int = 0
+    root: str = base64.b64encode(treemath.root_from_nodes(0, {})).decode()
+    edge: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> MonitorState | None:
+        return cls(**json.loads(path.read_text())) if path.exists() else None
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.__dict__, indent=1))
+        tmp.replace(path)
+
+
+def _get(url: str) -> bytes:
+    if not url.startswith(("http://", "https://")):
+        raise FetchError("the log URL must be http(s)")
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:  # noqa: S310 (scheme checked)
+            return bytes(response.read())
+    except (urllib.error.URLError, OSError) as e:
+        raise FetchError(f"cannot fetch {url}: {getattr(e, 'reason', e)}") from None
+
+
+def _entries(base: str, start: int, stop: int) -> list[bytes]:
+    """Leaves [start, stop) from the log's entry bundles."""
+    leaves: list[bytes] = []
+    for tile in range(start // TILE_WIDTH, (stop - 1) // TILE_WIDTH + 1 if stop > start else 0):
+        width = min(TILE_WIDTH, stop - tile * TILE_WIDTH)
+        bundle = _get(f"{base}/log/tile/entries/{tile_path(tile, width)}")
+        offset, entries = 0, []
+        while offset < len(bundle):
+            length = int.from_bytes(bundle[offset : offset + 2], "big")
+            entries.append(bundle[offset + 2 : offset + 2 + length])
+            offset += 2 + length
+        if len(entries) != width:
+            raise MonitorError(f"entry bundle {tile} has {len(entries)} entries, expected {width}")
+        first = tile * TILE_WIDTH
+        leaves += entries[max(0, start - first) :]
+    return leaves
+
+
+def monitor(base_url: str, state: MonitorState, issuer: str | None = None) -> tuple[MonitorState, list[dict[str, Any]]]:
+    """One monitoring round; returns the new state and the new events of `issuer` (or all)."""
+    base = base_url.rstrip("/")
+    verifier = Verifier.from_key_string(state.log_key)
+    try:
+        checkpoint = verify_checkpoint(_get(f"{base}/log/checkpoint"), verifier)
+    except VerificationError as e:
+        raise MonitorError(f"the checkpoint does not verify with the pinned key: {e}") from None
+    if checkpoint.size < state.size:
+        raise MonitorError(f"the log shrank from {state.size} to {checkpoint.size} leaves")
+    leaves = _entries(base, state.size, checkpoint.size)
+    edge = {_node_key(k): base64.b64decode(v) for k, v in state.edge.items()}
+    for offset, leaf in enumerate(leaves):
+        for node, value in treemath.new_perfect_nodes(state.size + offset, hash_leaf(leaf), lambda l, i: edge[(l, i)]):
+            edge[node] = value
+            if node[0] > 0:
+                edge.pop((node[0] - 1, 2 * node[1]), None)
+                edge.pop((node[0] - 1, 2 * node[1] + 1), None)
+    if treemath.root_from_nodes(checkpoint.size, edge) != checkpoint.root_hash:
+        raise MonitorError("the checkpoint's root is not the root of the log's own entries: a fork or tampering")
+    old_root = base64.b64decode(state.root)
+    if 0 < state.size < checkpoint.size:
+        answer = json.loads(_get(f"{base}/log/proof/consistency?from={state.size}&to={checkpoint.size}"))
+        try:
+            verify_consistency(state.size, checkpoint.size, [base64.b64decode(h) for h in answer["proof"]],
+                               old_root, checkpoint.root_hash)
+        except (VerificationError, KeyError, ValueError) as e:
+            raise MonitorError(f"the log's consistency proof fails: {e}") from None
+    new_events = []
+    for offset, leaf in enumerate(leaves):
+        record = json.loads(leaf)
+        if issuer is None or any(signer.get("did") == issuer for signer in record.get("signers", [])):
+            new_events.append({"index": state.size + offset} | record)
+    new_state = MonitorState(
+        log_key=state.log_key,
+        size=checkpoint.size,
+        root=base64.b64encode(checkpoint.root_hash).decode(),
+        edge={f"{l}:{i}": base64.b64encode(v).decode() for (l, i), v in edge.items()},
+    )
+    return new_state, new_events
+
+
+def _node_key(text: str) -> tuple[int, int]:
+    level, index = text.split(":")
+    return int(level), int(index)
