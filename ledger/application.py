@@ -20,7 +20,7 @@ from functools import cached_property
 from datetime import date, datetime, timezone
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 
 from keys.errors import UnknownKeyError
@@ -31,7 +31,7 @@ from ledger import rules
 from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
 from ledger.config import LedgerConfig
 from ledger.log import MerkleLog, log_origin
-from ledger.errors import InputError, NotFoundError, RejectedError
+from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
 from ledger.schemas import validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin
 from ledger.vault import Identity, seal, unseal
@@ -107,6 +107,9 @@ class Ledger(Application):
         assert isinstance(recorder, LedgerRecorderMixin)
         return recorder
 
+    def holds_key(self, key_id: str) -> bool:
+        return key_id in self._signers or key_id in self.keystore
+
     def signer(self, key_id: str) -> Signer:
         if key_id not in self._signers:
             try:
@@ -117,32 +120,33 @@ class Ledger(Application):
 
     # Reading streams -------------------------------------------------------
 
-    def load(self, stream_id: str) -> SignedAggregate | None:
+    def stream(self, stream_id: str) -> SignedAggregate | None:
+        """The aggregate of a stream, or None (also the LedgerView that rules read)."""
         try:
             return self.repository.get(uuid.UUID(stream_id))  # type: ignore[no-any-return]
         except (AggregateNotFoundError, ValueError):
             return None
 
     def issuer(self, slug: str) -> Issuer:
-        issuer = self.load(str(d.issuer_stream(slug)))
+        issuer = self.stream(d.issuer_stream(slug))
         if not isinstance(issuer, Issuer):
             raise NotFoundError(f"no issuer {slug!r}")
         return issuer
 
     def credential(self, code: str) -> Credential:
-        credential = self.load(str(d.credential_stream(code)))
+        credential = self.stream(d.credential_stream(code))
         if not isinstance(credential, Credential):
             raise NotFoundError(f"no credential {code!r} in the catalog")
         return credential
 
     def student(self, student_id: str) -> Student:
-        student = self.load(student_id)
+        student = self.stream(student_id)
         if not isinstance(student, Student):
             raise NotFoundError(f"no student {student_id!r}")
         return student
 
     def award(self, award_id: str) -> Award:
-        award = self.load(award_id)
+        award = self.stream(award_id)
         if not isinstance(award, Award):
             raise NotFoundError(f"no award {award_id!r}")
         return award
@@ -159,7 +163,7 @@ class Ledger(Application):
         return [self._load_existing(row.originator_id, Credential) for row in rows]
 
     def _load_existing(self, stream_id: str, kind: type[SignedAggregate]) -> Any:
-        aggregate = self.load(stream_id)
+        aggregate = self.stream(stream_id)
         assert isinstance(aggregate, kind)
         return aggregate
 
@@ -196,32 +200,46 @@ class Ledger(Application):
     def register_issuer(self, slug: str, name: str, kind: str, *, public_key_id: str | None = None) -> str:
         """Register an issuer; the server makes and holds its key unless one is given."""
         key_id = public_key_id or self.keystore.generate(f"issuer:{slug}")
-        with self.batch() as batch:
-            batch.sign(
-                d.ISSUER_REGISTERED,
-                str(d.issuer_stream(slug)),
-                actor=self.operator_did,
-                issuer=self.issuer_did(slug),
-                slug=slug,
-                name=name,
-                kind=kind,
-                key=key_id,
-                validFrom=format_timestamp(batch.recorded),
-            )
+        try:
+            with self.batch() as batch:
+                batch.sign(
+                    d.ISSUER_REGISTERED,
+                    d.issuer_stream(slug),
+                    actor=self.operator_did,
+                    issuer=self.issuer_did(slug),
+                    slug=slug,
+                    name=name,
+                    kind=kind,
+                    key=key_id,
+                    validFrom=format_timestamp(batch.recorded),
+                )
+        except LedgerError:
+            if public_key_id is None:
+                self.keystore.destroy(key_id)  # refused: keep no key that no event names
+            raise
         return self.issuer_did(slug)
 
     def rotate_issuer_key(self, slug: str) -> str:
-        """Add a new server-held key and retire the issuer's current ones, signed by the issuer."""
+        """Add a new server-held key and retire the issuer's current ones, signed by the issuer.
+
+        When the issuer has no valid key left (all compromised or retired), the
+        operator signs the new key: the way back after a compromise.
+        """
         issuer = self.issuer(slug)
         new_key = self.keystore.generate(f"issuer:{slug}")
-        with self.batch() as batch:
-            stream = str(issuer.id)
-            old_keys = [k.key_id for k in issuer.valid_keys(batch.recorded)]
-            batch.sign(d.ISSUER_KEY_ADDED, stream, actor=issuer.did, issuer=issuer.did, key=new_key,
-                       validFrom=format_timestamp(batch.recorded))
-            for key_id in old_keys:
-                batch.sign(d.ISSUER_KEY_RETIRED, stream, actor=issuer.did, issuer=issuer.did,
-                           key=key_id, at=format_timestamp(batch.recorded))
+        try:
+            with self.batch() as batch:
+                stream = str(issuer.id)
+                old_keys = [k.key_id for k in issuer.valid_keys(batch.recorded)]
+                actor = issuer.did if old_keys else self.operator_did
+                batch.sign(d.ISSUER_KEY_ADDED, stream, actor=actor, issuer=issuer.did, key=new_key,
+                           validFrom=format_timestamp(batch.recorded))
+                for key_id in old_keys:
+                    batch.sign(d.ISSUER_KEY_RETIRED, stream, actor=issuer.did, issuer=issuer.did,
+                               key=key_id, at=format_timestamp(batch.recorded))
+        except LedgerError:
+            self.keystore.destroy(new_key)  # refused: keep no key that no event names
+            raise
         for key_id in old_keys:
             self._signers.pop(key_id, None)
             if key_id in self.keystore:
@@ -251,7 +269,7 @@ class Ledger(Application):
         """Add a catalog entry, as the operator or (owner=slug) as an issuer."""
         actor = self.issuer(owner).did if owner else self.operator_did
         with self.batch() as batch:
-            batch.sign(d.CREDENTIAL_DEFINED, str(d.credential_stream(code)), actor=actor,
+            batch.sign(d.CREDENTIAL_DEFINED, d.credential_stream(code), actor=actor,
                        credential=code, **fields)
 
     def update_credential(self, code: str, fields: dict[str, Any]) -> None:
@@ -288,9 +306,9 @@ class Ledger(Application):
         return award_ids
 
     def _issued_fields(self, batch: _Batch, request: IssueRequest, award_id: str) -> dict[str, Any]:
-        issuer = batch.existing(str(d.issuer_stream(request.issuer)), Issuer, f"no issuer {request.issuer!r}")
+        issuer = batch.existing(d.issuer_stream(request.issuer), Issuer, f"no issuer {request.issuer!r}")
         credential = batch.existing(
-            str(d.credential_stream(request.credential)), Credential,
+            d.credential_stream(request.credential), Credential,
             f"no credential {request.credential!r} in the catalog",
         )
         student = batch.existing(request.student, Student, f"no student {request.student!r}")
@@ -307,6 +325,15 @@ class Ledger(Application):
             "subject": student.subject,
             "supersedes": request.supersedes,
         }
+
+    def prepare_issue(self, requests: Sequence[IssueRequest]) -> list[dict[str, Any]]:
+        """Unsigned CredentialIssued documents, for an issuer that signs on its own machine."""
+        batch = _Batch(self)
+        documents = []
+        for request in requests:
+            award_id = batch.new_stream()
+            documents.append(batch.unsigned(d.CREDENTIAL_ISSUED, award_id, **self._issued_fields(batch, request, award_id)))
+        return documents
 
     def revoke(self, award_id: str, reason: str, note: str, *, effective: datetime | None = None) -> None:
         award = self.award(award_id)
@@ -348,6 +375,7 @@ class _Batch:
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
         self.recorded = ledger.clock()
+        self.recorded_text = format_timestamp(self.recorded)
         self.pending: dict[str, SignedAggregate] = {}
         # Streams known not to exist yet (fresh UUIDs, or looked up and missing),
         # so a new award costs no read; the store's primary key still guards it.
@@ -366,7 +394,7 @@ class _Batch:
             return self.pending[stream_id]
         if stream_id in self.absent:
             return None
-        aggregate = self.ledger.load(stream_id)
+        aggregate = self.ledger.stream(stream_id)
         if aggregate is None:
             self.absent.add(stream_id)
             return None
@@ -392,7 +420,7 @@ class _Batch:
         if issuer is None:
             raise NotFoundError(f"no issuer {did}")
         for record in sorted(issuer.valid_keys(self.recorded), key=lambda k: k.valid_from, reverse=True):
-            if record.key_id in self.ledger.keystore:
+            if self.ledger.holds_key(record.key_id):
                 return record.key_id
         raise RejectedError(
             "no_signing_key",
@@ -400,18 +428,22 @@ class _Batch:
         )
 
     def build(self, event_type: str, stream_id: str, *, actor: str, **fields: Any) -> dict[str, Any]:
+        document = self.unsigned(event_type, stream_id, actor=actor, **fields)
+        return self.ledger.signer(self.signing_key(actor)).sign(document, document["time"])
+
+    def unsigned(self, event_type: str, stream_id: str, *, actor: str, **fields: Any) -> dict[str, Any]:
+        """The next document of a stream, ready for its signer."""
         existing = self.stream(stream_id)
-        document = d.unsigned_document(
+        return d.unsigned_document(
             event_type,
             ledger=self.ledger_id,
             stream=stream_id,
             sequence=existing.version + 1 if existing else 1,
             previous=existing.last_hash if existing else None,
             actor=actor,
-            time=self.recorded,
+            time=self.recorded_text,
             **fields,
         )
-        return self.ledger.signer(self.signing_key(actor)).sign(document, document["time"])
 
     def sign(self, event_type: str, stream_id: str, *, actor: str, **fields: Any) -> None:
         """Build, sign with a server-held key, check and apply the next event of a stream."""
@@ -444,8 +476,14 @@ class _Batch:
     def commit(self) -> None:
         if not self.events:
             return
+        # Application.save() would collect the same events from the aggregates,
+        # but in per-aggregate order; we keep the order they were checked in,
+        # which is the order audit replays them in.
+        processing = ProcessingEvent()
+        processing.events.extend(self.events)
+        processing.saved_kwargs.update(journal=self.journal, identities=self.identities)
         try:
-            self.ledger.save(*self.events, journal=self.journal, identities=self.identities)
+            self.ledger._record(processing)
         except StoreIntegrityError:
             raise RejectedError(
                 "conflict", "another writer changed one of these records at the same time; retry"

@@ -187,3 +187,71 @@ def _run_sql(database_url: str, statement: str) -> None:
                          password=env["POSTGRES_PASSWORD"] or None, dbname=env["POSTGRES_DBNAME"],
                          autocommit=True) as conn:
         conn.execute(statement)
+
+
+def run_log_benchmark(*, leaves: int, proofs: int = 1000) -> dict[str, Any]:
+    """Log append cost against issuance (same run), then proof latency in a large log.
+
+    The large log's leaves are synthetic journal rows written straight into the
+    table: the log integrates journal rows, whoever wrote them, and writing a
+    million signed events first would take the benchmark's time elsewhere.
+    """
+    import os
+    import random
+    import resource
+
+    scratch = Path(tempfile.mkdtemp(prefix="credledger-bench-log-"))
+    try:
+        ledger = init_instance(scratch / "instance", "bench", scrypt_n=2**10)
+        student = _setup(ledger)
+        ledger.log.integrate()
+        # 1. Appending to the log against issuing, on the same events.
+        issued = 5000
+        request = IssueRequest("bench-district", student, "servsafe-manager", date(2026, 5, 1), EVIDENCE)
+        issue_seconds = issued / _rate(issued, 100, lambda n: ledger.issue([request] * n))
+        started = time.perf_counter()
+        ledger.log.integrate()
+        log_seconds = time.perf_counter() - started
+        # 2. A large log: synthetic journal rows, integrated in batches.
+        base = ledger.store.journal_size()
+        db = sqlite3.connect(scratch / "instance" / "ledger.sqlite")
+        rss: list[int] = []
+        integrate_seconds = 0.0
+        chunk = 100_000
+        for start in range(0, leaves, chunk):
+            n = min(chunk, leaves - start)
+            with db:
+                db.executemany(
+                    "INSERT INTO ledger_journal (position, notification_id, originator_id, originator_version,"
+                    " event_type, student_id, leaf) VALUES (?, ?, 'bench', ?, 'Synthetic', NULL, ?)",
+                    [(base + start + i, 10**12 + start + i, start + i, os.urandom(120)) for i in range(n)],
+                )
+            started = time.perf_counter()
+            while ledger.log.size() < base + start + n:
+                ledger.log.integrate()
+            integrate_seconds += time.perf_counter() - started
+            rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        db.close()
+        size = ledger.log.size()
+        # 3. Inclusion proofs in the large log, in-process.
+        rng = random.Random(1)
+        timings = []
+        for _ in range(proofs):
+            index = rng.randrange(size)
+            started = time.perf_counter()
+            ledger.log.inclusion_proof(index, size)
+            timings.append(time.perf_counter() - started)
+        timings.sort()
+        ledger.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {
+        "issuance_us_per_event": round(issue_seconds / issued * 1e6, 1),
+        "log_append_us_per_event": round(log_seconds / issued * 1e6, 1),
+        "log_append_share_of_issuance": f"{log_seconds / issue_seconds:.1%}",
+        "large_log_leaves": size,
+        "large_log_append_leaves_per_s": round(leaves / integrate_seconds),
+        "inclusion_proof_p50_ms": round(timings[len(timings) // 2] * 1e3, 3),
+        "inclusion_proof_p99_ms": round(timings[int(len(timings) * 0.99)] * 1e3, 3),
+        "peak_rss_mib_per_100k_leaves": rss,
+    }

@@ -61,13 +61,13 @@ NAMESPACE = uuid.UUID("6f1c2b0e-3d4a-5b6c-8d7e-9f0a1b2c3d4e")
 
 
 @lru_cache(maxsize=4096)
-def issuer_stream(slug: str) -> uuid.UUID:
-    return uuid.uuid5(NAMESPACE, "issuer:" + slug)
+def issuer_stream(slug: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, "issuer:" + slug))
 
 
 @lru_cache(maxsize=4096)
-def credential_stream(code: str) -> uuid.UUID:
-    return uuid.uuid5(NAMESPACE, "credential:" + code)
+def credential_stream(code: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, "credential:" + code))
 
 
 def document_hash(document: dict[str, Any]) -> str:
@@ -83,7 +83,7 @@ def unsigned_document(
     sequence: int,
     previous: str | None,
     actor: str,
-    time: datetime,
+    time: datetime | str,
     **fields: Any,
 ) -> dict[str, Any]:
     return {
@@ -93,7 +93,7 @@ def unsigned_document(
         "sequence": sequence,
         "previous": previous,
         "actor": actor,
-        "time": format_timestamp(time),
+        "time": time if isinstance(time, str) else format_timestamp(time),
         **fields,
     }
 

@@ -88,12 +88,16 @@ class MerkleLog:
     ) -> bool:
         nodes = known or self.store.select_nodes(treemath.root_path(size))
         root = treemath.root_from_nodes(size, nodes)
-        self._check_consistent_with_latest(size, root, nodes)
+        latest = self.store.latest_checkpoint()
+        if latest is not None and latest[0] > size:
+            return False  # another integrator got further meanwhile: it won the race
+        self._check_consistent_with_latest(size, root, nodes, latest)
         note = self.sign_checkpoint(Checkpoint(self.origin, size, root))
         return self.store.insert_log(created, (size, root, note, format_timestamp(self.clock())))
 
-    def _check_consistent_with_latest(self, size: int, root: bytes, nodes: dict[tuple[int, int], bytes]) -> None:
-        latest = self.store.latest_checkpoint()
+    def _check_consistent_with_latest(
+        self, size: int, root: bytes, nodes: dict[tuple[int, int], bytes], latest: tuple[int, bytes, str] | None
+    ) -> None:
         if latest is None:
             return
         old_size, old_root, _ = latest
@@ -102,8 +106,8 @@ class MerkleLog:
         refs = treemath.consistency_path(old_size, size)
         needed = treemath.nodes_needed(refs) - nodes.keys()
         proof = treemath.resolve(refs, nodes | self.store.select_nodes(needed))
-        # Raises ProofError (or for a smaller size, ProofError too): a log that
-        # would sign a head inconsistent with one it signed before stops here.
+        # Raises ProofError: a log that would sign a head inconsistent with
+        # one it signed before stops here.
         verify_consistency(old_size, size, proof, old_root, root)
 
     def sign_checkpoint(self, checkpoint: Checkpoint) -> str:

@@ -59,7 +59,7 @@ def issuer_slug_from_did(did: str) -> str:
 
 
 def find_issuer(view: LedgerView, did: str) -> Issuer | None:
-    issuer = view.stream(str(d.issuer_stream(issuer_slug_from_did(did))))
+    issuer = view.stream(d.issuer_stream(issuer_slug_from_did(did)))
     if isinstance(issuer, Issuer) and issuer.did == did:
         return issuer
     return None
@@ -165,7 +165,7 @@ def _require_registered_issuer(view: LedgerView, did: str) -> Issuer:
 def _check_issuer_registered(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
     if doc["actor"] != view.operator_did:
         raise RejectedError("not_authorized", "only the operator registers issuers")
-    if doc["stream"] != str(d.issuer_stream(doc["slug"])) or issuer_slug_from_did(doc["issuer"]) != doc["slug"]:
+    if doc["stream"] != d.issuer_stream(doc["slug"]) or issuer_slug_from_did(doc["issuer"]) != doc["slug"]:
         raise RejectedError("malformed", "issuer stream, slug and DID do not agree")
     _check_new_key(doc)
     _check_valid_from(doc, recorded)
@@ -222,7 +222,7 @@ def _check_key_compromised(doc: dict[str, Any], view: LedgerView, issuer: Any, r
 def _check_credential_defined(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
     if doc["actor"] != view.operator_did:
         _require_registered_issuer(view, doc["actor"])
-    if doc["stream"] != str(d.credential_stream(doc["credential"])):
+    if doc["stream"] != d.credential_stream(doc["credential"]):
         raise RejectedError("malformed", "credential stream and code do not agree")
 
 
@@ -246,7 +246,7 @@ def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, reco
         raise RejectedError("not_found", f"no student {doc['student']}")
     if doc["subject"] != student.subject:
         raise RejectedError("malformed", "subject commitments differ from the student's")
-    if not isinstance(view.stream(str(d.credential_stream(doc["credential"]))), Credential):
+    if not isinstance(view.stream(d.credential_stream(doc["credential"])), Credential):
         raise RejectedError("not_found", f"no credential {doc['credential']} in the catalog")
     earned = date.fromisoformat(doc["earned"])
     if earned > recorded.date() + timedelta(days=1):

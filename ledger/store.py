@@ -257,7 +257,7 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
     def _execute(self, statement: str, params: Sequence[Any]) -> int:
         with self.datastore.transaction(commit=True) as c:
             c.execute(statement, params)
-            return int(c.rowcount)
+            return int(c.sqlite_cursor.rowcount)  # eventsourcing's cursor wrapper has no rowcount
 
     def _insert_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
         try:

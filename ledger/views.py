@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ledger import documents as d
 from ledger.aggregates import Award
 from ledger.application import Ledger
-from ledger.rules import issuer_slug_from_did
+from ledger.rules import find_issuer, issuer_slug_from_did
+from verifiers.errors import VerificationError
+from verifiers.keyhistory import verify_key_valid_at
 from verifiers.timestamps import format_timestamp
 
 
@@ -36,7 +38,7 @@ def student_events(ledger: Ledger, student_id: str) -> list[dict[str, Any]]:
     names: dict[str, str] = {}
     result = []
     for row, doc, recorded in ledger.student_history(student_id):
-        award = ledger.load(doc["stream"]) if doc["type"] != d.STUDENT_REGISTERED else None
+        award = ledger.stream(doc["stream"]) if doc["type"] != d.STUDENT_REGISTERED else None
         actor = doc["actor"]
         if actor not in names:
             names[actor] = signer_name(ledger, actor)
@@ -48,14 +50,38 @@ def student_events(ledger: Ledger, student_id: str) -> list[dict[str, Any]]:
                 "stream": doc["stream"],
                 "sequence": doc["sequence"],
                 "hash": d.document_hash(doc),
-                "signer": names[actor],
+                "signer": names[actor] + (f", countersigned by {signer_name(ledger, doc['to'])}"
+                                          if doc["type"] == d.CREDENTIAL_TRANSFERRED else ""),
                 "signer_did": actor,
                 "key": (doc["proof"][0] if isinstance(doc["proof"], list) else doc["proof"])["verificationMethod"],
                 "status": award_status(award, today) if isinstance(award, Award) else "registered",
+                "signatures": signature_status(ledger, doc, recorded),
                 "summary": _summary(ledger, doc),
             }
         )
     return result
+
+
+def signature_status(ledger: Ledger, doc: dict[str, Any], recorded: datetime) -> str:
+    """Whether the signers' keys are trusted for this event, judged with today's key history.
+
+    The log is the clock: an event recorded before a key's declared
+    compromise stays valid; one recorded after it does not.
+    """
+    proofs = doc["proof"] if isinstance(doc["proof"], list) else [doc["proof"]]
+    signers = [doc["actor"], doc["to"]] if doc["type"] == d.CREDENTIAL_TRANSFERRED else [doc["actor"]]
+    for did, proof in zip(signers, proofs):
+        if did == ledger.operator_did:
+            continue
+        issuer = find_issuer(ledger, did)
+        record = issuer.keys.get(proof["verificationMethod"]) if issuer else None
+        if record is None:
+            return "unknown key"
+        try:
+            verify_key_valid_at(record, recorded)
+        except VerificationError as e:
+            return f"not trusted: {e}"
+    return "valid"
 
 
 def _summary(ledger: Ledger, doc: dict[str, Any]) -> str:

@@ -23,6 +23,8 @@ BASE58BTC_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz
 BASE58BTC_PREFIX = "z"
 
 _DIGIT_OF = {char: digit for digit, char in enumerate(BASE58BTC_ALPHABET)}
+_CHUNK_DIGITS = 10
+_CHUNK = 58**_CHUNK_DIGITS
 
 
 def base58btc_encode(data: bytes) -> str:
@@ -32,11 +34,16 @@ def base58btc_encode(data: bytes) -> str:
     data = bytes(data)
     zeros = len(data) - len(data.lstrip(b"\x00"))
     number = int.from_bytes(data, "big")
-    digits = []
+    digits: list[str] = []
+    # Peel off ten base-58 digits per big-integer division (58**10 < 2**64),
+    # then split each chunk with cheap small-integer arithmetic.
     while number:
-        number, digit = divmod(number, 58)
-        digits.append(BASE58BTC_ALPHABET[digit])
-    return "1" * zeros + "".join(reversed(digits))
+        number, chunk = divmod(number, _CHUNK)
+        for _ in range(_CHUNK_DIGITS):
+            chunk, digit = divmod(chunk, 58)
+            digits.append(BASE58BTC_ALPHABET[digit])
+    text = "".join(reversed(digits)).lstrip("1")
+    return "1" * zeros + text
 
 
 def base58btc_decode(text: str) -> bytes:

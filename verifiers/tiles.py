@@ -13,8 +13,14 @@ import re
 from verifiers.errors import MalformedError
 
 TILE_WIDTH = 256
-_GROUP = re.compile(r"^x\d{3}$")
-_LAST = re.compile(r"^\d{3}$")
+#: Tree sizes, hence tile indices, are unsigned 64-bit integers in every tlog.
+MAX_TILE_INDEX = (1 << 64) - 1
+_MAX_GROUPS = 7  # 20 decimal digits
+# ASCII digits only, matched in full: `\d` would take any Unicode digit and
+# `$` a trailing newline.
+_GROUP = re.compile(r"x[0-9]{3}")
+_LAST = re.compile(r"[0-9]{3}")
+_WIDTH = re.compile(r"[1-9][0-9]{0,2}")
 
 
 def tile_index_to_path(index: int) -> str:
@@ -41,13 +47,18 @@ def tile_index_from_path(path: str) -> tuple[int, int | None]:
     width: int | None = None
     if ".p/" in path:
         path, _, width_text = path.partition(".p/")
-        if not width_text.isdigit() or width_text.startswith("0") or not 1 <= int(width_text) < TILE_WIDTH:
+        if not _WIDTH.fullmatch(width_text) or not 1 <= int(width_text) < TILE_WIDTH:
             raise MalformedError("a partial tile width is 1 to 255, without leading zeros")
         width = int(width_text)
     parts = path.split("/")
-    if not _LAST.match(parts[-1]) or not all(_GROUP.match(p) for p in parts[:-1]):
+    if len(parts) > _MAX_GROUPS:
+        raise MalformedError("a tile index is an unsigned 64-bit integer")
+    if not _LAST.fullmatch(parts[-1]) or not all(_GROUP.fullmatch(p) for p in parts[:-1]):
         raise MalformedError("a tile index is 3-digit groups, all but the last prefixed with x")
     text = "".join(p.lstrip("x") for p in parts)
     if len(parts) > 1 and parts[0] == "x000":
         raise MalformedError("a tile index has no leading zero groups")
-    return int(text), width
+    index = int(text)
+    if index > MAX_TILE_INDEX:
+        raise MalformedError("a tile index is an unsigned 64-bit integer")
+    return index, width

@@ -384,7 +384,7 @@ def _evidence(pairs: tuple[str, ...]) -> dict[str, str | int]:
         key, sep, value = pair.partition("=")
         if not sep:
             raise InputError.for_field("evidence", f"expected KEY=VALUE, got {pair!r}")
-        evidence[key] = int(value) if value.isdigit() and len(value) < 16 else value
+        evidence[key] = int(value) if value.isascii() and value.isdigit() and len(value) < 16 else value
     return evidence
 
 
@@ -395,19 +395,23 @@ def _evidence(pairs: tuple[str, ...]) -> dict[str, str | int]:
 @click.option("--earned", required=True, help="YYYY-MM-DD")
 @click.option("--evidence", multiple=True, metavar="KEY=VALUE", help="Certificate number, score … (repeatable).")
 @click.option("--supersedes", help="Award this one corrects (revoke it as 'superseded' first).")
+@click.option("--unsigned", is_flag=True, help="Print the unsigned event for an issuer that signs elsewhere.")
 @json_option
 @pass_ctx
 @writes
 def issue(c: Context, issuer: str, student_id: str, credential_code: str, earned: str,
-          evidence: tuple[str, ...], supersedes: str | None) -> None:
+          evidence: tuple[str, ...], supersedes: str | None, unsigned: bool) -> None:
     """Record an earned credential, signed by the issuer."""
     with reported():
         data = schemas.load(schemas.IssueInput, {
             "issuer": issuer, "student": student_id, "credential": credential_code, "earned": earned,
             "evidence": _evidence(evidence), "supersedes": supersedes})
-        (award_id,) = c.ledger.issue([IssueRequest(
-            data["issuer"], str(data["student"]), data["credential"], data["earned"], data["evidence"],
-            str(data["supersedes"]) if data["supersedes"] else None)])
+        request = IssueRequest(data["issuer"], str(data["student"]), data["credential"], data["earned"],
+                               data["evidence"], str(data["supersedes"]) if data["supersedes"] else None)
+        if unsigned:
+            click.echo(json.dumps(c.ledger.prepare_issue([request])[0], indent=2))
+            return
+        (award_id,) = c.ledger.issue([request])
         c.out({"award": award_id}, award_id)
 
 
@@ -466,6 +470,51 @@ def countersign(c: Context, file: Path, as_slug: str) -> None:
         c.out([r.__dict__ for r in receipts], f"Accepted {len(receipts)} transfer(s).")
 
 
+@main.group()
+def keys() -> None:
+    """An issuer's own key store, for signing off the server (needs no ledger)."""
+
+
+@keys.command("new")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--label", default="issuer", show_default=True)
+@json_option
+@pass_ctx
+def keys_new(c: Context, directory: Path, label: str) -> None:
+    """Make a key in an encrypted key store (created if absent); prints its did:key."""
+    from keys.store import FileKeyStore
+
+    with reported():
+        passphrase = passphrase_from_env_or_prompt(confirm=not (directory / "keystore.json").exists())
+        store = (FileKeyStore.open(directory, passphrase) if (directory / "keystore.json").exists()
+                 else FileKeyStore.create(directory, passphrase))
+        key_id = store.generate(label)
+        c.out({"key_id": key_id}, key_id)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--keys", "keys_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The issuer's own key store (`credledger keys new`).")
+@click.option("--key", "key_id", required=True, help="The did:key to sign with.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output.")
+def sign(file: Path, keys_dir: Path, key_id: str, out_file: Path | None) -> None:
+    """Sign unsigned events with a key held off the server (needs no ledger)."""
+    from keys.store import FileKeyStore
+    from verifiers.timestamps import format_timestamp
+
+    with reported():
+        store = FileKeyStore.open(keys_dir, passphrase_from_env_or_prompt())
+        signer = store.signer(key_id)
+        created = format_timestamp(datetime.now().astimezone())
+        signed = [signer.sign(doc, created) for doc in _read_documents(file)]
+        text = json.dumps(signed if len(signed) > 1 else signed[0], indent=2) + "\n"
+        if out_file:
+            out_file.write_text(text)
+        else:
+            click.echo(text, nl=False)
+
+
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @json_option
@@ -504,7 +553,7 @@ def show(c: Context, student_id: str) -> None:
         def human() -> None:
             for e in events:
                 click.echo(f"#{e['position']:<6} {e['recorded'][:19]}  {e['type']:<22} {e['summary']}")
-                click.echo(f"        signed by {e['signer']}  [{e['status']}]")
+                click.echo(f"        signed by {e['signer']}  [{e['status']}; signature {e['signatures']}]")
 
         c.out(events, human)
 
@@ -552,6 +601,19 @@ def bench_ingest(c: Context, events: int, batch: int, backend: str, database_url
         result = run_ingest_benchmark(events=events, batch=batch,
                                       database_url=database_url if backend == "postgres" else None)
         c.out(result, "\n".join(f"{k:<28} {v}" for k, v in result.items()))
+
+
+@bench.command("log")
+@click.option("--leaves", default=1_000_000, show_default=True, type=click.IntRange(1))
+@json_option
+@pass_ctx
+def bench_log(c: Context, leaves: int) -> None:
+    """Log append cost against issuance, and inclusion-proof latency in a large log."""
+    from ledger.bench import run_log_benchmark
+
+    with reported():
+        result = run_log_benchmark(leaves=leaves)
+        c.out(result, "\n".join(f"{k:<32} {v}" for k, v in result.items()))
 
 
 # The transparency log --------------------------------------------------------

@@ -1,0 +1,254 @@
+"""Tamper tests: change stored bytes behind the ledger's back; `credledger audit` must say where.
+
+The store is real (a SQLite file, a PostgreSQL schema) and the audit runs as
+the real console script in a subprocess, exactly as an operator would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from ledger.application import IssueRequest, Ledger
+from ledger.audit import audit
+from ledger.config import SQLITE_FILE
+from ledger.instance import init_instance, open_ledger
+
+PASSPHRASE = "audit-test-passphrase"
+MARKER = b"SS-9977331"
+CLI = Path(sys.executable).with_name("credledger")
+
+
+@dataclass
+class Instance:
+    data: Path
+    marked_award: str  # the award whose evidence carries MARKER
+    awards: list[str]
+
+
+def build(data: Path, database_url: str | None = None) -> Instance:
+    """A small district: issuers, catalog, students, awards, a revocation, a transfer, a rotation."""
+    ledger = init_instance(data, PASSPHRASE, database_url=database_url, scrypt_n=2**10)
+    try:
+        ledger.register_issuer("willow-creek", "Willow Creek School District", "district")
+        ledger.register_issuer("ferncliff-ctc", "Ferncliff Technical Center", "cte_center")
+        ledger.define_credential("servsafe-handler", {
+            "name": "ServSafe Food Handler", "certifyingBody": "National Restaurant Association",
+            "credentialType": "certificate", "validityMonths": 36, "careerField": "Hospitality & Tourism"})
+        ledger.define_credential("nccer-core", {
+            "name": "NCCER Core Curriculum", "certifyingBody": "NCCER", "credentialType": "certificate",
+            "validityMonths": None, "careerField": "Construction"})
+        students = ledger.register_students("willow-creek", [
+            {"name": "Ilse Marrowby", "birth_date": "2008-02-11", "local_id": "WC-1001"},
+            {"name": "Rafferty Oduya", "birth_date": "2007-10-30", "local_id": "WC-1002"},
+            {"name": "Sunniva Calder", "birth_date": "2008-06-05", "local_id": "WC-1003"},
+        ])
+        earned = date(2026, 3, 9)
+        awards = ledger.issue([
+            IssueRequest("willow-creek", students[0], "servsafe-handler", earned, {"certificate": "SS-1000001"}),
+            IssueRequest("ferncliff-ctc", students[0], "nccer-core", earned, {"certificate": "NC-2000001"}),
+            IssueRequest("willow-creek", students[1], "servsafe-handler", earned,
+                         {"certificate": MARKER.decode(), "score": 88}),
+        ])
+        ledger.rotate_issuer_key("ferncliff-ctc")
+        awards += ledger.issue([
+            IssueRequest("ferncliff-ctc", students[1], "nccer-core", earned, {"certificate": "NC-2000002"}),
+            IssueRequest("ferncliff-ctc", students[2], "nccer-core", earned, {"certificate": "NC-2000003"}),
+        ])
+        ledger.revoke(awards[1], "issued_in_error", "Recorded for the wrong student.")
+        ledger.transfer([awards[0]], "ferncliff-ctc", "Student enrolled at Ferncliff")
+        ledger.log.integrate()
+        assert audit(ledger).ok
+    finally:
+        ledger.close()
+    return Instance(data, awards[2], awards)
+
+
+def run_audit(data: Path) -> tuple[int, dict, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
+    env["CREDLEDGER_PASSPHRASE"] = PASSPHRASE
+    result = subprocess.run([str(CLI), "--data", str(data), "--json", "audit"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert PASSPHRASE not in result.stdout + result.stderr
+    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}, result.stderr
+
+
+def run_audit_human(data: Path) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
+    env["CREDLEDGER_PASSPHRASE"] = PASSPHRASE
+    result = subprocess.run([str(CLI), "--data", str(data), "audit"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    return result.returncode, result.stdout + result.stderr
+
+
+def position_of(data: Path, stream: str, sequence: int = 1) -> int:
+    ledger = open_ledger(data, PASSPHRASE)
+    try:
+        rows = ledger.store.select_journal(0, 1000)
+    finally:
+        ledger.close()
+    (row,) = [r for r in rows if (r.originator_id, r.originator_version) == (stream, sequence)]
+    return row.position
+
+
+# SQLite ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_instance(tmp_path: Path) -> Instance:
+    instance = build(tmp_path / "instance")
+    assert not (tmp_path / "instance" / (SQLITE_FILE + "-wal")).exists() or \
+        (tmp_path / "instance" / (SQLITE_FILE + "-wal")).stat().st_size == 0
+    return instance
+
+
+def flip_one_byte(path: Path, needle: bytes, offset: int) -> None:
+    data = bytearray(path.read_bytes())
+    assert data.count(needle) == 1, "the needle must be found exactly once"
+    at = data.index(needle) + offset
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_an_untampered_store_audits_clean(sqlite_instance: Instance) -> None:
+    code, report, stderr = run_audit(sqlite_instance.data)
+    assert code == 0, stderr
+    assert report["ok"] is True and report["finding"] is None
+    assert report["events"] == 16 and report["log_size"] == 16
+
+
+def test_one_byte_of_evidence_changed_in_the_sqlite_file_is_caught(sqlite_instance: Instance) -> None:
+    flip_one_byte(sqlite_instance.data / SQLITE_FILE, MARKER, len(MARKER) - 1)  # SS-9977331 -> SS-9977330
+    code, report, _ = run_audit(sqlite_instance.data)
+    assert code == 1
+    finding = report["finding"]
+    assert finding["stream"] == sqlite_instance.marked_award and finding["sequence"] == 1
+    assert "signature" in finding["problem"].lower()
+    code, text = run_audit_human(sqlite_instance.data)
+    assert code == 1
+    assert "FAILED" in text and sqlite_instance.marked_award in text
+
+
+def test_one_byte_of_a_journal_leaf_changed_is_caught(sqlite_instance: Instance) -> None:
+    target = sqlite_instance.awards[3]
+    position = position_of(sqlite_instance.data, target)
+    with sqlite3.connect(sqlite_instance.data / SQLITE_FILE) as conn:
+        (leaf,) = conn.execute("SELECT leaf FROM ledger_journal WHERE position = ?", (position,)).fetchone()
+    flip_one_byte(sqlite_instance.data / SQLITE_FILE, bytes(leaf), 20)
+    code, report, _ = run_audit(sqlite_instance.data)
+    assert code == 1
+    assert report["finding"]["position"] == position
+    assert report["finding"]["stream"] == target
+
+
+def test_a_deleted_middle_event_is_caught(sqlite_instance: Instance) -> None:
+    target = sqlite_instance.awards[1]
+    position = position_of(sqlite_instance.data, target)
+    with sqlite3.connect(sqlite_instance.data / SQLITE_FILE) as conn:
+        deleted = conn.execute("DELETE FROM stored_events WHERE originator_id = ? AND originator_version = 1",
+                               (target,)).rowcount
+    assert deleted == 1
+    code, report, _ = run_audit(sqlite_instance.data)
+    assert code == 1
+    assert report["finding"]["position"] == position
+
+
+def test_a_deleted_last_event_is_caught(sqlite_instance: Instance) -> None:
+    with sqlite3.connect(sqlite_instance.data / SQLITE_FILE) as conn:
+        conn.execute("DELETE FROM stored_events WHERE rowid = (SELECT MAX(rowid) FROM stored_events)")
+    code, report, _ = run_audit(sqlite_instance.data)
+    assert code == 1
+    assert report["finding"] is not None
+
+
+def test_two_swapped_event_states_are_caught(sqlite_instance: Instance) -> None:
+    first, second = sqlite_instance.awards[3], sqlite_instance.awards[4]
+    with sqlite3.connect(sqlite_instance.data / SQLITE_FILE) as conn:
+        rows = {r[0]: r[1] for r in conn.execute(
+            "SELECT originator_id, state FROM stored_events WHERE originator_id IN (?, ?) AND originator_version = 1",
+            (first, second))}
+        conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 1",
+                     (rows[second], first))
+        conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 1",
+                     (rows[first], second))
+    code, report, _ = run_audit(sqlite_instance.data)
+    assert code == 1
+    assert report["finding"]["stream"] == first
+    assert "stream" in report["finding"]["problem"]
+
+
+def test_an_event_rewritten_and_resigned_by_an_outsider_is_caught(sqlite_instance: Instance) -> None:
+    # Not a byte flip: a well-formed document, signed by a key the issuer never had.
+    from keys.signer import Signer
+
+    with sqlite3.connect(sqlite_instance.data / SQLITE_FILE) as conn:
+        (state,) = conn.execute("SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = 1",
+                                (sqlite_instance.marked_award,)).fetchone()
+        event = json.loads(state)
+        document = {k: v for k, v in event["document"].items() if k != "proof"}
+        event["document"] = Signer.generate().sign(document, document["time"])
+        conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 1",
+                     (json.dumps(event).encode(), sqlite_instance.marked_award))
+    code, report, _ = run_audit(sqlite_instance.data)
+    assert code == 1
+    assert report["finding"]["stream"] == sqlite_instance.marked_award
+
+
+def test_audit_in_process_names_the_same_event(sqlite_instance: Instance) -> None:
+    flip_one_byte(sqlite_instance.data / SQLITE_FILE, MARKER, 3)
+    ledger = open_ledger(sqlite_instance.data, PASSPHRASE)
+    try:
+        report = audit(ledger)
+    finally:
+        ledger.close()
+    assert not report.ok
+    assert report.finding is not None and report.finding.stream == sqlite_instance.marked_award
+
+
+# PostgreSQL --------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_one_byte_changed_in_a_postgres_row_is_caught(tmp_path: Path, postgres_url: str) -> None:
+    instance = build(tmp_path / "instance", database_url=postgres_url)
+    code, report, stderr = run_audit(instance.data)
+    assert code == 0, stderr
+    server, schema = postgres_url.split("?schema=")
+    with psycopg.connect(server, autocommit=True) as conn:
+        changed = conn.execute(
+            f"UPDATE {schema}.stored_events "
+            "SET state = set_byte(state, position(%s::bytea in state) + 4, "
+            "get_byte(state, position(%s::bytea in state) + 4) # 1) "
+            "WHERE position(%s::bytea in state) > 0",
+            (MARKER, MARKER, MARKER),
+        ).rowcount
+    assert changed == 1
+    code, report, _ = run_audit(instance.data)
+    assert code == 1
+    assert report["finding"]["stream"] == instance.marked_award
+    code, text = run_audit_human(instance.data)
+    assert code == 1 and instance.marked_award in text
+
+
+@pytest.mark.postgres
+def test_a_deleted_postgres_row_is_caught(tmp_path: Path, postgres_url: str) -> None:
+    instance = build(tmp_path / "instance", database_url=postgres_url)
+    target = instance.awards[3]
+    server, schema = postgres_url.split("?schema=")
+    with psycopg.connect(server, autocommit=True) as conn:
+        deleted = conn.execute(
+            f"DELETE FROM {schema}.stored_events WHERE originator_id = %s AND originator_version = 1",
+            (target,)).rowcount
+    assert deleted == 1
+    code, report, _ = run_audit(instance.data)
+    assert code == 1
+    assert report["finding"]["position"] == position_of(instance.data, target)

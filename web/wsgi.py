@@ -1,0 +1,16 @@
+"""WSGI entry point for production servers: `gunicorn 'web.wsgi:app'`.
+
+Opens the ledger named by CREDLEDGER_DATA with CREDLEDGER_PASSPHRASE. It never
+creates tables (that is `credledger init`, once) and does not integrate the
+log (that is `credledger log run`, in its own process).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ledger.config import data_dir_from_env
+from ledger.instance import open_ledger
+from web import create_app
+
+app = create_app({"LEDGER": open_ledger(data_dir_from_env(), os.environ["CREDLEDGER_PASSPHRASE"])})
