@@ -9,6 +9,7 @@ from keys.store import FileKeyStore
 from ledger.application import Ledger
 from ledger.config import CONFIG_FILE, LedgerConfig
 from ledger.errors import InputError
+from ledger.projections import Projections
 
 
 def init_instance(
@@ -37,6 +38,7 @@ def init_instance(
     )
     ledger = Ledger(config, keystore, create_tables=True)
     ledger.log.integrate()  # the first checkpoint: the empty tree
+    Projections.of(ledger)  # creates the read-model tables (CREATE_TABLE is on only here)
     # Written last: an init that fails half way leaves no config behind, and
     # running it again (after clearing the directory) starts over.
     config.save()

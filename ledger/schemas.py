@@ -8,6 +8,7 @@ the right type; a malformed document is an InputError naming the member.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -83,10 +84,14 @@ class ProofsField(fields.Field):
         items = value if isinstance(value, list) else [value]
         if not items or len(items) > 2:
             raise ValidationError("one proof, or a set of two")
-        for item in items:
+        for i, item in enumerate(items):
             if not isinstance(item, dict):
                 raise ValidationError("a proof is a JSON object")
-            ProofSchema().load(item)
+            try:
+                ProofSchema().load(item)
+            except ValidationError as e:
+                # Name the member: proof.proofValue, or proof.1.created in a proof set.
+                raise ValidationError(e.normalized_messages() if value is item else {str(i): e.normalized_messages()})
         return value
 
 
@@ -174,10 +179,17 @@ def validate_document(document: Any, *, index: int = 0) -> None:
         schema(unknown=RAISE).load(document)
         _check_evidence(document)
     except ValidationError as e:
-        messages = e.normalized_messages()
-        errors = {f"{where}.{k}": v if isinstance(v, list) else [str(v)] for k, v in messages.items()}
+        errors = dict(_flatten(e.normalized_messages(), where))
         first = next(iter(errors.items()))
         raise InputError(f"{first[0]}: {first[1][0]}", errors) from None
+
+
+def _flatten(messages: dict[str, Any], prefix: str) -> Iterator[tuple[str, list[str]]]:
+    for key, value in messages.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}.{key}")
+        else:
+            yield f"{prefix}.{key}", [str(m) for m in value] if isinstance(value, list) else [str(value)]
 
 
 def _check_evidence(document: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
 
@@ -171,6 +172,15 @@ class LedgerRecorderMixin:
             for r in rows
         ]
 
+    def positions_of(self, first_notification: int, last_notification: int) -> dict[int, int]:
+        """notification id -> log position, for a range of notifications."""
+        rows = self._query(
+            self._sql("SELECT notification_id, position FROM {journal} WHERE notification_id >= ? "
+                      "AND notification_id <= ?"),
+            [first_notification, last_notification],
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
     def select_journal_leaves(self, start: int, stop: int) -> list[bytes]:
         rows = self._query(
             self._sql("SELECT leaf FROM {journal} WHERE position >= ? AND position < ? ORDER BY position"),
@@ -289,9 +299,9 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
         return notification_ids
 
     def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(statement, params)
-            return [tuple(row.values()) for row in curs.fetchall()]
+            return curs.fetchall()
 
     def _execute(self, statement: str, params: Sequence[Any]) -> int:
         with self.datastore.transaction(commit=True) as curs:

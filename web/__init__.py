@@ -16,8 +16,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.errors import register_error_handlers
     from web.home import bp as home
     from web.log_api import bp as log_api
+    from web.transcripts_api import bp as transcripts_api
 
     register_error_handlers(app)
     app.register_blueprint(home)
     app.register_blueprint(log_api)
+    app.register_blueprint(transcripts_api)
     return app

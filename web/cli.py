@@ -158,12 +158,12 @@ def serve(c: Context, host: str, port: int) -> None:
     from web import create_app
 
     with reported():
-        from ledger.log import Integrator
+        from ledger.projections import Worker
 
         app = create_app({"LEDGER": c.ledger})
-        # The development server keeps the log checkpointed itself; in production
-        # `credledger log run` does, in its own process.
-        integrator = Integrator(c.ledger.log).start()
+        # The development server runs the worker itself; in production
+        # `credledger worker` does, in its own process.
+        integrator = Worker(c.ledger, on_error=lambda e: app.logger.warning("worker: %s", type(e).__name__)).start()
         click.echo(f"credledger is serving {c.data_dir} at http://{host}:{port}/  (Ctrl-C stops)")
         try:
             app.run(host=host, port=port)
@@ -616,6 +616,65 @@ def bench_log(c: Context, leaves: int) -> None:
         c.out(result, "\n".join(f"{k:<32} {v}" for k, v in result.items()))
 
 
+# Transcripts -------------------------------------------------------------------
+
+
+@main.command()
+@json_option
+@pass_ctx
+def students(c: Context) -> None:
+    """List students: opaque id, registering issuer, number of awards."""
+    from ledger.projections import Projections
+
+    with reported():
+        projections = Projections.of(c.ledger)
+        projections.catch_up()
+        rows = projections.students()
+        c.out(rows, lambda: [click.echo(f"{r['student']}  {r['awards']:>3} awards  {r['issuer_name']}") for r in rows])
+
+
+@main.command()
+@click.argument("student_id")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--only", "only", multiple=True, metavar="AWARD", help="Export only these awards (repeatable).")
+@click.option("--disclose", default="", help="Identity claims to disclose, e.g. name,birth_date (default none).")
+@json_option
+@pass_ctx
+def export(c: Context, student_id: str, out_file: Path, only: tuple[str, ...], disclose: str) -> None:
+    """Write the student's portable transcript bundle (verifiable offline)."""
+    from ledger.export import export_bundle
+
+    with reported():
+        claims = [x.strip() for x in disclose.split(",") if x.strip()]
+        bundle = export_bundle(c.ledger, student_id, only=list(only) or None, disclose=claims)
+        out_file.write_text(json.dumps(bundle, indent=1) + "\n")
+        c.out({"file": str(out_file), "awards": len(bundle["awards"]), "disclosed": sorted(bundle["disclosed"])},
+              f"Wrote {out_file}: {len(bundle['awards'])} credential(s), disclosed: "
+              f"{', '.join(sorted(bundle['disclosed'])) or 'nothing'}. Verify with "
+              f"`credledger verify {out_file} --log-key \"$(credledger log key)\"`.")
+
+
+@main.group()
+def projections() -> None:
+    """The read models (transcripts, award status, issuer directory)."""
+
+
+@projections.command("rebuild")
+@json_option
+@pass_ctx
+def projections_rebuild(c: Context) -> None:
+    """Clear the read models and rebuild them from every stored event."""
+    import time
+
+    from ledger.projections import Projections
+
+    with reported():
+        started = time.perf_counter()
+        count = Projections.of(c.ledger).rebuild()
+        seconds = time.perf_counter() - started
+        c.out({"events": count, "seconds": round(seconds, 3)}, f"Rebuilt from {count} events in {seconds:.2f}s.")
+
+
 # The transparency log --------------------------------------------------------
 
 
@@ -678,20 +737,17 @@ def log_prove(c: Context, index: int | None, event: str | None, size: int | None
               "\n".join(f"  {h}" for h in data["proof"]))
 
 
-@log.command("run")
+@main.command()
 @click.option("--interval", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
 @pass_ctx
-def log_run(c: Context, interval: float) -> None:
-    """Keep the log integrated and checkpointed (run one per deployment)."""
-    import time
+def worker(c: Context, interval: float) -> None:
+    """Keep the log checkpointed and the read models current (one per deployment)."""
+    from ledger.projections import Worker
 
     with reported():
-        log = c.ledger.log
-        click.echo(f"integrating the log every {interval}s; Ctrl-C stops")
+        click.echo(f"integrating the log and projections every {interval}s; Ctrl-C stops")
         try:
-            while True:
-                log.integrate()
-                time.sleep(interval)
+            Worker(c.ledger, interval).run()
         except KeyboardInterrupt:
             pass
 

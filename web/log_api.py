@@ -37,7 +37,8 @@ def _int_arg(name: str, default: int | None = None) -> int:
         if default is None:
             raise InputError.for_field(name, "required")
         return default
-    if not raw.isdigit() or len(raw) > 19:
+    # ASCII only: str.isdigit also takes "²" (int() refuses it: a 500) and other scripts' digits.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
         raise InputError.for_field(name, "a non-negative integer")
     return int(raw)
 
@@ -73,11 +74,18 @@ def inclusion() -> Response:
     return response
 
 
+_CONSISTENCY_PARAMETERS = {"size1": "from", "size": "to"}
+
+
 @bp.get("/proof/consistency")
 def consistency() -> Response:
     log = _log()
     size1, size2 = _int_arg("from"), _int_arg("to")
-    proof = log.consistency_proof(size1, size2)
+    try:
+        proof = log.consistency_proof(size1, size2)
+    except InputError as e:  # name the query parameters, not the log's arguments
+        errors = {_CONSISTENCY_PARAMETERS.get(k, k): v for k, v in e.errors.items()}
+        raise InputError("; ".join(f"{k}: {m}" for k, ms in errors.items() for m in ms), errors) from None
     response = jsonify({"from": size1, "to": size2, "proof": [_b64(h) for h in proof]})
     response.headers["Cache-Control"] = SHORT
     return response

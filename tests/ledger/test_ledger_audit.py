@@ -1,5 +1,8 @@
 """Tamper tests: change stored bytes behind the ledger's back; `credledger audit` must say where.
 
+Events live in eventsourcing's `stored_events` table on SQLite and in
+`<schema>.ledger_events` on PostgreSQL (the library names it after the application).
+
 The store is real (a SQLite file, a PostgreSQL schema) and the audit runs as
 the real console script in a subprocess, exactly as an operator would run it.
 """
@@ -11,6 +14,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -111,6 +115,11 @@ def sqlite_instance(tmp_path: Path) -> Instance:
     return instance
 
 
+def hex_id(stream: str) -> str:
+    """eventsourcing's SQLite recorder stores originator ids as 32 hex digits."""
+    return uuid.UUID(stream).hex
+
+
 def flip_one_byte(path: Path, needle: bytes, offset: int) -> None:
     data = bytearray(path.read_bytes())
     assert data.count(needle) == 1, "the needle must be found exactly once"
@@ -155,7 +164,7 @@ def test_a_deleted_middle_event_is_caught(sqlite_instance: Instance) -> None:
     position = position_of(sqlite_instance.data, target)
     with sqlite3.connect(sqlite_instance.data / SQLITE_FILE) as conn:
         deleted = conn.execute("DELETE FROM stored_events WHERE originator_id = ? AND originator_version = 1",
-                               (target,)).rowcount
+                               (hex_id(target),)).rowcount
     assert deleted == 1
     code, report, _ = run_audit(sqlite_instance.data)
     assert code == 1
@@ -175,11 +184,11 @@ def test_two_swapped_event_states_are_caught(sqlite_instance: Instance) -> None:
     with sqlite3.connect(sqlite_instance.data / SQLITE_FILE) as conn:
         rows = {r[0]: r[1] for r in conn.execute(
             "SELECT originator_id, state FROM stored_events WHERE originator_id IN (?, ?) AND originator_version = 1",
-            (first, second))}
+            (hex_id(first), hex_id(second)))}
         conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 1",
-                     (rows[second], first))
+                     (rows[hex_id(second)], hex_id(first)))
         conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 1",
-                     (rows[first], second))
+                     (rows[hex_id(first)], hex_id(second)))
     code, report, _ = run_audit(sqlite_instance.data)
     assert code == 1
     assert report["finding"]["stream"] == first
@@ -192,12 +201,12 @@ def test_an_event_rewritten_and_resigned_by_an_outsider_is_caught(sqlite_instanc
 
     with sqlite3.connect(sqlite_instance.data / SQLITE_FILE) as conn:
         (state,) = conn.execute("SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = 1",
-                                (sqlite_instance.marked_award,)).fetchone()
+                                (hex_id(sqlite_instance.marked_award),)).fetchone()
         event = json.loads(state)
         document = {k: v for k, v in event["document"].items() if k != "proof"}
         event["document"] = Signer.generate().sign(document, document["time"])
         conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 1",
-                     (json.dumps(event).encode(), sqlite_instance.marked_award))
+                     (json.dumps(event).encode(), hex_id(sqlite_instance.marked_award)))
     code, report, _ = run_audit(sqlite_instance.data)
     assert code == 1
     assert report["finding"]["stream"] == sqlite_instance.marked_award
@@ -225,7 +234,7 @@ def test_one_byte_changed_in_a_postgres_row_is_caught(tmp_path: Path, postgres_u
     server, schema = postgres_url.split("?schema=")
     with psycopg.connect(server, autocommit=True) as conn:
         changed = conn.execute(
-            f"UPDATE {schema}.stored_events "
+            f"UPDATE {schema}.ledger_events "
             "SET state = set_byte(state, position(%s::bytea in state) + 4, "
             "get_byte(state, position(%s::bytea in state) + 4) # 1) "
             "WHERE position(%s::bytea in state) > 0",
@@ -246,7 +255,7 @@ def test_a_deleted_postgres_row_is_caught(tmp_path: Path, postgres_url: str) -> 
     server, schema = postgres_url.split("?schema=")
     with psycopg.connect(server, autocommit=True) as conn:
         deleted = conn.execute(
-            f"DELETE FROM {schema}.stored_events WHERE originator_id = %s AND originator_version = 1",
+            f"DELETE FROM {schema}.ledger_events WHERE originator_id = %s AND originator_version = 1",
             (target,)).rowcount
     assert deleted == 1
     code, report, _ = run_audit(instance.data)

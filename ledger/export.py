@@ -1,0 +1,135 @@
+"""Portable transcript bundles (docs/transcript-bundle.md) and online evidence.
+
+A bundle carries every signed event a student's chosen awards rely on, each
+with its leaf index and inclusion proof in one signed checkpoint, so that
+`verifiers.bundle` can check it with only the log's key pinned. The same
+entries, at a newer checkpoint, answer a verifier's online status question.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ledger import documents as d
+from ledger.application import Ledger
+from ledger.errors import InputError, NotFoundError
+from ledger.vault import CLAIMS
+from verifiers.timestamps import format_timestamp
+
+FORMAT = "credledger.transcript/v1"
+
+
+def student_awards(ledger: Ledger, student_id: str) -> list[str]:
+    """The student's award ids, in the order they were issued."""
+    ledger.student(student_id)
+    return [row.originator_id for row in ledger.store.select_journal_for_student(student_id)
+            if row.event_type == d.CREDENTIAL_ISSUED]
+
+
+def export_bundle(
+    ledger: Ledger,
+    student_id: str,
+    *,
+    only: Sequence[str] | None = None,
+    disclose: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The student's transcript bundle at the latest checkpoint."""
+    awards = student_awards(ledger, student_id)
+    if only:
+        unknown = [a for a in only if a not in awards]
+        if unknown:
+            raise InputError.for_field("only", f"not this student's award: {unknown[0]}")
+        awards = [a for a in awards if a in only]
+    bad = [c for c in disclose if c not in CLAIMS]
+    if bad:
+        raise InputError.for_field("disclose", f"unknown claim {bad[0]!r}; choose from {', '.join(CLAIMS)}")
+    disclosed: dict[str, Any] = {}
+    if disclose:
+        identity = ledger.identity(student_id)
+        if identity is None:
+            raise InputError.for_field("disclose", "this student's identity was erased; nothing can be disclosed")
+        disclosed = identity.disclosure(list(disclose))
+    ledger.log.integrate()
+    size, _, note = _latest(ledger)
+    return {
+        "format": FORMAT,
+        "exported": format_timestamp(ledger.clock()),
+        "ledger": ledger.config.ledger_id,
+        "operator": ledger.operator_did,
+        "checkpoint": note,
+        "student": student_id,
+        "streams": stream_entries(ledger, [student_id, *awards], size),
+        "awards": awards,
+        "disclosed": disclosed,
+    }
+
+
+def online_evidence(ledger: Ledger, award_ids: Sequence[str], since: int) -> dict[str, Any]:
+    """What an online verifier asks: the newest checkpoint, consistency from `since`, and the awards' streams."""
+    for award_id in award_ids:
+        ledger.award(award_id)
+    ledger.log.integrate()
+    size, _, note = _latest(ledger)
+    if not 0 < since <= size:
+        raise InputError.for_field("since", f"must be in [1, {size}]")
+    return {
+        "checkpoint": note,
+        "consistency": [base64.b64encode(h).decode() for h in ledger.log.consistency_proof(since, size)],
+        "streams": stream_entries(ledger, list(award_ids), size),
+    }
+
+
+def _latest(ledger: Ledger) -> tuple[int, bytes, str]:
+    latest = ledger.store.latest_checkpoint()
+    if latest is None:
+        raise NotFoundError("the log has no checkpoint yet")
+    return latest
+
+
+def stream_entries(ledger: Ledger, stream_ids: Iterable[str], size: int) -> dict[str, list[dict[str, Any]]]:
+    """The given streams plus every issuer and catalog stream their events rely on, as entries."""
+    streams: dict[str, list[dict[str, Any]]] = {}
+    pending = list(dict.fromkeys(stream_ids))
+    while pending:
+        stream_id = pending.pop(0)
+        if stream_id in streams:
+            continue
+        entries = _entries(ledger, stream_id, size)
+        streams[stream_id] = entries
+        for entry in entries:
+            pending.extend(s for s in _relied_on(entry["event"]) if s not in streams)
+    return streams
+
+
+def _relied_on(document: dict[str, Any]) -> list[str]:
+    """Streams whose events are needed to verify `document`: its signers' issuers, its catalog entry."""
+    from ledger.rules import issuer_slug_from_did
+
+    signers = [document["actor"]]
+    if document["type"] == d.CREDENTIAL_TRANSFERRED:
+        signers.append(document["to"])
+    relied = [d.issuer_stream(issuer_slug_from_did(did)) for did in signers if did.startswith("did:web:")]
+    if document["type"] == d.CREDENTIAL_ISSUED:
+        relied.append(d.credential_stream(document["credential"]))
+    return relied
+
+
+def _entries(ledger: Ledger, stream_id: str, size: int) -> list[dict[str, Any]]:
+    rows = [r for r in ledger.store.select_journal_of_stream(stream_id) if r.position < size]
+    if not rows:
+        raise NotFoundError(f"no stream {stream_id} in the log")
+    events = ledger.events.get(uuid.UUID(stream_id), lte=rows[-1].originator_version)
+    entries = []
+    for row, event in zip(rows, events):
+        entries.append(
+            {
+                "event": event.document,  # type: ignore[attr-defined]
+                "recorded": format_timestamp(event.timestamp),  # type: ignore[attr-defined]
+                "index": row.position,
+                "inclusion": [base64.b64encode(h).decode() for h in ledger.log.inclusion_proof(row.position, size)],
+            }
+        )
+    return entries
