@@ -48,3 +48,12 @@ def init_instance(
 def open_ledger(data_dir: Path, passphrase: str) -> Ledger:
     config = LedgerConfig.load(data_dir)
     return Ledger(config, FileKeyStore.open(config.keys_dir, passphrase))
+
+
+def migrate_instance(data_dir: Path, passphrase: str) -> None:
+    """Create the tables a newer version added (every statement is CREATE … IF NOT EXISTS)."""
+    config = LedgerConfig.load(data_dir)
+    ledger = Ledger(config, FileKeyStore.open(config.keys_dir, passphrase), create_tables=True)
+    Projections.of(ledger)
+    ledger.log.integrate()
+    ledger.close()

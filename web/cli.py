@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from eventsourcing.persistence import PersistenceError
 
 from keys.errors import KeyStoreError
 from keys.passphrase import passphrase_from_env_or_prompt
@@ -83,6 +84,10 @@ def reported() -> Iterator[None]:
         _fail(EXIT_SETUP, "key store", str(e))
     except LedgerError as e:
         _fail(EXIT_SETUP, "error", str(e))
+    except PersistenceError as e:
+        # The driver's first line names the problem (e.g. a missing table); nothing else leaks.
+        _fail(EXIT_SETUP, "database", f"{str(e).splitlines()[0] if str(e) else type(e).__name__} "
+                                      "(run `credledger migrate` after an upgrade)")
     except OSError as e:
         _fail(EXIT_SETUP, "system", f"{type(e).__name__}: {e.strerror or e}")
 
@@ -132,6 +137,18 @@ def init(c: Context, database_url: str | None, domain: str, encrypt_events: bool
         info = as_dict(ledger.config) | {"operator": ledger.operator_did}
         c.out(info, f"Created a ledger in {c.data_dir} ({info['database']}).\n"
                     f"Operator: {ledger.operator_did}\nOperator key: {ledger.config.operator_key_id}")
+
+
+@main.command()
+@json_option
+@pass_ctx
+def migrate(c: Context) -> None:
+    """Create any tables this version needs that the database lacks (run once, not per worker)."""
+    from ledger.instance import migrate_instance
+
+    with reported():
+        migrate_instance(c.data_dir, passphrase_from_env_or_prompt())
+        c.out({"migrated": True}, "Tables are up to date.")
 
 
 @main.command()
