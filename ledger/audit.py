@@ -107,6 +107,10 @@ def audit_log(ledger: Ledger, events: int) -> AuditReport:
     log_size = store.log_size()
     if checkpoints and checkpoints[-1][0] < log_size:
         return _log_finding(events, log_size, "the log has nodes beyond its latest checkpoint")
+    if checkpoints and checkpoints[-1][0] > log_size:
+        # Nodes and checkpoint are stored in one transaction: leaves are missing.
+        return _log_finding(events, log_size, f"the checkpoint of size {checkpoints[-1][0]} covers leaves "
+                                              f"the log does not store ({log_size})")
     if log_size > events:
         return _log_finding(events, log_size, "the log has more leaves than the ledger has events")
     edge: dict[tuple[int, int], bytes] = {}

@@ -255,3 +255,36 @@ def run_log_benchmark(*, leaves: int, proofs: int = 1000) -> dict[str, Any]:
         "inclusion_proof_p99_ms": round(timings[int(len(timings) * 0.99)] * 1e3, 3),
         "peak_rss_mib_per_100k_leaves": rss,
     }
+
+
+def run_projections_benchmark(*, events: int) -> dict[str, Any]:
+    """Rebuild the read models from `events` stored events (issuance, revocations, transfers)."""
+    from ledger.projections import Projections
+
+    scratch = Path(tempfile.mkdtemp(prefix="credledger-bench-projections-"))
+    try:
+        ledger = init_instance(scratch / "instance", "bench", scrypt_n=2**10)
+        _setup(ledger)
+        ledger.register_issuer("bench-receiver", "Benchmark Receiving District", "district")
+        students = ledger.register_students("bench-district", [
+            {"name": f"Bench Student {i}", "birth_date": "2008-01-01", "local_id": f"B-{i}"} for i in range(1000)])
+        written = ledger.store.journal_size()
+        i = 0
+        while written < events:
+            batch = [IssueRequest("bench-district", students[(i + k) % len(students)], "servsafe-manager",
+                                  date(2026, 5, 1), EVIDENCE) for k in range(min(500, events - written))]
+            awards = ledger.issue(batch)
+            i += len(batch)
+            written += len(batch)
+            if written + 2 <= events:  # some history besides issuance
+                ledger.revoke(awards[0], "issued_in_error", "benchmark")
+                ledger.transfer(awards[1:2], "bench-receiver", "benchmark")
+                written += 2
+        projections = Projections.of(ledger)
+        started = time.perf_counter()
+        processed = projections.rebuild()
+        seconds = time.perf_counter() - started
+        ledger.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {"events": processed, "rebuild_seconds": round(seconds, 2), "events_per_s": round(processed / seconds)}

@@ -633,6 +633,19 @@ def bench_log(c: Context, leaves: int) -> None:
         c.out(result, "\n".join(f"{k:<32} {v}" for k, v in result.items()))
 
 
+@bench.command("projections")
+@click.option("--events", default=100_000, show_default=True, type=click.IntRange(1))
+@json_option
+@pass_ctx
+def bench_projections(c: Context, events: int) -> None:
+    """Time a full rebuild of the read models."""
+    from ledger.bench import run_projections_benchmark
+
+    with reported():
+        result = run_projections_benchmark(events=events)
+        c.out(result, "\n".join(f"{k:<20} {v}" for k, v in result.items()))
+
+
 # Transcripts -------------------------------------------------------------------
 
 
