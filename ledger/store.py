@@ -15,6 +15,7 @@ Tables are created only when CREATE_TABLE is on (`credledger init`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -63,6 +64,8 @@ class LedgerRecorderMixin:
     table_prefix = ""
 
     def _sql(self, statement: str) -> str:
+        # {t:name} names a table of another layer (the web's), in this store's schema.
+        statement = re.sub(r"\{t:(\w+)\}", lambda m: self.table_prefix + m.group(1), statement)
         statement = statement.replace("{journal}", self.table_prefix + JOURNAL)
         statement = statement.replace("{vault}", self.table_prefix + VAULT)
         statement = statement.replace("{nodes}", self.table_prefix + NODES)
@@ -135,14 +138,17 @@ class LedgerRecorderMixin:
 
     # Reads -----------------------------------------------------------------
 
-    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+    # SQL access for this module and for the web layer's own tables. Statements use
+    # `?` placeholders and {table} names; `_sql` adapts them (it is idempotent).
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         raise NotImplementedError
 
-    def _execute(self, statement: str, params: Sequence[Any]) -> int:
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
         raise NotImplementedError
 
     def journal_size(self) -> int:
-        rows = self._query(self._sql("SELECT COUNT(*) AS n FROM {journal}"), [])
+        rows = self.query(self._sql("SELECT COUNT(*) AS n FROM {journal}"), [])
         return int(rows[0][0])
 
     def select_journal(self, start: int, limit: int) -> list[JournalRow]:
@@ -160,7 +166,7 @@ class LedgerRecorderMixin:
         return self._journal_rows("WHERE event_type = ? ORDER BY position", [event_type])
 
     def _journal_rows(self, where: str, params: Sequence[Any]) -> list[JournalRow]:
-        rows = self._query(
+        rows = self.query(
             self._sql(
                 "SELECT position, notification_id, originator_id, originator_version, "
                 f"event_type, student_id, leaf FROM {{journal}} {where}"
@@ -174,7 +180,7 @@ class LedgerRecorderMixin:
 
     def positions_of(self, first_notification: int, last_notification: int) -> dict[int, int]:
         """notification id -> log position, for a range of notifications."""
-        rows = self._query(
+        rows = self.query(
             self._sql("SELECT notification_id, position FROM {journal} WHERE notification_id >= ? "
                       "AND notification_id <= ?"),
             [first_notification, last_notification],
@@ -182,7 +188,7 @@ class LedgerRecorderMixin:
         return {int(r[0]): int(r[1]) for r in rows}
 
     def select_journal_leaves(self, start: int, stop: int) -> list[bytes]:
-        rows = self._query(
+        rows = self.query(
             self._sql("SELECT leaf FROM {journal} WHERE position >= ? AND position < ? ORDER BY position"),
             [start, stop],
         )
@@ -191,7 +197,7 @@ class LedgerRecorderMixin:
     # The Merkle log --------------------------------------------------------
 
     def log_size(self) -> int:
-        rows = self._query(self._sql("SELECT COALESCE(MAX(idx) + 1, 0) FROM {nodes} WHERE level = 0"), [])
+        rows = self.query(self._sql("SELECT COALESCE(MAX(idx) + 1, 0) FROM {nodes} WHERE level = 0"), [])
         return int(rows[0][0])
 
     def select_nodes(self, ids: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
@@ -200,24 +206,24 @@ class LedgerRecorderMixin:
             return {}
         where = " OR ".join(["(level = ? AND idx = ?)"] * len(ids))
         params = [v for node in ids for v in node]
-        rows = self._query(self._sql(f"SELECT level, idx, hash FROM {{nodes}} WHERE {where}"), params)
+        rows = self.query(self._sql(f"SELECT level, idx, hash FROM {{nodes}} WHERE {where}"), params)
         return {(int(r[0]), int(r[1])): bytes(r[2]) for r in rows}
 
     def select_level(self, level: int, start: int, stop: int) -> list[bytes]:
         """Stored hashes of one tree level, indices [start, stop), in order."""
-        rows = self._query(
+        rows = self.query(
             self._sql("SELECT hash FROM {nodes} WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"),
             [level, start, stop],
         )
         return [bytes(r[0]) for r in rows]
 
     def leaf_position(self, leaf_hash: bytes) -> int | None:
-        rows = self._query(self._sql("SELECT MIN(idx) FROM {nodes} WHERE level = 0 AND hash = ?"), [leaf_hash])
+        rows = self.query(self._sql("SELECT MIN(idx) FROM {nodes} WHERE level = 0 AND hash = ?"), [leaf_hash])
         return None if not rows or rows[0][0] is None else int(rows[0][0])
 
     def insert_log(self, nodes: Sequence[tuple[tuple[int, int], bytes]], checkpoint: tuple[int, bytes, str, str]) -> bool:
         """Store new nodes and their signed checkpoint together; False if another integrator won."""
-        return self._insert_many(
+        return self.execute_many(
             [
                 (self._sql("INSERT INTO {nodes} (level, idx, hash) VALUES (?, ?, ?)"),
                  [(level, idx, value) for (level, idx), value in nodes]),
@@ -227,22 +233,23 @@ class LedgerRecorderMixin:
         )
 
     def latest_checkpoint(self) -> tuple[int, bytes, str] | None:
-        rows = self._query(self._sql("SELECT size, root, note FROM {checkpoints} ORDER BY size DESC LIMIT 1"), [])
+        rows = self.query(self._sql("SELECT size, root, note FROM {checkpoints} ORDER BY size DESC LIMIT 1"), [])
         return (int(rows[0][0]), bytes(rows[0][1]), str(rows[0][2])) if rows else None
 
     def select_checkpoints(self) -> list[tuple[int, bytes, str]]:
-        rows = self._query(self._sql("SELECT size, root, note FROM {checkpoints} ORDER BY size"), [])
+        rows = self.query(self._sql("SELECT size, root, note FROM {checkpoints} ORDER BY size"), [])
         return [(int(r[0]), bytes(r[1]), str(r[2])) for r in rows]
 
-    def _insert_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
+    def execute_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
+        """Run each statement over its rows, all in one transaction; False on a uniqueness conflict."""
         raise NotImplementedError
 
     def select_identity(self, student_id: str) -> bytes | None:
-        rows = self._query(self._sql("SELECT sealed FROM {vault} WHERE student_id = ?"), [student_id])
+        rows = self.query(self._sql("SELECT sealed FROM {vault} WHERE student_id = ?"), [student_id])
         return bytes(rows[0][0]) if rows else None
 
     def delete_identity(self, student_id: str) -> bool:
-        return self._execute(self._sql("DELETE FROM {vault} WHERE student_id = ?"), [student_id]) > 0
+        return self.execute(self._sql("DELETE FROM {vault} WHERE student_id = ?"), [student_id]) > 0
 
 
 class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
@@ -259,21 +266,21 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
         )
         return notification_ids
 
-    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(statement, params)
+            c.execute(self._sql(statement), params)
             return [tuple(row) for row in c.fetchall()]
 
-    def _execute(self, statement: str, params: Sequence[Any]) -> int:
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(statement, params)
+            c.execute(self._sql(statement), params)
             return int(c.sqlite_cursor.rowcount)  # eventsourcing's cursor wrapper has no rowcount
 
-    def _insert_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
+    def execute_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
         try:
             with self.datastore.transaction(commit=True) as c:
                 for statement, rows in statements:
-                    c.executemany(statement, rows)
+                    c.executemany(self._sql(statement), rows)
         except StoreIntegrityError:
             return False
         return True
@@ -298,21 +305,22 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
         )
         return notification_ids
 
-    def _query(self, statement: str, params: Sequence[Any]) -> list[Any]:
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        # Tuple rows: a dict row would merge same-named columns of a join.
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(statement, params)
+            curs.execute(self._sql(statement), params)
             return curs.fetchall()
 
-    def _execute(self, statement: str, params: Sequence[Any]) -> int:
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(statement, params)
+            curs.execute(self._sql(statement), params)
             return int(curs.rowcount)
 
-    def _insert_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
+    def execute_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
         try:
             with self.datastore.transaction(commit=True) as curs:
                 for statement, rows in statements:
-                    curs.executemany(statement, rows)
+                    curs.executemany(self._sql(statement), rows)
         except (StoreIntegrityError, psycopg.errors.UniqueViolation):
             return False
         return True

@@ -5,7 +5,8 @@ check failed, so a caller can report each step separately::
 
     VerificationError
     ├── MalformedError            the evidence cannot even be read
-    │   └── CanonicalizationError
+    │   ├── CanonicalizationError
+    │   └── BundleFormatError     the input is not a transcript bundle at all
     ├── SignatureError            read fine, but the signature does not verify
     ├── KeyValidityError          the key was not valid at the time
     ├── AuthorityError            the signer may not perform this act
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthorityError",
+    "BundleFormatError",
     "CanonicalizationError",
     "ChainError",
     "CheckpointError",
@@ -44,6 +46,10 @@ class MalformedError(VerificationError):
 
 class CanonicalizationError(MalformedError):
     """Raised when a value cannot be canonicalized under RFC 8785 as we restrict it."""
+
+
+class BundleFormatError(MalformedError):
+    """Raised when the input is not a transcript bundle at all (refused as a whole)."""
 
 
 class SignatureError(VerificationError):

@@ -129,11 +129,13 @@ def main(ctx: click.Context, data: str | None, as_json: bool) -> None:
 def init(c: Context, database_url: str | None, domain: str, encrypt_events: bool) -> None:
     """Create the data directory, ledger tables and operator key."""
     from ledger.instance import init_instance
+    from web.db import create_web_tables
 
     with reported():
         passphrase = passphrase_from_env_or_prompt(confirm=True)
         ledger = init_instance(c.data_dir, passphrase, domain=domain, database_url=database_url,
                                encrypt_events=encrypt_events)
+        create_web_tables(ledger.store)
         info = as_dict(ledger.config) | {"operator": ledger.operator_did}
         c.out(info, f"Created a ledger in {c.data_dir} ({info['database']}).\n"
                     f"Operator: {ledger.operator_did}\nOperator key: {ledger.config.operator_key_id}")
@@ -145,9 +147,11 @@ def init(c: Context, database_url: str | None, domain: str, encrypt_events: bool
 def migrate(c: Context) -> None:
     """Create any tables this version needs that the database lacks (run once, not per worker)."""
     from ledger.instance import migrate_instance
+    from web.db import create_web_tables
 
     with reported():
         migrate_instance(c.data_dir, passphrase_from_env_or_prompt())
+        create_web_tables(c.ledger.store)
         c.out({"migrated": True}, "Tables are up to date.")
 
 
@@ -186,6 +190,37 @@ def serve(c: Context, host: str, port: int) -> None:
             app.run(host=host, port=port)
         finally:
             integrator.stop()
+
+
+# Staff accounts ----------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts for the web console."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--issuer", help="The institution (slug); omit for an operator administrator.")
+@click.option("--role", default="registrar", show_default=True, help="viewer | registrar | admin (operator if no --issuer)")
+@json_option
+@pass_ctx
+def user_add(c: Context, email: str, name: str, issuer: str | None, role: str) -> None:
+    """Add a staff account; the password comes from CREDLEDGER_USER_PASSWORD or a prompt."""
+    import os
+
+    from web.accounts import Accounts
+
+    with reported():
+        if issuer:
+            c.ledger.issuer(issuer)
+        password = os.environ.get("CREDLEDGER_USER_PASSWORD") or click.prompt(
+            "Password", hide_input=True, confirmation_prompt=True)
+        user_id = Accounts(c.ledger.store).add_user(email, name, password, issuer=issuer,
+                                                    role=role if issuer else "operator")
+        c.out({"user": user_id, "email": email}, f"Added {email}.")
 
 
 # Issuers and keys ------------------------------------------------------------
@@ -381,6 +416,24 @@ def student_add(c: Context, issuer: str, name: str, birth_date: str, local_id: s
         claims = {"name": data["name"], "birth_date": data["birth_date"].isoformat(), "local_id": data["local_id"]}
         student_id = c.ledger.register_student(data["issuer"], claims)
         c.out({"student": student_id}, student_id)
+
+
+@student.command("claim")
+@click.argument("student_id")
+@click.option("--issuer", required=True, help="The school handing out the code (slug).")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@json_option
+@pass_ctx
+def student_claim(c: Context, student_id: str, issuer: str, base_url: str) -> None:
+    """Make a claim code for a student (shown once; give it to the student privately)."""
+    from web.accounts import Accounts
+
+    with reported():
+        c.ledger.student(student_id)
+        c.ledger.issuer(issuer)
+        code = Accounts(c.ledger.store).add_claim(student_id, issuer)
+        link = f"{base_url.rstrip('/')}/claim/{code}"
+        c.out({"code": code, "link": link}, f"Claim code: {code}\nClaim link: {link}")
 
 
 @student.command("erase")
@@ -815,3 +868,126 @@ def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | Non
                    *[click.echo(f"  #{e['index']} {e['recorded'][:19]} {e['type']:<22} "
                                 + ", ".join(f"{s['did']} ({s['key']})" for s in e["signers"]))
                      for e in events]])
+
+
+# Verifying a transcript bundle (needs no ledger: an employer runs it) -----------------
+
+VERIFY_TIMEOUT = 10
+_MARKS = {True: "✓", False: "✗", None: "–"}
+
+
+@main.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--log-key", "log_keys", multiple=True, required=True,
+              help="The log's verifier key to pin (`credledger log key`); repeat to pin several.")
+@click.option("--online", "online_url", metavar="URL",
+              help="Also ask this credledger server for a newer checkpoint and current statuses.")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Decide expiry as of this date (default: today).")
+@json_option
+@pass_ctx
+def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | None, today_text: str | None) -> None:
+    """Verify a transcript bundle: exit 0 if every credential verifies, 1 if one does not, 2 if not a bundle."""
+    from datetime import date
+
+    from verifiers.bundle import OnlineEvidence, verify_bundle
+    from verifiers.errors import BundleFormatError
+
+    bundle = _read_bundle(file)
+    try:
+        today = date.fromisoformat(today_text) if today_text else date.today()
+    except ValueError:
+        _fail(EXIT_INPUT, "invalid input", f"--today: expected YYYY-MM-DD, got {today_text!r}")
+    try:
+        result = verify_bundle(bundle, list(log_keys), today=today)
+        if online_url:
+            # Nothing can extend a checkpoint that does not verify: then ask the server nothing,
+            # and steps 9 and 10 say why they were not checked.
+            online = (_fetch_online_evidence(online_url, result.checkpoint_size, [r.award for r in result.credentials])
+                      if result.checkpoint.ok else OnlineEvidence("", [], {}))
+            result = verify_bundle(bundle, list(log_keys), today=today, online=online)
+    except BundleFormatError as e:
+        _fail(EXIT_INPUT, "not a transcript bundle", str(e))
+    except ValueError as e:  # an unreadable --log-key
+        _fail(EXIT_INPUT, "invalid input", f"--log-key: {e}")
+    c.out(_verify_json(result), lambda: _verify_human(result))
+    sys.exit(0 if result.ok else EXIT_FAILED)
+
+
+def _read_bundle(file: Path) -> Any:
+    try:
+        return json.loads(file.read_bytes())
+    except OSError as e:
+        _fail(EXIT_INPUT, "cannot read", f"{file}: {e.strerror or e}")
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        _fail(EXIT_INPUT, "not a transcript bundle", f"{file} is not JSON")
+
+
+def _fetch_online_evidence(url: str, since: int, awards: list[str]) -> Any:
+    """GET the newest checkpoint and the evidence endpoint; exit 5 when the server cannot be used."""
+    import base64
+    import binascii
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from verifiers.bundle import OnlineEvidence
+
+    base = url.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        _fail(EXIT_INPUT, "invalid input", "--online: the server URL must be http(s)")
+
+    def get(path: str) -> bytes:
+        try:
+            with urllib.request.urlopen(base + path, timeout=VERIFY_TIMEOUT) as response:  # noqa: S310 (scheme checked)
+                return bytes(response.read())
+        except urllib.error.HTTPError as e:
+            _fail(EXIT_SETUP, "server refused", f"{base + path}: HTTP {e.code} {e.reason}")
+            raise  # not reached: _fail exits
+        except (urllib.error.URLError, OSError) as e:
+            _fail(EXIT_SETUP, "unreachable", f"cannot fetch {base + path}: {getattr(e, 'reason', e)}")
+            raise  # not reached: _fail exits
+
+    latest = get("/log/checkpoint").decode("utf-8", "replace")
+    query = urllib.parse.urlencode([("since", since), *(("award", a) for a in awards)])
+    try:
+        answer = json.loads(get(f"/transcripts/evidence?{query}"))
+        return OnlineEvidence(
+            checkpoint=answer.get("checkpoint") or latest,
+            consistency=[base64.b64decode(h, validate=True) for h in answer["consistency"]],
+            streams=answer["streams"],
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        _fail(EXIT_SETUP, "unusable answer", f"{base}/transcripts/evidence did not answer with verification evidence")
+
+
+def _verify_json(result: Any) -> dict[str, Any]:
+    import dataclasses
+
+    data = dataclasses.asdict(result)
+    data["ok"] = result.ok
+    for credential, out in zip(result.credentials, data["credentials"]):
+        out["ok"] = credential.ok
+    return data
+
+
+def _verify_human(result: Any) -> None:
+    click.echo(f"Transcript of student {result.student}")
+    click.echo(f"  ledger {result.ledger}, log {result.log_origin or '?'}, checkpoint of "
+               f"{result.checkpoint_size} entries")
+    if not result.checkpoint.ok:
+        click.echo(f"  {_MARKS[result.checkpoint.ok]} checkpoint: {result.checkpoint.detail}")
+    if result.identity:
+        click.echo("  identity: " + ", ".join(f"{claim} {_MARKS[opened]}" for claim, opened in result.identity.items()))
+    for credential in result.credentials:
+        click.echo()
+        title = credential.name or credential.credential or "(unknown credential)"
+        click.echo(f"{_MARKS[credential.ok]} {title} — {credential.issuer_name or credential.issuer or '?'}")
+        expires = f", expires {credential.expires}" if credential.expires else ""
+        click.echo(f"  award {credential.award}: earned {credential.earned or '?'}{expires}; "
+                   f"status {credential.status}")
+        for step in credential.steps:
+            click.echo(f"  {_MARKS[step.ok]} {step.step:<17} {step.detail}")
+    verified = sum(c.ok for c in result.credentials)
+    click.echo()
+    click.echo(f"{verified} of {len(result.credentials)} credential(s) verified."
+               + ("" if result.ok else " NOT everything verified."))

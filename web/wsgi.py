@@ -13,4 +13,8 @@ from ledger.config import data_dir_from_env
 from ledger.instance import open_ledger
 from web import create_app
 
-app = create_app({"LEDGER": open_ledger(data_dir_from_env(), os.environ["CREDLEDGER_PASSPHRASE"])})
+app = create_app({
+    "LEDGER": open_ledger(data_dir_from_env(), os.environ["CREDLEDGER_PASSPHRASE"]),
+    # Behind HTTPS in production; CREDLEDGER_INSECURE_COOKIES=1 only for plain-http benchmarks and trials.
+    "SESSION_COOKIE_SECURE": os.environ.get("CREDLEDGER_INSECURE_COOKIES") != "1",
+})

@@ -9,6 +9,7 @@ All names and numbers are fictional.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from datetime import date
 
@@ -18,6 +19,7 @@ from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
 from ledger.errors import InputError, NotFoundError, RejectedError
+from ledger.log import Integrator
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import ProofError
 from verifiers.merkle import EMPTY_ROOT, hash_leaf, verify_consistency, verify_inclusion
@@ -203,3 +205,25 @@ def test_leaf_indices_are_dense_although_notification_ids_skip(
     report = audit(writer)
     assert report.ok, report.finding
     assert (report.events, report.log_size) == (size, size)
+
+
+def test_the_integrator_thread_makes_new_events_provable_within_a_second(ledger: Ledger) -> None:
+    student = setup_school(ledger)
+    errors: list[Exception] = []
+    integrator = Integrator(ledger.log, interval=0.05, on_error=errors.append).start()
+    try:
+        issue(ledger, student, 2, "bg")
+        stored_at = time.monotonic()
+        expected = ledger.store.journal_size()
+        while ledger.store.latest_checkpoint()[0] < expected and time.monotonic() - stored_at < 1.0:
+            time.sleep(0.01)
+        latency = time.monotonic() - stored_at
+    finally:
+        integrator.stop()
+    assert errors == []
+    assert ledger.store.latest_checkpoint()[0] == expected, f"not checkpointed after {latency:.2f}s"
+    assert latency < 1.0
+    leaf = ledger.store.select_journal_leaves(expected - 1, expected)[0]
+    checkpoint = verify_checkpoint(ledger.log.checkpoint(), Verifier.from_key_string(ledger.log.verifier_key))
+    verify_inclusion(expected - 1, checkpoint.size, hash_leaf(leaf),
+                     ledger.log.inclusion_proof(expected - 1, checkpoint.size), checkpoint.root_hash)

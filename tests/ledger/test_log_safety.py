@@ -19,7 +19,7 @@ import pytest
 from ledger import treemath
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
-from ledger.log import MerkleLog
+from ledger.log import Integrator, MerkleLog
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import ProofError
 from verifiers.merkle import verify_consistency
@@ -203,3 +203,27 @@ def test_a_log_signed_over_a_different_history_is_refused(ledger: Ledger) -> Non
     with pytest.raises(ProofError):
         ledger.log.integrate()
     assert ledger.store.select_checkpoints() == before
+
+
+def test_the_integrator_thread_reports_a_refusal_and_keeps_running(ledger: Ledger) -> None:
+    student = setup_school(ledger)
+    size = ledger.log.integrate()
+    level, index = treemath.root_path(size)[0]
+    (stored,) = ledger.store.select_level(level, index, index + 1)
+    tamper(ledger, "UPDATE {nodes} SET hash = ? WHERE level = ? AND idx = ?", [flip(stored), level, index])
+    issue(ledger, student, 2, "bg")
+    errors: list[Exception] = []
+    reported = threading.Event()
+
+    def on_error(e: Exception) -> None:
+        errors.append(e)
+        if len(errors) >= 2:
+            reported.set()
+
+    integrator = Integrator(ledger.log, interval=0.02, on_error=on_error).start()
+    try:
+        assert reported.wait(timeout=5), "the integrator did not report twice"
+    finally:
+        integrator.stop()
+    assert all(isinstance(e, ProofError) for e in errors), errors
+    assert [s for s, _, _ in ledger.store.select_checkpoints()] == [0, size]

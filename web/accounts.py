@@ -1,0 +1,155 @@
+"""Who may act: staff accounts with roles, API tokens, and students' claim codes.
+
+Roles, per issuer: `viewer` reads; `registrar` also records, imports, revokes
+and transfers; `admin` also manages keys, staff and API tokens. The operator
+(`issuer` NULL, role `operator`) administers every issuer and registers new
+ones. Secrets are stored only as hashes (web.security).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ledger.errors import InputError, NotFoundError
+from ledger.store import LedgerRecorderMixin
+from web.security import (
+    check_password,
+    dummy_password_hash,
+    hash_password,
+    new_claim_code,
+    new_token,
+    normalize_claim_code,
+    token_hash,
+)
+
+ROLES = ("viewer", "registrar", "admin")
+RANK = {"viewer": 0, "registrar": 1, "admin": 2, "operator": 3}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in staff member or an API token holder."""
+
+    id: str
+    name: str
+    issuer: str | None  # slug; None for the operator
+    role: str
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == "operator"
+
+    def can(self, role: str, issuer: str) -> bool:
+        """May this actor act with at least `role` for `issuer`?"""
+        if self.is_operator:
+            return True
+        return self.issuer == issuer and RANK[self.role] >= RANK[role]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Accounts:
+    def __init__(self, store: LedgerRecorderMixin):
+        self.store = store
+
+    # Staff -------------------------------------------------------------------
+
+    def add_user(self, email: str, name: str, password: str, *, issuer: str | None, role: str) -> str:
+        email = email.strip().lower()
+        if "@" not in email or len(email) > 254:
+            raise InputError.for_field("email", "not an email address")
+        if len(password) < 10:
+            raise InputError.for_field("password", "at least 10 characters")
+        if (issuer is None) != (role == "operator") or (issuer is not None and role not in ROLES):
+            raise InputError.for_field("role", f"one of {', '.join(ROLES)} for an issuer's staff")
+        if self.store.query("SELECT 1 FROM {t:web_users} WHERE email = ?", [email]):
+            raise InputError.for_field("email", "an account with that email exists")
+        user_id = str(uuid.uuid4())
+        self.store.execute(
+            "INSERT INTO {t:web_users} (id, email, name, password_hash, issuer, role, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [user_id, email, name, hash_password(password), issuer, role, _now()],
+        )
+        return user_id
+
+    def authenticate(self, email: str, password: str) -> Actor | None:
+        rows = self.store.query(
+            "SELECT id, name, issuer, role, password_hash FROM {t:web_users} WHERE email = ? AND disabled = 0",
+            [email.strip().lower()],
+        )
+        if not rows:
+            check_password(password, dummy_password_hash())  # same cost either way
+            return None
+        user_id, name, issuer, role, stored = rows[0]
+        return Actor(user_id, name, issuer, role) if check_password(password, stored) else None
+
+    def user(self, user_id: str) -> Actor | None:
+        rows = self.store.query("SELECT id, name, issuer, role FROM {t:web_users} WHERE id = ? AND disabled = 0",
+                                [user_id])
+        return Actor(*rows[0]) if rows else None
+
+    def staff(self, issuer: str) -> list[dict[str, str]]:
+        rows = self.store.query("SELECT id, email, name, role, disabled FROM {t:web_users} WHERE issuer = ? "
+                                "ORDER BY email", [issuer])
+        return [{"id": r[0], "email": r[1], "name": r[2], "role": r[3], "disabled": bool(r[4])} for r in rows]
+
+    # API tokens --------------------------------------------------------------
+
+    def add_api_token(self, issuer: str, role: str, label: str) -> str:
+        """A new token, returned once; only its hash is kept."""
+        if role not in ROLES:
+            raise InputError.for_field("role", f"one of {', '.join(ROLES)}")
+        token = "clt_" + new_token()
+        self.store.execute(
+            "INSERT INTO {t:web_api_tokens} (id, token_hash, issuer, role, label, created) VALUES (?, ?, ?, ?, ?, ?)",
+            [str(uuid.uuid4()), token_hash(token), issuer, role, label[:100] or "token", _now()],
+        )
+        return token
+
+    def api_actor(self, token: str) -> Actor | None:
+        rows = self.store.query("SELECT id, label, issuer, role FROM {t:web_api_tokens} WHERE token_hash = ? "
+                                "AND revoked IS NULL", [token_hash(token)])
+        return Actor(*rows[0]) if rows else None
+
+    def api_tokens(self, issuer: str) -> list[dict[str, str]]:
+        rows = self.store.query("SELECT id, label, role, created, revoked FROM {t:web_api_tokens} WHERE issuer = ? "
+                                "ORDER BY created", [issuer])
+        return [{"id": r[0], "label": r[1], "role": r[2], "created": r[3], "revoked": r[4]} for r in rows]
+
+    def revoke_api_token(self, issuer: str, token_id: str) -> None:
+        if not self.store.execute("UPDATE {t:web_api_tokens} SET revoked = ? WHERE id = ? AND issuer = ? "
+                                  "AND revoked IS NULL", [_now(), token_id, issuer]):
+            raise NotFoundError("no such active token")
+
+    # Student claim codes -----------------------------------------------------
+
+    def add_claim(self, student_id: str, issuer: str) -> str:
+        """A claim code the school gives the student (returned once; stored hashed)."""
+        code = new_claim_code()
+        self.store.execute(
+            "INSERT INTO {t:web_claims} (id, code_hash, student_id, issuer, created) VALUES (?, ?, ?, ?, ?)",
+            [str(uuid.uuid4()), token_hash(code), student_id, issuer, _now()],
+        )
+        return code
+
+    def claim(self, code: str) -> str | None:
+        """The student a live claim code opens, or None."""
+        digest = token_hash(normalize_claim_code(code))
+        rows = self.store.query("SELECT id, student_id FROM {t:web_claims} WHERE code_hash = ? AND revoked IS NULL",
+                                [digest])
+        if not rows:
+            return None
+        self.store.execute("UPDATE {t:web_claims} SET last_used = ? WHERE id = ?", [_now(), rows[0][0]])
+        return str(rows[0][1])
+
+    def claims(self, student_id: str) -> list[dict[str, str]]:
+        rows = self.store.query("SELECT id, issuer, created, revoked, last_used FROM {t:web_claims} "
+                                "WHERE student_id = ? ORDER BY created", [student_id])
+        return [{"id": r[0], "issuer": r[1], "created": r[2], "revoked": r[3], "last_used": r[4]} for r in rows]
+
+    def revoke_claims(self, student_id: str) -> int:
+        return self.store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE student_id = ? AND revoked IS NULL",
+                                  [_now(), student_id])

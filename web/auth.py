@@ -1,0 +1,122 @@
+"""Signing in: staff with email and password, students with their claim code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+
+from web.accounts import Accounts, Actor
+from web.security import new_token
+
+bp = Blueprint("auth", __name__)
+
+LOGIN_LIMIT = (10, 300)  # attempts per 5 minutes per client
+CLAIM_LIMIT = (20, 300)
+
+
+def accounts() -> Accounts:
+    result: Accounts = current_app.extensions["accounts"]
+    return result
+
+
+def client_key(bucket: str) -> str:
+    return f"{bucket}:{request.remote_addr or 'unknown'}"
+
+
+def rate_limited(bucket: str, limit: tuple[int, int]) -> bool:
+    return not current_app.extensions["rate_limiter"].hit(client_key(bucket), *limit)
+
+
+def _start_session(**values: str) -> None:
+    session.clear()  # a new session on every sign-in: no fixation
+    session.permanent = True
+    session["csrf"] = new_token()
+    session.update(values)
+
+
+def current_actor() -> Actor | None:
+    if "actor" not in g:
+        user_id = session.get("user")
+        g.actor = accounts().user(user_id) if user_id else None
+    return g.actor  # type: ignore[no-any-return]
+
+
+def current_student() -> str | None:
+    return session.get("student")
+
+
+def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_actor() is None:
+            return redirect(url_for("auth.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def student_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_student() is None:
+            return redirect(url_for("auth.claim_form"))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def require(role: str, issuer: str) -> Actor:
+    """The signed-in actor, if it may act as `role` for `issuer`; 403 otherwise."""
+    actor = current_actor()
+    if actor is None or not actor.can(role, issuer):
+        abort(403, description="You do not have permission to do that for this institution.")
+    return actor
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "POST":
+        if rate_limited("login", LOGIN_LIMIT):
+            abort(429, description="Too many sign-in attempts. Wait a few minutes and try again.")
+        actor = accounts().authenticate(request.form.get("email", ""), request.form.get("password", ""))
+        if actor is None:
+            flash("That email and password do not match an account.", "error")
+            return render_template("auth/login.html"), 401
+        _start_session(user=actor.id)
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("console.home"))
+    return render_template("auth/login.html")
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("home.index"))
+
+
+@bp.get("/claim")
+def claim_form() -> Any:
+    return render_template("auth/claim.html", code="")
+
+
+@bp.get("/claim/<code>")
+def claim_link(code: str) -> Any:
+    # A GET never signs in (link scanners and previews follow links): confirm with a button.
+    return render_template("auth/claim.html", code=code)
+
+
+@bp.post("/claim")
+def claim() -> Any:
+    if rate_limited("claim", CLAIM_LIMIT):
+        abort(429, description="Too many attempts. Wait a few minutes and try again.")
+    student_id = accounts().claim(request.form.get("code", ""))
+    if student_id is None:
+        flash("That code is not valid. Check it against the letter from your school, or ask the school "
+              "for a new one.", "error")
+        return render_template("auth/claim.html", code=""), 401
+    _start_session(student=student_id)
+    return redirect(url_for("student.transcript"))

@@ -1,0 +1,54 @@
+"""The web layer's own tables: accounts, API tokens, claim codes, share links,
+the record of disclosures, pending transfers and rate-limit counters.
+
+They live beside the ledger's tables (same SQLite file or PostgreSQL schema)
+and are reached through the ledger store's SQL access. None of them is part
+of the signed record: they are who may act, not what happened.
+"""
+
+from __future__ import annotations
+
+from ledger.store import LedgerRecorderMixin
+
+TABLES = {
+    "web_users": (
+        "id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL, password_hash TEXT NOT NULL, "
+        "issuer TEXT, role TEXT NOT NULL, created TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0"
+    ),
+    "web_api_tokens": (
+        "id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, issuer TEXT NOT NULL, role TEXT NOT NULL, "
+        "label TEXT NOT NULL, created TEXT NOT NULL, revoked TEXT"
+    ),
+    "web_claims": (
+        "id TEXT PRIMARY KEY, code_hash TEXT NOT NULL UNIQUE, student_id TEXT NOT NULL, issuer TEXT NOT NULL, "
+        "created TEXT NOT NULL, revoked TEXT, last_used TEXT"
+    ),
+    "web_share_links": (
+        "id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, student_id TEXT NOT NULL, awards TEXT, "
+        "label TEXT NOT NULL, created TEXT NOT NULL, expires TEXT NOT NULL, revoked TEXT"
+    ),
+    "web_disclosures": (
+        "id TEXT PRIMARY KEY, link_id TEXT NOT NULL, student_id TEXT NOT NULL, at TEXT NOT NULL, "
+        "channel TEXT NOT NULL, viewer TEXT NOT NULL"
+    ),
+    "web_transfers": (
+        "id TEXT PRIMARY KEY, from_issuer TEXT NOT NULL, to_issuer TEXT NOT NULL, student_id TEXT NOT NULL, "
+        "documents TEXT NOT NULL, reason TEXT NOT NULL, created TEXT NOT NULL, status TEXT NOT NULL, "
+        "decided TEXT, decided_by TEXT"
+    ),
+    "web_rate_limits": "key TEXT PRIMARY KEY, window_start BIGINT NOT NULL, hits INTEGER NOT NULL",
+}
+INDEXES = [
+    "CREATE INDEX IF NOT EXISTS web_share_links_student ON {t:web_share_links} (student_id)",
+    "CREATE INDEX IF NOT EXISTS web_disclosures_student ON {t:web_disclosures} (student_id)",
+    "CREATE INDEX IF NOT EXISTS web_claims_student ON {t:web_claims} (student_id)",
+    "CREATE INDEX IF NOT EXISTS web_transfers_to ON {t:web_transfers} (to_issuer, status)",
+]
+
+
+def create_web_tables(store: LedgerRecorderMixin) -> None:
+    """Create the web tables (at `credledger init` / `migrate`, never by workers)."""
+    for name, columns in TABLES.items():
+        store.execute(f"CREATE TABLE IF NOT EXISTS {{t:{name}}} ({columns})")
+    for statement in INDEXES:
+        store.execute(statement)
