@@ -8,7 +8,7 @@ export CREDLEDGER_DATA ?= $(DATA)
 # The demo passphrase protects only the demo's keys; set your own for real data.
 export CREDLEDGER_PASSPHRASE ?= demo-passphrase-not-for-production
 
-.PHONY: run test install clean
+.PHONY: run test install browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# First run: a SQLite ledger with the demo district. Every run: fresh demo links, then serve.
 run: $(STAMP)
 	@if [ ! -f "$(CREDLEDGER_DATA)/config.json" ]; then \
 		$(BIN)/credledger init && $(BIN)/credledger demo; \
+	else \
+		$(BIN)/credledger demo --links-only; \
 	fi
 	$(BIN)/credledger serve
 
-test: $(STAMP)
+# The end-to-end tests drive Debian's Chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 clean:

@@ -15,6 +15,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from ledger import documents as d
+from ledger.statelists import Segment, apply_listing_event, school_year_from_text
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.keyhistory import KeyRecord
 from verifiers.timestamps import parse_timestamp
@@ -87,12 +88,14 @@ class Issuer(SignedAggregate):
 class Credential(SignedAggregate):
     """A catalog entry: a credential a certifying body grants (ServSafe, OSHA-10 …)."""
 
-    FIELDS = ("name", "certifyingBody", "credentialType", "validityMonths", "careerField")
+    FIELDS = ("name", "certifyingBody", "credentialType", "validityMonths", "careerField",
+              "careerCluster", "soc", "naics", "cip")
 
     def when_CredentialDefined(self, doc: dict[str, Any]) -> None:  # noqa: N802
         self.code: str = doc["credential"]
         self.owner: str = doc["actor"]
-        self.fields: dict[str, Any] = {f: doc.get(f) for f in self.FIELDS}
+        # The codes (careerCluster, soc, naics, cip) are optional: present only when given.
+        self.fields: dict[str, Any] = {f: doc[f] for f in self.FIELDS if f in doc}
 
     def when_CredentialUpdated(self, doc: dict[str, Any]) -> None:  # noqa: N802
         self.fields.update({f: doc[f] for f in self.FIELDS if f in doc})
@@ -104,6 +107,7 @@ class Student(SignedAggregate):
     def when_StudentRegistered(self, doc: dict[str, Any]) -> None:  # noqa: N802
         self.registered_by: str = doc["issuer"]
         self.subject: dict[str, str] = doc["subject"]
+        self.cohort: int | None = doc.get("cohort")
 
 
 class Award(SignedAggregate):
@@ -126,9 +130,45 @@ class Award(SignedAggregate):
         self.custodian = doc["to"]
 
 
+class Listing(SignedAggregate):
+    """One credential on one state's list (or a Colorado district's Menu of Options),
+    year by year: `segments` say which terms were in force in which school years."""
+
+    def when_CredentialListed(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self._apply_listing(doc, listed=True)
+
+    def when_CredentialDelisted(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self._apply_listing(doc, listed=False)
+
+    def _apply_listing(self, doc: dict[str, Any], *, listed: bool) -> None:
+        if self.__dict__.get("segments") is None:  # the opening event
+            self.credential: str = doc["credential"]
+            self.state: str = doc["state"]
+            self.district: str | None = doc["district"]
+            self.segments: list[Segment] = []
+        last = doc["effectiveTo"]
+        self.segments = apply_listing_event(
+            self.segments, listed, school_year_from_text(doc["effectiveFrom"]),
+            None if last is None else school_year_from_text(last), doc.get("terms"), doc.get("note"),
+        )
+
+
+class Assessment(SignedAggregate):
+    """One sitting of an assessment (WorkKeys) by one student, attested by the issuer."""
+
+    def when_AssessmentRecorded(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.issuer: str = doc["issuer"]
+        self.student: str = doc["student"]
+        self.test: str = doc["test"]
+        self.taken: str = doc["taken"]
+        self.scores: dict[str, int] = dict(doc["scores"])
+
+
 AGGREGATE_CLASSES: dict[str, type[SignedAggregate]] = {
     "Issuer": Issuer,
     "Credential": Credential,
     "Student": Student,
     "Award": Award,
+    "Listing": Listing,
+    "Assessment": Assessment,
 }

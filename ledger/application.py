@@ -278,20 +278,28 @@ class Ledger(Application):
         with self.batch() as batch:
             batch.sign(d.CREDENTIAL_UPDATED, str(credential.id), actor=actor, credential=code, **fields)
 
-    def register_student(self, issuer_slug: str, claims: dict[str, str]) -> str:
+    def register_student(self, issuer_slug: str, claims: dict[str, str], *, cohort: int | None = None) -> str:
         """Register a student: an opaque id in the ledger, the claims sealed in the vault."""
-        return self.register_students(issuer_slug, [claims])[0]
+        return self.register_students(issuer_slug, [claims], cohorts=[cohort])[0]
 
-    def register_students(self, issuer_slug: str, claims_list: Sequence[dict[str, str]]) -> list[str]:
+    def register_students(
+        self, issuer_slug: str, claims_list: Sequence[dict[str, str]], *, cohorts: Sequence[int | None] | None = None
+    ) -> list[str]:
+        """`cohorts`: each student's graduating class (the year it graduates in), when known."""
         issuer = self.issuer(issuer_slug)
         ids = []
         with self.batch() as batch:
-            for claims in claims_list:
+            for i, claims in enumerate(claims_list):
                 student_id = batch.new_stream()
                 identity = Identity.new(claims)
                 batch.identities[student_id] = seal(identity, self.vault_key, student_id)
+                cohort = cohorts[i] if cohorts else None
+                if cohort is not None and (isinstance(cohort, bool) or not isinstance(cohort, int)
+                                           or not 1990 <= cohort <= 2200):
+                    raise InputError.for_field(f"cohorts[{i}]", "a graduating class year such as 2027")
                 batch.sign(d.STUDENT_REGISTERED, student_id, actor=issuer.did, student=student_id,
-                           issuer=issuer.did, subject=identity.commitments())
+                           issuer=issuer.did, subject=identity.commitments(),
+                           **({"cohort": cohort} if cohort is not None else {}))
                 ids.append(student_id)
         return ids
 

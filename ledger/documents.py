@@ -37,6 +37,9 @@ STUDENT_REGISTERED = "StudentRegistered"
 CREDENTIAL_ISSUED = "CredentialIssued"
 CREDENTIAL_REVOKED = "CredentialRevoked"
 CREDENTIAL_TRANSFERRED = "CredentialTransferred"
+CREDENTIAL_LISTED = "CredentialListed"
+CREDENTIAL_DELISTED = "CredentialDelisted"
+ASSESSMENT_RECORDED = "AssessmentRecorded"
 
 # Which event opens which kind of stream, and which events may follow it.
 OPENING_EVENTS = {
@@ -44,6 +47,10 @@ OPENING_EVENTS = {
     CREDENTIAL_DEFINED: "Credential",
     STUDENT_REGISTERED: "Student",
     CREDENTIAL_ISSUED: "Award",
+    # A state's listing of one credential (ledger.listings): the first listing
+    # opens the stream, later ones revise it, so CredentialListed is in both maps.
+    CREDENTIAL_LISTED: "Listing",
+    ASSESSMENT_RECORDED: "Assessment",
 }
 FOLLOWING_EVENTS = {
     ISSUER_KEY_ADDED: "Issuer",
@@ -52,6 +59,8 @@ FOLLOWING_EVENTS = {
     CREDENTIAL_UPDATED: "Credential",
     CREDENTIAL_REVOKED: "Award",
     CREDENTIAL_TRANSFERRED: "Award",
+    CREDENTIAL_LISTED: "Listing",
+    CREDENTIAL_DELISTED: "Listing",
 }
 EVENT_TYPES = frozenset(OPENING_EVENTS) | frozenset(FOLLOWING_EVENTS)
 
@@ -68,6 +77,12 @@ def issuer_stream(slug: str) -> str:
 @lru_cache(maxsize=4096)
 def credential_stream(code: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "credential:" + code))
+
+
+@lru_cache(maxsize=4096)
+def listing_stream(state: str, district: str | None, code: str) -> str:
+    """One stream per state list entry: (state, district DID or statewide, credential code)."""
+    return str(uuid.uuid5(NAMESPACE, f"listing:{state}:{district or ''}:{code}"))
 
 
 def document_hash(document: dict[str, Any]) -> str:

@@ -45,7 +45,9 @@ TABLES = {
         "award_id TEXT NOT NULL, sequence INTEGER NOT NULL, from_did TEXT NOT NULL, to_did TEXT NOT NULL, "
         "reason TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (award_id, sequence)"
     ),
-    "rm_students": "student_id TEXT PRIMARY KEY, registered_by TEXT NOT NULL, registered_at TEXT NOT NULL",
+    "rm_students": (
+        "student_id TEXT PRIMARY KEY, registered_by TEXT NOT NULL, registered_at TEXT NOT NULL, cohort INTEGER"
+    ),
     "rm_issuers": "did TEXT PRIMARY KEY, slug TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL",
     "rm_issuer_keys": (
         "did TEXT NOT NULL, key_id TEXT NOT NULL, valid_from TEXT NOT NULL, retired_at TEXT, "
@@ -53,12 +55,37 @@ TABLES = {
     ),
     "rm_credentials": (
         "code TEXT PRIMARY KEY, name TEXT NOT NULL, certifying_body TEXT NOT NULL, credential_type TEXT NOT NULL, "
-        "validity_months INTEGER, career_field TEXT"
+        "validity_months INTEGER, career_field TEXT, career_cluster TEXT, soc TEXT, naics TEXT, cip TEXT"
     ),
+    # One row per listing event; ledger.statelists resolves them to the terms of each school year.
+    "rm_listings": (
+        "stream TEXT NOT NULL, sequence INTEGER NOT NULL, listed BOOLEAN NOT NULL, credential TEXT NOT NULL, "
+        "state TEXT NOT NULL, district TEXT, effective_from TEXT NOT NULL, effective_to TEXT, terms TEXT, "
+        "note TEXT, PRIMARY KEY (stream, sequence)"
+    ),
+    "rm_assessments": (
+        "assessment_id TEXT PRIMARY KEY, student_id TEXT NOT NULL, issuer TEXT NOT NULL, test TEXT NOT NULL, "
+        "taken TEXT NOT NULL, scores TEXT NOT NULL, position BIGINT NOT NULL"
+    ),
+}
+# Columns added after a table was first released: an existing database gains them on
+# `credledger migrate` (NULL is right for every event already projected: none carried them).
+ADDED_COLUMNS = [
+    ("rm_students", "cohort", "INTEGER"),
+    ("rm_credentials", "career_cluster", "TEXT"),
+    ("rm_credentials", "soc", "TEXT"),
+    ("rm_credentials", "naics", "TEXT"),
+    ("rm_credentials", "cip", "TEXT"),
+]
+CATALOG_COLUMNS = {
+    "name": "name", "certifyingBody": "certifying_body", "credentialType": "credential_type",
+    "validityMonths": "validity_months", "careerField": "career_field", "careerCluster": "career_cluster",
+    "soc": "soc", "naics": "naics", "cip": "cip",
 }
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS rm_awards_student ON rm_awards (student_id)",
     "CREATE INDEX IF NOT EXISTS rm_awards_custodian ON rm_awards (custodian)",
+    "CREATE INDEX IF NOT EXISTS rm_assessments_student ON rm_assessments (student_id)",
 ]
 
 
@@ -93,6 +120,14 @@ class SQLiteReadModel(ReadModelMixin, SQLiteTrackingRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + self.read_model_statements()
 
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as c:
+            for table, column, kind in ADDED_COLUMNS:
+                c.execute(f"PRAGMA table_info({table})")
+                if column not in [row[1] for row in c.fetchall()]:
+                    c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(self._sql(statement), params)
@@ -125,6 +160,9 @@ class PostgresReadModel(ReadModelMixin, PostgresTrackingRecorder):
         super().__init__(datastore, **kwargs)
         self.table_prefix = f'"{datastore.schema}".' if datastore.schema else ""
         self.sql_create_statements.extend(SQL(s) for s in self.read_model_statements())  # type: ignore[arg-type]
+        self.sql_create_statements.extend(
+            SQL(self._sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"))  # type: ignore[arg-type]
+            for table, column, kind in ADDED_COLUMNS)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         # Tuple rows: a dict row would merge same-named columns of a join.
@@ -155,8 +193,8 @@ def changes_for(document: dict[str, Any], recorded: str, position: int, sequence
     """The read-model rows one event adds or changes. Pure: the same event, the same rows."""
     kind = document["type"]
     if kind == d.STUDENT_REGISTERED:
-        return [("INSERT INTO rm_students (student_id, registered_by, registered_at) VALUES (?, ?, ?)",
-                 (document["student"], document["issuer"], recorded))]
+        return [("INSERT INTO rm_students (student_id, registered_by, registered_at, cohort) VALUES (?, ?, ?, ?)",
+                 (document["student"], document["issuer"], recorded, document.get("cohort")))]
     if kind == d.CREDENTIAL_ISSUED:
         changes: list[Change] = [(
             "INSERT INTO rm_awards (award_id, student_id, issuer, custodian, credential, earned, expires, evidence, "
@@ -196,14 +234,25 @@ def changes_for(document: dict[str, Any], recorded: str, position: int, sequence
                  (document["at"], document["issuer"], document["key"]))]
     if kind == d.CREDENTIAL_DEFINED:
         return [("INSERT INTO rm_credentials (code, name, certifying_body, credential_type, validity_months, "
-                 "career_field) VALUES (?, ?, ?, ?, ?, ?)",
+                 "career_field, career_cluster, soc, naics, cip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (document["credential"], document["name"], document["certifyingBody"], document["credentialType"],
-                  document["validityMonths"], document["careerField"]))]
+                  document["validityMonths"], document["careerField"], document.get("careerCluster"),
+                  document.get("soc"), document.get("naics"), document.get("cip")))]
     if kind == d.CREDENTIAL_UPDATED:
-        columns = {"name": "name", "certifyingBody": "certifying_body", "credentialType": "credential_type",
-                   "validityMonths": "validity_months", "careerField": "career_field"}
         return [(f"UPDATE rm_credentials SET {column} = ? WHERE code = ?", (document[field], document["credential"]))
-                for field, column in columns.items() if field in document]
+                for field, column in CATALOG_COLUMNS.items() if field in document]
+    if kind in (d.CREDENTIAL_LISTED, d.CREDENTIAL_DELISTED):
+        listed = kind == d.CREDENTIAL_LISTED
+        return [("INSERT INTO rm_listings (stream, sequence, listed, credential, state, district, effective_from, "
+                 "effective_to, terms, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (document["stream"], sequence, listed, document["credential"], document["state"],
+                  document["district"], document["effectiveFrom"], document["effectiveTo"],
+                  json.dumps(document["terms"], sort_keys=True) if listed else None, document.get("note")))]
+    if kind == d.ASSESSMENT_RECORDED:
+        return [("INSERT INTO rm_assessments (assessment_id, student_id, issuer, test, taken, scores, position) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 (document["assessment"], document["student"], document["issuer"], document["test"],
+                  document["taken"], json.dumps(document["scores"], sort_keys=True), position))]
     return []
 
 

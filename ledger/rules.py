@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from ledger import documents as d
 from ledger.aggregates import Award, Credential, Issuer, SignedAggregate, Student
+from ledger.statelists import school_year_from_text
 from ledger.errors import RejectedError
 from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import public_key_from_verification_method
@@ -83,7 +84,8 @@ def check_document(
 def _check_stream(doc: dict[str, Any], view: LedgerView) -> SignedAggregate | None:
     event_type = doc["type"]
     existing = view.stream(doc["stream"])
-    if event_type in d.OPENING_EVENTS:
+    # An event in both maps (CredentialListed) opens its stream or continues it.
+    if event_type in d.OPENING_EVENTS and (existing is None or event_type not in d.FOLLOWING_EVENTS):
         if existing is not None:
             raise RejectedError("stream_exists", f"{doc['stream']} already exists")
         if doc["sequence"] != 1 or doc["previous"] is not None:
@@ -280,6 +282,39 @@ def _check_credential_transferred(doc: dict[str, Any], view: LedgerView, award: 
     _require_registered_issuer(view, doc["to"])
 
 
+def _check_listing(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
+    """State lists are the operator's (the state agency or consortium); a Colorado district
+    keeps its own Menu of Options, so a district-scoped entry may also be signed by that district."""
+    district = doc["district"]
+    if doc["actor"] != view.operator_did and not (district is not None and doc["actor"] == district):
+        raise RejectedError("not_authorized", "only the operator, or the district for its own Menu of Options, "
+                                              "may list credentials")
+    if district is not None:
+        if doc["state"] != "CO":
+            raise RejectedError("malformed", "only Colorado lists are kept per district")
+        _require_registered_issuer(view, district)
+    if doc["stream"] != d.listing_stream(doc["state"], district, doc["credential"]):
+        raise RejectedError("malformed", "listing stream, state, district and credential do not agree")
+    if not isinstance(view.stream(d.credential_stream(doc["credential"])), Credential):
+        raise RejectedError("not_found", f"no credential {doc['credential']} in the catalog")
+    last = doc["effectiveTo"]
+    if last is not None and school_year_from_text(last) < school_year_from_text(doc["effectiveFrom"]):
+        raise RejectedError("malformed", "effectiveTo is before effectiveFrom")
+
+
+def _check_assessment_recorded(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
+    _require_registered_issuer(view, doc["actor"])
+    if doc["issuer"] != doc["actor"] or doc["assessment"] != doc["stream"]:
+        raise RejectedError("malformed", "assessment, stream and issuer do not agree")
+    student = view.stream(doc["student"])
+    if not isinstance(student, Student):
+        raise RejectedError("not_found", f"no student {doc['student']}")
+    if doc["subject"] != student.subject:
+        raise RejectedError("malformed", "subject commitments differ from the student's")
+    if date.fromisoformat(doc["taken"]) > recorded.date() + timedelta(days=1):
+        raise RejectedError("future_date", "an assessment cannot be taken in the future")
+
+
 CHECKS = {
     d.ISSUER_REGISTERED: _check_issuer_registered,
     d.ISSUER_KEY_ADDED: _check_key_added,
@@ -291,4 +326,7 @@ CHECKS = {
     d.CREDENTIAL_ISSUED: _check_credential_issued,
     d.CREDENTIAL_REVOKED: _check_credential_revoked,
     d.CREDENTIAL_TRANSFERRED: _check_credential_transferred,
+    d.CREDENTIAL_LISTED: _check_listing,
+    d.CREDENTIAL_DELISTED: _check_listing,
+    d.ASSESSMENT_RECORDED: _check_assessment_recorded,
 }

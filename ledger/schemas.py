@@ -17,6 +17,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from ledger import documents as d
 from ledger.errors import InputError
 from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
+from ledger.statelists import FIRST_YEAR, LAST_YEAR, STATES, school_year_from_text, terms_problems
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.errors import MalformedError
 from verifiers.timestamps import parse_timestamp
@@ -62,7 +63,22 @@ def _valid_key_id(value: str) -> None:
         raise ValidationError("an Ed25519 did:key verification method (did:key:z6Mk…#z6Mk…)") from None
 
 
-TIMESTAMP, DATE, KEY_ID = _valid_timestamp, _valid_date, _valid_key_id
+def _valid_school_year(value: str) -> None:
+    try:
+        if not isinstance(value, str) or len(value) != 7:
+            raise ValueError(value)
+        school_year_from_text(value)
+    except ValueError:
+        raise ValidationError("a school year as YYYY-YY, e.g. 2024-25") from None
+
+
+TIMESTAMP, DATE, KEY_ID, SCHOOL_YEAR = _valid_timestamp, _valid_date, _valid_key_id, _valid_school_year
+# Occupation, industry and program codes a catalog entry may carry (DOMAIN.md).
+SOC = validate.Regexp(r"^\d{2}-\d{4}$", error="a SOC code like 29-2052")
+NAICS = validate.Regexp(r"^\d{2,6}$", error="a NAICS code of 2 to 6 digits, like 722")
+CIP = validate.Regexp(r"^\d{2}(\.\d{2}(\d{2})?)?$", error="a CIP code like 51.0801")
+WORKKEYS_TESTS = ("appliedMath", "graphicLiteracy", "workplaceDocuments")
+WORKKEYS_LEVELS = range(3, 8)  # levels 3–7
 
 
 class ProofSchema(Schema):
@@ -114,6 +130,19 @@ ID = fields.String(required=True, validate=UUID_TEXT)
 KEY = fields.String(required=True, validate=KEY_ID)
 COMMITMENTS = fields.Dict(keys=fields.String(), values=fields.String(validate=HEX64), required=True)
 EVIDENCE = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), required=True)
+CATALOG_CODES: dict[str, fields.Field] = {
+    "careerCluster": fields.String(allow_none=True, validate=TEXT),
+    "soc": fields.String(allow_none=True, validate=SOC),
+    "naics": fields.String(allow_none=True, validate=NAICS),
+    "cip": fields.String(allow_none=True, validate=CIP),
+}
+LISTING_KEY: dict[str, fields.Field] = {
+    "credential": fields.String(required=True, validate=SLUG),
+    "state": fields.String(required=True, validate=validate.OneOf(STATES)),
+    # A district's own list (Colorado's Menu of Options); null for a statewide list.
+    "district": fields.String(required=True, allow_none=True, validate=validate.Regexp(r"^did:web:[^:]+(:[^:]+)*$")),
+    "effectiveFrom": fields.String(required=True, validate=SCHOOL_YEAR),
+}
 
 PAYLOADS: dict[str, dict[str, fields.Field]] = {
     d.ISSUER_REGISTERED: {
@@ -132,6 +161,7 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
         "credentialType": fields.String(required=True, validate=validate.OneOf(CREDENTIAL_TYPES)),
         "validityMonths": fields.Integer(required=True, allow_none=True, strict=True, validate=validate.Range(1, 600)),
         "careerField": fields.String(required=True, allow_none=True, validate=TEXT),
+        **CATALOG_CODES,
     },
     d.CREDENTIAL_UPDATED: {
         "credential": fields.String(required=True, validate=SLUG),
@@ -140,8 +170,13 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
         "credentialType": fields.String(validate=validate.OneOf(CREDENTIAL_TYPES)),
         "validityMonths": fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 600)),
         "careerField": fields.String(allow_none=True, validate=TEXT),
+        **CATALOG_CODES,
     },
-    d.STUDENT_REGISTERED: {"student": ID, "issuer": DID, "subject": COMMITMENTS},
+    d.STUDENT_REGISTERED: {
+        "student": ID, "issuer": DID, "subject": COMMITMENTS,
+        # The graduating class (the school year the student is expected to graduate in ends in it).
+        "cohort": fields.Integer(strict=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR)),
+    },
     d.CREDENTIAL_ISSUED: {
         "award": ID, "issuer": DID, "student": ID,
         "credential": fields.String(required=True, validate=SLUG),
@@ -159,6 +194,24 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
     d.CREDENTIAL_TRANSFERRED: {
         "award": ID, "from": DID, "to": DID,
         "reason": fields.String(required=True, validate=validate.Length(max=1000)),
+    },
+    d.CREDENTIAL_LISTED: {
+        **LISTING_KEY,
+        "effectiveTo": fields.String(required=True, allow_none=True, validate=SCHOOL_YEAR),
+        "terms": fields.Dict(keys=fields.String(), required=True),
+        "note": fields.String(allow_none=True, validate=validate.Length(max=500)),
+    },
+    d.CREDENTIAL_DELISTED: {
+        **LISTING_KEY,
+        "effectiveTo": fields.String(required=True, allow_none=True, validate=SCHOOL_YEAR),
+        "note": fields.String(required=True, validate=validate.Length(max=1000)),
+    },
+    d.ASSESSMENT_RECORDED: {
+        "assessment": ID, "issuer": DID, "student": ID, "subject": COMMITMENTS,
+        "test": fields.String(required=True, validate=validate.OneOf(["workkeys"])),
+        "taken": fields.String(required=True, validate=DATE),
+        "scores": fields.Dict(keys=fields.String(validate=validate.OneOf(WORKKEYS_TESTS)), required=True),
+        "evidence": EVIDENCE,
     },
 }
 SCHEMAS = {
@@ -178,6 +231,8 @@ def validate_document(document: Any, *, index: int = 0) -> None:
     try:
         schema(unknown=RAISE).load(document)
         _check_evidence(document)
+        _check_listing(document)
+        _check_scores(document)
     except ValidationError as e:
         errors = dict(_flatten(e.normalized_messages(), where))
         first = next(iter(errors.items()))
@@ -203,4 +258,25 @@ def _check_evidence(document: dict[str, Any]) -> None:
             raise ValidationError({f"evidence.{key}": ["at most 200 characters"]})
 
 
+def _check_listing(document: dict[str, Any]) -> None:
+    if document["type"] not in (d.CREDENTIAL_LISTED, d.CREDENTIAL_DELISTED):
+        return
+    first = school_year_from_text(document["effectiveFrom"])
+    if document["effectiveTo"] is not None and school_year_from_text(document["effectiveTo"]) < first:
+        raise ValidationError({"effectiveTo": ["not before effectiveFrom"]})
+    if document["type"] == d.CREDENTIAL_LISTED:
+        problems = terms_problems(document["state"], document["district"], document["terms"])
+        if problems:
+            raise ValidationError({"terms": problems})
+    elif document["district"] is not None and document["state"] != "CO":
+        raise ValidationError({"district": ["only Colorado lists are kept per district"]})
 
+
+def _check_scores(document: dict[str, Any]) -> None:
+    if document["type"] != d.ASSESSMENT_RECORDED:
+        return
+    if not document["scores"]:
+        raise ValidationError({"scores": ["at least one test's level"]})
+    for test, level in document["scores"].items():
+        if isinstance(level, bool) or not isinstance(level, int) or level not in WORKKEYS_LEVELS:
+            raise ValidationError({f"scores.{test}": ["a WorkKeys level from 3 to 7"]})

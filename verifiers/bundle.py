@@ -29,6 +29,10 @@ and is cut by a retirement recorded earlier in the log; a compromise reaches
 back to its ``at`` time wherever it is recorded, so events the log recorded
 before the compromise stay valid and later ones do not.
 
+What no offline check can see is a stream cut short at its end (a revocation or
+a compromise left out of the file): the chain before the cut is intact. That is
+what steps 9 and 10 are for.
+
 Pure: no I/O, no clock. ``today`` and the online evidence are parameters.
 """
 
@@ -41,6 +45,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from verifiers.checkpoint import Checkpoint, checkpoint_from_text, verify_checkpoint
@@ -281,11 +286,22 @@ def issuer_stream_of(did: object) -> str | None:
     """The stream id of a ``did:web:…:issuers:<slug>`` issuer; None for any other DID."""
     if not isinstance(did, str) or not did.startswith("did:web:") or ":issuers:" not in did:
         return None
-    return str(uuid.uuid5(STREAM_NAMESPACE, "issuer:" + did.rsplit(":", 1)[-1]))
+    return _named_stream("issuer:" + did.rsplit(":", 1)[-1])
 
 
 def credential_stream_of(code: str) -> str:
-    return str(uuid.uuid5(STREAM_NAMESPACE, "credential:" + code))
+    return _named_stream("credential:" + code)
+
+
+@lru_cache(maxsize=4096)
+def _named_stream(name: str) -> str:
+    return str(uuid.uuid5(STREAM_NAMESPACE, name))
+
+
+@lru_cache(maxsize=256)
+def _public_key(method: str) -> bytes:
+    # Cached: a bundle names a handful of keys in many proofs, and base58 is slow.
+    return public_key_from_verification_method(method)
 
 
 # One verification ------------------------------------------------------------------------
@@ -293,6 +309,7 @@ def credential_stream_of(code: str) -> str:
 
 @dataclass(frozen=True)
 class _KeyEvent:
+    issuer: str
     index: int
     kind: str
     key: str
@@ -364,7 +381,8 @@ class _Verification:
                 entries = self.stream(issuer_stream_of(did) or "")
             except MalformedError:
                 raise KeyValidityError(f"the key history of {did} is not in the bundle") from None
-            self._key_events[did] = [_key_event(e) for e in entries if e.type in (ISSUER_REGISTERED, *_KEY_EVENTS)]
+            self._key_events[did] = [_key_event(e, did) for e in entries
+                                     if e.type in (ISSUER_REGISTERED, *_KEY_EVENTS)]
         return self._key_events[did]
 
     def key_record(self, did: str, method: str, index: int, later: Sequence[_KeyEvent] = ()) -> KeyRecord:
@@ -373,7 +391,7 @@ class _Verification:
             # The operator (or any did:key): the key is the DID itself, valid for ever.
             if method.partition("#")[0] != did:
                 raise KeyValidityError(f"{method} is not the key of {did}")
-            return KeyRecord(method, public_key_from_verification_method(method), _EPOCH)
+            return KeyRecord(method, _public_key(method), _EPOCH)
         valid_from = retired = compromised = None
         for event in self.key_events(did):
             if event.key != method or event.index >= index:
@@ -385,9 +403,9 @@ class _Verification:
         if valid_from is None:
             raise KeyValidityError(f"{method} was not a key of {did} when the event was recorded")
         for event in (*self.key_events(did), *later):
-            if event.key == method and event.kind == ISSUER_KEY_COMPROMISED:
+            if event.issuer == did and event.key == method and event.kind == ISSUER_KEY_COMPROMISED:
                 compromised = event.time if compromised is None else min(compromised, event.time)
-        return KeyRecord(method, public_key_from_verification_method(method), valid_from, retired, compromised)
+        return KeyRecord(method, _public_key(method), valid_from, retired, compromised)
 
     def registered(self, did: str) -> dict[str, Any]:
         """The IssuerRegistered event of ``did``, signed by the operator; AuthorityError otherwise."""
@@ -395,7 +413,7 @@ class _Verification:
             entries = self.stream(issuer_stream_of(did) or "")
         except MalformedError:
             raise AuthorityError(f"{did} is not a registered issuer (no registration in the bundle)") from None
-        _check_issuer_stream(self, entries)
+        self.once("authority", entries[0], -1, lambda: _check_issuer_stream(self, entries))
         if entries[0].event.get("issuer") != did:
             raise AuthorityError(f"{did} is not a registered issuer")
         return entries[0].event
@@ -427,10 +445,10 @@ def _read_stream(streams: dict[str, Any], stream_id: str) -> tuple[_Entry, ...] 
         return f"stream {stream_id} is unreadable: {e}"
 
 
-def _key_event(entry: _Entry) -> _KeyEvent:
+def _key_event(entry: _Entry, issuer: str) -> _KeyEvent:
     event = entry.event
     when = event.get("validFrom") if entry.type in (ISSUER_REGISTERED, ISSUER_KEY_ADDED) else event.get("at")
-    return _KeyEvent(entry.index, entry.type, _text(event, "key"), parse_timestamp(when))
+    return _KeyEvent(issuer, entry.index, entry.type, _text(event, "key"), parse_timestamp(when))
 
 
 def _gather(v: _Verification, award: str) -> _Evidence:
@@ -552,7 +570,7 @@ def _verify_proofs(event: dict[str, Any]) -> None:
     for proof in proofs_of(event):
         method = _verification_method(proof)
         try:
-            verify_proof(event, proof, public_key_from_verification_method(method))
+            verify_proof(event, proof, _public_key(method))
         except SignatureError:
             raise SignatureError(f"the signature by {method} does not verify: "
                                  "the event was changed after signing, or signed with another key") from None
@@ -673,7 +691,8 @@ def _status(evidence: _Evidence, today: date) -> tuple[str, StepResult]:
         return "unknown", StepResult("status", None, "not checked: the bundle holds no CredentialIssued of this award")
     revocations = [e.event for e in evidence.award_entries() if e.type == CREDENTIAL_REVOKED]
     if revocations:
-        return _revoked(revocations[-1], "")
+        status, detail = _revocation(revocations[-1])
+        return status, StepResult("status", False, detail)
     expires = issued.get("expires")
     try:
         ended = expires is not None and date.fromisoformat(expires) < today
@@ -685,11 +704,12 @@ def _status(evidence: _Evidence, today: date) -> tuple[str, StepResult]:
     return "active", StepResult("status", True, f"active on {today.isoformat()}: earned {issued.get('earned')}, {until}")
 
 
-def _revoked(event: dict[str, Any], when: str) -> tuple[str, StepResult]:
+def _revocation(event: dict[str, Any], when: str = "") -> tuple[str, str]:
+    """The status and a plain account of a revocation."""
     reason = event.get("reason")
     detail = (f"revoked{when} by {event.get('actor')}, effective {event.get('effective')}: "
               f"{reason} ({event.get('note')})")
-    return f"revoked: {reason}", StepResult("status", False, detail)
+    return f"revoked: {reason}", detail
 
 
 def _check_identity(v: _Verification, evidence: _Evidence) -> str:
@@ -774,7 +794,7 @@ def _newer_entries(v: _Verification, stream_id: str, label: str) -> tuple[_Entry
     return entries[len(known):]
 
 
-def _check_current(v: _Verification, evidence: _Evidence) -> tuple[StepResult, tuple[str, StepResult] | None]:
+def _check_current(v: _Verification, evidence: _Evidence) -> tuple[StepResult, str | None]:
     # 10. Online: the award's and its issuers' events up to the newer checkpoint extend
     #     the bundle's; no later revocation, no later compromise reaching back over its events.
     if v.online is None:
@@ -786,16 +806,18 @@ def _check_current(v: _Verification, evidence: _Evidence) -> tuple[StepResult, t
     later_award = v.current(evidence.award, "the award")
     signers = {did for e in evidence.award_entries() for did in _signers(e.event)}
     compromises: list[_KeyEvent] = []
-    for stream_id in evidence.streams:
-        first = evidence.streams[stream_id][0]
-        if first.type == ISSUER_REGISTERED and (first.event.get("issuer") in signers or stream_id in v.online.streams):
-            later = v.current(stream_id, f"the key history of {first.event.get('issuer')}")
-            compromises += [_key_event(e) for e in later if e.type == ISSUER_KEY_COMPROMISED]
+    for stream_id, entries in evidence.streams.items():
+        issuer = entries[0].event.get("issuer")
+        if entries[0].type != ISSUER_REGISTERED or not isinstance(issuer, str):
+            continue
+        if issuer in signers or stream_id in v.online.streams:  # the award's own signers are required
+            later = v.current(stream_id, f"the key history of {issuer}")
+            compromises += [_key_event(e, issuer) for e in later if e.type == ISSUER_KEY_COMPROMISED]
     _check_later_compromises(v, evidence, compromises)
     revocations = [e.event for e in later_award if e.type == CREDENTIAL_REVOKED]
     if revocations:
-        status, step = _revoked(revocations[-1], " after the export")
-        return StepResult("current_status", False, step.detail), (status, step)
+        status, detail = _revocation(revocations[-1], " after the export")
+        return StepResult("current_status", False, detail), status
     moves = [e.event.get("to") for e in later_award if e.type == CREDENTIAL_TRANSFERRED]
     moved = f"; custody since transferred to {moves[-1]}" if moves else ""
     return StepResult("current_status", True, f"no revocation and no key compromise up to the log's "
@@ -815,6 +837,10 @@ def _check_later_compromises(v: _Verification, evidence: _Evidence, compromises:
 # Putting it together -------------------------------------------------------------------
 
 
+# Hostile JSON of a shape no check foresaw is malformed evidence, never a crash.
+_UNFORESEEN = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
 def _step(name: str, check: Callable[..., str], *args: Any) -> StepResult:
     try:
         return StepResult(name, True, check(*args))
@@ -822,17 +848,17 @@ def _step(name: str, check: Callable[..., str], *args: Any) -> StepResult:
         return StepResult(name, None, str(e))
     except VerificationError as e:
         return StepResult(name, False, str(e))
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-        # Hostile JSON of a shape no check foresaw is malformed evidence, never a crash.
+    except _UNFORESEEN as e:
         return StepResult(name, False, f"malformed evidence ({type(e).__name__}: {e})")
 
 
-def _current_step(v: _Verification, evidence: _Evidence) -> tuple[StepResult, tuple[str, StepResult] | None]:
+def _current_step(v: _Verification, evidence: _Evidence) -> tuple[StepResult, str | None]:
+    """Step 10, and the status it found (a revocation after the export), if any."""
     try:
         return _check_current(v, evidence)
     except VerificationError as e:
         return StepResult("current_status", False, str(e)), None
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+    except _UNFORESEEN as e:
         return StepResult("current_status", False, f"malformed evidence ({type(e).__name__}: {e})"), None
 
 
@@ -840,7 +866,7 @@ def _credential(v: _Verification, evidence: _Evidence, today: date) -> Credentia
     status, status_step = _status(evidence, today)
     current_step, revoked_later = _current_step(v, evidence)
     if revoked_later is not None and not status.startswith("revoked"):
-        status = revoked_later[0]
+        status = revoked_later
     steps = (
         v.checkpoint_step,                                            # 1
         _step("log_inclusion", _check_inclusion, v, evidence),        # 2

@@ -1,7 +1,567 @@
-"""The JSON API (`/api/v1`) for district systems."""
+"""The JSON API (`/api/v1`) for district systems.
+
+Every request but the OpenAPI document carries `Authorization: Bearer <token>`.
+A token belongs to ONE issuer and has a role (viewer reads; registrar records
+students and awards, revokes and transfers; admin also rotates keys). The
+issuer an operation acts for always comes from the token, never from the
+request, so a token of one issuer cannot act for another: what another issuer
+holds is answered 404 (its existence is not confirmed), what this issuer can
+see but not change (an award it issued that is now another's custody) 403.
+
+Each view is declared with `route(...)`: its role, its request and response
+schemas. The wrapper authenticates, authorizes, rate-limits writes per token,
+loads the body with the schema (field-named errors), calls the view, and dumps
+the result through the response schema; `web.openapi` builds the OpenAPI
+document from the same declarations, so the document and the behaviour agree.
+
+Errors are {"code", "status", "message", "errors"} (web.errors):
+    400 invalid_input       the body or query failed validation (errors name each field)
+    401 missing_token / invalid_token   (with `WWW-Authenticate: Bearer`)
+    403 insufficient_role / not_custodian / not_your_event
+    404 not_found           unknown, or another issuer's student or award
+    409 <ledger code>       the ledger refused the event (already_revoked, no_signing_key,
+                            countersignature_required, bad_signature, …); nothing stored
+    413 too_large           the body is over API_MAX_BODY
+    429 rate_limited        over the per-token write limit (with `Retry-After`)
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ledger import documents as d
+from ledger.aggregates import Award, Credential, Issuer, Student
+from ledger.application import IssueRequest, Ledger
+from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
+from ledger.export import export_bundle
+from ledger.projections import Projections
+from ledger.schemas import validate_document
+from verifiers.timestamps import format_timestamp
+from web import api_schemas as s
+from web.accounts import Accounts, Actor
+from web.errors import error_response
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+API_MAX_BODY = 2 * 1024 * 1024  # a batch of 1000 awards or signed events
+DEFAULT_WRITE_LIMIT = (600, 60)  # writes per token per minute
+DEFAULT_AUTH_FAILURE_LIMIT = (60, 60)  # failed token checks per client per minute
+KEY_EVENTS = {d.ISSUER_KEY_ADDED, d.ISSUER_KEY_RETIRED, d.ISSUER_KEY_COMPROMISED}
+ADMIN_EVENTS = KEY_EVENTS | {d.CREDENTIAL_DEFINED, d.CREDENTIAL_UPDATED}
+NO_SUCH_STUDENT = "no such student"
+NO_SUCH_AWARD = "no such award"
+
+
+class AccessError(Exception):
+    """Raised when a request is refused before it reaches the ledger (401, 403, 413, 429)."""
+
+    def __init__(self, status: int, code: str, message: str, *, errors: dict[str, list[str]] | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.errors = errors or {}
+        self.headers = headers or {}
+
+
+@bp.errorhandler(AccessError)
+def _access_error(e: AccessError) -> Response:
+    response: Response = error_response(e.status, e.code, e.message, e.errors)
+    response.headers.update(e.headers)
+    return response
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_: RequestEntityTooLarge) -> Response:
+    return _access_error(AccessError(413, "too_large", f"The request body is over {API_MAX_BODY} bytes."))
+
+
+@bp.before_request
+def _limit_body() -> None:
+    request.max_content_length = current_app.config.get("API_MAX_BODY", API_MAX_BODY)
+
+
+# Declaring operations ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What `web.openapi` needs to know about a view, and what its wrapper enforces."""
+
+    method: str
+    role: str | None  # None: public
+    tag: str
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    response: type[Schema] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()  # statuses beyond those the wrapper itself answers
+
+    @property
+    def write(self) -> bool:
+        return self.method != "GET"
+
+
+def route(method: str, rule: str, *, role: str | None, tag: str, body: type[Schema] | None = None,
+          query: type[Schema] | None = None, response: type[Schema] | None = None, status: int = 200,
+          errors: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register an API view; it is called as view(actor, **url_values, [data=], [query=])."""
+    operation = Operation(method, role, tag, body, query, response, status, errors)
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(**values: Any) -> Response:
+            args: list[Any] = []
+            if operation.role is not None:
+                actor = _authenticate()
+                _authorize(actor, operation.role)
+                if operation.write:
+                    _rate_limit(actor)
+                args.append(actor)
+            if operation.body is not None:
+                values["data"] = load(operation.body, _json_body())
+            if operation.query is not None:
+                values["query"] = load(operation.query, request.args.to_dict())
+            result = view(*args, **values)
+            if operation.response is not None:
+                result = operation.response().dump(result)
+            response = jsonify(result)
+            response.status_code = operation.status
+            return response
+
+        wrapper.api_operation = operation  # type: ignore[attr-defined]
+        bp.add_url_rule(rule, view_func=wrapper, methods=[method])
+        return wrapper
+
+    return decorate
+
+
+def load(schema: type[Schema], data: Any) -> dict[str, Any]:
+    """Validate with `schema`; an InputError names every bad field (`items[3].earned`)."""
+    try:
+        result: dict[str, Any] = schema().load(data)
+    except ValidationError as e:
+        messages = e.messages if isinstance(e.messages, dict) else {"_schema": e.messages}
+        errors = dict(_flatten(messages, ""))
+        field, problems = next(iter(errors.items()))
+        raise InputError(f"{field}: {problems[0]}", errors) from None
+    return result
+
+
+def _flatten(messages: dict[Any, Any], prefix: str) -> list[tuple[str, list[str]]]:
+    out: list[tuple[str, list[str]]] = []
+    for key, value in messages.items():
+        if key == "_schema":
+            name = prefix or "body"
+        elif isinstance(key, int):
+            name = f"{prefix}[{key}]"
+        else:
+            name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict) and _is_mapping_errors(value):
+            # A Dict field's errors per key: named by the field, never by the (client's) key.
+            out.append((name, [str(m) for entry in value.values() for problems in entry.values() for m in problems]))
+        elif isinstance(value, dict):
+            out += _flatten(value, name)
+        else:
+            out.append((name, [str(m) for m in value] if isinstance(value, list) else [str(value)]))
+    return out
+
+
+def _is_mapping_errors(messages: dict[Any, Any]) -> bool:
+    return all(isinstance(entry, dict) and entry and set(entry) <= {"key", "value"} for entry in messages.values())
+
+
+def _json_body() -> Any:
+    limit = current_app.config.get("API_MAX_BODY", API_MAX_BODY)
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+    data = request.get_json(force=True, silent=True)
+    if data is None:
+        raise InputError.for_field("body", "a JSON document (Content-Type: application/json)")
+    return data
+
+
+# Who is asking ------------------------------------------------------------------
+
+
+def _authenticate() -> Actor:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AccessError(401, "missing_token", "Send an API token: Authorization: Bearer <token>.",
+                          headers={"WWW-Authenticate": 'Bearer realm="credledger"'})
+    accounts: Accounts = current_app.extensions["accounts"]
+    actor = accounts.api_actor(token.strip())
+    if actor is None or actor.issuer is None:
+        limit, window = current_app.config.get("API_AUTH_FAILURE_LIMIT", DEFAULT_AUTH_FAILURE_LIMIT)
+        if not current_app.extensions["rate_limiter"].hit(f"api-auth:{request.remote_addr}", limit, window):
+            raise AccessError(429, "rate_limited", "Too many requests with invalid tokens; wait a minute.",
+                              headers={"Retry-After": str(window)})
+        raise AccessError(401, "invalid_token", "The API token is not valid or was revoked.",
+                          headers={"WWW-Authenticate": 'Bearer realm="credledger", error="invalid_token"'})
+    return actor
+
+
+def _slug(actor: Actor) -> str:
+    """The token's issuer (`_authenticate` admits no token without one)."""
+    return actor.issuer or ""
+
+
+def _authorize(actor: Actor, role: str) -> None:
+    if not actor.can(role, _slug(actor)):
+        raise AccessError(403, "insufficient_role", f"This token's role ({actor.role}) cannot do this; "
+                                                    f"it needs {role}.",
+                          headers={"WWW-Authenticate": 'Bearer realm="credledger", error="insufficient_scope"'})
+
+
+def _rate_limit(actor: Actor) -> None:
+    limit, window = current_app.config.get("API_WRITE_LIMIT", DEFAULT_WRITE_LIMIT)
+    if not current_app.extensions["rate_limiter"].hit(f"api-write:{actor.id}", limit, window):
+        raise AccessError(429, "rate_limited", f"More than {limit} writes in {window} s with this token; "
+                                               "slow down and retry.", headers={"Retry-After": str(window)})
+
+
+# Services ---------------------------------------------------------------------------
+
+
+def _ledger() -> Ledger:
+    ledger: Ledger = current_app.extensions["ledger"]
+    return ledger
+
+
+def _projections() -> Projections:
+    projections: Projections = current_app.extensions["projections"]
+    projections.catch_up()
+    return projections
+
+
+def _issuer(actor: Actor) -> Issuer:
+    return _ledger().issuer(_slug(actor))
+
+
+def _visible_award(award_id: str, issuer: Issuer) -> Award:
+    """The award, if this issuer issued it, holds it, or registered its student; else NotFound."""
+    ledger = _ledger()
+    award = ledger.stream(award_id)
+    if isinstance(award, Award):
+        if issuer.did in (award.issuer, award.custodian):
+            return award
+        student = ledger.stream(award.student)
+        if isinstance(student, Student) and student.registered_by == issuer.did:
+            return award
+    raise NotFoundError(NO_SUCH_AWARD)
+
+
+def _custodian_award(award_id: str, issuer: Issuer) -> Award:
+    award = _visible_award(award_id, issuer)
+    if award.custodian != issuer.did:
+        raise AccessError(403, "not_custodian", "Only the award's current custodian may change it; "
+                                                "this award is in another issuer's custody.")
+    return award
+
+
+# Reads the projections offer no method for yet: an issuer's students.
+_RELATED = ("(s.registered_by = ? OR EXISTS (SELECT 1 FROM rm_awards a WHERE a.student_id = s.student_id "
+            "AND (a.issuer = ? OR a.custodian = ?)))")
+
+
+def _require_student(projections: Projections, student_id: str, issuer: Issuer) -> None:
+    rows = projections.view.query(f"SELECT 1 FROM rm_students s WHERE s.student_id = ? AND {_RELATED}",
+                                  [student_id, issuer.did, issuer.did, issuer.did])
+    if not rows:
+        raise NotFoundError(NO_SUCH_STUDENT)
+
+
+def _students(projections: Projections, issuer: Issuer, limit: int, offset: int) -> list[tuple[Any, ...]]:
+    return projections.view.query(
+        "SELECT s.student_id, s.registered_by, s.registered_at, (SELECT COUNT(*) FROM rm_awards a "
+        "WHERE a.student_id = s.student_id AND (a.issuer = ? OR a.custodian = ?)) FROM rm_students s "
+        f"WHERE {_RELATED} ORDER BY s.registered_at, s.student_id LIMIT ? OFFSET ?",
+        [issuer.did, issuer.did, issuer.did, issuer.did, issuer.did, limit, offset],
+    )
+
+
+def _position(stream_id: str, sequence: int) -> int:
+    """The log leaf index of one stored event (found through the journal's student index when it can)."""
+    ledger = _ledger()
+    stream = ledger.stream(stream_id)
+    student = stream_id if isinstance(stream, Student) else stream.student if isinstance(stream, Award) else None
+    rows = (ledger.store.select_journal_for_student(student) if student
+            else ledger.store.select_journal_of_stream(stream_id))
+    for row in rows:
+        if row.originator_id == stream_id and row.originator_version == sequence:
+            return row.position
+    raise IntegrityError("a stored event has no journal row")
+
+
+def _positions(events: Sequence[tuple[str, int]]) -> list[int]:
+    """Leaf indices of events stored in one batch: contiguous in the journal, so two look-ups suffice."""
+    if not events:
+        return []
+    first = _position(*events[0])
+    indices = [first + i for i in range(len(events))]
+    if len(events) > 1 and _position(*events[-1]) != indices[-1]:
+        indices = [_position(*event) for event in events]
+    return indices
+
+
+# Views --------------------------------------------------------------------------------
+
+
+@route("GET", "/openapi.json", role=None, tag="meta")
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3 description of this API.
+
+    Generated from the same schemas the endpoints validate and dump with. No token needed.
+    """
+    from web.openapi import openapi_document as build
+
+    return build(current_app)
+
+
+def _issuer_json(issuer: Issuer) -> dict[str, Any]:
+    ledger = _ledger()
+    now = ledger.clock()
+
+    def state(k: Any) -> str:
+        if k.compromised_at is not None and now >= k.compromised_at:
+            return "compromised"
+        if k.retired_at is not None and now >= k.retired_at:
+            return "retired"
+        return "active" if now >= k.valid_from else "pending"
+
+    return {
+        "slug": issuer.slug, "name": issuer.name, "kind": issuer.kind, "did": issuer.did,
+        "keys": [
+            {"key_id": k.key_id, "valid_from": format_timestamp(k.valid_from),
+             "retired_at": format_timestamp(k.retired_at) if k.retired_at else None,
+             "compromised_at": format_timestamp(k.compromised_at) if k.compromised_at else None,
+             "state": state(k), "held_by_server": ledger.holds_key(k.key_id)}
+            for k in sorted(issuer.keys.values(), key=lambda k: k.valid_from)
+        ],
+    }
+
+
+@route("GET", "/issuer", role="viewer", tag="issuer", response=s.IssuerOut)
+def issuer(actor: Actor) -> dict[str, Any]:
+    """This token's issuer, with the history of its signing keys."""
+    return _issuer_json(_issuer(actor))
+
+
+@route("GET", "/catalog", role="viewer", tag="issuer", response=s.Catalog)
+def catalog(actor: Actor) -> dict[str, Any]:
+    """The credential catalog: what can be awarded."""
+    return {"credentials": [{"code": c.code, "owner": c.owner, **c.fields} for c in _ledger().credentials()]}
+
+
+@route("POST", "/students", role="registrar", tag="students", body=s.NewStudent, response=s.StudentCreated,
+       status=201)
+def create_student(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Register a student. The ledger keeps an opaque id and salted commitments; the claims go to the PII vault."""
+    issuer = _issuer(actor)
+    claims = {"name": data["name"], "birth_date": data["birth_date"].isoformat(), "local_id": data["local_id"]}
+    student_id = _ledger().register_student(issuer.slug, claims)
+    return {"student": student_id, "issuer": issuer.did, "identity": claims,
+            "log_index": _position(student_id, 1)}
+
+
+@route("GET", "/students", role="viewer", tag="students", query=s.Page, response=s.StudentList)
+def list_students(actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
+    """Students of this issuer: registered by it, or holding awards it issued or keeps."""
+    issuer = _issuer(actor)
+    rows = _students(_projections(), issuer, query["limit"] + 1, query["offset"])
+    more = len(rows) > query["limit"]
+    return {
+        "students": [{"student": r[0], "registered_by": r[1], "registered_here": r[1] == issuer.did,
+                      "registered_at": r[2], "awards": int(r[3])} for r in rows[: query["limit"]]],
+        "next_offset": query["offset"] + query["limit"] if more else None,
+    }
+
+
+@route("GET", "/students/<uuid:student_id>", role="viewer", tag="students", response=s.Transcript, errors=(404,))
+def student_transcript(actor: Actor, student_id: Any) -> dict[str, Any]:
+    """A student's transcript: every award with its status and custody history.
+
+    Only for a student this issuer registered, or holds or issued awards of; otherwise 404.
+    The identity claims are shown to the registering issuer only.
+    """
+    ledger, issuer, student = _ledger(), _issuer(actor), str(student_id)
+    projections = _projections()
+    _require_student(projections, student, issuer)
+    transcript = projections.transcript(student, ledger.clock().date())
+    identity = ledger.identity(student) if transcript["registered_by"] == issuer.did else None
+    return {**transcript, "identity": identity.claims if identity else None}
+
+
+@route("GET", "/students/<uuid:student_id>/bundle", role="registrar", tag="students", response=s.Bundle,
+       errors=(404,))
+def student_bundle(actor: Actor, student_id: Any) -> dict[str, Any]:
+    """The student's portable transcript bundle, verifiable offline with only the log key pinned.
+
+    No identity claims are disclosed in it; the student discloses those through their own pages.
+    """
+    student = str(student_id)
+    _require_student(_projections(), student, _issuer(actor))
+    return export_bundle(_ledger(), student)
+
+
+def _award_json(award_id: str) -> dict[str, Any]:
+    ledger = _ledger()
+    award = ledger.award(award_id)
+    status = _projections().award_status(award_id, ledger.clock().date())
+    return {
+        "award": award_id, "student": award.student, "credential": award.credential, "issuer": award.issuer,
+        "custodian": award.custodian, "earned": award.earned, "expires": award.expires,
+        "status": status["status"], "revocation": status["revocation"], "supersedes": award.supersedes,
+        "superseded_by": status["superseded_by"], "log_index": _position(award_id, 1),
+    }
+
+
+def _issue_requests(issuer: Issuer, items: Sequence[dict[str, Any]], prefix: str) -> list[IssueRequest]:
+    """The ledger's requests, after checking what the schemas cannot: references and dates."""
+    ledger = _ledger()
+    latest = ledger.clock().date() + timedelta(days=1)
+    known: dict[str, bool] = {}  # stream id -> exists, each read once
+    errors: dict[str, list[str]] = {}
+    for i, item in enumerate(items):
+        where = prefix.format(i)
+        student, credential = str(item["student"]), d.credential_stream(item["credential"])
+        for stream, kind in ((student, Student), (credential, Credential)):
+            if stream not in known:
+                known[stream] = isinstance(ledger.stream(stream), kind)
+        if not known[student]:
+            errors[where + "student"] = ["no such student"]
+        if not known[credential]:
+            errors[where + "credential"] = ["not in the catalog"]
+        if item["earned"] > latest:
+            errors[where + "earned"] = ["cannot be in the future"]
+    if errors:
+        field, problems = next(iter(errors.items()))
+        raise InputError(f"{field}: {problems[0]}", errors)
+    return [
+        IssueRequest(issuer.slug, str(item["student"]), item["credential"], item["earned"], item["evidence"],
+                     str(item["supersedes"]) if item.get("supersedes") else None)
+        for item in items
+    ]
+
+
+@route("POST", "/awards", role="registrar", tag="awards", body=s.NewAward, response=s.AwardOut, status=201,
+       errors=(409,))
+def create_award(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Record a credential a student earned, signed with this issuer's key."""
+    (request_,) = _issue_requests(_issuer(actor), [data], "")
+    (award_id,) = _ledger().issue([request_])
+    return _award_json(award_id)
+
+
+@route("POST", "/awards/batch", role="registrar", tag="awards", body=s.AwardBatch, response=s.BatchCreated,
+       status=201, errors=(409,))
+def create_awards(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Record up to 1000 awards, all together or none; errors name the item (`items[3].earned`)."""
+    requests = _issue_requests(_issuer(actor), data["items"], "items[{}].")
+    award_ids = _ledger().issue(requests)
+    indices = _positions([(a, 1) for a in award_ids])
+    return {"count": len(award_ids), "awards": [{"award": a, "log_index": i} for a, i in zip(award_ids, indices)]}
+
+
+@route("GET", "/awards/<uuid:award_id>", role="viewer", tag="awards", response=s.AwardOut, errors=(404,))
+def award_status(actor: Actor, award_id: Any) -> dict[str, Any]:
+    """An award and its status now (expired is not revoked)."""
+    award = str(award_id)
+    _visible_award(award, _issuer(actor))
+    return _award_json(award)
+
+
+@route("POST", "/awards/<uuid:award_id>/revoke", role="registrar", tag="awards", body=s.Revocation,
+       response=s.AwardOut, errors=(404, 409))
+def revoke_award(actor: Actor, award_id: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Revoke an award in this issuer's custody, with a reason code and a note."""
+    award = str(award_id)
+    _custodian_award(award, _issuer(actor))
+    _ledger().revoke(award, data["reason"], data["note"], effective=data["effective"])
+    return _award_json(award)
+
+
+@route("POST", "/transfers", role="registrar", tag="transfers", body=s.TransferRequest, response=s.TransferDone,
+       status=201, errors=(404, 409))
+def transfer(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Transfer custody of a student's awards to another issuer, completed at once.
+
+    Possible only when this server holds both issuers' keys (the receiver countersigns);
+    otherwise 409 `countersignature_required`, and the receiver countersigns on its own
+    machine and submits the event to `POST /api/v1/events`.
+    """
+    ledger, issuer = _ledger(), _issuer(actor)
+    try:
+        receiver = ledger.issuer(data["to"])
+    except NotFoundError:
+        raise InputError.for_field("to", "no such issuer") from None
+    if receiver.did == issuer.did:
+        raise InputError.for_field("to", "the awards are already in your custody")
+    if data["student"] is not None:
+        student = str(data["student"])
+        projections = _projections()
+        _require_student(projections, student, issuer)
+        awards = [a["award"] for a in projections.transcript(student, ledger.clock().date())["awards"]
+                  if a["custodian"] == issuer.did]
+        if not awards:
+            raise InputError.for_field("student", "none of this student's awards is in your custody")
+    else:
+        awards = list(dict.fromkeys(str(a) for a in data["awards"]))
+        for award in awards:
+            _custodian_award(award, issuer)
+    halves = [ledger.prepare_transfer(a, receiver.slug, data["reason"]) for a in awards]
+    try:
+        documents = [ledger.countersign(half, receiver.slug) for half in halves]
+    except RejectedError as e:
+        if e.code != "no_signing_key":
+            raise
+        raise RejectedError("countersignature_required", f"{receiver.name} signs its own events: it must "
+                            "countersign the transfer and submit it to POST /api/v1/events") from None
+    receipts = ledger.submit(documents)
+    return {"to": receiver.did, "awards": awards, "receipts": _receipts_json(receipts)}
+
+
+def _receipts_json(receipts: Sequence[Any]) -> list[dict[str, Any]]:
+    indices = _positions([(r.stream, r.sequence) for r in receipts])
+    return [{"type": r.type, "stream": r.stream, "sequence": r.sequence, "hash": r.hash, "log_index": i}
+            for r, i in zip(receipts, indices)]
+
+
+@route("POST", "/events", role="registrar", tag="events", body=s.EventSubmission, response=s.Receipts,
+       status=201, errors=(409,))
+def submit_events(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Store events this issuer signed on its own machine, verified like any other; all or nothing.
+
+    Each event must be signed as this issuer (or, for a transfer, countersigned by it as the
+    receiver). Key and catalog events need the admin role.
+    """
+    issuer = _issuer(actor)
+    events = data["events"]
+    for i, document in enumerate(events):
+        validate_document(document, index=i)
+        mine = document["actor"] == issuer.did or (
+            document["type"] == d.CREDENTIAL_TRANSFERRED and document["to"] == issuer.did)
+        if not mine:
+            raise AccessError(403, "not_your_event", f"events[{i}] is not signed as {issuer.slug}; a token "
+                                                     "submits only its own issuer's events.",
+                              errors={f"events[{i}].actor": [f"must be {issuer.did}"]})
+        if document["type"] in ADMIN_EVENTS and not actor.can("admin", _slug(actor)):
+            raise AccessError(403, "insufficient_role", f"events[{i}] is a {document['type']} event; "
+                                                        "that needs the admin role.")
+    return {"receipts": _receipts_json(_ledger().submit(events))}
+
+
+@route("POST", "/keys/rotate", role="admin", tag="keys", response=s.KeyRotated, status=201, errors=(409,))
+def rotate_key(actor: Actor) -> dict[str, Any]:
+    """Add a new server-held signing key and retire the current ones (signed by the issuer)."""
+    issuer = _issuer(actor)
+    key_id = _ledger().rotate_issuer_key(issuer.slug)
+    return {"key_id": key_id, "issuer": _issuer_json(_issuer(actor))}

@@ -158,16 +158,34 @@ def migrate(c: Context) -> None:
 @main.command()
 @click.option("--students", default=50, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--seed", default=7, show_default=True, help="Random seed: the same seed, the same district.")
+@click.option("--links-only", is_flag=True, help="Only print fresh demo links (the data is already loaded).")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
 @json_option
 @pass_ctx
 @writes
-def demo(c: Context, students: int, seed: int) -> None:
-    """Fill the ledger with a fictional district, CTE center and transfer district."""
+def demo(c: Context, students: int, seed: int, links_only: bool, base_url: str) -> None:
+    """Fill the ledger with a fictional district, CTE center and transfer district; print where to click."""
     from ledger.demo import load_demo
+    from web.demo import add_demo_accounts, demo_links, demo_student
 
     with reported():
-        summary = load_demo(c.ledger, students=students, seed=seed)
-        c.out(summary, "Demo data: " + ", ".join(f"{v} {k}" for k, v in summary.items() if isinstance(v, int)))
+        summary: dict[str, Any] = {}
+        if not links_only:
+            summary = load_demo(c.ledger, students=students, seed=seed)
+            add_demo_accounts(c.ledger)
+        links = demo_links(c.ledger, demo_student(c.ledger), base_url)
+        c.out(summary | links, lambda: _print_demo(summary, links))
+
+
+def _print_demo(summary: dict[str, Any], links: dict[str, str]) -> None:
+    if summary:
+        click.echo("Demo data: " + ", ".join(f"{v} {k}" for k, v in summary.items() if isinstance(v, int)))
+    click.echo(f"""
+  Registrar (issuer console):  {links['registrar_login']}
+                               email {links['registrar_email']}  password {links['registrar_password']}
+  Student (claim link):        {links['student_claim_link']}
+  Employer (live share link):  {links['share_link']}
+""")
 
 
 @main.command()
@@ -699,6 +717,21 @@ def bench_projections(c: Context, events: int) -> None:
         c.out(result, "\n".join(f"{k:<20} {v}" for k, v in result.items()))
 
 
+@bench.command("share")
+@click.option("--seconds", default=10.0, show_default=True, type=click.FloatRange(1, 120))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 16))
+@click.option("--connections", default=16, show_default=True, type=click.IntRange(1, 256))
+@json_option
+@pass_ctx
+def bench_share(c: Context, seconds: float, workers: int, connections: int) -> None:
+    """Share-link verification as JSON under load: gunicorn on loopback, bounded in time."""
+    from web.loadtest import run_share_benchmark
+
+    with reported():
+        result = run_share_benchmark(seconds=seconds, workers=workers, connections=connections)
+        c.out(result, "\n".join(f"{k:<24} {v}" for k, v in result.items()))
+
+
 # Transcripts -------------------------------------------------------------------
 
 
@@ -900,10 +933,11 @@ def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | 
     try:
         result = verify_bundle(bundle, list(log_keys), today=today)
         if online_url:
-            # Nothing can extend a checkpoint that does not verify: then ask the server nothing,
-            # and steps 9 and 10 say why they were not checked.
-            online = (_fetch_online_evidence(online_url, result.checkpoint_size, [r.award for r in result.credentials])
-                      if result.checkpoint.ok else OnlineEvidence("", [], {}))
+            # Nothing can extend a checkpoint that does not verify, and there is nothing to ask
+            # about no award: then ask the server nothing, and steps 9 and 10 say why.
+            awards = [r.award for r in result.credentials]
+            online = (_fetch_online_evidence(online_url, result.checkpoint_size, awards)
+                      if result.checkpoint.ok and awards else OnlineEvidence("", [], {}))
             result = verify_bundle(bundle, list(log_keys), today=today, online=online)
     except BundleFormatError as e:
         _fail(EXIT_INPUT, "not a transcript bundle", str(e))

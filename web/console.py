@@ -1,17 +1,470 @@
-"""The issuer console (`/console`): for registrars and administrators."""
+"""The issuer console (`/console`): for registrars and administrators.
+
+Every page below `/console/<slug>/` acts for the institution named in the URL,
+and every view starts with `scope(slug, role)`, which answers 403 unless the
+signed-in actor holds at least `role` for that institution (viewer < registrar
+< admin < operator). Ids in a URL or a form (awards, transfers, imports, claim
+codes, tokens) are checked to belong to that institution too, so nobody can
+act for another institution by editing a URL or a form: the server signs
+with the keys it holds for whichever institution a request names.
+
+Routes (methods; role):
+    /console/                                        GET   dashboard (operator: ?issuer=slug)
+    /console/import/template.csv                     GET   the CSV template
+    /console/<slug>/students                         GET   find a student (?q=name, local id or student id)
+    /console/<slug>/students/new                     GET POST register a student        registrar
+    /console/<slug>/students/<id>                    GET   student: identity, transcript, actions
+    /console/<slug>/students/<id>/claims             POST  make a claim code (shown once) registrar
+    /console/<slug>/students/<id>/claims/<c>/revoke  POST  revoke a claim code           registrar
+    /console/<slug>/students/<id>/awards/new         GET POST record an award (?supersedes=) registrar
+    /console/<slug>/awards/<id>/revoke               GET POST revoke, or amend (?amend=1) registrar
+    /console/<slug>/students/<id>/transfer           GET POST propose a transfer        registrar
+    /console/<slug>/transfers/<id>                   GET   a pending transfer
+    /console/<slug>/transfers/<id>/accept|decline|withdraw  POST                     registrar
+    /console/<slug>/import, /import/<id>, …/commit, …/discard   CSV import (web.console_admin)
+    /console/<slug>/keys, /keys/rotate|retire|compromise        keys (admin; web.console_admin)
+    /console/<slug>/staff, /staff/add, /tokens, /tokens/<id>/revoke  staff and API tokens (admin)
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 
-from web.auth import current_actor, staff_required
+from ledger.aggregates import Issuer
+from ledger.application import IssueRequest, Ledger
+from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
+from ledger.projections import Projections
+from ledger.rules import REVOCATION_REASONS
+from web import schemas
+from web.accounts import Accounts, Actor
+from web.auth import current_actor, require, staff_required
+from web.imports import Imports, evidence_value, template_csv
+from web.roster import Roster, folded
+from web.transfers import Transfers
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+EVIDENCE_ROWS = 5
+EVIDENCE_KEYS = ("certificate", "score", "license_number")  # offered first on the award form
+
+
+@bp.record_once
+def _services(state: BlueprintSetupState) -> None:
+    app = state.app
+    ledger, projections = app.extensions["ledger"], app.extensions["projections"]
+    roster = Roster(ledger, projections)
+    app.extensions["roster"] = roster
+    app.extensions["transfers"] = Transfers(ledger)
+    app.extensions["imports"] = Imports(ledger, projections, roster)
+
+
+def ledger() -> Ledger:
+    result: Ledger = current_app.extensions["ledger"]
+    return result
+
+
+def projections() -> Projections:
+    result: Projections = current_app.extensions["projections"]
+    return result
+
+
+def roster() -> Roster:
+    result: Roster = current_app.extensions["roster"]
+    return result
+
+
+def transfers() -> Transfers:
+    result: Transfers = current_app.extensions["transfers"]
+    return result
+
+
+def imports() -> Imports:
+    result: Imports = current_app.extensions["imports"]
+    return result
+
+
+def accounts() -> Accounts:
+    result: Accounts = current_app.extensions["accounts"]
+    return result
+
+
+def now() -> datetime:
+    return ledger().clock()
+
+
+def today() -> date:
+    return now().date()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is acting, for which institution, with what they may do there."""
+
+    actor: Actor
+    issuer: Issuer
+
+    @property
+    def slug(self) -> str:
+        return self.issuer.slug
+
+    @property
+    def did(self) -> str:
+        return self.issuer.did
+
+    @property
+    def can_write(self) -> bool:
+        return self.actor.can("registrar", self.slug)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.actor.can("admin", self.slug)
+
+
+def scope(slug: str, role: str = "viewer") -> Scope:
+    """403 unless the actor may act as `role` for `slug` (checked before the slug is even looked up)."""
+    actor = require(role, slug)
+    return Scope(actor, ledger().issuer(slug))
+
+
+def forbid(message: str) -> None:
+    abort(403, description=message)
+
+
+def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    return render_template(template, **context), status
+
+
+def form_error(template: str, error: LedgerError, **context: Any) -> tuple[str, int]:
+    """Re-render a form with the ledger's message and each bad field named."""
+    status = 400 if isinstance(error, InputError) else 409 if isinstance(error, RejectedError) else 404
+    return page(template, status, error=str(error), errors=getattr(error, "errors", {}), **context)
+
+
+def done(message: str, endpoint: str, **values: Any) -> Response:
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+# Dashboard ---------------------------------------------------------------------
 
 
 @bp.get("/")
 @staff_required
 def home() -> Any:
-    return render_template("console/home.html", actor=current_actor())
+    actor = current_actor()
+    assert actor is not None  # staff_required
+    slug = request.args.get("issuer") or actor.issuer
+    if slug is None:  # the operator, before choosing an institution
+        return render_template("console/pick.html", issuers=projections().issuers(), actor=actor)
+    s = scope(slug)
+    projections().catch_up()
+    activity, incoming = roster().activity(s.issuer), transfers().incoming(s.slug)
+    mentioned = {e["student"] for e in activity if e["student"]} | {t.student_id for t in incoming}
+    names = {k: v.name for k, v in roster().identities(mentioned & roster().related(s.did, s.slug)).items()}
+    return render_template(
+        "console/home.html", scope=s, stats=roster().stats(s.did, s.slug, today()), activity=activity,
+        names=names, incoming=incoming,
+        outgoing=transfers().outgoing(s.slug), imports=imports().recent(s.slug, limit=5),
+        issuer_names=issuer_names())
+
+
+def issuer_names() -> dict[str, str]:
+    """slug -> name and did -> name, for pages that mention other institutions."""
+    names = {}
+    for i in projections().issuers():
+        names[i["slug"]] = names[i["did"]] = i["name"]
+    return names
+
+
+@bp.get("/import/template.csv")
+@staff_required
+def import_template() -> Response:
+    return Response(template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="credledger-import-template.csv"'})
+
+
+# Students ----------------------------------------------------------------------
+
+
+@bp.get("/<slug>/students")
+@staff_required
+def students(slug: str) -> Any:
+    s = scope(slug)
+    query = request.args.get("q", "").strip()
+    projections().catch_up()
+    if query and UUID_TEXT.fullmatch(query.lower()):
+        ledger().student(query.lower())  # 404 if there is no such student
+        return redirect(url_for(".student", slug=slug, student_id=query.lower()))
+    matches = roster().search(s.did, s.slug, query)
+    return render_template("console/students.html", scope=s, query=query, matches=matches[:200],
+                           more=max(0, len(matches) - 200))
+
+
+@bp.route("/<slug>/students/new", methods=["GET", "POST"])
+@staff_required
+def student_new(slug: str) -> Any:
+    s = scope(slug, "registrar" if request.method == "POST" else "viewer")
+    if request.method == "GET":
+        return render_template("console/student_new.html", scope=s, form={}, errors={})
+    form = request.form
+    try:
+        data = schemas.load(schemas.StudentInput, {"issuer": slug, "name": form.get("name", ""),
+                                                   "birth_date": form.get("birth_date", ""),
+                                                   "local_id": form.get("local_id", "")})
+        projections().catch_up()
+        if folded(data["local_id"]) in roster().by_local_id(s.did, s.slug):
+            raise InputError.for_field("local_id", "a student of your institution already has this local id")
+        student_id = ledger().register_student(slug, {"name": data["name"],
+                                                      "birth_date": data["birth_date"].isoformat(),
+                                                      "local_id": data["local_id"]})
+    except LedgerError as e:
+        return form_error("console/student_new.html", e, scope=s, form=form)
+    if form.get("claim"):
+        return claim_page(s, student_id, data["name"], status=201)
+    return done(f"Registered {data['name']}.", ".student", slug=slug, student_id=student_id)
+
+
+@bp.get("/<slug>/students/<student_id>")
+@staff_required
+def student(slug: str, student_id: str) -> Any:
+    s = scope(slug)
+    ledger().student(student_id)
+    projections().catch_up()
+    related = roster().has_relationship(s.did, s.slug, student_id)
+    awards, others = roster().awards_of(s.did, student_id, today())
+    return render_template(
+        "console/student.html", scope=s, student_id=student_id, related=related,
+        identity=roster().identity(student_id) if related else None, awards=awards, others=others,
+        claims=[c for c in accounts().claims(student_id) if c["issuer"] == slug],
+        pending=transfers().pending_for(slug, student_id), issuer_names=issuer_names())
+
+
+def related_or_403(s: Scope, student_id: str) -> None:
+    ledger().student(student_id)  # 404 first: there is no such student at all
+    projections().catch_up()
+    if not roster().has_relationship(s.did, s.slug, student_id):
+        forbid("Your institution has no record of this student.")
+
+
+# Claim codes -------------------------------------------------------------------
+
+
+def claim_page(s: Scope, student_id: str, name: str, status: int = 201) -> tuple[str, int]:
+    code = accounts().add_claim(student_id, s.slug)
+    link = url_for("auth.claim_link", code=code, _external=True)
+    return page("console/claim_code.html", status, scope=s, student_id=student_id, name=name, code=code, link=link)
+
+
+@bp.post("/<slug>/students/<student_id>/claims")
+@staff_required
+def claim_new(slug: str, student_id: str) -> Any:
+    s = scope(slug, "registrar")
+    # A claim code opens the student's whole record: only for a student this institution knows.
+    related_or_403(s, student_id)
+    identity = roster().identity(student_id)
+    return claim_page(s, student_id, identity.name if identity else "this student")
+
+
+@bp.post("/<slug>/students/<student_id>/claims/<claim_id>/revoke")
+@staff_required
+def claim_revoke(slug: str, student_id: str, claim_id: str) -> Any:
+    scope(slug, "registrar")
+    store = ledger().store
+    rows = store.query("SELECT issuer FROM {t:web_claims} WHERE id = ? AND student_id = ?", [claim_id, student_id])
+    if not rows:
+        raise NotFoundError("no such claim code")
+    if rows[0][0] != slug:
+        forbid("That claim code was given out by another institution.")
+    store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE id = ? AND revoked IS NULL",
+                  [now().isoformat(timespec="seconds"), claim_id])
+    return done("The claim code no longer works. Students already signed in stay signed in until their session "
+                "ends.", ".student", slug=slug, student_id=student_id)
+
+
+# Awards ------------------------------------------------------------------------
+
+
+def catalog() -> list[dict[str, Any]]:
+    rows = projections().view.query(
+        "SELECT code, name, certifying_body, credential_type, validity_months, career_field FROM rm_credentials "
+        "ORDER BY name")
+    return [{"code": r[0], "name": r[1], "body": r[2], "type": r[3], "months": r[4], "field": r[5]} for r in rows]
+
+
+def evidence_from_form(form: Any) -> dict[str, str | int]:
+    evidence: dict[str, str | int] = {}
+    for i in range(EVIDENCE_ROWS):
+        key = "_".join(form.get(f"evidence_key_{i}", "").strip().lower().split())
+        value = form.get(f"evidence_value_{i}", "").strip()
+        if not value:
+            continue
+        if not key:
+            raise InputError.for_field("evidence", f"row {i + 1}: name the evidence field")
+        if key in evidence:
+            raise InputError.for_field("evidence", f"{key!r} is named twice")
+        evidence[key] = evidence_value(key, value)
+    return evidence
+
+
+def evidence_rows(evidence: dict[str, Any] | None = None, form: Any = None) -> list[tuple[str, str]]:
+    """The key/value rows of the award form: as submitted, or prefilled."""
+    if form is not None:
+        return [(form.get(f"evidence_key_{i}", ""), form.get(f"evidence_value_{i}", "")) for i in range(EVIDENCE_ROWS)]
+    pairs = [(k, str(v)) for k, v in (evidence or {}).items()]
+    pairs += [(k, "") for k in EVIDENCE_KEYS if k not in (evidence or {})]
+    return (pairs + [("", "")] * EVIDENCE_ROWS)[:max(EVIDENCE_ROWS, len(pairs))]
+
+
+@bp.route("/<slug>/students/<student_id>/awards/new", methods=["GET", "POST"])
+@staff_required
+def award_new(slug: str, student_id: str) -> Any:
+    s = scope(slug, "registrar")
+    ledger().student(student_id)
+    projections().catch_up()
+    context = {"scope": s, "student_id": student_id, "catalog": catalog(), "identity":
+               roster().identity(student_id) if roster().has_relationship(s.did, slug, student_id) else None}
+    if request.method == "GET":
+        form: dict[str, Any] = {"earned": today().isoformat()}
+        evidence = None
+        supersedes = request.args.get("supersedes")
+        if supersedes:
+            old = next((a for a in roster().awards_of(s.did, student_id, today())[0] if a["award"] == supersedes),
+                       None)
+            if old is None:
+                raise NotFoundError("no such award of this student at your institution")
+            form = {"credential": old["credential"], "earned": old["earned"], "supersedes": supersedes}
+            evidence = old["evidence"]
+        return render_template("console/award_new.html", form=form, rows=evidence_rows(evidence), errors={},
+                               **context)
+    form = request.form
+    try:
+        credential = form.get("credential", "")
+        if credential not in {c["code"] for c in context["catalog"]}:
+            raise InputError.for_field("credential", "choose a credential from the catalog")
+        data = schemas.load(schemas.IssueInput, {
+            "issuer": slug, "student": student_id, "credential": credential, "earned": form.get("earned", ""),
+            "evidence": evidence_from_form(form), "supersedes": form.get("supersedes") or None})
+        (award_id,) = ledger().issue([IssueRequest(
+            slug, str(data["student"]), data["credential"], data["earned"], data["evidence"],
+            str(data["supersedes"]) if data["supersedes"] else None)])
+    except LedgerError as e:
+        return form_error("console/award_new.html", e, form=form, rows=evidence_rows(form=form), **context)
+    name = next(c["name"] for c in context["catalog"] if c["code"] == credential)
+    return done(f"Recorded {name}, earned {data['earned'].isoformat()} (award {award_id}).", ".student",
+                slug=slug, student_id=student_id)
+
+
+def held_award_or_403(s: Scope, award_id: str) -> Any:
+    award = ledger().award(award_id)  # 404 if there is none
+    if award.custodian != s.did:
+        forbid("That credential is held by another institution: only its custodian may change it.")
+    return award
+
+
+@bp.route("/<slug>/awards/<award_id>/revoke", methods=["GET", "POST"])
+@staff_required
+def award_revoke(slug: str, award_id: str) -> Any:
+    s = scope(slug, "registrar")
+    award = held_award_or_403(s, award_id)
+    projections().catch_up()
+    entry = next((a for a in roster().awards_of(s.did, award.student, today())[0] if a["award"] == award_id), None)
+    context = {"scope": s, "award": entry, "student_id": award.student, "reasons": REVOCATION_REASONS}
+    if request.method == "GET":
+        amend = request.args.get("amend") == "1"
+        return render_template("console/revoke.html", form={"reason": "superseded" if amend else ""}, errors={},
+                               amend=amend, **context)
+    form = request.form
+    try:
+        data = schemas.load(schemas.RevokeInput, {"award": award_id, "reason": form.get("reason", ""),
+                                                  "note": form.get("note", "").strip()})
+        ledger().revoke(award_id, data["reason"], data["note"])
+    except LedgerError as e:
+        return form_error("console/revoke.html", e, form=form, amend=form.get("reason") == "superseded", **context)
+    if data["reason"] == "superseded":
+        flash("Revoked as superseded. Now record the corrected credential; it will name the one it replaces.",
+              "success")
+        return redirect(url_for(".award_new", slug=slug, student_id=award.student, supersedes=award_id), code=303)
+    return done(f"Revoked ({REVOCATION_REASONS[data['reason']]}).", ".student", slug=slug,
+                student_id=award.student)
+
+
+# Transfers ---------------------------------------------------------------------
+
+
+@bp.route("/<slug>/students/<student_id>/transfer", methods=["GET", "POST"])
+@staff_required
+def transfer_new(slug: str, student_id: str) -> Any:
+    s = scope(slug, "registrar")
+    related_or_403(s, student_id)
+    held = set(transfers().held_awards(slug, student_id))
+    awards = [a for a in roster().awards_of(s.did, student_id, today())[0] if a["award"] in held]
+    context = {"scope": s, "student_id": student_id, "awards": awards, "identity": roster().identity(student_id),
+               "issuers": [i for i in projections().issuers() if i["slug"] != slug]}
+    if request.method == "GET":
+        return render_template("console/transfer_new.html", form={}, errors={}, **context)
+    form = request.form
+    try:
+        transfer = transfers().propose(slug, form.get("to", ""), student_id, form.get("reason", ""), now=now())
+    except LedgerError as e:
+        return form_error("console/transfer_new.html", e, form=form, **context)
+    return done(f"Sent {len(transfer.awards)} credential(s) to {issuer_names().get(transfer.to_issuer)}. They move "
+                "when that institution accepts.", ".student", slug=slug, student_id=student_id)
+
+
+def transfer_of(s: Scope, transfer_id: str, *, side: str | None = None) -> Any:
+    transfer = transfers().get(transfer_id)  # 404 if there is none
+    sides = {"to": transfer.to_issuer, "from": transfer.from_issuer}
+    if s.slug not in ([sides[side]] if side else sides.values()):
+        forbid("That transfer is not addressed to your institution.")
+    return transfer
+
+
+@bp.get("/<slug>/transfers/<transfer_id>")
+@staff_required
+def transfer(slug: str, transfer_id: str) -> Any:
+    s = scope(slug)
+    t = transfer_of(s, transfer_id)
+    projections().catch_up()
+    awards = {a["award"]: a for a in projections().transcript(t.student_id, today())["awards"]}
+    identity = roster().identity(t.student_id) if roster().has_relationship(s.did, slug, t.student_id) else None
+    return render_template("console/transfer.html", scope=s, t=t, identity=identity,
+                           awards=[awards[a] for a in t.awards if a in awards], issuer_names=issuer_names())
+
+
+@bp.post("/<slug>/transfers/<transfer_id>/accept")
+@staff_required
+def transfer_accept(slug: str, transfer_id: str) -> Any:
+    s = scope(slug, "registrar")
+    t = transfer_of(s, transfer_id, side="to")
+    transfers().accept(t.id, slug, by=s.actor.id, now=now())  # a refusal is a 409 page with the ledger's reason
+    return done(f"Accepted: your institution now holds {len(t.awards)} credential(s) of this student.",
+                ".student", slug=slug, student_id=t.student_id)
+
+
+@bp.post("/<slug>/transfers/<transfer_id>/decline")
+@staff_required
+def transfer_decline(slug: str, transfer_id: str) -> Any:
+    s = scope(slug, "registrar")
+    t = transfer_of(s, transfer_id, side="to")
+    transfers().decline(t.id, by=s.actor.id, now=now())
+    return done("Declined. Nothing changed in the ledger; the sending institution still holds the record.",
+                ".home", issuer=slug)
+
+
+@bp.post("/<slug>/transfers/<transfer_id>/withdraw")
+@staff_required
+def transfer_withdraw(slug: str, transfer_id: str) -> Any:
+    s = scope(slug, "registrar")
+    t = transfer_of(s, transfer_id, side="from")
+    transfers().withdraw(t.id, by=s.actor.id, now=now())
+    return done("Withdrawn. Nothing changed in the ledger.", ".student", slug=slug, student_id=t.student_id)
+
+
+from web import console_admin  # noqa: E402,F401  (imports, keys, staff: routes on this blueprint)

@@ -1,5 +1,6 @@
 """The web layer's own tables: accounts, API tokens, claim codes, share links,
-the record of disclosures, pending transfers and rate-limit counters.
+the record of disclosures, pending transfers, CSV imports awaiting commit and
+rate-limit counters.
 
 They live beside the ledger's tables (same SQLite file or PostgreSQL schema)
 and are reached through the ledger store's SQL access. None of them is part
@@ -37,12 +38,20 @@ TABLES = {
         "decided TEXT, decided_by TEXT"
     ),
     "web_rate_limits": "key TEXT PRIMARY KEY, window_start BIGINT NOT NULL, hits INTEGER NOT NULL",
+    # CSV imports between upload and commit (web.imports): the validated rows as JSON.
+    "web_imports": (
+        "id TEXT PRIMARY KEY, issuer TEXT NOT NULL, created_by TEXT NOT NULL, created TEXT NOT NULL, "
+        "filename TEXT NOT NULL, status TEXT NOT NULL, total INTEGER NOT NULL, invalid INTEGER NOT NULL, "
+        "data TEXT NOT NULL, message TEXT, started TEXT, finished TEXT, last_position BIGINT"
+    ),
 }
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS web_share_links_student ON {t:web_share_links} (student_id)",
     "CREATE INDEX IF NOT EXISTS web_disclosures_student ON {t:web_disclosures} (student_id)",
     "CREATE INDEX IF NOT EXISTS web_claims_student ON {t:web_claims} (student_id)",
     "CREATE INDEX IF NOT EXISTS web_transfers_to ON {t:web_transfers} (to_issuer, status)",
+    "CREATE INDEX IF NOT EXISTS web_transfers_from ON {t:web_transfers} (from_issuer, status)",
+    "CREATE INDEX IF NOT EXISTS web_imports_issuer ON {t:web_imports} (issuer, created)",
 ]
 
 

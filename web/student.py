@@ -1,17 +1,196 @@
-"""Student pages (`/me`): transcript, share links, record of disclosures, bundle download."""
+"""Student pages (`/me`): transcript, share links, record of disclosures, bundle download.
+
+A student reaches these pages by redeeming the claim code the school gave them
+(`/claim`); the session then names their opaque student id and nothing else.
+Every query below is scoped to that id: a student can neither see nor revoke
+another student's links (a foreign link id is simply not found, 404).
+
+Routes
+------
+- `GET  /me/`                    the transcript: every award with its status badge
+                                 (active / expired / revoked with reason / superseded),
+                                 credential, issuer, dates and evidence
+- `GET  /me/share`               the form for a new share link
+- `POST /me/share`               create it; the link is shown once, with its QR code
+- `GET  /me/links`               every link with its state; revoke the active ones
+- `POST /me/links/<id>/revoke`   revoke one of the student's own links
+- `GET  /me/disclosures`         the record of disclosures: every view of every link
+- `GET  /me/download`            choose what goes into the portable file
+- `GET  /me/transcript.json`     the portable bundle (`award=` to choose credentials,
+                                 `disclose=name|birth_date`, none by default)
+
+A share link always discloses the student's name, so that whoever receives it
+can match the transcript to the applicant; the create-link page says so
+(web.verifier explains the choice). The downloaded file discloses only what
+the student ticks.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 
-from web.auth import student_required
+from ledger.application import Ledger
+from ledger.errors import InputError, NotFoundError
+from ledger.export import export_bundle
+from ledger.projections import Projections
+from web.auth import current_student, student_required
+from web.qr import qr_svg
+from web.sharing import DEFAULT_DAYS, MAX_DAYS, Sharing
 
 bp = Blueprint("student", __name__, url_prefix="/me")
+
+DOWNLOAD_CLAIMS = {"name": "Your name", "birth_date": "Your date of birth"}
+
+
+def _ledger() -> Ledger:
+    ledger: Ledger = current_app.extensions["ledger"]
+    return ledger
+
+
+def _sharing() -> Sharing:
+    sharing: Sharing = current_app.extensions["sharing"]
+    return sharing
+
+
+def _student() -> str:
+    student = current_student()
+    if student is None:  # student_required runs first; never reached
+        abort(401)
+    return student
+
+
+def _awards(student: str, today: date) -> list[dict[str, Any]]:
+    """The student's awards from the transcript projection, with a badge for each status."""
+    projections: Projections = current_app.extensions["projections"]
+    try:
+        awards = projections.transcript(student, today)["awards"]
+    except NotFoundError:
+        return []  # registered moments ago: the projection has not caught up yet
+    for award in awards:
+        kind = award["status"].partition(":")[0]
+        award["badge"] = kind if kind in ("active", "expired", "revoked", "superseded") else "warn"
+    return awards
+
+
+def _student_name(student: str) -> str | None:
+    identity = _ledger().identity(student)
+    return identity.claims.get("name") if identity is not None else None
 
 
 @bp.get("/")
 @student_required
 def transcript() -> Any:
-    return render_template("student/transcript.html")
+    student = _student()
+    awards = _awards(student, _ledger().clock().date())
+    return render_template("student/transcript.html", awards=awards, name=_student_name(student))
+
+
+def _shareable(awards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What a link can share: not the awards an amendment superseded (the amended one replaces them)."""
+    return [a for a in awards if a["badge"] != "superseded"]
+
+
+@bp.get("/share")
+@student_required
+def share_form() -> Any:
+    awards = _shareable(_awards(_student(), _ledger().clock().date()))
+    return render_template("student/share.html", awards=awards, form={}, default_days=DEFAULT_DAYS,
+                           max_days=MAX_DAYS)
+
+
+def _days(raw: str) -> int:
+    raw = raw.strip() or str(DEFAULT_DAYS)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_DAYS:
+        raise InputError.for_field("days", f"a whole number of days from 1 to {MAX_DAYS}")
+    return int(raw)
+
+
+@bp.post("/share")
+@student_required
+def share_create() -> Any:
+    student, ledger = _student(), _ledger()
+    awards = _shareable(_awards(student, ledger.clock().date()))
+    form = request.form
+    try:
+        days = _days(form.get("days", ""))
+        chosen: list[str] | None = None
+        if form.get("scope") == "chosen":
+            own = {a["award"] for a in awards}
+            chosen = list(dict.fromkeys(form.getlist("award")))
+            if not chosen:
+                raise InputError.for_field("credentials", "choose at least one to share, or share the whole transcript")
+            if any(a not in own for a in chosen):
+                raise InputError.for_field("credentials", "you can only share your own credentials")
+    except InputError as e:
+        for field, problems in e.errors.items():
+            for problem in problems:
+                flash(f"{field}: {problem}", "error")
+        return render_template("student/share.html", awards=awards, form=form, default_days=DEFAULT_DAYS,
+                               max_days=MAX_DAYS), 400
+    label = form.get("label", "")
+    now = ledger.clock()
+    token = _sharing().create(student, label, awards=chosen, days=days, now=now)
+    link = _sharing().open(token, now)
+    url = url_for("verifier.shared", token=token, _external=True)
+    names = {a["award"]: a["name"] or a["credential"] for a in awards}
+    return render_template("student/link_created.html", link=link, url=url,
+                           json_url=url_for("verifier.shared_json", token=token, _external=True),
+                           qr=qr_svg(url, title="QR code of your share link"),
+                           shared=[names[a] for a in chosen] if chosen else None), 201
+
+
+@bp.get("/links")
+@student_required
+def links() -> Any:
+    student, sharing = _student(), _sharing()
+    now = _ledger().clock()
+    views: dict[str, int] = {}
+    for record in sharing.disclosures(student):
+        views[record["link"]] = views.get(record["link"], 0) + 1
+    rows = [{"link": link, "state": link.state(now), "views": views.get(link.id, 0)} for link in sharing.links(student)]
+    return render_template("student/links.html", rows=rows)
+
+
+@bp.post("/links/<link_id>/revoke")
+@student_required
+def revoke_link(link_id: str) -> Any:
+    try:
+        _sharing().revoke(_student(), link_id, _ledger().clock())
+    except NotFoundError:
+        raise NotFoundError("You have no active share link with that id.") from None
+    flash("The link is revoked. Anyone who opens it now sees that it is no longer active.", "success")
+    return redirect(url_for("student.links"))
+
+
+@bp.get("/disclosures")
+@student_required
+def disclosures() -> Any:
+    return render_template("student/disclosures.html", records=_sharing().disclosures(_student()))
+
+
+@bp.get("/download")
+@student_required
+def download_form() -> Any:
+    awards = _awards(_student(), _ledger().clock().date())
+    return render_template("student/download.html", awards=awards, claims=DOWNLOAD_CLAIMS)
+
+
+@bp.get("/transcript.json")
+@student_required
+def bundle() -> Response:
+    student, ledger = _student(), _ledger()
+    disclose = list(dict.fromkeys(request.args.getlist("disclose")))
+    unknown = [c for c in disclose if c not in DOWNLOAD_CLAIMS]
+    if unknown:
+        raise InputError.for_field("disclose", f"choose from {', '.join(DOWNLOAD_CLAIMS)}")
+    only = list(dict.fromkeys(request.args.getlist("award"))) or None
+    if only is None and request.args.get("pick"):
+        raise InputError.for_field("award", "tick at least one credential to include")
+    document = export_bundle(ledger, student, only=only, disclose=disclose)
+    filename = f"credentials-{ledger.clock().date().isoformat()}.json"
+    return Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,14 +1,334 @@
-"""The public verifier: share links (`/v/<token>`) and bundle upload (`/verify`)."""
+"""The public verifier: share links (`/v/<token>`) and bundle upload (`/verify`).
+
+Routes
+------
+- `GET /v/<token>`          the shared transcript, verified, as a page; JSON when the
+                            client's Accept header prefers `application/json`
+- `GET /v/<token>.json`     the same as JSON, whatever the Accept header
+- `GET /v/<token>/print`    a printable page with a QR code of the link
+- `GET /verify`             a form to upload a transcript file
+- `POST /verify`            verify the uploaded file (multipart field `bundle`),
+                            against the pinned log key: this server's own, or one
+                            pasted in the `log_key` field (a bundle from another
+                            credledger); 400 when the file is not a bundle, 413 when
+                            it is larger than the app's MAX_CONTENT_LENGTH
+
+A share link is verified the way an employer would verify the file: the server
+builds the link's bundle (`ledger.export.export_bundle`: the link's awards for a
+chosen-credentials link; for a whole-transcript link every award but those an
+amendment superseded, since the amended award replaces it) and checks it with `verifiers.bundle.verify_bundle`
+against its own log key and today's date; nothing is taken from the read models.
+The link discloses the student's **name** (it opens its commitment in every
+award), so the person receiving it can match the transcript to the applicant in
+front of them; the birth date and local id stay undisclosed. The create-link page
+says so. Every view is recorded for the student (34 CFR 99.32) with its channel
+(`html`, `json`, `print`) and the viewer's browser family; an expired or revoked
+link is 410, an unknown one 404. Verify endpoints are rate limited per client
+(`VERIFY_RATE_LIMIT` in the app config: (hits, seconds), default 120 a minute;
+None turns it off, for a load benchmark) → 429.
+
+The JSON of a share link (`/v/<token>.json`), stable::
+
+    {
+      "verified": true,              # every credential verified and none is revoked
+      "student": {"name": "…"},      # "name" only when disclosed and it opened its commitments
+      "checkpoint": {"origin": "<log origin>", "size": 123},   # the signed tree it was checked against
+      "credentials": [
+        {
+          "award": "<award id>", "credential": "<catalog code>", "name": "<credential name>",
+          "issuer": "<issuer DID>", "issuer_name": "…",
+          "earned": "YYYY-MM-DD", "expires": "YYYY-MM-DD" | null,
+          "status": "active" | "expired" | "revoked: <reason>",   # "revoked: superseded" for an amended one
+          "verified": true,           # every step passed and not revoked (expired is not a failure)
+          "steps": [{"step": "<name>", "ok": true | false | null, "detail": "<plain words>"}, …]
+        }
+      ]
+    }
+
+`steps` lists, in this order, every step of `verifiers.bundle.STEPS`:
+checkpoint, log_inclusion, hash_chain, signature, key_validity, issuer_authority,
+status, identity, consistency, current_status; `ok` is null for a step not
+checked or not applicable (a share link is built from the log's newest state,
+so the two online steps are not needed). Errors are
+`{"code", "status", "message", "errors"}`.
+
+Performance: the verified result of a link is immutable for a given (student,
+awards, journal head, day), so it is cached per process (LRU) and the JSON bytes
+with it. A request costs the rate-limit counter, the link lookup, one indexed
+read of the journal head and the disclosure record; no key store, no vault, no
+signature check unless something was recorded since.
+"""
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from ledger.application import Ledger
+from ledger.errors import InputError, NotFoundError
+from ledger.export import export_bundle, student_awards
+from verifiers.bundle import BundleResult, StepResult, verify_bundle
+from verifiers.errors import BundleFormatError
+from web.auth import rate_limited
+from web.errors import error_response, wants_json
+from web.qr import qr_svg
+from web.sharing import GoneError, ShareLink, Sharing, viewer_family
 
 bp = Blueprint("verifier", __name__)
+
+VERIFY_LIMIT = (120, 60)  # per client: a clerk never gets near it; a scraper does
+CACHE_SIZE = 512
+DISCLOSED_BY_LINK = ("name",)
+SUPERSEDED = "superseded"  # the revocation reason of an amended award
+
+STEP_TITLES = {
+    "checkpoint": "Public log checkpoint",
+    "log_inclusion": "Recorded in the public log",
+    "hash_chain": "Record history unbroken",
+    "signature": "Signature",
+    "key_validity": "Issuer's key valid at the time",
+    "issuer_authority": "Issuer's authority",
+    "status": "Status",
+    "identity": "Belongs to this person",
+    "consistency": "Consistent with the newest log",
+    "current_status": "Still current",
+}
+ONLINE_STEPS = ("consistency", "current_status")
+LIVE_STEP_DETAIL = "not needed: this result was built from the log's newest entries"
+
+
+# The result, for machines and for people ------------------------------------------------
+
+
+def result_json(result: BundleResult, *, disclosed_name: str | None = None, live: bool = False) -> dict[str, Any]:
+    """The stable JSON of a verification (the module docstring documents it).
+
+    `disclosed_name`: the bundle's disclosed name, shown only if it opened its
+    commitments. `live`: the bundle was built by this server from its newest
+    entries just now, so the online steps (consistency, current status) are not needed.
+    """
+    name = disclosed_name if result.identity.get("name") else None
+    return {
+        "verified": result.ok,
+        "student": {"name": name} if name else {},
+        "checkpoint": {"origin": result.log_origin, "size": result.checkpoint_size},
+        "credentials": [
+            {
+                "award": c.award, "credential": c.credential, "name": c.name, "issuer": c.issuer,
+                "issuer_name": c.issuer_name, "earned": c.earned, "expires": c.expires, "status": c.status,
+                "verified": c.ok,
+                "steps": [{"step": s.step, "ok": s.ok, "detail": _detail(s, live)} for s in c.steps],
+            }
+            for c in result.credentials
+        ],
+    }
+
+
+def _detail(step: StepResult, live: bool) -> str:
+    if live and step.ok is None and step.step in ONLINE_STEPS:
+        return LIVE_STEP_DETAIL
+    return step.detail
+
+
+def _disclosed_name(bundle: object) -> str | None:
+    disclosed = bundle.get("disclosed") if isinstance(bundle, dict) else None
+    opening = disclosed.get("name") if isinstance(disclosed, dict) else None
+    value = opening.get("value") if isinstance(opening, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def check(bundle: object, log_keys: Sequence[str], today: date, *, live: bool = False) -> dict[str, Any]:
+    """Verify a bundle and return its stable JSON.
+
+    Raises BundleFormatError if it is not a bundle, ValueError for a log key that is not one.
+    """
+    result = verify_bundle(bundle, log_keys, today=today)
+    return result_json(result, disclosed_name=_disclosed_name(bundle), live=live)
+
+
+def page_view(data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON result with what a page needs besides: badges and step titles."""
+    credentials = []
+    for c in data["credentials"]:
+        status = c["status"]
+        kind, _, reason = status.partition(": ")
+        badge = "superseded" if reason == "superseded" else kind if kind in ("active", "expired", "revoked") else "bad"
+        credentials.append(c | {
+            "badge": badge,
+            "badge_text": "superseded by an amended record" if badge == "superseded" else status,
+            "steps": [s | {"title": STEP_TITLES.get(s["step"], s["step"]),
+                           "mark": {True: "ok", False: "bad"}.get(s["ok"], "skip")} for s in c["steps"]],
+        })
+    return data | {"credentials": credentials}
+
+
+# Share links ------------------------------------------------------------------------------
+
+
+class SharedTranscripts:
+    """Verified results of share links, cached per (student, awards, journal head, day)."""
+
+    def __init__(self, ledger: Ledger, size: int = CACHE_SIZE):
+        self.ledger = ledger
+        self.log_key = ledger.log.verifier_key  # read once: the key store is not touched per request
+        self.size = size
+        self._cache: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def journal_head(self) -> int:
+        # MAX over the primary key: one index lookup, unlike COUNT(*).
+        rows = self.ledger.store.query("SELECT COALESCE(MAX(position) + 1, 0) FROM {journal}")
+        return int(rows[0][0])
+
+    def result(self, link: ShareLink, today: date) -> tuple[dict[str, Any], bytes]:
+        """The link's verified JSON result and its serialized bytes."""
+        key = (link.student_id, tuple(link.awards) if link.awards else None, self.journal_head(), today)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        data = check(self._bundle(link), [self.log_key], today, live=True)
+        value = (data, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return value
+
+    def _bundle(self, link: ShareLink) -> dict[str, Any]:
+        only = link.awards or self._whole_transcript(link.student_id) or None
+        try:
+            return export_bundle(self.ledger, link.student_id, only=only, disclose=DISCLOSED_BY_LINK)
+        except InputError:
+            # The student's identity was erased: the credentials still verify, without a name.
+            return export_bundle(self.ledger, link.student_id, only=only)
+
+    def _whole_transcript(self, student_id: str) -> list[str]:
+        """Every award of the student's but those an amendment superseded (the amended one replaces it)."""
+        awards = []
+        for award_id in student_awards(self.ledger, student_id):
+            revocation = self.ledger.award(award_id).revocation
+            if not (revocation and revocation["reason"] == SUPERSEDED):
+                awards.append(award_id)
+        return awards
+
+
+def shared_transcripts() -> SharedTranscripts:
+    found = current_app.extensions.get("shared_transcripts")
+    if found is None:
+        found = current_app.extensions["shared_transcripts"] = SharedTranscripts(current_app.extensions["ledger"])
+    return found  # type: ignore[no-any-return]
+
+
+def _limit() -> None:
+    limit = current_app.config.get("VERIFY_RATE_LIMIT", VERIFY_LIMIT)
+    if limit and rate_limited("verify", tuple(limit)):  # type: ignore[arg-type]
+        abort(429, description="Too many verifications from your address. Wait a minute and try again.")
+
+
+def _open_link(token: str, channel: str) -> tuple[ShareLink, dict[str, Any], bytes]:
+    _limit()
+    ledger = current_app.extensions["ledger"]
+    sharing: Sharing = current_app.extensions["sharing"]
+    now = ledger.clock()
+    try:
+        link = sharing.open(token, now)
+    except NotFoundError:
+        raise NotFoundError("No transcript is shared at this address. Check that the whole link was copied, "
+                            "or ask the student to send it again.") from None
+    except GoneError as e:
+        if "revoked" in str(e):
+            raise GoneError("The student has withdrawn this share link. Ask them for a new one if you still "
+                            "need to check their credentials.") from None
+        raise GoneError("This share link has expired. Ask the student for a new one.") from None
+    data, body = shared_transcripts().result(link, now.date())
+    sharing.record_view(link, channel, viewer_family(request.headers.get("User-Agent", "")), now)
+    return link, data, body
+
+
+def _json(body: bytes) -> Response:
+    response = Response(body, mimetype="application/json")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@bp.get("/v/<token>.json")
+def shared_json(token: str) -> Response:
+    _, _, body = _open_link(token, "json")
+    return _json(body)
+
+
+@bp.get("/v/<token>")
+def shared(token: str) -> Any:
+    if wants_json():
+        return shared_json(token)
+    link, data, _ = _open_link(token, "html")
+    url = url_for("verifier.shared", token=token, _external=True)
+    page = render_template("verifier/result.html", result=page_view(data), source="link", link=link,
+                           link_url=url, print_url=url_for("verifier.printable", token=token), own_log=True)
+    return Response(page, headers={"Vary": "Accept"})
+
+
+@bp.get("/v/<token>/print")
+def printable(token: str) -> Any:
+    link, data, _ = _open_link(token, "print")
+    url = url_for("verifier.shared", token=token, _external=True)
+    return render_template("verifier/print.html", result=page_view(data), link=link, link_url=url,
+                           qr=qr_svg(url, title="QR code of this share link"))
+
+
+# Upload ---------------------------------------------------------------------------------
 
 
 @bp.get("/verify")
 def upload() -> Any:
-    return render_template("verifier/upload.html")
+    return render_template("verifier/upload.html", log_key=_own_log_key(), error=None)
+
+
+def _own_log_key() -> str:
+    return shared_transcripts().log_key
+
+
+def _refuse(message: str, code: str) -> Any:
+    if wants_json():
+        return error_response(400, code, message)
+    return render_template("verifier/upload.html", log_key=_own_log_key(), error=message), 400
+
+
+@bp.post("/verify")
+def upload_check() -> Any:
+    _limit()
+    upload = request.files.get("bundle")
+    raw = upload.read() if upload is not None else b""
+    if not raw:
+        return _refuse("Choose the transcript file (a .json file the student gave you) and try again.", "no_file")
+    try:
+        bundle = json.loads(raw)
+    except (ValueError, RecursionError):
+        return _refuse("This file is not a credledger transcript: it is not JSON. Ask the student for the file "
+                       "they downloaded from their credentials page.", "not_a_bundle")
+    pasted = request.form.get("log_key", "").strip()
+    keys = [pasted] if pasted else [_own_log_key()]
+    ledger = current_app.extensions["ledger"]
+    try:
+        data = check(bundle, keys, ledger.clock().date())
+    except BundleFormatError as e:
+        return _refuse(f"This file is not a credledger transcript ({e}).", "not_a_bundle")
+    except RecursionError:
+        return _refuse("This file is not a credledger transcript: it is nested too deeply.", "not_a_bundle")
+    except ValueError:
+        return _refuse("The log key you pasted is not a log key. It looks like "
+                       "“name+1a2b3c4d+AbC…”; leave the field empty to use this site's own log.", "bad_log_key")
+    if wants_json():
+        return Response(json.dumps(data, ensure_ascii=False), mimetype="application/json")
+    own = data["checkpoint"]["origin"] == ledger.log.origin
+    return render_template("verifier/result.html", result=page_view(data), source="file", link=None,
+                           link_url=None, print_url=None, own_log=own, pasted_key=bool(pasted),
+                           filename=upload.filename if upload is not None else "")

@@ -35,7 +35,7 @@ from web.monitor import FetchError, MonitorError, MonitorState, monitor
 
 PASSPHRASE = "monitor-test-passphrase"
 RIVER, LAKE = "river-test-school", "lake-test-district"
-SCRUB = {"name": "ServSafe Food Handler", "certifyingBody": "National Restaurant Association",
+SERVSAFE = {"name": "ServSafe Food Handler", "certifyingBody": "National Restaurant Association",
          "credentialType": "certificate", "validityMonths": 36, "careerField": "Hospitality & Tourism"}
 
 
@@ -62,7 +62,7 @@ class World:
         ledger = self.ledger
         self.river = ledger.register_issuer(RIVER, "River Test School", "school")
         self.lake = ledger.register_issuer(LAKE, "Lake Test District", "district")
-        ledger.define_credential("servsafe-handler", SCRUB)
+        ledger.define_credential("servsafe-handler", SERVSAFE)
         self.student = ledger.register_student(
             RIVER, {"name": "Morgan Imaginary", "birth_date": "2008-02-29", "local_id": "RV-6006"})
         awards = self.issue(RIVER, 3, "first")

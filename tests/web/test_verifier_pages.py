@@ -1,0 +1,348 @@
+"""The public verifier (web.verifier): share links as HTML and JSON, the printable
+view, bundle upload, error pages and rate limits, on a real SQLite ledger.
+
+Bundles are tampered with the way a forger would: one field of a signed event
+changed, the file kept well-formed.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import itertools
+import json
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ledger.application import IssueRequest, Ledger
+from ledger.demo import load_demo
+from ledger.export import export_bundle
+from ledger.instance import init_instance
+from verifiers.bundle import STEPS
+from web import MAX_UPLOAD_BYTES, create_app
+from web.db import create_web_tables
+from web.sharing import Sharing
+
+_addresses = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    ledger = init_instance(Path(tmp_path_factory.mktemp("verifier")) / "i", "pw", scrypt_n=2**10)
+    create_web_tables(ledger.store)
+    load_demo(ledger, students=10)
+    app = create_app({"LEDGER": ledger, "TESTING": True, "VERIFY_RATE_LIMIT": (10_000, 60)})
+    projections = app.extensions["projections"]
+    projections.catch_up()
+    students = [s["student"] for s in projections.students()]
+    today = ledger.clock().date()
+    expired = ledger.issue([IssueRequest("riverbend-ctc", students[0], "aws-certified-welder",
+                                         today - timedelta(days=400), {"certificate": "AWS-7654321"})])[0]
+    ledger.log.integrate()
+    projections.catch_up()
+    yield {"ledger": ledger, "app": app, "students": students, "expired": expired}
+    ledger.close()
+
+
+def client(app: Flask) -> FlaskClient:
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = f"10.2.0.{next(_addresses)}"
+    return c
+
+
+def active_awards(env: dict[str, Any], student: str) -> list[str]:
+    awards = env["app"].extensions["projections"].transcript(student, env["ledger"].clock().date())["awards"]
+    return [a["award"] for a in awards if a["status"] == "active"]
+
+
+def link(env: dict[str, Any], student: str, awards: list[str] | None, label: str = "job") -> str:
+    return Sharing(env["ledger"].store).create(student, label, awards=awards, days=30, now=datetime.now(timezone.utc))
+
+
+def csrf(c: FlaskClient) -> str:
+    c.get("/verify")
+    with c.session_transaction() as session:
+        return str(session["csrf"])
+
+
+def upload(c: FlaskClient, content: bytes, **extra: Any) -> Any:
+    headers = extra.pop("headers", {})
+    return c.post("/verify", data={"csrf_token": csrf(c), "bundle": (io.BytesIO(content), "transcript.json"), **extra},
+                  content_type="multipart/form-data", headers=headers)
+
+
+def no_inline_code(html: str) -> None:
+    assert "<script" not in html
+    assert not re.search(r"\sstyle=", html)
+    assert not re.search(r"\son[a-z]+=", html)
+
+
+# Share links ----------------------------------------------------------------------------
+
+
+def test_link_json_is_the_documented_shape(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][1]
+    awards = active_awards(env, student)[:2]
+    token = link(env, student, awards)
+    response = client(env["app"]).get(f"/v/{token}.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    data = response.get_json()
+    assert set(data) == {"verified", "student", "checkpoint", "credentials"}
+    assert data["verified"] is True
+    assert data["student"] == {"name": ledger.identity(student).claims["name"]}
+    assert data["checkpoint"] == {"origin": ledger.log.origin, "size": ledger.store.latest_checkpoint()[0]}
+    assert [c["award"] for c in data["credentials"]] == awards
+    for credential in data["credentials"]:
+        assert set(credential) == {"award", "credential", "name", "issuer", "issuer_name", "earned", "expires",
+                                   "status", "verified", "steps"}
+        award = ledger.award(credential["award"])
+        assert credential["issuer"] == award.issuer and credential["credential"] == award.credential
+        assert credential["status"] == "active" and credential["verified"] is True
+        assert [s["step"] for s in credential["steps"]] == list(STEPS)
+        assert all(set(s) == {"step", "ok", "detail"} and s["detail"] for s in credential["steps"])
+        assert all(s["ok"] is True for s in credential["steps"][:8])
+        assert all(s["ok"] is None for s in credential["steps"][8:])  # online steps: not needed here
+
+
+def test_accept_header_chooses_json_or_html(env: dict[str, Any]) -> None:
+    student = env["students"][1]
+    token = link(env, student, active_awards(env, student)[:1])
+    c = client(env["app"])
+    as_json = c.get(f"/v/{token}", headers={"Accept": "application/json"})
+    assert as_json.mimetype == "application/json" and as_json.headers["Vary"] == "Accept"
+    assert as_json.get_json() == c.get(f"/v/{token}.json").get_json()
+    page = c.get(f"/v/{token}", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.mimetype == "text/html"
+
+
+def test_link_page_shows_each_step_in_plain_words(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][1]
+    token = link(env, student, active_awards(env, student)[:2])
+    response = client(env["app"]).get(f"/v/{token}")
+    assert response.status_code == 200
+    page = response.text
+    no_inline_code(page)
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert f"Credentials of {ledger.identity(student).claims['name']}" in page
+    assert "✓ Verified" in page
+    for title in ("Signature", "Issuer&#39;s key valid at the time", "Recorded in the public log", "Status"):
+        assert title in page
+    assert page.count('<li class="ok">') == 2 * 8
+    assert f"a tree of {ledger.store.latest_checkpoint()[0]} entries" in page
+    assert 'href="/log/checkpoint"' in page
+    assert f'href="/v/{token}/print"' in page
+
+
+def test_printable_view_has_a_qr_code_of_the_link(env: dict[str, Any]) -> None:
+    student = env["students"][1]
+    token = link(env, student, None)
+    response = client(env["app"]).get(f"/v/{token}/print")
+    assert response.status_code == 200
+    no_inline_code(response.text)
+    assert re.search(r'<svg viewBox="0 0 \d+ \d+" class="qr">', response.text)
+    assert f"http://localhost/v/{token}" in response.text
+
+
+def test_expired_credential_is_not_revoked(env: dict[str, Any]) -> None:
+    student = env["students"][0]
+    token = link(env, student, [env["expired"]])
+    c = client(env["app"])
+    (credential,) = c.get(f"/v/{token}.json").get_json()["credentials"]
+    assert credential["status"] == "expired" and credential["verified"] is True
+    status = next(s for s in credential["steps"] if s["step"] == "status")
+    assert status["ok"] is True and "not revoked" in status["detail"]
+    page = c.get(f"/v/{token}").text
+    assert 'class="badge expired"' in page and "✓ Genuine, but expired" in page
+
+
+def test_revoking_the_award_shows_revoked_on_the_link(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][2]
+    award = active_awards(env, student)[0]
+    token = link(env, student, [award])
+    c = client(env["app"])
+    assert c.get(f"/v/{token}.json").get_json()["verified"] is True  # and now cached
+
+    ledger.revoke(award, "misconduct", "Score report was forged.")
+    data = c.get(f"/v/{token}.json").get_json()
+    (credential,) = data["credentials"]
+    assert data["verified"] is False
+    assert credential["status"] == "revoked: misconduct" and credential["verified"] is False
+    status = next(s for s in credential["steps"] if s["step"] == "status")
+    assert status["ok"] is False and "Score report was forged." in status["detail"]
+    page = c.get(f"/v/{token}").text
+    assert 'class="badge revoked"' in page and "Revoked by the school" in page
+    assert "✗ Not everything verified" in page
+
+
+def test_whole_transcript_link_leaves_out_superseded_awards(env: dict[str, Any]) -> None:
+    ledger = env["ledger"]
+    projections = env["app"].extensions["projections"]
+    today = ledger.clock().date()
+    for student in env["students"]:
+        awards = projections.transcript(student, today)["awards"]
+        superseded = [a["award"] for a in awards if a["status"] == "superseded"]
+        if superseded:
+            break
+    else:
+        pytest.fail("the demo has an amended award")
+    data = client(env["app"]).get(f"/v/{link(env, student, None)}.json").get_json()
+    shared = [c["award"] for c in data["credentials"]]
+    assert superseded[0] not in shared
+    assert len(shared) == len(awards) - 1
+
+
+def test_unknown_link_is_404(env: dict[str, Any]) -> None:
+    c = client(env["app"])
+    page = c.get("/v/" + "x" * 43)
+    assert page.status_code == 404 and "No transcript is shared at this address" in page.text
+    no_inline_code(page.text)
+    response = c.get("/v/" + "x" * 43 + ".json")
+    assert response.status_code == 404 and response.get_json()["code"] == "not_found"
+
+
+def test_verify_endpoints_are_rate_limited_per_client(env: dict[str, Any]) -> None:
+    app = create_app({"LEDGER": env["ledger"], "TESTING": True})  # the default limit: 120 a minute
+    student = env["students"][1]
+    token = link(env, student, active_awards(env, student)[:1])
+    busy, other = client(app), client(app)
+    statuses = [busy.get(f"/v/{token}.json").status_code for _ in range(121)]
+    assert statuses[:120] == [200] * 120  # (a minute boundary in between would only allow more)
+    if statuses[120] == 200:
+        statuses.append(busy.get(f"/v/{token}.json").status_code)
+    assert statuses[-1] == 429
+    assert busy.get(f"/v/{token}").status_code == 429
+    assert upload(busy, b"{}").status_code == 429
+    assert other.get(f"/v/{token}.json").status_code == 200
+
+
+# Upload ---------------------------------------------------------------------------------
+
+
+def test_upload_form(env: dict[str, Any]) -> None:
+    response = client(env["app"]).get("/verify")
+    assert response.status_code == 200
+    no_inline_code(response.text)
+    assert 'enctype="multipart/form-data"' in response.text
+    assert env["ledger"].log.verifier_key in response.text
+
+
+def test_upload_a_good_bundle(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][3]
+    bundle = export_bundle(ledger, student, only=active_awards(env, student)[:2], disclose=["name"])
+    response = upload(client(env["app"]), json.dumps(bundle).encode())
+    assert response.status_code == 200
+    no_inline_code(response.text)
+    assert "✓ Verified" in response.text
+    assert f"Credentials of {ledger.identity(student).claims['name']}" in response.text
+    as_json = upload(client(env["app"]), json.dumps(bundle).encode(), headers={"Accept": "application/json"})
+    data = as_json.get_json()
+    assert data["verified"] is True and len(data["credentials"]) == 2
+    assert all(s["detail"].startswith("not checked") for c in data["credentials"] for s in c["steps"][8:])
+
+
+def test_upload_without_a_name_shows_none(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][3]
+    bundle = export_bundle(ledger, student, only=active_awards(env, student)[:1])
+    response = upload(client(env["app"]), json.dumps(bundle).encode())
+    assert response.status_code == 200 and "does not disclose a name" in response.text
+    assert ledger.identity(student).claims["name"] not in response.text
+
+
+def _tampered(env: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    student = env["students"][3]
+    award = active_awards(env, student)[0]
+    bundle = copy.deepcopy(export_bundle(env["ledger"], student, only=[award]))
+    bundle["streams"][award][0]["event"]["evidence"]["certificate"] = "FORGED-0000001"
+    return bundle, award
+
+
+def test_upload_a_tampered_bundle_shows_the_failing_step(env: dict[str, Any]) -> None:
+    bundle, award = _tampered(env)
+    response = upload(client(env["app"]), json.dumps(bundle).encode())
+    assert response.status_code == 200
+    assert "✗ Not everything verified" in response.text
+    assert re.search(r'<li class="bad"><strong>Signature</strong>', response.text)
+    data = upload(client(env["app"]), json.dumps(bundle).encode(), headers={"Accept": "application/json"}).get_json()
+    (credential,) = data["credentials"]
+    failed = {s["step"] for s in credential["steps"] if s["ok"] is False}
+    assert "signature" in failed and credential["verified"] is False and data["verified"] is False
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"Dear hiring manager, please find attached", "it is not JSON"),
+        (b"\xff\xfe\x00garbage", "it is not JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "not"),
+        (b'{"format": "something/else"}', "not a transcript bundle"),
+        (b"[1, 2, 3]", "JSON object"),
+    ],
+)
+def test_upload_of_something_else_is_400(env: dict[str, Any], content: bytes, message: str) -> None:
+    response = upload(client(env["app"]), content)
+    assert response.status_code == 400
+    assert "This file is not a credledger transcript" in response.text and message in response.text
+    no_inline_code(response.text)
+
+
+def test_upload_without_a_file_is_400(env: dict[str, Any]) -> None:
+    c = client(env["app"])
+    response = c.post("/verify", data={"csrf_token": csrf(c)}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "Choose the transcript file" in response.text
+
+
+def test_upload_too_large_is_413(env: dict[str, Any]) -> None:
+    response = upload(client(env["app"]), b" " * (MAX_UPLOAD_BYTES + 1))
+    assert response.status_code == 413
+    assert "File too large" in response.text
+
+
+def test_upload_needs_csrf(env: dict[str, Any]) -> None:
+    c = client(env["app"])
+    response = c.post("/verify", data={"bundle": (io.BytesIO(b"{}"), "t.json")}, content_type="multipart/form-data")
+    assert response.status_code == 400
+
+
+def _other_ledger(tmp_path: Path) -> tuple[Ledger, dict[str, Any]]:
+    other = init_instance(tmp_path / "other", "pw", domain="records.example.org", scrypt_n=2**10)
+    other.register_issuer("elm-tech", "Elm Technical Institute", "cte_center")
+    other.define_credential("osha10-general", {"name": "OSHA 10-Hour General Industry",
+                                               "certifyingBody": "OSHA Outreach Training Program",
+                                               "credentialType": "certificate", "validityMonths": None,
+                                               "careerField": "Manufacturing"})
+    student = other.register_student("elm-tech", {"name": "Ada Quist", "birth_date": "2008-02-02",
+                                                  "local_id": "E-1"})
+    other.issue([IssueRequest("elm-tech", student, "osha10-general", date(2026, 5, 1), {"certificate": "O-1"})])
+    return other, export_bundle(other, student, disclose=["name"])
+
+
+def test_bundle_from_another_credledger_with_its_log_key(env: dict[str, Any], tmp_path: Path) -> None:
+    other, bundle = _other_ledger(tmp_path)
+    try:
+        content = json.dumps(bundle).encode()
+        against_ours = upload(client(env["app"]), content, headers={"Accept": "application/json"}).get_json()
+        assert against_ours["verified"] is False
+        assert against_ours["credentials"][0]["steps"][0]["ok"] is False  # checkpoint: not our log
+
+        pasted = upload(client(env["app"]), content, log_key=other.log.verifier_key)
+        assert pasted.status_code == 200
+        assert "✓ Verified" in pasted.text and "Credentials of Ada Quist" in pasted.text
+        assert "checked against the log key you pasted" in pasted.text
+        main = pasted.text.split("<main>")[1].split("</main>")[0]
+        assert 'href="/log/checkpoint"' not in main  # not our log: no link to our checkpoint
+    finally:
+        other.close()
+
+
+def test_pasted_key_that_is_not_a_key_is_400(env: dict[str, Any]) -> None:
+    bundle = export_bundle(env["ledger"], env["students"][3])
+    response = upload(client(env["app"]), json.dumps(bundle).encode(), log_key="not a key")
+    assert response.status_code == 400 and "is not a log key" in response.text

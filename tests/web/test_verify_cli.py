@@ -1,0 +1,248 @@
+"""`credledger verify FILE --log-key KEY [--online URL] [--today D] [--json]`.
+
+What an employer runs on a transcript file: no ledger, only the log's key.
+Exit codes: 0 every credential verifies, 1 one does not, 2 not a bundle (or bad
+input), 5 the --online server cannot be reached. The online path talks to the
+real web application, served over real HTTP from a thread. People and schools
+are fictional.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from werkzeug.serving import make_server
+
+from ledger.application import IssueRequest, Ledger
+from ledger.export import export_bundle
+from ledger.instance import init_instance
+from web import create_app
+from web.cli import main
+
+PASSPHRASE = "verify-cli-passphrase"
+TODAY = "2026-11-22"
+CLI = Path(sys.executable).with_name("credledger")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 9, 1, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@dataclass
+class Files:
+    ledger: Ledger
+    clock: Clock
+    key: str
+    good: Path  # one active award
+    mixed: Path  # the active award and a revoked one
+    good_award: str
+    tmp: Path
+
+
+def make_files(tmp: Path) -> Files:
+    """A school, a student with an active and a revoked award, and two exported bundles."""
+    clock = Clock()
+    ledger = init_instance(tmp / "instance", PASSPHRASE, scrypt_n=2**10)
+    ledger.clock = clock
+    ledger.register_issuer("birchfield", "Birchfield Unified School District", "district")
+    ledger.define_credential("bls-provider", {"name": "BLS Provider", "certifyingBody": "American Heart Association",
+                                              "credentialType": "certificate", "validityMonths": 24,
+                                              "careerField": "Health"})
+    student = ledger.register_student("birchfield", {"name": "Marisol Quenby", "birth_date": "2008-07-14",
+                                                     "local_id": "BF-3310"})
+    clock.advance(minutes=5)
+    good, bad = ledger.issue([
+        IssueRequest("birchfield", student, "bls-provider", date(2026, 8, 28), {"card": "BLS-44120"}),
+        IssueRequest("birchfield", student, "bls-provider", date(2026, 8, 28), {"card": "BLS-44121"}),
+    ])
+    clock.advance(minutes=5)
+    ledger.revoke(bad, "issued_in_error", "Duplicate record.")
+    clock.advance(minutes=5)
+    (tmp / "good.json").write_text(json.dumps(export_bundle(ledger, student, only=[good], disclose=["name"])))
+    (tmp / "mixed.json").write_text(json.dumps(export_bundle(ledger, student)))
+    return Files(ledger, clock, ledger.log.verifier_key, tmp / "good.json", tmp / "mixed.json", good, tmp)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Files]:
+    made = make_files(tmp_path_factory.mktemp("verify-cli"))
+    yield made
+    made.ledger.close()
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Files]:
+    """Its own ledger, for a test that writes to it."""
+    made = make_files(tmp_path)
+    yield made
+    made.ledger.close()
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, ["verify", *args], catch_exceptions=False)
+
+
+def test_a_bundle_that_verifies_exits_0_with_a_readable_table(files: Files) -> None:
+    result = run(str(files.good), "--log-key", files.key, "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "✓ BLS Provider — Birchfield Unified School District" in out
+    assert "✓ signature" in out and "✓ key_validity" in out and "✓ identity" in out
+    assert "– consistency" in out and "not checked: offline" in out
+    assert "identity: name ✓" in out
+    assert "1 of 1 credential(s) verified." in out
+    assert "✗" not in out
+
+
+def test_a_revoked_credential_exits_1_and_says_why(files: Files) -> None:
+    result = run(str(files.mixed), "--log-key", files.key, "--today", TODAY)
+    assert result.exit_code == 1
+    assert "✓" in result.stdout and "✗" in result.stdout
+    assert "✗ status" in result.stdout and "issued_in_error (Duplicate record.)" in result.stdout
+    assert "1 of 2 credential(s) verified. NOT everything verified." in result.stdout
+
+
+def test_json_output_reports_every_step(files: Files) -> None:
+    result = run(str(files.mixed), "--log-key", files.key, "--today", TODAY, "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["format"] == "credledger.transcript/v1"
+    assert data["checkpoint"]["ok"] is True and data["identity"] == {}
+    statuses = {c["award"]: (c["status"], c["ok"]) for c in data["credentials"]}
+    assert statuses[files.good_award] == ("active", True)
+    assert sorted(statuses.values()) == [("active", True), ("revoked: issued_in_error", False)]
+    steps = [s["step"] for s in data["credentials"][0]["steps"]]
+    assert steps == ["checkpoint", "log_inclusion", "hash_chain", "signature", "key_validity", "issuer_authority",
+                     "status", "identity", "consistency", "current_status"]
+    good = run(str(files.good), "--log-key", files.key, "--today", TODAY, "--json")
+    assert good.exit_code == 0 and json.loads(good.stdout)["ok"] is True
+
+
+def test_the_group_json_flag_works_too(files: Files) -> None:
+    result = CliRunner().invoke(main, ["--json", "verify", str(files.good), "--log-key", files.key])
+    assert result.exit_code == 0 and json.loads(result.stdout)["ok"] is True
+
+
+def test_a_tampered_bundle_exits_1_at_the_right_step(files: Files) -> None:
+    bundle = json.loads(files.good.read_text())
+    bundle["streams"][files.good_award][0]["event"]["evidence"]["card"] = "BLS-99999"
+    tampered = files.tmp / "tampered.json"
+    tampered.write_text(json.dumps(bundle))
+    result = run(str(tampered), "--log-key", files.key, "--today", TODAY)
+    assert result.exit_code == 1
+    assert "✗ signature" in result.stdout and "was changed after signing" in result.stdout
+
+
+def test_another_logs_key_fails_every_credential_at_the_checkpoint(files: Files) -> None:
+    other = init_instance(files.tmp / "other", PASSPHRASE, scrypt_n=2**10)
+    other_key = other.log.verifier_key
+    other.close()
+    result = run(str(files.good), "--log-key", other_key, "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["checkpoint"]["ok"] is False
+    assert {c["steps"][0]["ok"] for c in data["credentials"]} == {False}
+    both = run(str(files.good), "--log-key", other_key, "--log-key", files.key)
+    assert both.exit_code == 0
+
+
+@pytest.mark.parametrize("content", [b"not json at all", b"\xff\xfe\x00", b"[1, 2, 3]", b'{"format": "other"}',
+                                     b"{}"])
+def test_what_is_not_a_bundle_exits_2(files: Files, content: bytes) -> None:
+    path = files.tmp / "not-a-bundle.json"
+    path.write_bytes(content)
+    result = run(str(path), "--log-key", files.key)
+    assert result.exit_code == 2
+    assert "not a transcript bundle" in result.stderr
+
+
+def test_bad_input_exits_2(files: Files) -> None:
+    assert run(str(files.tmp / "missing.json"), "--log-key", files.key).exit_code == 2
+    assert run(str(files.good), "--log-key", "no-such-key").exit_code == 2
+    assert run(str(files.good), "--log-key", files.key, "--today", "22/11/2026").exit_code == 2
+    assert run(str(files.good)).exit_code == 2  # --log-key is required
+    assert run(str(files.good), "--log-key", files.key, "--online", "ftp://example.org").exit_code == 2
+
+
+def test_an_unreachable_server_exits_5(files: Files) -> None:
+    result = run(str(files.good), "--log-key", files.key, "--online", "http://127.0.0.1:9")
+    assert result.exit_code == 5
+    assert "unreachable" in result.stderr and "127.0.0.1:9" in result.stderr
+
+
+@pytest.fixture
+def server(fresh: Files) -> Iterator[str]:
+    """The real web application over real HTTP, in a thread."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = create_app({"LEDGER": fresh.ledger, "TESTING": True})
+    httpd = make_server("127.0.0.1", 0, app)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    thread.join(timeout=5)
+
+
+def test_online_a_revocation_after_export_is_detected(fresh: Files, server: str) -> None:
+    student = json.loads(fresh.good.read_text())["student"]
+    fresh.clock.advance(hours=1)
+    fresh.ledger.issue([IssueRequest("birchfield", student, "bls-provider", date(2026, 8, 29),
+                                     {"card": "BLS-44122"})])  # the log grows past the bundle's checkpoint
+    before = run(str(fresh.good), "--log-key", fresh.key, "--today", TODAY, "--online", server, "--json")
+    assert before.exit_code == 0, before.output
+    steps = {s["step"]: s for s in json.loads(before.stdout)["credentials"][0]["steps"]}
+    assert steps["consistency"]["ok"] is True and steps["current_status"]["ok"] is True
+
+    fresh.clock.advance(days=2)
+    fresh.ledger.revoke(fresh.good_award, "misconduct", "Card obtained without the course.")
+    after = run(str(fresh.good), "--log-key", fresh.key, "--today", TODAY, "--online", server)
+    assert after.exit_code == 1
+    assert "✓ consistency" in after.stdout
+    assert "✗ current_status" in after.stdout and "revoked after the export" in after.stdout
+    assert "status revoked: misconduct" in after.stdout
+
+
+def test_online_a_server_that_is_not_credledger_exits_5(fresh: Files, server: str) -> None:
+    result = run(str(fresh.good), "--log-key", fresh.key, "--online", server + "/nowhere")
+    assert result.exit_code == 5
+    assert "HTTP 404" in result.stderr
+
+
+def test_online_is_not_asked_for_a_bundle_from_another_log(files: Files) -> None:
+    other = init_instance(files.tmp / "other-online", PASSPHRASE, scrypt_n=2**10)
+    other_key = other.log.verifier_key
+    other.close()
+    # No server listens there: a checkpoint that does not verify is never sent anywhere.
+    result = run(str(files.good), "--log-key", other_key, "--online", "http://127.0.0.1:9", "--json")
+    assert result.exit_code == 1
+    steps = {s["step"]: s for s in json.loads(result.stdout)["credentials"][0]["steps"]}
+    assert steps["consistency"]["ok"] is None and "did not verify" in steps["consistency"]["detail"]
+
+
+def test_the_installed_command_needs_no_ledger(files: Files, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
+    env["CREDLEDGER_DATA"] = str(tmp_path / "no-instance-here")  # nothing to open, no passphrase
+    done = subprocess.run([str(CLI), "verify", str(files.good), "--log-key", files.key], env=env,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert "1 of 1 credential(s) verified." in done.stdout

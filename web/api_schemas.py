@@ -1,0 +1,278 @@
+"""The JSON API's request and response schemas: one source for validation,
+output and the OpenAPI document (web.openapi).
+
+Requests reuse the command schemas of `web.schemas` without the members the
+API takes from elsewhere: the issuer always comes from the bearer token (a
+request that names one is refused as an unknown field), the award of a
+revocation from the URL. Responses are dumped through these schemas, so what
+the document promises is what a client gets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ledger.rules import REVOCATION_REASONS
+from web.schemas import IssueInput, RevokeInput, StudentInput
+
+MAX_BATCH = 1000  # awards in one batch, events in one submission
+
+
+# Requests ---------------------------------------------------------------------
+
+
+class NewStudent(StudentInput):
+    """A student to register for the token's issuer. The claims are sealed in the PII vault."""
+
+    class Meta:
+        unknown = RAISE
+        exclude = ("issuer",)
+
+
+class NewAward(IssueInput):
+    """A credential a student earned, recorded and signed by the token's issuer."""
+
+    class Meta:
+        unknown = RAISE
+        exclude = ("issuer",)
+
+
+class AwardBatch(Schema):
+    """Up to 1000 awards, stored all together or not at all."""
+
+    class Meta:
+        unknown = RAISE
+
+    items = fields.List(fields.Nested(NewAward), required=True,
+                        validate=validate.Length(min=1, max=MAX_BATCH, error=f"1 to {MAX_BATCH} awards"))
+
+
+class Revocation(RevokeInput):
+    """Why and from when an award no longer counts (`superseded` when a corrected award replaces it)."""
+
+    class Meta:
+        unknown = RAISE
+        exclude = ("award",)
+
+
+class TransferRequest(Schema):
+    """Custody of awards to another issuer: a student's whole record in your custody, or chosen awards."""
+
+    class Meta:
+        unknown = RAISE
+
+    student = fields.UUID(load_default=None, allow_none=True,
+                          metadata={"description": "Transfer every award of this student in your custody."})
+    awards = fields.List(fields.UUID(), load_default=None, allow_none=True,
+                         validate=validate.Length(min=1, max=MAX_BATCH),
+                         metadata={"description": "Or transfer exactly these awards."})
+    to = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$"),
+                       metadata={"description": "The receiving issuer's slug."})
+    reason = fields.String(load_default="student changed school", validate=validate.Length(min=1, max=1000))
+
+    @validates_schema
+    def _one_selection(self, data: dict[str, Any], **_: Any) -> None:
+        if (data.get("student") is None) == (data.get("awards") is None):
+            raise ValidationError("give either student or awards", "student")
+
+
+class EventSubmission(Schema):
+    """Events signed on the issuer's own machine; each is verified like any other, all or nothing."""
+
+    class Meta:
+        unknown = RAISE
+
+    events = fields.List(fields.Dict(), required=True,
+                         validate=validate.Length(min=1, max=MAX_BATCH, error=f"1 to {MAX_BATCH} events"),
+                         metadata={"description": "Signed event documents (eddsa-jcs-2022 Data Integrity proofs)."})
+
+
+class Page(Schema):
+    """Paging of a list."""
+
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+
+
+# Responses --------------------------------------------------------------------
+
+
+class Error(Schema):
+    """Every error: a stable machine code, the HTTP status, a sentence, and messages per field."""
+
+    code = fields.String(required=True, metadata={"example": "invalid_input"})
+    status = fields.Integer(required=True, metadata={"example": 400})
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
+                         metadata={"description": "Field name (e.g. `items[3].earned`) to its problems."})
+
+
+class Key(Schema):
+    key_id = fields.String(required=True, metadata={"description": "did:key verification method"})
+    valid_from = fields.String(required=True, metadata={"format": "date-time"})
+    retired_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    compromised_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    state = fields.String(required=True, validate=validate.OneOf(["active", "retired", "compromised", "pending"]))
+    held_by_server = fields.Boolean(required=True)
+
+
+class IssuerOut(Schema):
+    slug = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    did = fields.String(required=True)
+    keys = fields.List(fields.Nested(Key), required=True)
+
+
+class CatalogEntry(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    certifyingBody = fields.String(required=True)
+    credentialType = fields.String(required=True)
+    validityMonths = fields.Integer(required=True, allow_none=True)
+    careerField = fields.String(required=True, allow_none=True)
+    owner = fields.String(required=True, metadata={"description": "DID of whoever defined the entry"})
+
+
+class Catalog(Schema):
+    credentials = fields.List(fields.Nested(CatalogEntry), required=True)
+
+
+class Identity(Schema):
+    name = fields.String(required=True)
+    birth_date = fields.String(required=True, metadata={"format": "date"})
+    local_id = fields.String(required=True)
+
+
+class StudentCreated(Schema):
+    student = fields.String(required=True, metadata={"format": "uuid"})
+    issuer = fields.String(required=True)
+    identity = fields.Nested(Identity, required=True)
+    log_index = fields.Integer(required=True, metadata={"description": "Leaf index of the event in the log"})
+
+
+class StudentSummary(Schema):
+    student = fields.String(required=True, metadata={"format": "uuid"})
+    registered_by = fields.String(required=True)
+    registered_here = fields.Boolean(required=True)
+    registered_at = fields.String(required=True, metadata={"format": "date-time"})
+    awards = fields.Integer(required=True, metadata={"description": "Awards issued by or in the custody of "
+                                                                    "this issuer"})
+
+
+class StudentList(Schema):
+    students = fields.List(fields.Nested(StudentSummary), required=True)
+    next_offset = fields.Integer(required=True, allow_none=True)
+
+
+class RevocationOut(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(sorted(REVOCATION_REASONS)))
+    note = fields.String(required=True)
+    effective = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class CustodyChange(Schema):
+    from_ = fields.String(required=True, data_key="from", attribute="from")
+    to = fields.String(required=True)
+    reason = fields.String(required=True)
+    at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+STATUS_DOC = "active, expired, superseded, or `revoked: <reason>` (expired is not revoked)"
+EVIDENCE = fields.Dict(keys=fields.String(), required=True,
+                       metadata={"additionalProperties": {"oneOf": [{"type": "string"}, {"type": "integer"}]}})
+
+
+class TranscriptAward(Schema):
+    award = fields.String(required=True, metadata={"format": "uuid"})
+    credential = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    certifying_body = fields.String(required=True, allow_none=True)
+    career_field = fields.String(required=True, allow_none=True)
+    issuer = fields.String(required=True)
+    issuer_name = fields.String(required=True, allow_none=True)
+    custodian = fields.String(required=True)
+    custodian_name = fields.String(required=True, allow_none=True)
+    earned = fields.String(required=True, metadata={"format": "date"})
+    expires = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    evidence = EVIDENCE
+    supersedes = fields.String(required=True, allow_none=True)
+    superseded_by = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, metadata={"description": STATUS_DOC})
+    revocation = fields.Nested(RevocationOut, required=True, allow_none=True)
+    custody = fields.List(fields.Nested(CustodyChange), required=True)
+
+
+class Transcript(Schema):
+    student = fields.String(required=True, metadata={"format": "uuid"})
+    registered_by = fields.String(required=True)
+    identity = fields.Nested(Identity, required=True, allow_none=True,
+                             metadata={"description": "Only for the registering issuer; null once erased"})
+    awards = fields.List(fields.Nested(TranscriptAward), required=True)
+
+
+class AwardOut(Schema):
+    award = fields.String(required=True, metadata={"format": "uuid"})
+    student = fields.String(required=True, metadata={"format": "uuid"})
+    credential = fields.String(required=True)
+    issuer = fields.String(required=True)
+    custodian = fields.String(required=True)
+    earned = fields.String(required=True, metadata={"format": "date"})
+    expires = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    status = fields.String(required=True, metadata={"description": STATUS_DOC})
+    revocation = fields.Nested(RevocationOut, required=True, allow_none=True)
+    supersedes = fields.String(required=True, allow_none=True)
+    superseded_by = fields.String(required=True, allow_none=True)
+    log_index = fields.Integer(required=True, metadata={"description": "Leaf index of the issuing event in the log"})
+
+
+class AwardRef(Schema):
+    award = fields.String(required=True, metadata={"format": "uuid"})
+    log_index = fields.Integer(required=True)
+
+
+class BatchCreated(Schema):
+    count = fields.Integer(required=True)
+    awards = fields.List(fields.Nested(AwardRef), required=True)
+
+
+class Receipt(Schema):
+    type = fields.String(required=True)
+    stream = fields.String(required=True, metadata={"format": "uuid"})
+    sequence = fields.Integer(required=True)
+    hash = fields.String(required=True, metadata={"description": "SHA-256 of the signed event, hex"})
+    log_index = fields.Integer(required=True)
+
+
+class Receipts(Schema):
+    receipts = fields.List(fields.Nested(Receipt), required=True)
+
+
+class TransferDone(Schema):
+    to = fields.String(required=True, metadata={"description": "DID of the new custodian"})
+    awards = fields.List(fields.String(metadata={"format": "uuid"}), required=True)
+    receipts = fields.List(fields.Nested(Receipt), required=True)
+
+
+class KeyRotated(Schema):
+    key_id = fields.String(required=True, metadata={"description": "The new key"})
+    issuer = fields.Nested(IssuerOut, required=True)
+
+
+class Bundle(Schema):
+    """A portable transcript bundle (docs/transcript-bundle.md), checked offline by `credledger verify`."""
+
+    format = fields.String(required=True, metadata={"example": "credledger.transcript/v1"})
+    exported = fields.String(required=True, metadata={"format": "date-time"})
+    ledger = fields.String(required=True)
+    operator = fields.String(required=True)
+    checkpoint = fields.String(required=True, metadata={"description": "C2SP signed note"})
+    student = fields.String(required=True, metadata={"format": "uuid"})
+    streams = fields.Dict(keys=fields.String(), values=fields.List(fields.Dict()), required=True)
+    awards = fields.List(fields.String(), required=True)
+    disclosed = fields.Dict(required=True)

@@ -1,0 +1,250 @@
+"""Console pages beside the daily record-keeping: CSV import, signing keys,
+staff and API tokens. Routes on the `console` blueprint (see web.console)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, redirect, render_template, request, url_for
+
+from ledger.errors import InputError, LedgerError, NotFoundError
+from verifiers.timestamps import parse_timestamp
+from web import schemas
+from web.accounts import ROLES
+from web.auth import staff_required
+from web.console import (
+    accounts,
+    bp,
+    catalog,
+    done,
+    forbid,
+    form_error,
+    imports,
+    ledger,
+    now,
+    page,
+    projections,
+    roster,
+    scope,
+    today,
+)
+from web.imports import COMMITTING, DONE, FORMAT, ImportJob
+from web.roster import short_key
+
+# CSV import --------------------------------------------------------------------
+
+PREVIEW_VALID_ROWS = 200  # valid rows shown in a preview; every row with an error is always shown
+REFRESH_SECONDS = 1
+
+
+@bp.route("/<slug>/import", methods=["GET", "POST"])
+@staff_required
+def import_upload(slug: str) -> Any:
+    s = scope(slug, "registrar" if request.method == "POST" else "viewer")
+    context = {"scope": s, "format": FORMAT, "catalog": catalog(), "recent": imports().recent(slug)}
+    if request.method == "GET":
+        return render_template("console/import.html", errors={}, **context)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise InputError.for_field("file", "choose a CSV file")
+        job = imports().create(slug, s.actor.id, upload.filename, upload.read(), today())
+    except LedgerError as e:
+        return form_error("console/import.html", e, **context)
+    return redirect(url_for(".import_job", slug=slug, job_id=job.id), code=303)
+
+
+def job_of(slug: str, job_id: str) -> ImportJob:
+    job = imports().get(job_id)  # 404 if there is none
+    if job.issuer != slug:
+        forbid("That import belongs to another institution.")
+    return job
+
+
+@bp.get("/<slug>/import/<job_id>")
+@staff_required
+def import_job(slug: str, job_id: str) -> Any:
+    s = scope(slug)
+    job = job_of(slug, job_id)
+    in_log = imports().in_log(job) if job.status == DONE else False
+    refresh = job.status == COMMITTING and not job.stale or job.status == DONE and not in_log
+    names = {}
+    if job.status != DONE:
+        projections().catch_up()
+        related = roster().related(s.did, slug)
+        names = {k: v.name for k, v in roster().identities({str(r.student) for r in job.rows} & related).items()}
+    bad = [r for r in job.rows if r.errors]
+    good = [r for r in job.rows if not r.errors]
+    html = render_template("console/import_job.html", scope=s, job=job, bad=bad, good=good[:PREVIEW_VALID_ROWS],
+                           more=max(0, len(good) - PREVIEW_VALID_ROWS), names=names, in_log=in_log,
+                           refresh=REFRESH_SECONDS if refresh else None,
+                           catalog={c["code"]: c["name"] for c in catalog()})
+    response = Response(html)
+    if refresh:
+        response.headers["Refresh"] = str(REFRESH_SECONDS)  # and a <meta> refresh in the page: no script needed
+    return response
+
+
+@bp.post("/<slug>/import/<job_id>/commit")
+@staff_required
+def import_commit(slug: str, job_id: str) -> Any:
+    scope(slug, "registrar")
+    job = job_of(slug, job_id)
+    imports().start_commit(job.id)  # 409 with the reason if it has bad rows or was committed already
+    return redirect(url_for(".import_job", slug=slug, job_id=job.id), code=303)
+
+
+@bp.post("/<slug>/import/<job_id>/discard")
+@staff_required
+def import_discard(slug: str, job_id: str) -> Any:
+    scope(slug, "registrar")
+    job = job_of(slug, job_id)
+    imports().cancel(job.id)
+    return done("Discarded. Nothing was stored.", ".import_upload", slug=slug)
+
+
+# Signing keys ------------------------------------------------------------------
+
+
+def key_rows(s: Any) -> list[dict[str, Any]]:
+    projections().catch_up()
+    entry = next(i for i in projections().issuers() if i["did"] == s.did)
+    moment = now()
+    rows = []
+    for key in sorted(entry["keys"], key=lambda k: k["valid_from"], reverse=True):
+        retired = parse_timestamp(key["retired_at"]) if key["retired_at"] else None
+        if key["compromised_at"]:
+            state, badge = "compromised", "revoked"
+        elif retired is not None and retired <= moment:
+            state, badge = "retired", "expired"
+        elif retired is not None:
+            state, badge = "retiring", "warn"
+        else:
+            state, badge = "active", "active"
+        rows.append(key | {"short": short_key(key["key_id"]), "held": ledger().holds_key(key["key_id"]),
+                           "state": state, "badge": badge})
+    return rows
+
+
+def keys_page(s: Any, status: int = 200, **context: Any) -> tuple[str, int]:
+    return page("console/keys.html", status, scope=s, keys=key_rows(s), form=context.pop("form", {}),
+                errors=context.pop("errors", {}), **context)
+
+
+@bp.get("/<slug>/keys")
+@staff_required
+def keys(slug: str) -> Any:
+    return keys_page(scope(slug, "admin"))
+
+
+@bp.post("/<slug>/keys/rotate")
+@staff_required
+def key_rotate(slug: str) -> Any:
+    s = scope(slug, "admin")
+    try:
+        key_id = ledger().rotate_issuer_key(slug)
+    except LedgerError as e:
+        return keys_page(s, 409, error=str(e))
+    return done(f"New signing key {short_key(key_id)} in use; the previous ones are retired. Credentials they "
+                "signed stay valid.", ".keys", slug=slug)
+
+
+def key_time(s: Any, form: Any, *, default_now: bool) -> dict[str, Any]:
+    key = form.get("key", "")
+    if key not in s.issuer.keys:
+        raise InputError.for_field("key", "choose one of your institution's keys")
+    at = form.get("at", "").strip()
+    if not at and default_now:
+        return {"key": key, "at": now()}
+    if not at:
+        raise InputError.for_field("at", "required: from when the key is untrusted (UTC)")
+    return schemas.load(schemas.KeyTimeInput, {"slug": s.slug, "key": key, "at": at})
+
+
+@bp.post("/<slug>/keys/retire")
+@staff_required
+def key_retire(slug: str) -> Any:
+    s = scope(slug, "admin")
+    try:
+        data = key_time(s, request.form, default_now=True)
+        ledger().retire_issuer_key(slug, data["key"], data["at"])
+    except LedgerError as e:
+        return form_error("console/keys.html", e, scope=s, keys=key_rows(s), form=request.form, action="retire")
+    return done(f"Key {short_key(data['key'])} retires at {data['at']:%Y-%m-%d %H:%M} UTC. What it signed before "
+                "stays valid.", ".keys", slug=slug)
+
+
+@bp.post("/<slug>/keys/compromise")
+@staff_required
+def key_compromise(slug: str) -> Any:
+    s = scope(slug, "admin")
+    try:
+        data = key_time(s, request.form, default_now=False)
+        if request.form.get("confirm") != "yes":
+            raise InputError.for_field("confirm", "tick the box to confirm: this cannot be undone")
+        ledger().declare_key_compromised(slug, data["key"], data["at"])
+    except LedgerError as e:
+        return form_error("console/keys.html", e, scope=s, keys=key_rows(s), form=request.form, action="compromise")
+    return done(f"Key {short_key(data['key'])} is untrusted from {data['at']:%Y-%m-%d %H:%M} UTC: anything it signed "
+                "that the log recorded after that no longer verifies. Rotate to a new key now if you have not.",
+                ".keys", slug=slug)
+
+
+# Staff and API tokens ----------------------------------------------------------
+
+
+def staff_page(s: Any, status: int = 200, **context: Any) -> tuple[str, int]:
+    return page("console/staff.html", status, scope=s, staff=accounts().staff(s.slug),
+                tokens=accounts().api_tokens(s.slug), roles=ROLES, form=context.pop("form", {}),
+                errors=context.pop("errors", {}), **context)
+
+
+@bp.get("/<slug>/staff")
+@staff_required
+def staff(slug: str) -> Any:
+    return staff_page(scope(slug, "admin"))
+
+
+@bp.post("/<slug>/staff")
+@staff_required
+def staff_add(slug: str) -> Any:
+    s = scope(slug, "admin")
+    form = request.form
+    try:
+        role = form.get("role", "")
+        if role not in ROLES:
+            raise InputError.for_field("role", f"one of {', '.join(ROLES)}")
+        name = form.get("name", "").strip()
+        if not name or len(name) > 200:
+            raise InputError.for_field("name", "required, at most 200 characters")
+        accounts().add_user(form.get("email", ""), name, form.get("password", ""), issuer=slug, role=role)
+    except LedgerError as e:
+        return staff_page(s, 400, form=form, errors=getattr(e, "errors", {}), error=str(e), action="staff")
+    return done(f"Added {name} as {role}. Give them the password through a separate channel.", ".staff", slug=slug)
+
+
+@bp.post("/<slug>/tokens")
+@staff_required
+def token_new(slug: str) -> Any:
+    s = scope(slug, "admin")
+    form = request.form
+    role = form.get("role", "")
+    if role not in ROLES:
+        return staff_page(s, 400, form=form, errors={"token_role": [f"one of {', '.join(ROLES)}"]},
+                          error="token role: choose a role", action="token")
+    label = form.get("label", "").strip() or "API token"
+    token = accounts().add_api_token(slug, role, label)
+    return page("console/token_created.html", 201, scope=s, token=token, label=label[:100], role=role)
+
+
+@bp.post("/<slug>/tokens/<token_id>/revoke")
+@staff_required
+def token_revoke(slug: str, token_id: str) -> Any:
+    scope(slug, "admin")
+    rows = ledger().store.query("SELECT issuer FROM {t:web_api_tokens} WHERE id = ?", [token_id])
+    if not rows:
+        raise NotFoundError("no such token")
+    if rows[0][0] != slug:
+        forbid("That token belongs to another institution.")
+    accounts().revoke_api_token(slug, token_id)  # 404 if it was revoked already
+    return done("Token revoked: systems using it are refused from now on.", ".staff", slug=slug)

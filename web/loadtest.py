@@ -1,0 +1,142 @@
+"""`credledger bench share`: share-link verification as JSON under load.
+
+Sets up a scratch instance (a student with 10 credentials and a share link),
+starts gunicorn with N workers on a loopback port, and drives
+`GET /v/<token>.json` from a small keep-alive HTTP/1.1 client (asyncio, one
+process) with C concurrent connections for a bounded time. Loopback only; it
+stops by itself and always stops gunicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ledger.application import IssueRequest
+from ledger.demo import CATALOG
+from ledger.instance import init_instance
+from web.db import create_web_tables
+from web.sharing import Sharing
+
+PASSPHRASE = "load-test"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _setup(data_dir: Path, credentials: int) -> str:
+    ledger = init_instance(data_dir, PASSPHRASE, scrypt_n=2**10)
+    create_web_tables(ledger.store)
+    ledger.register_issuer("load-district", "Load Test District", "district")
+    for code, name, body, kind, months, field in CATALOG[:credentials]:
+        ledger.define_credential(code, {"name": name, "certifyingBody": body, "credentialType": kind,
+                                        "validityMonths": months, "careerField": field})
+    student = ledger.register_student("load-district", {"name": "Load Student", "birth_date": "2008-01-01",
+                                                        "local_id": "L-1"})
+    ledger.issue([IssueRequest("load-district", student, code, date(2026, 3, 1), {"certificate": f"C-{i}"})
+                  for i, (code, *_) in enumerate(CATALOG[:credentials])])
+    ledger.log.integrate()
+    token = Sharing(ledger.store).create(student, "load test", awards=None, days=30, now=datetime.now(timezone.utc))
+    ledger.close()
+    return token
+
+
+async def _client(host: str, port: int, path: str, deadline: float, latencies: list[float], errors: list[int]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n".encode()
+    try:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            status_line = await reader.readline()
+            length = 0
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if not status_line.startswith(b"HTTP/1.1 200"):
+                errors.append(int(status_line.split()[1]))
+    finally:
+        writer.close()
+
+
+async def _load(port: int, path: str, seconds: float, connections: int) -> tuple[list[float], list[int], float]:
+    latencies: list[float] = []
+    errors: list[int] = []
+    started = time.perf_counter()
+    await asyncio.gather(*[_client("127.0.0.1", port, path, started + seconds, latencies, errors)
+                           for _ in range(connections)])
+    return latencies, errors, time.perf_counter() - started
+
+
+def run_share_benchmark(*, seconds: float = 10.0, workers: int = 2, connections: int = 16,
+                        credentials: int = 10) -> dict[str, Any]:
+    scratch = Path(tempfile.mkdtemp(prefix="credledger-bench-share-"))
+    port = _free_port()
+    server = None
+    try:
+        token = _setup(scratch / "instance", credentials)
+        env = os.environ | {"CREDLEDGER_DATA": str(scratch / "instance"), "CREDLEDGER_PASSPHRASE": PASSPHRASE,
+                            "CREDLEDGER_INSECURE_COOKIES": "1"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+             "--keep-alive", "30", "--log-level", "warning", "web.wsgi:app"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        path = f"/v/{token}.json"
+        _wait_until_up(port, path, server)
+        asyncio.run(_load(port, path, 1.0, connections))  # warm-up: caches, connections, imports
+        latencies, errors, elapsed = asyncio.run(_load(port, path, seconds, connections))
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        shutil.rmtree(scratch, ignore_errors=True)
+    latencies.sort()
+    return {
+        "workers": workers,
+        "connections": connections,
+        "credentials_per_student": credentials,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "errors": len(errors),
+        "requests_per_s": round(len(latencies) / elapsed),
+        "p50_ms": round(latencies[len(latencies) // 2] * 1e3, 2) if latencies else None,
+        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1e3, 2) if latencies else None,
+    }
+
+
+def _wait_until_up(port: int, path: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited: " + (server.stderr.read().decode()[-500:] if server.stderr else ""))
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not come up within 30 s")

@@ -1,0 +1,219 @@
+"""What the issuer console reads about one institution: its students, their
+identities, its counts and its recent activity.
+
+An institution *has a relationship* with a student when it registered them,
+issued or holds one of their awards, or has a transfer of their record waiting
+for it (a school where a student enrols may see the record it is offered:
+34 CFR 99.31(a)(2)). Only then does the console show the student's identity.
+
+Names are only in the encrypted vault, so finding a student by name decrypts
+the identities of the students this institution has a relationship with and
+matches in memory. That is one AES-GCM open per student (~10 µs): well under
+a second for a district of tens of thousands. A statewide issuer would need a
+blind index (an HMAC of normalized names) instead; none is kept, on purpose,
+so the vault stays the only place a name can be recovered from.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ledger import documents as d
+from ledger.aggregates import Issuer
+from ledger.application import Ledger
+from ledger.projections import Projections
+from ledger.errors import NotFoundError
+from ledger.rules import REVOCATION_REASONS, find_issuer
+from ledger.vault import unseal
+
+CHUNK = 500  # ids per IN (...) query
+ACTIVITY_SCAN = 5000  # journal rows looked at, newest first, to find an institution's recent events
+EVENT_LABELS = {
+    d.ISSUER_REGISTERED: "Institution registered",
+    d.ISSUER_KEY_ADDED: "Signing key added",
+    d.ISSUER_KEY_RETIRED: "Signing key retired",
+    d.ISSUER_KEY_COMPROMISED: "Key declared compromised",
+    d.CREDENTIAL_DEFINED: "Catalog entry defined",
+    d.CREDENTIAL_UPDATED: "Catalog entry updated",
+    d.STUDENT_REGISTERED: "Student registered",
+    d.CREDENTIAL_ISSUED: "Credential recorded",
+    d.CREDENTIAL_REVOKED: "Credential revoked",
+    d.CREDENTIAL_TRANSFERRED: "Record transferred",
+}
+
+
+@dataclass(frozen=True)
+class StudentIdentity:
+    student_id: str
+    name: str
+    birth_date: str
+    local_id: str
+
+
+def folded(text: str) -> str:
+    """Case- and accent-insensitive form for matching names ("Zoë" finds "zoe")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+
+
+class Roster:
+    def __init__(self, ledger: Ledger, projections: Projections):
+        self.ledger = ledger
+        self.projections = projections
+
+    # Students and identities ------------------------------------------------
+
+    def related(self, did: str, slug: str) -> set[str]:
+        """Every student this institution has a relationship with (see the module docstring)."""
+        rows = self.projections.view.query(
+            "SELECT student_id FROM rm_students WHERE registered_by = ? "
+            "UNION SELECT student_id FROM rm_awards WHERE issuer = ? OR custodian = ?", [did, did, did])
+        pending = self.ledger.store.query(
+            "SELECT student_id FROM {t:web_transfers} WHERE to_issuer = ? AND status = 'pending'", [slug])
+        return {str(r[0]) for r in rows} | {str(r[0]) for r in pending}
+
+    def has_relationship(self, did: str, slug: str, student_id: str) -> bool:
+        rows = self.projections.view.query(
+            "SELECT 1 FROM rm_students WHERE student_id = ? AND registered_by = ? "
+            "UNION SELECT 1 FROM rm_awards WHERE student_id = ? AND (issuer = ? OR custodian = ?)",
+            [student_id, did, student_id, did, did])
+        if rows:
+            return True
+        return bool(self.ledger.store.query(
+            "SELECT 1 FROM {t:web_transfers} WHERE to_issuer = ? AND student_id = ? AND status = 'pending'",
+            [slug, student_id]))
+
+    def registered_by(self, did: str) -> set[str]:
+        rows = self.projections.view.query("SELECT student_id FROM rm_students WHERE registered_by = ?", [did])
+        return {str(r[0]) for r in rows}
+
+    def identities(self, student_ids: Iterable[str]) -> dict[str, StudentIdentity]:
+        """Decrypted identities of these students (erased ones are absent)."""
+        ids = sorted(set(student_ids))
+        result: dict[str, StudentIdentity] = {}
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i:i + CHUNK]
+            rows = self.ledger.store.query(
+                "SELECT student_id, sealed FROM {vault} WHERE student_id IN (" + ", ".join("?" * len(chunk)) + ")",
+                chunk)
+            for student_id, sealed in rows:
+                claims = unseal(bytes(sealed), self.ledger.vault_key, student_id).claims
+                result[student_id] = StudentIdentity(student_id, claims.get("name", ""),
+                                                     claims.get("birth_date", ""), claims.get("local_id", ""))
+        return result
+
+    def identity(self, student_id: str) -> StudentIdentity | None:
+        return self.identities([student_id]).get(student_id)
+
+    def search(self, did: str, slug: str, query: str) -> list[StudentIdentity]:
+        """Students of this institution whose name or local id contains `query`, by name."""
+        needle = folded(query)
+        people = self.identities(self.related(did, slug)).values()
+        matches = [p for p in people if not needle or needle in folded(p.name) or needle in folded(p.local_id)]
+        return sorted(matches, key=lambda p: (folded(p.name), p.local_id))
+
+    def by_local_id(self, did: str, slug: str) -> dict[str, list[str]]:
+        """Folded local id -> the related students carrying it (more than one: ambiguous)."""
+        index: dict[str, list[str]] = {}
+        for person in self.identities(self.related(did, slug)).values():
+            index.setdefault(folded(person.local_id), []).append(person.student_id)
+        return index
+
+    # The institution's numbers ----------------------------------------------
+
+    def stats(self, did: str, slug: str, today: date) -> dict[str, int]:
+        day = today.isoformat()
+        (row,) = self.projections.view.query(
+            "SELECT COUNT(*), "
+            "SUM(CASE WHEN revoked_reason IS NULL AND (expires IS NULL OR expires >= ?) THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN revoked_reason IS NULL AND expires < ? THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN revoked_reason = 'superseded' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN revoked_reason IS NOT NULL AND revoked_reason <> 'superseded' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN custodian <> issuer THEN 1 ELSE 0 END) "
+            "FROM rm_awards WHERE issuer = ?", [day, day, did])
+        (held,) = self.projections.view.query(
+            "SELECT COUNT(*), SUM(CASE WHEN issuer <> custodian THEN 1 ELSE 0 END) FROM rm_awards WHERE custodian = ?",
+            [did])
+        total, active, expired, superseded, revoked, transferred_out = (int(v or 0) for v in row)
+        return {
+            "students": len(self.related(did, slug)),
+            "registered": len(self.registered_by(did)),
+            "issued": total, "active": active, "expired": expired, "superseded": superseded, "revoked": revoked,
+            "transferred_out": transferred_out, "held": int(held[0] or 0), "transferred_in": int(held[1] or 0),
+        }
+
+    def awards_of(self, did: str, student_id: str, today: date) -> tuple[list[dict[str, Any]], int]:
+        """The student's transcript entries this institution issued or holds, and how many others exist."""
+        transcript = self.projections.transcript(student_id, today)
+        mine = [a for a in transcript["awards"] if did in (a["issuer"], a["custodian"])]
+        return mine, len(transcript["awards"]) - len(mine)
+
+    # Recent activity ----------------------------------------------------------
+
+    def activity(self, issuer: Issuer, limit: int = 15) -> list[dict[str, Any]]:
+        """The institution's latest events, newest first, with their log index (journal position).
+
+        An event is the institution's when one of its signers is the
+        institution, or when it is about the institution itself (key events
+        the operator signs). Reads the journal backwards, up to ACTIVITY_SCAN rows.
+        """
+        store = self.ledger.store
+        stream = d.issuer_stream(issuer.slug)
+        size = end = store.journal_size()
+        found = []
+        while end > 0 and len(found) < limit and size - end < ACTIVITY_SCAN:
+            start = max(0, end - 250)
+            for row in reversed(store.select_journal(start, end - start)):
+                signers = {s["did"] for s in json.loads(row.leaf)["signers"]}
+                if row.originator_id == stream or issuer.did in signers:
+                    found.append(row)
+                    if len(found) == limit:
+                        break
+            end = start
+        return [
+            {"position": row.position, "recorded": f"{recorded:%Y-%m-%d %H:%M:%S}", "type": doc["type"],
+             "label": EVENT_LABELS.get(doc["type"], doc["type"]), "summary": self._summary(doc, issuer),
+             "student": row.student_id}
+            for row, doc, recorded in self.ledger.documents_of(found)
+        ]
+
+    def _summary(self, doc: dict[str, Any], issuer: Issuer) -> str:
+        kind = doc["type"]
+        if kind == d.CREDENTIAL_ISSUED:
+            return f"{self._credential_name(doc['credential'])}, earned {doc['earned']}" + (
+                " (amends an earlier award)" if doc.get("supersedes") else "")
+        if kind == d.CREDENTIAL_REVOKED:
+            award = self.ledger.award(doc["award"])
+            reason = REVOCATION_REASONS.get(doc["reason"], doc["reason"])
+            return f"{self._credential_name(award.credential)}: {reason}. {doc['note']}"
+        if kind == d.CREDENTIAL_TRANSFERRED:
+            award = self.ledger.award(doc["award"])
+            direction = (f"to {self._issuer_name(doc['to'])}" if doc["from"] == issuer.did
+                         else f"from {self._issuer_name(doc['from'])}")
+            return f"{self._credential_name(award.credential)} {direction}: {doc['reason']}"
+        if kind == d.STUDENT_REGISTERED:
+            return f"by {self._issuer_name(doc['issuer'])}"
+        if kind in (d.ISSUER_KEY_ADDED, d.ISSUER_KEY_RETIRED, d.ISSUER_KEY_COMPROMISED, d.ISSUER_REGISTERED):
+            return short_key(doc["key"])
+        return ""
+
+    def _credential_name(self, code: str) -> str:
+        try:
+            return str(self.ledger.credential(code).fields["name"])
+        except NotFoundError:  # every stored award names a catalog entry; be lenient anyway
+            return code
+
+    def _issuer_name(self, did: str) -> str:
+        issuer = find_issuer(self.ledger, did)
+        return issuer.name if issuer else did
+
+
+def short_key(key_id: str) -> str:
+    """did:key:z6Mk…#z6MkAbCd… -> z6MkAbCd…wxyz: enough to tell keys apart on a page."""
+    fragment = key_id.rsplit("#", 1)[-1]
+    return f"{fragment[:12]}…{fragment[-6:]}" if len(fragment) > 20 else fragment
