@@ -288,3 +288,64 @@ def run_projections_benchmark(*, events: int) -> dict[str, Any]:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {"events": processed, "rebuild_seconds": round(seconds, 2), "events_per_s": round(processed / seconds)}
+
+
+def run_verify_benchmark(*, credentials: int = 20, runs: int = 300) -> dict[str, Any]:
+    """Verify a 20-credential bundle in-process; the bare floor is measured in the same run."""
+    import base64 as b64
+    import statistics
+
+    from ledger.export import export_bundle
+    from verifiers.bundle import leaf_from_entry, verify_bundle
+    from verifiers.dataintegrity import verify_proof
+    from verifiers.checkpoint import checkpoint_from_text
+    from verifiers.jcs import canonicalize
+    from verifiers.merkle import hash_leaf, verify_inclusion
+
+    scratch = Path(tempfile.mkdtemp(prefix="credledger-bench-verify-"))
+    try:
+        ledger = init_instance(scratch / "instance", "bench", scrypt_n=2**10)
+        student = _setup(ledger)
+        request = IssueRequest("bench-district", student, "servsafe-manager", date(2026, 5, 1), EVIDENCE)
+        ledger.issue([request] * credentials)
+        bundle = export_bundle(ledger, student, disclose=["name"])
+        key = ledger.log.verifier_key
+        public_key = ledger.issuer("bench-district").keys
+        ledger.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    today = date(2026, 11, 1)
+    checkpoint = checkpoint_from_text(bundle["checkpoint"].split("\n\n")[0] + "\n")
+    entries = [bundle["streams"][award][0] for award in bundle["awards"]]
+    raw_key = next(iter(public_key.values())).public_key
+
+    def floor() -> None:
+        # The issue's bare floor: per credential, canonicalize + Ed25519 verify + inclusion proof.
+        for entry in entries:
+            document = entry["event"]
+            canonicalize(document)
+            verify_proof(document, document["proof"], raw_key)
+            verify_inclusion(entry["index"], checkpoint.size, hash_leaf(leaf_from_entry(entry)),
+                             [b64.b64decode(h) for h in entry["inclusion"]], checkpoint.root_hash)
+
+    def timed(fn: Any) -> list[float]:
+        samples = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - started)
+        samples.sort()
+        return samples
+
+    result = verify_bundle(bundle, [key], today=today)
+    if not result.ok:
+        raise AssertionError("the benchmark bundle does not verify")
+    ours = timed(lambda: verify_bundle(bundle, [key], today=today))
+    bare = timed(floor)
+    return {
+        "credentials": len(bundle["awards"]),
+        "verify_p50_ms": round(statistics.median(ours) * 1e3, 2),
+        "verify_p99_ms": round(ours[int(len(ours) * 0.99)] * 1e3, 2),
+        "bare_floor_p50_ms": round(statistics.median(bare) * 1e3, 2),
+        "ours_over_floor": round(statistics.median(ours) / statistics.median(bare), 2),
+    }

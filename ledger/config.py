@@ -72,7 +72,7 @@ class LedgerConfig:
         if self.database_url:
             env.update(postgres_env(self.database_url))
             env["PERSISTENCE_MODULE"] = "eventsourcing.postgres"
-            env["APPLICATION_RECORDER_TOPIC"] = "ledger.store:PostgresLedgerRecorder"
+            env["APPLICATION_RECORDER_TOPIC"] = "ledger.postgres:PostgresLedgerRecorder"
         else:
             env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
             env["APPLICATION_RECORDER_TOPIC"] = "ledger.store:SQLiteLedgerRecorder"

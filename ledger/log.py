@@ -24,7 +24,6 @@ and one batch; a proof reads O(log n) stored hashes in one query.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -189,35 +188,3 @@ def _tile_width(width: int | None, available: int) -> int:
 def log_origin(domain: str, ledger_id: str) -> str:
     """The checkpoint origin line, also the log key's name."""
     return f"{domain}/credledger/{ledger_id[:8]}"
-
-
-class Integrator:
-    """Integrates the log every `interval` seconds in a background thread.
-
-    One per deployment is enough (`credledger log run`, or inside
-    `credledger serve`); more are harmless, the database arbitrates.
-    """
-
-    def __init__(self, log: MerkleLog, interval: float = 0.5, on_error: Callable[[Exception], None] | None = None):
-        self.log = log
-        self.interval = interval
-        self.on_error = on_error
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="log-integrator", daemon=True)
-
-    def start(self) -> Integrator:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.log.integrate()
-            except Exception as e:  # a passing database error must not kill the thread
-                if self.on_error:
-                    self.on_error(e)
-            self._stop.wait(self.interval)

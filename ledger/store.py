@@ -21,13 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
-from psycopg.rows import tuple_row
-from psycopg.sql import SQL
 
 
 @dataclass(frozen=True)
@@ -282,45 +278,5 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
                 for statement, rows in statements:
                     c.executemany(self._sql(statement), rows)
         except StoreIntegrityError:
-            return False
-        return True
-
-
-class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
-    placeholder = "%s"
-    blob_type = "BYTEA"
-
-    def __init__(self, datastore: Any, **kwargs: Any):
-        super().__init__(datastore, **kwargs)
-        self.table_prefix = f'"{datastore.schema}".' if datastore.schema else ""
-        self.sql_create_statements.extend(SQL(s) for s in self.ledger_table_statements())  # type: ignore[arg-type]
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        assert notification_ids is not None
-        self._write_ledger_rows(
-            curs, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {})
-        )
-        return notification_ids
-
-    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
-        # Tuple rows: a dict row would merge same-named columns of a join.
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(self._sql(statement), params)
-            return curs.fetchall()
-
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self._sql(statement), params)
-            return int(curs.rowcount)
-
-    def execute_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bool:
-        try:
-            with self.datastore.transaction(commit=True) as curs:
-                for statement, rows in statements:
-                    curs.executemany(self._sql(statement), rows)
-        except (StoreIntegrityError, psycopg.errors.UniqueViolation):
             return False
         return True

@@ -51,11 +51,16 @@ def base58btc_decode(text: str) -> bytes:
     if not isinstance(text, str):
         raise MalformedError(f"base58btc value must be a string, not {type(text).__name__}")
     number = 0
-    for char in text:
-        digit = _DIGIT_OF.get(char)
-        if digit is None:
-            raise MalformedError(f"{char!r} is not a base58btc character")
-        number = number * 58 + digit
+    # Ten digits at a time: one big-integer multiply per chunk, not per digit.
+    for start in range(0, len(text), _CHUNK_DIGITS):
+        chunk = text[start : start + _CHUNK_DIGITS]
+        value = 0
+        for char in chunk:
+            digit = _DIGIT_OF.get(char)
+            if digit is None:
+                raise MalformedError(f"{char!r} is not a base58btc character")
+            value = value * 58 + digit
+        number = number * 58 ** len(chunk) + value
     zeros = len(text) - len(text.lstrip("1"))
     body = number.to_bytes((number.bit_length() + 7) // 8, "big")
     return b"\x00" * zeros + body

@@ -10,18 +10,28 @@ documents (`/issuers`), the log (`/log`) and online evidence (`/transcripts`).
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, abort, request, session
+if TYPE_CHECKING:
+    from flask import Flask
 
-from web.accounts import Accounts
-from web.security import SECURITY_HEADERS, RateLimiter, new_token
-from web.sharing import Sharing
+# Flask and the services are imported inside the factory: the command line
+# imports this package on every call and should not pay for a web server.
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a CSV of several thousand awards, or a transcript bundle
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from flask import Flask
+
+    from ledger.projections import Projections
+    from web.accounts import Accounts
+    from web.imports import Imports
+    from web.roster import Roster
+    from web.security import RateLimiter
+    from web.sharing import Sharing
+    from web.transfers import Transfers
+
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
@@ -36,13 +46,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         # Shared by every worker through the key store, so sessions survive restarts.
         app.config["SECRET_KEY"] = ledger.keystore.data_key("web-session")
-    from ledger.projections import Projections
 
     app.extensions["ledger"] = ledger
     app.extensions["projections"] = Projections.of(ledger)
     app.extensions["accounts"] = Accounts(ledger.store)
     app.extensions["sharing"] = Sharing(ledger.store)
     app.extensions["rate_limiter"] = RateLimiter(ledger.store)
+    roster = Roster(ledger, app.extensions["projections"])
+    app.extensions["roster"] = roster
+    app.extensions["transfers"] = Transfers(ledger)
+    app.extensions["imports"] = Imports(ledger, app.extensions["projections"], roster)
 
     _register_security(app)
     from web.errors import register_error_handlers
@@ -68,12 +81,20 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def csrf_token() -> str:
+    from flask import session
+
+    from web.security import new_token
+
     if "csrf" not in session:
         session["csrf"] = new_token()
     return str(session["csrf"])
 
 
 def _register_security(app: Flask) -> None:
+    from flask import Response, abort, request, session
+
+    from web.security import SECURITY_HEADERS
+
     app.jinja_env.globals["csrf_token"] = csrf_token
 
     @app.before_request

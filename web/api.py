@@ -7,6 +7,9 @@ issuer an operation acts for always comes from the token, never from the
 request, so a token of one issuer cannot act for another: what another issuer
 holds is answered 404 (its existence is not confirmed), what this issuer can
 see but not change (an award it issued that is now another's custody) 403.
+Who sees what follows the issuer console (web.roster): a student's record is
+open to an institution with a relationship (registered them, issued or holds
+one of their awards), and shows only the awards it issued or holds.
 
 Each view is declared with `route(...)`: its role, its request and response
 schemas. The wrapper authenticates, authorizes, rate-limits writes per token,
@@ -22,7 +25,9 @@ Errors are {"code", "status", "message", "errors"} (web.errors):
     409 <ledger code>       the ledger refused the event (already_revoked, no_signing_key,
                             countersignature_required, bad_signature, …); nothing stored
     413 too_large           the body is over API_MAX_BODY
-    429 rate_limited        over the per-token write limit (with `Retry-After`)
+    429 rate_limited        over the per-token write limit, or too many bad tokens from one
+                            client (with `Retry-After`)
+Limits are configurable: API_WRITE_LIMIT, API_AUTH_FAILURE_LIMIT (hits, seconds), API_MAX_BODY.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from verifiers.timestamps import format_timestamp
 from web import api_schemas as s
 from web.accounts import Accounts, Actor
 from web.errors import error_response
+from web.roster import Roster
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -80,7 +86,8 @@ def _access_error(e: AccessError) -> Response:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_: RequestEntityTooLarge) -> Response:
-    return _access_error(AccessError(413, "too_large", f"The request body is over {API_MAX_BODY} bytes."))
+    limit = current_app.config.get("API_MAX_BODY", API_MAX_BODY)
+    return _access_error(AccessError(413, "too_large", f"The request body is over {limit} bytes."))
 
 
 @bp.before_request
@@ -246,16 +253,15 @@ def _issuer(actor: Actor) -> Issuer:
     return _ledger().issuer(_slug(actor))
 
 
+def _roster() -> Roster:
+    return Roster(_ledger(), _projections())
+
+
 def _visible_award(award_id: str, issuer: Issuer) -> Award:
-    """The award, if this issuer issued it, holds it, or registered its student; else NotFound."""
-    ledger = _ledger()
-    award = ledger.stream(award_id)
-    if isinstance(award, Award):
-        if issuer.did in (award.issuer, award.custodian):
-            return award
-        student = ledger.stream(award.student)
-        if isinstance(student, Student) and student.registered_by == issuer.did:
-            return award
+    """The award, if this issuer issued it or holds it; otherwise NotFound, as for an unknown id."""
+    award = _ledger().stream(award_id)
+    if isinstance(award, Award) and issuer.did in (award.issuer, award.custodian):
+        return award
     raise NotFoundError(NO_SUCH_AWARD)
 
 
@@ -267,23 +273,19 @@ def _custodian_award(award_id: str, issuer: Issuer) -> Award:
     return award
 
 
-# Reads the projections offer no method for yet: an issuer's students.
-_RELATED = ("(s.registered_by = ? OR EXISTS (SELECT 1 FROM rm_awards a WHERE a.student_id = s.student_id "
-            "AND (a.issuer = ? OR a.custodian = ?)))")
-
-
-def _require_student(projections: Projections, student_id: str, issuer: Issuer) -> None:
-    rows = projections.view.query(f"SELECT 1 FROM rm_students s WHERE s.student_id = ? AND {_RELATED}",
-                                  [student_id, issuer.did, issuer.did, issuer.did])
-    if not rows:
+def _require_student(roster: Roster, student_id: str, issuer: Issuer) -> None:
+    """NotFound unless this issuer has a relationship with the student (web.roster), as for an unknown id."""
+    if not roster.has_relationship(issuer.did, issuer.slug, student_id):
         raise NotFoundError(NO_SUCH_STUDENT)
 
 
 def _students(projections: Projections, issuer: Issuer, limit: int, offset: int) -> list[tuple[Any, ...]]:
+    """A page of the students the ledger relates to this issuer (registered, issued or held), oldest first."""
     return projections.view.query(
         "SELECT s.student_id, s.registered_by, s.registered_at, (SELECT COUNT(*) FROM rm_awards a "
         "WHERE a.student_id = s.student_id AND (a.issuer = ? OR a.custodian = ?)) FROM rm_students s "
-        f"WHERE {_RELATED} ORDER BY s.registered_at, s.student_id LIMIT ? OFFSET ?",
+        "WHERE s.registered_by = ? OR EXISTS (SELECT 1 FROM rm_awards a WHERE a.student_id = s.student_id "
+        "AND (a.issuer = ? OR a.custodian = ?)) ORDER BY s.registered_at, s.student_id LIMIT ? OFFSET ?",
         [issuer.did, issuer.did, issuer.did, issuer.did, issuer.did, limit, offset],
     )
 
@@ -362,7 +364,7 @@ def catalog(actor: Actor) -> dict[str, Any]:
 
 
 @route("POST", "/students", role="registrar", tag="students", body=s.NewStudent, response=s.StudentCreated,
-       status=201)
+       status=201, errors=(409,))
 def create_student(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     """Register a student. The ledger keeps an opaque id and salted commitments; the claims go to the PII vault."""
     issuer = _issuer(actor)
@@ -387,29 +389,37 @@ def list_students(actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
 
 @route("GET", "/students/<uuid:student_id>", role="viewer", tag="students", response=s.Transcript, errors=(404,))
 def student_transcript(actor: Actor, student_id: Any) -> dict[str, Any]:
-    """A student's transcript: every award with its status and custody history.
+    """A student's awards from this issuer, with status and custody history, and the student's identity.
 
-    Only for a student this issuer registered, or holds or issued awards of; otherwise 404.
-    The identity claims are shown to the registering issuer only.
+    Only for a student this issuer has a relationship with (registered them, issued or holds one
+    of their awards, or is offered their record); otherwise 404. Awards other institutions issued
+    and hold are not shown, only counted (`other_awards`), as in the issuer console.
     """
     ledger, issuer, student = _ledger(), _issuer(actor), str(student_id)
-    projections = _projections()
-    _require_student(projections, student, issuer)
-    transcript = projections.transcript(student, ledger.clock().date())
-    identity = ledger.identity(student) if transcript["registered_by"] == issuer.did else None
-    return {**transcript, "identity": identity.claims if identity else None}
+    roster = _roster()
+    _require_student(roster, student, issuer)
+    transcript = roster.projections.transcript(student, ledger.clock().date())
+    mine, others = roster.awards_of(issuer.did, student, ledger.clock().date())
+    identity = ledger.identity(student)
+    return {"student": student, "registered_by": transcript["registered_by"], "awards": mine,
+            "other_awards": others, "identity": identity.claims if identity else None}
 
 
 @route("GET", "/students/<uuid:student_id>/bundle", role="registrar", tag="students", response=s.Bundle,
-       errors=(404,))
+       errors=(400, 404))
 def student_bundle(actor: Actor, student_id: Any) -> dict[str, Any]:
-    """The student's portable transcript bundle, verifiable offline with only the log key pinned.
+    """A portable transcript bundle of the awards this issuer issued or holds for the student.
 
-    No identity claims are disclosed in it; the student discloses those through their own pages.
+    Verifiable offline with only the log key pinned (`credledger verify`). It discloses no identity
+    claims and no other institution's awards: the student shares their whole transcript themselves.
     """
-    student = str(student_id)
-    _require_student(_projections(), student, _issuer(actor))
-    return export_bundle(_ledger(), student)
+    ledger, issuer, student = _ledger(), _issuer(actor), str(student_id)
+    roster = _roster()
+    _require_student(roster, student, issuer)
+    mine, _ = roster.awards_of(issuer.did, student, ledger.clock().date())
+    if not mine:
+        raise InputError.for_field("student_id", "this issuer issued or holds none of this student's awards")
+    return export_bundle(ledger, student, only=[a["award"] for a in mine])
 
 
 def _award_json(award_id: str) -> dict[str, Any]:
@@ -507,9 +517,9 @@ def transfer(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         raise InputError.for_field("to", "the awards are already in your custody")
     if data["student"] is not None:
         student = str(data["student"])
-        projections = _projections()
-        _require_student(projections, student, issuer)
-        awards = [a["award"] for a in projections.transcript(student, ledger.clock().date())["awards"]
+        roster = _roster()
+        _require_student(roster, student, issuer)
+        awards = [a["award"] for a in roster.awards_of(issuer.did, student, ledger.clock().date())[0]
                   if a["custodian"] == issuer.did]
         if not awards:
             raise InputError.for_field("student", "none of this student's awards is in your custody")

@@ -209,11 +209,15 @@ class TranscriptAward(Schema):
 
 
 class Transcript(Schema):
+    """The student's awards this issuer issued or holds."""
+
     student = fields.String(required=True, metadata={"format": "uuid"})
     registered_by = fields.String(required=True)
     identity = fields.Nested(Identity, required=True, allow_none=True,
-                             metadata={"description": "Only for the registering issuer; null once erased"})
+                             metadata={"description": "null once the student's identity was erased"})
     awards = fields.List(fields.Nested(TranscriptAward), required=True)
+    other_awards = fields.Integer(required=True, metadata={"description": "Awards other institutions issued "
+                                                                          "and hold: counted, not shown"})
 
 
 class AwardOut(Schema):

@@ -21,20 +21,23 @@ Routes (methods; role):
     /console/<slug>/students/<id>/transfer           GET POST propose a transfer        registrar
     /console/<slug>/transfers/<id>                   GET   a pending transfer
     /console/<slug>/transfers/<id>/accept|decline|withdraw  POST                     registrar
-    /console/<slug>/import, /import/<id>, …/commit, …/discard   CSV import (web.console_admin)
-    /console/<slug>/keys, /keys/rotate|retire|compromise        keys (admin; web.console_admin)
-    /console/<slug>/staff, /staff/add, /tokens, /tokens/<id>/revoke  staff and API tokens (admin)
+    /console/<slug>/import                           GET POST upload a CSV (preview)    registrar  (web.console_admin)
+    /console/<slug>/import/<id>                      GET   preview, progress, result
+    /console/<slug>/import/<id>/commit|discard       POST                              registrar
+    /console/<slug>/keys                             GET   key history                 admin
+    /console/<slug>/keys/rotate|retire|compromise    POST                              admin
+    /console/<slug>/staff                            GET POST list, add staff          admin
+    /console/<slug>/tokens, /tokens/<id>/revoke      POST  API tokens (shown once)     admin
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
 
 from ledger.aggregates import Issuer
 from ledger.application import IssueRequest, Ledger
@@ -53,16 +56,6 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 EVIDENCE_ROWS = 5
 EVIDENCE_KEYS = ("certificate", "score", "license_number")  # offered first on the award form
-
-
-@bp.record_once
-def _services(state: BlueprintSetupState) -> None:
-    app = state.app
-    ledger, projections = app.extensions["ledger"], app.extensions["projections"]
-    roster = Roster(ledger, projections)
-    app.extensions["roster"] = roster
-    app.extensions["transfers"] = Transfers(ledger)
-    app.extensions["imports"] = Imports(ledger, projections, roster)
 
 
 def ledger() -> Ledger:
@@ -145,6 +138,18 @@ def form_error(template: str, error: LedgerError, **context: Any) -> tuple[str, 
     """Re-render a form with the ledger's message and each bad field named."""
     status = 400 if isinstance(error, InputError) else 409 if isinstance(error, RejectedError) else 404
     return page(template, status, error=str(error), errors=getattr(error, "errors", {}), **context)
+
+
+@bp.app_template_filter("console_time")
+def console_time(value: str | None) -> str:
+    """A stored ISO / RFC 3339 time as people read it: 2026-09-01 12:00 UTC."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
 
 
 def done(message: str, endpoint: str, **values: Any) -> Response:
@@ -243,6 +248,7 @@ def student(slug: str, student_id: str) -> Any:
         "console/student.html", scope=s, student_id=student_id, related=related,
         identity=roster().identity(student_id) if related else None, awards=awards, others=others,
         claims=[c for c in accounts().claims(student_id) if c["issuer"] == slug],
+        registered_by=ledger().student(student_id).registered_by,
         pending=transfers().pending_for(slug, student_id), issuer_names=issuer_names())
 
 
@@ -257,6 +263,10 @@ def related_or_403(s: Scope, student_id: str) -> None:
 
 
 def claim_page(s: Scope, student_id: str, name: str, status: int = 201) -> tuple[str, int]:
+    """A new claim code, shown once. It replaces the codes this institution gave the student before:
+    a registrar makes a new one when the old one was lost, and a lost code must stop working."""
+    ledger().store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE student_id = ? AND issuer = ? "
+                           "AND revoked IS NULL", [now().isoformat(timespec="seconds"), student_id, s.slug])
     code = accounts().add_claim(student_id, s.slug)
     link = url_for("auth.claim_link", code=code, _external=True)
     return page("console/claim_code.html", status, scope=s, student_id=student_id, name=name, code=code, link=link)

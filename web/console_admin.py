@@ -3,6 +3,7 @@ staff and API tokens. Routes on the `console` blueprint (see web.console)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -13,6 +14,7 @@ from web import schemas
 from web.accounts import ROLES
 from web.auth import staff_required
 from web.console import (
+    Scope,
     accounts,
     bp,
     catalog,
@@ -35,6 +37,13 @@ from web.roster import short_key
 
 PREVIEW_VALID_ROWS = 200  # valid rows shown in a preview; every row with an error is always shown
 REFRESH_SECONDS = 1
+LOG_WAIT_SECONDS = 60
+
+
+def seconds_since(moment: str | None) -> float:
+    if not moment:
+        return float("inf")
+    return (datetime.now(timezone.utc) - datetime.fromisoformat(moment)).total_seconds()
 
 
 @bp.route("/<slug>/import", methods=["GET", "POST"])
@@ -67,12 +76,13 @@ def import_job(slug: str, job_id: str) -> Any:
     s = scope(slug)
     job = job_of(slug, job_id)
     in_log = imports().in_log(job) if job.status == DONE else False
-    refresh = job.status == COMMITTING and not job.stale or job.status == DONE and not in_log
-    names = {}
-    if job.status != DONE:
-        projections().catch_up()
-        related = roster().related(s.did, slug)
-        names = {k: v.name for k, v in roster().identities({str(r.student) for r in job.rows} & related).items()}
+    # Refresh while the commit runs, then while the log catches up (a minute at most: without a
+    # running `credledger worker` it never will, and the page should not spin forever).
+    refresh = (job.status == COMMITTING and not job.stale
+               or job.status == DONE and not in_log and seconds_since(job.finished) < LOG_WAIT_SECONDS)
+    projections().catch_up()
+    related = roster().related(s.did, slug)
+    names = {k: v.name for k, v in roster().identities({str(r.student) for r in job.rows} & related).items()}
     bad = [r for r in job.rows if r.errors]
     good = [r for r in job.rows if not r.errors]
     html = render_template("console/import_job.html", scope=s, job=job, bad=bad, good=good[:PREVIEW_VALID_ROWS],
@@ -106,7 +116,7 @@ def import_discard(slug: str, job_id: str) -> Any:
 # Signing keys ------------------------------------------------------------------
 
 
-def key_rows(s: Any) -> list[dict[str, Any]]:
+def key_rows(s: Scope) -> list[dict[str, Any]]:
     projections().catch_up()
     entry = next(i for i in projections().issuers() if i["did"] == s.did)
     moment = now()
@@ -126,7 +136,7 @@ def key_rows(s: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def keys_page(s: Any, status: int = 200, **context: Any) -> tuple[str, int]:
+def keys_page(s: Scope, status: int = 200, **context: Any) -> tuple[str, int]:
     return page("console/keys.html", status, scope=s, keys=key_rows(s), form=context.pop("form", {}),
                 errors=context.pop("errors", {}), **context)
 
@@ -149,7 +159,7 @@ def key_rotate(slug: str) -> Any:
                 "signed stay valid.", ".keys", slug=slug)
 
 
-def key_time(s: Any, form: Any, *, default_now: bool) -> dict[str, Any]:
+def key_time(s: Scope, form: Any, *, default_now: bool) -> dict[str, Any]:
     key = form.get("key", "")
     if key not in s.issuer.keys:
         raise InputError.for_field("key", "choose one of your institution's keys")
@@ -193,7 +203,7 @@ def key_compromise(slug: str) -> Any:
 # Staff and API tokens ----------------------------------------------------------
 
 
-def staff_page(s: Any, status: int = 200, **context: Any) -> tuple[str, int]:
+def staff_page(s: Scope, status: int = 200, **context: Any) -> tuple[str, int]:
     return page("console/staff.html", status, scope=s, staff=accounts().staff(s.slug),
                 tokens=accounts().api_tokens(s.slug), roles=ROLES, form=context.pop("form", {}),
                 errors=context.pop("errors", {}), **context)

@@ -37,6 +37,8 @@ bp = Blueprint("issuers", __name__, url_prefix="/issuers")
 
 DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
 DID_MEDIA_TYPE = "application/did+json"
+KIND_NAMES = {"district": "School district", "school": "School", "cte_center": "Career and technical center",
+              "agency": "State agency", "college": "College"}
 
 
 def _ledger() -> Ledger:
@@ -92,7 +94,7 @@ def did_web_path(did: str) -> str:
 @bp.get("/")
 def index() -> Any:
     issuers = sorted(_ledger().issuers(), key=lambda i: i.name)
-    return render_template("issuers/index.html", issuers=issuers)
+    return render_template("issuers/index.html", issuers=issuers, kinds=KIND_NAMES)
 
 
 @bp.get("/<slug>")
@@ -102,7 +104,8 @@ def page(slug: str) -> Any:
     now = ledger.clock()
     keys = [{"record": r, "multikey": multikey_of(r.key_id), "state": key_state(r, now)}
             for r in sorted(issuer.keys.values(), key=lambda k: (k.valid_from, k.key_id))]
-    return render_template("issuers/page.html", issuer=issuer, keys=keys)
+    return render_template("issuers/page.html", issuer=issuer, keys=keys,
+                           kind=KIND_NAMES.get(issuer.kind, issuer.kind.replace("_", " ")))
 
 
 @bp.get("/<slug>/did.json", endpoint="did_document")

@@ -38,8 +38,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _setup(data_dir: Path, credentials: int) -> str:
-    ledger = init_instance(data_dir, PASSPHRASE, scrypt_n=2**10)
+def _setup(data_dir: Path, credentials: int, database_url: str | None) -> str:
+    ledger = init_instance(data_dir, PASSPHRASE, scrypt_n=2**10, database_url=database_url)
     create_web_tables(ledger.store)
     ledger.register_issuer("load-district", "Load Test District", "district")
     for code, name, body, kind, months, field in CATALOG[:credentials]:
@@ -56,25 +56,36 @@ def _setup(data_dir: Path, credentials: int) -> str:
 
 
 async def _client(host: str, port: int, path: str, deadline: float, latencies: list[float], errors: list[int]) -> None:
-    reader, writer = await asyncio.open_connection(host, port)
+    """One keep-alive connection issuing requests back to back; reconnects if the server closes it."""
     request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n".encode()
+    reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             writer.write(request)
             await writer.drain()
             status_line = await reader.readline()
-            length = 0
+            if not status_line:  # closed by the server: count nothing, reconnect
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                continue
+            length, close = 0, False
             while True:
                 line = await reader.readline()
                 if line in (b"\r\n", b""):
                     break
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
+                name, _, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+                elif name.lower() == b"connection" and value.strip().lower() == b"close":
+                    close = True
             await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
             if not status_line.startswith(b"HTTP/1.1 200"):
                 errors.append(int(status_line.split()[1]))
+            if close:
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
     finally:
         writer.close()
 
@@ -88,18 +99,28 @@ async def _load(port: int, path: str, seconds: float, connections: int) -> tuple
     return latencies, errors, time.perf_counter() - started
 
 
-def run_share_benchmark(*, seconds: float = 10.0, workers: int = 2, connections: int = 16,
-                        credentials: int = 10) -> dict[str, Any]:
+def run_share_benchmark(*, seconds: float = 10.0, workers: int = 2, connections: int = 8,
+                        credentials: int = 10, database_url: str | None = None) -> dict[str, Any]:
+    from ledger.bench import _run_sql
+
     scratch = Path(tempfile.mkdtemp(prefix="credledger-bench-share-"))
     port = _free_port()
     server = None
+    schema = f"bench_share_{os.getpid()}"
+    url = f"{database_url}?schema={schema}" if database_url else None
     try:
-        token = _setup(scratch / "instance", credentials)
+        if database_url:
+            _run_sql(database_url, f"CREATE SCHEMA {schema}")
+        token = _setup(scratch / "instance", credentials, url)
         env = os.environ | {"CREDLEDGER_DATA": str(scratch / "instance"), "CREDLEDGER_PASSPHRASE": PASSPHRASE,
-                            "CREDLEDGER_INSECURE_COOKIES": "1"}
+                            # A load test is one client: the per-client verify limit would answer 429.
+                            "CREDLEDGER_VERIFY_RATE_LIMIT": "off", "CREDLEDGER_INSECURE_COOKIES": "1"}
+        env.pop("CREDLEDGER_DATABASE_URL", None)
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-             "--keep-alive", "30", "--log-level", "warning", "web.wsgi:app"],
+            # Threaded workers keep connections alive (gunicorn's sync workers close each one).
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
+             "--threads", "4", "--bind", f"127.0.0.1:{port}", "--keep-alive", "30", "--log-level", "warning",
+             "web.wsgi:app"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         path = f"/v/{token}.json"
@@ -114,8 +135,11 @@ def run_share_benchmark(*, seconds: float = 10.0, workers: int = 2, connections:
             except subprocess.TimeoutExpired:
                 server.kill()
         shutil.rmtree(scratch, ignore_errors=True)
+        if database_url:
+            _run_sql(database_url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     latencies.sort()
     return {
+        "backend": "postgres" if database_url else "sqlite",
         "workers": workers,
         "connections": connections,
         "credentials_per_student": credentials,

@@ -36,7 +36,8 @@ ERRORS = {
     409: ("Rejected", "The ledger refused the event and stored nothing; `code` says why (e.g. `already_revoked`, "
                       "`no_signing_key`, `countersignature_required`, `bad_signature`)."),
     413: ("TooLarge", "The body is too large (`too_large`)."),
-    429: ("RateLimited", "Too many writes with this token (`rate_limited`); retry after `Retry-After` seconds."),
+    429: ("RateLimited", "Too many writes with this token, or too many invalid tokens from this client "
+                         "(`rate_limited`); retry after `Retry-After` seconds."),
 }
 HEADERS = {
     401: {"WWW-Authenticate": {"description": "`Bearer realm=\"credledger\"`, with `error=\"invalid_token\"` "
@@ -143,9 +144,7 @@ def _error_statuses(operation: Any, has_path_parameters: bool) -> list[int]:
     if operation.body is not None:
         statuses.add(413)
     if operation.role:
-        statuses |= {401, 403}
-    if operation.write:
-        statuses.add(429)
+        statuses |= {401, 403, 429}
     return sorted(statuses)
 
 

@@ -127,6 +127,7 @@ class Roster:
     # The institution's numbers ----------------------------------------------
 
     def stats(self, did: str, slug: str, today: date) -> dict[str, int]:
+        """Counts over the awards in the institution's custody (what it answers for now), and what it issued."""
         day = today.isoformat()
         (row,) = self.projections.view.query(
             "SELECT COUNT(*), "
@@ -134,17 +135,17 @@ class Roster:
             "SUM(CASE WHEN revoked_reason IS NULL AND expires < ? THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN revoked_reason = 'superseded' THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN revoked_reason IS NOT NULL AND revoked_reason <> 'superseded' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN custodian <> issuer THEN 1 ELSE 0 END) "
-            "FROM rm_awards WHERE issuer = ?", [day, day, did])
-        (held,) = self.projections.view.query(
-            "SELECT COUNT(*), SUM(CASE WHEN issuer <> custodian THEN 1 ELSE 0 END) FROM rm_awards WHERE custodian = ?",
+            "SUM(CASE WHEN issuer <> custodian THEN 1 ELSE 0 END) "
+            "FROM rm_awards WHERE custodian = ?", [day, day, did])
+        (issued,) = self.projections.view.query(
+            "SELECT COUNT(*), SUM(CASE WHEN issuer <> custodian THEN 1 ELSE 0 END) FROM rm_awards WHERE issuer = ?",
             [did])
-        total, active, expired, superseded, revoked, transferred_out = (int(v or 0) for v in row)
+        held, active, expired, superseded, revoked, transferred_in = (int(v or 0) for v in row)
         return {
             "students": len(self.related(did, slug)),
             "registered": len(self.registered_by(did)),
-            "issued": total, "active": active, "expired": expired, "superseded": superseded, "revoked": revoked,
-            "transferred_out": transferred_out, "held": int(held[0] or 0), "transferred_in": int(held[1] or 0),
+            "held": held, "active": active, "expired": expired, "superseded": superseded, "revoked": revoked,
+            "transferred_in": transferred_in, "issued": int(issued[0] or 0), "transferred_out": int(issued[1] or 0),
         }
 
     def awards_of(self, did: str, student_id: str, today: date) -> tuple[list[dict[str, Any]], int]:

@@ -13,7 +13,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from ledger.errors import InputError
 from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
-from ledger.schemas import KEY_ID, MAX_SAFE_INTEGER, SLUG
+from ledger.schemas import CIP, KEY_ID, MAX_SAFE_INTEGER, NAICS, SLUG, SOC
 
 NAME = validate.Length(min=1, max=200)
 
@@ -57,6 +57,11 @@ class CredentialInput(Schema):
     credentialType = fields.String(load_default="certification", validate=validate.OneOf(CREDENTIAL_TYPES))
     validityMonths = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 600))
     careerField = fields.String(load_default=None, allow_none=True, validate=NAME)
+    # Optional codes (ledger.schemas checks the same formats); absent unless given.
+    careerCluster = fields.String(allow_none=True, validate=NAME)
+    soc = fields.String(allow_none=True, validate=SOC)
+    naics = fields.String(allow_none=True, validate=NAICS)
+    cip = fields.String(allow_none=True, validate=CIP)
 
 
 class StudentInput(Schema):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from ledger.errors import InputError, LedgerError, NotFoundError
 from ledger.store import LedgerRecorderMixin

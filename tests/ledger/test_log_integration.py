@@ -19,7 +19,7 @@ from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
 from ledger.errors import InputError, NotFoundError, RejectedError
-from ledger.log import Integrator
+from ledger.projections import Worker
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import ProofError
 from verifiers.merkle import EMPTY_ROOT, hash_leaf, verify_consistency, verify_inclusion
@@ -210,7 +210,7 @@ def test_leaf_indices_are_dense_although_notification_ids_skip(
 def test_the_integrator_thread_makes_new_events_provable_within_a_second(ledger: Ledger) -> None:
     student = setup_school(ledger)
     errors: list[Exception] = []
-    integrator = Integrator(ledger.log, interval=0.05, on_error=errors.append).start()
+    integrator = Worker(ledger, interval=0.05, on_error=errors.append).start()
     try:
         issue(ledger, student, 2, "bg")
         stored_at = time.monotonic()

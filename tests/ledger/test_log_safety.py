@@ -19,7 +19,8 @@ import pytest
 from ledger import treemath
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
-from ledger.log import Integrator, MerkleLog
+from ledger.log import MerkleLog
+from ledger.projections import Worker
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import ProofError
 from verifiers.merkle import verify_consistency
@@ -220,7 +221,7 @@ def test_the_integrator_thread_reports_a_refusal_and_keeps_running(ledger: Ledge
         if len(errors) >= 2:
             reported.set()
 
-    integrator = Integrator(ledger.log, interval=0.02, on_error=on_error).start()
+    integrator = Worker(ledger, interval=0.02, on_error=on_error).start()
     try:
         assert reported.wait(timeout=5), "the integrator did not report twice"
     finally:

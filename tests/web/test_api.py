@@ -262,20 +262,25 @@ def test_students_paging(world: World) -> None:
 
 
 def test_transcript_for_related_issuers_only(world: World) -> None:
-    student = world.demo["sample_student"]
+    student = new_student(world, name="Sam Related", local_id="RB-7001")
+    district, center = new_award(world, student), new_award(world, student, slug="riverbend-ctc")
     body = ok(world, call(world.client, "GET", f"/students/{student}", world.tokens["riverbend/viewer"]), 200,
               "/students/{student_id}", "get")
-    assert body["student"] == student and body["awards"]
-    assert set(body["identity"]) == {"name", "birth_date", "local_id"}  # the registering issuer
+    assert body["student"] == student and body["registered_by"] == world.did("riverbend")
+    # Each institution sees the awards it issued or holds; the others are only counted.
+    assert ([a["award"] for a in body["awards"]], body["other_awards"]) == ([district], 1)
+    assert (body["identity"]["name"], body["identity"]["local_id"]) == ("Sam Related", "RB-7001")
+    ctc = ok(world, call(world.client, "GET", f"/students/{student}", world.tokens["riverbend-ctc/registrar"]), 200,
+             "/students/{student_id}", "get")
+    assert ([a["award"] for a in ctc["awards"]], ctc["other_awards"]) == ([center], 1)
+    assert ctc["identity"]["name"] == "Sam Related"  # a relationship: it recorded the student's credential
 
-    ctc = call(world.client, "GET", f"/students/{student}", world.tokens["riverbend-ctc/registrar"])
-    if any(a["issuer"] == world.did("riverbend-ctc") for a in body["awards"]):
-        assert ok(world, ctc, 200, "/students/{student_id}", "get")["identity"] is None
     unrelated = error(world, call(world.client, "GET", f"/students/{student}", world.tokens["lakeshore/viewer"]),
                       404, "not_found")
     missing = error(world, call(world.client, "GET", f"/students/{uuid.uuid4()}", world.tokens["lakeshore/viewer"]),
                     404, "not_found")
     assert unrelated["message"] == missing["message"]  # existence is not confirmed
+    assert "Sam" not in str(unrelated)
     error(world, call(world.client, "GET", "/students/not-a-uuid", world.tokens["riverbend/viewer"]), 404,
           "not_found")
 
@@ -471,30 +476,42 @@ def test_other_issuers_award_cannot_be_revoked(world: World) -> None:
     award = new_award(world, student, slug="riverbend-ctc")  # issued and held by the CTC
     body = {"reason": "misconduct", "note": "An attempt from the wrong issuer."}
     before = world.ledger.store.journal_size()
-    # Lakeshore has nothing to do with this student: the award does not exist for it.
-    error(world, call(world.client, "POST", f"/awards/{award}/revoke", world.tokens["lakeshore/registrar"], body),
-          404, "not_found")
-    error(world, call(world.client, "GET", f"/awards/{award}", world.tokens["lakeshore/viewer"]), 404, "not_found")
-    # Riverbend registered the student and sees the award, but the CTC keeps it.
-    assert call(world.client, "GET", f"/awards/{award}", world.tokens["riverbend/viewer"]).status_code == 200
-    error(world, call(world.client, "POST", f"/awards/{award}/revoke", world.tokens["riverbend/admin"], body),
-          403, "not_custodian")
+    # Neither Lakeshore (no relationship) nor Riverbend (registered the student, but neither issued nor holds
+    # the award) may touch it, and for both it does not exist.
+    for token in ("lakeshore/registrar", "riverbend/admin"):
+        error(world, call(world.client, "POST", f"/awards/{award}/revoke", world.tokens[token], body), 404,
+              "not_found")
+        error(world, call(world.client, "GET", f"/awards/{award}", world.tokens[token]), 404, "not_found")
     assert world.ledger.store.journal_size() == before
     assert world.ledger.award(award).revocation is None
+    # An award Riverbend issued but handed to Lakeshore: Riverbend sees it and may not change it.
+    moved = new_award(world, student)
+    call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"], {"awards": [moved], "to": "lakeshore"})
+    assert call(world.client, "GET", f"/awards/{moved}", world.tokens["riverbend/viewer"]).status_code == 200
+    before = world.ledger.store.journal_size()
+    error(world, call(world.client, "POST", f"/awards/{moved}/revoke", world.tokens["riverbend/admin"], body),
+          403, "not_custodian")
+    assert world.ledger.store.journal_size() == before
+    assert world.ledger.award(moved).revocation is None
 
 
 def test_other_issuers_awards_cannot_be_transferred(world: World) -> None:
     student = new_student(world)
     award = new_award(world, student, slug="riverbend-ctc")
+    moved = new_award(world, student)
+    call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"], {"awards": [moved], "to": "lakeshore"})
     before = world.ledger.store.journal_size()
     error(world, call(world.client, "POST", "/transfers", world.tokens["lakeshore/registrar"],
                       {"awards": [award], "to": "riverbend"}), 404, "not_found")
     error(world, call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"],
-                      {"awards": [award], "to": "lakeshore"}), 403, "not_custodian")
-    error(world, call(world.client, "POST", "/transfers", world.tokens["lakeshore/registrar"],
+                      {"awards": [award], "to": "lakeshore"}), 404, "not_found")
+    error(world, call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"],
+                      {"awards": [moved], "to": "riverbend-ctc"}), 403, "not_custodian")
+    error(world, call(world.client, "POST", "/transfers", world.tokens["oakridge/registrar"],
                       {"student": student, "to": "riverbend"}), 404, "not_found")
     assert world.ledger.store.journal_size() == before
     assert world.ledger.award(award).custodian == world.did("riverbend-ctc")
+    assert world.ledger.award(moved).custodian == world.did("lakeshore")
 
 
 def test_issuer_field_cannot_be_spoofed(world: World) -> None:
@@ -535,7 +552,8 @@ def test_transfer_student_record(world: World) -> None:
     # Lakeshore now holds the record: it sees the student and may revoke; Riverbend may not any more.
     transcript = ok(world, call(world.client, "GET", f"/students/{student}", world.tokens["lakeshore/viewer"]), 200,
                     "/students/{student_id}", "get")
-    assert transcript["identity"] is None
+    assert [a["award"] for a in transcript["awards"]] == [first, second] and transcript["other_awards"] == 1
+    assert transcript["identity"]["name"] == "Test Student"
     assert transcript["awards"][0]["custody"][0]["to"] == world.did("lakeshore")
     revoke = {"reason": "other", "note": "Checked against the certifying body."}
     error(world, call(world.client, "POST", f"/awards/{first}/revoke", world.tokens["riverbend/registrar"], revoke),
@@ -685,16 +703,20 @@ def test_rotate_key(world: World) -> None:
 
 
 def test_bundle_verifies_offline(world: World) -> None:
-    student = world.demo["sample_student"]
+    student = new_student(world)
+    district, center = new_award(world, student), new_award(world, student, slug="riverbend-ctc")
     bundle = ok(world, call(world.client, "GET", f"/students/{student}/bundle", world.tokens["riverbend/registrar"]),
                 200, "/students/{student_id}/bundle", "get")
     assert bundle["format"] == "credledger.transcript/v1" and bundle["disclosed"] == {}
+    assert bundle["awards"] == [district] and center not in bundle["streams"]  # only this issuer's awards
     result = verify_bundle(bundle, [world.ledger.log.verifier_key], today=world.ledger.clock().date())
-    assert result.checkpoint.ok is True
-    assert len(result.credentials) == len(bundle["awards"]) > 0
-    assert all(c.step("signature").ok for c in result.credentials)
-    unrelated = new_student(world)
-    error(world, call(world.client, "GET", f"/students/{unrelated}/bundle", world.tokens["lakeshore/registrar"]), 404,
+    assert result.ok and [c.award for c in result.credentials] == [district]
+
+    registered_only = new_student(world)
+    problem = error(world, call(world.client, "GET", f"/students/{registered_only}/bundle",
+                                world.tokens["riverbend/registrar"]), 400, "invalid_input")
+    assert "student_id" in problem["errors"]
+    error(world, call(world.client, "GET", f"/students/{student}/bundle", world.tokens["lakeshore/registrar"]), 404,
           "not_found")
 
 

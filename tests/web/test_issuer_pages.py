@@ -105,7 +105,7 @@ def test_issuer_page_shows_name_kind_and_key_history(env: dict[str, Any]) -> Non
     assert response.status_code == 200
     page = response.text
     assert "<script" not in page and not re.search(r"\sstyle=", page)
-    assert "Riverbend Career &amp; Technical Center" in page and "Cte center" in page
+    assert "Riverbend Career &amp; Technical Center" in page and "Career and technical center" in page
     assert ledger.issuer_did("riverbend-ctc") in page
     for key_id in ledger.issuer("riverbend-ctc").keys:
         assert key_id.partition("#")[2] in page

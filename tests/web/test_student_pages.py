@@ -41,9 +41,12 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     app = create_app({"LEDGER": ledger, "TESTING": True, "VERIFY_RATE_LIMIT": (10_000, 60)})
     projections = app.extensions["projections"]
     projections.catch_up()
-    students = [s["student"] for s in projections.students()]
-    # One credential long expired (a 6-month welding certificate earned over a year ago).
+    # Student ids are random: order them by how many active credentials they hold, most first,
+    # so that every test finds what it needs whatever the ids came out as.
     today = ledger.clock().date()
+    students = sorted((s["student"] for s in projections.students()), key=lambda student: -sum(
+        a["status"] == "active" for a in projections.transcript(student, today)["awards"]))
+    # One credential long expired (a 6-month welding certificate earned over a year ago).
     expired = ledger.issue([IssueRequest("riverbend-ctc", students[1], "aws-certified-welder",
                                          today - timedelta(days=400), {"certificate": "AWS-1234567"})])[0]
     ledger.log.integrate()

@@ -1,0 +1,83 @@
+"""State pathway rules: which graduation and reporting rules a student meets, and what is missing.
+
+Pure: the student's facts, the state lists and `today` go in, plain-word
+results come out; no clock, no database. The rules are versioned data
+(`ledger.pathways.rulebook`): each row applies to a range of graduating
+classes. `ledger.reports.student_pathways` loads the facts from the read
+models and calls `evaluate_student`; the web calls that.
+
+    results = evaluate_student(facts, book, today=date(2026, 5, 1))
+    for r in results:
+        print(r.title, r.status, r.summary, r.missing)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+
+from ledger.pathways import colorado, missouri, ohio
+from ledger.pathways.context import Context
+from ledger.pathways.facts import (
+    WORKKEYS_TESTS,
+    Counted,
+    CteProgress,
+    EarnedCredential,
+    ListingBook,
+    RuleResult,
+    StudentFacts,
+    StudentInputs,
+    WorkKeysSitting,
+)
+from ledger.pathways.rulebook import RULES, WORKKEYS, Cohorts, Rule, WorkKeysThreshold, workkeys_threshold
+
+__all__ = [
+    "RULES", "WORKKEYS", "WORKKEYS_TESTS", "Cohorts", "Counted", "CteProgress", "EarnedCredential", "ListingBook",
+    "Rule", "RuleResult", "StudentFacts", "StudentInputs", "WorkKeysSitting", "WorkKeysThreshold",
+    "evaluate_rule", "evaluate_student", "workkeys_threshold",
+]  # fmt: skip
+
+CHECKS: dict[str, Callable[[Context], RuleResult]] = {
+    "ohio_credential_option": ohio.credential_option,
+    "ohio_irc_seal": ohio.irc_seal,
+    "ohio_demonstrations": ohio.demonstrations,
+    "ohio_bundle": ohio.bundle,
+    "missouri_irc": missouri.irc,
+    "missouri_cte_certificate": missouri.cte_certificate,
+    "colorado_menu": colorado.menu_competency,
+}
+
+
+def evaluate_student(
+    facts: StudentFacts,
+    book: ListingBook,
+    *,
+    today: date,
+    rules: Sequence[Rule] = RULES,
+    states: Iterable[str] | None = None,
+) -> list[RuleResult]:
+    """One result per rule id (in table order), using the version in effect for the student's class."""
+    wanted = None if states is None else set(states)
+    by_id: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if wanted is None or rule.state in wanted:
+            by_id.setdefault(rule.id, []).append(rule)
+    return [evaluate_rule(versions, facts, book, today=today) for versions in by_id.values()]
+
+
+def evaluate_rule(versions: Sequence[Rule], facts: StudentFacts, book: ListingBook, *, today: date) -> RuleResult:
+    """Apply the version of a rule (one id, several cohort ranges) that covers the student's class."""
+    cohort = facts.cohort
+    rule = next((r for r in versions if cohort in r.cohorts), None)
+    if rule is None and any(not r.cohorts.bounded for r in versions):
+        rule = next(r for r in versions if not r.cohorts.bounded)
+    first = versions[0]
+    ranges = ", ".join(str(r.cohorts) for r in versions)
+    if rule is None and cohort is None:
+        return RuleResult(first.id, first.state, first.title, "unknown",
+                          f"Cannot tell: the student's graduating class is not recorded (the rule applies to the "
+                          f"{ranges}).", missing=("the student's graduating class",), version=ranges)
+    if rule is None:
+        return RuleResult(first.id, first.state, first.title, "not applicable",
+                          f"Does not apply to the class of {cohort} (it applies to the {ranges}).", version=ranges)
+    return CHECKS[rule.check](Context(facts, book, today, rule))

@@ -1,0 +1,142 @@
+"""What a pathway rule reads (a student's facts, the state lists) and what it says (RuleResult).
+
+Plain frozen values: the reports layer fills them from the read models, tests
+build them by hand. Nothing here reads a clock or a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ledger.statelists import Segment, terms_in
+
+WORKKEYS_TESTS = {
+    "appliedMath": "Applied Math",
+    "graphicLiteracy": "Graphic Literacy",
+    "workplaceDocuments": "Workplace Documents",
+}
+
+
+@dataclass(frozen=True)
+class EarnedCredential:
+    """One of the student's awards, as the rules see it."""
+
+    award: str
+    credential: str  # catalog code
+    name: str
+    earned: date
+    issuer: str = ""  # DID of the issuing institution
+    credential_type: str = "certification"  # certification | license | certificate | assessment
+    expires: date | None = None
+    revoked: str | None = None  # revocation reason ("superseded" for an amended award); None when not revoked
+
+    @property
+    def active(self) -> bool:
+        """Not revoked and not superseded. (Expiry is a separate question: see Rule.expired_counts.)"""
+        return self.revoked is None
+
+    def expired_by(self, day: date) -> bool:
+        return self.expires is not None and self.expires < day
+
+
+@dataclass(frozen=True)
+class WorkKeysSitting:
+    taken: date
+    scores: Mapping[str, int]  # test -> level 3–7 (appliedMath, graphicLiteracy, workplaceDocuments)
+
+
+@dataclass(frozen=True)
+class CteProgress:
+    """A student's progress in one CTE program of study (Missouri CTE Certificate): report input."""
+
+    courses: int
+    gpa: Decimal
+
+
+@dataclass(frozen=True)
+class StudentInputs:
+    """What the rules need that the ledger does not record (the school's information system does).
+
+    None means "not recorded": the explanation says so instead of guessing.
+    """
+
+    wbl_hours: int | None = None  # work-based learning hours
+    webxams: Mapping[str, int] | None = None  # Ohio: pathway -> WebXams passed
+    pre_apprenticeship: bool | None = None  # Ohio: completed a pre-apprenticeship
+    omj_seal: bool | None = None  # Ohio: OhioMeansJobs Readiness Seal
+    cte_programs: Mapping[str, CteProgress] | None = None  # Missouri: program of study -> progress
+
+
+@dataclass(frozen=True)
+class StudentFacts:
+    student: str
+    cohort: int | None  # graduating class
+    credentials: tuple[EarnedCredential, ...] = ()
+    workkeys: tuple[WorkKeysSitting, ...] = ()
+    district: str | None = None  # DID of the district whose Menu of Options applies (Colorado)
+    district_name: str | None = None
+    inputs: StudentInputs = field(default_factory=StudentInputs)
+
+
+class ListingBook:
+    """The state lists, year by year: (state, district DID or None, credential) -> segments."""
+
+    def __init__(
+        self,
+        entries: Mapping[tuple[str, str | None, str], Iterable[Segment]] | None = None,
+        names: Mapping[str, str] | None = None,
+    ):
+        self._entries: dict[tuple[str, str | None, str], tuple[Segment, ...]] = {
+            key: tuple(segments) for key, segments in (entries or {}).items()
+        }
+        self._names = dict(names or {})
+
+    def name(self, credential: str) -> str:
+        """The catalog name of a credential code (the code itself when unknown)."""
+        return self._names.get(credential, credential)
+
+    def terms(self, state: str, credential: str, year: int, district: str | None = None) -> Mapping[str, Any] | None:
+        segments = self._entries.get((state, district, credential))
+        return terms_in(segments, year) if segments else None
+
+    def items(self) -> list[tuple[tuple[str, str | None, str], tuple[Segment, ...]]]:
+        """Every entry, by state then credential."""
+        return sorted(self._entries.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1] or ""))
+
+    def listed(self, state: str, district: str | None = None) -> Iterator[tuple[str, tuple[Segment, ...]]]:
+        """(credential, segments) of every entry on one list."""
+        for (s, dist, credential), segments in sorted(self._entries.items(), key=lambda kv: kv[0][2]):
+            if s == state and dist == district:
+                yield credential, segments
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A credential that counted toward a rule, and how."""
+
+    award: str
+    credential: str
+    name: str
+    detail: str  # "6 points, Health"; "meets math"; "stackable, with OSHA 10"
+    points: int | None = None  # Ohio points, where points apply
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str  # stable id, e.g. "oh-credential-option"
+    state: str  # OH | MO | CO
+    title: str
+    status: str  # "met" | "not met" | "unknown" (something it needs is not recorded) | "not applicable"
+    summary: str  # one sentence in plain words
+    missing: tuple[str, ...] = ()  # what is still needed, in plain words ("3 more points in Health")
+    counted: tuple[Counted, ...] = ()
+    notes: tuple[str, ...] = ()  # why other credentials did not count, which inputs were not recorded
+    version: str = ""  # which version of the rule applied ("classes of 2020–2024")
+
+    @property
+    def met(self) -> bool | None:
+        return {"met": True, "not met": False}.get(self.status)

@@ -1,0 +1,152 @@
+"""Missouri: industry-recognized credentials (IRCs) and the CTE Certificate.
+
+A credential counts when it was on DESE's list in the school year it was
+earned. Stackable credentials count in pairs: two stackables in one program
+area make one IRC (three make one, four make two); a lone stackable makes
+none. A credential earned twice counts once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ledger.pathways.context import Context, three_valued, year_text
+from ledger.pathways.facts import Counted, EarnedCredential, ListingBook, RuleResult
+from ledger.statelists import school_year_of
+
+
+@dataclass(frozen=True)
+class IrcUnit:
+    """One IRC as Missouri counts it: one credential, or a pair of stackables in one program area."""
+
+    credentials: tuple[EarnedCredential, ...]
+    program_area: str
+
+    @property
+    def completed_by(self) -> EarnedCredential:
+        """The credential that completed it (the later of a pair): where and when the IRC was earned."""
+        return self.credentials[-1]
+
+
+@dataclass(frozen=True)
+class MissouriTally:
+    units: tuple[IrcUnit, ...]
+    pending: dict[str, tuple[EarnedCredential, ...]]  # program area -> a stackable still waiting for its pair
+    tsas: tuple[tuple[EarnedCredential, str], ...]  # approved technical skill assessments, with program area
+    unlisted: tuple[str, ...]
+
+
+def missouri_tally(credentials: Iterable[EarnedCredential], book: ListingBook, per_irc: int = 2) -> MissouriTally:
+    units: list[IrcUnit] = []
+    stacks: dict[str, list[EarnedCredential]] = {}
+    areas: dict[str, str] = {}
+    tsas: list[tuple[EarnedCredential, str]] = []
+    unlisted: list[str] = []
+    seen: set[str] = set()
+    for c in sorted(credentials, key=lambda c: (c.earned, c.award)):
+        terms = book.terms("MO", c.credential, school_year_of(c.earned))
+        if terms is None:
+            unlisted.append(f"{c.name} was not on Missouri's list in {year_text(c.earned)}, when it was earned.")
+            continue
+        if c.credential in seen:
+            continue
+        seen.add(c.credential)
+        area = terms["programArea"]
+        if terms["listKind"] == "tsa":
+            tsas.append((c, area))
+        elif not terms["stackable"]:
+            units.append(IrcUnit((c,), area))
+        else:
+            key = area.casefold()
+            areas.setdefault(key, area)
+            stack = stacks.setdefault(key, [])
+            stack.append(c)
+            if len(stack) == per_irc:
+                units.append(IrcUnit(tuple(stack), areas[key]))
+                stack.clear()
+    pending = {areas[k]: tuple(v) for k, v in stacks.items() if v}
+    return MissouriTally(tuple(units), pending, tuple(tsas), tuple(unlisted))
+
+
+def _counted(unit: IrcUnit) -> list[Counted]:
+    if len(unit.credentials) == 1:
+        c = unit.credentials[0]
+        return [Counted(c.award, c.credential, c.name, f"IRC, {unit.program_area}")]
+    names = " + ".join(c.name for c in unit.credentials)
+    return [Counted(c.award, c.credential, c.name, f"stackable, one IRC with the others ({names}), "
+                                                   f"{unit.program_area}") for c in unit.credentials]
+
+
+def _pending_missing(tally: MissouriTally) -> list[str]:
+    return [f"one more stackable credential in {area} (with {', '.join(c.name for c in waiting)}) makes an IRC"
+            for area, waiting in tally.pending.items()]
+
+
+def irc(ctx: Context) -> RuleResult:
+    tally = missouri_tally(ctx.credentials(), ctx.book, ctx.rule.params["stackables_per_irc"])
+    counted = [c for unit in tally.units for c in _counted(unit)]
+    notes = list(tally.unlisted) + ctx.not_counted_notes()
+    if tally.units:
+        n = len(tally.units)
+        return ctx.result("met", f"Met: {n} IRC{'s' if n > 1 else ''} on Missouri's list.", counted=counted,
+                          notes=notes + _pending_missing(tally))
+    missing = _pending_missing(tally) or ["a credential on Missouri's IRC list in the school year it is earned"]
+    return ctx.result("not met", "Not met: no IRC on Missouri's list yet.", missing=missing, notes=notes)
+
+
+def cte_certificate(ctx: Context) -> RuleResult:
+    params, inputs = ctx.rule.params, ctx.facts.inputs
+    tally = missouri_tally(ctx.credentials(), ctx.book, params["stackables_per_irc"])
+    aligned: dict[str, list[Counted]] = {}
+    for unit in tally.units:
+        aligned.setdefault(unit.program_area.casefold(), []).extend(_counted(unit))
+    for c, area in tally.tsas:
+        aligned.setdefault(area.casefold(), []).append(Counted(c.award, c.credential, c.name, f"TSA, {area}"))
+    programs = dict(inputs.cte_programs or {})
+    candidates = list(programs) or sorted({u.program_area for u in tally.units} | {a for _, a in tally.tsas})
+    wbl = None if inputs.wbl_hours is None else inputs.wbl_hours >= params["wbl_hours"]
+    notes = list(tally.unlisted)
+    if inputs.cte_programs is None:
+        notes.append("CTE courses and GPA are not recorded in the ledger (a report input).")
+    if inputs.wbl_hours is None:
+        notes.append("Work-based learning hours are not recorded in the ledger (a report input).")
+
+    best: tuple[int, list[bool | None], list[str], list[Counted], str] | None = None
+    for program in candidates:
+        progress = programs.get(program)
+        courses = None if progress is None else progress.courses >= params["courses"]
+        gpa = None if progress is None else progress.gpa >= params["gpa"]
+        credential = bool(aligned.get(program.casefold()))
+        parts = [courses, gpa, credential, wbl]
+        missing = []
+        if courses is None:
+            missing.append(f"{params['courses']} courses in {program} with a {params['gpa']} GPA (not recorded)")
+        if courses is False:
+            missing.append(f"{params['courses'] - progress.courses} more course"  # type: ignore[union-attr]
+                           f"{'s' if params['courses'] - progress.courses > 1 else ''} in {program}")  # type: ignore[union-attr]
+        if gpa is False:
+            missing.append(f"GPA in {program} {progress.gpa}, needs {params['gpa']}")  # type: ignore[union-attr]
+        if not credential:
+            missing.append(f"an approved TSA or IRC in {program}")
+        if wbl is None:
+            missing.append(f"{params['wbl_hours']} hours of work-based learning (not recorded)")
+        if wbl is False:
+            missing.append(f"{params['wbl_hours'] - inputs.wbl_hours} more hours of work-based learning "  # type: ignore[operator]
+                           f"({inputs.wbl_hours} of {params['wbl_hours']})")
+        score = sum(p is True for p in parts) * 10 - sum(p is False for p in parts)
+        if best is None or score > best[0]:
+            best = (score, parts, missing, aligned.get(program.casefold(), []), program)
+    if best is None:
+        status = "unknown" if inputs.cte_programs is None else "not met"
+        missing = [f"{params['courses']} courses in one program of study with a {params['gpa']} GPA in it, an "
+                   f"approved TSA or IRC in that program, and {params['wbl_hours']} hours of work-based learning"]
+        summary = ("Cannot tell: no program of study recorded." if status == "unknown"
+                   else "Not met: no program of study with courses recorded.")
+        return ctx.result(status, summary, missing=missing, notes=notes)
+    _, parts, missing, counted, program = best
+    status = three_valued(parts)
+    summary = {"met": f"Met in {program}.",
+               "not met": f"Not met: closest is {program}.",
+               "unknown": f"Cannot tell yet for {program}: some requirements are not recorded."}[status]
+    return ctx.result(status, summary, missing=missing, counted=counted, notes=notes + _pending_missing(tally))

@@ -1,0 +1,128 @@
+"""Report inputs: what the rules need that the ledger deliberately does not record.
+
+These come from the school's information system as CSV files, are read for
+one report run, and are never written into events:
+
+- pathway inputs (`--inputs`): work-based learning hours, WebXams, a
+  pre-apprenticeship, the OhioMeansJobs seal, CTE courses and GPA per program
+  of study. They change every term, GPA is fractional (signed payloads carry
+  no floats), and grades are education records the append-only log should not
+  hold when it does not need to.
+- student id lists (`--frl`, `--concentrators`): free/reduced lunch
+  eligibility is sensitive (never in events); Perkins concentrator status is
+  course-based and lives in the SIS.
+
+Pathway inputs CSV (one or more rows per student; later rows add to earlier ones):
+    student, wbl_hours, webxams_pathway, webxams_passed, pre_apprenticeship,
+    omj_seal, cte_program, cte_courses, cte_gpa
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+
+from ledger.errors import InputError
+from ledger.pathways import CteProgress, StudentInputs
+
+INPUT_COLUMNS = ("student", "wbl_hours", "webxams_pathway", "webxams_passed", "pre_apprenticeship", "omj_seal",
+                 "cte_program", "cte_courses", "cte_gpa")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_YES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
+
+
+def parse_student_ids(text: str, *, what: str) -> set[str]:
+    """Student ids, one per line (or a CSV whose first column is the id; a header row is skipped)."""
+    ids, errors = set(), {}
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        value = line.split(",", 1)[0].strip().strip('"').lower()
+        if not value or (number == 1 and value in ("student", "student_id", "id")):
+            continue
+        if not _UUID.match(value):
+            errors[f"{what} line {number}"] = ["a student id (UUID)"]
+        ids.add(value)
+    if errors:
+        first = next(iter(errors))
+        raise InputError(f"{first}: not a student id", errors)
+    return ids
+
+
+def parse_inputs_csv(text: str) -> dict[str, StudentInputs]:
+    """Per-student pathway inputs; InputError naming every bad row."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    unknown = [h for h in header if h not in INPUT_COLUMNS]
+    if "student" not in header or unknown:
+        problems = [f"unknown column {h!r}" for h in unknown] + ([] if "student" in header else ["missing 'student'"])
+        raise InputError(f"inputs header: {problems[0]} (columns: {', '.join(INPUT_COLUMNS)})",
+                         {"inputs header": problems})
+    result: dict[str, StudentInputs] = {}
+    errors: dict[str, list[str]] = {}
+    for number, raw in enumerate(reader, start=2):
+        row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        if not any(row.values()):
+            continue
+        problems: list[str] = []
+        student = row["student"].lower()
+        if not _UUID.match(student):
+            problems.append("student: a student id (UUID)")
+        current = result.get(student, StudentInputs())
+        try:
+            current = _merge(current, row)
+        except ValueError as e:
+            problems.append(str(e))
+        if problems:
+            errors[f"inputs row {number}"] = problems
+        else:
+            result[student] = current
+    if errors:
+        first = next(iter(errors.items()))
+        raise InputError(f"{first[0]}: {first[1][0]}", errors)
+    return result
+
+
+def _merge(inputs: StudentInputs, row: dict[str, str]) -> StudentInputs:
+    def whole(column: str) -> int | None:
+        value = row.get(column, "")
+        if not value:
+            return None
+        if not value.isdigit():
+            raise ValueError(f"{column}: a whole number")
+        return int(value)
+
+    def yes_no(column: str) -> bool | None:
+        value = row.get(column, "").lower()
+        if not value:
+            return None
+        if value not in _YES:
+            raise ValueError(f"{column}: yes or no")
+        return _YES[value]
+
+    hours = whole("wbl_hours")
+    if hours is not None:
+        inputs = replace(inputs, wbl_hours=hours)
+    for column, attribute in (("pre_apprenticeship", "pre_apprenticeship"), ("omj_seal", "omj_seal")):
+        flag = yes_no(column)
+        if flag is not None:
+            inputs = replace(inputs, **{attribute: flag})
+    pathway, passed = row.get("webxams_pathway", ""), whole("webxams_passed")
+    if bool(pathway) != (passed is not None):
+        raise ValueError("webxams_pathway and webxams_passed go together")
+    if pathway and passed is not None:
+        inputs = replace(inputs, webxams={**(inputs.webxams or {}), pathway: passed})
+    program, courses = row.get("cte_program", ""), whole("cte_courses")
+    gpa_text = row.get("cte_gpa", "")
+    if program or courses is not None or gpa_text:
+        if not (program and courses is not None and gpa_text):
+            raise ValueError("cte_program, cte_courses and cte_gpa go together")
+        try:
+            gpa = Decimal(gpa_text)
+        except InvalidOperation:
+            raise ValueError("cte_gpa: a grade point average like 3.25") from None
+        if not Decimal(0) <= gpa <= Decimal(5):
+            raise ValueError("cte_gpa: between 0 and 5")
+        inputs = replace(inputs, cte_programs={**(inputs.cte_programs or {}), program: CteProgress(courses, gpa)})
+    return inputs

@@ -1,0 +1,399 @@
+"""The pathway rules, worked by hand: every rule, its cohort boundaries, and the seeds' examples.
+
+Pure: facts and listings are built here, no ledger. Points, program areas and
+menus are illustrative (as DOMAIN.md says of its sample catalog). Students are
+opaque ids.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.pathways import (
+    RULES,
+    WORKKEYS,
+    CteProgress,
+    EarnedCredential,
+    ListingBook,
+    RuleResult,
+    StudentFacts,
+    StudentInputs,
+    WorkKeysSitting,
+    evaluate_student,
+    workkeys_threshold,
+)
+from ledger.pathways.missouri import missouri_tally
+from ledger.pathways.ohio import best_field, field_points
+from ledger.statelists import (
+    OHIO_CAREER_FIELDS,
+    Segment,
+    apply_listing_event,
+    school_year_from_text,
+    school_year_of,
+    school_year_to_text,
+    terms_in,
+    terms_problems,
+)
+
+DISTRICT = "did:web:example.org:issuers:aspen-valley"
+OTHER_DISTRICT = "did:web:example.org:issuers:pine-ridge"
+TODAY = date(2026, 5, 15)
+
+# Ohio: credential -> (career field, points), on the list from 2015-16 on.
+OHIO = {
+    "taser": ("Law & Public Safety", 3),
+    "comptia-a-plus": ("Information Technology", 6),
+    "comptia-network-plus": ("Information Technology", 3),
+    "servsafe-manager": ("Hospitality & Tourism", 3),
+    "stna": ("Health", 6),
+    "ccma": ("Health", 4),
+    "bls-provider": ("Health", 1),
+    "cpht": ("Health", 12),
+    "osha10-general": ("Manufacturing", 1),
+}
+# Missouri: credential -> (kind, program area, stackable)
+MISSOURI = {
+    "osha10-general": ("irc", "Manufacturing", True),
+    "forklift": ("irc", "Manufacturing", True),
+    "mssc-safety": ("irc", "Manufacturing", True),
+    "mssc-quality": ("irc", "Manufacturing", True),
+    "bls-provider": ("irc", "Health Sciences", True),
+    "stna": ("irc", "Health Sciences", False),
+    "nocti-health": ("tsa", "Health Sciences", False),
+}
+MENU = {  # Aspen Valley's Menu of Options: (meets English, meets math)
+    "comptia-a-plus": (True, False),
+    "cisco-ccna": (False, True),
+    "cpht": (True, True),
+}
+
+
+def book(extra: dict[tuple[str, str | None, str], list[Segment]] | None = None) -> ListingBook:
+    entries: dict[tuple[str, str | None, str], list[Segment]] = {}
+    for code, (career_field, points) in OHIO.items():
+        entries[("OH", None, code)] = [Segment(2016, None, {"careerField": career_field, "points": points})]
+    for code, (kind, area, stackable) in MISSOURI.items():
+        entries[("MO", None, code)] = [Segment(2016, None, {"listKind": kind, "programArea": area,
+                                                             "stackable": stackable})]
+    for code, (english, math) in MENU.items():
+        entries[("CO", DISTRICT, code)] = [Segment(2016, None, {"meetsEnglish": english, "meetsMath": math})]
+    entries.update(extra or {})
+    return ListingBook(entries, names={"cisco-ccna": "Cisco CCNA", "cpht": "Certified Pharmacy Technician"})
+
+
+def earned(code: str, on: date = date(2025, 3, 1), *, award: str | None = None, **kw: Any) -> EarnedCredential:
+    return EarnedCredential(award or f"award-{code}-{on.isoformat()}", code, code.upper(), on, **kw)
+
+
+def workkeys(am: int | None, gl: int | None, wd: int | None, on: date = date(2025, 2, 1)) -> WorkKeysSitting:
+    scores = {k: v for k, v in (("appliedMath", am), ("graphicLiteracy", gl), ("workplaceDocuments", wd)) if v}
+    return WorkKeysSitting(on, scores)
+
+
+def student(*credentials: EarnedCredential, cohort: int | None = 2025, sittings: tuple[WorkKeysSitting, ...] = (),
+            inputs: StudentInputs | None = None, district: str | None = DISTRICT) -> StudentFacts:
+    return StudentFacts("student-1", cohort, tuple(credentials), sittings, district, "Aspen Valley",
+                        inputs or StudentInputs())
+
+
+def result(facts: StudentFacts, rule: str, *, listings: ListingBook | None = None, today: date = TODAY) -> RuleResult:
+    results = {r.rule: r for r in evaluate_student(facts, listings or book(), today=today)}
+    return results[rule]
+
+
+GOOD_WORKKEYS = (workkeys(5, 5, 5),)
+
+
+# School years and listing semantics --------------------------------------------------
+
+
+def test_school_years_run_july_to_june_and_are_named_by_both_calendar_years() -> None:
+    assert school_year_from_text("2024-25") == 2025 == school_year_from_text("2025")
+    assert school_year_to_text(2025) == "2024-25" and school_year_to_text(2000) == "1999-00"
+    assert school_year_of(date(2025, 6, 30)) == 2025 and school_year_of(date(2025, 7, 1)) == 2026
+    for bad in ("2024-26", "24-25", "2024/25", "1850-51"):
+        with pytest.raises(ValueError):
+            school_year_from_text(bad)
+
+
+def test_a_listing_revision_replaces_only_the_years_it_covers_and_delisting_removes_years() -> None:
+    segments = apply_listing_event([], True, 2020, None, {"points": 3})
+    segments = apply_listing_event(segments, True, 2026, None, {"points": 6})  # revised from 2025-26 on
+    assert [terms_in(segments, y) for y in (2019, 2020, 2025, 2026, 2030)] == [
+        None, {"points": 3}, {"points": 3}, {"points": 6}, {"points": 6}]
+    segments = apply_listing_event(segments, False, 2022, 2023)  # off the list for two years
+    assert [terms_in(segments, y) for y in (2021, 2022, 2023, 2024, 2027)] == [
+        {"points": 3}, None, None, {"points": 3}, {"points": 6}]
+    segments = apply_listing_event(segments, False, 2028, None)  # sunset
+    assert terms_in(segments, 2027) == {"points": 6} and terms_in(segments, 2028) is None
+
+
+def test_listing_terms_are_checked_per_state_and_scope() -> None:
+    assert terms_problems("OH", None, {"careerField": "Health", "points": 12}) == []
+    assert terms_problems("OH", None, {"careerField": "Cooking", "points": 13}) == [
+        f"careerField is one of Ohio's 13 career fields ({', '.join(OHIO_CAREER_FIELDS)})",
+        "points is between 1 and 12"]
+    assert terms_problems("MO", None, {"listKind": "irc", "programArea": "Health", "stackable": "yes"}) == [
+        "stackable is true or false"]
+    assert terms_problems("CO", DISTRICT, {"meetsEnglish": True, "meetsMath": False}) == []
+    assert terms_problems("CO", None, {"meetsEnglish": True, "meetsMath": False})[0] == "unexpected term 'meetsEnglish'"
+    assert terms_problems("OH", DISTRICT, {}) == ["Ohio has no district lists; leave district empty"]
+
+
+# Ohio: 12 points within one career field -------------------------------------------
+
+
+def test_cmsd_seed_taser_it_and_servsafe_bundle_does_not_qualify() -> None:
+    # 3 (Law & Public Safety) + 6 + 3 (Information Technology) + 3 (Hospitality & Tourism) = 15 points, mixed.
+    facts = student(earned("taser"), earned("comptia-a-plus"), earned("comptia-network-plus"),
+                    earned("servsafe-manager"), sittings=GOOD_WORKKEYS)
+    r = result(facts, "oh-credential-option")
+    assert r.status == "not met" and r.met is False
+    assert r.missing == ("3 more points in Information Technology",)
+    assert {c.credential for c in r.counted} == {"comptia-a-plus", "comptia-network-plus"}
+    assert "Points do not add up across career fields: Information Technology 9, Hospitality & Tourism 3, " \
+           "Law & Public Safety 3." in r.notes
+    assert result(facts, "oh-report-card").status == "not met"
+
+
+def test_twelve_points_in_one_field_with_workkeys_meets_the_credential_option() -> None:
+    facts = student(earned("stna"), earned("ccma"), earned("bls-provider"), earned("bls-provider", date(2025, 4, 1)),
+                    earned("taser"), sittings=GOOD_WORKKEYS)
+    r = result(facts, "oh-credential-option")
+    # BLS earned twice counts once: 6 + 4 + 1 = 11 in Health.
+    assert (r.status, r.missing) == ("not met", ("1 more point in Health",))
+    r = result(student(*facts.credentials, earned("osha10-general"), earned("cpht"), sittings=GOOD_WORKKEYS),
+               "oh-credential-option")
+    assert r.status == "met" and r.summary.startswith("Met: 23 points in Health")
+    assert sorted(c.detail for c in r.counted) == ["1 point, Health", "12 points, Health", "4 points, Health",
+                                                   "6 points, Health"]
+
+
+def test_points_come_from_the_list_in_the_year_earned() -> None:
+    listings = book({("OH", None, "stna"): [Segment(2016, 2024, {"careerField": "Health", "points": 6}),
+                                            Segment(2025, None, {"careerField": "Health", "points": 12})]})
+    before = student(earned("stna", date(2024, 6, 30)), sittings=GOOD_WORKKEYS)
+    after = student(earned("stna", date(2024, 7, 1)), sittings=GOOD_WORKKEYS)
+    assert result(before, "oh-credential-option", listings=listings).missing == ("6 more points in Health",)
+    assert result(after, "oh-credential-option", listings=listings).status == "met"
+    unlisted = student(earned("stna", date(2015, 3, 1)), sittings=GOOD_WORKKEYS, cohort=2018)
+    r = result(unlisted, "oh-credential-option", listings=listings, today=date(2018, 5, 1))
+    assert r.missing[0] == "12 points from Ohio-listed credentials in one career field"
+    assert "STNA was not on Ohio's list in 2014-15, when it was earned." in r.notes
+
+
+def test_revoked_superseded_and_late_awards_do_not_count_but_expired_ones_do() -> None:
+    cpht = earned("cpht", date(2022, 3, 1), expires=date(2024, 3, 1))  # expired before graduation
+    assert result(student(cpht, sittings=GOOD_WORKKEYS), "oh-credential-option").status == "met"
+    for bad in (earned("cpht", revoked="superseded"), earned("cpht", revoked="issued_in_error"),
+                earned("cpht", date(2025, 7, 1))):  # after graduation (30 June 2025)
+        r = result(student(bad, sittings=GOOD_WORKKEYS), "oh-credential-option", today=date(2025, 9, 1))
+        assert r.status == "not met", bad
+        assert len(r.notes) == 1 and "does not count" in r.notes[0]
+
+
+# Ohio: WorkKeys by cohort -----------------------------------------------------------
+
+
+def test_workkeys_table_covers_every_class_of_the_credential_option_without_overlap() -> None:
+    for cohort in range(2018, 2040):
+        assert sum(cohort in t.cohorts for t in WORKKEYS) == 1
+    assert workkeys_threshold(2017) is None
+    option = next(r for r in RULES if r.id == "oh-credential-option")
+    assert option.cohorts.first == WORKKEYS[0].cohorts.first
+
+
+@pytest.mark.parametrize(("cohort", "levels", "status", "missing"), [
+    # classes of 2018–2019: a total of 13, the CMSD seed's number, no per-test minimum
+    (2019, (5, 4, 4), "met", ()),
+    (2019, (4, 4, 4), "not met", ("WorkKeys total 12, needs 13",)),
+    (2019, (7, 6, None), "not met", ("WorkKeys Workplace Documents not taken",)),
+    # class of 2020 on: 14, each test 3 or more
+    (2020, (5, 4, 4), "not met", ("WorkKeys total 13, needs 14",)),
+    (2020, (5, 5, 4), "met", ()),
+    (2024, (7, 4, 3), "met", ()),
+    # from 2024-25 (class of 2025 on): Silver NCRC, 4 on each
+    (2025, (7, 4, 3), "not met", ("WorkKeys Workplace Documents 3, needs 4",)),
+    (2025, (4, 3, 4), "not met", ("WorkKeys Graphic Literacy 3, needs 4",)),
+    (2025, (4, 4, 4), "met", ()),
+    (2026, (None, 4, 4), "not met", ("WorkKeys Applied Math not taken (needs 4)",)),
+])
+def test_workkeys_rule_of_the_cohort(cohort: int, levels: tuple[int | None, ...], status: str,
+                                     missing: tuple[str, ...]) -> None:
+    facts = student(earned("cpht", date(cohort - 1, 3, 1)), cohort=cohort, sittings=(workkeys(*levels, on=date(
+        cohort - 1, 2, 1)),))
+    r = result(facts, "oh-credential-option", today=date(cohort, 5, 1))
+    assert (r.status, r.missing) == (status, missing)
+
+
+def test_best_level_per_test_across_sittings_counts_and_later_sittings_do_not() -> None:
+    sittings = (workkeys(4, 3, 4, on=date(2024, 10, 1)), workkeys(None, 4, None, on=date(2025, 1, 15)),
+                workkeys(None, 7, None, on=date(2025, 8, 1)))  # after graduation
+    r = result(student(earned("cpht"), sittings=sittings), "oh-credential-option", today=date(2025, 9, 1))
+    assert r.status == "met" and "Silver NCRC" in r.version
+
+
+def test_a_class_before_the_credential_option_is_not_applicable_and_an_unknown_class_is_unknown() -> None:
+    r = result(student(earned("cpht", date(2016, 3, 1)), cohort=2017, sittings=GOOD_WORKKEYS),
+               "oh-credential-option", today=date(2017, 5, 1))
+    assert (r.status, r.met) == ("not applicable", None) and "class of 2018 on" in r.summary
+    r = result(student(earned("cpht"), cohort=None, sittings=GOOD_WORKKEYS), "oh-credential-option")
+    assert (r.status, r.missing) == ("unknown", ("the student's graduating class",))
+    # A rule for every class still works without one: the report-card bundle.
+    assert result(student(earned("cpht"), cohort=None), "oh-report-card").status == "met"
+
+
+# Ohio: IRC seal and two demonstrations (class of 2023 on) -----------------------------
+
+
+def test_irc_seal_by_a_12_point_credential_a_bundle_or_a_state_license() -> None:
+    assert result(student(earned("cpht")), "oh-irc-seal").summary == "Met: CPHT is a 12-point credential."
+    bundle = student(earned("stna"), earned("ccma"), earned("bls-provider"), earned("taser"),
+                     earned("osha10-general"), earned("comptia-a-plus"))
+    assert result(bundle, "oh-irc-seal").status == "not met"
+    r = result(student(*bundle.credentials, earned("stna", date(2025, 1, 1), award="second")), "oh-irc-seal")
+    assert r.status == "not met" and r.missing == (
+        "a 12-point credential, 1 more point in Health, or an exam-based state license",)
+    license_only = student(earned("nurse-aide-license", credential_type="license"))
+    r = result(license_only, "oh-irc-seal")
+    assert (r.status, r.counted[0].detail) == ("met", "state license")
+    assert result(student(earned("cpht"), cohort=2022), "oh-irc-seal").status == "not applicable"
+
+
+def test_two_demonstrations_need_one_foundational_and_say_what_is_not_recorded() -> None:
+    bundle_only = student(earned("cpht"))
+    r = result(bundle_only, "oh-demonstrations")
+    assert r.status == "unknown"  # WorkKeys not taken; hours and the seal are not recorded
+    assert "250 hours of work-based learning" in r.notes[0]
+    assert result(student(earned("cpht"), sittings=GOOD_WORKKEYS), "oh-demonstrations").status == "met"
+    supporting_only = student(sittings=GOOD_WORKKEYS, inputs=StudentInputs(wbl_hours=300, omj_seal=True,
+                                                                           webxams={"Health": 2},
+                                                                           pre_apprenticeship=False))
+    r = result(supporting_only, "oh-demonstrations")
+    assert r.status == "not met" and r.missing[0].startswith("a foundational demonstration: 12 points from")
+    webxams = student(inputs=StudentInputs(webxams={"Health": 3}, wbl_hours=250, omj_seal=False,
+                                           pre_apprenticeship=False))
+    r = result(webxams, "oh-demonstrations")
+    assert r.status == "met" and r.summary == "Met: 3+ WebXams in one pathway and 250 hours of work-based learning."
+    one = student(inputs=StudentInputs(webxams={"Health": 3}, wbl_hours=10, omj_seal=False, pre_apprenticeship=False))
+    r = result(one, "oh-demonstrations")
+    assert r.status == "not met" and r.missing[0].startswith("one more demonstration from: 12 points from")
+
+
+# Missouri ------------------------------------------------------------------------
+
+
+def test_two_stackables_in_one_program_area_count_as_one_irc() -> None:
+    listings = book()
+    one = [earned("osha10-general")]
+    two = one + [earned("forklift", date(2025, 4, 1))]
+    three = two + [earned("mssc-safety", date(2025, 5, 1))]
+    four = three + [earned("mssc-quality", date(2025, 5, 2))]
+    counts = [len(missouri_tally(c, listings).units) for c in (one, two, three, four)]
+    assert counts == [0, 1, 1, 2]
+    unit = missouri_tally(two, listings).units[0]
+    assert unit.completed_by.credential == "forklift" and unit.program_area == "Manufacturing"
+    # Stackables in different program areas do not pair; the same credential twice counts once.
+    assert missouri_tally([earned("osha10-general"), earned("bls-provider")], listings).units == ()
+    assert missouri_tally([earned("osha10-general"), earned("osha10-general", date(2025, 6, 1))], listings).units == ()
+    r = result(student(*one), "mo-irc")
+    assert r.status == "not met" and r.missing == (
+        "one more stackable credential in Manufacturing (with OSHA10-GENERAL) makes an IRC",)
+    r = result(student(*two, earned("stna")), "mo-irc")
+    assert r.status == "met" and r.summary == "Met: 2 IRCs on Missouri's list."
+
+
+def test_missouri_list_membership_in_the_year_earned() -> None:
+    listings = book({("MO", None, "stna"): [Segment(2023, 2024, {"listKind": "irc", "programArea": "Health Sciences",
+                                                                  "stackable": False})]})
+    assert result(student(earned("stna", date(2024, 6, 1))), "mo-irc", listings=listings).status == "met"
+    r = result(student(earned("stna", date(2024, 9, 1))), "mo-irc", listings=listings)
+    assert r.status == "not met" and "STNA was not on Missouri's list in 2024-25, when it was earned." in r.notes
+
+
+def test_missouri_cte_certificate() -> None:
+    good = StudentInputs(wbl_hours=60, cte_programs={"Health Sciences": CteProgress(3, Decimal("3.0"))})
+    assert result(student(earned("stna"), inputs=good), "mo-cte-certificate").status == "met"
+    tsa = result(student(earned("nocti-health"), inputs=good), "mo-cte-certificate")
+    assert tsa.status == "met" and tsa.counted[0].detail == "TSA, Health Sciences"
+    short = StudentInputs(wbl_hours=20, cte_programs={"Health Sciences": CteProgress(2, Decimal("2.95"))})
+    r = result(student(earned("stna"), inputs=short), "mo-cte-certificate")
+    assert r.status == "not met" and r.missing == (
+        "1 more course in Health Sciences", "GPA in Health Sciences 2.95, needs 3.0",
+        "30 more hours of work-based learning (20 of 50)")
+    elsewhere = result(student(earned("osha10-general"), earned("forklift"), inputs=good), "mo-cte-certificate")
+    assert elsewhere.missing == ("an approved TSA or IRC in Health Sciences",)
+    unknown = result(student(earned("stna")), "mo-cte-certificate")
+    assert unknown.status == "unknown" and "CTE courses and GPA are not recorded in the ledger (a report input)." \
+        in unknown.notes
+
+
+# Colorado -----------------------------------------------------------------------
+
+
+def test_colorado_menu_of_options_english_and_math() -> None:
+    a_plus = student(earned("comptia-a-plus"))
+    assert result(a_plus, "co-english").status == "met"
+    r = result(a_plus, "co-math")
+    assert r.status == "not met"
+    assert r.missing == ("an industry certificate on Aspen Valley's Menu of Options that meets math "
+                         "(Cisco CCNA, Certified Pharmacy Technician)",)
+    both = student(earned("cpht"))
+    assert (result(both, "co-english").status, result(both, "co-math").status) == ("met", "met")
+    # Another district's menu says nothing about this one; no district recorded: unknown.
+    elsewhere = student(earned("cpht"), district=OTHER_DISTRICT)
+    assert result(elsewhere, "co-math").status == "not met"
+    assert result(student(earned("cpht"), district=None), "co-math").status == "unknown"
+    assert result(student(earned("cpht", date(2019, 3, 1)), cohort=2020), "co-math",
+                  today=date(2020, 5, 1)).status == "not applicable"
+
+
+# Properties ------------------------------------------------------------------------
+
+FIELDS = st.sampled_from(OHIO_CAREER_FIELDS[:4])
+LISTINGS = st.dictionaries(st.sampled_from([f"c{i}" for i in range(12)]),
+                           st.tuples(FIELDS, st.integers(1, 12)), min_size=1)
+
+
+def _book_of(listed: dict[str, tuple[str, int]]) -> ListingBook:
+    return ListingBook({("OH", None, code): [Segment(2016, None, {"careerField": f, "points": p})]
+                        for code, (f, p) in listed.items()})
+
+
+def _credentials(codes: list[str]) -> list[EarnedCredential]:
+    return [earned(code, date(2024, 1, 1 + i), award=f"a{i}") for i, code in enumerate(codes)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(LISTINGS, st.lists(st.sampled_from([f"c{i}" for i in range(14)]), max_size=8),
+       st.sampled_from([f"c{i}" for i in range(14)]))
+def test_adding_a_credential_never_lowers_points(listed: dict[str, tuple[str, int]], codes: list[str],
+                                                 extra: str) -> None:
+    listings = _book_of(listed)
+    before, _ = field_points(_credentials(codes), listings)
+    after, _ = field_points(_credentials(codes + [extra]), listings)
+    assert all(after[f].points >= t.points for f, t in before.items())
+    assert best_field(after)[1] >= best_field(before)[1]
+
+
+@settings(max_examples=150, deadline=None)
+@given(LISTINGS, st.lists(st.sampled_from([f"c{i}" for i in range(14)]), max_size=8))
+def test_no_mixture_of_fields_reaches_12_unless_one_field_does(listed: dict[str, tuple[str, int]],
+                                                               codes: list[str]) -> None:
+    listings = _book_of(listed)
+    credentials = _credentials(codes)
+    facts = StudentFacts("s", 2025, tuple(credentials), GOOD_WORKKEYS)
+    option = next(r for r in evaluate_student(facts, listings, today=TODAY, states=["OH"])
+                  if r.rule == "oh-credential-option")
+    per_field: dict[str, int] = {}
+    for code in dict.fromkeys(codes):
+        if code in listed:
+            per_field[listed[code][0]] = per_field.get(listed[code][0], 0) + listed[code][1]
+    assert (option.status == "met") == any(p >= 12 for p in per_field.values())
+    assert sum(c.points or 0 for c in option.counted) == max(per_field.values(), default=0)

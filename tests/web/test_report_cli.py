@@ -1,0 +1,173 @@
+"""`credledger catalog import`, `listings import`, `assessment record`, `pathways` and `report`, as a user runs them.
+
+The installed console script in a subprocess, on real files, against the demo
+district (loaded in-process with a cheap key-store KDF). Independent runs go
+two at a time. People and schools are fictional; listings are illustrative.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.demo import load_demo
+from ledger.instance import init_instance
+
+CLI = Path(sys.executable).with_name("credledger")
+PASSPHRASE = "report-cli-Passphrase-41c9"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run(data: Path, *args: str, json_out: bool = False) -> Result:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")} | {
+        "CREDLEDGER_PASSPHRASE": PASSPHRASE}
+    command = [str(CLI), "--data", str(data)] + (["--json"] if json_out else []) + list(args)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in done.stderr, done.stderr
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def ok(data: Path, *args: str, json_out: bool = False) -> Result:
+    result = run(data, *args, json_out=json_out)
+    assert result.code == 0, f"{args}: {result.err}"
+    return result
+
+
+def both(data: Path, *commands: tuple[list[str], bool]) -> list[Result]:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda c: run(data, *c[0], json_out=c[1]), commands))
+
+
+@dataclass
+class Demo:
+    data: Path
+    summary: dict[str, Any]
+    tmp: Path
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    tmp = tmp_path_factory.mktemp("report-cli")
+    ledger = init_instance(tmp / "instance", PASSPHRASE, scrypt_n=2**10)
+    summary = load_demo(ledger, students=30)
+    ledger.close()
+    return Demo(tmp / "instance", summary, tmp)
+
+
+def test_catalog_and_listings_import_all_or_nothing(demo: Demo) -> None:
+    catalog = demo.tmp / "catalog.csv"
+    catalog.write_text("code,name,certifying_body,type,validity_months,career_field,career_cluster,soc,naics,cip\n"
+                       "taser-operator,TASER Operator Certification,Axon,certificate,12,Law & Public Safety,"
+                       "\"Law, Public Safety, Corrections & Security\",33-3051,,43.0107\n"
+                       "stna,State Tested Nursing Assistant,Ohio Department of Health,license,24,Health,"
+                       "Health Science,31-1131,62,51.3902\n")
+    bad_catalog = demo.tmp / "bad-catalog.csv"
+    bad_catalog.write_text("code,name,certifying_body,validity_months\nok-one,Fine,Body,\nBAD,Name,Body,forever\n")
+    bad_listings = demo.tmp / "bad-listings.csv"
+    bad_listings.write_text("credential,effective_from,career_field,points\n"
+                            "taser-operator,2024-25,Law & Public Safety,3\nstna,2024-25,Nursing,40\n")
+    done, refused = both(demo.data, (["catalog", "import", str(catalog)], True),
+                         (["catalog", "import", str(bad_catalog)], False))
+    assert done.code == 0 and done.json() == {"defined": ["taser-operator"], "updated": ["stna"], "unchanged": []}
+    assert refused.code == 2 and "nothing was stored" in refused.err
+    assert "row 3.code" in refused.err and "row 3.validity_months" in refused.err and "ok-one" not in refused.err
+
+    listings = demo.tmp / "listings.csv"
+    listings.write_text("credential,effective_from,effective_to,career_field,points,note\n"
+                        "taser-operator,2024-25,,Law & Public Safety,3,illustrative\n")
+    stored, refused = both(demo.data, (["listings", "import", str(listings), "--state", "OH"], True),
+                           (["listings", "import", str(bad_listings), "--state", "OH"], False))
+    assert stored.code == 0 and stored.json() == {"listed": 1, "unchanged": 0}
+    assert refused.code == 2 and "row 3.career_field" in refused.err and "row 3.points" in refused.err
+    again, shown = both(demo.data, (["listings", "import", str(listings), "--state", "OH"], True),
+                        (["listings", "show", "--state", "OH", "--year", "2025-26"], True))
+    assert again.json() == {"listed": 0, "unchanged": 1}
+    taser = next(r for r in shown.json() if r["credential"] == "taser-operator")
+    assert taser["terms"] == {"careerField": "Law & Public Safety", "points": 3} and taser["from"] == "2024-25"
+    # A district may not sign the state's list.
+    refused = run(demo.data, "listings", "import", str(listings), "--state", "OH", "--as", "riverbend")
+    assert refused.code == 2 and "Menu of Options" in refused.err
+
+
+def test_reports_as_text_csv_and_json(demo: Demo) -> None:
+    text, as_csv = both(demo.data, (["report", "irc-summary"], False), (["report", "irc-summary", "--csv"], False))
+    assert text.code == 0 and "at Riverbend Career & Technical Center" in text.out.splitlines()[1]
+    rows = list(csv.reader(io.StringIO(as_csv.out)))
+    assert rows[0] == ["breakdown", "group", "earned", "students", "share %"]
+    centers = [r for r in rows[1:] if r[0] == "attending center"]
+    assert {r[1] for r in centers} == {"Riverbend Career & Technical Center", "Home school (not at a CTE center)"}
+    as_json, missouri = both(demo.data, (["report", "irc-summary"], True),
+                             (["report", "irc-summary", "--state", "MO", "--csv"], False))
+    report = as_json.json()
+    assert report["totals"]["earned"] == sum(int(r[2]) for r in centers)
+    # Every award is counted once: issued minus revoked (the amendment's replacement counts, the original does not).
+    assert report["totals"]["earned"] == demo.summary["awards"] - demo.summary["revocations"]
+    assert missouri.code == 0 and missouri.out.startswith("breakdown,group")
+
+    frl = demo.tmp / "frl.txt"
+    frl.write_text("student\n" + demo.summary["sample_student"] + "\n")
+    year = date.today() - timedelta(days=200)
+    school_year = f"{year.year}-{(year.year + 1) % 100:02d}" if year.month >= 7 else f"{year.year - 1}-{year.year % 100:02d}"
+    no_funds, claim = both(demo.data, (["report", "colorado-incentive"], False),
+                           (["report", "colorado-incentive", "--funds", "250000", "--frl", str(frl),
+                             "--year", school_year], True))
+    assert no_funds.code == 2 and "--funds" in no_funds.err
+    assert claim.code == 0 and claim.json()["totals"]["district_cap_cents"] == 25_000_00
+    assert "never written into the ledger" in " ".join(claim.json()["notes"])
+
+    bad_frl = demo.tmp / "bad-frl.txt"
+    bad_frl.write_text("not-a-student\n")
+    refused, perkins = both(demo.data, (["report", "colorado-incentive", "--funds", "1", "--frl", str(bad_frl)], False),
+                            (["report", "perkins-5s1", "--year", "2027"], True))
+    assert refused.code == 2 and "frl line 1" in refused.err
+    assert perkins.code == 0 and "proxy" in perkins.json()["parameters"]["concentrators"]
+
+
+def test_assessment_pathways_and_ohio_status(demo: Demo) -> None:
+    student = ok(demo.data, "student", "add", "--issuer", "riverbend", "--name", "Isolde Vantongeren",
+                 "--birth-date", "2008-05-02", "--local-id", "RB-777001", "--cohort", "2026").out.strip()
+    taken = (date.today() - timedelta(days=400)).isoformat()
+    earned = (date.today() - timedelta(days=300)).isoformat()
+    ok(demo.data, "issue", "--issuer", "riverbend-ctc", "--student", student, "--credential", "cpht",
+       "--earned", earned)
+    sitting = ok(demo.data, "assessment", "record", "--issuer", "riverbend", "--student", student, "--taken", taken,
+                 "--applied-math", "5", "--graphic-literacy", "3", "--workplace-documents", "4", "--evidence",
+                 "report=WK-1234567")
+    assert len(sitting.out.strip()) == 36
+    inputs = demo.tmp / "inputs.csv"
+    inputs.write_text(f"student,wbl_hours,omj_seal,webxams_pathway,webxams_passed\n{student},300,no,Health,1\n")
+    shown, status = both(demo.data, (["pathways", student, "--state", "OH", "--inputs", str(inputs)], True),
+                         (["report", "ohio-status", "--year", "2026", "--inputs", str(inputs), "--csv"], False))
+    results = {r["rule"]: r for r in shown.json()}
+    option = results["oh-credential-option"]
+    assert option["status"] == "not met" and option["missing"] == ["WorkKeys Graphic Literacy 3, needs 4"]
+    assert option["counted"][0]["name"] == "Certified Pharmacy Technician" and option["met"] is False
+    assert results["oh-irc-seal"]["status"] == "met"
+    assert results["oh-demonstrations"]["status"] == "met"  # a 12-point bundle + 250 hours of work-based learning
+    row = next(r for r in csv.reader(io.StringIO(status.out)) if r[0] == student)
+    assert row[1:8] == ["2026", "Health", "12", "not met", "met", "met", "met"]
+    refused = run(demo.data, "assessment", "record", "--issuer", "riverbend", "--student", student,
+                  "--taken", taken)
+    assert refused.code == 2 and "--applied-math" in refused.err
+    human = ok(demo.data, "pathways", student, "--state", "CO").out
+    assert "✓ Colorado industry certificate: English" in human and "✓ Colorado industry certificate: math" in human

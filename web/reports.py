@@ -1,0 +1,159 @@
+"""District reports (`/reports`) and a student's pathway status, for staff.
+
+Thin views over `ledger.reports`: the same reports as `credledger report`,
+as pages with bar charts (inline SVG sized by attributes, never a style
+attribute: the CSP forbids inline styles) and as CSV downloads. Report inputs
+that the ledger does not keep (free/reduced lunch, concentrators, pathway
+inputs) are uploaded with the request and never stored.
+
+Scope: the operator sees every institution's students and may pick a
+district; an institution's staff see the students their institution
+registered.
+
+Other pages show a student's pathway status with
+`ledger.reports.student_pathways(projections, student_id, today=...)` and the
+`pathway_status` macro of `reports/_pathways.html`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from ledger.errors import InputError, LedgerError, NotFoundError
+from ledger.report_inputs import parse_inputs_csv, parse_student_ids
+from ledger.reports import REPORTS, build_report, student_pathways
+from ledger.statelists import STATES, school_year_of, school_year_to_text
+from web.auth import current_actor, staff_required
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+DESCRIPTIONS = {
+    "irc-summary": ("District IRC summary", "Credentials earned, by attending center, school, program, cluster and "
+                                            "year, with each center's share."),
+    "perkins-5s1": ("Perkins V 5S1", "CTE concentrators who attained a recognized postsecondary credential."),
+    "ohio-status": ("Ohio credential option", "Each student's points, WorkKeys, IRC seal and two demonstrations."),
+    "colorado-incentive": ("Colorado incentive claim", "Each district's Career Development Incentive claim, in "
+                                                       "tier order, with the caps."),
+}
+UPLOADS = {"colorado-incentive": ("frl", "Students eligible for free/reduced lunch (one student id a line)"),
+           "perkins-5s1": ("concentrators", "CTE concentrators (one student id a line)"),
+           "ohio-status": ("inputs", "Pathway inputs CSV (work-based hours, WebXams, seals)")}
+
+
+def _projections() -> Any:
+    projections = current_app.extensions["projections"]
+    projections.catch_up()
+    return projections
+
+
+def _scope() -> str | None:
+    """The district (issuer slug) the signed-in staff member may report on; None: every one (operator)."""
+    actor = current_actor()
+    if actor is None:
+        abort(403)
+    if actor.is_operator:
+        return request.values.get("district") or None
+    return actor.issuer
+
+
+@bp.get("/")
+@staff_required
+def index() -> Any:
+    today = date.today()
+    return render_template("reports/index.html", reports=DESCRIPTIONS, uploads=UPLOADS, states=STATES,
+                           this_year=school_year_to_text(school_year_of(today)), district=_scope(),
+                           actor=current_actor())
+
+
+@bp.route("/<name>", methods=["GET", "POST"])
+@staff_required
+def show(name: str) -> Any:
+    if name not in REPORTS:
+        abort(404)
+    district = _scope()
+    values = request.values
+    try:
+        report = build_report(
+            name, _projections().view, today=date.today(), year=values.get("year") or None,
+            state=(values.get("state") or "").upper() or None, district=district,
+            inputs=parse_inputs_csv(_upload("inputs")) if _upload("inputs") else None,
+            frl=parse_student_ids(_upload("frl"), what="frl") if _upload("frl") else None,
+            concentrators=parse_student_ids(_upload("concentrators"), what="concentrators")
+            if _upload("concentrators") else None,
+            funds_cents=_funds(values.get("funds")),
+        )
+    except (InputError, NotFoundError) as e:
+        return render_template("reports/index.html", reports=DESCRIPTIONS, uploads=UPLOADS, states=STATES,
+                               this_year=school_year_to_text(school_year_of(date.today())), district=district,
+                               actor=current_actor(), error=str(e), errors=getattr(e, "errors", None) or {},
+                               chosen=name), 400
+    if values.get("format") == "csv":
+        filename = f"{name}-{report.parameters.get('year') or 'all'}.csv"
+        return Response(report.to_csv(), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    csv_link = url_for("reports.show", name=name, format="csv",
+                       **{k: v for k, v in request.args.items() if k != "format"})
+    return render_template("reports/report.html", report=report, csv_link=csv_link if request.method == "GET"
+                           else None, bars=_bars(report), name=name)
+
+
+@bp.get("/students/<student_id>")
+@staff_required
+def student(student_id: str) -> Any:
+    projections = _projections()
+    _check_student_scope(projections, student_id)
+    try:
+        results = student_pathways(projections, student_id, today=date.today())
+    except LedgerError as e:
+        if isinstance(e, NotFoundError):
+            abort(404)
+        raise
+    return render_template("reports/student.html", student_id=student_id, results=results)
+
+
+def _check_student_scope(projections: Any, student_id: str) -> None:
+    actor = current_actor()
+    if actor is None:
+        abort(403)
+    if actor.is_operator:
+        return
+    ledger = current_app.extensions["ledger"]
+    did = ledger.issuer_did(actor.issuer)
+    rows = projections.view.query(
+        "SELECT 1 FROM rm_students WHERE student_id = ? AND registered_by = ? UNION ALL "
+        "SELECT 1 FROM rm_awards WHERE student_id = ? AND (issuer = ? OR custodian = ?)",
+        [student_id, did, student_id, did, did])
+    if not rows:
+        abort(404)
+
+
+def _upload(field: str) -> str | None:
+    file = request.files.get(field)
+    if file is None or not file.filename:
+        return None
+    try:
+        return file.read().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError.for_field(field, "not UTF-8 text (save it as CSV UTF-8)") from None
+
+
+def _funds(text: str | None) -> int | None:
+    if not text:
+        return None
+    cleaned = text.replace(",", "").replace("$", "").strip()
+    if not cleaned.isdigit():
+        raise InputError.for_field("funds", "whole dollars, like 2500000")
+    return int(cleaned) * 100
+
+
+def _bars(report: Any) -> dict[int, list[float]]:
+    """For each table with a chart: each row's share (0–100), the width of its bar (an SVG attribute)."""
+    bars: dict[int, list[float]] = {}
+    for index, table in enumerate(report.tables):
+        if table.chart and table.chart in table.columns:
+            column = table.columns.index(table.chart)
+            bars[index] = [min(100.0, max(0.0, float(row[column]))) for row in table.rows]
+    return bars
