@@ -26,13 +26,15 @@ Years are school years (1 July – 30 June) by the year they end.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.pathways import (
     EarnedCredential,
@@ -131,8 +133,9 @@ def dollars(cents: int) -> str:
 # Loading from the read models ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AwardRow:
+class AwardRow(NamedTuple):
+    """One award as the reports read it (a named tuple: a district has hundreds of thousands)."""
+
     award: str
     student: str
     issuer: str
@@ -257,6 +260,30 @@ def build_report(
     """One report by name, from the read models (the CLI and the web call this)."""
     if name not in REPORTS:
         raise InputError.for_field("report", f"one of {', '.join(REPORTS)}")
+    with _collector_paused():
+        return _build(name, view, today=today, year=year, state=state, district=district, inputs=inputs, frl=frl,
+                      concentrators=concentrators, funds_cents=funds_cents)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A report makes a few hundred thousand small tuples that all stay alive until it is done: the cyclic
+    garbage collector would walk them again and again (a third of the time at 100,000 awards) and find
+    nothing to free. Paused for the report, restored after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(
+    name: str, view: Any, *, today: date, year: str | None, state: str | None, district: str | None,
+    inputs: Mapping[str, StudentInputs] | None, frl: set[str] | None, concentrators: set[str] | None,
+    funds_cents: int | None,
+) -> Report:
     school_year = parse_year(year)
     data = load_report_data(view)
     if district is not None and name in ("perkins-5s1", "ohio-status"):
@@ -277,8 +304,7 @@ def build_report(
 # irc-summary ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Earned:
+class Earned(NamedTuple):
     """One counted unit (a credential, or one state-recognized IRC) and where/when it was earned."""
 
     student: str
@@ -292,8 +318,10 @@ def counted_units(data: ReportData, *, state: str | None = None, district: str |
     active = [a for a in data.awards if a.revoked is None
               and (district is None or data.students.get(a.student, ("",))[0] == district)]
     if state is None:
-        return [Earned(a.student, a, _cluster(data, a.credential), data.credentials.get(a.credential, {}).get(
-            "name", a.credential)) for a in active]
+        cluster = {code: _cluster(data, code) for code in data.credentials}
+        name = {code: entry.get("name", code) for code, entry in data.credentials.items()}
+        return [Earned(a.student, a, cluster.get(a.credential, "(no cluster)"), name.get(a.credential, a.credential))
+                for a in active]
     if state == "MO":
         by_student: dict[str, list[AwardRow]] = defaultdict(list)
         for a in active:
@@ -331,29 +359,38 @@ def irc_summary(data: ReportData, *, year: int | None = None, state: str | None 
              if year is None or school_year_of(u.award.earned) == year]
     total = len(units)
     what = f"{STATE_NAMES[state]}-recognized credentials" if state else "credentials"
-    dimensions: list[tuple[str, Any]] = [
-        ("attending center", lambda u: data.center_of(u.award)),
-        ("school", lambda u: data.issuer_name(data.students.get(u.student, (u.award.issuer,))[0])),
-        ("issuing institution", lambda u: data.issuer_name(u.award.issuer)),
-        ("program" if state else "career cluster", lambda u: u.program),
-        ("school year", lambda u: school_year_to_text(school_year_of(u.award.earned))),
-        ("credential", lambda u: u.credential_name),
+    dimensions: list[tuple[str, None]] = [
+        ("attending center", None), ("school", None), ("issuing institution", None),
+        ("program" if state else "career cluster", None), ("school year", None), ("credential", None),
     ]
-    keyed = [(u.student, tuple(key(u) for _, key in dimensions)) for u in units]
+    # One pass builds a column per breakdown; counting then runs in C (Counter, set of pairs).
+    name_of = {did: name for did, (_, name, _) in data.issuers.items()}
+    center_of = {did: name if kind == "cte_center" else HOME for did, (_, name, kind) in data.issuers.items()}
+    school_of = {student: name_of.get(registered_by, registered_by)
+                 for student, (registered_by, _) in data.students.items()}
+    year_of: dict[date, str] = {}
+    rows_of_units = []
+    for u in units:
+        a = u.award
+        year_text = year_of.get(a.earned)
+        if year_text is None:
+            year_text = year_of[a.earned] = school_year_to_text(school_year_of(a.earned))
+        rows_of_units.append((center_of.get(a.issuer, HOME), school_of.get(u.student, ""),
+                              name_of.get(a.issuer, a.issuer), u.program, year_text, u.credential_name))
+    columns = list(zip(*rows_of_units)) if rows_of_units else [()] * len(dimensions)
+    students_column = [u.student for u in units]
     long_rows: list[list[Any]] = []
     tables = []
     for index, (label, _) in enumerate(dimensions):
-        counts = Counter(keys[index] for _, keys in keyed)
-        students: dict[str, set[str]] = defaultdict(set)
-        for student, keys in keyed:
-            students[keys[index]].add(student)
+        counts = Counter(columns[index])
+        students = Counter(group for group, _ in set(zip(columns[index], students_column)))
         ordered = sorted(counts.items(), key=lambda kv: kv[0]) if label == "school year" else counts.most_common()
-        rows = [[group, n, len(students[group]), percent(n, total)] for group, n in ordered]
+        rows = [[group, n, students[group], percent(n, total)] for group, n in ordered]
         tables.append(Table(f"By {label}", [label, "earned", "students", "share %"], rows, chart="share %"))
         long_rows += [[label, *row] for row in rows]
-    centers = Counter(keys[0] for _, keys in keyed)
+    centers = Counter(columns[0])
     top = next(((c, n) for c, n in centers.most_common() if c != HOME), None)
-    headline = f"{total} {what} earned by {len({u.student for u in units})} students" + (
+    headline = f"{total} {what} earned by {len(set(students_column))} students" + (
         f"; {percent(top[1], total)}% at {top[0]}" if top else "") + "."
     summary_table = Table("All breakdowns", ["breakdown", "group", "earned", "students", "share %"], long_rows)
     notes = ["Revoked and superseded awards are not counted; expired ones count in the year earned.",
@@ -366,7 +403,7 @@ def irc_summary(data: ReportData, *, year: int | None = None, state: str | None 
     return Report(
         "irc-summary", f"District {'IRC' if state else 'credential'} summary",
         {"year": school_year_to_text(year) if year else None, "state": state, "district": district}, headline,
-        {"earned": total, "students": len({u.student for u in units}),
+        {"earned": total, "students": len(set(students_column)),
          "by_center": {c: {"earned": n, "share": percent(n, total)} for c, n in centers.most_common()}},
         [summary_table, *tables], notes,
     )

@@ -77,6 +77,8 @@ class LedgerRecorderMixin:
                 f"event_type TEXT NOT NULL, student_id TEXT, leaf {self.blob_type} NOT NULL)"
             ),
             self._sql("CREATE INDEX IF NOT EXISTS ledger_journal_student ON {journal} (student_id)"),
+            self._sql("CREATE INDEX IF NOT EXISTS ledger_journal_stream ON {journal} (originator_id, originator_version)"),
+            self._sql("CREATE INDEX IF NOT EXISTS ledger_journal_type ON {journal} (event_type)"),
             self._sql(
                 "CREATE TABLE IF NOT EXISTS {vault} ("
                 f"student_id TEXT PRIMARY KEY, sealed {self.blob_type} NOT NULL)"
