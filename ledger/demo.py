@@ -13,8 +13,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from ledger.application import IssueRequest, Ledger
-from ledger.catalog import AssessmentRequest, ListingRequest, define_catalog, delist_credential, list_credentials, \
-    record_assessments
+from ledger.catalog import (
+    AssessmentRequest,
+    ListingRequest,
+    define_catalog,
+    delist_credential,
+    list_credentials,
+    record_assessments,
+)
 from ledger.errors import InputError, NotFoundError
 
 ISSUERS = [

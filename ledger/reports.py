@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
+from ledger.errors import InputError, NotFoundError
 from ledger.pathways import (
     EarnedCredential,
     ListingBook,
@@ -46,11 +47,9 @@ from ledger.pathways import (
     evaluate_student,
 )
 from ledger.pathways.missouri import missouri_tally
-from ledger.pathways.ohio import best_field, field_points
-from ledger.errors import InputError, NotFoundError
 from ledger.statelists import (
-    STATES,
     STATE_NAMES,
+    STATES,
     Segment,
     apply_listing_event,
     last_day_of,
@@ -71,7 +70,8 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]]
-    chart: str | None = None  # the column to draw as bars (a share or count), if any
+    chart: str | None = None  # the column to draw as bars (a share, 0–100), if any
+    file_only: bool = False  # the long form for the CSV file; people read the other tables
 
 
 @dataclass
@@ -103,7 +103,7 @@ class Report:
 
     def to_text(self) -> str:
         lines = [self.title, self.headline, ""]
-        for table in self.tables:
+        for table in (t for t in self.tables if not t.file_only):
             lines.append(table.title)
             widths = [max(len(str(c)), *(len(_cell(r[i])) for r in table.rows)) if table.rows else len(str(c))
                       for i, c in enumerate(table.columns)]
@@ -167,7 +167,7 @@ class ReportData:
 
     def center_of(self, award: AwardRow) -> str:
         """The attending center: the attesting institution when it is a CTE center."""
-        slug, name, kind = self.issuers.get(award.issuer, ("", award.issuer, ""))
+        _slug, name, kind = self.issuers.get(award.issuer, ("", award.issuer, ""))
         return name if kind == "cte_center" else HOME
 
     def earned(self, award: AwardRow) -> EarnedCredential:
@@ -392,7 +392,8 @@ def irc_summary(data: ReportData, *, year: int | None = None, state: str | None 
     top = next(((c, n) for c, n in centers.most_common() if c != HOME), None)
     headline = f"{total} {what} earned by {len(set(students_column))} students" + (
         f"; {percent(top[1], total)}% at {top[0]}" if top else "") + "."
-    summary_table = Table("All breakdowns", ["breakdown", "group", "earned", "students", "share %"], long_rows)
+    summary_table = Table("All breakdowns", ["breakdown", "group", "earned", "students", "share %"], long_rows,
+                          file_only=True)
     notes = ["Revoked and superseded awards are not counted; expired ones count in the year earned.",
              "The attending center is the CTE center that attested the award; other awards count at the home school."]
     if state == "MO":
@@ -447,8 +448,8 @@ def perkins_5s1(data: ReportData, *, year: int | None = None, concentrators: set
         rows.append([student, cohort, why, "yes" if attained else "no", "; ".join(names)])
     total = len(rows)
     notes = [f"Concentrators: {basis}.",
-             "A recognized postsecondary credential: an active award of a certification, license or certificate "
-             "earned by graduation (30 June of the class year); assessments such as the NCRC do not count."]
+             ("A recognized postsecondary credential: an active award of a certification, license or certificate "
+             "earned by graduation (30 June of the class year); assessments such as the NCRC do not count.")]
     if year is not None and unknown_cohort:
         notes.append(f"{unknown_cohort} students have no recorded graduating class and are left out.")
     return Report(
@@ -478,9 +479,8 @@ def ohio_status(data: ReportData, *, today: date, year: int | None = None,
             continue
         facts = student_facts(data, student, (inputs or {}).get(student), awards=by_student.get(student, []))
         results = {r.rule: r for r in evaluate_student(facts, data.book, today=today, states=["OH"])}
-        cutoff = min(today, last_day_of(cohort))
-        tallies, _ = field_points([c for c in facts.credentials if c.active and c.earned <= cutoff], data.book)
-        name, points = best_field(tallies)
+        bundle = results["oh-report-card"].counted  # the best field's credentials
+        name, points = (bundle[0].group if bundle else None), sum(c.points or 0 for c in bundle)
         status = [results[r].status for r in OHIO_RULES]
         for rule, s in zip(OHIO_RULES, status):
             counts[(rule, s)] += 1
@@ -499,8 +499,8 @@ def ohio_status(data: ReportData, *, today: date, year: int | None = None,
                             "two demonstrations", "12-point bundle", "missing (credential option)"], rows),
          Table("Status counts", ["rule", "status", "students", "share %"], chart_rows, chart="share %")],
         ["Points count within one career field, from Ohio's list in the school year each credential was earned.",
-         "WebXams, work-based learning, pre-apprenticeships and the OhioMeansJobs seal are report inputs "
-         "(--inputs); without them two demonstrations may be 'unknown'."],
+         ("WebXams, work-based learning, pre-apprenticeships and the OhioMeansJobs seal are report inputs "
+         "(--inputs); without them two demonstrations may be 'unknown'.")],
     )
 
 
@@ -577,11 +577,11 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
         [Table("District claims", ["district", "students", "FRL students", "requested", "after 10% cap", "paid",
                                    "by tier"], rows),
          Table("Students", ["student", "district", "credential", "tier", "FRL", "requested"], student_rows)],
-        [f"Up to {dollars(PER_STUDENT_CENTS)} per student per year ({FRL_PERCENT}% for students eligible for free "
-         "or reduced lunch, from the --frl list, which is never written into the ledger).",
+        [(f"Up to {dollars(PER_STUDENT_CENTS)} per student per year ({FRL_PERCENT}% for students eligible for free "
+         "or reduced lunch, from the --frl list, which is never written into the ledger)."),
          "Paid in tier order (tier 1 first); where the funds run out a tier is prorated, rounding down to the cent.",
-         f"No district receives more than {DISTRICT_CAP_PERCENT}% of the funds available (the statewide "
-         "industry-credential total); amounts above the cap are not redistributed.",
-         "A qualified credential is on Colorado's incentive list in the school year earned; the claiming district "
-         "is the institution that registered the student."],
+         (f"No district receives more than {DISTRICT_CAP_PERCENT}% of the funds available (the statewide "
+         "industry-credential total); amounts above the cap are not redistributed."),
+         ("A qualified credential is on Colorado's incentive list in the school year earned; the claiming district "
+         "is the institution that registered the student.")],
     )

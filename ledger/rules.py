@@ -21,8 +21,8 @@ from typing import Any, Protocol
 
 from ledger import documents as d
 from ledger.aggregates import Award, Credential, Issuer, SignedAggregate, Student
-from ledger.statelists import school_year_from_text
 from ledger.errors import RejectedError
+from ledger.statelists import school_year_from_text
 from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.errors import VerificationError

@@ -8,6 +8,7 @@ from typing import Any
 from ledger import documents as d
 from ledger.aggregates import Award
 from ledger.application import Ledger
+from ledger.pathways import WORKKEYS_TESTS
 from ledger.rules import find_issuer, issuer_slug_from_did
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import verify_key_valid_at
@@ -54,7 +55,8 @@ def student_events(ledger: Ledger, student_id: str) -> list[dict[str, Any]]:
                                           if doc["type"] == d.CREDENTIAL_TRANSFERRED else ""),
                 "signer_did": actor,
                 "key": (doc["proof"][0] if isinstance(doc["proof"], list) else doc["proof"])["verificationMethod"],
-                "status": award_status(award, today) if isinstance(award, Award) else "registered",
+                "status": award_status(award, today) if isinstance(award, Award) else
+                ("recorded" if doc["type"] == d.ASSESSMENT_RECORDED else "registered"),
                 "signatures": signature_status(ledger, doc, recorded),
                 "summary": _summary(ledger, doc),
             }
@@ -95,5 +97,9 @@ def _summary(ledger: Ledger, doc: dict[str, Any]) -> str:
     if kind == d.CREDENTIAL_TRANSFERRED:
         return f"custody to {signer_name(ledger, doc['to'])}: {doc['reason']}"
     if kind == d.STUDENT_REGISTERED:
-        return f"registered by {signer_name(ledger, doc['issuer'])}"
+        cohort = f", class of {doc['cohort']}" if doc.get("cohort") else ""
+        return f"registered by {signer_name(ledger, doc['issuer'])}{cohort}"
+    if kind == d.ASSESSMENT_RECORDED:
+        levels = ", ".join(f"{WORKKEYS_TESTS.get(t, t)} {v}" for t, v in doc["scores"].items())
+        return f"WorkKeys taken {doc['taken']}: {levels}"
     return kind

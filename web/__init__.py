@@ -72,11 +72,12 @@ def _register_blueprints(app: Flask) -> None:
     from web.home import bp as home
     from web.issuers import bp as issuers
     from web.log_api import bp as log_api
+    from web.reports import bp as reports
     from web.student import bp as student
     from web.transcripts_api import bp as transcripts_api
     from web.verifier import bp as verifier
 
-    for blueprint in (home, auth, console, api, student, verifier, issuers, log_api, transcripts_api):
+    for blueprint in (home, auth, console, api, student, verifier, issuers, log_api, transcripts_api, reports):
         app.register_blueprint(blueprint)
 
 

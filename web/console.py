@@ -46,6 +46,7 @@ from ledger.projections import Projections
 from ledger.rules import REVOCATION_REASONS
 from web import schemas
 from web.accounts import Accounts, Actor
+from ledger.reports import student_pathways
 from web.auth import current_actor, require, staff_required
 from web.imports import Imports, evidence_value, template_csv
 from web.roster import Roster, folded
@@ -249,7 +250,8 @@ def student(slug: str, student_id: str) -> Any:
         identity=roster().identity(student_id) if related else None, awards=awards, others=others,
         claims=[c for c in accounts().claims(student_id) if c["issuer"] == slug],
         registered_by=ledger().student(student_id).registered_by,
-        pending=transfers().pending_for(slug, student_id), issuer_names=issuer_names())
+        pending=transfers().pending_for(slug, student_id), issuer_names=issuer_names(),
+        pathways=student_pathways(projections(), student_id, today=today()) if related else [])
 
 
 def related_or_403(s: Scope, student_id: str) -> None:

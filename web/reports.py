@@ -31,12 +31,12 @@ from web.auth import current_actor, staff_required
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 DESCRIPTIONS = {
-    "irc-summary": ("District IRC summary", "Credentials earned, by attending center, school, program, cluster and "
-                                            "year, with each center's share."),
+    "irc-summary": ("District IRC summary", ("Credentials earned, by attending center, school, program, cluster and "
+                                            "year, with each center's share.")),
     "perkins-5s1": ("Perkins V 5S1", "CTE concentrators who attained a recognized postsecondary credential."),
     "ohio-status": ("Ohio credential option", "Each student's points, WorkKeys, IRC seal and two demonstrations."),
-    "colorado-incentive": ("Colorado incentive claim", "Each district's Career Development Incentive claim, in "
-                                                       "tier order, with the caps."),
+    "colorado-incentive": ("Colorado incentive claim", ("Each district's Career Development Incentive claim, in "
+                                                       "tier order, with the caps.")),
 }
 UPLOADS = {"colorado-incentive": ("frl", "Students eligible for free/reduced lunch (one student id a line)"),
            "perkins-5s1": ("concentrators", "CTE concentrators (one student id a line)"),
@@ -76,13 +76,13 @@ def show(name: str) -> Any:
     district = _scope()
     values = request.values
     try:
+        inputs, frl, concentrators = _upload("inputs"), _upload("frl"), _upload("concentrators")
         report = build_report(
             name, _projections().view, today=date.today(), year=values.get("year") or None,
             state=(values.get("state") or "").upper() or None, district=district,
-            inputs=parse_inputs_csv(_upload("inputs")) if _upload("inputs") else None,
-            frl=parse_student_ids(_upload("frl"), what="frl") if _upload("frl") else None,
-            concentrators=parse_student_ids(_upload("concentrators"), what="concentrators")
-            if _upload("concentrators") else None,
+            inputs=parse_inputs_csv(inputs) if inputs else None,
+            frl=parse_student_ids(frl, what="frl") if frl else None,
+            concentrators=parse_student_ids(concentrators, what="concentrators") if concentrators else None,
             funds_cents=_funds(values.get("funds")),
         )
     except (InputError, NotFoundError) as e:

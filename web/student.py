@@ -84,9 +84,14 @@ def _student_name(student: str) -> str | None:
 @bp.get("/")
 @student_required
 def transcript() -> Any:
+    from ledger.reports import student_pathways
+
     student = _student()
-    awards = _awards(student, _ledger().clock().date())
-    return render_template("student/transcript.html", awards=awards, name=_student_name(student))
+    today = _ledger().clock().date()
+    awards = _awards(student, today)
+    pathways = student_pathways(current_app.extensions["projections"], student, today=today)
+    return render_template("student/transcript.html", awards=awards, name=_student_name(student),
+                           pathways=pathways)
 
 
 def _shareable(awards: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -62,10 +62,12 @@ def evaluate_student(
     for rule in rules:
         if wanted is None or rule.state in wanted:
             by_id.setdefault(rule.id, []).append(rule)
-    return [evaluate_rule(versions, facts, book, today=today) for versions in by_id.values()]
+    memo: dict[object, object] = {}
+    return [evaluate_rule(versions, facts, book, today=today, memo=memo) for versions in by_id.values()]
 
 
-def evaluate_rule(versions: Sequence[Rule], facts: StudentFacts, book: ListingBook, *, today: date) -> RuleResult:
+def evaluate_rule(versions: Sequence[Rule], facts: StudentFacts, book: ListingBook, *, today: date,
+                  memo: dict[object, object] | None = None) -> RuleResult:
     """Apply the version of a rule (one id, several cohort ranges) that covers the student's class."""
     cohort = facts.cohort
     rule = next((r for r in versions if cohort in r.cohorts), None)
@@ -80,4 +82,4 @@ def evaluate_rule(versions: Sequence[Rule], facts: StudentFacts, book: ListingBo
     if rule is None:
         return RuleResult(first.id, first.state, first.title, "not applicable",
                           f"Does not apply to the class of {cohort} (it applies to the {ranges}).", version=ranges)
-    return CHECKS[rule.check](Context(facts, book, today, rule))
+    return CHECKS[rule.check](Context(facts, book, today, rule, {} if memo is None else memo))

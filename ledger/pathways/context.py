@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from ledger.pathways.facts import Counted, EarnedCredential, ListingBook, RuleResult, StudentFacts, WorkKeysSitting
 from ledger.pathways.rulebook import Rule
@@ -17,6 +18,14 @@ class Context:
     book: ListingBook
     today: date
     rule: Rule
+    # Results several rules of one student share (Ohio points), computed once per evaluation.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def shared(self, key: Any, compute: Callable[[], Any]) -> Any:
+        full_key = (key, self.cutoff, self.rule.expired_counts)
+        if full_key not in self.memo:
+            self.memo[full_key] = compute()
+        return self.memo[full_key]
 
     @property
     def cutoff(self) -> date:

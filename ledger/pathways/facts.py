@@ -123,6 +123,7 @@ class Counted:
     name: str
     detail: str  # "6 points, Health"; "meets math"; "stackable, with OSHA 10"
     points: int | None = None  # Ohio points, where points apply
+    group: str | None = None  # the career field or program area it counted in
 
 
 @dataclass(frozen=True)

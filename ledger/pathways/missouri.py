@@ -139,8 +139,8 @@ def cte_certificate(ctx: Context) -> RuleResult:
             best = (score, parts, missing, aligned.get(program.casefold(), []), program)
     if best is None:
         status = "unknown" if inputs.cte_programs is None else "not met"
-        missing = [f"{params['courses']} courses in one program of study with a {params['gpa']} GPA in it, an "
-                   f"approved TSA or IRC in that program, and {params['wbl_hours']} hours of work-based learning"]
+        missing = [(f"{params['courses']} courses in one program of study with a {params['gpa']} GPA in it, an "
+                   f"approved TSA or IRC in that program, and {params['wbl_hours']} hours of work-based learning")]
         summary = ("Cannot tell: no program of study recorded." if status == "unknown"
                    else "Not met: no program of study with courses recorded.")
         return ctx.result(status, summary, missing=missing, notes=notes)

@@ -41,7 +41,8 @@ def field_points(credentials: Iterable[EarnedCredential], book: ListingBook) -> 
         tally = tallies.setdefault(career_field, FieldTally())
         tally.points += points
         tally.counted.append(Counted(c.award, c.credential, c.name,
-                                     f"{points} point{'s' if points != 1 else ''}, {career_field}", points))
+                                     f"{points} point{'s' if points != 1 else ''}, {career_field}", points,
+                                     career_field))
     return tallies, unlisted
 
 
@@ -93,6 +94,11 @@ def _workkeys(ctx: Context) -> WorkKeysOutcome | None:
     return None if threshold is None else workkeys_outcome(ctx.sittings(), threshold)
 
 
+def _points(ctx: Context) -> tuple[dict[str, FieldTally], list[str]]:
+    """Every Ohio rule of one student reads the same points: computed once per evaluation."""
+    return ctx.shared("ohio-points", lambda: field_points(ctx.credentials(), ctx.book))  # type: ignore[no-any-return]
+
+
 def _points_missing(field_name: str | None, points: int, need: int) -> str:
     if field_name is None:
         return f"{need} points from Ohio-listed credentials in one career field"
@@ -102,7 +108,7 @@ def _points_missing(field_name: str | None, points: int, need: int) -> str:
 
 def credential_option(ctx: Context) -> RuleResult:
     need = ctx.rule.params["points"]
-    tallies, unlisted = field_points(ctx.credentials(), ctx.book)
+    tallies, unlisted = _points(ctx)
     name, points = best_field(tallies)
     workkeys = _workkeys(ctx)
     assert workkeys is not None  # every cohort the rule covers has a WorkKeys row (a test checks the table)
@@ -125,7 +131,7 @@ def credential_option(ctx: Context) -> RuleResult:
 
 def bundle(ctx: Context) -> RuleResult:
     need = ctx.rule.params["points"]
-    tallies, unlisted = field_points(ctx.credentials(), ctx.book)
+    tallies, unlisted = _points(ctx)
     name, points = best_field(tallies)
     counted = tallies[name].counted if name else []
     notes = mixing_note(tallies) + unlisted
@@ -138,7 +144,7 @@ def bundle(ctx: Context) -> RuleResult:
 def irc_seal(ctx: Context) -> RuleResult:
     need = ctx.rule.params["points"]
     credentials = ctx.credentials()
-    tallies, unlisted = field_points(credentials, ctx.book)
+    tallies, unlisted = _points(ctx)
     name, points = best_field(tallies)
     single = [c for t in tallies.values() for c in t.counted if (c.points or 0) >= need]
     licenses = [Counted(c.award, c.credential, c.name, "state license") for c in credentials
@@ -162,7 +168,7 @@ def irc_seal(ctx: Context) -> RuleResult:
 def demonstrations(ctx: Context) -> RuleResult:
     """Two demonstrations, at least one foundational; unrecorded inputs make the answer unknown, not no."""
     params, inputs = ctx.rule.params, ctx.facts.inputs
-    tallies, unlisted = field_points(ctx.credentials(), ctx.book)
+    tallies, unlisted = _points(ctx)
     name, points = best_field(tallies)
     webxams = None if inputs.webxams is None else max(inputs.webxams.values(), default=0) >= params["webxams"]
     workkeys = _workkeys(ctx)

@@ -342,8 +342,8 @@ def test_colorado_menu_of_options_english_and_math() -> None:
     assert result(a_plus, "co-english").status == "met"
     r = result(a_plus, "co-math")
     assert r.status == "not met"
-    assert r.missing == ("an industry certificate on Aspen Valley's Menu of Options that meets math "
-                         "(Cisco CCNA, Certified Pharmacy Technician)",)
+    assert r.missing == (("an industry certificate on Aspen Valley's Menu of Options that meets math "
+                         "(Cisco CCNA, Certified Pharmacy Technician)"),)
     both = student(earned("cpht"))
     assert (result(both, "co-english").status, result(both, "co-math").status) == ("met", "met")
     # Another district's menu says nothing about this one; no district recorded: unknown.

@@ -34,8 +34,16 @@ from ledger.errors import InputError, RejectedError
 from ledger.instance import migrate_instance
 from ledger.pathways import ListingBook
 from ledger.projections import Projections
-from ledger.reports import AwardRow, ReportData, build_report, colorado_incentive, irc_summary, \
-    load_report_data, perkins_5s1, student_pathways
+from ledger.reports import (
+    AwardRow,
+    ReportData,
+    build_report,
+    colorado_incentive,
+    irc_summary,
+    load_report_data,
+    perkins_5s1,
+    student_pathways,
+)
 from ledger.statelists import Segment, school_year_of, school_year_to_text
 
 CATALOG = [

@@ -1,0 +1,132 @@
+"""The report pages (`/reports`): who may see what, charts without inline styles, CSV, uploads never stored.
+
+Flask's test client against a real SQLite instance with the demo district.
+People and schools are fictional; listings are illustrative.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from ledger.application import Ledger
+from ledger.demo import load_demo
+from ledger.instance import init_instance
+from web import create_app
+from web.accounts import Accounts
+from web.db import create_web_tables
+
+CSRF = "test-csrf-token"
+
+
+@dataclass
+class Env:
+    ledger: Ledger
+    app: Flask
+    users: dict[str, str]
+    demo: dict[str, Any]
+
+    def client(self, who: str | None) -> FlaskClient:
+        client = self.app.test_client()
+        with client.session_transaction() as session:
+            session["csrf"] = CSRF
+            if who:
+                session["user"] = self.users[who]
+        return client
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("web.security.SCRYPT_N", 2**10)
+        ledger = init_instance(tmp_path_factory.mktemp("reports") / "instance", "pw", scrypt_n=2**10)
+        create_web_tables(ledger.store)
+        demo = load_demo(ledger, students=12)
+        accounts = Accounts(ledger.store)
+        users = {
+            "operator": accounts.add_user("op@state.example", "Oona Operator", "operator-pw-1", issuer=None,
+                                          role="operator"),
+            "rb_viewer": accounts.add_user("view@riverbend.example", "Vida Viewer", "password-rb-3",
+                                           issuer="riverbend", role="viewer"),
+            "lk_viewer": accounts.add_user("view@lakeshore.example", "Lars Lake", "password-lk-3",
+                                           issuer="lakeshore", role="viewer"),
+        }
+        yield Env(ledger, create_app({"LEDGER": ledger, "TESTING": True}), users, demo)
+    ledger.close()
+
+
+def text(response: Any) -> str:
+    return str(response.get_data(as_text=True))
+
+
+def no_inline_style_or_script(html: str) -> None:
+    assert not re.search(r"\sstyle=", html) and "<script" not in html and not re.search(r"\son\w+=", html)
+
+
+def test_reports_need_a_signed_in_staff_member(env: Env) -> None:
+    client = env.client(None)
+    for url in ["/reports/", "/reports/irc-summary", f"/reports/students/{env.demo['sample_student']}"]:
+        response = client.get(url)
+        assert response.status_code == 302 and response.location.startswith("/login"), url
+
+
+def test_district_summary_page_with_bars_and_csv(env: Env) -> None:
+    client = env.client("operator")
+    index = client.get("/reports/")
+    assert index.status_code == 200 and "District IRC summary" in text(index)
+    no_inline_style_or_script(text(index))
+    page = client.get("/reports/irc-summary?state=MO")
+    html = text(page)
+    assert page.status_code == 200 and "Missouri-recognized credentials" in html
+    assert "at Riverbend Career &amp; Technical Center" in html and 'class="bar-fill" width="' in html
+    assert "style-src 'self'" in page.headers["Content-Security-Policy"]
+    no_inline_style_or_script(html)
+    download = client.get("/reports/irc-summary?format=csv")
+    assert download.mimetype == "text/csv" and "attachment" in download.headers["Content-Disposition"]
+    assert text(download).splitlines()[0] == "breakdown,group,earned,students,share %"
+
+
+def test_staff_see_their_own_institution_and_the_operator_picks(env: Env) -> None:
+    riverbend = text(env.client("rb_viewer").get("/reports/irc-summary?district=lakeshore"))
+    lakeshore = text(env.client("lk_viewer").get("/reports/irc-summary"))
+    assert "district: riverbend" in riverbend  # the district parameter is not theirs to choose
+    assert "0 credentials earned by 0 students" in lakeshore
+    picked = text(env.client("operator").get("/reports/irc-summary?district=lakeshore"))
+    assert "district: lakeshore" in picked
+
+
+def test_colorado_claim_with_an_uploaded_frl_list_and_errors_in_plain_words(env: Env) -> None:
+    client = env.client("operator")
+    missing = client.post("/reports/colorado-incentive", data={"csrf_token": CSRF, "year": "2025-26"})
+    assert missing.status_code == 400 and "funds" in text(missing)
+    frl = (io.BytesIO(f"{env.demo['sample_student']}\n".encode()), "frl.txt")
+    claim = client.post("/reports/colorado-incentive", data={"csrf_token": CSRF, "year": "2025-26",
+                                                            "funds": "250,000", "frl": frl},
+                        content_type="multipart/form-data")
+    html = text(claim)
+    assert claim.status_code == 200 and "District claims" in html and "funds: $250,000.00" in html
+    journal = env.ledger.store.journal_size()
+    bad = client.post("/reports/colorado-incentive", data={"csrf_token": CSRF, "funds": "10",
+                                                          "frl": (io.BytesIO(b"nobody\n"), "frl.txt")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 400 and "frl line 1" in text(bad)
+    assert env.ledger.store.journal_size() == journal  # reports never write
+
+
+def test_student_pathway_page_for_the_institutions_that_hold_the_record(env: Env, tmp_path: Path) -> None:
+    student = env.demo["sample_student"]
+    page = env.client("rb_viewer").get(f"/reports/students/{student}")
+    html = text(page)
+    assert page.status_code == 200 and "Ohio credential option" in html and "Colorado industry certificate" in html
+    no_inline_style_or_script(html)
+    assert env.client("operator").get(f"/reports/students/{student}").status_code == 200
+    assert env.client("lk_viewer").get(f"/reports/students/{student}").status_code == 404
+    assert env.client("operator").get("/reports/students/00000000-0000-4000-8000-000000000000").status_code == 404
