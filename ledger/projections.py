@@ -244,7 +244,8 @@ class Projections:
         processed = 0
         while limit is None or processed < limit:
             start = self.position()
-            notifications = self.ledger.recorder.select_notifications(start=start, limit=PAGE, inclusive_of_start=False)
+            page = PAGE if limit is None else min(PAGE, limit - processed)
+            notifications = self.ledger.recorder.select_notifications(start=start, limit=page, inclusive_of_start=False)
             if not notifications:
                 break
             positions = self.ledger.store.positions_of(notifications[0].id, notifications[-1].id)

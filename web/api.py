@@ -44,7 +44,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ledger import documents as d
 from ledger.aggregates import Award, Credential, Issuer, Student
-from ledger.application import IssueRequest, Ledger
+from ledger.application import IssueRequest
 from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
 from ledger.export import export_bundle
 from ledger.projections import Projections
@@ -54,6 +54,9 @@ from web import api_schemas as s
 from web.accounts import Accounts, Actor
 from web.errors import error_response
 from web.roster import Roster
+from web.services import ledger as _ledger
+from web.services import projections as _projections
+from web.services import roster as _roster
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -238,23 +241,8 @@ def _rate_limit(actor: Actor) -> None:
 # Services ---------------------------------------------------------------------------
 
 
-def _ledger() -> Ledger:
-    ledger: Ledger = current_app.extensions["ledger"]
-    return ledger
-
-
-def _projections() -> Projections:
-    projections: Projections = current_app.extensions["projections"]
-    projections.catch_up()
-    return projections
-
-
 def _issuer(actor: Actor) -> Issuer:
     return _ledger().issuer(_slug(actor))
-
-
-def _roster() -> Roster:
-    return Roster(_ledger(), _projections())
 
 
 def _visible_award(award_id: str, issuer: Issuer) -> Award:

@@ -6,20 +6,27 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
-from web.accounts import Accounts, Actor
+from web.accounts import Actor
 from web.security import new_token
+from web.services import accounts
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_LIMIT = (10, 300)  # attempts per 5 minutes per client
 CLAIM_LIMIT = (20, 300)
-
-
-def accounts() -> Accounts:
-    result: Accounts = current_app.extensions["accounts"]
-    return result
 
 
 def client_key(bucket: str) -> str:

@@ -37,56 +37,34 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ledger.aggregates import Issuer
-from ledger.application import IssueRequest, Ledger
+from ledger.application import IssueRequest
 from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
-from ledger.projections import Projections
+from ledger.reports import student_pathways
 from ledger.rules import REVOCATION_REASONS
 from web import schemas
-from web.accounts import Accounts, Actor
-from ledger.reports import student_pathways
+from web.accounts import Actor
 from web.auth import current_actor, require, staff_required
-from web.imports import Imports, evidence_value, template_csv
-from web.roster import Roster, folded
-from web.transfers import Transfers
+from web.imports import evidence_value, template_csv
+from web.roster import folded
+from web.services import accounts, imports, ledger, projections, roster, transfers
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 EVIDENCE_ROWS = 5
 EVIDENCE_KEYS = ("certificate", "score", "license_number")  # offered first on the award form
-
-
-def ledger() -> Ledger:
-    result: Ledger = current_app.extensions["ledger"]
-    return result
-
-
-def projections() -> Projections:
-    result: Projections = current_app.extensions["projections"]
-    return result
-
-
-def roster() -> Roster:
-    result: Roster = current_app.extensions["roster"]
-    return result
-
-
-def transfers() -> Transfers:
-    result: Transfers = current_app.extensions["transfers"]
-    return result
-
-
-def imports() -> Imports:
-    result: Imports = current_app.extensions["imports"]
-    return result
-
-
-def accounts() -> Accounts:
-    result: Accounts = current_app.extensions["accounts"]
-    return result
 
 
 def now() -> datetime:

@@ -26,12 +26,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, render_template
 
 from ledger.aggregates import Issuer
-from ledger.application import Ledger
 from verifiers.keyhistory import KeyRecord
 from verifiers.timestamps import format_timestamp
+from web.services import ledger as _ledger
 
 bp = Blueprint("issuers", __name__, url_prefix="/issuers")
 
@@ -39,11 +39,6 @@ DID_CONTEXT = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multik
 DID_MEDIA_TYPE = "application/did+json"
 KIND_NAMES = {"district": "School district", "school": "School", "cte_center": "Career and technical center",
               "agency": "State agency", "college": "College"}
-
-
-def _ledger() -> Ledger:
-    ledger: Ledger = current_app.extensions["ledger"]
-    return ledger
 
 
 def multikey_of(key_id: str) -> str:

@@ -31,29 +31,30 @@ import json
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from ledger.application import Ledger
 from ledger.errors import InputError, NotFoundError
 from ledger.export import export_bundle
 from ledger.projections import Projections
 from web.auth import current_student, student_required
 from web.qr import qr_svg
-from web.sharing import DEFAULT_DAYS, MAX_DAYS, Sharing
+from web.services import ledger as _ledger
+from web.services import sharing as _sharing
+from web.sharing import DEFAULT_DAYS, MAX_DAYS
 
 bp = Blueprint("student", __name__, url_prefix="/me")
 
 DOWNLOAD_CLAIMS = {"name": "Your name", "birth_date": "Your date of birth"}
-
-
-def _ledger() -> Ledger:
-    ledger: Ledger = current_app.extensions["ledger"]
-    return ledger
-
-
-def _sharing() -> Sharing:
-    sharing: Sharing = current_app.extensions["sharing"]
-    return sharing
 
 
 def _student() -> str:
