@@ -54,9 +54,8 @@ from web import api_schemas as s
 from web.accounts import Accounts, Actor
 from web.errors import error_response
 from web.roster import Roster
+from web import services
 from web.services import ledger as _ledger
-from web.services import projections as _projections
-from web.services import roster as _roster
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -239,6 +238,18 @@ def _rate_limit(actor: Actor) -> None:
 
 
 # Services ---------------------------------------------------------------------------
+
+
+def _projections() -> Projections:
+    """The read models, caught up first: an API client always reads its own writes."""
+    projections = services.projections()
+    projections.catch_up()
+    return projections
+
+
+def _roster() -> Roster:
+    _projections()
+    return services.roster()
 
 
 def _issuer(actor: Actor) -> Issuer:
