@@ -239,15 +239,20 @@ def _check_student_registered(doc: dict[str, Any], view: LedgerView, _: Any, __:
         raise RejectedError("malformed", "student, stream and issuer do not agree")
 
 
-def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
-    _require_registered_issuer(view, doc["actor"])
-    if doc["issuer"] != doc["actor"] or doc["award"] != doc["stream"]:
-        raise RejectedError("malformed", "award, stream and issuer do not agree")
+def _require_student_subject(doc: dict[str, Any], view: LedgerView) -> None:
+    """The student exists and the event commits to the same identity claims as the registration."""
     student = view.stream(doc["student"])
     if not isinstance(student, Student):
         raise RejectedError("not_found", f"no student {doc['student']}")
     if doc["subject"] != student.subject:
         raise RejectedError("malformed", "subject commitments differ from the student's")
+
+
+def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
+    _require_registered_issuer(view, doc["actor"])
+    if doc["issuer"] != doc["actor"] or doc["award"] != doc["stream"]:
+        raise RejectedError("malformed", "award, stream and issuer do not agree")
+    _require_student_subject(doc, view)
     if not isinstance(view.stream(d.credential_stream(doc["credential"])), Credential):
         raise RejectedError("not_found", f"no credential {doc['credential']} in the catalog")
     earned = date.fromisoformat(doc["earned"])
@@ -306,11 +311,7 @@ def _check_assessment_recorded(doc: dict[str, Any], view: LedgerView, _: Any, re
     _require_registered_issuer(view, doc["actor"])
     if doc["issuer"] != doc["actor"] or doc["assessment"] != doc["stream"]:
         raise RejectedError("malformed", "assessment, stream and issuer do not agree")
-    student = view.stream(doc["student"])
-    if not isinstance(student, Student):
-        raise RejectedError("not_found", f"no student {doc['student']}")
-    if doc["subject"] != student.subject:
-        raise RejectedError("malformed", "subject commitments differ from the student's")
+    _require_student_subject(doc, view)
     if date.fromisoformat(doc["taken"]) > recorded.date() + timedelta(days=1):
         raise RejectedError("future_date", "an assessment cannot be taken in the future")
 
