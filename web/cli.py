@@ -511,6 +511,46 @@ def issue(c: Context, issuer: str, student_id: str, credential_code: str, earned
         c.out({"award": award_id}, award_id)
 
 
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--issuer", required=True, help="The institution recording the awards (slug).")
+@click.option("--commit", is_flag=True, help="Store the awards (otherwise: check every row and report).")
+@json_option
+@pass_ctx
+@writes
+def import_awards(c: Context, file: Path, issuer: str, commit: bool) -> None:
+    """Import awards from CSV (the console's format): every row checked; stored all or nothing."""
+    import time
+
+    from ledger.projections import Projections
+    from web.imports import DONE, Imports
+    from web.roster import Roster
+
+    with reported():
+        projections = Projections.of(c.ledger)
+        imports = Imports(c.ledger, projections, Roster(c.ledger, projections))
+        started = time.perf_counter()
+        job = imports.create(c.ledger.issuer(issuer).slug, "cli", file.name, file.read_bytes(),
+                             c.ledger.clock().date())
+        bad = [r for r in job.rows if r.errors]
+        if not c.as_json:
+            click.echo(f"Checked {job.total} row(s) in {time.perf_counter() - started:.1f}s: {len(bad)} with errors.")
+        if bad:
+            errors = {f"line {r.line}": r.errors for r in bad}
+            raise InputError(f"{len(bad)} row(s) have errors; nothing was stored", errors)
+        if commit:
+            if not c.as_json:
+                click.echo(f"Recording {job.total} award(s) in one transaction …")
+            imports.start_commit(job.id)
+            imports.wait(job.id, timeout=3600)
+            job = imports.get(job.id)
+            if job.status != DONE:
+                raise RejectedError("import_failed", job.message or "the import did not complete")
+        c.out({"rows": job.total, "stored": commit, "awards": [r.award for r in job.rows] if commit else []},
+              f"Stored {job.total} award(s) in {time.perf_counter() - started:.1f}s." if commit
+              else "All rows are valid. Run again with --commit to store them.")
+
+
 @main.command()
 @click.argument("award")
 @click.option("--reason", required=True, help="issued_in_error | superseded | evidence_withdrawn | misconduct | other")
