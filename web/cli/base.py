@@ -1,0 +1,124 @@
+"""What every command module shares: the `main` group, the context, exit codes,
+and the one place the ledger's errors become a message and an exit code.
+
+Exit codes: 0 done; 1 a check failed (audit, verification); 2 bad input or
+usage; 3 the ledger refused the event; 4 not found; 5 setup (no instance,
+wrong passphrase, database unreachable). `--json` prints machine output.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from eventsourcing.persistence import PersistenceError
+
+from keys.errors import KeyStoreError
+from keys.passphrase import passphrase_from_env_or_prompt
+from ledger.application import Ledger
+from ledger.config import data_dir_from_env
+from ledger.errors import (
+    InputError,
+    IntegrityError,
+    LedgerError,
+    NotFoundError,
+    RejectedError,
+)
+
+EXIT_FAILED, EXIT_INPUT, EXIT_REJECTED, EXIT_NOT_FOUND, EXIT_SETUP = 1, 2, 3, 4, 5
+
+
+class Context:
+    def __init__(self, data: str | None, as_json: bool):
+        self.data_dir = data_dir_from_env(data)
+        self.as_json = as_json
+        self._ledger: Ledger | None = None
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            from ledger.instance import open_ledger
+
+            self._ledger = open_ledger(self.data_dir, passphrase_from_env_or_prompt())
+        return self._ledger
+
+    def out(self, data: Any, human: str | Callable[[], None]) -> None:
+        if self.as_json:
+            click.echo(json.dumps(data, indent=2, default=str))
+        elif callable(human):
+            human()
+        else:
+            click.echo(human)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def writes(command: Callable[..., None]) -> Callable[..., None]:
+    """After a write, integrate the log: the new events are in a signed checkpoint when we return."""
+
+    @functools.wraps(command)
+    def wrapper(c: Context, *args: Any, **kwargs: Any) -> None:
+        command(c, *args, **kwargs)
+        with reported():
+            c.ledger.log.integrate()
+
+    return wrapper
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turn the ledger's errors into a one-line message and a meaningful exit code."""
+    try:
+        yield
+    except InputError as e:
+        _fail(EXIT_INPUT, "invalid input", str(e), e.errors)
+    except RejectedError as e:
+        _fail(EXIT_REJECTED, f"refused ({e.code})", str(e))
+    except NotFoundError as e:
+        _fail(EXIT_NOT_FOUND, "not found", str(e))
+    except IntegrityError as e:
+        _fail(EXIT_FAILED, "integrity", str(e))
+    except KeyStoreError as e:
+        _fail(EXIT_SETUP, "key store", str(e))
+    except LedgerError as e:
+        _fail(EXIT_SETUP, "error", str(e))
+    except PersistenceError as e:
+        # The driver's first line names the problem (e.g. a missing table); nothing else leaks.
+        _fail(EXIT_SETUP, "database", f"{str(e).splitlines()[0] if str(e) else type(e).__name__} "
+                                      "(run `credledger migrate` after an upgrade)")
+    except OSError as e:
+        _fail(EXIT_SETUP, "system", f"{type(e).__name__}: {e.strerror or e}")
+
+
+def _fail(code: int, kind: str, message: str, errors: dict[str, list[str]] | None = None) -> None:
+    click.echo(f"credledger: {kind}: {message}", err=True)
+    for field, problems in (errors or {}).items():
+        for problem in problems:
+            click.echo(f"  {field}: {problem}", err=True)
+    sys.exit(code)
+
+
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    def set_json(ctx: click.Context, _: Any, value: bool) -> None:
+        if value:
+            ctx.ensure_object(Context)  # created by the group already
+            ctx.find_object(Context).as_json = True  # type: ignore[union-attr]
+
+    return click.option("--json", "as_json", is_flag=True, expose_value=False, callback=set_json,
+                        help="Print JSON for machines.")(f)
+
+
+@click.group()
+@click.option("--data", envvar="CREDLEDGER_DATA", help="Data directory (default ./instance).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+@click.version_option(package_name="credledger")
+@click.pass_context
+def main(ctx: click.Context, data: str | None, as_json: bool) -> None:
+    """credledger: signed, auditable records of industry-recognized credentials."""
+    ctx.obj = Context(data, as_json)

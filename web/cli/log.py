@@ -1,0 +1,132 @@
+"""The transparency log: key, checkpoint, proofs, the worker, the monitor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.errors import InputError
+from web.cli.base import (
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_SETUP,
+    Context,
+    _fail,
+    json_option,
+    main,
+    pass_ctx,
+    reported,
+)
+
+# The transparency log --------------------------------------------------------
+
+
+@main.group()
+def log() -> None:
+    """The verification log: checkpoints, proofs, the key verifiers pin."""
+
+
+@log.command("key")
+@json_option
+@pass_ctx
+def log_key(c: Context) -> None:
+    """Print the log's C2SP verifier key (what a verifier pins)."""
+    with reported():
+        key = c.ledger.log.verifier_key
+        c.out({"log_key": key}, key)
+
+
+@log.command("checkpoint")
+@json_option
+@pass_ctx
+def log_checkpoint(c: Context) -> None:
+    """Integrate pending events and print the latest signed checkpoint."""
+    with reported():
+        c.ledger.log.integrate()
+        note = c.ledger.log.checkpoint()
+        c.out({"checkpoint": note}, note.rstrip("\n"))
+
+
+@log.command("prove")
+@click.option("--index", type=click.IntRange(0), help="Leaf index to prove inclusion of.")
+@click.option("--event", metavar="STREAM:SEQUENCE", help="Prove inclusion of this stored event.")
+@click.option("--size", type=click.IntRange(0), help="Tree size (default: the latest checkpoint's).")
+@click.option("--from", "size1", type=click.IntRange(0), help="Prove consistency from this size to --size.")
+@json_option
+@pass_ctx
+def log_prove(c: Context, index: int | None, event: str | None, size: int | None, size1: int | None) -> None:
+    """Inclusion proof of a leaf or event, or consistency proof between two sizes."""
+    import base64
+
+    from ledger.log_views import leaf_of_event
+
+    with reported():
+        log = c.ledger.log
+        log.integrate()
+        latest = c.ledger.store.latest_checkpoint()
+        size = latest[0] if size is None and latest else size or 0
+        if size1 is not None:
+            proof = log.consistency_proof(size1, size)
+            data: dict[str, Any] = {"from": size1, "to": size, "proof": [base64.b64encode(h).decode() for h in proof]}
+        else:
+            if event is not None:
+                index = leaf_of_event(c.ledger, event)
+            if index is None:
+                raise InputError.for_field("index", "give --index, --event or --from")
+            proof = log.inclusion_proof(index, size)
+            data = {"index": index, "size": size, "root": base64.b64encode(log.root(size)).decode(),
+                    "proof": [base64.b64encode(h).decode() for h in proof]}
+        c.out(data, "\n".join(f"{k}: {v}" for k, v in data.items() if k != "proof") + "\nproof:\n" +
+              "\n".join(f"  {h}" for h in data["proof"]))
+
+
+@main.command()
+@click.option("--interval", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
+@pass_ctx
+def worker(c: Context, interval: float) -> None:
+    """Keep the log checkpointed and the read models current (one per deployment)."""
+    from ledger.projections import Worker
+
+    with reported():
+        click.echo(f"integrating the log and projections every {interval}s; Ctrl-C stops")
+        try:
+            Worker(c.ledger, interval).run()
+        except KeyboardInterrupt:
+            pass
+
+
+@main.command("monitor")
+@click.argument("url")
+@click.option("--log-key", help="The log's verifier key to pin (required on the first run).")
+@click.option("--issuer", help="Only list new events signed by this DID.")
+@click.option("--state", "state_file", default="monitor-state.json", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Where the monitor remembers the log.")
+@json_option
+@pass_ctx
+def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | None, state_file: Path) -> None:
+    """Mirror a remote log, check it only ever grows, list new events (by issuer)."""
+    from web.monitor import FetchError, MonitorError, MonitorState, monitor
+
+    state = MonitorState.load(state_file)
+    if state is None:
+        if not log_key:
+            _fail(EXIT_INPUT, "invalid input", "--log-key: required on the first run (pin the log's key)")
+        state = MonitorState(log_key=log_key)  # type: ignore[arg-type]
+    elif log_key and log_key != state.log_key:
+        _fail(EXIT_INPUT, "invalid input", "--log-key differs from the key pinned in the state file")
+    try:
+        new_state, events = monitor(url, state, issuer)
+    except MonitorError as e:
+        _fail(EXIT_FAILED, "LOG MISBEHAVED", str(e))
+    except FetchError as e:
+        _fail(EXIT_SETUP, "unreachable", str(e))
+    except Exception as e:  # a malformed key or answer
+        _fail(EXIT_INPUT, "invalid", f"{type(e).__name__}: {e}")
+    new_state.save(state_file)
+    c.out({"size": new_state.size, "previous_size": state.size, "events": events},
+          lambda: [click.echo(f"log grew {state.size} -> {new_state.size}, consistent."),
+                   *[click.echo(f"  #{e['index']} {e['recorded'][:19]} {e['type']:<22} "
+                                + ", ".join(f"{s['did']} ({s['key']})" for s in e["signers"]))
+                     for e in events]])

@@ -1,0 +1,499 @@
+"""Issuers and keys, the catalog, students and awards, signing off the server, show and audit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from keys.passphrase import passphrase_from_env_or_prompt
+from ledger.application import IssueRequest, Ledger
+from ledger.errors import InputError, RejectedError
+from web import schemas
+from web.cli.base import (
+    EXIT_FAILED,
+    Context,
+    json_option,
+    main,
+    pass_ctx,
+    reported,
+    writes,
+)
+
+# Issuers and keys ------------------------------------------------------------
+
+
+@main.group()
+def issuer() -> None:
+    """Register issuers and manage their keys."""
+
+
+@issuer.command("add")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--kind", default="school", show_default=True)
+@click.option("--public-key", help="A did:key the issuer holds itself; otherwise the server makes one.")
+@json_option
+@pass_ctx
+@writes
+def issuer_add(c: Context, slug: str, name: str, kind: str, public_key: str | None) -> None:
+    """Register an issuer (signed by the operator)."""
+    with reported():
+        data = schemas.load(schemas.IssuerInput, {"slug": slug, "name": name, "kind": kind, "public_key": public_key})
+        did = c.ledger.register_issuer(data["slug"], data["name"], data["kind"], public_key_id=data["public_key"])
+        c.out(_issuer_json(c.ledger, slug), f"Registered {name} as {did}")
+
+
+@issuer.command("list")
+@json_option
+@pass_ctx
+def issuer_list(c: Context) -> None:
+    """List registered issuers."""
+    with reported():
+        issuers = [_issuer_json(c.ledger, i.slug) for i in c.ledger.issuers()]
+        c.out(issuers, lambda: [click.echo(f"{i['slug']:<20} {i['kind']:<11} {i['name']}  {i['did']}") for i in issuers])
+
+
+@issuer.command("show")
+@click.argument("slug")
+@json_option
+@pass_ctx
+def issuer_show(c: Context, slug: str) -> None:
+    """Show an issuer and its key history."""
+    with reported():
+        info = _issuer_json(c.ledger, slug)
+
+        def human() -> None:
+            click.echo(f"{info['name']} ({info['kind']})\n{info['did']}")
+            for k in info["keys"]:
+                state = "compromised" if k["compromised_at"] else "retired" if k["retired_at"] else "active"
+                click.echo(f"  {state:<11} from {k['valid_from']}  {k['key_id']}")
+
+        c.out(info, human)
+
+
+def _issuer_json(ledger: Ledger, slug: str) -> dict[str, Any]:
+    issuer = ledger.issuer(slug)
+    return {
+        "slug": issuer.slug, "name": issuer.name, "kind": issuer.kind, "did": issuer.did,
+        "keys": [
+            {"key_id": k.key_id, "valid_from": k.valid_from, "retired_at": k.retired_at,
+             "compromised_at": k.compromised_at, "held_by_server": k.key_id in ledger.keystore}
+            for k in issuer.keys.values()
+        ],
+    }
+
+
+@issuer.group("key")
+def issuer_key() -> None:
+    """Rotate, add, retire or declare compromised an issuer's keys."""
+
+
+@issuer_key.command("rotate")
+@click.argument("slug")
+@json_option
+@pass_ctx
+@writes
+def key_rotate(c: Context, slug: str) -> None:
+    """New server-held key; the current ones are retired now (old signatures stay valid)."""
+    with reported():
+        key_id = c.ledger.rotate_issuer_key(slug)
+        c.out({"key_id": key_id}, f"New key {key_id}")
+
+
+@issuer_key.command("add")
+@click.argument("slug")
+@click.argument("key_id")
+@json_option
+@pass_ctx
+@writes
+def key_add(c: Context, slug: str, key_id: str) -> None:
+    """Register a public key (did:key) that the issuer holds itself."""
+    with reported():
+        c.ledger.add_issuer_key(slug, key_id)
+        c.out({"key_id": key_id}, f"Added {key_id}")
+
+
+def _key_time(slug: str, key_id: str, at: str | None) -> dict[str, Any]:
+    return schemas.load(schemas.KeyTimeInput, {"slug": slug, "key": key_id, "at": at or datetime.now().astimezone().isoformat()})
+
+
+@issuer_key.command("retire")
+@click.argument("slug")
+@click.argument("key_id")
+@click.option("--at", help="When it stops being valid (RFC 3339; default now). Never in the past.")
+@json_option
+@pass_ctx
+@writes
+def key_retire(c: Context, slug: str, key_id: str, at: str | None) -> None:
+    """Retire a key: signatures before --at stay valid, later ones are refused."""
+    with reported():
+        data = _key_time(slug, key_id, at)
+        c.ledger.retire_issuer_key(data["slug"], data["key"], data["at"])
+        c.out({"key_id": key_id, "retired_at": data["at"]}, f"Retired {key_id} as of {data['at']}")
+
+
+@issuer_key.command("compromise")
+@click.argument("slug")
+@click.argument("key_id")
+@click.option("--at", required=True, help="From when the key is untrusted (RFC 3339); may be in the past.")
+@json_option
+@pass_ctx
+@writes
+def key_compromise(c: Context, slug: str, key_id: str, at: str) -> None:
+    """Declare a key compromised: its signatures recorded after --at no longer count."""
+    with reported():
+        data = _key_time(slug, key_id, at)
+        c.ledger.declare_key_compromised(data["slug"], data["key"], data["at"])
+        c.out({"key_id": key_id, "compromised_at": data["at"]}, f"{key_id} compromised as of {data['at']}")
+
+
+# Catalog ---------------------------------------------------------------------
+
+
+@main.group()
+def credential() -> None:
+    """The credential catalog."""
+
+
+@credential.command("define")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--body", "certifying_body", required=True, help="Certifying body, e.g. CompTIA.")
+@click.option("--type", "credential_type", default="certification", show_default=True)
+@click.option("--validity-months", type=int, help="Months until it expires (omit if it never does).")
+@click.option("--career-field")
+@click.option("--cluster", "career_cluster", help="Career Cluster, e.g. Health Science.")
+@click.option("--soc", help="SOC occupation code, e.g. 29-2052.")
+@click.option("--naics", help="NAICS industry code, e.g. 722.")
+@click.option("--cip", help="CIP program code, e.g. 51.0805.")
+@click.option("--owner", help="Define it as this issuer (slug) instead of the operator.")
+@json_option
+@pass_ctx
+@writes
+def credential_define(c: Context, code: str, name: str, certifying_body: str, credential_type: str,
+                      validity_months: int | None, career_field: str | None, career_cluster: str | None,
+                      soc: str | None, naics: str | None, cip: str | None, owner: str | None) -> None:
+    """Add a catalog entry."""
+    with reported():
+        codes = {k: v for k, v in (("careerCluster", career_cluster), ("soc", soc), ("naics", naics), ("cip", cip))
+                 if v is not None}
+        data = schemas.load(schemas.CredentialInput, {
+            "code": code, "name": name, "certifyingBody": certifying_body, "credentialType": credential_type,
+            "validityMonths": validity_months, "careerField": career_field, **codes})
+        code = data.pop("code")
+        c.ledger.define_credential(code, data, owner=owner)
+        c.out({"code": code} | data, f"Defined {code}: {name}")
+
+
+@credential.command("list")
+@json_option
+@pass_ctx
+def credential_list(c: Context) -> None:
+    """List the catalog."""
+    with reported():
+        entries = [{"code": e.code} | e.fields for e in c.ledger.credentials()]
+        c.out(entries, lambda: [click.echo(f"{e['code']:<28} {e['name']}  ({e['certifyingBody']})") for e in entries])
+
+
+# Students and awards -----------------------------------------------------------
+
+
+@main.group()
+def student() -> None:
+    """Students: opaque ids in the ledger, identity in the encrypted vault."""
+
+
+@student.command("add")
+@click.option("--issuer", required=True, help="Registering issuer (slug).")
+@click.option("--name", required=True)
+@click.option("--birth-date", required=True, help="YYYY-MM-DD")
+@click.option("--local-id", required=True, help="The school's own student number.")
+@click.option("--cohort", type=click.IntRange(1990, 2200), help="Graduating class, e.g. 2027.")
+@json_option
+@pass_ctx
+@writes
+def student_add(c: Context, issuer: str, name: str, birth_date: str, local_id: str, cohort: int | None) -> None:
+    """Register a student; prints the opaque student id."""
+    with reported():
+        data = schemas.load(schemas.StudentInput, {"issuer": issuer, "name": name, "birth_date": birth_date,
+                                                   "local_id": local_id})
+        claims = {"name": data["name"], "birth_date": data["birth_date"].isoformat(), "local_id": data["local_id"]}
+        student_id = c.ledger.register_student(data["issuer"], claims, cohort=cohort)
+        c.out({"student": student_id}, student_id)
+
+
+@student.command("claim")
+@click.argument("student_id")
+@click.option("--issuer", required=True, help="The school handing out the code (slug).")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@json_option
+@pass_ctx
+def student_claim(c: Context, student_id: str, issuer: str, base_url: str) -> None:
+    """Make a claim code for a student (shown once; give it to the student privately)."""
+    from web.accounts import Accounts
+
+    with reported():
+        c.ledger.student(student_id)
+        c.ledger.issuer(issuer)
+        code = Accounts(c.ledger.store).add_claim(student_id, issuer)
+        link = f"{base_url.rstrip('/')}/claim/{code}"
+        c.out({"code": code, "link": link}, f"Claim code: {code}\nClaim link: {link}")
+
+
+@student.command("erase")
+@click.argument("student_id")
+@json_option
+@pass_ctx
+def student_erase(c: Context, student_id: str) -> None:
+    """Erase a student's PII; their signed records stay valid but can no longer be linked to them."""
+    with reported():
+        erased = c.ledger.erase_identity(student_id)
+        c.out({"student": student_id, "erased": erased},
+              "Erased." if erased else "Nothing to erase: no identity was stored.")
+
+
+def parse_evidence(pairs: tuple[str, ...]) -> dict[str, str | int]:
+    evidence: dict[str, str | int] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError.for_field("evidence", f"expected KEY=VALUE, got {pair!r}")
+        evidence[key] = int(value) if value.isascii() and value.isdigit() and len(value) < 16 else value
+    return evidence
+
+
+@main.command()
+@click.option("--issuer", required=True, help="Issuing institution (slug).")
+@click.option("--student", "student_id", required=True)
+@click.option("--credential", "credential_code", required=True, help="Catalog code.")
+@click.option("--earned", required=True, help="YYYY-MM-DD")
+@click.option("--evidence", multiple=True, metavar="KEY=VALUE", help="Certificate number, score … (repeatable).")
+@click.option("--supersedes", help="Award this one corrects (revoke it as 'superseded' first).")
+@click.option("--unsigned", is_flag=True, help="Print the unsigned event for an issuer that signs elsewhere.")
+@json_option
+@pass_ctx
+@writes
+def issue(c: Context, issuer: str, student_id: str, credential_code: str, earned: str,
+          evidence: tuple[str, ...], supersedes: str | None, unsigned: bool) -> None:
+    """Record an earned credential, signed by the issuer."""
+    with reported():
+        data = schemas.load(schemas.IssueInput, {
+            "issuer": issuer, "student": student_id, "credential": credential_code, "earned": earned,
+            "evidence": parse_evidence(evidence), "supersedes": supersedes})
+        request = IssueRequest(data["issuer"], str(data["student"]), data["credential"], data["earned"],
+                               data["evidence"], str(data["supersedes"]) if data["supersedes"] else None)
+        if unsigned:
+            click.echo(json.dumps(c.ledger.prepare_issue([request])[0], indent=2))
+            return
+        (award_id,) = c.ledger.issue([request])
+        c.out({"award": award_id}, award_id)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--issuer", required=True, help="The institution recording the awards (slug).")
+@click.option("--commit", is_flag=True, help="Store the awards (otherwise: check every row and report).")
+@json_option
+@pass_ctx
+@writes
+def import_awards(c: Context, file: Path, issuer: str, commit: bool) -> None:
+    """Import awards from CSV (the console's format): every row checked; stored all or nothing."""
+    import time
+
+    from ledger.projections import Projections
+    from web.imports import DONE, Imports
+    from web.roster import Roster
+
+    with reported():
+        projections = Projections.of(c.ledger)
+        imports = Imports(c.ledger, projections, Roster(c.ledger, projections))
+        started = time.perf_counter()
+        job = imports.create(c.ledger.issuer(issuer).slug, "cli", file.name, file.read_bytes(),
+                             c.ledger.clock().date())
+        bad = [r for r in job.rows if r.errors]
+        if not c.as_json:
+            click.echo(f"Checked {job.total} row(s) in {time.perf_counter() - started:.1f}s: {len(bad)} with errors.")
+        if bad:
+            errors = {f"line {r.line}": r.errors for r in bad}
+            raise InputError(f"{len(bad)} row(s) have errors; nothing was stored", errors)
+        if commit:
+            if not c.as_json:
+                click.echo(f"Recording {job.total} award(s) in one transaction …")
+            imports.start_commit(job.id)
+            imports.wait(job.id, timeout=3600)
+            job = imports.get(job.id)
+            if job.status != DONE:
+                raise RejectedError("import_failed", job.message or "the import did not complete")
+        c.out({"rows": job.total, "stored": commit, "awards": [r.award for r in job.rows] if commit else []},
+              f"Stored {job.total} award(s) in {time.perf_counter() - started:.1f}s." if commit
+              else "All rows are valid. Run again with --commit to store them.")
+
+
+@main.command()
+@click.argument("award")
+@click.option("--reason", required=True, help="issued_in_error | superseded | evidence_withdrawn | misconduct | other")
+@click.option("--note", required=True, help="A short explanation, kept in the signed event.")
+@click.option("--effective", help="When the revocation takes effect (RFC 3339; default now).")
+@json_option
+@pass_ctx
+@writes
+def revoke(c: Context, award: str, reason: str, note: str, effective: str | None) -> None:
+    """Revoke an award, signed by its current custodian."""
+    with reported():
+        data = schemas.load(schemas.RevokeInput, {"award": award, "reason": reason, "note": note,
+                                                  "effective": effective})
+        c.ledger.revoke(str(data["award"]), data["reason"], data["note"], effective=data["effective"])
+        c.out({"award": award, "revoked": True}, f"Revoked {award} ({reason}).")
+
+
+@main.command()
+@click.argument("awards", nargs=-1, required=True)
+@click.option("--to", "to_slug", required=True, help="Receiving issuer (slug).")
+@click.option("--reason", default="student changed school", show_default=True)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the releasing custodian's signed half here for the receiver to countersign.")
+@json_option
+@pass_ctx
+@writes
+def transfer(c: Context, awards: tuple[str, ...], to_slug: str, reason: str, out_file: Path | None) -> None:
+    """Transfer custody of awards; complete when the receiver countersigns."""
+    with reported():
+        data = schemas.load(schemas.TransferInput, {"awards": list(awards), "to": to_slug, "reason": reason})
+        ids = [str(a) for a in data["awards"]]
+        if out_file:
+            halves = [c.ledger.prepare_transfer(a, data["to"], data["reason"]) for a in ids]
+            out_file.write_text(json.dumps(halves, indent=2) + "\n")
+            c.out({"pending": str(out_file)}, f"Wrote {len(halves)} transfer(s) to {out_file}; the receiver runs "
+                                              f"`credledger countersign {out_file} --as {to_slug}`.")
+            return
+        receipts = c.ledger.transfer(ids, data["to"], data["reason"])
+        c.out([r.__dict__ for r in receipts], f"Transferred {len(receipts)} award(s) to {to_slug}.")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_slug", required=True, help="The receiving issuer (slug) whose key countersigns.")
+@json_option
+@pass_ctx
+@writes
+def countersign(c: Context, file: Path, as_slug: str) -> None:
+    """Countersign pending transfers as the receiver and store them."""
+    with reported():
+        documents = _read_documents(file)
+        receipts = c.ledger.submit([c.ledger.countersign(doc, as_slug) for doc in documents])
+        c.out([r.__dict__ for r in receipts], f"Accepted {len(receipts)} transfer(s).")
+
+
+@main.group()
+def keys() -> None:
+    """An issuer's own key store, for signing off the server (needs no ledger)."""
+
+
+@keys.command("new")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--label", default="issuer", show_default=True)
+@json_option
+@pass_ctx
+def keys_new(c: Context, directory: Path, label: str) -> None:
+    """Make a key in an encrypted key store (created if absent); prints its did:key."""
+    from keys.store import FileKeyStore
+
+    with reported():
+        passphrase = passphrase_from_env_or_prompt(confirm=not (directory / "keystore.json").exists())
+        store = (FileKeyStore.open(directory, passphrase) if (directory / "keystore.json").exists()
+                 else FileKeyStore.create(directory, passphrase))
+        key_id = store.generate(label)
+        c.out({"key_id": key_id}, key_id)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--keys", "keys_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The issuer's own key store (`credledger keys new`).")
+@click.option("--key", "key_id", required=True, help="The did:key to sign with.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output.")
+def sign(file: Path, keys_dir: Path, key_id: str, out_file: Path | None) -> None:
+    """Sign unsigned events with a key held off the server (needs no ledger)."""
+    from keys.store import FileKeyStore
+    from verifiers.timestamps import format_timestamp
+
+    with reported():
+        store = FileKeyStore.open(keys_dir, passphrase_from_env_or_prompt())
+        signer = store.signer(key_id)
+        created = format_timestamp(datetime.now().astimezone())
+        signed = [signer.sign(doc, created) for doc in _read_documents(file)]
+        text = json.dumps(signed if len(signed) > 1 else signed[0], indent=2) + "\n"
+        if out_file:
+            out_file.write_text(text)
+        else:
+            click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_ctx
+@writes
+def submit(c: Context, file: Path) -> None:
+    """Store events signed elsewhere (a JSON event, a JSON list, or JSON lines); all or nothing."""
+    with reported():
+        receipts = c.ledger.submit(_read_documents(file))
+        c.out([r.__dict__ for r in receipts], f"Stored {len(receipts)} event(s).")
+
+
+def _read_documents(file: Path) -> list[dict[str, Any]]:
+    text = file.read_text()
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            data = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as e:
+            raise InputError.for_field("file", f"not JSON or JSON lines (line {e.lineno})") from None
+    return data if isinstance(data, list) else [data]
+
+
+@main.command()
+@click.argument("student_id")
+@json_option
+@pass_ctx
+def show(c: Context, student_id: str) -> None:
+    """A student's events in order, with signer and status."""
+    from ledger.views import student_events
+
+    with reported():
+        events = student_events(c.ledger, student_id)
+
+        def human() -> None:
+            for e in events:
+                click.echo(f"#{e['position']:<6} {e['recorded'][:19]}  {e['type']:<22} {e['summary']}")
+                click.echo(f"        signed by {e['signer']}  [{e['status']}; signature {e['signatures']}]")
+
+        c.out(events, human)
+
+
+@main.command()
+@json_option
+@pass_ctx
+def audit(c: Context) -> None:
+    """Re-verify every stored event; exit 1 naming the first bad one."""
+    from ledger.audit import audit as run_audit
+
+    with reported():
+        report = run_audit(c.ledger)
+        finding = report.finding
+        data = {"ok": report.ok, "events": report.events, "log_size": report.log_size,
+                "checkpoints": report.checkpoints, "finding": finding.__dict__ if finding else None}
+        if finding is None:
+            c.out(data, f"OK: {report.events} events verified (signatures, keys, authority, hash chains, log "
+                        f"entries); log of {report.log_size} leaves recomputed, {report.checkpoints} signed "
+                        f"checkpoints verified.")
+            return
+        c.out(data, f"FAILED at log position {finding.position} (stream {finding.stream}, sequence "
+                    f"{finding.sequence}, notification {finding.notification_id}): {finding.problem}")
+        sys.exit(EXIT_FAILED)

@@ -1,0 +1,254 @@
+"""Catalog import, state listings, assessments, pathways and reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledger.errors import InputError
+from web.cli.base import Context, json_option, main, pass_ctx, reported, writes
+from web.cli.bench import bench
+from web.cli.records import parse_evidence
+
+# Catalog import, state listings, assessments, pathways and reports (ledger.catalog, ledger.reports) -----------
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError.for_field("file", f"{file} is not UTF-8 text (save the spreadsheet as CSV UTF-8)") from None
+
+
+@main.group()
+def catalog() -> None:
+    """The whole credential catalog: import from CSV."""
+
+
+@catalog.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_ctx
+@writes
+def catalog_import(c: Context, file: Path) -> None:
+    """Define or update catalog entries from CSV; all or nothing, every bad row listed.
+
+    Columns: code, name, certifying_body, type, validity_months, career_field, career_cluster, soc, naics, cip.
+    """
+    from ledger.catalog import define_catalog, parse_catalog_csv
+
+    with reported():
+        done = define_catalog(c.ledger, parse_catalog_csv(_read_text(file)))
+        c.out(done, f"Catalog: {len(done['defined'])} defined, {len(done['updated'])} updated, "
+                    f"{len(done['unchanged'])} unchanged.")
+
+
+@main.group()
+def listings() -> None:
+    """State lists (OH, MO, CO) and Colorado districts' Menu of Options, by school year."""
+
+
+@listings.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--state", type=click.Choice(["OH", "MO", "CO"], case_sensitive=False),
+              help="The file is one state's list (fills or checks the state column).")
+@click.option("--as", "as_district", metavar="SLUG", help="Sign as this district, for its own Menu of Options.")
+@json_option
+@pass_ctx
+@writes
+def listings_import(c: Context, file: Path, state: str | None, as_district: str | None) -> None:
+    """Store listings from CSV, signed by the operator; all or nothing, every bad row listed.
+
+    Columns: state, credential, effective_from, effective_to (school years like 2024-25), district,
+    career_field, points (OH); list_kind, program_area, stackable (MO); incentive_tier (CO);
+    meets_english, meets_math (a CO district's Menu of Options); note.
+    """
+    from ledger.catalog import list_credentials, parse_listings_csv
+
+    with reported():
+        requests = parse_listings_csv(c.ledger, _read_text(file), state=state.upper() if state else None)
+        done = list_credentials(c.ledger, requests, as_district=as_district)
+        c.out(done, f"Listings: {done['listed']} stored, {done['unchanged']} unchanged.")
+
+
+@listings.command("show")
+@click.option("--state", type=click.Choice(["OH", "MO", "CO"], case_sensitive=False))
+@click.option("--year", help="Only what is in force in this school year (2025-26).")
+@json_option
+@pass_ctx
+def listings_show(c: Context, state: str | None, year: str | None) -> None:
+    """List the listings, each with the school years its terms are in force."""
+    from ledger.projections import Projections
+    from ledger.reports import load_listing_book, parse_year
+    from ledger.statelists import school_year_to_text
+
+    with reported():
+        wanted = parse_year(year)
+        projections = Projections.of(c.ledger)
+        projections.catch_up()
+        book = load_listing_book(projections.view)
+        names = {i.did: i.slug for i in c.ledger.issuers()}
+        rows = []
+        for (s, district, code), segments in book.items():
+            if state and s != state.upper():
+                continue
+            for seg in segments:
+                if wanted is not None and not seg.covers(wanted):
+                    continue
+                rows.append({"state": s, "district": names.get(district, district) if district else None,
+                             "credential": code, "from": school_year_to_text(seg.first),
+                             "to": school_year_to_text(seg.last) if seg.last else None, "terms": dict(seg.terms),
+                             "note": seg.note})
+        c.out(rows, lambda: [click.echo(
+            f"{r['state']} {(r['district'] or '-'):<12} {r['credential']:<28} {r['from']}…{r['to'] or '':<7} "
+            + ", ".join(f"{k}={v}" for k, v in r["terms"].items())) for r in rows])
+
+
+@main.group()
+def assessment() -> None:
+    """Assessment results (WorkKeys levels), signed by the issuer."""
+
+
+@assessment.command("record")
+@click.option("--issuer", required=True, help="The institution attesting the score report (slug).")
+@click.option("--student", "student_id", required=True)
+@click.option("--taken", required=True, help="YYYY-MM-DD")
+@click.option("--applied-math", type=click.IntRange(3, 7), help="WorkKeys level 3–7.")
+@click.option("--graphic-literacy", type=click.IntRange(3, 7))
+@click.option("--workplace-documents", type=click.IntRange(3, 7))
+@click.option("--evidence", multiple=True, metavar="KEY=VALUE", help="Score report number … (repeatable).")
+@json_option
+@pass_ctx
+@writes
+def assessment_record(c: Context, issuer: str, student_id: str, taken: str, applied_math: int | None,
+                      graphic_literacy: int | None, workplace_documents: int | None, evidence: tuple[str, ...]) -> None:
+    """Record one WorkKeys sitting (give the levels of the tests taken)."""
+    from ledger.application import parse_date
+    from ledger.catalog import AssessmentRequest, record_assessments
+
+    with reported():
+        scores = {k: v for k, v in (("appliedMath", applied_math), ("graphicLiteracy", graphic_literacy),
+                                    ("workplaceDocuments", workplace_documents)) if v is not None}
+        if not scores:
+            raise InputError.for_field("scores", "give at least one of --applied-math, --graphic-literacy, "
+                                                 "--workplace-documents")
+        (assessment_id,) = record_assessments(c.ledger, [AssessmentRequest(
+            issuer, student_id, parse_date(taken, "taken"), scores, parse_evidence(evidence))])
+        c.out({"assessment": assessment_id}, assessment_id)
+
+
+def _today(text: str | None) -> Any:
+    from datetime import date
+
+    from ledger.application import parse_date
+
+    return parse_date(text, "today") if text else date.today()
+
+
+def _inputs(file: Path | None) -> Any:
+    from ledger.report_inputs import parse_inputs_csv
+
+    return parse_inputs_csv(_read_text(file)) if file else {}
+
+
+@main.command("pathways")
+@click.argument("student_id")
+@click.option("--state", "states", multiple=True, type=click.Choice(["OH", "MO", "CO"], case_sensitive=False),
+              help="Only this state's rules (repeatable).")
+@click.option("--cohort", type=click.IntRange(1990, 2200), help="Evaluate as this graduating class.")
+@click.option("--inputs", "inputs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Pathway inputs CSV (work-based hours, WebXams, CTE courses and GPA …).")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD")
+@json_option
+@pass_ctx
+def pathways_command(c: Context, student_id: str, states: tuple[str, ...], cohort: int | None,
+                     inputs_file: Path | None, today_text: str | None) -> None:
+    """Which state pathway rules a student meets, and what is missing."""
+    import dataclasses
+
+    from ledger.projections import Projections
+    from ledger.reports import student_pathways
+
+    with reported():
+        results = student_pathways(Projections.of(c.ledger), student_id, today=_today(today_text),
+                                   inputs=_inputs(inputs_file).get(student_id), cohort=cohort,
+                                   states=[s.upper() for s in states] or None)
+
+        def human() -> None:
+            for r in results:
+                click.echo(f"{_PATHWAY_MARKS.get(r.status, '?')} {r.title}: {r.summary}  [{r.version}]")
+                for m in r.missing:
+                    click.echo(f"    missing: {m}")
+                for k in r.counted:
+                    click.echo(f"    counted: {k.name} ({k.detail})")
+                for n in r.notes:
+                    click.echo(f"    note: {n}")
+
+        c.out([dataclasses.asdict(r) | {"met": r.met} for r in results], human)
+
+
+_PATHWAY_MARKS = {"met": "✓", "not met": "✗", "unknown": "?", "not applicable": "–"}
+
+
+@main.command("report")
+@click.argument("name", type=click.Choice(["irc-summary", "perkins-5s1", "ohio-status", "colorado-incentive"]))
+@click.option("--year", help="School year (2025-26, or 2026 = the year it ends): earned in (irc-summary, "
+                             "colorado-incentive) or graduating class (perkins-5s1, ohio-status).")
+@click.option("--state", type=click.Choice(["OH", "MO", "CO"], case_sensitive=False),
+              help="irc-summary: count only this state's recognized credentials.")
+@click.option("--district", metavar="SLUG", help="Only students registered by this institution.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the report's main table as CSV.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+@click.option("--inputs", "inputs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="ohio-status: pathway inputs CSV.")
+@click.option("--frl", "frl_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="colorado-incentive: student ids eligible for free/reduced lunch (never stored).")
+@click.option("--concentrators", "concentrators_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="perkins-5s1: student ids of CTE concentrators (default: a proxy, see the report's notes).")
+@click.option("--funds", type=click.IntRange(0), help="colorado-incentive: dollars available statewide.")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD")
+@json_option
+@pass_ctx
+def report_command(c: Context, name: str, year: str | None, state: str | None, district: str | None, as_csv: bool,
+                   out_file: Path | None, inputs_file: Path | None, frl_file: Path | None,
+                   concentrators_file: Path | None, funds: int | None, today_text: str | None) -> None:
+    """District reports: irc-summary, perkins-5s1, ohio-status, colorado-incentive."""
+    from ledger.projections import Projections
+    from ledger.report_inputs import parse_student_ids
+    from ledger.reports import build_report
+
+    with reported():
+        projections = Projections.of(c.ledger)
+        projections.catch_up()
+        report = build_report(
+            name, projections.view, today=_today(today_text), year=year, state=state.upper() if state else None,
+            district=district, inputs=_inputs(inputs_file),
+            frl=parse_student_ids(_read_text(frl_file), what="frl") if frl_file else None,
+            concentrators=parse_student_ids(_read_text(concentrators_file), what="concentrators")
+            if concentrators_file else None,
+            funds_cents=None if funds is None else funds * 100,
+        )
+        text = (report.to_csv() if as_csv else json.dumps(report.to_json(), indent=2) + "\n" if c.as_json
+                else report.to_text())
+        if out_file:
+            out_file.write_text(text)
+            click.echo(f"Wrote {out_file}: {report.headline}")
+        else:
+            click.echo(text, nl=False)
+
+
+@bench.command("report")
+@click.option("--awards", default=100_000, show_default=True, type=click.IntRange(1))
+@click.option("--students", default=10_000, show_default=True, type=click.IntRange(1))
+@json_option
+@pass_ctx
+def bench_report(c: Context, awards: int, students: int) -> None:
+    """A district report over many awards, from the read models (target ≤ 2 s)."""
+    from ledger.report_bench import run_report_benchmark
+
+    with reported():
+        result = run_report_benchmark(awards=awards, students=students)
+        c.out(result, "\n".join(f"{k:<32} {v}" for k, v in result.items()))

@@ -1,0 +1,205 @@
+"""Transcripts: students, export, read models, and verifying a bundle."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from web.cli.base import (
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_SETUP,
+    Context,
+    _fail,
+    json_option,
+    main,
+    pass_ctx,
+    reported,
+)
+
+# Transcripts -------------------------------------------------------------------
+
+
+@main.command()
+@json_option
+@pass_ctx
+def students(c: Context) -> None:
+    """List students: opaque id, registering issuer, number of awards."""
+    from ledger.projections import Projections
+
+    with reported():
+        projections = Projections.of(c.ledger)
+        projections.catch_up()
+        rows = projections.students()
+        c.out(rows, lambda: [click.echo(f"{r['student']}  {r['awards']:>3} awards  {r['issuer_name']}") for r in rows])
+
+
+@main.command()
+@click.argument("student_id")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--only", "only", multiple=True, metavar="AWARD", help="Export only these awards (repeatable).")
+@click.option("--disclose", default="", help="Identity claims to disclose, e.g. name,birth_date (default none).")
+@json_option
+@pass_ctx
+def export(c: Context, student_id: str, out_file: Path, only: tuple[str, ...], disclose: str) -> None:
+    """Write the student's portable transcript bundle (verifiable offline)."""
+    from ledger.export import export_bundle
+
+    with reported():
+        claims = [x.strip() for x in disclose.split(",") if x.strip()]
+        bundle = export_bundle(c.ledger, student_id, only=list(only) or None, disclose=claims)
+        out_file.write_text(json.dumps(bundle, indent=1) + "\n")
+        c.out({"file": str(out_file), "awards": len(bundle["awards"]), "disclosed": sorted(bundle["disclosed"])},
+              f"Wrote {out_file}: {len(bundle['awards'])} credential(s), disclosed: "
+              f"{', '.join(sorted(bundle['disclosed'])) or 'nothing'}. Verify with "
+              f"`credledger verify {out_file} --log-key \"$(credledger log key)\"`.")
+
+
+@main.group()
+def projections() -> None:
+    """The read models (transcripts, award status, issuer directory)."""
+
+
+@projections.command("rebuild")
+@json_option
+@pass_ctx
+def projections_rebuild(c: Context) -> None:
+    """Clear the read models and rebuild them from every stored event."""
+    import time
+
+    from ledger.projections import Projections
+
+    with reported():
+        started = time.perf_counter()
+        count = Projections.of(c.ledger).rebuild()
+        seconds = time.perf_counter() - started
+        c.out({"events": count, "seconds": round(seconds, 3)}, f"Rebuilt from {count} events in {seconds:.2f}s.")
+
+
+
+# Verifying a transcript bundle (needs no ledger: an employer runs it) -----------------
+
+VERIFY_TIMEOUT = 10
+_MARKS = {True: "✓", False: "✗", None: "–"}
+
+
+@main.command("verify")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--log-key", "log_keys", multiple=True, required=True,
+              help="The log's verifier key to pin (`credledger log key`); repeat to pin several.")
+@click.option("--online", "online_url", metavar="URL",
+              help="Also ask this credledger server for a newer checkpoint and current statuses.")
+@click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Decide expiry as of this date (default: today).")
+@json_option
+@pass_ctx
+def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | None, today_text: str | None) -> None:
+    """Verify a transcript bundle: exit 0 if every credential verifies, 1 if one does not, 2 if not a bundle."""
+    from datetime import date
+
+    from verifiers.bundle import OnlineEvidence, verify_bundle
+    from verifiers.errors import BundleFormatError
+
+    bundle = _read_bundle(file)
+    try:
+        today = date.fromisoformat(today_text) if today_text else date.today()
+    except ValueError:
+        _fail(EXIT_INPUT, "invalid input", f"--today: expected YYYY-MM-DD, got {today_text!r}")
+    try:
+        result = verify_bundle(bundle, list(log_keys), today=today)
+        if online_url:
+            # Nothing can extend a checkpoint that does not verify, and there is nothing to ask
+            # about no award: then ask the server nothing, and steps 9 and 10 say why.
+            awards = [r.award for r in result.credentials]
+            online = (_fetch_online_evidence(online_url, result.checkpoint_size, awards)
+                      if result.checkpoint.ok and awards else OnlineEvidence("", [], {}))
+            result = verify_bundle(bundle, list(log_keys), today=today, online=online)
+    except BundleFormatError as e:
+        _fail(EXIT_INPUT, "not a transcript bundle", str(e))
+    except ValueError as e:  # an unreadable --log-key
+        _fail(EXIT_INPUT, "invalid input", f"--log-key: {e}")
+    c.out(_verify_json(result), lambda: _verify_human(result))
+    sys.exit(0 if result.ok else EXIT_FAILED)
+
+
+def _read_bundle(file: Path) -> Any:
+    try:
+        return json.loads(file.read_bytes())
+    except OSError as e:
+        _fail(EXIT_INPUT, "cannot read", f"{file}: {e.strerror or e}")
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        _fail(EXIT_INPUT, "not a transcript bundle", f"{file} is not JSON")
+
+
+def _fetch_online_evidence(url: str, since: int, awards: list[str]) -> Any:
+    """GET the newest checkpoint and the evidence endpoint; exit 5 when the server cannot be used."""
+    import base64
+    import binascii
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from verifiers.bundle import OnlineEvidence
+
+    base = url.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        _fail(EXIT_INPUT, "invalid input", "--online: the server URL must be http(s)")
+
+    def get(path: str) -> bytes:
+        try:
+            with urllib.request.urlopen(base + path, timeout=VERIFY_TIMEOUT) as response:  # noqa: S310 (scheme checked)
+                return bytes(response.read())
+        except urllib.error.HTTPError as e:
+            _fail(EXIT_SETUP, "server refused", f"{base + path}: HTTP {e.code} {e.reason}")
+            raise  # not reached: _fail exits
+        except (urllib.error.URLError, OSError) as e:
+            _fail(EXIT_SETUP, "unreachable", f"cannot fetch {base + path}: {getattr(e, 'reason', e)}")
+            raise  # not reached: _fail exits
+
+    latest = get("/log/checkpoint").decode("utf-8", "replace")
+    query = urllib.parse.urlencode([("since", since), *(("award", a) for a in awards)])
+    try:
+        answer = json.loads(get(f"/transcripts/evidence?{query}"))
+        return OnlineEvidence(
+            checkpoint=answer.get("checkpoint") or latest,
+            consistency=[base64.b64decode(h, validate=True) for h in answer["consistency"]],
+            streams=answer["streams"],
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        _fail(EXIT_SETUP, "unusable answer", f"{base}/transcripts/evidence did not answer with verification evidence")
+
+
+def _verify_json(result: Any) -> dict[str, Any]:
+    import dataclasses
+
+    data = dataclasses.asdict(result)
+    data["ok"] = result.ok
+    for credential, out in zip(result.credentials, data["credentials"]):
+        out["ok"] = credential.ok
+    return data
+
+
+def _verify_human(result: Any) -> None:
+    click.echo(f"Transcript of student {result.student}")
+    click.echo(f"  ledger {result.ledger}, log {result.log_origin or '?'}, checkpoint of "
+               f"{result.checkpoint_size} entries")
+    if not result.checkpoint.ok:
+        click.echo(f"  {_MARKS[result.checkpoint.ok]} checkpoint: {result.checkpoint.detail}")
+    if result.identity:
+        click.echo("  identity: " + ", ".join(f"{claim} {_MARKS[opened]}" for claim, opened in result.identity.items()))
+    for credential in result.credentials:
+        click.echo()
+        title = credential.name or credential.credential or "(unknown credential)"
+        click.echo(f"{_MARKS[credential.ok]} {title} — {credential.issuer_name or credential.issuer or '?'}")
+        expires = f", expires {credential.expires}" if credential.expires else ""
+        click.echo(f"  award {credential.award}: earned {credential.earned or '?'}{expires}; "
+                   f"status {credential.status}")
+        for step in credential.steps:
+            click.echo(f"  {_MARKS[step.ok]} {step.step:<17} {step.detail}")
+    verified = sum(c.ok for c in result.credentials)
+    click.echo()
+    click.echo(f"{verified} of {len(result.credentials)} credential(s) verified."
+               + ("" if result.ok else " NOT everything verified."))
