@@ -31,6 +31,7 @@ from ledger.export import export_bundle, online_evidence
 from ledger.instance import init_instance
 from ledger.views import award_status
 from verifiers import bundle as vb
+from verifiers import bundle_model
 from verifiers.bundle import BundleResult, CredentialResult, OnlineEvidence, leaf_from_entry, verify_bundle
 from verifiers.didkey import did_key_from_public_key
 from verifiers.errors import BundleFormatError, MalformedError
@@ -221,12 +222,12 @@ def test_leaves_are_recomputed_exactly_as_the_ledger_writes_them(world: World) -
 
 
 def test_constants_repeated_from_the_ledger_agree() -> None:
-    assert vb.STREAM_NAMESPACE == d.NAMESPACE
-    names = [n for n in dir(vb) if n.isupper() and n.startswith(("ISSUER_", "CREDENTIAL_", "STUDENT_"))]
+    assert bundle_model.STREAM_NAMESPACE == d.NAMESPACE
+    names = [n for n in dir(bundle_model) if n.isupper() and n.startswith(("ISSUER_", "CREDENTIAL_", "STUDENT_"))]
     assert len(names) == 10
-    assert {n: getattr(vb, n) for n in names} == {n: getattr(d, n) for n in names}
-    assert vb.issuer_stream_of("did:web:example.org:issuers:willow") == d.issuer_stream("willow")
-    assert vb.credential_stream_of("epa-608") == d.credential_stream("epa-608")
+    assert {n: getattr(bundle_model, n) for n in names} == {n: getattr(d, n) for n in names}
+    assert bundle_model.issuer_stream_of("did:web:example.org:issuers:willow") == d.issuer_stream("willow")
+    assert bundle_model.credential_stream_of("epa-608") == d.credential_stream("epa-608")
 
 
 # The tamper matrix ---------------------------------------------------------------------------
