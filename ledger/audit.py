@@ -122,13 +122,9 @@ def audit_log(ledger: Ledger, events: int) -> AuditReport:
         stored = _stored_nodes(store, start, stop)
         for offset, leaf in enumerate(leaves):
             size = start + offset
-            for node, value in treemath.new_perfect_nodes(size, hash_leaf(leaf), lambda l, i: edge[(l, i)]):
+            for node, value in treemath.extend_edge(edge, size, hash_leaf(leaf)):
                 if stored.get(node) != value:
                     return _log_finding(events, size, f"stored log node {node} differs from the recomputed tree")
-                edge[node] = value
-                if node[0] > 0:  # its children are no longer on the right edge
-                    edge.pop((node[0] - 1, 2 * node[1]), None)
-                    edge.pop((node[0] - 1, 2 * node[1] + 1), None)
             if size + 1 in by_size and treemath.root_from_nodes(size + 1, edge) != by_size[size + 1][0]:
                 return _log_finding(events, size + 1, f"checkpoint of size {size + 1} has a wrong root")
     return AuditReport(events, None, log_size, len(checkpoints))

@@ -25,7 +25,7 @@ from ledger.errors import RejectedError
 from ledger.statelists import school_year_from_text
 from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import public_key_from_verification_method
-from verifiers.errors import VerificationError
+from verifiers.errors import KeyValidityError, SignatureError, VerificationError
 from verifiers.keyhistory import KeyRecord, verify_key_valid_at
 from verifiers.timestamps import parse_timestamp
 
@@ -147,9 +147,12 @@ def _check_proofs(
             verify_key_valid_at(record, created)
             if verify_signatures:
                 verify_proof(doc, proof, record.public_key)
+        except SignatureError as e:
+            raise RejectedError("bad_signature", str(e)) from None
+        except KeyValidityError as e:
+            raise RejectedError("key_not_valid", str(e)) from None
         except VerificationError as e:
-            code = {"SignatureError": "bad_signature", "KeyValidityError": "key_not_valid"}
-            raise RejectedError(code.get(type(e).__name__, "malformed"), str(e)) from None
+            raise RejectedError("malformed", str(e)) from None
 
 
 def _require_operator_or_issuer(doc: dict[str, Any], view: LedgerView, issuer_did: str) -> None:

@@ -52,6 +52,7 @@ __all__ = [
     "NodeRef",
     "append_leaves",
     "consistency_path",
+    "extend_edge",
     "inclusion_path",
     "new_perfect_nodes",
     "node_range",
@@ -251,6 +252,22 @@ def new_perfect_nodes(
         current = hash_children(get(level, index - 1), current)
         level, index = level + 1, index >> 1
         created.append(((level, index), current))
+    return created
+
+
+def extend_edge(edge: dict[NodeID, bytes], size_before: int, leaf_hash: bytes) -> list[tuple[NodeID, bytes]]:
+    """Append leaf ``size_before`` to a tree kept as its right edge only; returns the new nodes.
+
+    ``edge`` holds exactly the perfect nodes of :func:`root_path` (O(log n)
+    hashes: what a streaming audit or a mirroring monitor keeps) and is
+    updated in place: completed parents replace their children.
+    """
+    created = new_perfect_nodes(size_before, leaf_hash, lambda level, index: edge[(level, index)])
+    for (level, index), value in created:
+        edge[(level, index)] = value
+        if level > 0:  # its children are no longer on the right edge
+            edge.pop((level - 1, 2 * index), None)
+            edge.pop((level - 1, 2 * index + 1), None)
     return created
 
 

@@ -9,6 +9,7 @@ from ledger import documents as d
 from ledger.aggregates import Award
 from ledger.application import Ledger
 from ledger.pathways import WORKKEYS_TESTS
+from ledger.errors import NotFoundError
 from ledger.rules import find_issuer, issuer_slug_from_did
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import verify_key_valid_at
@@ -29,7 +30,7 @@ def signer_name(ledger: Ledger, did: str) -> str:
         return "operator"
     try:
         return ledger.issuer(issuer_slug_from_did(did)).name
-    except Exception:
+    except NotFoundError:
         return did
 
 

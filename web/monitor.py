@@ -37,6 +37,10 @@ class FetchError(Exception):
     """Raised when the log cannot be reached or answers nonsense."""
 
 
+class StateError(Exception):
+    """Raised when the monitor's own state file is unreadable (edited or truncated)."""
+
+
 @dataclass
 class MonitorState:
     log_key: str
@@ -46,7 +50,18 @@ class MonitorState:
 
     @classmethod
     def load(cls, path: Path) -> MonitorState | None:
-        return cls(**json.loads(path.read_text())) if path.exists() else None
+        if not path.exists():
+            return None
+        try:
+            state = cls(**json.loads(path.read_text()))
+            state.edge_nodes()  # parse now: a damaged file is reported, not half-used
+            base64.b64decode(state.root, validate=True)
+        except (ValueError, TypeError) as e:
+            raise StateError(f"{path} is not a monitor state file ({type(e).__name__})") from None
+        return state
+
+    def edge_nodes(self) -> dict[tuple[int, int], bytes]:
+        return {_node_key(k): base64.b64decode(v, validate=True) for k, v in self.edge.items()}
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
@@ -93,26 +108,25 @@ def monitor(base_url: str, state: MonitorState, issuer: str | None = None) -> tu
     if checkpoint.size < state.size:
         raise MonitorError(f"the log shrank from {state.size} to {checkpoint.size} leaves")
     leaves = _entries(base, state.size, checkpoint.size)
-    edge = {_node_key(k): base64.b64decode(v) for k, v in state.edge.items()}
+    edge = state.edge_nodes()
     for offset, leaf in enumerate(leaves):
-        for node, value in treemath.new_perfect_nodes(state.size + offset, hash_leaf(leaf), lambda l, i: edge[(l, i)]):
-            edge[node] = value
-            if node[0] > 0:
-                edge.pop((node[0] - 1, 2 * node[1]), None)
-                edge.pop((node[0] - 1, 2 * node[1] + 1), None)
+        treemath.extend_edge(edge, state.size + offset, hash_leaf(leaf))
     if treemath.root_from_nodes(checkpoint.size, edge) != checkpoint.root_hash:
         raise MonitorError("the checkpoint's root is not the root of the log's own entries: a fork or tampering")
     old_root = base64.b64decode(state.root)
     if 0 < state.size < checkpoint.size:
-        answer = json.loads(_get(f"{base}/log/proof/consistency?from={state.size}&to={checkpoint.size}"))
         try:
+            answer = json.loads(_get(f"{base}/log/proof/consistency?from={state.size}&to={checkpoint.size}"))
             verify_consistency(state.size, checkpoint.size, [base64.b64decode(h) for h in answer["proof"]],
                                old_root, checkpoint.root_hash)
         except (VerificationError, KeyError, ValueError) as e:
             raise MonitorError(f"the log's consistency proof fails: {e}") from None
     new_events = []
     for offset, leaf in enumerate(leaves):
-        record = json.loads(leaf)
+        try:
+            record = json.loads(leaf)
+        except ValueError:
+            raise MonitorError(f"leaf {state.size + offset} is not a JSON record") from None
         if issuer is None or any(signer.get("did") == issuer for signer in record.get("signers", [])):
             new_events.append({"index": state.size + offset} | record)
     new_state = MonitorState(

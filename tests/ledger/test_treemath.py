@@ -22,6 +22,7 @@ from ledger.treemath import (
     NodeRef,
     append_leaves,
     consistency_path,
+    extend_edge,
     inclusion_path,
     new_perfect_nodes,
     node_range,
@@ -365,3 +366,12 @@ def test_flipping_every_bit_of_one_proof_fails() -> None:
             wrong = [*proof[:i], _flip(proof[i], bit), *proof[i + 1 :]]
             with pytest.raises(ProofError):
                 verify_consistency(37, 300, wrong, ROOTS[37], ROOTS[300])
+
+
+def test_extend_edge_keeps_exactly_the_right_edge_and_its_root() -> None:
+    leaves = [f"leaf {i}".encode() for i in range(MAX_SIZE)]
+    edge: dict[NodeID, bytes] = {}
+    for size, leaf in enumerate(leaves):
+        extend_edge(edge, size, hash_leaf(leaf))
+        assert set(edge) == set(root_path(size + 1))
+        assert root_from_nodes(size + 1, edge) == ref_mth(leaves[: size + 1])

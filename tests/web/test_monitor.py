@@ -309,3 +309,15 @@ def test_cli_shrunk_log_exits_1(world: World, tmp_path: Path) -> None:
         older.close()
     assert result.exit_code == 1
     assert "LOG MISBEHAVED" in result.output and "shrank" in result.output
+
+
+def test_a_damaged_state_file_or_a_malformed_key_is_bad_input(world: World, tmp_path: Path) -> None:
+    state_file = tmp_path / "state.json"
+    state_file.write_text('{"log_key": "x", "edge": {"0:0": "not base64!"}}')
+    damaged = run_cli("monitor", "http://127.0.0.1:9", "--state", str(state_file))
+    assert damaged.exit_code == 2
+    assert "is not a monitor state file" in damaged.output
+    malformed = run_cli("monitor", "http://127.0.0.1:9", "--log-key", "no-plus-signs-here",
+                        "--state", str(tmp_path / "fresh.json"))
+    assert malformed.exit_code == 2
+    assert "invalid log key" in malformed.output

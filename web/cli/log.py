@@ -107,9 +107,13 @@ def worker(c: Context, interval: float) -> None:
 @pass_ctx
 def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | None, state_file: Path) -> None:
     """Mirror a remote log, check it only ever grows, list new events (by issuer)."""
-    from web.monitor import FetchError, MonitorError, MonitorState, monitor
+    from verifiers.errors import VerificationError
+    from web.monitor import FetchError, MonitorError, MonitorState, StateError, monitor
 
-    state = MonitorState.load(state_file)
+    try:
+        state = MonitorState.load(state_file)
+    except StateError as e:
+        _fail(EXIT_INPUT, "invalid state", str(e))
     if state is None:
         if not log_key:
             _fail(EXIT_INPUT, "invalid input", "--log-key: required on the first run (pin the log's key)")
@@ -122,8 +126,8 @@ def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | Non
         _fail(EXIT_FAILED, "LOG MISBEHAVED", str(e))
     except FetchError as e:
         _fail(EXIT_SETUP, "unreachable", str(e))
-    except Exception as e:  # a malformed key or answer
-        _fail(EXIT_INPUT, "invalid", f"{type(e).__name__}: {e}")
+    except VerificationError as e:  # the pinned key string is malformed
+        _fail(EXIT_INPUT, "invalid log key", str(e))
     new_state.save(state_file)
     c.out({"size": new_state.size, "previous_size": state.size, "events": events},
           lambda: [click.echo(f"log grew {state.size} -> {new_state.size}, consistent."),
