@@ -437,14 +437,19 @@ def _issue_requests(issuer: Issuer, items: Sequence[dict[str, Any]], prefix: str
     """The ledger's requests, after checking what the schemas cannot: references and dates."""
     ledger = _ledger()
     latest = ledger.clock().date() + timedelta(days=1)
-    known: dict[str, bool] = {}  # stream id -> exists, each read once
+    known: dict[str, bool] = {}  # stream id -> exists (students: and this issuer serves them), each read once
     errors: dict[str, list[str]] = {}
+    roster = _roster()
     for i, item in enumerate(items):
         where = prefix.format(i)
         student, credential = str(item["student"]), d.credential_stream(item["credential"])
-        for stream, kind in ((student, Student), (credential, Credential)):
-            if stream not in known:
-                known[stream] = isinstance(ledger.stream(stream), kind)
+        if student not in known:
+            # Issuing creates a relationship, which opens the student's identity: only an issuer that
+            # already serves the student may issue; anyone else is told the same as for an unknown id.
+            known[student] = isinstance(ledger.stream(student), Student) and roster.has_relationship(
+                issuer.did, issuer.slug, student)
+        if credential not in known:
+            known[credential] = isinstance(ledger.stream(credential), Credential)
         if not known[student]:
             errors[where + "student"] = ["no such student"]
         if not known[credential]:

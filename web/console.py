@@ -316,10 +316,10 @@ def evidence_rows(evidence: dict[str, Any] | None = None, form: Any = None) -> l
 @staff_required
 def award_new(slug: str, student_id: str) -> Any:
     s = scope(slug, "registrar")
-    ledger().student(student_id)
-    projections().catch_up()
-    context = {"scope": s, "student_id": student_id, "catalog": catalog(), "identity":
-               roster().identity(student_id) if roster().has_relationship(s.did, slug, student_id) else None}
+    # Recording an award creates a relationship, and a relationship opens the student's identity
+    # and claim codes: so only an institution that already serves the student may record one.
+    related_or_403(s, student_id)
+    context = {"scope": s, "student_id": student_id, "catalog": catalog(), "identity": roster().identity(student_id)}
     if request.method == "GET":
         form: dict[str, Any] = {"earned": today().isoformat()}
         evidence = None

@@ -181,14 +181,20 @@ class SharedTranscripts:
         self._cache: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def journal_head(self) -> int:
-        # MAX over the primary key: one index lookup, unlike COUNT(*).
-        rows = self.ledger.store.query("SELECT COALESCE(MAX(position) + 1, 0) FROM {journal}")
-        return int(rows[0][0])
+    def freshness(self, student_id: str) -> tuple[int, bool]:
+        """What a cached result depends on: the newest log entry, and whether the identity still exists.
+
+        One query: MAX over the journal's primary key, and the vault row by its key. Erasing a
+        student records no event, so the vault row itself must be part of the key.
+        """
+        rows = self.ledger.store.query(
+            "SELECT (SELECT COALESCE(MAX(position) + 1, 0) FROM {journal}), "
+            "(SELECT COUNT(*) FROM {vault} WHERE student_id = ?)", [student_id])
+        return int(rows[0][0]), bool(rows[0][1])
 
     def result(self, link: ShareLink, today: date) -> tuple[dict[str, Any], bytes]:
         """The link's verified JSON result and its serialized bytes."""
-        key = (link.student_id, tuple(link.awards) if link.awards else None, self.journal_head(), today)
+        key = (link.student_id, tuple(link.awards) if link.awards else None, *self.freshness(link.student_id), today)
         with self._lock:
             hit = self._cache.get(key)
             if hit is not None:

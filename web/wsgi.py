@@ -1,8 +1,11 @@
 """WSGI entry point for production servers: `gunicorn 'web.wsgi:app'`.
 
 Opens the ledger named by CREDLEDGER_DATA with CREDLEDGER_PASSPHRASE. It never
-creates tables (that is `credledger init`, once) and does not integrate the
-log (that is `credledger log run`, in its own process).
+creates tables (that is `credledger init`, once). Keeping the log checkpointed
+is `credledger worker`'s job, in its own process; a web worker integrates only
+when a transcript it must prove has events the worker has not checkpointed yet
+(at most half a second's worth: requests cannot make it sign more than writes
+already stored).
 """
 
 from __future__ import annotations

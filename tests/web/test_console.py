@@ -658,3 +658,18 @@ def test_console_templates_have_no_inline_style_or_script() -> None:
         source = template.read_text().lower()
         for forbidden in ("style=", "<style", "<script", " on" + "click=", " on" + "submit=", "javascript:"):
             assert forbidden not in source, f"{template.name} contains {forbidden!r}"
+
+
+def test_an_institution_cannot_record_for_a_student_it_does_not_serve(env: Env) -> None:
+    # Recording would create a relationship, which opens the student's identity and claim codes.
+    student = env.ledger.register_student("riverbend", {"name": "Quinn Unserved", "birth_date": "2008-06-01",
+                                                        "local_id": "RB-880001"})
+    lakeshore = env.client("lk_registrar")
+    before = env.journal()
+    assert lakeshore.get(f"/console/lakeshore/students/{student}/awards/new").status_code == 403
+    response = post(lakeshore, f"/console/lakeshore/students/{student}/awards/new", credential="osha10-general",
+                    earned=TODAY.isoformat(), evidence_key_0="certificate", evidence_value_0="OSHA-1")
+    assert response.status_code == 403
+    assert env.journal() == before
+    page = lakeshore.get(f"/console/lakeshore/students/{student}")
+    assert "Quinn Unserved" not in text(page) and "RB-880001" not in text(page)

@@ -361,3 +361,18 @@ def test_link_to_a_transcript_without_credentials(env: dict[str, Any]) -> None:
     assert data["credentials"] == [] and data["student"] == {"name": "Nell Newcomer"}
     page = c.get(f"/v/{token}").text
     assert "holds no credentials" in page and "✓ Verified" not in page
+
+
+def test_an_erased_identity_leaves_the_link_at_once(env: dict[str, Any]) -> None:
+    ledger = env["ledger"]
+    student = ledger.register_student("riverbend", {"name": "Ezra Erasable", "birth_date": "2008-09-09",
+                                                    "local_id": "RB-990001"})
+    (award,) = ledger.issue([IssueRequest("riverbend", student, "osha10-general", date(2026, 3, 1), {})])
+    ledger.log.integrate()
+    token = link(env, student, [award])
+    c = client(env["app"])
+    assert c.get(f"/v/{token}.json").get_json()["student"] == {"name": "Ezra Erasable"}
+    assert ledger.erase_identity(student)
+    # Erasure records no event: the cached result must not outlive the vault row.
+    after = c.get(f"/v/{token}.json").get_json()
+    assert after["student"] == {} and after["verified"] is True
