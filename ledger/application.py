@@ -32,7 +32,7 @@ from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, Sign
 from ledger.config import LedgerConfig
 from ledger.log import MerkleLog, log_origin
 from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
-from ledger.schemas import validate_document
+from ledger.schemas import evidence_problems, validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin
 from ledger.vault import Identity, seal, unseal
 from verifiers.didkey import did_key_from_public_key
@@ -294,9 +294,6 @@ class Ledger(Application):
                 identity = Identity.new(claims)
                 batch.identities[student_id] = seal(identity, self.vault_key, student_id)
                 cohort = cohorts[i] if cohorts else None
-                if cohort is not None and (isinstance(cohort, bool) or not isinstance(cohort, int)
-                                           or not 1990 <= cohort <= 2200):
-                    raise InputError.for_field(f"cohorts[{i}]", "a graduating class year such as 2027")
                 batch.sign(d.STUDENT_REGISTERED, student_id, actor=issuer.did, student=student_id,
                            issuer=issuer.did, subject=identity.commitments(),
                            **({"cohort": cohort} if cohort is not None else {}))
@@ -321,6 +318,9 @@ class Ledger(Application):
         )
         student = batch.existing(request.student, Student, f"no student {request.student!r}")
         months = credential.fields.get("validityMonths")
+        problems = evidence_problems(dict(request.evidence))
+        if problems:
+            raise InputError(f"{next(iter(problems))}: {next(iter(problems.values()))[0]}", problems)
         return {
             "actor": issuer.did,
             "award": award_id,
@@ -453,13 +453,21 @@ class _Batch:
             **fields,
         )
 
-    def sign(self, event_type: str, stream_id: str, *, actor: str, **fields: Any) -> None:
+    def sign(self, event_type: str, stream_id: str, *, actor: str, **fields: Any) -> Receipt:
         """Build, sign with a server-held key, check and apply the next event of a stream."""
+        document = self.build(event_type, stream_id, actor=actor, **fields)
+        # The same shape check as for submitted events, so the ledger never stores what
+        # its audit would refuse. Issuance is the hot path (about 170 µs a document
+        # here): its fields are built from typed values, and its one free-form part,
+        # the evidence, is checked in `_issued_fields` by the schema's own rule.
+        if event_type != d.CREDENTIAL_ISSUED:
+            validate_document(document)
         # The signature was made a moment ago by our own routine with a key the
         # ledger holds; re-verifying it would only measure Ed25519 twice. Every
         # other check (key validity, authority, chain, state) still runs, and
         # `credledger audit` re-verifies every stored signature.
-        self.add(self.build(event_type, stream_id, actor=actor, **fields), verify_signatures=False)
+        self.add(document, verify_signatures=False)
+        return self.receipts[-1]
 
     def add(self, document: dict[str, Any], *, verify_signatures: bool) -> None:
         rules.check_document(document, self, self.recorded, verify_signatures=verify_signatures)

@@ -34,7 +34,7 @@ from marshmallow import RAISE, ValidationError
 from ledger import documents as d
 from ledger import schemas
 from ledger.aggregates import Credential, Listing
-from ledger.application import Ledger, Receipt, _Batch
+from ledger.application import Ledger, Receipt
 from ledger.errors import InputError, NotFoundError
 from ledger.statelists import (
     STATES,
@@ -69,13 +69,6 @@ class AssessmentRequest:
     test: str = "workkeys"
 
 
-def _sign_checked(batch: _Batch, event_type: str, stream: str, *, actor: str, **fields: Any) -> Receipt:
-    document = batch.build(event_type, stream, actor=actor, **fields)
-    schemas.validate_document(document)
-    batch.add(document, verify_signatures=False)
-    return batch.receipts[-1]
-
-
 # Catalog ---------------------------------------------------------------------------
 
 
@@ -87,7 +80,7 @@ def define_catalog(ledger: Ledger, entries: Sequence[dict[str, Any]]) -> dict[st
             code, fields = entry["code"], {k: v for k, v in entry.items() if k != "code"}
             existing = batch.stream(d.credential_stream(code))
             if existing is None:
-                _sign_checked(batch, d.CREDENTIAL_DEFINED, d.credential_stream(code), actor=ledger.operator_did,
+                batch.sign(d.CREDENTIAL_DEFINED, d.credential_stream(code), actor=ledger.operator_did,
                               credential=code, **fields)
                 done["defined"].append(code)
                 continue
@@ -97,7 +90,7 @@ def define_catalog(ledger: Ledger, entries: Sequence[dict[str, Any]]) -> dict[st
                 done["unchanged"].append(code)
                 continue
             actor = existing.owner  # the operator, or the issuer that owns the entry (server-held key)
-            _sign_checked(batch, d.CREDENTIAL_UPDATED, str(existing.id), actor=actor, credential=code, **changed)
+            batch.sign(d.CREDENTIAL_UPDATED, str(existing.id), actor=actor, credential=code, **changed)
             done["updated"].append(code)
     return done
 
@@ -166,8 +159,7 @@ def list_credentials(ledger: Ledger, requests: Sequence[ListingRequest], *, as_d
                 if after == existing.segments:
                     unchanged += 1
                     continue
-            _sign_checked(
-                batch, d.CREDENTIAL_LISTED, stream, actor=actor, credential=request.credential, state=request.state,
+            batch.sign(d.CREDENTIAL_LISTED, stream, actor=actor, credential=request.credential, state=request.state,
                 district=district, effectiveFrom=school_year_to_text(request.effective_from),
                 effectiveTo=None if request.effective_to is None else school_year_to_text(request.effective_to),
                 terms=dict(request.terms), note=request.note,
@@ -187,8 +179,7 @@ def delist_credential(
     if not isinstance(ledger.stream(stream), Listing):
         raise NotFoundError(f"{credential} is not on the {state} list")
     with ledger.batch() as batch:
-        receipt = _sign_checked(
-            batch, d.CREDENTIAL_DELISTED, stream, actor=actor, credential=credential, state=state,
+        receipt = batch.sign(d.CREDENTIAL_DELISTED, stream, actor=actor, credential=credential, state=state,
             district=district_did, effectiveFrom=school_year_to_text(effective_from),
             effectiveTo=None if effective_to is None else school_year_to_text(effective_to), note=note,
         )
@@ -312,7 +303,7 @@ def record_assessments(ledger: Ledger, requests: Sequence[AssessmentRequest]) ->
             student = ledger.student(request.student)
             assessment_id = batch.new_stream()
             try:
-                _sign_checked(batch, d.ASSESSMENT_RECORDED, assessment_id, actor=issuer.did,
+                batch.sign(d.ASSESSMENT_RECORDED, assessment_id, actor=issuer.did,
                               assessment=assessment_id, issuer=issuer.did, student=request.student,
                               subject=student.subject, test=request.test, taken=request.taken.isoformat(),
                               scores=dict(request.scores), evidence=dict(request.evidence))

@@ -248,14 +248,25 @@ def _flatten(messages: dict[str, Any], prefix: str) -> Iterator[tuple[str, list[
 
 
 def _check_evidence(document: dict[str, Any]) -> None:
-    for key, value in document.get("evidence", {}).items():
+    problems = evidence_problems(document.get("evidence", {}))
+    if problems:
+        raise ValidationError(problems)
+
+
+def evidence_problems(evidence: dict[str, Any]) -> dict[str, list[str]]:
+    """What is wrong with an award's evidence, by field (empty when nothing is)."""
+    problems: dict[str, list[str]] = {}
+    for key, value in evidence.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 64:
+            problems[f"evidence.{key}"] = ["a name of 1 to 64 characters"]
         # Integers and strings only: signed payloads never carry floats.
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise ValidationError({f"evidence.{key}": ["a string or an integer"]})
-        if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
-            raise ValidationError({f"evidence.{key}": [f"an integer within ±{MAX_SAFE_INTEGER}"]})
-        if isinstance(value, str) and len(value) > 200:
-            raise ValidationError({f"evidence.{key}": ["at most 200 characters"]})
+        elif isinstance(value, bool) or not isinstance(value, (str, int)):
+            problems[f"evidence.{key}"] = ["a string or an integer"]
+        elif isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+            problems[f"evidence.{key}"] = [f"an integer within ±{MAX_SAFE_INTEGER}"]
+        elif isinstance(value, str) and len(value) > 200:
+            problems[f"evidence.{key}"] = ["at most 200 characters"]
+    return problems
 
 
 def _check_listing(document: dict[str, Any]) -> None:

@@ -529,7 +529,8 @@ def test_other_state_rules(ledger: Ledger, clock: Any) -> None:
     ledger.declare_key_compromised("birch-academy", key, clock())
     with refused(ledger, "already_compromised"):
         ledger.declare_key_compromised("birch-academy", key, clock())
-    with refused(ledger, "malformed"):
+    # A malformed key is bad input, caught by the document's shape check before any rule runs.
+    with nothing_stored(ledger), pytest.raises(InputError, match=r"events\[0\]\.key"):
         ledger.register_issuer("oak-ridge", "Oak Ridge High", "school", public_key_id="did:key:z6Mkabc#z6Mkabc")
     assert audit(ledger).ok
 
@@ -762,3 +763,13 @@ def test_encrypted_events_store_ciphertext_and_still_audit(make_ledger: Callable
     (award,) = [doc for _, doc, _ in reopened.student_history(student) if doc["type"] == d.CREDENTIAL_ISSUED]
     assert award["evidence"] == EVIDENCE
     assert audit(reopened).ok
+
+
+def test_documents_the_ledger_builds_get_the_same_shape_check_as_submitted_ones(ledger: Ledger) -> None:
+    # Otherwise the ledger could store an event its own audit refuses, forever.
+    student = setup_world(ledger)
+    with nothing_stored(ledger), pytest.raises(InputError, match=r"events\[0\]\.kind"):
+        ledger.register_issuer("acme-academy", "Acme Academy", "bogus-kind")
+    with nothing_stored(ledger), pytest.raises(InputError, match=r"evidence\.score: a string or an integer"):
+        ledger.issue([IssueRequest("maple-grove", student, "osha10-general", EARNED, {"score": 91.5})])
+    assert audit(ledger).ok
