@@ -274,7 +274,7 @@ class Ledger(Application):
 
     def update_credential(self, code: str, fields: dict[str, Any]) -> None:
         credential = self.credential(code)
-        actor = self.operator_did if credential.owner == self.operator_did else credential.owner
+        actor = credential.owner  # the operator, or the issuer that defined the entry
         with self.batch() as batch:
             batch.sign(d.CREDENTIAL_UPDATED, str(credential.id), actor=actor, credential=code, **fields)
 

@@ -24,6 +24,7 @@ from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
+from verifiers.dataintegrity import proofs_of
 from verifiers.jcs import canonicalize
 from verifiers.timestamps import format_timestamp
 
@@ -114,19 +115,25 @@ def unsigned_document(
 
 
 
+def required_signers(document: dict[str, Any]) -> list[str]:
+    """Who must sign, in proof order: the actor, and for a transfer the receiving custodian too."""
+    if document["type"] == CREDENTIAL_TRANSFERRED:
+        return [document["actor"], document["to"]]
+    return [document["actor"]]
+
+
 def leaf_record(document: dict[str, Any], event_hash: str, recorded: datetime) -> bytes:
     """The public record the transparency log commits to for one event: no PII.
 
     `signers` lists every proof's signer and key, countersigners included, so
     a monitor sees every use of an issuer's key.
     """
-    proofs = document["proof"] if isinstance(document["proof"], list) else [document["proof"]]
-    dids = [document["actor"], document["to"]] if document["type"] == CREDENTIAL_TRANSFERRED else [document["actor"]]
+    signers = zip(required_signers(document), proofs_of(document))
     return canonicalize(
         {
             "event": event_hash,
             "type": document["type"],
-            "signers": [{"did": did, "key": proof["verificationMethod"]} for did, proof in zip(dids, proofs)],
+            "signers": [{"did": did, "key": proof["verificationMethod"]} for did, proof in signers],
             "recorded": format_timestamp(recorded),
         }
     )

@@ -16,6 +16,7 @@ from typing import Any
 from ledger import documents as d
 from ledger.application import Ledger
 from ledger.errors import InputError, NotFoundError
+from ledger.rules import issuer_slug_from_did
 from ledger.vault import CLAIMS
 from verifiers.timestamps import format_timestamp
 
@@ -106,12 +107,8 @@ def stream_entries(ledger: Ledger, stream_ids: Iterable[str], size: int) -> dict
 
 def _relied_on(document: dict[str, Any]) -> list[str]:
     """Streams whose events are needed to verify `document`: its signers' issuers, its catalog entry."""
-    from ledger.rules import issuer_slug_from_did
-
-    signers = [document["actor"]]
-    if document["type"] == d.CREDENTIAL_TRANSFERRED:
-        signers.append(document["to"])
-    relied = [d.issuer_stream(issuer_slug_from_did(did)) for did in signers if did.startswith("did:web:")]
+    relied = [d.issuer_stream(issuer_slug_from_did(did)) for did in d.required_signers(document)
+              if did.startswith("did:web:")]
     if document["type"] == d.CREDENTIAL_ISSUED:
         relied.append(d.credential_stream(document["credential"]))
     return relied

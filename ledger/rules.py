@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from ledger import documents as d
-from ledger.aggregates import Award, Credential, Issuer, SignedAggregate, Student
+from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
 from ledger.errors import RejectedError
 from ledger.statelists import school_year_from_text
 from verifiers.dataintegrity import proofs_of, verify_proof
@@ -92,7 +92,7 @@ def _check_stream(doc: dict[str, Any], view: LedgerView) -> SignedAggregate | No
             raise RejectedError("broken_chain", "a new stream starts at sequence 1 with no previous")
         return None
     kind = d.FOLLOWING_EVENTS[event_type]
-    if existing is None or type(existing).__name__ != kind:
+    if not isinstance(existing, AGGREGATE_CLASSES[kind]):
         raise RejectedError("not_found", f"no {kind.lower()} {doc['stream']}")
     if doc["sequence"] != existing.version + 1:
         raise RejectedError(
@@ -102,12 +102,6 @@ def _check_stream(doc: dict[str, Any], view: LedgerView) -> SignedAggregate | No
     if doc["previous"] != existing.last_hash:
         raise RejectedError("broken_chain", f"previous hash does not match {doc['stream']}")
     return existing
-
-
-def _required_signers(doc: dict[str, Any]) -> list[str]:
-    if doc["type"] == d.CREDENTIAL_TRANSFERRED:
-        return [doc["actor"], doc["to"]]
-    return [doc["actor"]]
 
 
 def _key_of(view: LedgerView, did: str, key_id: str) -> KeyRecord:
@@ -128,7 +122,7 @@ def _check_proofs(
         proofs = proofs_of(doc)
     except VerificationError:
         raise RejectedError("unsigned", "the event is not signed") from None
-    signers = _required_signers(doc)
+    signers = d.required_signers(doc)
     if len(proofs) < len(signers):
         if doc["type"] == d.CREDENTIAL_TRANSFERRED and len(proofs) == 1:
             raise RejectedError(

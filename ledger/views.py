@@ -10,19 +10,17 @@ from ledger.aggregates import Award
 from ledger.application import Ledger
 from ledger.pathways import WORKKEYS_TESTS
 from ledger.errors import NotFoundError
+from ledger.projections import award_status as status_from
 from ledger.rules import find_issuer, issuer_slug_from_did
+from verifiers.dataintegrity import proofs_of
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import verify_key_valid_at
 from verifiers.timestamps import format_timestamp
 
 
 def award_status(award: Award, today: date) -> str:
-    """active, expired (not the same as revoked), or revoked: reason."""
-    if award.revocation is not None:
-        return f"revoked: {award.revocation['reason']}"
-    if award.expires is not None and date.fromisoformat(award.expires) < today:
-        return "expired"
-    return "active"
+    """The award's status by the one rule the transcripts use (ledger.projections.award_status)."""
+    return status_from(award.revocation["reason"] if award.revocation else None, award.expires, today)
 
 
 def signer_name(ledger: Ledger, did: str) -> str:
@@ -55,7 +53,7 @@ def student_events(ledger: Ledger, student_id: str) -> list[dict[str, Any]]:
                 "signer": names[actor] + (f", countersigned by {signer_name(ledger, doc['to'])}"
                                           if doc["type"] == d.CREDENTIAL_TRANSFERRED else ""),
                 "signer_did": actor,
-                "key": (doc["proof"][0] if isinstance(doc["proof"], list) else doc["proof"])["verificationMethod"],
+                "key": proofs_of(doc)[0]["verificationMethod"],
                 "status": award_status(award, today) if isinstance(award, Award) else
                 ("recorded" if doc["type"] == d.ASSESSMENT_RECORDED else "registered"),
                 "signatures": signature_status(ledger, doc, recorded),
@@ -71,9 +69,7 @@ def signature_status(ledger: Ledger, doc: dict[str, Any], recorded: datetime) ->
     The log is the clock: an event recorded before a key's declared
     compromise stays valid; one recorded after it does not.
     """
-    proofs = doc["proof"] if isinstance(doc["proof"], list) else [doc["proof"]]
-    signers = [doc["actor"], doc["to"]] if doc["type"] == d.CREDENTIAL_TRANSFERRED else [doc["actor"]]
-    for did, proof in zip(signers, proofs):
+    for did, proof in zip(d.required_signers(doc), proofs_of(doc)):
         if did == ledger.operator_did:
             continue
         issuer = find_issuer(ledger, did)
