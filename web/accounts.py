@@ -119,6 +119,13 @@ class Accounts:
                                 "ORDER BY created", [issuer])
         return [{"id": r[0], "label": r[1], "role": r[2], "created": r[3], "revoked": r[4]} for r in rows]
 
+    def api_token_issuer(self, token_id: str) -> str:
+        """The institution a token belongs to; NotFoundError if there is none."""
+        rows = self.store.query("SELECT issuer FROM {t:web_api_tokens} WHERE id = ?", [token_id])
+        if not rows:
+            raise NotFoundError("no such token")
+        return str(rows[0][0])
+
     def revoke_api_token(self, issuer: str, token_id: str) -> None:
         if not self.store.execute("UPDATE {t:web_api_tokens} SET revoked = ? WHERE id = ? AND issuer = ? "
                                   "AND revoked IS NULL", [_now(), token_id, issuer]):
@@ -150,6 +157,19 @@ class Accounts:
                                 "WHERE student_id = ? ORDER BY created", [student_id])
         return [{"id": r[0], "issuer": r[1], "created": r[2], "revoked": r[3], "last_used": r[4]} for r in rows]
 
-    def revoke_claims(self, student_id: str) -> int:
-        return self.store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE student_id = ? AND revoked IS NULL",
-                                  [_now(), student_id])
+    def revoke_claims(self, student_id: str, issuer: str) -> int:
+        """Revoke the live codes this institution gave the student (a lost code must stop working)."""
+        return self.store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE student_id = ? AND issuer = ? "
+                                  "AND revoked IS NULL", [_now(), student_id, issuer])
+
+    def claim_issuer(self, claim_id: str, student_id: str) -> str:
+        """The institution that gave out this claim code; NotFoundError if there is none."""
+        rows = self.store.query("SELECT issuer FROM {t:web_claims} WHERE id = ? AND student_id = ?",
+                                [claim_id, student_id])
+        if not rows:
+            raise NotFoundError("no such claim code")
+        return str(rows[0][0])
+
+    def revoke_claim(self, claim_id: str) -> None:
+        self.store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE id = ? AND revoked IS NULL",
+                           [_now(), claim_id])

@@ -245,8 +245,7 @@ def related_or_403(s: Scope, student_id: str) -> None:
 def claim_page(s: Scope, student_id: str, name: str, status: int = 201) -> tuple[str, int]:
     """A new claim code, shown once. It replaces the codes this institution gave the student before:
     a registrar makes a new one when the old one was lost, and a lost code must stop working."""
-    ledger().store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE student_id = ? AND issuer = ? "
-                           "AND revoked IS NULL", [now().isoformat(timespec="seconds"), student_id, s.slug])
+    accounts().revoke_claims(student_id, s.slug)
     code = accounts().add_claim(student_id, s.slug)
     link = url_for("auth.claim_link", code=code, _external=True)
     return page("console/claim_code.html", status, scope=s, student_id=student_id, name=name, code=code, link=link)
@@ -266,14 +265,9 @@ def claim_new(slug: str, student_id: str) -> Any:
 @staff_required
 def claim_revoke(slug: str, student_id: str, claim_id: str) -> Any:
     scope(slug, "registrar")
-    store = ledger().store
-    rows = store.query("SELECT issuer FROM {t:web_claims} WHERE id = ? AND student_id = ?", [claim_id, student_id])
-    if not rows:
-        raise NotFoundError("no such claim code")
-    if rows[0][0] != slug:
+    if accounts().claim_issuer(claim_id, student_id) != slug:  # 404 if there is no such code
         forbid("That claim code was given out by another institution.")
-    store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE id = ? AND revoked IS NULL",
-                  [now().isoformat(timespec="seconds"), claim_id])
+    accounts().revoke_claim(claim_id)
     return done("The claim code no longer works. Students already signed in stay signed in until their session "
                 "ends.", ".student", slug=slug, student_id=student_id)
 

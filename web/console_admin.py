@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
 
-from ledger.errors import InputError, LedgerError, NotFoundError
+from ledger.errors import InputError, LedgerError
 from verifiers.timestamps import parse_timestamp
 from web import schemas
 from web.accounts import ROLES
@@ -251,10 +251,7 @@ def token_new(slug: str) -> Any:
 @staff_required
 def token_revoke(slug: str, token_id: str) -> Any:
     scope(slug, "admin")
-    rows = ledger().store.query("SELECT issuer FROM {t:web_api_tokens} WHERE id = ?", [token_id])
-    if not rows:
-        raise NotFoundError("no such token")
-    if rows[0][0] != slug:
+    if accounts().api_token_issuer(token_id) != slug:  # 404 if there is no such token
         forbid("That token belongs to another institution.")
     accounts().revoke_api_token(slug, token_id)  # 404 if it was revoked already
     return done("Token revoked: systems using it are refused from now on.", ".staff", slug=slug)

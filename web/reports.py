@@ -20,13 +20,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
 
 from ledger.errors import InputError, LedgerError, NotFoundError
 from ledger.report_inputs import parse_inputs_csv, parse_student_ids
 from ledger.reports import REPORTS, build_report, student_pathways
 from ledger.statelists import STATES, school_year_of, school_year_to_text
 from web.auth import current_actor, staff_required
+from web.services import ledger, roster
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -62,7 +71,7 @@ def _scope() -> str | None:
 @bp.get("/")
 @staff_required
 def index() -> Any:
-    today = date.today()
+    today = _today()
     return render_template("reports/index.html", reports=DESCRIPTIONS, uploads=UPLOADS, states=STATES,
                            this_year=school_year_to_text(school_year_of(today)), district=_scope(),
                            actor=current_actor())
@@ -78,7 +87,7 @@ def show(name: str) -> Any:
     try:
         inputs, frl, concentrators = _upload("inputs"), _upload("frl"), _upload("concentrators")
         report = build_report(
-            name, _projections().view, today=date.today(), year=values.get("year") or None,
+            name, _projections().view, today=_today(), year=values.get("year") or None,
             state=(values.get("state") or "").upper() or None, district=district,
             inputs=parse_inputs_csv(inputs) if inputs else None,
             frl=parse_student_ids(frl, what="frl") if frl else None,
@@ -87,7 +96,7 @@ def show(name: str) -> Any:
         )
     except (InputError, NotFoundError) as e:
         return render_template("reports/index.html", reports=DESCRIPTIONS, uploads=UPLOADS, states=STATES,
-                               this_year=school_year_to_text(school_year_of(date.today())), district=district,
+                               this_year=school_year_to_text(school_year_of(_today())), district=district,
                                actor=current_actor(), error=str(e), errors=getattr(e, "errors", None) or {},
                                chosen=name), 400
     if values.get("format") == "csv":
@@ -104,9 +113,9 @@ def show(name: str) -> Any:
 @staff_required
 def student(student_id: str) -> Any:
     projections = _projections()
-    _check_student_scope(projections, student_id)
+    _check_student_scope(student_id)
     try:
-        results = student_pathways(projections, student_id, today=date.today())
+        results = student_pathways(projections, student_id, today=_today())
     except LedgerError as e:
         if isinstance(e, NotFoundError):
             abort(404)
@@ -114,20 +123,19 @@ def student(student_id: str) -> Any:
     return render_template("reports/student.html", student_id=student_id, results=results)
 
 
-def _check_student_scope(projections: Any, student_id: str) -> None:
+def _check_student_scope(student_id: str) -> None:
     actor = current_actor()
     if actor is None:
         abort(403)
     if actor.is_operator:
         return
-    ledger = current_app.extensions["ledger"]
-    did = ledger.issuer_did(actor.issuer)
-    rows = projections.view.query(
-        "SELECT 1 FROM rm_students WHERE student_id = ? AND registered_by = ? UNION ALL "
-        "SELECT 1 FROM rm_awards WHERE student_id = ? AND (issuer = ? OR custodian = ?)",
-        [student_id, did, student_id, did, did])
-    if not rows:
+    # The same rule as the console and the API: registered, holds or issued an award, or a pending transfer.
+    if not roster().has_relationship(ledger().issuer_did(actor.issuer), actor.issuer, student_id):
         abort(404)
+
+
+def _today() -> date:
+    return ledger().clock().date()
 
 
 def _upload(field: str) -> str | None:

@@ -72,10 +72,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def same_token(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 

@@ -6,7 +6,7 @@ import copy
 import pickle
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,8 +43,8 @@ def test_rfc8032_vectors_pin_pure_ed25519(secret_hex, public_hex, message_hex, s
     signer = Signer.from_private_bytes(secret)
     assert signer.public_key == bytes.fromhex(public_hex)
     assert signer.key_id == verification_method_from_public_key(bytes.fromhex(public_hex))
-    # The primitive Signer.sign uses: pure Ed25519 (Ed25519ph would give another signature).
-    signature = Ed25519PrivateKey.from_private_bytes(secret).sign(bytes.fromhex(message_hex))
+    # Our signer's primitive is pure Ed25519 (Ed25519ph would give another signature).
+    signature = signer.sign_bytes(bytes.fromhex(message_hex))
     assert signature == bytes.fromhex(signature_hex)
     Ed25519PublicKey.from_public_bytes(signer.public_key).verify(signature, bytes.fromhex(message_hex))
 
@@ -52,7 +52,7 @@ def test_rfc8032_vectors_pin_pure_ed25519(secret_hex, public_hex, message_hex, s
 # --- W3C vc-di-eddsa test vector for eddsa-jcs-2022 ----------------------------------
 # https://github.com/w3c/vc-di-eddsa @ abb673eb9df673e24a8eaf939337de74759b5f8d, TestVectors/
 # keyPair.json, unsigned.json, eddsa-jcs-2022/{combinedHashJCS.txt, sigHexJCS.txt,
-# signedJCS.json} (also under shared/vectors/w3c-vc-di-eddsa/). Ed25519 is deterministic,
+# signedJCS.json} (also under tests/vectors/w3c-vc-di-eddsa/). Ed25519 is deterministic,
 # so our signer must reproduce the published proof byte for byte.
 W3C_PRIVATE_KEY_MULTIBASE = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"
 W3C_PUBLIC_KEY_MULTIBASE = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
@@ -123,6 +123,7 @@ def test_w3c_eddsa_jcs_2022_vector_is_reproduced_exactly():
 def test_w3c_signature_is_pure_ed25519_over_the_hash_data():
     signature = proof_signature(W3C_PROOF)
     assert signature.hex() == W3C_SIGNATURE_HEX
+    assert w3c_signer().sign_bytes(bytes.fromhex(W3C_COMBINED_HASH)) == signature
     Ed25519PublicKey.from_public_bytes(w3c_signer().public_key).verify(
         signature, bytes.fromhex(W3C_COMBINED_HASH)
     )

@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ledger.application import IssueRequest, Ledger
+from ledger.application import IssueRequest
 from ledger.audit import audit
 from ledger.config import SQLITE_FILE
 from ledger.instance import init_instance, open_ledger

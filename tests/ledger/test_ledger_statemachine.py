@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
 
 from ledger import documents as d
-from ledger.application import IssueRequest, Ledger
+from ledger.application import IssueRequest
 from ledger.audit import audit
 from ledger.errors import RejectedError
 from ledger.instance import init_instance, open_ledger

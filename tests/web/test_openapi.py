@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import openapi_spec_validator
 import pytest
 from flask import Flask
 
@@ -71,8 +72,7 @@ def test_is_openapi_3_and_public(document: dict[str, Any]) -> None:
 
 
 def test_validates_with_openapi_spec_validator(document: dict[str, Any]) -> None:
-    validator = pytest.importorskip("openapi_spec_validator")
-    validator.validate(document)
+    openapi_spec_validator.validate(document)
 
 
 def test_every_api_route_is_documented_and_nothing_else(app: Flask, document: dict[str, Any]) -> None:
