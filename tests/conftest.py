@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -18,6 +17,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.instance import init_instance, open_ledger
+from tests.support import Clock
 
 POSTGRES_URL = os.environ.get("CREDLEDGER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 PASSPHRASE = "test-passphrase"
@@ -51,20 +51,6 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
     yield f"{postgres_server}?schema={schema}"
     with psycopg.connect(postgres_server, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-
-
-class Clock:
-    """A controllable clock: tests move time instead of sleeping."""
-
-    def __init__(self, start: datetime | None = None):
-        self.now = start or datetime(2026, 9, 1, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @pytest.fixture

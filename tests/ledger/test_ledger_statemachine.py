@@ -18,13 +18,21 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+)
 
 from ledger import documents as d
 from ledger.application import IssueRequest
 from ledger.audit import audit
 from ledger.errors import RejectedError
 from ledger.instance import init_instance, open_ledger
+from tests.support import Clock
 from verifiers.timestamps import format_timestamp
 
 PASSPHRASE = "state-machine-passphrase"
@@ -52,21 +60,13 @@ class ModelAward:
     revoked: str | None = None
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class LedgerMachine(RuleBasedStateMachine):
     awards = Bundle("awards")
 
     def __init__(self) -> None:
         super().__init__()
         self.dir = Path(tempfile.mkdtemp(prefix="credledger-sm-"))
-        self.clock = Clock()
+        self.clock = Clock(datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc))
         self.ledger = init_instance(self.dir, PASSPHRASE, scrypt_n=2**10)
         self.ledger.clock = self.clock
         self.issuers: dict[str, ModelIssuer] = {}

@@ -9,7 +9,6 @@ as a naive recomputation from every stored event, and a clean audit.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import signal
@@ -23,6 +22,7 @@ from ledger.audit import audit
 from ledger.instance import init_instance, open_ledger
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.merkle import hash_leaf, verify_consistency
+from tests.support import naive_root
 from verifiers.note import Verifier
 
 PASSPHRASE = "crash-test-passphrase"
@@ -52,18 +52,6 @@ while True:
         pass
     round_ += 1
 """
-
-
-def naive_root(leaves: list[bytes]) -> bytes:
-    """MTH(D[n]) as RFC 9162 §2.1.1 defines it."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    return hashlib.sha256(b"\x01" + naive_root(leaves[:k]) + naive_root(leaves[k:])).digest()
 
 
 def check_log_equals_journal(ledger: Ledger, note: str) -> int:

@@ -8,7 +8,6 @@ All names and numbers are fictional.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from datetime import date
@@ -20,6 +19,7 @@ from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
 from ledger.errors import InputError, NotFoundError, RejectedError
 from ledger.projections import Worker
+from tests.support import naive_root
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import ProofError
 from verifiers.merkle import EMPTY_ROOT, hash_leaf, verify_consistency, verify_inclusion
@@ -50,18 +50,6 @@ def issue(ledger: Ledger, student: str, count: int, tag: str) -> list[str]:
         [IssueRequest(SCHOOL, student, "osha10-general", date(2026, 5, 1), {"certificate": f"OSHA-{tag}-{i}"})
          for i in range(count)]
     )
-
-
-def naive_root(leaves: list[bytes]) -> bytes:
-    """MTH(D[n]) exactly as RFC 9162 §2.1.1 defines it, recursively."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    return hashlib.sha256(b"\x01" + naive_root(leaves[:k]) + naive_root(leaves[k:])).digest()
 
 
 def test_the_empty_log_has_a_signed_checkpoint(ledger: Ledger) -> None:

@@ -15,7 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from ledger.application import IssueRequest, Ledger
 from ledger.export import export_bundle, online_evidence
 from ledger.instance import init_instance
 from ledger.views import award_status
+from tests.support import Clock
 from verifiers import bundle as vb
 from verifiers import bundle_model
 from verifiers.bundle import (
@@ -58,20 +59,6 @@ CATALOG = {
 ISSUERS = [("willow", "Willow Creek School District", "district"),
            ("ferncliff", "Ferncliff Technical Center", "cte_center"),
            ("lakeshore", "Lakeshore County Schools", "district")]
-
-
-class Clock:
-    """Tests move time instead of sleeping."""
-
-    def __init__(self, start: datetime = datetime(2026, 9, 1, 12, 0, tzinfo=timezone.utc)):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 def new_ledger(path: Path, clock: Clock) -> Ledger:

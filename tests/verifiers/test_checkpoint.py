@@ -15,10 +15,20 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from verifiers.checkpoint import MAX_TREE_SIZE, Checkpoint, checkpoint_from_text, verify_checkpoint
+from verifiers.checkpoint import (
+    MAX_TREE_SIZE,
+    Checkpoint,
+    checkpoint_from_text,
+    verify_checkpoint,
+)
 from verifiers.errors import CheckpointError, MalformedError
 from verifiers.merkle import EMPTY_ROOT, hash_leaf
-from verifiers.note import Verifier, note_with_signatures, signature_line, signed_message
+from verifiers.note import (
+    Verifier,
+    note_with_signatures,
+    signature_line,
+    signed_message,
+)
 
 SPEC_BODY = (
     "example.com/behind-the-sofa\n"

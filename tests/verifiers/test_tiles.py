@@ -12,7 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from verifiers.errors import MalformedError
-from verifiers.tiles import MAX_TILE_INDEX, TILE_WIDTH, tile_index_from_path, tile_index_to_path, tile_path
+from verifiers.tiles import (
+    MAX_TILE_INDEX,
+    TILE_WIDTH,
+    tile_index_from_path,
+    tile_index_to_path,
+    tile_path,
+)
 
 indices = st.integers(min_value=0, max_value=MAX_TILE_INDEX)
 partial_widths = st.integers(min_value=1, max_value=TILE_WIDTH - 1)

@@ -10,7 +10,6 @@ test. Runs on SQLite and PostgreSQL (one read-only ledger per backend).
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 import uuid
 from datetime import date
@@ -23,6 +22,7 @@ from flask.testing import FlaskClient
 
 from ledger.application import IssueRequest, Ledger
 from ledger.instance import init_instance
+from tests.support import naive_root
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import ProofError
 from verifiers.merkle import hash_leaf, verify_consistency, verify_inclusion
@@ -38,18 +38,6 @@ CPR = {
     "validityMonths": 24,
     "careerField": "Health",
 }
-
-
-def naive_root(leaves: list[bytes]) -> bytes:
-    """MTH(D[n]) as RFC 9162 §2.1.1 defines it."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    return hashlib.sha256(b"\x01" + naive_root(leaves[:k]) + naive_root(leaves[k:])).digest()
 
 
 def fill(ledger: Ledger, events: int) -> None:

@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,24 +28,13 @@ from werkzeug.serving import make_server
 from ledger.application import IssueRequest, Ledger
 from ledger.export import export_bundle
 from ledger.instance import init_instance
+from tests.support import Clock
 from web import create_app
 from web.cli import main
 
 PASSPHRASE = "verify-cli-passphrase"
 TODAY = "2026-11-22"
 CLI = Path(sys.executable).with_name("credledger")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 9, 1, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 @dataclass
