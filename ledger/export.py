@@ -54,7 +54,7 @@ def export_bundle(
             raise InputError.for_field("disclose", "this student's identity was erased; nothing can be disclosed")
         disclosed = identity.disclosure(list(disclose))
     ledger.log.integrate()
-    size, _, note = _latest(ledger)
+    size, _, note = ledger.log.latest()
     return {
         "format": FORMAT,
         "exported": format_timestamp(ledger.clock()),
@@ -73,7 +73,7 @@ def online_evidence(ledger: Ledger, award_ids: Sequence[str], since: int) -> dic
     for award_id in award_ids:
         ledger.award(award_id)
     ledger.log.integrate()
-    size, _, note = _latest(ledger)
+    size, _, note = ledger.log.latest()
     if not 0 < since <= size:
         raise InputError.for_field("since", f"must be in [1, {size}]")
     return {
@@ -81,13 +81,6 @@ def online_evidence(ledger: Ledger, award_ids: Sequence[str], since: int) -> dic
         "consistency": [base64.b64encode(h).decode() for h in ledger.log.consistency_proof(since, size)],
         "streams": stream_entries(ledger, list(award_ids), size),
     }
-
-
-def _latest(ledger: Ledger) -> tuple[int, bytes, str]:
-    latest = ledger.store.latest_checkpoint()
-    if latest is None:
-        raise NotFoundError("the log has no checkpoint yet")
-    return latest
 
 
 def stream_entries(ledger: Ledger, stream_ids: Iterable[str], size: int) -> dict[str, list[dict[str, Any]]]:

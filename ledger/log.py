@@ -116,11 +116,15 @@ class MerkleLog:
 
     # Reading ---------------------------------------------------------------
 
-    def checkpoint(self) -> str:
+    def latest(self) -> tuple[int, bytes, str]:
+        """(size, root, signed note) of the latest checkpoint; NotFoundError before the first."""
         latest = self.store.latest_checkpoint()
         if latest is None:
             raise NotFoundError("the log has no checkpoint yet")
-        return latest[2]
+        return latest
+
+    def checkpoint(self) -> str:
+        return self.latest()[2]
 
     def root(self, size: int) -> bytes:
         self._check_size(size)
@@ -148,8 +152,7 @@ class MerkleLog:
         return treemath.resolve(refs, self.store.select_nodes(treemath.nodes_needed(refs)))
 
     def _check_size(self, size: int) -> None:
-        latest = self.store.latest_checkpoint()
-        available = latest[0] if latest else 0
+        available = self._published_size()
         if not 0 <= size <= available:
             raise InputError.for_field("size", f"must be in [0, {available}], the latest checkpoint's size")
 

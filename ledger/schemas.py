@@ -15,6 +15,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ledger import documents as d
+from ledger.pathways.facts import WORKKEYS_TESTS  # the rules' list: the schema cannot drift from it
 from ledger.errors import InputError
 from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
 from ledger.statelists import FIRST_YEAR, LAST_YEAR, STATES, school_year_from_text, terms_problems
@@ -77,7 +78,6 @@ TIMESTAMP, DATE, KEY_ID, SCHOOL_YEAR = _valid_timestamp, _valid_date, _valid_key
 SOC = validate.Regexp(r"^\d{2}-\d{4}$", error="a SOC code like 29-2052")
 NAICS = validate.Regexp(r"^\d{2,6}$", error="a NAICS code of 2 to 6 digits, like 722")
 CIP = validate.Regexp(r"^\d{2}(\.\d{2}(\d{2})?)?$", error="a CIP code like 51.0801")
-WORKKEYS_TESTS = ("appliedMath", "graphicLiteracy", "workplaceDocuments")
 WORKKEYS_LEVELS = range(3, 8)  # levels 3–7
 
 
@@ -210,7 +210,7 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
         "assessment": ID, "issuer": DID, "student": ID, "subject": COMMITMENTS,
         "test": fields.String(required=True, validate=validate.OneOf(["workkeys"])),
         "taken": fields.String(required=True, validate=DATE),
-        "scores": fields.Dict(keys=fields.String(validate=validate.OneOf(WORKKEYS_TESTS)), required=True),
+        "scores": fields.Dict(keys=fields.String(validate=validate.OneOf(sorted(WORKKEYS_TESTS))), required=True),
         "evidence": EVIDENCE,
     },
 }

@@ -3,7 +3,7 @@ staff and API tokens. Routes on the `console` blueprint (see web.console)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
@@ -43,7 +43,7 @@ LOG_WAIT_SECONDS = 60
 def seconds_since(moment: str | None) -> float:
     if not moment:
         return float("inf")
-    return (datetime.now(timezone.utc) - datetime.fromisoformat(moment)).total_seconds()
+    return (now() - datetime.fromisoformat(moment)).total_seconds()
 
 
 @bp.route("/<slug>/import", methods=["GET", "POST"])

@@ -90,6 +90,12 @@ class Sharing:
             [str(uuid.uuid4()), link.id, link.student_id, now.isoformat(timespec="seconds"), channel, viewer[:80]],
         )
 
+    def view_counts(self, student_id: str) -> dict[str, int]:
+        """How often each of the student's links was viewed (counted by the database)."""
+        rows = self.store.query("SELECT link_id, COUNT(*) FROM {t:web_disclosures} WHERE student_id = ? "
+                                "GROUP BY link_id", [student_id])
+        return {str(r[0]): int(r[1]) for r in rows}
+
     def disclosures(self, student_id: str) -> list[dict[str, str]]:
         rows = self.store.query(
             "SELECT d.at, d.channel, d.viewer, l.label, l.id FROM {t:web_disclosures} d JOIN {t:web_share_links} l "

@@ -154,9 +154,7 @@ def share_create() -> Any:
 def links() -> Any:
     student, sharing = _student(), _sharing()
     now = _ledger().clock()
-    views: dict[str, int] = {}
-    for record in sharing.disclosures(student):
-        views[record["link"]] = views.get(record["link"], 0) + 1
+    views = sharing.view_counts(student)
     rows = [{"link": link, "state": link.state(now), "views": views.get(link.id, 0)} for link in sharing.links(student)]
     return render_template("student/links.html", rows=rows)
 

@@ -161,7 +161,7 @@ def irc_seal(ctx: Context) -> RuleResult:
     if licenses:
         return ctx.result("met", f"Met: {licenses[0].name} is a state license.", counted=licenses[:1], notes=notes)
     missing = [f"a {need}-point credential, {_points_missing(name, points, need)}, or an exam-based state license"]
-    return ctx.result("not met", "Not met: no 12-point credential or bundle, and no state license.",
+    return ctx.result("not met", f"Not met: no {need}-point credential or bundle, and no state license.",
                       missing=missing, counted=tallies[name].counted if name else [], notes=notes)
 
 
