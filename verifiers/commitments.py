@@ -29,13 +29,21 @@ def salt_to_text(salt: bytes) -> str:
 
 
 def salt_from_text(text: str) -> bytes:
+    """The salt of its unpadded base64url text; MalformedError for anything else (one spelling per salt)."""
+    if not isinstance(text, str):
+        raise MalformedError("a salt is base64url text")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        salt = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
         raise MalformedError("salt is not base64url") from None
+    if salt_to_text(salt) != text:
+        raise MalformedError("salt is not in canonical unpadded base64url")
+    return salt
 
 
 def verify_commitment(name: str, value: str, salt: bytes, commitment: str) -> None:
-    """Raise CommitmentError unless (name, value, salt) opens `commitment`."""
+    """Raise CommitmentError unless (name, value, salt) opens `commitment`; MalformedError for a short salt."""
+    if len(salt) < SALT_BYTES:
+        raise MalformedError(f"the salt of {name} is shorter than {SALT_BYTES} bytes")
     if not hmac.compare_digest(commitment_from_claim(name, value, salt), commitment):
         raise CommitmentError(f"disclosed {name} does not match its commitment")
