@@ -28,6 +28,14 @@ class KeyRecord:
     def compromised(self, at: datetime) -> KeyRecord:
         return replace(self, compromised_at=at)
 
+    def state_at(self, at: datetime) -> str:
+        """pending (not yet valid), active, retired or compromised: the one rule every view uses."""
+        if self.compromised_at is not None and at >= self.compromised_at:
+            return "compromised"
+        if self.retired_at is not None and at >= self.retired_at:
+            return "retired"
+        return "pending" if at < self.valid_from else "active"
+
     def is_valid_at(self, at: datetime) -> bool:
         try:
             verify_key_valid_at(self, at)

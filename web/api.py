@@ -331,20 +331,13 @@ def _issuer_json(issuer: Issuer) -> dict[str, Any]:
     ledger = _ledger()
     now = ledger.clock()
 
-    def state(k: Any) -> str:
-        if k.compromised_at is not None and now >= k.compromised_at:
-            return "compromised"
-        if k.retired_at is not None and now >= k.retired_at:
-            return "retired"
-        return "active" if now >= k.valid_from else "pending"
-
     return {
         "slug": issuer.slug, "name": issuer.name, "kind": issuer.kind, "did": issuer.did,
         "keys": [
             {"key_id": k.key_id, "valid_from": format_timestamp(k.valid_from),
              "retired_at": format_timestamp(k.retired_at) if k.retired_at else None,
              "compromised_at": format_timestamp(k.compromised_at) if k.compromised_at else None,
-             "state": state(k), "held_by_server": ledger.holds_key(k.key_id)}
+             "state": k.state_at(now), "held_by_server": ledger.holds_key(k.key_id)}
             for k in sorted(issuer.keys.values(), key=lambda k: k.valid_from)
         ],
     }

@@ -9,7 +9,6 @@ from typing import Any
 from flask import Response, redirect, render_template, request, url_for
 
 from ledger.errors import InputError, LedgerError
-from verifiers.timestamps import parse_timestamp
 from web import schemas
 from web.accounts import ROLES
 from web.auth import staff_required
@@ -122,15 +121,11 @@ def key_rows(s: Scope) -> list[dict[str, Any]]:
     moment = now()
     rows = []
     for key in sorted(entry["keys"], key=lambda k: k["valid_from"], reverse=True):
-        retired = parse_timestamp(key["retired_at"]) if key["retired_at"] else None
-        if key["compromised_at"]:
-            state, badge = "compromised", "revoked"
-        elif retired is not None and retired <= moment:
-            state, badge = "retired", "expired"
-        elif retired is not None:
-            state, badge = "retiring", "warn"
-        else:
-            state, badge = "active", "active"
+        record = s.issuer.keys[key["key_id"]]
+        state = record.state_at(moment)
+        if state == "active" and record.retired_at is not None:
+            state = "retiring"  # still signing, until the retirement it was given
+        badge = {"compromised": "revoked", "retired": "expired", "retiring": "warn", "pending": "warn"}.get(state, "active")
         rows.append(key | {"short": short_key(key["key_id"]), "held": ledger().holds_key(key["key_id"]),
                            "state": state, "badge": badge})
     return rows

@@ -47,14 +47,9 @@ def multikey_of(key_id: str) -> str:
 
 
 def key_state(record: KeyRecord, now: datetime) -> str:
-    """current / retired / compromised / not yet valid, at `now`."""
-    if record.compromised_at is not None and now >= record.compromised_at:
-        return "compromised"
-    if record.retired_at is not None and now >= record.retired_at:
-        return "retired"
-    if now < record.valid_from:
-        return "not yet valid"
-    return "current"
+    """current / retired / compromised / not yet valid, at `now`: KeyRecord.state_at in plain words."""
+    state = record.state_at(now)
+    return {"active": "current", "pending": "not yet valid"}.get(state, state)
 
 
 def did_document(issuer: Issuer, now: datetime) -> dict[str, Any]:

@@ -33,3 +33,10 @@ def test_compromise_wins_over_a_later_retirement() -> None:
     with pytest.raises(KeyValidityError, match="compromised"):
         verify_key_valid_at(key, T0 + timedelta(days=10))
     assert not key.is_valid_at(T0 + timedelta(days=20))
+
+
+def test_state_at_names_the_window_every_view_shows() -> None:
+    key = KEY.retired(T0 + timedelta(days=30))
+    assert [key.state_at(T0 - TICK), key.state_at(T0), key.state_at(T0 + timedelta(days=30))] == [
+        "pending", "active", "retired"]
+    assert key.compromised(T0 + timedelta(days=5)).state_at(T0 + timedelta(days=5)) == "compromised"
