@@ -164,6 +164,44 @@ class Assessment(SignedAggregate):
         self.scores: dict[str, int] = dict(doc["scores"])
 
 
+class RosterShare(SignedAggregate):
+    """Named students shared by the institution that serves them with another one
+    (a home district with the area CTE center they attend), for a purpose, until a day."""
+
+    def when_RosterShared(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.granter: str = doc["actor"]
+        self.grantee: str = doc["grantee"]
+        self.students: list[str] = list(doc["students"])
+        self.purpose: str = doc["purpose"]
+        self.granted: str = doc["time"]
+        self.until: str = doc["until"]
+        self.withdrawn: str | None = None
+
+    def when_RosterShareWithdrawn(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.withdrawn = doc["time"]
+
+
+class TransferOffer(SignedAggregate):
+    """A custodian's offer of a student's awards to another institution, open until
+    the receiver accepts or declines it or the custodian withdraws it."""
+
+    def when_TransferOffered(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.sender: str = doc["actor"]
+        self.receiver: str = doc["to"]
+        self.student: str = doc["student"]
+        self.awards: list[str] = list(doc["awards"])
+        self.reason: str = doc["reason"]
+        self.offered: str = doc["time"]
+        self.outcome: str | None = None
+        self.closed_by: str | None = None
+        self.closed: str | None = None
+
+    def when_TransferOfferClosed(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.outcome = doc["outcome"]
+        self.closed_by = doc["actor"]
+        self.closed = doc["time"]
+
+
 AGGREGATE_CLASSES: dict[str, type[SignedAggregate]] = {
     "Issuer": Issuer,
     "Credential": Credential,
@@ -171,4 +209,6 @@ AGGREGATE_CLASSES: dict[str, type[SignedAggregate]] = {
     "Award": Award,
     "Listing": Listing,
     "Assessment": Assessment,
+    "RosterShare": RosterShare,
+    "TransferOffer": TransferOffer,
 }

@@ -28,9 +28,12 @@ from keys.signer import Signer
 from keys.store import KeyStore
 from ledger import documents as d
 from ledger import rules
-from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
+from ledger.access import Access
+from ledger.aggregates import (AGGREGATE_CLASSES, Award, Credential, Issuer, RosterShare, SignedAggregate, Student,
+                               TransferOffer)
 from ledger.config import LedgerConfig
 from ledger.log import MerkleLog, log_origin
+from ledger.relations import AMENDED, Change, Drop, Relation, RelationSet, changes_of
 from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
 from ledger.schemas import evidence_problems, validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin
@@ -317,6 +320,8 @@ class Ledger(Application):
             f"no credential {request.credential!r} in the catalog",
         )
         student = batch.existing(request.student, Student, f"no student {request.student!r}")
+        if not rules.may_record(batch, request.student, issuer.did, batch.recorded):
+            raise NotFoundError(f"no student {request.student!r}")  # the very answer an unknown id gets
         months = credential.fields.get("validityMonths")
         problems = evidence_problems(dict(request.evidence))
         if problems:
@@ -368,6 +373,89 @@ class Ledger(Application):
         documents = [self.countersign(self.prepare_transfer(a, to_slug, reason), to_slug) for a in award_ids]
         return self.submit(documents)
 
+    # Who may see a student (ledger.relations, ledger.access) -------------------
+
+    @cached_property
+    def access(self) -> Access:
+        """The one answer to "may institution X see / record for student S?"."""
+        return Access(self)
+
+    def share_roster(self, granter: str, grantee: str, students: Sequence[str], *, purpose: str, until: date,
+                     note: str = "") -> str:
+        """Share named students with another institution (slugs), for a purpose, until a day."""
+        giver, receiver = self.issuer(granter), self.issuer(grantee)
+        with self.batch() as batch:
+            share_id = batch.new_stream()
+            batch.sign(d.ROSTER_SHARED, share_id, actor=giver.did, share=share_id, grantee=receiver.did,
+                       students=list(students), purpose=purpose, until=until.isoformat(), note=note)
+        return share_id
+
+    def withdraw_roster_share(self, share_id: str, as_slug: str, reason: str = "") -> None:
+        share = self.roster_share(share_id)
+        issuer = self.issuer(as_slug)
+        if share.granter != issuer.did:
+            raise NotFoundError("no such roster share")
+        with self.batch() as batch:
+            batch.sign(d.ROSTER_SHARE_WITHDRAWN, share_id, actor=issuer.did, share=share_id, reason=reason)
+
+    def roster_share(self, share_id: str) -> RosterShare:
+        share = self.stream(share_id)
+        if not isinstance(share, RosterShare):
+            raise NotFoundError("no such roster share")
+        return share
+
+    def held_awards(self, did: str, student_id: str) -> list[str]:
+        """The student's awards whose custodian is `did` now."""
+        streams = {row.originator_id for row in self.store.select_journal_for_student(student_id)
+                   if row.event_type == d.CREDENTIAL_ISSUED}
+        return sorted(a for a in streams if self.award(a).custodian == did)
+
+    def offer_transfer(self, from_slug: str, to_slug: str, student_id: str, reason: str) -> str:
+        """Offer every award `from_slug` holds for the student to `to_slug`; custody moves only
+        when the receiver accepts (`accept_transfer`) or countersigns off-server."""
+        sender, receiver = self.issuer(from_slug), self.issuer(to_slug)
+        awards = self.held_awards(sender.did, student_id)
+        if not awards:
+            raise RejectedError("nothing_to_transfer", "your institution holds no credentials of this student")
+        with self.batch() as batch:
+            offer_id = batch.new_stream()
+            batch.sign(d.TRANSFER_OFFERED, offer_id, actor=sender.did, offer=offer_id, to=receiver.did,
+                       student=student_id, awards=awards, reason=reason)
+        return offer_id
+
+    def transfer_offer(self, offer_id: str) -> TransferOffer:
+        offer = self.stream(offer_id)
+        if not isinstance(offer, TransferOffer):
+            raise NotFoundError("no such transfer")
+        return offer
+
+    def accept_transfer(self, offer_id: str, as_slug: str) -> list[Receipt]:
+        """The receiver accepts: each award's transfer, signed by the sender's server-held key
+        (its signed offer is its consent) and countersigned by the receiver's, and the offer
+        closed, in one transaction."""
+        offer = self.transfer_offer(offer_id)
+        receiver = self.issuer(as_slug)
+        if offer.receiver != receiver.did:
+            raise NotFoundError("no such transfer")
+        with self.batch() as batch:
+            for award_id in offer.awards:
+                half = batch.build(d.CREDENTIAL_TRANSFERRED, award_id, actor=offer.sender, award=award_id,
+                                   **{"from": offer.sender, "to": offer.receiver, "reason": offer.reason})
+                whole = self.signer(batch.signing_key(receiver.did)).countersign(half, batch.recorded_text)
+                validate_document(whole)
+                batch.add(whole, verify_signatures=False)
+            batch.sign(d.TRANSFER_OFFER_CLOSED, offer_id, actor=receiver.did, offer=offer_id, outcome="accepted")
+        return batch.receipts
+
+    def close_transfer_offer(self, offer_id: str, as_slug: str, outcome: str) -> None:
+        """The receiver declines, or the sender withdraws, a pending offer."""
+        offer = self.transfer_offer(offer_id)
+        issuer = self.issuer(as_slug)
+        if issuer.did not in (offer.sender, offer.receiver):
+            raise NotFoundError("no such transfer")
+        with self.batch() as batch:
+            batch.sign(d.TRANSFER_OFFER_CLOSED, offer_id, actor=issuer.did, offer=offer_id, outcome=outcome)
+
     def submit(self, documents: Sequence[dict[str, Any]]) -> list[Receipt]:
         """Store events signed elsewhere, after verifying every one of them."""
         with self.batch() as batch:
@@ -392,6 +480,12 @@ class _Batch:
         self.journal: dict[tuple[uuid.UUID, int], JournalEntry] = {}
         self.identities: dict[str, bytes] = {}
         self.receipts: list[Receipt] = []
+        # Relation facts (ledger.relations): what this batch adds or ends, stored with its
+        # events, and a view over the stored facts of the pairs it has looked at plus those.
+        self.relation_changes: list[Change] = []
+        self._overlay = RelationSet()
+        self._drops: list[Drop] = []
+        self._loaded: set[tuple[str, str]] = set()
         # The LedgerView that rules.check_document reads.
         self.ledger_id = ledger.config.ledger_id
         self.operator_did = ledger.operator_did
@@ -408,6 +502,18 @@ class _Batch:
             return None
         self.pending[stream_id] = aggregate
         return aggregate
+
+    def relations(self, student_id: str, institution: str, on: date) -> frozenset[str]:
+        pair = (student_id, institution)
+        if pair not in self._loaded:
+            self._loaded.add(pair)
+            for relation in self.ledger.store.select_relations(student_id, institution):
+                if not any(drop.matches(relation) for drop in self._drops):
+                    self._overlay.apply(relation)
+        return self._overlay.bases(student_id, institution, on)
+
+    def amended(self, award_id: str) -> bool:
+        return self._overlay.amended(award_id) or self.ledger.store.relation_exists(award_id, AMENDED)
 
     def new_stream(self) -> str:
         stream_id = str(uuid.uuid4())
@@ -482,11 +588,17 @@ class _Batch:
             aggregate.record(document, self.recorded)
         # Keep the batch's order: events are stored in the order they were checked.
         self.events.extend(aggregate.collect_events())
+        student_id = document.get("student") or getattr(aggregate, "student", None)
         self.journal[(aggregate.id, aggregate.version)] = JournalEntry(
             event_type=document["type"],
-            student_id=document.get("student") or getattr(aggregate, "student", None),
+            student_id=student_id,
             leaf=d.leaf_record(document, aggregate.last_hash, self.recorded),
         )
+        for change in changes_of(document, student_id):
+            self.relation_changes.append(change)
+            self._overlay.apply(change)
+            if isinstance(change, Drop):
+                self._drops.append(change)
         self.receipts.append(Receipt(document["type"], stream_id, document["sequence"], aggregate.last_hash))
 
     def commit(self) -> None:
@@ -497,7 +609,8 @@ class _Batch:
         # which is the order audit replays them in.
         processing = ProcessingEvent()
         processing.events.extend(self.events)
-        processing.saved_kwargs.update(journal=self.journal, identities=self.identities)
+        processing.saved_kwargs.update(journal=self.journal, identities=self.identities,
+                                       relations=self.relation_changes)
         try:
             self.ledger._record(processing)
         except StoreIntegrityError:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from ledger import rules, treemath
 from ledger.aggregates import SignedAggregate
 from ledger.application import Ledger
 from ledger.errors import LedgerError
+from ledger.relations import RelationSet, changes_of
 from ledger.schemas import validate_document
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import VerificationError
@@ -69,9 +71,16 @@ class _ReplayView:
         self.operator_did = operator_did
         self.operator_key = operator_key
         self.aggregates: dict[str, SignedAggregate] = {}
+        self.facts = RelationSet()
 
     def stream(self, stream_id: str) -> SignedAggregate | None:
         return self.aggregates.get(stream_id)
+
+    def relations(self, student_id: str, institution: str, on: date) -> frozenset[str]:
+        return self.facts.bases(student_id, institution, on)
+
+    def amended(self, award_id: str) -> bool:
+        return self.facts.amended(award_id)
 
 
 class _Bad(Exception):
@@ -91,6 +100,10 @@ def audit(ledger: Ledger, progress: Callable[[int], None] | None = None) -> Audi
         count += 1
         if progress and count % PAGE == 0:
             progress(count)
+    # Who may see a student is read from stored facts: they must be exactly the replayed ones.
+    if set(ledger.store.select_all_relations()) != set(view.facts):
+        return AuditReport(count, Finding(count, None, "relations", 0,
+                                          "the stored access facts (ledger_relations) differ from the events"))
     return audit_log(ledger, count)
 
 
@@ -204,3 +217,8 @@ def _check_one(ledger: Ledger, view: _ReplayView, position: int, notification: A
     view.aggregates[document["stream"]] = aggregate
     if journal.leaf != d.leaf_record(document, aggregate.last_hash, event.timestamp):
         raise _Bad(f"log entry {position} does not match the event")
+    student_id = document.get("student") or getattr(aggregate, "student", None)
+    if (journal.event_type, journal.student_id) != (document["type"], student_id):
+        raise _Bad(f"log entry {position} names another event type or student than the event")
+    for change in changes_of(document, student_id):
+        view.facts.apply(change)

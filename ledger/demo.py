@@ -151,6 +151,10 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
     ]
     student_ids = ledger.register_students("riverbend", claims,
                                            cohorts=[_cohort(date.fromisoformat(c["birth_date"])) for c in claims])
+    # The district shares its CTE roster with the center its students attend half days,
+    # so the center's registrar can find them and record what they earn there.
+    share = ledger.share_roster("riverbend", "riverbend-ctc", student_ids, purpose="record",
+                                until=today + timedelta(days=365), note="CTE roster, school year")
 
     requests = []
     for student_id in student_ids:
@@ -188,7 +192,9 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
     if not movable:
         movable = ledger.issue([IssueRequest("riverbend", mover, "ncrc-workkeys", today - timedelta(days=40),
                                              {"certificate": "NCRC-4410273", "score": 85})])
-    ledger.transfer(movable, "lakeshore", "Student enrolled at Lakeshore County Schools")
+    # Riverbend offers the record; Lakeshore's registrar accepts it.
+    offer = ledger.offer_transfer("riverbend", "lakeshore", mover, "Student enrolled at Lakeshore County Schools")
+    ledger.accept_transfer(offer, "lakeshore")
     assessments = _load_workkeys(ledger, student_ids, by_award, today, random.Random(seed + 1))
     return {
         "issuers": len(ISSUERS),
@@ -196,12 +202,13 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
         "students": len(student_ids),
         "awards": len(awards) + 1,
         "revocations": len(revoked) + 1,
-        "transfers": len(movable),
+        "transfers": len(ledger.transfer_offer(offer).awards),
         "key_rotations": 1,
         "listings": listings,
         "assessments": assessments,
         "sample_student": student_ids[0],
         "transferred_student": mover,
+        "roster_share": share,
     }
 
 

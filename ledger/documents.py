@@ -41,6 +41,10 @@ CREDENTIAL_TRANSFERRED = "CredentialTransferred"
 CREDENTIAL_LISTED = "CredentialListed"
 CREDENTIAL_DELISTED = "CredentialDelisted"
 ASSESSMENT_RECORDED = "AssessmentRecorded"
+ROSTER_SHARED = "RosterShared"
+ROSTER_SHARE_WITHDRAWN = "RosterShareWithdrawn"
+TRANSFER_OFFERED = "TransferOffered"
+TRANSFER_OFFER_CLOSED = "TransferOfferClosed"
 
 # Which event opens which kind of stream, and which events may follow it.
 OPENING_EVENTS = {
@@ -52,6 +56,10 @@ OPENING_EVENTS = {
     # opens the stream, later ones revise it, so CredentialListed is in both maps.
     CREDENTIAL_LISTED: "Listing",
     ASSESSMENT_RECORDED: "Assessment",
+    # Who may see a student (ledger.relations): a home district's roster shared with
+    # another institution, and a transfer offered to a receiver who has not acted yet.
+    ROSTER_SHARED: "RosterShare",
+    TRANSFER_OFFERED: "TransferOffer",
 }
 FOLLOWING_EVENTS = {
     ISSUER_KEY_ADDED: "Issuer",
@@ -62,6 +70,8 @@ FOLLOWING_EVENTS = {
     CREDENTIAL_TRANSFERRED: "Award",
     CREDENTIAL_LISTED: "Listing",
     CREDENTIAL_DELISTED: "Listing",
+    ROSTER_SHARE_WITHDRAWN: "RosterShare",
+    TRANSFER_OFFER_CLOSED: "TransferOffer",
 }
 EVENT_TYPES = frozenset(OPENING_EVENTS) | frozenset(FOLLOWING_EVENTS)
 

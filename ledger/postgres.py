@@ -40,7 +40,8 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         assert notification_ids is not None
         self._write_ledger_rows(
-            curs, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {})
+            curs, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
+            kwargs.get("relations", ()),
         )
         return notification_ids
 

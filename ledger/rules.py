@@ -10,7 +10,10 @@ Order of the checks (each failure is a RejectedError with a stable code):
  2. it continues its stream: right sequence number and previous hash;
  3. each proof is by a key of the required signer, valid when recorded and
     when signed, and (unless the ledger itself just signed it) verifies;
- 4. the signer has authority for the act, and the act respects the state.
+ 4. the signer has authority for the act, and the act respects the state,
+    the access rule of `ledger.relations` included: an institution records
+    only for students it relates to, and an unrelated student gets the very
+    answer an unknown one gets.
 """
 
 from __future__ import annotations
@@ -22,12 +25,17 @@ from typing import Any, Protocol
 from ledger import documents as d
 from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
 from ledger.errors import RejectedError
+from ledger.relations import OWN_BASES, RECORDING_BASES
 from ledger.statelists import school_year_from_text
 from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.errors import KeyValidityError, SignatureError, VerificationError
 from verifiers.keyhistory import KeyRecord, verify_key_valid_at
 from verifiers.timestamps import parse_timestamp
+
+# A roster share is for a school year at most (with its summer): then it is granted anew.
+MAX_SHARE_DAYS = 400
+OFFER_OUTCOMES = ("accepted", "declined", "withdrawn")
 
 # A signer's clock may run a little ahead of ours; beyond this it is refused,
 # so nobody can sign "in the future" to outlive a key's retirement.
@@ -53,6 +61,14 @@ class LedgerView(Protocol):
     operator_key: KeyRecord
 
     def stream(self, stream_id: str) -> SignedAggregate | None: ...
+
+    def relations(self, student_id: str, institution: str, on: date) -> frozenset[str]:
+        """The bases on which `institution` relates to the student on that day (ledger.relations)."""
+        ...
+
+    def amended(self, award_id: str) -> bool:
+        """Whether an award amending this one is recorded."""
+        ...
 
 
 def issuer_slug_from_did(did: str) -> str:
@@ -236,11 +252,25 @@ def _check_student_registered(doc: dict[str, Any], view: LedgerView, _: Any, __:
         raise RejectedError("malformed", "student, stream and issuer do not agree")
 
 
-def _require_student_subject(doc: dict[str, Any], view: LedgerView) -> None:
-    """The student exists and the event commits to the same identity claims as the registration."""
-    student = view.stream(doc["student"])
-    if not isinstance(student, Student):
-        raise RejectedError("not_found", f"no student {doc['student']}")
+def may_record(view: LedgerView, student_id: str, institution: str, recorded: datetime) -> bool:
+    """Whether `institution` may record for the student then (ledger.relations)."""
+    return bool(view.relations(student_id, institution, recorded.date()) & RECORDING_BASES)
+
+
+def _require_related_student(view: LedgerView, student_id: str, institution: str, recorded: datetime,
+                             bases: frozenset[str]) -> Student:
+    """The student exists and `institution` relates to them on one of `bases`; an unrelated
+    student is refused exactly like an unknown one, so existence does not leak."""
+    student = view.stream(student_id)
+    if not isinstance(student, Student) or not view.relations(student_id, institution, recorded.date()) & bases:
+        raise RejectedError("not_found", f"no student {student_id}")
+    return student
+
+
+def _require_student_subject(doc: dict[str, Any], view: LedgerView, recorded: datetime) -> None:
+    """The actor may record for the student, and the event commits to the same identity
+    claims as the registration."""
+    student = _require_related_student(view, doc["student"], doc["actor"], recorded, RECORDING_BASES)
     if doc["subject"] != student.subject:
         raise RejectedError("malformed", "subject commitments differ from the student's")
 
@@ -249,7 +279,7 @@ def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, reco
     _require_registered_issuer(view, doc["actor"])
     if doc["issuer"] != doc["actor"] or doc["award"] != doc["stream"]:
         raise RejectedError("malformed", "award, stream and issuer do not agree")
-    _require_student_subject(doc, view)
+    _require_student_subject(doc, view, recorded)
     if not isinstance(view.stream(d.credential_stream(doc["credential"])), Credential):
         raise RejectedError("not_found", f"no credential {doc['credential']} in the catalog")
     earned = date.fromisoformat(doc["earned"])
@@ -261,6 +291,10 @@ def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, reco
         old = view.stream(doc["supersedes"])
         if not isinstance(old, Award) or old.student != doc["student"]:
             raise RejectedError("not_found", "the superseded award is not this student's")
+        if old.custodian != doc["actor"]:
+            raise RejectedError("not_authorized", "only the award's current custodian may amend it")
+        if view.amended(doc["supersedes"]):
+            raise RejectedError("already_amended", "that award was already amended; amend the newer award instead")
         if old.revocation is None or old.revocation["reason"] != "superseded":
             raise RejectedError(
                 "not_superseded", "revoke the old award with reason 'superseded' before replacing it"
@@ -308,9 +342,64 @@ def _check_assessment_recorded(doc: dict[str, Any], view: LedgerView, _: Any, re
     _require_registered_issuer(view, doc["actor"])
     if doc["issuer"] != doc["actor"] or doc["assessment"] != doc["stream"]:
         raise RejectedError("malformed", "assessment, stream and issuer do not agree")
-    _require_student_subject(doc, view)
+    _require_student_subject(doc, view, recorded)
     if date.fromisoformat(doc["taken"]) > recorded.date() + timedelta(days=1):
         raise RejectedError("future_date", "an assessment cannot be taken in the future")
+
+
+def _check_roster_shared(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
+    _require_registered_issuer(view, doc["actor"])
+    if doc["share"] != doc["stream"]:
+        raise RejectedError("malformed", "share and stream do not agree")
+    if doc["grantee"] == doc["actor"]:
+        raise RejectedError("malformed", "an institution cannot share a roster with itself")
+    _require_registered_issuer(view, doc["grantee"])
+    until = date.fromisoformat(doc["until"])
+    if until < recorded.date():
+        raise RejectedError("malformed", "a roster share cannot end in the past")
+    if until > recorded.date() + timedelta(days=MAX_SHARE_DAYS):
+        raise RejectedError("share_too_long", f"a roster share lasts at most {MAX_SHARE_DAYS} days; grant it anew")
+    if len(set(doc["students"])) != len(doc["students"]):
+        raise RejectedError("malformed", "a student is named twice")
+    # Only what the granter has itself may be passed on: no redisclosure (34 CFR 99.33).
+    for student_id in doc["students"]:
+        _require_related_student(view, student_id, doc["actor"], recorded, OWN_BASES)
+
+
+def _check_roster_share_withdrawn(doc: dict[str, Any], view: LedgerView, share: Any, __: datetime) -> None:
+    if doc["actor"] != share.granter or doc["share"] != doc["stream"]:
+        raise RejectedError("not_authorized", "only the institution that granted a roster share may withdraw it")
+    if share.withdrawn is not None:
+        raise RejectedError("already_withdrawn", "the roster share is already withdrawn")
+
+
+def _check_transfer_offered(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
+    _require_registered_issuer(view, doc["actor"])
+    if doc["offer"] != doc["stream"]:
+        raise RejectedError("malformed", "offer and stream do not agree")
+    if doc["to"] == doc["actor"]:
+        raise RejectedError("malformed", "an award cannot be transferred to its own custodian")
+    _require_registered_issuer(view, doc["to"])
+    if len(set(doc["awards"])) != len(doc["awards"]):
+        raise RejectedError("malformed", "an award is named twice")
+    for award_id in doc["awards"]:
+        award = view.stream(award_id)
+        if not isinstance(award, Award) or award.student != doc["student"]:
+            raise RejectedError("not_found", f"no award {award_id} of this student")
+        if award.custodian != doc["actor"]:
+            raise RejectedError("not_authorized", "only the award's current custodian may transfer it")
+
+
+def _check_transfer_offer_closed(doc: dict[str, Any], view: LedgerView, offer: Any, __: datetime) -> None:
+    if doc["offer"] != doc["stream"]:
+        raise RejectedError("malformed", "offer and stream do not agree")
+    if offer.outcome is not None:
+        raise RejectedError("not_pending", f"this transfer was already {offer.outcome}")
+    # The receiver decides; the sender may only take its offer back.
+    side = offer.sender if doc["outcome"] == "withdrawn" else offer.receiver
+    if doc["actor"] != side:
+        raise RejectedError("not_authorized", "only the receiving institution accepts or declines a transfer, "
+                                              "and only the sending one withdraws it")
 
 
 CHECKS = {
@@ -327,4 +416,8 @@ CHECKS = {
     d.CREDENTIAL_LISTED: _check_listing,
     d.CREDENTIAL_DELISTED: _check_listing,
     d.ASSESSMENT_RECORDED: _check_assessment_recorded,
+    d.ROSTER_SHARED: _check_roster_shared,
+    d.ROSTER_SHARE_WITHDRAWN: _check_roster_share_withdrawn,
+    d.TRANSFER_OFFERED: _check_transfer_offered,
+    d.TRANSFER_OFFER_CLOSED: _check_transfer_offer_closed,
 }

@@ -17,7 +17,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from ledger import documents as d
 from ledger.pathways.facts import WORKKEYS_TESTS  # the rules' list: the schema cannot drift from it
 from ledger.errors import InputError
-from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
+from ledger.relations import SHARE_PURPOSES
+from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, OFFER_OUTCOMES, REVOCATION_REASONS
 from ledger.statelists import FIRST_YEAR, LAST_YEAR, STATES, school_year_from_text, terms_problems
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.errors import MalformedError
@@ -32,6 +33,7 @@ UUID_TEXT = validate.Regexp(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", error="a UUID in lowercase canonical form"
 )
 TEXT = validate.Length(min=1, max=500)
+MAX_SHARED_STUDENTS = 5000  # one roster share event; a larger roster is shared in parts
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 (I-JSON): larger integers cannot be signed exactly
 _DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -212,6 +214,23 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
         "taken": fields.String(required=True, validate=DATE),
         "scores": fields.Dict(keys=fields.String(validate=validate.OneOf(sorted(WORKKEYS_TESTS))), required=True),
         "evidence": EVIDENCE,
+    },
+    d.ROSTER_SHARED: {
+        "share": ID, "grantee": DID,
+        "students": fields.List(fields.String(validate=UUID_TEXT), required=True,
+                                validate=validate.Length(min=1, max=MAX_SHARED_STUDENTS)),
+        "purpose": fields.String(required=True, validate=validate.OneOf(sorted(SHARE_PURPOSES))),
+        "until": fields.String(required=True, validate=DATE),
+        "note": fields.String(required=True, validate=validate.Length(max=500)),
+    },
+    d.ROSTER_SHARE_WITHDRAWN: {"share": ID, "reason": fields.String(required=True, validate=validate.Length(max=1000))},
+    d.TRANSFER_OFFERED: {
+        "offer": ID, "to": DID, "student": ID,
+        "awards": fields.List(fields.String(validate=UUID_TEXT), required=True, validate=validate.Length(min=1, max=1000)),
+        "reason": fields.String(required=True, validate=validate.Length(max=1000)),
+    },
+    d.TRANSFER_OFFER_CLOSED: {
+        "offer": ID, "outcome": fields.String(required=True, validate=validate.OneOf(OFFER_OUTCOMES)),
     },
 }
 SCHEMAS = {

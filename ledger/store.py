@@ -6,6 +6,8 @@ the same transaction as the events, so a crash can never separate them.
   notification ids have gaps on PostgreSQL), the leaf bytes the log commits to,
   and the student the event concerns (to list a student's events without a scan).
 - `student_identities`: the PII vault, one AES-GCM sealed row per student.
+- `ledger_relations`: who relates to which student (ledger.relations), the facts
+  the access rule reads, derived from the events of the same transaction.
 
 Positions are taken inside the insert transaction while the events table is
 locked (PostgreSQL takes an EXCLUSIVE table lock per insert; SQLite has one
@@ -24,6 +26,8 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from ledger.relations import Change, Drop, Relation
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class JournalRow:
 
 JOURNAL = "ledger_journal"
 VAULT = "student_identities"
+RELATIONS = "ledger_relations"
 NODES = "log_nodes"
 CHECKPOINTS = "log_checkpoints"
 
@@ -64,6 +69,7 @@ class LedgerRecorderMixin:
         statement = re.sub(r"\{t:(\w+)\}", lambda m: self.table_prefix + m.group(1), statement)
         statement = statement.replace("{journal}", self.table_prefix + JOURNAL)
         statement = statement.replace("{vault}", self.table_prefix + VAULT)
+        statement = statement.replace("{relations}", self.table_prefix + RELATIONS)
         statement = statement.replace("{nodes}", self.table_prefix + NODES)
         statement = statement.replace("{checkpoints}", self.table_prefix + CHECKPOINTS)
         return statement.replace("?", self.placeholder)
@@ -83,6 +89,13 @@ class LedgerRecorderMixin:
                 "CREATE TABLE IF NOT EXISTS {vault} ("
                 f"student_id TEXT PRIMARY KEY, sealed {self.blob_type} NOT NULL)"
             ),
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {relations} ("
+                "student_id TEXT NOT NULL, institution TEXT NOT NULL, basis TEXT NOT NULL, ref TEXT NOT NULL, "
+                "until TEXT, PRIMARY KEY (student_id, institution, basis, ref))"
+            ),
+            self._sql("CREATE INDEX IF NOT EXISTS ledger_relations_institution ON {relations} (institution)"),
+            self._sql("CREATE INDEX IF NOT EXISTS ledger_relations_ref ON {relations} (ref)"),
             # The Merkle log: every perfect subtree hash, written once (ledger.log).
             self._sql(
                 "CREATE TABLE IF NOT EXISTS {nodes} ("
@@ -104,6 +117,7 @@ class LedgerRecorderMixin:
         notification_ids: Sequence[int],
         journal: Mapping[tuple[UUID, int], JournalEntry],
         identities: Mapping[str, bytes],
+        relations: Sequence[Change],
     ) -> None:
         rows = []
         for stored, notification_id in zip(stored_events, notification_ids):
@@ -133,6 +147,23 @@ class LedgerRecorderMixin:
                 self._sql("INSERT INTO {vault} (student_id, sealed) VALUES (?, ?)"),
                 list(identities.items()),
             )
+        self._write_relations(cursor, relations)
+
+    def _write_relations(self, cursor: Any, changes: Sequence[Change]) -> None:
+        """Apply relation facts in order (an ending fact may follow the one it ends)."""
+        for change in changes:
+            if isinstance(change, Drop):
+                cursor.execute(
+                    self._sql("DELETE FROM {relations} WHERE ref = ? AND (CAST(? AS TEXT) IS NULL OR basis = ?) "
+                              "AND (CAST(? AS TEXT) IS NULL OR institution = ?)"),
+                    [change.ref, change.basis, change.basis, change.institution, change.institution],
+                )
+            else:
+                cursor.execute(
+                    self._sql("INSERT INTO {relations} (student_id, institution, basis, ref, until) "
+                              "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
+                    [change.student, change.institution, change.basis, change.ref, change.until],
+                )
 
     # Reads -----------------------------------------------------------------
 
@@ -242,6 +273,35 @@ class LedgerRecorderMixin:
         """Run each statement over its rows, all in one transaction; False on a uniqueness conflict."""
         raise NotImplementedError
 
+    # Relations (ledger.relations) ---------------------------------------------
+
+    def select_relations(self, student_id: str, institution: str) -> list[Relation]:
+        rows = self.query(self._sql("SELECT student_id, institution, basis, ref, until FROM {relations} "
+                                    "WHERE student_id = ? AND institution = ?"), [student_id, institution])
+        return [Relation(*(None if v is None else str(v) for v in r)) for r in rows]  # type: ignore[arg-type]
+
+    def select_all_relations(self) -> list[Relation]:
+        rows = self.query(self._sql("SELECT student_id, institution, basis, ref, until FROM {relations}"), [])
+        return [Relation(*(None if v is None else str(v) for v in r)) for r in rows]  # type: ignore[arg-type]
+
+    def select_related_students(self, institution: str, on: str, bases: Sequence[str]) -> set[str]:
+        marks = ", ".join("?" * len(bases))
+        rows = self.query(self._sql(f"SELECT DISTINCT student_id FROM {{relations}} WHERE institution = ? "
+                                    f"AND (until IS NULL OR until >= ?) AND basis IN ({marks})"),
+                          [institution, on, *bases])
+        return {str(r[0]) for r in rows}
+
+    def relation_exists(self, ref: str, basis: str) -> bool:
+        return bool(self.query(self._sql("SELECT 1 FROM {relations} WHERE ref = ? AND basis = ?"), [ref, basis]))
+
+    def replace_relations(self, relations: Sequence[Relation]) -> None:
+        """Rebuild the facts from scratch (`credledger migrate` on a store made before they were kept)."""
+        self.execute_many([
+            (self._sql("DELETE FROM {relations}"), [[]]),
+            (self._sql("INSERT INTO {relations} (student_id, institution, basis, ref, until) VALUES (?, ?, ?, ?, ?)"),
+             [[r.student, r.institution, r.basis, r.ref, r.until] for r in relations]),
+        ])
+
     def select_identity(self, student_id: str) -> bytes | None:
         rows = self.query(self._sql("SELECT sealed FROM {vault} WHERE student_id = ?"), [student_id])
         return bytes(rows[0][0]) if rows else None
@@ -260,7 +320,8 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         assert notification_ids is not None
         self._write_ledger_rows(
-            c, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {})
+            c, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
+            kwargs.get("relations", ()),
         )
         return notification_ids
 

@@ -46,7 +46,11 @@ def setup_world(ledger: Ledger) -> str:
     ledger.register_issuer("cedar-ctc", "Cedar Valley Career Center", "cte_center")
     ledger.define_credential("osha10-general", OSHA)
     ledger.define_credential("servsafe-manager", SERVSAFE)
-    return ledger.register_student("maple-grove", CLAIMS)
+    student = ledger.register_student("maple-grove", CLAIMS)
+    # Maple Grove's students attend Cedar Valley half days: the district shares them.
+    ledger.share_roster("maple-grove", "cedar-ctc", [student], purpose="record",
+                        until=ledger.clock().date() + timedelta(days=300))
+    return student
 
 
 def issue_one(ledger: Ledger, student: str, issuer: str = "maple-grove", **kw: Any) -> str:
@@ -125,7 +129,21 @@ def external_issuer(ledger: Ledger, slug: str = "birch-academy") -> Signer:
     signer = Signer.generate()
     ledger.register_issuer(slug, "Birch Hollow Academy", "school", public_key_id=signer.key_id)
     assert signer.key_id not in ledger.keystore
+    # The students of the world are shared with it, so it may record for them.
+    district = ledger.issuer_did("maple-grove")
+    students = sorted(ledger.access.registered_by(district)) if _exists(ledger, "maple-grove") else []
+    if students:
+        ledger.share_roster("maple-grove", slug, students, purpose="record",
+                            until=ledger.clock().date() + timedelta(days=300))
     return signer
+
+
+def _exists(ledger: Ledger, slug: str) -> bool:
+    try:
+        ledger.issuer(slug)
+    except NotFoundError:
+        return False
+    return True
 
 
 # Happy paths -----------------------------------------------------------------

@@ -56,6 +56,7 @@ def build(data: Path, database_url: str | None = None) -> Instance:
             {"name": "Rafferty Oduya", "birth_date": "2007-10-30", "local_id": "WC-1002"},
             {"name": "Sunniva Calder", "birth_date": "2008-06-05", "local_id": "WC-1003"},
         ])
+        ledger.share_roster("willow-creek", "ferncliff-ctc", students, purpose="record", until=date(2027, 6, 30))
         earned = date(2026, 3, 9)
         awards = ledger.issue([
             IssueRequest("willow-creek", students[0], "servsafe-handler", earned, {"certificate": "SS-1000001"}),
@@ -132,7 +133,7 @@ def test_an_untampered_store_audits_clean(sqlite_instance: Instance) -> None:
     code, report, stderr = run_audit(sqlite_instance.data)
     assert code == 0, stderr
     assert report["ok"] is True and report["finding"] is None
-    assert report["events"] == 16 and report["log_size"] == 16
+    assert report["events"] == 17 and report["log_size"] == 17
 
 
 def test_one_byte_of_evidence_changed_in_the_sqlite_file_is_caught(sqlite_instance: Instance) -> None:

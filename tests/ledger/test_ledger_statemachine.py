@@ -81,6 +81,9 @@ class LedgerMachine(RuleBasedStateMachine):
             {"name": "Corwin Ashgrove", "birth_date": "2008-01-09", "local_id": "ES-11"},
             {"name": "Linnea Strand", "birth_date": "2007-08-23", "local_id": "ES-12"},
         ])
+        for slug in SLUGS[1:]:  # the other schools record for Elm Street's students by a roster share
+            self.ledger.share_roster("elm-street", slug, self.students, purpose="record",
+                                     until=date(2027, 6, 30))
         self.model: dict[str, ModelAward] = {}
 
     def teardown(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -64,7 +64,10 @@ def world(ledger: Ledger) -> str:
     ledger.register_issuer("pine-ridge", "Pine Ridge School District", "district")
     assert define_catalog(ledger, CATALOG) == {"defined": ["stna", "cpht", "osha10-general"], "updated": [],
                                                "unchanged": []}
-    return ledger.register_student("aspen-valley", CLAIMS, cohort=2027)
+    student = ledger.register_student("aspen-valley", CLAIMS, cohort=2027)
+    ledger.share_roster("aspen-valley", "aspen-tech", [student], purpose="record",
+                        until=ledger.clock().date() + timedelta(days=300))
+    return student
 
 
 def ohio(code: str, points: int, first: int = 2020, last: int | None = None) -> ListingRequest:

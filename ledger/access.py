@@ -1,0 +1,79 @@
+"""The one answer to "may institution X see, or record for, student S?".
+
+Every path that shows a student's identity or records for a student asks
+here: the console, CSV import, claim codes, transfers, reports' scope, the API
+and the CLI. The facts are the ledger's own (`ledger.relations`, stored with
+the events that make them), so the answer is the same in every worker and can
+be rebuilt from the log. An unrelated student gets exactly what an unknown id
+gets: `NotFoundError("no student …")`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from ledger import documents as d
+from ledger.aggregates import RosterShare, Student, TransferOffer
+from ledger.errors import NotFoundError
+from ledger.relations import ALL_BASES, RECORDING_BASES, REGISTERED, RelationSet
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+
+
+class Access:
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+
+    def _today(self, on: date | None) -> date:
+        return on or self.ledger.clock().date()
+
+    def bases(self, institution: str, student_id: str, on: date | None = None) -> frozenset[str]:
+        """Why `institution` (a DID) relates to the student on that day; empty when it does not."""
+        return RelationSet(self.ledger.store.select_relations(student_id, institution)).bases(
+            student_id, institution, self._today(on))
+
+    def may_see(self, institution: str, student_id: str, on: date | None = None) -> bool:
+        return bool(self.bases(institution, student_id, on))
+
+    def may_record(self, institution: str, student_id: str, on: date | None = None) -> bool:
+        return bool(self.bases(institution, student_id, on) & RECORDING_BASES)
+
+    def require_visible(self, institution: str, student_id: str, on: date | None = None) -> None:
+        if not self.may_see(institution, student_id, on) or not isinstance(self.ledger.stream(student_id), Student):
+            raise NotFoundError(f"no student {student_id!r}")
+
+    def require_recordable(self, institution: str, student_id: str, on: date | None = None) -> None:
+        if not self.may_record(institution, student_id, on) or not isinstance(self.ledger.stream(student_id), Student):
+            raise NotFoundError(f"no student {student_id!r}")
+
+    def students(self, institution: str, on: date | None = None, *, recording: bool = False) -> set[str]:
+        """Every student the institution relates to (may record for, with `recording`) on that day."""
+        bases = sorted(RECORDING_BASES if recording else ALL_BASES)
+        return self.ledger.store.select_related_students(institution, self._today(on).isoformat(), bases)
+
+    def registered_by(self, institution: str) -> set[str]:
+        return self.ledger.store.select_related_students(institution, "0000-00-00", [REGISTERED])
+
+    # Roster shares and transfer offers, as the pages list them ---------------------
+
+    def roster_shares(self) -> list[RosterShare]:
+        return [s for s in (self.ledger.stream(r.originator_id)
+                            for r in self.ledger.store.select_journal_of_type(d.ROSTER_SHARED))
+                if isinstance(s, RosterShare)]
+
+    def shares_granted(self, institution: str) -> list[RosterShare]:
+        return [s for s in self.roster_shares() if s.granter == institution]
+
+    def shares_received(self, institution: str) -> list[RosterShare]:
+        return [s for s in self.roster_shares() if s.grantee == institution]
+
+    def shares_of_student(self, student_id: str) -> list[RosterShare]:
+        """Every roster share that named the student: their record of disclosures (34 CFR 99.32)."""
+        return [s for s in self.roster_shares() if student_id in s.students]
+
+    def transfer_offers(self, institution: str) -> list[TransferOffer]:
+        """Offers the institution sent or received, newest last."""
+        offers = (self.ledger.stream(r.originator_id) for r in self.ledger.store.select_journal_of_type(d.TRANSFER_OFFERED))
+        return [o for o in offers if isinstance(o, TransferOffer) and institution in (o.sender, o.receiver)]

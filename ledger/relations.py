@@ -1,0 +1,134 @@
+"""Who relates to a student: the one access rule of the ledger, as facts.
+
+An institution relates to a student, and so may see the student's identity,
+exactly when it
+
+- registered the student,
+- issued or holds (is custodian of) one of the student's awards, or recorded an
+  award that amends one of them,
+- is the receiver of a pending transfer offer of the student's awards (a school
+  where a student enrols may see the record it is offered: 34 CFR 99.31(a)(2)), or
+- holds an active roster share for the student (the home district shared its
+  roster with the area CTE center the student attends: 99.31(a)(1), recorded as
+  a disclosure under 99.32).
+
+It may *record* for the student on every basis but a roster share granted only
+for reporting. Each fact is a `Relation` derived from one signed event by
+`changes_of`, a pure function; the ledger stores the facts in the same
+transaction as the events (`ledger_relations`), `rules.check_document` consults
+them on the way in, and the audit replays them from the events, so the rule
+can be rebuilt from the log and can never disagree with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from ledger import documents as d
+
+REGISTERED = "registered"
+ISSUED = "issued"
+HOLDS = "holds"
+AMENDED = "amended"  # ref: the amended (older) award; one per award, by rule
+OFFERED = "offered"
+SHARED_RECORD = "shared-record"
+SHARED_REPORT = "shared-report"
+
+SHARE_PURPOSES = {"record": SHARED_RECORD, "report": SHARED_REPORT}
+# What an institution may pass on by a roster share: only what it has itself,
+# never a share or an offer it received (no redisclosure: 34 CFR 99.33).
+OWN_BASES = frozenset({REGISTERED, ISSUED, HOLDS, AMENDED})
+RECORDING_BASES = frozenset({REGISTERED, ISSUED, HOLDS, AMENDED, OFFERED, SHARED_RECORD})
+ALL_BASES = RECORDING_BASES | {SHARED_REPORT}
+
+
+@dataclass(frozen=True)
+class Relation:
+    student: str
+    institution: str  # DID
+    basis: str
+    ref: str  # the stream that makes it so: the student, an award, an offer or a share
+    until: str | None = None  # last day it holds (YYYY-MM-DD), for roster shares
+
+    def active(self, on: date) -> bool:
+        return self.until is None or self.until >= on.isoformat()
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Facts that end: every relation with this ref (and basis, and institution, when given)."""
+
+    ref: str
+    basis: str | None = None
+    institution: str | None = None
+
+    def matches(self, relation: Relation) -> bool:
+        return (relation.ref == self.ref and self.basis in (None, relation.basis)
+                and self.institution in (None, relation.institution))
+
+
+Change = Relation | Drop
+
+
+def changes_of(document: dict[str, object], student: str | None) -> list[Change]:
+    """The relation facts one stored event adds or ends. Pure: the same event, the same facts.
+
+    `student` is the student the event concerns (a transfer names only its award).
+    """
+    kind = document["type"]
+    doc = document
+    if kind == d.STUDENT_REGISTERED:
+        return [Relation(str(doc["student"]), str(doc["issuer"]), REGISTERED, str(doc["student"]))]
+    if kind == d.CREDENTIAL_ISSUED:
+        issuer, award = str(doc["issuer"]), str(doc["award"])
+        changes: list[Change] = [Relation(str(student), issuer, ISSUED, award), Relation(str(student), issuer, HOLDS, award)]
+        if doc.get("supersedes"):
+            changes.append(Relation(str(student), issuer, AMENDED, str(doc["supersedes"])))
+        return changes
+    if kind == d.CREDENTIAL_TRANSFERRED:
+        award = str(doc["award"])
+        return [Drop(award, HOLDS, str(doc["from"])), Relation(str(student), str(doc["to"]), HOLDS, award)]
+    if kind == d.TRANSFER_OFFERED:
+        return [Relation(str(student), str(doc["to"]), OFFERED, str(doc["stream"]))]
+    if kind == d.TRANSFER_OFFER_CLOSED:
+        return [Drop(str(doc["stream"]), OFFERED)]
+    if kind == d.ROSTER_SHARED:
+        basis = SHARE_PURPOSES[str(doc["purpose"])]
+        students = doc["students"]
+        assert isinstance(students, list)
+        return [Relation(str(s), str(doc["grantee"]), basis, str(doc["stream"]), str(doc["until"]))
+                for s in students]
+    if kind == d.ROSTER_SHARE_WITHDRAWN:
+        return [Drop(str(doc["stream"]))]
+    return []
+
+
+class RelationSet:
+    """Relation facts in memory, changes applied in order: the audit's replay, a batch's overlay."""
+
+    def __init__(self, relations: Iterable[Relation] = ()):
+        self._by_pair: dict[tuple[str, str], set[Relation]] = {}
+        self._by_ref: dict[str, set[Relation]] = {}
+        for relation in relations:
+            self.apply(relation)
+
+    def apply(self, change: Change) -> None:
+        if isinstance(change, Drop):
+            for relation in [r for r in self._by_ref.get(change.ref, ()) if change.matches(r)]:
+                self._by_ref[change.ref].discard(relation)
+                self._by_pair[(relation.student, relation.institution)].discard(relation)
+        else:
+            self._by_pair.setdefault((change.student, change.institution), set()).add(change)
+            self._by_ref.setdefault(change.ref, set()).add(change)
+
+    def __iter__(self) -> Iterator[Relation]:
+        for relations in self._by_pair.values():
+            yield from relations
+
+    def bases(self, student: str, institution: str, on: date) -> frozenset[str]:
+        return frozenset(r.basis for r in self._by_pair.get((student, institution), ()) if r.active(on))
+
+    def amended(self, award: str) -> bool:
+        return any(r.basis == AMENDED for r in self._by_ref.get(award, ()))
