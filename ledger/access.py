@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ledger import documents as d
 from ledger.aggregates import RosterShare, Student, TransferOffer
 from ledger.errors import NotFoundError
-from ledger.relations import ALL_BASES, RECORDING_BASES, REGISTERED, RelationSet
+from ledger.relations import ALL_BASES, OWN_BASES, RECORDING_BASES, REGISTERED, RelationSet
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -46,6 +46,13 @@ class Access:
 
     def require_recordable(self, institution: str, student_id: str, on: date | None = None) -> None:
         if not self.may_record(institution, student_id, on) or not isinstance(self.ledger.stream(student_id), Student):
+            raise NotFoundError(f"no student {student_id!r}")
+
+    def require_own(self, institution: str, student_id: str, on: date | None = None) -> None:
+        """A relationship of the institution's own (registered, issued or holds), not one by a roster
+        share or a transfer offer: what giving the student a claim code to their whole record needs."""
+        if (not self.bases(institution, student_id, on) & OWN_BASES
+                or not isinstance(self.ledger.stream(student_id), Student)):
             raise NotFoundError(f"no student {student_id!r}")
 
     def students(self, institution: str, on: date | None = None, *, recording: bool = False) -> set[str]:

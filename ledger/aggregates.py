@@ -175,6 +175,7 @@ class RosterShare(SignedAggregate):
         self.purpose: str = doc["purpose"]
         self.granted: str = doc["time"]
         self.until: str = doc["until"]
+        self.note: str = doc["note"]
         self.withdrawn: str | None = None
 
     def when_RosterShareWithdrawn(self, doc: dict[str, Any]) -> None:  # noqa: N802

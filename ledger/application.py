@@ -410,11 +410,12 @@ class Ledger(Application):
                    if row.event_type == d.CREDENTIAL_ISSUED}
         return sorted(a for a in streams if self.award(a).custodian == did)
 
-    def offer_transfer(self, from_slug: str, to_slug: str, student_id: str, reason: str) -> str:
-        """Offer every award `from_slug` holds for the student to `to_slug`; custody moves only
-        when the receiver accepts (`accept_transfer`) or countersigns off-server."""
+    def offer_transfer(self, from_slug: str, to_slug: str, student_id: str, reason: str,
+                       *, awards: Sequence[str] | None = None) -> str:
+        """Offer `awards` (default: every award `from_slug` holds for the student) to `to_slug`;
+        custody moves only when the receiver accepts (`accept_transfer`) or countersigns off-server."""
         sender, receiver = self.issuer(from_slug), self.issuer(to_slug)
-        awards = self.held_awards(sender.did, student_id)
+        awards = list(awards) if awards is not None else self.held_awards(sender.did, student_id)
         if not awards:
             raise RejectedError("nothing_to_transfer", "your institution holds no credentials of this student")
         with self.batch() as batch:
@@ -438,10 +439,17 @@ class Ledger(Application):
         if offer.receiver != receiver.did:
             raise NotFoundError("no such transfer")
         with self.batch() as batch:
+            try:
+                receiver_key = batch.signing_key(receiver.did)
+            except RejectedError:
+                raise RejectedError(
+                    "countersignature_required",
+                    f"{receiver.name} signs its own events: it countersigns each transfer on its own machine "
+                    "(credledger countersign) and submits them to POST /api/v1/events") from None
             for award_id in offer.awards:
                 half = batch.build(d.CREDENTIAL_TRANSFERRED, award_id, actor=offer.sender, award=award_id,
                                    **{"from": offer.sender, "to": offer.receiver, "reason": offer.reason})
-                whole = self.signer(batch.signing_key(receiver.did)).countersign(half, batch.recorded_text)
+                whole = self.signer(receiver_key).countersign(half, batch.recorded_text)
                 validate_document(whole)
                 batch.add(whole, verify_signatures=False)
             batch.sign(d.TRANSFER_OFFER_CLOSED, offer_id, actor=receiver.did, offer=offer_id, outcome="accepted")

@@ -314,9 +314,14 @@ class Earned(NamedTuple):
 
 
 def counted_units(data: ReportData, *, state: str | None = None, district: str | None = None) -> list[Earned]:
-    """What the summary counts: every active award, or with `state`, that state's recognized credentials."""
+    """What the summary counts: every active award, or with `state`, that state's recognized credentials.
+
+    An institution's (`district`'s) summary counts the awards of the students it registered, wherever
+    they were recorded, and the awards it recorded itself: a CTE center's covers the students it
+    served, by sending district ("school"), and never their other awards.
+    """
     active = [a for a in data.awards if a.revoked is None
-              and (district is None or data.students.get(a.student, ("",))[0] == district)]
+              and (district is None or a.issuer == district or data.students.get(a.student, ("",))[0] == district)]
     if state is None:
         cluster = {code: _cluster(data, code) for code in data.credentials}
         name = {code: entry.get("name", code) for code, entry in data.credentials.items()}

@@ -7,9 +7,13 @@ issuer an operation acts for always comes from the token, never from the
 request, so a token of one issuer cannot act for another: what another issuer
 holds is answered 404 (its existence is not confirmed), what this issuer can
 see but not change (an award it issued that is now another's custody) 403.
-Who sees what follows the issuer console (web.roster): a student's record is
-open to an institution with a relationship (registered them, issued or holds
-one of their awards), and shows only the awards it issued or holds.
+Who sees what is the ledger's one access rule (ledger.access): a student's
+record is open to an institution that registered them, issued or holds one of
+their awards, is offered their record, or holds a roster share for them, and
+shows only the awards it issued or holds; any other student is a 404, exactly
+like an unknown id. A transfer moves custody only when the receiver accepts
+(`POST /transfers/<id>/accept` with the receiver's own token); the API never
+signs for the other side.
 
 Each view is declared with `route(...)`: its role, its request and response
 schemas. The wrapper authenticates, authorizes, rate-limits writes per token,
@@ -43,7 +47,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ledger import documents as d
-from ledger.aggregates import Award, Credential, Issuer, Student
+from ledger.aggregates import Award, Credential, Issuer, RosterShare, Student
 from ledger.application import IssueRequest
 from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
 from ledger.export import export_bundle
@@ -53,7 +57,8 @@ from verifiers.timestamps import format_timestamp
 from web import api_schemas as s
 from web.accounts import Accounts, Actor
 from web.errors import error_response
-from web.roster import Roster
+from web.roster import Roster, resolve_local_ids, share_view
+from web.transfers import PendingTransfer
 from web import services
 from web.services import ledger as _ledger
 
@@ -272,21 +277,23 @@ def _custodian_award(award_id: str, issuer: Issuer) -> Award:
     return award
 
 
-def _require_student(roster: Roster, student_id: str, issuer: Issuer) -> None:
-    """NotFound unless this issuer has a relationship with the student (web.roster), as for an unknown id."""
-    if not roster.has_relationship(issuer.did, issuer.slug, student_id):
+def _require_student(student_id: str, issuer: Issuer) -> None:
+    """NotFound unless this issuer relates to the student (ledger.access), as for an unknown id."""
+    if not _ledger().access.may_see(issuer.did, student_id):
         raise NotFoundError(NO_SUCH_STUDENT)
 
 
 def _students(projections: Projections, issuer: Issuer, limit: int, offset: int) -> list[tuple[Any, ...]]:
-    """A page of the students the ledger relates to this issuer (registered, issued or held), oldest first."""
-    return projections.view.query(
-        "SELECT s.student_id, s.registered_by, s.registered_at, (SELECT COUNT(*) FROM rm_awards a "
-        "WHERE a.student_id = s.student_id AND (a.issuer = ? OR a.custodian = ?)) FROM rm_students s "
-        "WHERE s.registered_by = ? OR EXISTS (SELECT 1 FROM rm_awards a WHERE a.student_id = s.student_id "
-        "AND (a.issuer = ? OR a.custodian = ?)) ORDER BY s.registered_at, s.student_id LIMIT ? OFFSET ?",
-        [issuer.did, issuer.did, issuer.did, issuer.did, issuer.did, limit, offset],
-    )
+    """A page of the students this issuer relates to (ledger.access), oldest first, with its award count."""
+    related = _ledger().access.students(issuer.did)
+    rows = [r for r in projections.view.query(
+        "SELECT student_id, registered_by, registered_at FROM rm_students ORDER BY registered_at, student_id")
+        if str(r[0]) in related][offset:offset + limit]
+    counts: dict[str, int] = {}
+    for r in projections.view.query("SELECT student_id FROM rm_awards WHERE issuer = ? OR custodian = ?",
+                                    [issuer.did, issuer.did]):
+        counts[str(r[0])] = counts.get(str(r[0]), 0) + 1
+    return [(*r, counts.get(str(r[0]), 0)) for r in rows]
 
 
 def _position(stream_id: str, sequence: int) -> int:
@@ -389,7 +396,7 @@ def student_transcript(actor: Actor, student_id: Any) -> dict[str, Any]:
     """
     ledger, issuer, student = _ledger(), _issuer(actor), str(student_id)
     roster = _roster()
-    _require_student(roster, student, issuer)
+    _require_student(student, issuer)
     transcript = roster.projections.transcript(student, ledger.clock().date())
     mine, others = roster.awards_of(issuer.did, student, ledger.clock().date())
     identity = ledger.identity(student)
@@ -407,7 +414,7 @@ def student_bundle(actor: Actor, student_id: Any) -> dict[str, Any]:
     """
     ledger, issuer, student = _ledger(), _issuer(actor), str(student_id)
     roster = _roster()
-    _require_student(roster, student, issuer)
+    _require_student(student, issuer)
     mine, _ = roster.awards_of(issuer.did, student, ledger.clock().date())
     if not mine:
         raise InputError.for_field("student_id", "this issuer issued or holds none of this student's awards")
@@ -432,15 +439,14 @@ def _issue_requests(issuer: Issuer, items: Sequence[dict[str, Any]], prefix: str
     latest = ledger.clock().date() + timedelta(days=1)
     known: dict[str, bool] = {}  # stream id -> exists (students: and this issuer serves them), each read once
     errors: dict[str, list[str]] = {}
-    roster = _roster()
     for i, item in enumerate(items):
         where = prefix.format(i)
         student, credential = str(item["student"]), d.credential_stream(item["credential"])
         if student not in known:
             # Issuing creates a relationship, which opens the student's identity: only an issuer that
-            # already serves the student may issue; anyone else is told the same as for an unknown id.
-            known[student] = isinstance(ledger.stream(student), Student) and roster.has_relationship(
-                issuer.did, issuer.slug, student)
+            # may record for the student (ledger.access) may; anyone else hears what an unknown id gets.
+            known[student] = isinstance(ledger.stream(student), Student) and ledger.access.may_record(
+                issuer.did, student)
         if credential not in known:
             known[credential] = isinstance(ledger.stream(credential), Credential)
         if not known[student]:
@@ -496,14 +502,31 @@ def revoke_award(actor: Actor, award_id: Any, data: dict[str, Any]) -> dict[str,
     return _award_json(award)
 
 
-@route("POST", "/transfers", role="registrar", tag="transfers", body=s.TransferRequest, response=s.TransferDone,
-       status=201, errors=(404, 409))
-def transfer(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    """Transfer custody of a student's awards to another issuer, completed at once.
+def _transfer_json(transfer: PendingTransfer, receipts: Sequence[Any] = ()) -> dict[str, Any]:
+    return {"transfer": transfer.id, "status": transfer.status, "from_issuer": transfer.from_issuer,
+            "to_issuer": transfer.to_issuer, "student": transfer.student_id, "awards": transfer.awards,
+            "reason": transfer.reason, "offered": transfer.created, "decided": transfer.decided,
+            **({"receipts": _receipts_json(receipts)} if receipts else {})}
 
-    Possible only when this server holds both issuers' keys (the receiver countersigns);
-    otherwise 409 `countersignature_required`, and the receiver countersigns on its own
-    machine and submits the event to `POST /api/v1/events`.
+
+def _transfer_of(transfer_id: str, issuer: Issuer, side: str) -> PendingTransfer:
+    """A transfer this issuer is the `side` ("from" or "to") of; any other is answered as unknown."""
+    try:
+        transfer = services.transfers().get(transfer_id)
+    except NotFoundError:
+        raise NotFoundError("no such transfer") from None
+    if (transfer.from_issuer if side == "from" else transfer.to_issuer) != issuer.slug:
+        raise NotFoundError("no such transfer")
+    return transfer
+
+
+@route("POST", "/transfers", role="registrar", tag="transfers", body=s.TransferRequest, response=s.TransferOut,
+       status=202, errors=(404, 409))
+def transfer(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Offer custody of a student's awards to another issuer; nothing moves until it accepts.
+
+    The receiver accepts with its own token (`POST /transfers/<id>/accept`) or in its console,
+    or countersigns the transfer on its own machine and submits it to `POST /api/v1/events`.
     """
     ledger, issuer = _ledger(), _issuer(actor)
     try:
@@ -514,26 +537,99 @@ def transfer(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         raise InputError.for_field("to", "the awards are already in your custody")
     if data["student"] is not None:
         student = str(data["student"])
-        roster = _roster()
-        _require_student(roster, student, issuer)
-        awards = [a["award"] for a in roster.awards_of(issuer.did, student, ledger.clock().date())[0]
-                  if a["custodian"] == issuer.did]
+        _require_student(student, issuer)
+        awards = ledger.held_awards(issuer.did, student)
         if not awards:
             raise InputError.for_field("student", "none of this student's awards is in your custody")
     else:
         awards = list(dict.fromkeys(str(a) for a in data["awards"]))
-        for award in awards:
-            _custodian_award(award, issuer)
-    halves = [ledger.prepare_transfer(a, receiver.slug, data["reason"]) for a in awards]
-    try:
-        documents = [ledger.countersign(half, receiver.slug) for half in halves]
-    except RejectedError as e:
-        if e.code != "no_signing_key":
-            raise
-        raise RejectedError("countersignature_required", f"{receiver.name} signs its own events: it must "
-                            "countersign the transfer and submit it to POST /api/v1/events") from None
-    receipts = ledger.submit(documents)
-    return {"to": receiver.did, "awards": awards, "receipts": _receipts_json(receipts)}
+        students = {_custodian_award(award, issuer).student for award in awards}
+        if len(students) != 1:
+            raise InputError.for_field("awards", "one transfer moves awards of one student")
+        (student,) = students
+    offer = ledger.offer_transfer(issuer.slug, receiver.slug, student, data["reason"], awards=awards)
+    return _transfer_json(services.transfers().get(offer))
+
+
+@route("GET", "/transfers", role="viewer", tag="transfers", response=s.TransferList)
+def list_transfers(actor: Actor) -> dict[str, Any]:
+    """Pending transfers offered to this issuer (incoming) and by it (outgoing)."""
+    slug = _slug(actor)
+    transfers = services.transfers()
+    return {"incoming": [_transfer_json(t) for t in transfers.incoming(slug)],
+            "outgoing": [_transfer_json(t) for t in transfers.outgoing(slug)]}
+
+
+@route("POST", "/transfers/<uuid:transfer_id>/accept", role="registrar", tag="transfers", response=s.TransferOut,
+       errors=(404, 409))
+def accept_transfer(actor: Actor, transfer_id: Any) -> dict[str, Any]:
+    """Accept a transfer offered to this issuer: its key countersigns and custody moves, all or nothing."""
+    issuer = _issuer(actor)
+    transfer = _transfer_of(str(transfer_id), issuer, "to")
+    receipts = services.transfers().accept(transfer.id, issuer.slug)
+    return _transfer_json(services.transfers().get(transfer.id), receipts)
+
+
+@route("POST", "/transfers/<uuid:transfer_id>/decline", role="registrar", tag="transfers", response=s.TransferOut,
+       errors=(404, 409))
+def decline_transfer(actor: Actor, transfer_id: Any) -> dict[str, Any]:
+    """Decline a transfer offered to this issuer; the sender keeps custody."""
+    issuer = _issuer(actor)
+    transfer = _transfer_of(str(transfer_id), issuer, "to")
+    services.transfers().decline(transfer.id, issuer.slug)
+    return _transfer_json(services.transfers().get(transfer.id))
+
+
+@route("POST", "/transfers/<uuid:transfer_id>/withdraw", role="registrar", tag="transfers", response=s.TransferOut,
+       errors=(404, 409))
+def withdraw_transfer(actor: Actor, transfer_id: Any) -> dict[str, Any]:
+    """Withdraw a transfer this issuer offered, while it is pending."""
+    issuer = _issuer(actor)
+    transfer = _transfer_of(str(transfer_id), issuer, "from")
+    services.transfers().withdraw(transfer.id, issuer.slug)
+    return _transfer_json(services.transfers().get(transfer.id))
+
+
+# Roster shares --------------------------------------------------------------------------
+
+
+def _share_json(share: RosterShare) -> dict[str, Any]:
+    return share_view(share, _ledger().clock().date())
+
+
+@route("POST", "/shares", role="registrar", tag="shares", body=s.ShareRequest, response=s.ShareOut, status=201,
+       errors=(404, 409))
+def create_share(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Share named students with another institution for a purpose until a day (a signed ledger event).
+
+    Typically the home district shares its CTE roster with the area center the students attend, so
+    the center can find them and record their credentials. Each student's record of disclosures
+    shows the share. Only students this issuer registered, issued to or holds awards of can be
+    shared; any other id is answered like an unknown one.
+    """
+    ledger, issuer = _ledger(), _issuer(actor)
+    students = (resolve_local_ids(services.roster(), issuer.did, data["local_ids"])
+                if data["local_ids"] is not None else [str(x) for x in data["students"]])
+    share_id = ledger.share_roster(issuer.slug, data["grantee"], students, purpose=data["purpose"],
+                                   until=data["until"], note=data["note"])
+    return _share_json(ledger.roster_share(share_id))
+
+
+@route("GET", "/shares", role="viewer", tag="shares", response=s.ShareList)
+def list_shares(actor: Actor) -> dict[str, Any]:
+    """Roster shares this issuer granted, and those granted to it."""
+    access, did = _ledger().access, _issuer(actor).did
+    return {"granted": [_share_json(x) for x in access.shares_granted(did)],
+            "received": [_share_json(x) for x in access.shares_received(did)]}
+
+
+@route("POST", "/shares/<uuid:share_id>/withdraw", role="registrar", tag="shares", body=s.ShareWithdrawal,
+       response=s.ShareOut, errors=(404, 409))
+def withdraw_share(actor: Actor, share_id: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Withdraw a roster share this issuer granted: from now on the grantee no longer sees those students."""
+    ledger = _ledger()
+    ledger.withdraw_roster_share(str(share_id), _slug(actor), data["reason"])
+    return _share_json(ledger.roster_share(str(share_id)))
 
 
 def _receipts_json(receipts: Sequence[Any]) -> list[dict[str, Any]]:

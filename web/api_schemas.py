@@ -14,7 +14,9 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from ledger.relations import SHARE_PURPOSES
 from ledger.rules import REVOCATION_REASONS
+from ledger.schemas import MAX_SHARED_STUDENTS
 from web.schemas import IssueInput, RevokeInput, StudentInput
 
 MAX_BATCH = 1000  # awards in one batch, events in one submission
@@ -76,6 +78,38 @@ class TransferRequest(Schema):
     def _one_selection(self, data: dict[str, Any], **_: Any) -> None:
         if (data.get("student") is None) == (data.get("awards") is None):
             raise ValidationError("give either student or awards", "student")
+
+
+class ShareRequest(Schema):
+    """Named students shared with another institution (typically the area CTE center they attend)."""
+
+    class Meta:
+        unknown = RAISE
+
+    grantee = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$"),
+                            metadata={"description": "The receiving institution's slug."})
+    students = fields.List(fields.UUID(), load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=MAX_SHARED_STUDENTS),
+                           metadata={"description": "Student ids; or give local_ids."})
+    local_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=None,
+                            allow_none=True, validate=validate.Length(min=1, max=MAX_SHARED_STUDENTS),
+                            metadata={"description": "Or the students' local ids at your institution."})
+    purpose = fields.String(required=True, validate=validate.OneOf(sorted(SHARE_PURPOSES)),
+                            metadata={"description": "record: see and record credentials; report: see only."})
+    until = fields.Date(required=True, metadata={"description": "The last day the share holds."})
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+    @validates_schema
+    def _one_selection(self, data: dict[str, Any], **_: Any) -> None:
+        if (data.get("students") is None) == (data.get("local_ids") is None):
+            raise ValidationError("give either students or local_ids", "students")
+
+
+class ShareWithdrawal(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
 class EventSubmission(Schema):
@@ -257,10 +291,44 @@ class Receipts(Schema):
     receipts = fields.List(fields.Nested(Receipt), required=True)
 
 
-class TransferDone(Schema):
-    to = fields.String(required=True, metadata={"description": "DID of the new custodian"})
+class TransferOut(Schema):
+    """A transfer offer: custody moves only when the receiving institution accepts."""
+
+    transfer = fields.String(required=True, metadata={"format": "uuid"})
+    status = fields.String(required=True, validate=validate.OneOf(["pending", "accepted", "declined", "withdrawn"]))
+    from_issuer = fields.String(required=True, data_key="from", metadata={"description": "Sending slug"})
+    to_issuer = fields.String(required=True, data_key="to", metadata={"description": "Receiving slug"})
+    student = fields.String(required=True, metadata={"format": "uuid"})
     awards = fields.List(fields.String(metadata={"format": "uuid"}), required=True)
-    receipts = fields.List(fields.Nested(Receipt), required=True)
+    reason = fields.String(required=True)
+    offered = fields.String(required=True, metadata={"format": "date-time"})
+    decided = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    receipts = fields.List(fields.Nested(Receipt), metadata={"description": "The stored events, on acceptance"})
+
+
+class TransferList(Schema):
+    incoming = fields.List(fields.Nested(TransferOut), required=True)
+    outgoing = fields.List(fields.Nested(TransferOut), required=True)
+
+
+class ShareOut(Schema):
+    """A roster share (a signed ledger event; each named student's record of disclosures shows it)."""
+
+    share = fields.String(required=True, metadata={"format": "uuid"})
+    granter = fields.String(required=True, metadata={"description": "Sharing institution's slug"})
+    grantee = fields.String(required=True, metadata={"description": "Receiving institution's slug"})
+    purpose = fields.String(required=True)
+    students = fields.List(fields.String(metadata={"format": "uuid"}), required=True)
+    granted = fields.String(required=True, metadata={"format": "date-time"})
+    until = fields.String(required=True, metadata={"format": "date"})
+    withdrawn = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    active = fields.Boolean(required=True)
+    note = fields.String(required=True)
+
+
+class ShareList(Schema):
+    granted = fields.List(fields.Nested(ShareOut), required=True)
+    received = fields.List(fields.Nested(ShareOut), required=True)
 
 
 class KeyRotated(Schema):

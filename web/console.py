@@ -51,6 +51,7 @@ from flask import (
 from ledger.aggregates import Issuer
 from ledger.application import IssueRequest
 from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
+from ledger.relations import OWN_BASES, RECORDING_BASES
 from ledger.reports import student_pathways
 from ledger.rules import REVOCATION_REASONS
 from web import schemas
@@ -119,6 +120,22 @@ def form_error(template: str, error: LedgerError, **context: Any) -> tuple[str, 
     return page(template, status, error=str(error), errors=getattr(error, "errors", {}), **context)
 
 
+BASIS_LABELS = {
+    "registered": "your institution registered them",
+    "issued": "your institution recorded one of their credentials",
+    "holds": "your institution holds one of their credentials",
+    "amended": "your institution corrected one of their credentials",
+    "offered": "their record is offered to your institution (a transfer waiting for you)",
+    "shared-record": "their school shared them with your institution to record credentials",
+    "shared-report": "their school shared them with your institution for reporting",
+}
+
+
+@bp.app_template_filter("basis_label")
+def basis_label(basis: str) -> str:
+    return BASIS_LABELS.get(basis, basis)
+
+
 @bp.app_template_filter("console_time")
 def console_time(value: str | None) -> str:
     """A stored ISO / RFC 3339 time as people read it: 2026-09-01 12:00 UTC."""
@@ -151,9 +168,10 @@ def home() -> Any:
     projections().catch_up()
     activity, incoming = roster().activity(s.issuer), transfers().incoming(s.slug)
     mentioned = {e["student"] for e in activity if e["student"]} | {t.student_id for t in incoming}
-    names = {k: v.name for k, v in roster().identities(mentioned & roster().related(s.did, s.slug)).items()}
+    visible = ledger().access.students(s.did, today())
+    names = {k: v.name for k, v in roster().identities(mentioned & visible).items()}
     return render_template(
-        "console/home.html", scope=s, stats=roster().stats(s.did, s.slug, today()), activity=activity,
+        "console/home.html", scope=s, stats=roster().stats(s.did, today()), activity=activity,
         names=names, incoming=incoming,
         outgoing=transfers().outgoing(s.slug), imports=imports().recent(s.slug, limit=5),
         issuer_names=issuer_names())
@@ -186,7 +204,7 @@ def students(slug: str) -> Any:
     if query and UUID_TEXT.fullmatch(query.lower()):
         ledger().student(query.lower())  # 404 if there is no such student
         return redirect(url_for(".student", slug=slug, student_id=query.lower()))
-    matches = roster().search(s.did, s.slug, query)
+    matches = roster().search(s.did, query)
     return render_template("console/students.html", scope=s, query=query, matches=matches[:200],
                            more=max(0, len(matches) - 200))
 
@@ -203,7 +221,7 @@ def student_new(slug: str) -> Any:
                                                    "birth_date": form.get("birth_date", ""),
                                                    "local_id": form.get("local_id", "")})
         projections().catch_up()
-        if folded(data["local_id"]) in roster().by_local_id(s.did, s.slug):
+        if folded(data["local_id"]) in roster().by_local_id(s.did):
             raise InputError.for_field("local_id", "a student of your institution already has this local id")
         student_id = ledger().register_student(slug, {"name": data["name"],
                                                       "birth_date": data["birth_date"].isoformat(),
@@ -219,24 +237,26 @@ def student_new(slug: str) -> Any:
 @staff_required
 def student(slug: str, student_id: str) -> Any:
     s = scope(slug)
-    ledger().student(student_id)
+    related_or_404(s, student_id)
+    bases = ledger().access.bases(s.did, student_id)
     projections().catch_up()
-    related = roster().has_relationship(s.did, s.slug, student_id)
     awards, others = roster().awards_of(s.did, student_id, today())
     return render_template(
-        "console/student.html", scope=s, student_id=student_id, related=related,
-        identity=roster().identity(student_id) if related else None, awards=awards, others=others,
+        "console/student.html", scope=s, student_id=student_id, bases=sorted(bases),
+        may_record=bool(bases & RECORDING_BASES), own=bool(bases & OWN_BASES),
+        identity=roster().identity(student_id), awards=awards, others=others,
         claims=[c for c in accounts().claims(student_id) if c["issuer"] == slug],
         registered_by=ledger().student(student_id).registered_by,
         pending=transfers().pending_for(slug, student_id), issuer_names=issuer_names(),
-        pathways=student_pathways(projections(), student_id, today=today()) if related else [])
+        pathways=student_pathways(projections(), student_id, today=today()))
 
 
-def related_or_403(s: Scope, student_id: str) -> None:
-    ledger().student(student_id)  # 404 first: there is no such student at all
-    projections().catch_up()
-    if not roster().has_relationship(s.did, s.slug, student_id):
-        forbid("Your institution has no record of this student.")
+def related_or_404(s: Scope, student_id: str, *, recording: bool = False) -> None:
+    """The ledger's access rule (ledger.access): an unrelated student is answered like an unknown id."""
+    if recording:
+        ledger().access.require_recordable(s.did, student_id)
+    else:
+        ledger().access.require_visible(s.did, student_id)
 
 
 # Claim codes -------------------------------------------------------------------
@@ -255,8 +275,9 @@ def claim_page(s: Scope, student_id: str, name: str, status: int = 201) -> tuple
 @staff_required
 def claim_new(slug: str, student_id: str) -> Any:
     s = scope(slug, "registrar")
-    # A claim code opens the student's whole record: only for a student this institution knows.
-    related_or_403(s, student_id)
+    # A claim code opens the student's whole record: only for a student this institution serves
+    # itself (registered, issued or holds), never by a roster share or a transfer offer.
+    ledger().access.require_own(s.did, student_id)
     identity = roster().identity(student_id)
     return claim_page(s, student_id, identity.name if identity else "this student")
 
@@ -312,7 +333,7 @@ def award_new(slug: str, student_id: str) -> Any:
     s = scope(slug, "registrar")
     # Recording an award creates a relationship, and a relationship opens the student's identity
     # and claim codes: so only an institution that already serves the student may record one.
-    related_or_403(s, student_id)
+    related_or_404(s, student_id, recording=True)
     context = {"scope": s, "student_id": student_id, "catalog": catalog(), "identity": roster().identity(student_id)}
     if request.method == "GET":
         form: dict[str, Any] = {"earned": today().isoformat()}
@@ -386,7 +407,7 @@ def award_revoke(slug: str, award_id: str) -> Any:
 @staff_required
 def transfer_new(slug: str, student_id: str) -> Any:
     s = scope(slug, "registrar")
-    related_or_403(s, student_id)
+    related_or_404(s, student_id)
     held = set(transfers().held_awards(slug, student_id))
     awards = [a for a in roster().awards_of(s.did, student_id, today())[0] if a["award"] in held]
     context = {"scope": s, "student_id": student_id, "awards": awards, "identity": roster().identity(student_id),
@@ -395,7 +416,7 @@ def transfer_new(slug: str, student_id: str) -> Any:
         return render_template("console/transfer_new.html", form={}, errors={}, **context)
     form = request.form
     try:
-        transfer = transfers().propose(slug, form.get("to", ""), student_id, form.get("reason", ""), now=now())
+        transfer = transfers().propose(slug, form.get("to", ""), student_id, form.get("reason", ""))
     except LedgerError as e:
         return form_error("console/transfer_new.html", e, form=form, **context)
     return done(f"Sent {len(transfer.awards)} credential(s) to {issuer_names().get(transfer.to_issuer)}. They move "
@@ -406,7 +427,7 @@ def transfer_of(s: Scope, transfer_id: str, *, side: str | None = None) -> Any:
     transfer = transfers().get(transfer_id)  # 404 if there is none
     sides = {"to": transfer.to_issuer, "from": transfer.from_issuer}
     if s.slug not in ([sides[side]] if side else sides.values()):
-        forbid("That transfer is not addressed to your institution.")
+        raise NotFoundError("no such transfer")  # another institution's transfer is not confirmed to exist
     return transfer
 
 
@@ -417,7 +438,7 @@ def transfer(slug: str, transfer_id: str) -> Any:
     t = transfer_of(s, transfer_id)
     projections().catch_up()
     awards = {a["award"]: a for a in projections().transcript(t.student_id, today())["awards"]}
-    identity = roster().identity(t.student_id) if roster().has_relationship(s.did, slug, t.student_id) else None
+    identity = roster().identity(t.student_id) if ledger().access.may_see(s.did, t.student_id) else None
     return render_template("console/transfer.html", scope=s, t=t, identity=identity,
                            awards=[awards[a] for a in t.awards if a in awards], issuer_names=issuer_names())
 
@@ -427,7 +448,7 @@ def transfer(slug: str, transfer_id: str) -> Any:
 def transfer_accept(slug: str, transfer_id: str) -> Any:
     s = scope(slug, "registrar")
     t = transfer_of(s, transfer_id, side="to")
-    transfers().accept(t.id, slug, by=s.actor.id, now=now())  # a refusal is a 409 page with the ledger's reason
+    transfers().accept(t.id, slug)  # a refusal is a 409 page with the ledger's reason
     return done(f"Accepted: your institution now holds {len(t.awards)} credential(s) of this student.",
                 ".student", slug=slug, student_id=t.student_id)
 
@@ -437,7 +458,7 @@ def transfer_accept(slug: str, transfer_id: str) -> Any:
 def transfer_decline(slug: str, transfer_id: str) -> Any:
     s = scope(slug, "registrar")
     t = transfer_of(s, transfer_id, side="to")
-    transfers().decline(t.id, by=s.actor.id, now=now())
+    transfers().decline(t.id, slug)
     return done("Declined. Nothing changed in the ledger; the sending institution still holds the record.",
                 ".home", issuer=slug)
 
@@ -447,7 +468,7 @@ def transfer_decline(slug: str, transfer_id: str) -> Any:
 def transfer_withdraw(slug: str, transfer_id: str) -> Any:
     s = scope(slug, "registrar")
     t = transfer_of(s, transfer_id, side="from")
-    transfers().withdraw(t.id, by=s.actor.id, now=now())
+    transfers().withdraw(t.id, slug)
     return done("Withdrawn. Nothing changed in the ledger.", ".student", slug=slug, student_id=t.student_id)
 
 

@@ -32,11 +32,6 @@ TABLES = {
         "id TEXT PRIMARY KEY, link_id TEXT NOT NULL, student_id TEXT NOT NULL, at TEXT NOT NULL, "
         "channel TEXT NOT NULL, viewer TEXT NOT NULL"
     ),
-    "web_transfers": (
-        "id TEXT PRIMARY KEY, from_issuer TEXT NOT NULL, to_issuer TEXT NOT NULL, student_id TEXT NOT NULL, "
-        "documents TEXT NOT NULL, reason TEXT NOT NULL, created TEXT NOT NULL, status TEXT NOT NULL, "
-        "decided TEXT, decided_by TEXT"
-    ),
     "web_rate_limits": "key TEXT PRIMARY KEY, window_start BIGINT NOT NULL, hits INTEGER NOT NULL",
     # CSV imports between upload and commit (web.imports): the validated rows as JSON.
     "web_imports": (
@@ -49,8 +44,6 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS web_share_links_student ON {t:web_share_links} (student_id)",
     "CREATE INDEX IF NOT EXISTS web_disclosures_student ON {t:web_disclosures} (student_id)",
     "CREATE INDEX IF NOT EXISTS web_claims_student ON {t:web_claims} (student_id)",
-    "CREATE INDEX IF NOT EXISTS web_transfers_to ON {t:web_transfers} (to_issuer, status)",
-    "CREATE INDEX IF NOT EXISTS web_transfers_from ON {t:web_transfers} (from_issuer, status)",
     "CREATE INDEX IF NOT EXISTS web_imports_issuer ON {t:web_imports} (issuer, created)",
 ]
 

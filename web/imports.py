@@ -193,18 +193,14 @@ class Validator:
         self.did = ledger.issuer(slug).did
         self.today = today
         self.projections = projections
-        self.local_ids = roster.by_local_id(self.did, slug)
+        self.recordable = ledger.access.students(self.did, today, recording=True)
+        self.local_ids = roster.by_local_id(self.did, recording=True)
         self.catalog = {str(r[0]) for r in projections.view.query("SELECT code FROM rm_credentials ")}
 
     def known_students(self, ids: set[str]) -> set[str]:
-        found: set[str] = set()
-        ordered = sorted(ids)
-        for i in range(0, len(ordered), 500):
-            chunk = ordered[i:i + 500]
-            rows = self.projections.view.query(
-                "SELECT student_id FROM rm_students WHERE student_id IN (" + ", ".join("?" * len(chunk)) + ")", chunk)
-            found |= {str(r[0]) for r in rows}
-        return found
+        """The named students this institution may record for (ledger.access); any other id,
+        another institution's student included, is answered as unknown."""
+        return ids & self.recordable
 
     def validate(self, records: list[tuple[int, dict[str, str], list[str]]]) -> list[ImportRow]:
         named_ids = {_uuid(cells.get("student", "")) for _, cells, _ in records} - {None}

@@ -35,7 +35,7 @@ from ledger.report_inputs import parse_inputs_csv, parse_student_ids
 from ledger.reports import REPORTS, build_report, student_pathways
 from ledger.statelists import STATES, school_year_of, school_year_to_text
 from web.auth import current_actor, staff_required
-from web.services import ledger, roster
+from web.services import ledger
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -129,8 +129,8 @@ def _check_student_scope(student_id: str) -> None:
         abort(403)
     if actor.is_operator:
         return
-    # The same rule as the console and the API: registered, holds or issued an award, or a pending transfer.
-    if not roster().has_relationship(ledger().issuer_did(actor.issuer), actor.issuer, student_id):
+    # The ledger's one access rule (ledger.access), as for the console and the API.
+    if not ledger().access.may_see(ledger().issuer_did(actor.issuer), student_id):
         abort(404)
 
 

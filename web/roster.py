@@ -1,10 +1,10 @@
 """What the issuer console reads about one institution: its students, their
 identities, its counts and its recent activity.
 
-An institution *has a relationship* with a student when it registered them,
-issued or holds one of their awards, or has a transfer of their record waiting
-for it (a school where a student enrols may see the record it is offered:
-34 CFR 99.31(a)(2)). Only then does the console show the student's identity.
+Who the institution may see is the ledger's one rule (`ledger.access`, over
+the facts of `ledger.relations`): registered, issued or holds an award, is
+offered a transfer, or holds a roster share. Only then does the console show
+the student's identity.
 
 Names are only in the encrypted vault, so finding a student by name decrypts
 the identities of the students this institution has a relationship with and
@@ -24,11 +24,11 @@ from datetime import date
 from typing import Any
 
 from ledger import documents as d
-from ledger.aggregates import Issuer
+from ledger.aggregates import Issuer, RosterShare
 from ledger.application import Ledger
 from ledger.projections import Projections
-from ledger.errors import NotFoundError
-from ledger.rules import REVOCATION_REASONS, find_issuer
+from ledger.errors import InputError, NotFoundError
+from ledger.rules import REVOCATION_REASONS, find_issuer, issuer_slug_from_did
 from ledger.vault import unseal
 
 CHUNK = 500  # ids per IN (...) query
@@ -68,30 +68,6 @@ class Roster:
 
     # Students and identities ------------------------------------------------
 
-    def related(self, did: str, slug: str) -> set[str]:
-        """Every student this institution has a relationship with (see the module docstring)."""
-        rows = self.projections.view.query(
-            "SELECT student_id FROM rm_students WHERE registered_by = ? "
-            "UNION SELECT student_id FROM rm_awards WHERE issuer = ? OR custodian = ?", [did, did, did])
-        pending = self.ledger.store.query(
-            "SELECT student_id FROM {t:web_transfers} WHERE to_issuer = ? AND status = 'pending'", [slug])
-        return {str(r[0]) for r in rows} | {str(r[0]) for r in pending}
-
-    def has_relationship(self, did: str, slug: str, student_id: str) -> bool:
-        rows = self.projections.view.query(
-            "SELECT 1 FROM rm_students WHERE student_id = ? AND registered_by = ? "
-            "UNION SELECT 1 FROM rm_awards WHERE student_id = ? AND (issuer = ? OR custodian = ?)",
-            [student_id, did, student_id, did, did])
-        if rows:
-            return True
-        return bool(self.ledger.store.query(
-            "SELECT 1 FROM {t:web_transfers} WHERE to_issuer = ? AND student_id = ? AND status = 'pending'",
-            [slug, student_id]))
-
-    def registered_by(self, did: str) -> set[str]:
-        rows = self.projections.view.query("SELECT student_id FROM rm_students WHERE registered_by = ?", [did])
-        return {str(r[0]) for r in rows}
-
     def identities(self, student_ids: Iterable[str]) -> dict[str, StudentIdentity]:
         """Decrypted identities of these students (erased ones are absent)."""
         ids = sorted(set(student_ids))
@@ -110,23 +86,24 @@ class Roster:
     def identity(self, student_id: str) -> StudentIdentity | None:
         return self.identities([student_id]).get(student_id)
 
-    def search(self, did: str, slug: str, query: str) -> list[StudentIdentity]:
+    def search(self, did: str, query: str) -> list[StudentIdentity]:
         """Students of this institution whose name or local id contains `query`, by name."""
         needle = folded(query)
-        people = self.identities(self.related(did, slug)).values()
+        people = self.identities(self.ledger.access.students(did)).values()
         matches = [p for p in people if not needle or needle in folded(p.name) or needle in folded(p.local_id)]
         return sorted(matches, key=lambda p: (folded(p.name), p.local_id))
 
-    def by_local_id(self, did: str, slug: str) -> dict[str, list[str]]:
-        """Folded local id -> the related students carrying it (more than one: ambiguous)."""
+    def by_local_id(self, did: str, *, recording: bool = False) -> dict[str, list[str]]:
+        """Folded local id -> the related students carrying it (more than one: ambiguous);
+        with `recording`, only those the institution may record for."""
         index: dict[str, list[str]] = {}
-        for person in self.identities(self.related(did, slug)).values():
+        for person in self.identities(self.ledger.access.students(did, recording=recording)).values():
             index.setdefault(folded(person.local_id), []).append(person.student_id)
         return index
 
     # The institution's numbers ----------------------------------------------
 
-    def stats(self, did: str, slug: str, today: date) -> dict[str, int]:
+    def stats(self, did: str, today: date) -> dict[str, int]:
         """Counts over the awards in the institution's custody (what it answers for now), and what it issued."""
         day = today.isoformat()
         (row,) = self.projections.view.query(
@@ -142,8 +119,8 @@ class Roster:
             [did])
         held, active, expired, superseded, revoked, transferred_in = (int(v or 0) for v in row)
         return {
-            "students": len(self.related(did, slug)),
-            "registered": len(self.registered_by(did)),
+            "students": len(self.ledger.access.students(did, today)),
+            "registered": len(self.ledger.access.registered_by(did)),
             "held": held, "active": active, "expired": expired, "superseded": superseded, "revoked": revoked,
             "transferred_in": transferred_in, "issued": int(issued[0] or 0), "transferred_out": int(issued[1] or 0),
         }
@@ -212,6 +189,32 @@ class Roster:
     def _issuer_name(self, did: str) -> str:
         issuer = find_issuer(self.ledger, did)
         return issuer.name if issuer else did
+
+
+def share_view(share: RosterShare, today: date) -> dict[str, Any]:
+    """A roster share as pages and the API show it."""
+    return {"share": str(share.id), "granter": issuer_slug_from_did(share.granter),
+            "grantee": issuer_slug_from_did(share.grantee), "purpose": share.purpose, "students": share.students,
+            "granted": share.granted, "until": share.until, "withdrawn": share.withdrawn,
+            "active": share.withdrawn is None and share.until >= today.isoformat(), "note": share.note}
+
+
+def resolve_local_ids(roster: Roster, did: str, local_ids: Iterable[str]) -> list[str]:
+    """The student ids behind local ids of the institution's own students; an InputError names
+    each local id that matches none (or several) of them."""
+    index = roster.by_local_id(did)
+    students, errors = [], {}
+    for i, local_id in enumerate(local_ids):
+        matches = index.get(folded(local_id), [])
+        if len(matches) == 1:
+            students.append(matches[0])
+        else:
+            errors[f"local_ids[{i}]"] = [f"{len(matches)} of your students have this local id" if matches
+                                         else "none of your students has this local id"]
+    if errors:
+        field, problems = next(iter(errors.items()))
+        raise InputError(f"{field}: {problems[0]}", errors)
+    return list(dict.fromkeys(students))
 
 
 def short_key(key_id: str) -> str:

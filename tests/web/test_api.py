@@ -10,6 +10,7 @@ exact status and code. Cross-issuer attempts check that nothing was stored.
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -131,11 +132,28 @@ def new_student(world: World, slug: str = "riverbend", **claims: str) -> str:
     return str(response.get_json()["student"])
 
 
+def share(world: World, student: str, grantee: str = "riverbend-ctc", *, granter: str = "riverbend",
+          purpose: str = "record") -> str:
+    """The home district shares the student with another institution, through the API."""
+    body = {"grantee": grantee, "students": [student], "purpose": purpose, "until": "2027-06-30"}
+    response = call(world.client, "POST", "/shares", world.tokens[f"{granter}/registrar"], body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return str(response.get_json()["share"])
+
+
 def seed_award(world: World, student: str, slug: str) -> str:
-    """An award by an institution that does not serve the student yet: through the ledger (the operator's
-    side), since the API refuses it (test_issuing_cannot_create_a_relationship_…)."""
-    (award,) = world.ledger.issue([IssueRequest(slug, student, "osha10-general", date(2026, 3, 1), {})])
-    return award
+    """An award by another institution the district shares the student with (a roster share)."""
+    share(world, student, slug)
+    return new_award(world, student, slug)
+
+
+def offer_and_accept(world: World, body: dict[str, Any], receiver: str) -> dict[str, Any]:
+    """A transfer offered by Riverbend and accepted by the receiver with its own token."""
+    offer = ok(world, call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"], body), 202,
+               "/transfers", "post")
+    assert offer["status"] == "pending"
+    return ok(world, call(world.client, "POST", f"/transfers/{offer['transfer']}/accept",
+                          world.tokens[f"{receiver}/registrar"]), 200, "/transfers/{transfer_id}/accept", "post")
 
 
 def new_award(world: World, student: str, slug: str = "riverbend", credential: str = "osha10-general",
@@ -190,7 +208,7 @@ def test_every_protected_route_refuses_without_token(world: World) -> None:
     for rule in world.app.url_map.iter_rules():
         if not rule.endpoint.startswith("api.") or rule.rule.endswith("openapi.json"):
             continue
-        path = rule.rule.replace("<uuid:student_id>", some).replace("<uuid:award_id>", some)[len(PREFIX):]
+        path = re.sub(r"<uuid:\w+>", some, rule.rule)[len(PREFIX):]
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
             error(world, call(world.client, method, path, json={}), 401, "missing_token")
             checked.append((method, path))
@@ -271,9 +289,7 @@ def test_students_paging(world: World) -> None:
 def test_transcript_for_related_issuers_only(world: World) -> None:
     student = new_student(world, name="Sam Related", local_id="RB-7001")
     district = new_award(world, student)
-    # The CTE center starts serving the district's student through the operator (the roster share is
-    # not a web feature yet); through the API it could not: see the test below.
-    (center,) = world.ledger.issue([IssueRequest("riverbend-ctc", student, "osha10-general", date(2026, 3, 1), {})])
+    center = seed_award(world, student, "riverbend-ctc")  # the district shares the student with its CTE center
     body = ok(world, call(world.client, "GET", f"/students/{student}", world.tokens["riverbend/viewer"]), 200,
               "/students/{student_id}", "get")
     assert body["student"] == student and body["registered_by"] == world.did("riverbend")
@@ -510,7 +526,7 @@ def test_other_issuers_award_cannot_be_revoked(world: World) -> None:
     assert world.ledger.award(award).revocation is None
     # An award Riverbend issued but handed to Lakeshore: Riverbend sees it and may not change it.
     moved = new_award(world, student)
-    call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"], {"awards": [moved], "to": "lakeshore"})
+    offer_and_accept(world, {"awards": [moved], "to": "lakeshore"}, "lakeshore")
     assert call(world.client, "GET", f"/awards/{moved}", world.tokens["riverbend/viewer"]).status_code == 200
     before = world.ledger.store.journal_size()
     error(world, call(world.client, "POST", f"/awards/{moved}/revoke", world.tokens["riverbend/admin"], body),
@@ -523,7 +539,7 @@ def test_other_issuers_awards_cannot_be_transferred(world: World) -> None:
     student = new_student(world)
     award = seed_award(world, student, "riverbend-ctc")
     moved = new_award(world, student)
-    call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"], {"awards": [moved], "to": "lakeshore"})
+    offer_and_accept(world, {"awards": [moved], "to": "lakeshore"}, "lakeshore")
     before = world.ledger.store.journal_size()
     error(world, call(world.client, "POST", "/transfers", world.tokens["lakeshore/registrar"],
                       {"awards": [award], "to": "riverbend"}), 404, "not_found")
@@ -566,17 +582,18 @@ def test_transfer_student_record(world: World) -> None:
     ctc_award = seed_award(world, student, "riverbend-ctc")
     error(world, call(world.client, "GET", f"/students/{student}", world.tokens["lakeshore/viewer"]), 404,
           "not_found")
-    body = ok(world, call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"],
-                          {"student": student, "to": "lakeshore", "reason": "Enrolled at Lakeshore"}), 201,
-              "/transfers", "post")
-    assert body["to"] == world.did("lakeshore") and body["awards"] == [first, second]  # not the CTC's
-    assert [r["type"] for r in body["receipts"]] == ["CredentialTransferred"] * 2
-    assert [r["log_index"] for r in body["receipts"]] == [journal_position(world.ledger, a, 2) for a in (first, second)]
+    body = offer_and_accept(world, {"student": student, "to": "lakeshore", "reason": "Enrolled at Lakeshore"},
+                            "lakeshore")
+    assert body["to"] == "lakeshore" and body["status"] == "accepted"
+    assert body["awards"] == sorted([first, second])  # not the CTC's
+    assert [r["type"] for r in body["receipts"]] == ["CredentialTransferred"] * 2 + ["TransferOfferClosed"]
+    assert [r["log_index"] for r in body["receipts"][:2]] == [journal_position(world.ledger, a, 2)
+                                                              for a in sorted([first, second])]
     assert world.ledger.award(ctc_award).custodian == world.did("riverbend-ctc")
     # Lakeshore now holds the record: it sees the student and may revoke; Riverbend may not any more.
     transcript = ok(world, call(world.client, "GET", f"/students/{student}", world.tokens["lakeshore/viewer"]), 200,
                     "/students/{student_id}", "get")
-    assert [a["award"] for a in transcript["awards"]] == [first, second] and transcript["other_awards"] == 1
+    assert {a["award"] for a in transcript["awards"]} == {first, second} and transcript["other_awards"] == 1
     assert transcript["identity"]["name"] == "Test Student"
     assert transcript["awards"][0]["custody"][0]["to"] == world.did("lakeshore")
     revoke = {"reason": "other", "note": "Checked against the certifying body."}
@@ -591,8 +608,7 @@ def test_transfer_student_record(world: World) -> None:
 def test_transfer_chosen_awards(world: World) -> None:
     student = new_student(world)
     keep, move = new_award(world, student), new_award(world, student, credential="epa-608")
-    body = ok(world, call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"],
-                          {"awards": [move, move], "to": "riverbend-ctc"}), 201, "/transfers", "post")
+    body = offer_and_accept(world, {"awards": [move, move], "to": "riverbend-ctc"}, "riverbend-ctc")
     assert body["awards"] == [move]
     assert world.ledger.award(move).custodian == world.did("riverbend-ctc")
     assert world.ledger.award(keep).custodian == world.did("riverbend")
@@ -616,11 +632,14 @@ def test_transfer_invalid(world: World, body: dict[str, Any], field: str) -> Non
 def test_transfer_to_an_issuer_that_signs_itself_needs_its_countersignature(world: World) -> None:
     student = new_student(world)
     award = new_award(world, student)
+    offer = ok(world, call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"],
+                           {"awards": [award], "to": "oakridge"}), 202, "/transfers", "post")
     before = world.ledger.store.journal_size()
-    problem = error(world, call(world.client, "POST", "/transfers", world.tokens["riverbend/registrar"],
-                                {"awards": [award], "to": "oakridge"}), 409, "countersignature_required")
+    problem = error(world, call(world.client, "POST", f"/transfers/{offer['transfer']}/accept",
+                                world.tokens["oakridge/registrar"]), 409, "countersignature_required")
     assert "Oakridge Academy" in problem["message"] and "/api/v1/events" in problem["message"]
     assert world.ledger.store.journal_size() == before
+    assert world.ledger.award(award).custodian == world.did("riverbend")
 
     # The way through: Riverbend's signed half, countersigned by Oakridge on its machine, submitted by Oakridge.
     half = world.ledger.prepare_transfer(award, "oakridge", "Enrolled at Oakridge")
@@ -635,6 +654,8 @@ def test_transfer_to_an_issuer_that_signs_itself_needs_its_countersignature(worl
 
 
 def oakridge_award(world: World, student: str) -> dict[str, Any]:
+    if not world.ledger.access.may_record(world.did("oakridge"), student):
+        share(world, student, "oakridge")
     (document,) = world.ledger.prepare_issue([IssueRequest("oakridge", student, "bls-provider", date(2026, 4, 2),
                                                            {"certificate": "BLS-7700112"})])
     return world.oakridge.sign(document, format_timestamp(world.ledger.clock()))
@@ -666,6 +687,7 @@ def test_submit_signed_events(world: World) -> None:
 def test_submitted_events_are_verified(world: World) -> None:
     student = new_student(world)
     token = world.tokens["oakridge/registrar"]
+    share(world, student, "oakridge")
     before = world.ledger.store.journal_size()
     tampered = oakridge_award(world, student)
     tampered["evidence"] = {"certificate": "BLS-0000000"}
@@ -729,9 +751,7 @@ def test_rotate_key(world: World) -> None:
 def test_bundle_verifies_offline(world: World) -> None:
     student = new_student(world)
     district = new_award(world, student)
-    # The CTE center starts serving the district's student through the operator (the roster share is
-    # not a web feature yet); through the API it could not: see the test below.
-    (center,) = world.ledger.issue([IssueRequest("riverbend-ctc", student, "osha10-general", date(2026, 3, 1), {})])
+    center = seed_award(world, student, "riverbend-ctc")
     bundle = ok(world, call(world.client, "GET", f"/students/{student}/bundle", world.tokens["riverbend/registrar"]),
                 200, "/students/{student_id}/bundle", "get")
     assert bundle["format"] == "credledger.transcript/v1" and bundle["disclosed"] == {}
@@ -793,7 +813,8 @@ def test_body_too_large(world: World) -> None:
 
 
 def test_method_not_allowed_and_unknown_route(world: World) -> None:
-    error(world, call(world.client, "GET", "/transfers", world.tokens["riverbend/viewer"]), 405, "method_not_allowed")
+    error(world, call(world.client, "DELETE", "/transfers", world.tokens["riverbend/viewer"]), 405,
+          "method_not_allowed")
     error(world, call(world.client, "GET", "/nothing-here", world.tokens["riverbend/viewer"]), 404, "not_found")
 
 
