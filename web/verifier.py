@@ -209,21 +209,25 @@ class SharedTranscripts:
         return value
 
     def _bundle(self, link: ShareLink) -> dict[str, Any]:
-        only = link.awards or self._whole_transcript(link.student_id) or None
+        only = link_awards(self.ledger, link) or None
         try:
             return export_bundle(self.ledger, link.student_id, only=only, disclose=DISCLOSED_BY_LINK)
         except InputError:
             # The student's identity was erased: the credentials still verify, without a name.
             return export_bundle(self.ledger, link.student_id, only=only)
 
-    def _whole_transcript(self, student_id: str) -> list[str]:
-        """Every award of the student's but those an amendment superseded (the amended one replaces it)."""
-        awards = []
-        for award_id in student_awards(self.ledger, student_id):
-            revocation = self.ledger.award(award_id).revocation
-            if not (revocation and revocation["reason"] == SUPERSEDED):
-                awards.append(award_id)
-        return awards
+
+def link_awards(ledger: Ledger, link: ShareLink) -> list[str]:
+    """The awards a link covers now: its chosen ones; for a whole-transcript link every award
+    of the student's but those an amendment superseded (the amended one replaces it)."""
+    if link.awards:
+        return list(link.awards)
+    awards = []
+    for award_id in student_awards(ledger, link.student_id):
+        revocation = ledger.award(award_id).revocation
+        if not (revocation and revocation["reason"] == SUPERSEDED):
+            awards.append(award_id)
+    return awards
 
 
 def shared_transcripts() -> SharedTranscripts:
