@@ -20,6 +20,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from ledger.errors import InputError, LedgerError, NotFoundError
 from ledger.store import LedgerRecorderMixin
@@ -117,6 +118,24 @@ class Sharing:
 
 def _link(row: tuple) -> ShareLink:  # type: ignore[type-arg]
     return ShareLink(row[0], row[1], json.loads(row[2]) if row[2] else None, row[3], row[4], row[5], row[6], row[7])
+
+
+def embed_file_link(sharing: Sharing, bundle: dict[str, Any], url: str, label: str, now: datetime) -> dict[str, Any]:
+    """The bundle with its `online` member: a new file link covering exactly the bundle's awards.
+
+    A bundle of no award has nothing to check online and gets no link.
+    """
+    if not bundle["awards"]:
+        return bundle
+    token = sharing.create(bundle["student"], f"{label}, {now.date().isoformat()}", awards=list(bundle["awards"]),
+                           days=DEFAULT_DAYS, now=now, kind=FILE)
+    return bundle | {"online": {"url": url, "link": token}}
+
+
+def evidence_url(domain: str) -> str:
+    """The evidence endpoint of the server at `domain` (plain http only for this machine)."""
+    scheme = "http" if domain.split(":")[0] in ("localhost", "127.0.0.1") else "https"
+    return f"{scheme}://{domain}/transcripts/evidence"
 
 
 def viewer_family(user_agent: str) -> str:
