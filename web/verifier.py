@@ -23,8 +23,9 @@ award), so the person receiving it can match the transcript to the applicant in
 front of them; the birth date and local id stay undisclosed. The create-link page
 says so. Every view is recorded for the student (34 CFR 99.32) with its channel
 (`html`, `json`, `print`) and the viewer's browser family; an expired or revoked
-link is 410, an unknown one 404. Verify endpoints are rate limited per client
-(`VERIFY_RATE_LIMIT` in the app config: (hits, seconds), default 120 a minute;
+link is 410, an unknown one 404, and so is the token of a file's own link (web.sharing:
+it answers only online checks of the file's awards, never a page). Verify endpoints
+are rate limited per client (`VERIFY_RATE_LIMIT` in the app config: (hits, seconds), default 120 a minute;
 None turns it off, for a load benchmark) → 429.
 
 The JSON of a share link (`/v/<token>.json`), stable::
