@@ -156,3 +156,17 @@ def test_a_file_link_answers_evidence_but_shows_no_transcript(world: World) -> N
     page = client.get(f"/v/{token}.json")
     assert page.status_code == unknown.status_code == 404 and page.data == unknown.data
     assert client.get(f"/v/{token}").status_code == 404
+
+
+def test_migrate_adds_the_link_kind_to_an_older_database(make_ledger: Any) -> None:
+    """Links made before file links existed are share links (`credledger migrate` adds the column)."""
+    ledger = make_ledger()
+    ledger.store.execute("CREATE TABLE {t:web_share_links} (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, "
+                         "student_id TEXT NOT NULL, awards TEXT, label TEXT NOT NULL, created TEXT NOT NULL, "
+                         "expires TEXT NOT NULL, revoked TEXT)")
+    ledger.store.execute("INSERT INTO {t:web_share_links} (id, token_hash, student_id, label, created, expires) "
+                         "VALUES ('l1', 'h1', 's1', 'Before', '2026-09-01T12:00:00', '2099-01-01T00:00:00')")
+    create_web_tables(ledger.store)
+    create_web_tables(ledger.store)  # twice: nothing to add the second time
+    (old,) = Sharing(ledger.store).links("s1")
+    assert (old.label, old.kind) == ("Before", "share")
