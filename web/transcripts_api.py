@@ -54,14 +54,14 @@ def link_token() -> str | None:
 def _covering_link(token: str | None, awards: list[str]) -> ShareLink:
     """The live link behind the request if it covers every award; one NotFoundError for every other case."""
     ledger = _ledger()
-    try:
-        if token is None:
-            raise NotFoundError(NO_EVIDENCE)
-        link = _sharing().open(token, ledger.clock(), kinds=(SHARE, FILE))
-        if not set(awards) <= set(link_awards(ledger, link)):
-            raise NotFoundError(NO_EVIDENCE)
-    except (NotFoundError, GoneError):
-        raise NotFoundError(NO_EVIDENCE) from None
+    link = None
+    if token is not None:
+        try:
+            link = _sharing().open(token, ledger.clock(), kinds=(SHARE, FILE))
+        except (NotFoundError, GoneError):
+            link = None
+    if link is None or not set(awards) <= set(link_awards(ledger, link)):
+        raise NotFoundError(NO_EVIDENCE)
     return link
 
 
