@@ -115,13 +115,7 @@ def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | 
     6 if it all verifies but --online could not check current status (link withdrawn or expired, or none)."""
     from datetime import date
 
-    from verifiers.bundle import (
-        OFFLINE_ONLY,
-        OnlineEvidence,
-        OnlineUnavailable,
-        online_access_from_bundle,
-        verify_bundle,
-    )
+    from verifiers.bundle import OnlineUnavailable, online_access_from_bundle, verify_bundle
     from verifiers.errors import BundleFormatError
 
     bundle = _read_bundle(file)
@@ -134,20 +128,8 @@ def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | 
     try:
         access = online_access_from_bundle(bundle)
         result = verify_bundle(bundle, list(log_keys), today=today)
-        online: OnlineEvidence | OnlineUnavailable | None = None
-        if online_url:
-            # Nothing can extend a checkpoint that does not verify, and there is nothing to ask
-            # about no award: then ask the server nothing, and steps 9 and 10 say why.
-            awards = [r.award for r in result.credentials]
-            if access is None:
-                online = OFFLINE_ONLY
-            elif result.checkpoint.ok and awards:
-                online = _fetch_online_evidence(online_url, result.checkpoint_size, awards, access.link)
-                if isinstance(online, OnlineUnavailable) and not access.url.startswith(online_url.rstrip("/")):
-                    online = OnlineUnavailable(f"{online.reason} (or {online_url} is not the server the file "
-                                               f"names for them, {access.url})")
-            else:
-                online = OnlineEvidence("", [], {})
+        online = _online(online_url, access, result) if online_url else None
+        if online is not None:
             result = verify_bundle(bundle, list(log_keys), today=today, online=online)
     except BundleFormatError as e:
         _fail(EXIT_INPUT, "not a transcript bundle", str(e))
@@ -167,7 +149,26 @@ def _read_bundle(file: Path) -> Any:
         _fail(EXIT_INPUT, "not a transcript bundle", f"{file} is not JSON")
 
 
+def _online(url: str, access: Any, result: Any) -> Any:
+    """The online evidence for steps 9 and 10, or why there is none (OnlineUnavailable)."""
+    from verifiers.bundle import OFFLINE_ONLY, OnlineEvidence, OnlineUnavailable
+
+    if access is None:
+        return OFFLINE_ONLY  # no link in the file: ask the server nothing
+    awards = [r.award for r in result.credentials]
+    if not (result.checkpoint.ok and awards):
+        # Nothing can extend a checkpoint that does not verify, and there is nothing to ask
+        # about no award: then ask the server nothing, and steps 9 and 10 say why.
+        return OnlineEvidence("", [], {})
+    online = _fetch_online_evidence(url, result.checkpoint_size, awards, access.link)
+    if isinstance(online, OnlineUnavailable) and not access.url.startswith(url.rstrip("/")):
+        return OnlineUnavailable(f"{online.reason} (or {url} is not the server the file names for them, "
+                                 f"{access.url})")
+    return online
+
+
 USER_AGENT = "credledger-verify"
+
 
 def _fetch_online_evidence(url: str, since: int, awards: list[str], link: str) -> Any:
     """GET the newest checkpoint and the evidence endpoint, presenting the file's link in a header.
