@@ -23,7 +23,7 @@ run: $(STAMP)
 	@if [ ! -f "$(CREDLEDGER_DATA)/config.json" ]; then \
 		$(BIN)/credledger init && $(BIN)/credledger demo; \
 	else \
-		$(BIN)/credledger demo --links-only; \
+		$(BIN)/credledger migrate && $(BIN)/credledger demo --links-only; \
 	fi
 	$(BIN)/credledger serve
 

@@ -18,6 +18,12 @@ reported separately, so a person sees exactly what was and was not proven:
 10. current_status    online only: no later revocation, no later compromise of a key
                       the award's events rely on
 
+Online evidence is fetched by the caller, with the link credential of the bundle's
+optional ``online`` member (``online_access_from_bundle``). When there is none to
+be had, the caller passes an ``OnlineUnavailable`` and steps 9 and 10 say why
+(``OFFLINE_ONLY``: the file carries no link; ``WITHDRAWN``: the server refused the
+link, withdrawn by the student or expired); the offline steps are unaffected.
+
 A step is ``ok=True`` (proven), ``False`` (failed, ``detail`` says why) or
 ``None`` (not checked or not applicable). A failure inside one credential never
 stops the others; only input that is not a bundle at all is refused as a whole
@@ -44,16 +50,21 @@ from typing import Any
 
 from verifiers.bundle_model import (
     FORMAT,
+    OFFLINE_ONLY,
     STEPS,
+    WITHDRAWN,
     BundleResult,
     CredentialResult,
+    OnlineAccess,
     OnlineEvidence,
+    OnlineUnavailable,
     StepResult,
     _bundle_from_json,
     _NotChecked,
     credential_stream_of,
     issuer_stream_of,
     leaf_from_entry,
+    online_access_from_bundle,
 )
 from verifiers.bundle_steps import (
     _check_authority,
@@ -79,12 +90,17 @@ from verifiers.note import Verifier, note_from_text
 
 __all__ = [
     "FORMAT",
+    "OFFLINE_ONLY",
     "STEPS",
+    "WITHDRAWN",
     "BundleResult",
     "CredentialResult",
+    "OnlineAccess",
     "OnlineEvidence",
+    "OnlineUnavailable",
     "StepResult",
     "leaf_from_entry",
+    "online_access_from_bundle",
     "verify_bundle",
 ]
 
@@ -117,11 +133,17 @@ def _current_step(v: _Verification, evidence: _Evidence) -> tuple[StepResult, st
         return StepResult("current_status", False, f"malformed evidence ({type(e).__name__}: {e})"), None
 
 
-def _credential(v: _Verification, evidence: _Evidence, today: date) -> CredentialResult:
+def _credential(
+    v: _Verification, evidence: _Evidence, today: date, unavailable: OnlineUnavailable | None
+) -> CredentialResult:
     status, status_step = _status(evidence, today)
     current_step, revoked_later = _current_step(v, evidence)
     if revoked_later is not None and not status.startswith("revoked"):
         status = revoked_later
+    consistency_step = v.consistency_step
+    if unavailable is not None:
+        consistency_step, current_step = (StepResult(name, None, f"not checked: {unavailable.reason}")
+                                          for name in ("consistency", "current_status"))
     steps = (
         v.checkpoint_step,                                            # 1
         _step("log_inclusion", _check_inclusion, v, evidence),        # 2
@@ -131,7 +153,7 @@ def _credential(v: _Verification, evidence: _Evidence, today: date) -> Credentia
         _step("issuer_authority", _check_authority, v, evidence),     # 6
         status_step,                                                  # 7
         _step("identity", _check_identity, v, evidence),              # 8
-        v.consistency_step,                                           # 9
+        consistency_step,                                             # 9
         current_step,                                                 # 10
     )
     issued = evidence.issued or {}
@@ -211,19 +233,26 @@ def _unverified_checkpoint(note: str) -> Checkpoint | None:
 
 
 def verify_bundle(
-    bundle: object, log_keys: Sequence[str], *, today: date, online: OnlineEvidence | None = None
+    bundle: object,
+    log_keys: Sequence[str],
+    *,
+    today: date,
+    online: OnlineEvidence | OnlineUnavailable | None = None,
 ) -> BundleResult:
     """Verify every credential of a transcript bundle; report each step of each.
 
     ``log_keys`` are the pinned C2SP verifier keys of the log; ``today`` decides
-    what has expired; ``online`` (fetched by the caller) adds steps 9 and 10.
+    what has expired; ``online`` (fetched by the caller) adds steps 9 and 10, or
+    says why they could not be checked.
     Raises ``BundleFormatError`` if ``bundle`` is not a transcript bundle at all,
     ``ValueError`` for an unreadable log key. Everything else is in the result.
     """
     if not isinstance(today, date):
         raise TypeError("today must be a datetime.date")
     parsed = _bundle_from_json(bundle)
-    v = _Verification(parsed, _verifiers_from_keys(log_keys), online)
+    unavailable = online if isinstance(online, OnlineUnavailable) else None
+    fetched = online if isinstance(online, OnlineEvidence) else None
+    v = _Verification(parsed, _verifiers_from_keys(log_keys), fetched)
     evidences = [_gather(v, award) for award in parsed.awards]
     checkpoint = v.checkpoint or _unverified_checkpoint(parsed.checkpoint)
     return BundleResult(
@@ -233,6 +262,6 @@ def verify_bundle(
         checkpoint_size=checkpoint.size if checkpoint else 0,
         student=parsed.student,
         identity=_identity(v, evidences),
-        credentials=tuple(_credential(v, evidence, today) for evidence in evidences),
+        credentials=tuple(_credential(v, evidence, today, unavailable) for evidence in evidences),
         checkpoint=v.checkpoint_step,
     )

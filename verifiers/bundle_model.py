@@ -101,6 +101,26 @@ class OnlineEvidence:
     streams: dict[str, list[dict[str, Any]]]  # bundle entry format, proofs against the newer tree
 
 
+@dataclass(frozen=True)
+class OnlineUnavailable:
+    """Online evidence a caller could not have, and why: steps 9 and 10 say so (``ok=None``)."""
+
+    reason: str
+
+
+OFFLINE_ONLY = OnlineUnavailable("this file was exported for offline checking only")
+WITHDRAWN = OnlineUnavailable("online checks were withdrawn by the student or have expired; "
+                              "the offline proof still stands")
+
+
+@dataclass(frozen=True)
+class OnlineAccess:
+    """Where and how a bundle is checked online: its optional ``online`` member."""
+
+    url: str  # the server's evidence endpoint, http(s)://…/transcripts/evidence
+    link: str  # the link credential to present in a request header, never in a URL
+
+
 class _NotChecked(Exception):
     """A step that could not be, or need not be, checked (ok=None)."""
 
@@ -117,6 +137,7 @@ class _Bundle:
     streams: dict[str, Any]
     awards: tuple[str, ...]
     disclosed: dict[str, Any]
+    online: OnlineAccess | None = None
 
 
 def _bundle_from_json(bundle: object) -> _Bundle:
@@ -137,7 +158,26 @@ def _bundle_from_json(bundle: object) -> _Bundle:
     if not isinstance(disclosed, dict):
         raise BundleFormatError("the bundle's 'disclosed' is not an object")
     return _Bundle(bundle["ledger"], bundle["operator"], bundle["checkpoint"], bundle["student"],
-                   streams, tuple(awards), disclosed)
+                   streams, tuple(awards), disclosed, _online_from_json(bundle.get("online")))
+
+
+def _online_from_json(online: object) -> OnlineAccess | None:
+    if online is None:
+        return None
+    url = online.get("url") if isinstance(online, dict) else None
+    link = online.get("link") if isinstance(online, dict) else None
+    if not (isinstance(url, str) and url.startswith(("https://", "http://")) and isinstance(link, str) and link
+            and set(online) == {"url", "link"}):
+        raise BundleFormatError("the bundle's 'online' is not an object of an http(s) 'url' and a 'link'")
+    return OnlineAccess(url, link)
+
+
+def online_access_from_bundle(bundle: object) -> OnlineAccess | None:
+    """Where and with which link the bundle is checked online; None for a file for offline checking only.
+
+    Raises ``BundleFormatError`` if ``bundle`` is not a transcript bundle (or its ``online`` is malformed).
+    """
+    return _bundle_from_json(bundle).online
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ TABLES = {
     ),
     "web_share_links": (
         "id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, student_id TEXT NOT NULL, awards TEXT, "
-        "label TEXT NOT NULL, created TEXT NOT NULL, expires TEXT NOT NULL, revoked TEXT"
+        "label TEXT NOT NULL, created TEXT NOT NULL, expires TEXT NOT NULL, revoked TEXT, "
+        "kind TEXT NOT NULL DEFAULT 'share'"
     ),
     "web_disclosures": (
         "id TEXT PRIMARY KEY, link_id TEXT NOT NULL, student_id TEXT NOT NULL, at TEXT NOT NULL, "
@@ -40,6 +41,11 @@ TABLES = {
         "data TEXT NOT NULL, message TEXT, started TEXT, finished TEXT, last_position BIGINT"
     ),
 }
+# Columns added after a table was first released: an existing database gains them on
+# `credledger migrate` (the default is right for every row already there).
+ADDED_COLUMNS = [
+    ("web_share_links", "kind", "TEXT NOT NULL DEFAULT 'share'"),  # web.sharing: share | file
+]
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS web_share_links_student ON {t:web_share_links} (student_id)",
     "CREATE INDEX IF NOT EXISTS web_disclosures_student ON {t:web_disclosures} (student_id)",
@@ -52,5 +58,10 @@ def create_web_tables(store: LedgerRecorderMixin) -> None:
     """Create the web tables (at `credledger init` / `migrate`, never by workers)."""
     for name, columns in TABLES.items():
         store.execute(f"CREATE TABLE IF NOT EXISTS {{t:{name}}} ({columns})")
+    for table, column, kind in ADDED_COLUMNS:
+        if store.placeholder != "?":  # PostgreSQL
+            store.execute(f"ALTER TABLE {{t:{table}}} ADD COLUMN IF NOT EXISTS {column} {kind}")
+        elif not store.query("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", [table, column]):
+            store.execute(f"ALTER TABLE {{t:{table}}} ADD COLUMN {column} {kind}")
     for statement in INDEXES:
         store.execute(statement)

@@ -17,12 +17,17 @@ Routes
 - `GET  /me/disclosures`         the record of disclosures: every view of every link
 - `GET  /me/download`            choose what goes into the portable file
 - `GET  /me/transcript.json`     the portable bundle (`award=` to choose credentials,
-                                 `disclose=name|birth_date`, none by default)
+                                 `disclose=name|birth_date`, none by default; `offline=1`
+                                 for a file without online checks)
 
 A share link always discloses the student's name, so that whoever receives it
 can match the transcript to the applicant; the create-link page says so
 (web.verifier explains the choice). The downloaded file discloses only what
-the student ticks.
+the student ticks. Unless the student asks for an offline-only file, it carries a
+link of its own for online checks (`online`, docs/transcript-bundle.md): a file
+link covering exactly the file's awards, labelled "Downloaded file, <date>",
+expiring like any link, listed on /me/links and withdrawable there; every online
+check with it is in the record of disclosures. It opens no page (web.sharing).
 """
 
 from __future__ import annotations
@@ -50,11 +55,12 @@ from web.auth import current_student, student_required
 from web.qr import qr_svg
 from web.services import ledger as _ledger
 from web.services import sharing as _sharing
-from web.sharing import DEFAULT_DAYS, MAX_DAYS
+from web.sharing import DEFAULT_DAYS, MAX_DAYS, embed_file_link
 
 bp = Blueprint("student", __name__, url_prefix="/me")
 
 DOWNLOAD_CLAIMS = {"name": "Your name", "birth_date": "Your date of birth"}
+DOWNLOAD_LABEL = "Downloaded file"
 
 
 def _student() -> str:
@@ -180,7 +186,8 @@ def disclosures() -> Any:
 @student_required
 def download_form() -> Any:
     awards = _awards(_student(), _ledger().clock().date())
-    return render_template("student/download.html", awards=awards, claims=DOWNLOAD_CLAIMS)
+    return render_template("student/download.html", awards=awards, claims=DOWNLOAD_CLAIMS,
+                           default_days=DEFAULT_DAYS)
 
 
 @bp.get("/transcript.json")
@@ -195,6 +202,9 @@ def bundle() -> Response:
     if only is None and request.args.get("pick"):
         raise InputError.for_field("award", "tick at least one credential to include")
     document = export_bundle(ledger, student, only=only, disclose=disclose)
+    if not request.args.get("offline"):
+        document = embed_file_link(_sharing(), document, url_for("transcripts.evidence", _external=True),
+                                   DOWNLOAD_LABEL, ledger.clock())
     filename = f"credentials-{ledger.clock().date().isoformat()}.json"
     return Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -23,8 +23,9 @@ award), so the person receiving it can match the transcript to the applicant in
 front of them; the birth date and local id stay undisclosed. The create-link page
 says so. Every view is recorded for the student (34 CFR 99.32) with its channel
 (`html`, `json`, `print`) and the viewer's browser family; an expired or revoked
-link is 410, an unknown one 404. Verify endpoints are rate limited per client
-(`VERIFY_RATE_LIMIT` in the app config: (hits, seconds), default 120 a minute;
+link is 410, an unknown one 404, and so is the token of a file's own link (web.sharing:
+it answers only online checks of the file's awards, never a page). Verify endpoints
+are rate limited per client (`VERIFY_RATE_LIMIT` in the app config: (hits, seconds), default 120 a minute;
 None turns it off, for a load benchmark) → 429.
 
 The JSON of a share link (`/v/<token>.json`), stable::
@@ -209,21 +210,25 @@ class SharedTranscripts:
         return value
 
     def _bundle(self, link: ShareLink) -> dict[str, Any]:
-        only = link.awards or self._whole_transcript(link.student_id) or None
+        only = link_awards(self.ledger, link) or None
         try:
             return export_bundle(self.ledger, link.student_id, only=only, disclose=DISCLOSED_BY_LINK)
         except InputError:
             # The student's identity was erased: the credentials still verify, without a name.
             return export_bundle(self.ledger, link.student_id, only=only)
 
-    def _whole_transcript(self, student_id: str) -> list[str]:
-        """Every award of the student's but those an amendment superseded (the amended one replaces it)."""
-        awards = []
-        for award_id in student_awards(self.ledger, student_id):
-            revocation = self.ledger.award(award_id).revocation
-            if not (revocation and revocation["reason"] == SUPERSEDED):
-                awards.append(award_id)
-        return awards
+
+def link_awards(ledger: Ledger, link: ShareLink) -> list[str]:
+    """The awards a link covers now: its chosen ones; for a whole-transcript link every award
+    of the student's but those an amendment superseded (the amended one replaces it)."""
+    if link.awards:
+        return list(link.awards)
+    awards = []
+    for award_id in student_awards(ledger, link.student_id):
+        revocation = ledger.award(award_id).revocation
+        if not (revocation and revocation["reason"] == SUPERSEDED):
+            awards.append(award_id)
+    return awards
 
 
 def shared_transcripts() -> SharedTranscripts:

@@ -34,10 +34,16 @@ from tests.support import Clock
 from verifiers import bundle as vb
 from verifiers import bundle_model
 from verifiers.bundle import (
+    OFFLINE_ONLY,
+    WITHDRAWN,
     BundleResult,
     CredentialResult,
+    OnlineAccess,
     OnlineEvidence,
+    OnlineUnavailable,
+    StepResult,
     leaf_from_entry,
+    online_access_from_bundle,
     verify_bundle,
 )
 from verifiers.didkey import did_key_from_public_key
@@ -431,12 +437,38 @@ def test_what_is_not_a_bundle_is_refused_as_a_whole(world: World, not_a_bundle: 
 
 
 @pytest.mark.parametrize("member, value", [("streams", []), ("streams", {"x": {}}), ("awards", "a"),
-                                           ("awards", [1]), ("disclosed", []), ("checkpoint", None)])
+                                           ("awards", [1]), ("disclosed", []), ("checkpoint", None),
+                                           ("online", "https://example.org"), ("online", {"url": "x", "link": "t"}),
+                                           ("online", {"url": "https://example.org/transcripts/evidence"}),
+                                           ("online", {"url": "https://e.org/", "link": "t", "extra": 1})])
 def test_a_malformed_top_level_member_is_not_a_bundle(world: World, member: str, value: Any) -> None:
     bundle = copy.deepcopy(world.bundle)
     bundle[member] = value
     with pytest.raises(BundleFormatError):
         verify(bundle, world.ledger)
+
+
+def test_the_online_member_says_where_and_with_which_link(world: World) -> None:
+    assert online_access_from_bundle(world.bundle) is None  # exported for offline checking only
+    linked = world.bundle | {"online": {"url": "https://credentials.example/transcripts/evidence", "link": "t0k"}}
+    assert online_access_from_bundle(linked) == OnlineAccess("https://credentials.example/transcripts/evidence",
+                                                             "t0k")
+    assert verify(linked, world.ledger) == world.baseline  # it changes nothing offline
+    with pytest.raises(BundleFormatError):
+        online_access_from_bundle(["not", "a", "bundle"])
+
+
+@pytest.mark.parametrize("unavailable", [OFFLINE_ONLY, WITHDRAWN])
+def test_online_evidence_unavailable_leaves_the_offline_proof_standing(world: World,
+                                                                       unavailable: OnlineUnavailable) -> None:
+    result = verify(world.bundle, world.ledger, online=unavailable)
+    for offline, now in zip(world.baseline.credentials, result.credentials):
+        assert [s for s in now.steps if s.step not in OFFLINE] == [s for s in offline.steps if s.step not in OFFLINE]
+        for name in OFFLINE:
+            assert now.step(name) == StepResult(name, None, f"not checked: {unavailable.reason}")
+    assert result.ok == world.baseline.ok
+    assert "withdrawn by the student or have expired; the offline proof still stands" in WITHDRAWN.reason
+    assert OFFLINE_ONLY.reason == "this file was exported for offline checking only"
 
 
 def test_an_unreadable_entry_fails_its_credentials_and_spares_the_others(world: World) -> None:
@@ -668,9 +700,11 @@ def schema_errors(instance: Any) -> list[tuple[str, str]]:
 def test_exported_bundles_match_the_json_schema(world: World) -> None:
     schema = json.loads(SCHEMA.read_text())
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert set(schema["required"]) == set(world.bundle) == set(schema["properties"])
+    assert set(schema["required"]) == set(world.bundle) == set(schema["properties"]) - {"online"}
     assert schema["properties"]["format"]["const"] == vb.FORMAT
-    for bundle in (world.bundle, world.other_bundle, world.foreign_bundle):
+    linked = world.bundle | {"online": {"url": "https://credentials.example/transcripts/evidence",
+                                        "link": "BguTsa_XvyM02krEIBPyQ3v0kMz1bQy4H0cxWn2VdqE"}}
+    for bundle in (world.bundle, world.other_bundle, world.foreign_bundle, linked):
         assert schema_errors(bundle) == []
 
 
@@ -681,6 +715,8 @@ def test_exported_bundles_match_the_json_schema(world: World) -> None:
     (lambda b: b["disclosed"].update(shoe_size={"value": "9", "salt": "A" * 22}), "enum"),  # claim names
     (lambda b: next(iter(b["streams"].values()))[0].update(index=-1), "minimum"),
     (lambda b: next(iter(b["streams"].values()))[0]["inclusion"].append("short"), "pattern"),
+    (lambda b: b.update(online={"url": "https://e.example/transcripts/evidence"}), "required"),
+    (lambda b: b.update(online={"url": "ftp://e.example/", "link": "A" * 43}), "pattern"),
 ])
 def test_the_schema_refuses_what_the_format_refuses(world: World, change: Callable[[dict[str, Any]], Any],
                                                      keyword: str) -> None:

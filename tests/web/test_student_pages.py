@@ -356,3 +356,31 @@ def test_download_refuses_another_students_award(env: dict[str, Any]) -> None:
     foreign = transcript(env, env["students"][3])[0]["award"]
     assert client.get(f"/me/transcript.json?award={foreign}").status_code == 400
 
+
+
+def test_download_carries_a_file_link_the_student_sees_and_can_revoke(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][5]
+    client = signed_in(env["app"], ledger, student)
+    award = transcript(env, student)[0]["award"]
+    bundle = json.loads(client.get(f"/me/transcript.json?pick=1&award={award}").data)
+    assert bundle["online"]["url"] == "http://localhost/transcripts/evidence"
+    token = bundle["online"]["link"]
+    sharing = Sharing(ledger.store)
+    (made,) = [link for link in sharing.links(student) if link.kind == "file"]
+    assert made.awards == [award] and made.label == f"Downloaded file, {ledger.clock().date().isoformat()}"
+    links = client.get("/me/links").text
+    assert "Downloaded file" in links and "online checks of a file only" in links and token not in links
+    # The file's link opens no page (the file kept the name back), but it answers online checks.
+    employer = env["app"].test_client()
+    assert employer.get(f"/v/{token}").status_code == 404
+    since = verify_bundle(bundle, [ledger.log.verifier_key], today=ledger.clock().date()).checkpoint_size
+    check = f"/transcripts/evidence?since={since}&award={award}"
+    assert employer.get(check, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    page = client.get("/me/disclosures").text
+    assert "online check of a file" in page and "Downloaded file" in page
+
+    assert client.post(f"/me/links/{made.id}/revoke", data={"csrf_token": csrf(client)}).status_code == 302
+    assert employer.get(check, headers={"Authorization": f"Bearer {token}"}).status_code == 404
+    offline = json.loads(client.get(f"/me/transcript.json?pick=1&offline=1&award={award}").data)
+    assert "online" not in offline
+    assert len([link for link in sharing.links(student) if link.kind == "file"]) == 1

@@ -1,10 +1,13 @@
-"""`credledger verify FILE --log-key KEY [--online URL] [--today D] [--json]`.
+"""`credledger verify FILE --log-key KEY [--online URL] [--today D] [--json]`, and the
+`online` member `credledger export` writes for it.
 
 What an employer runs on a transcript file: no ledger, only the log's key.
 Exit codes: 0 every credential verifies, 1 one does not, 2 not a bundle (or bad
-input), 5 the --online server cannot be reached. The online path talks to the
-real web application, served over real HTTP from a thread. People and schools
-are fictional.
+input), 5 the --online server cannot be reached, 6 everything in the file verifies
+but --online could not check current status (the file's link was withdrawn or
+expired, or the file carries none). The online path talks to the real web
+application, served over real HTTP from a thread, presenting the file's link in
+a header. People and schools are fictional.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from ledger.instance import init_instance
 from tests.support import Clock
 from web import create_app
 from web.cli import main
+from web.db import create_web_tables
+from web.sharing import FILE, ONLINE_CHANNEL, Sharing, embed_file_link
 
 PASSPHRASE = "verify-cli-passphrase"
 TODAY = "2026-11-22"
@@ -42,10 +47,15 @@ class Files:
     ledger: Ledger
     clock: Clock
     key: str
-    good: Path  # one active award
+    good: Path  # one active award, for offline checking only
     mixed: Path  # the active award and a revoked one
     good_award: str
     tmp: Path
+    linked: Path  # the active award, with a file link for online checks (as /me/download writes it)
+    student: str
+
+
+UNUSED_URL = "http://127.0.0.1:9/transcripts/evidence"  # what the file names; tests pass --online themselves
 
 
 def make_files(tmp: Path) -> Files:
@@ -53,6 +63,7 @@ def make_files(tmp: Path) -> Files:
     clock = Clock()
     ledger = init_instance(tmp / "instance", PASSPHRASE, scrypt_n=2**10)
     ledger.clock = clock
+    create_web_tables(ledger.store)
     ledger.register_issuer("birchfield", "Birchfield Unified School District", "district")
     ledger.define_credential("bls-provider", {"name": "BLS Provider", "certifyingBody": "American Heart Association",
                                               "credentialType": "certificate", "validityMonths": 24,
@@ -69,7 +80,11 @@ def make_files(tmp: Path) -> Files:
     clock.advance(minutes=5)
     (tmp / "good.json").write_text(json.dumps(export_bundle(ledger, student, only=[good], disclose=["name"])))
     (tmp / "mixed.json").write_text(json.dumps(export_bundle(ledger, student)))
-    return Files(ledger, clock, ledger.log.verifier_key, tmp / "good.json", tmp / "mixed.json", good, tmp)
+    linked = embed_file_link(Sharing(ledger.store), export_bundle(ledger, student, only=[good], disclose=["name"]),
+                             UNUSED_URL, "Downloaded file", clock())
+    (tmp / "linked.json").write_text(json.dumps(linked))
+    return Files(ledger, clock, ledger.log.verifier_key, tmp / "good.json", tmp / "mixed.json", good, tmp,
+                 tmp / "linked.json", student)
 
 
 @pytest.fixture(scope="module")
@@ -174,47 +189,135 @@ def test_bad_input_exits_2(files: Files) -> None:
 
 
 def test_an_unreachable_server_exits_5(files: Files) -> None:
-    result = run(str(files.good), "--log-key", files.key, "--online", "http://127.0.0.1:9")
+    result = run(str(files.linked), "--log-key", files.key, "--online", "http://127.0.0.1:9")
     assert result.exit_code == 5
     assert "unreachable" in result.stderr and "127.0.0.1:9" in result.stderr
 
 
+@dataclass
+class Server:
+    url: str
+    requests: list[tuple[str, dict[str, str]]]  # (path?query, HTTP_* headers) of every request, as the server saw it
+
+
 @pytest.fixture
-def server(fresh: Files) -> Iterator[str]:
-    """The real web application over real HTTP, in a thread."""
+def server(fresh: Files) -> Iterator[Server]:
+    """The real web application over real HTTP, in a thread, noting each request it gets."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = create_app({"LEDGER": fresh.ledger, "TESTING": True})
-    httpd = make_server("127.0.0.1", 0, app)
+    seen = Server("", [])
+
+    def noting(environ: dict[str, Any], start_response: Any) -> Any:
+        seen.requests.append((f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}",
+                              {k: str(v) for k, v in environ.items() if k.startswith("HTTP_")}))
+        return app(environ, start_response)
+
+    httpd = make_server("127.0.0.1", 0, noting)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
+    seen.url = f"http://127.0.0.1:{httpd.server_port}"
+    yield seen
     httpd.shutdown()
     thread.join(timeout=5)
 
 
-def test_online_a_revocation_after_export_is_detected(fresh: Files, server: str) -> None:
-    student = json.loads(fresh.good.read_text())["student"]
+def online_records(files: Files) -> list[dict[str, str]]:
+    return [r for r in Sharing(files.ledger.store).disclosures(files.student) if r["channel"] == ONLINE_CHANNEL]
+
+
+def test_online_a_revocation_after_export_is_detected(fresh: Files, server: Server) -> None:
     fresh.clock.advance(hours=1)
-    fresh.ledger.issue([IssueRequest("birchfield", student, "bls-provider", date(2026, 8, 29),
+    fresh.ledger.issue([IssueRequest("birchfield", fresh.student, "bls-provider", date(2026, 8, 29),
                                      {"card": "BLS-44122"})])  # the log grows past the bundle's checkpoint
-    before = run(str(fresh.good), "--log-key", fresh.key, "--today", TODAY, "--online", server, "--json")
+    before = run(str(fresh.linked), "--log-key", fresh.key, "--today", TODAY, "--online", server.url, "--json")
     assert before.exit_code == 0, before.output
     steps = {s["step"]: s for s in json.loads(before.stdout)["credentials"][0]["steps"]}
     assert steps["consistency"]["ok"] is True and steps["current_status"]["ok"] is True
+    assert json.loads(before.stdout)["online_unavailable"] is None
 
     fresh.clock.advance(days=2)
     fresh.ledger.revoke(fresh.good_award, "misconduct", "Card obtained without the course.")
-    after = run(str(fresh.good), "--log-key", fresh.key, "--today", TODAY, "--online", server)
+    after = run(str(fresh.linked), "--log-key", fresh.key, "--today", TODAY, "--online", server.url)
     assert after.exit_code == 1
     assert "✓ consistency" in after.stdout
     assert "✗ current_status" in after.stdout and "revoked after the export" in after.stdout
     assert "status revoked: misconduct" in after.stdout
 
 
-def test_online_a_server_that_is_not_credledger_exits_5(fresh: Files, server: str) -> None:
-    result = run(str(fresh.good), "--log-key", fresh.key, "--online", server + "/nowhere")
+def test_online_the_link_goes_in_a_header_and_each_check_is_a_disclosure(fresh: Files, server: Server) -> None:
+    token = json.loads(fresh.linked.read_text())["online"]["link"]
+    assert run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url).exit_code == 0
+    assert [path.split("?")[0] for path, _ in server.requests] == ["/log/checkpoint", "/transcripts/evidence"]
+    assert all(token not in path for path, _ in server.requests)  # never in a URL, so never in an access log
+    assert server.requests[1][1]["HTTP_AUTHORIZATION"] == f"Bearer {token}"
+    assert "HTTP_AUTHORIZATION" not in server.requests[0][1]  # the public log needs no link
+    (record,) = online_records(fresh)
+    (file_link,) = Sharing(fresh.ledger.store).links(fresh.student)
+    assert file_link.kind == FILE and file_link.label.startswith("Downloaded file, ")
+    assert (record["link"], record["viewer"]) == (file_link.id, "credledger verify")
+
+
+@pytest.mark.parametrize("how", ["withdrawn", "expired"])
+def test_online_after_the_link_is_gone_the_offline_proof_still_stands(fresh: Files, server: Server,
+                                                                       how: str) -> None:
+    assert run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url).exit_code == 0
+    (file_link,) = Sharing(fresh.ledger.store).links(fresh.student)
+    if how == "withdrawn":
+        Sharing(fresh.ledger.store).revoke(fresh.student, file_link.id, fresh.clock())
+    else:
+        fresh.clock.advance(days=31)
+    result = run(str(fresh.linked), "--log-key", fresh.key, "--today", TODAY, "--online", server.url)
+    assert result.exit_code == 6, result.output
+    withdrawn = "online checks were withdrawn by the student or have expired; the offline proof still stands"
+    assert f"– consistency       not checked: {withdrawn}" in result.stdout
+    assert f"– current_status    not checked: {withdrawn}" in result.stdout
+    assert "✓ signature" in result.stdout and "✓ log_inclusion" in result.stdout and "✗" not in result.stdout
+    assert "1 of 1 credential(s) verified." in result.stdout
+    assert "network" not in result.output and "unreachable" not in result.stderr
+    assert len(online_records(fresh)) == 1  # only the check before; nothing after
+    data = json.loads(run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url, "--json").stdout)
+    assert data["ok"] is True and data["online_unavailable"].startswith("online checks were withdrawn")
+
+
+def test_online_a_file_for_offline_checking_asks_nothing(fresh: Files, server: Server) -> None:
+    result = run(str(fresh.good), "--log-key", fresh.key, "--today", TODAY, "--online", server.url)
+    assert result.exit_code == 6, result.output
+    assert "not checked: this file was exported for offline checking only" in result.stdout
+    assert "1 of 1 credential(s) verified." in result.stdout
+    assert server.requests == []
+
+
+def test_online_a_server_that_is_not_credledger_exits_5(fresh: Files, server: Server) -> None:
+    result = run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url + "/nowhere")
     assert result.exit_code == 5
     assert "HTTP 404" in result.stderr
+
+
+def test_a_malformed_online_member_is_not_a_bundle(files: Files) -> None:
+    bundle = json.loads(files.linked.read_text())
+    bundle["online"] = {"url": "ftp://example.org/", "link": "x"}
+    path = files.tmp / "bad-online.json"
+    path.write_text(json.dumps(bundle))
+    result = run(str(path), "--log-key", files.key)
+    assert result.exit_code == 2 and "'online'" in result.stderr
+
+
+def test_export_embeds_a_file_link_unless_offline(fresh: Files) -> None:
+    def export(*args: str) -> dict[str, Any]:
+        out = fresh.tmp / "exported.json"
+        done = CliRunner().invoke(main, ["--data", str(fresh.tmp / "instance"), "export", fresh.student,
+                                         "--out", str(out), *args],
+                                  env={"CREDLEDGER_PASSPHRASE": PASSPHRASE}, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+    before = {link.id for link in Sharing(fresh.ledger.store).links(fresh.student)}
+    online = export()["online"]
+    assert online["url"] == "http://localhost:5000/transcripts/evidence"  # from `init --domain`
+    (made,) = [link for link in Sharing(fresh.ledger.store).links(fresh.student) if link.id not in before]
+    assert made.kind == FILE and made.label.startswith("Exported file") and made.awards is not None
+    assert "online" not in export("--offline")
+    assert len(Sharing(fresh.ledger.store).links(fresh.student)) == len(before) + 1
 
 
 def test_online_is_not_asked_for_a_bundle_from_another_log(files: Files) -> None:
@@ -222,7 +325,7 @@ def test_online_is_not_asked_for_a_bundle_from_another_log(files: Files) -> None
     other_key = other.log.verifier_key
     other.close()
     # No server listens there: a checkpoint that does not verify is never sent anywhere.
-    result = run(str(files.good), "--log-key", other_key, "--online", "http://127.0.0.1:9", "--json")
+    result = run(str(files.linked), "--log-key", other_key, "--online", "http://127.0.0.1:9", "--json")
     assert result.exit_code == 1
     steps = {s["step"]: s for s in json.loads(result.stdout)["credentials"][0]["steps"]}
     assert steps["consistency"]["ok"] is None and "did not verify" in steps["consistency"]["detail"]

@@ -3,7 +3,9 @@ and the one place the ledger's errors become a message and an exit code.
 
 Exit codes: 0 done; 1 a check failed (audit, verification); 2 bad input or
 usage; 3 the ledger refused the event; 4 not found; 5 setup (no instance,
-wrong passphrase, database unreachable). `--json` prints machine output.
+wrong passphrase, database unreachable); 6 `verify --online`: everything in the
+file verified, but its online checks were withdrawn by the student, expired, or
+the file was exported for offline checking only. `--json` prints machine output.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from ledger.errors import (
     RejectedError,
 )
 
-EXIT_FAILED, EXIT_INPUT, EXIT_REJECTED, EXIT_NOT_FOUND, EXIT_SETUP = 1, 2, 3, 4, 5
+EXIT_FAILED, EXIT_INPUT, EXIT_REJECTED, EXIT_NOT_FOUND, EXIT_SETUP, EXIT_NOT_CURRENT = 1, 2, 3, 4, 5, 6
 
 
 class Context:

@@ -12,6 +12,7 @@ import click
 from web.cli.base import (
     EXIT_FAILED,
     EXIT_INPUT,
+    EXIT_NOT_CURRENT,
     EXIT_SETUP,
     Context,
     _fail,
@@ -43,20 +44,32 @@ def students(c: Context) -> None:
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--only", "only", multiple=True, metavar="AWARD", help="Export only these awards (repeatable).")
 @click.option("--disclose", default="", help="Identity claims to disclose, e.g. name,birth_date (default none).")
+@click.option("--offline", is_flag=True,
+              help="No link for online checks in the file (otherwise a file link the student can withdraw).")
 @json_option
 @pass_ctx
-def export(c: Context, student_id: str, out_file: Path, only: tuple[str, ...], disclose: str) -> None:
-    """Write the student's portable transcript bundle (verifiable offline)."""
+def export(c: Context, student_id: str, out_file: Path, only: tuple[str, ...], disclose: str, offline: bool) -> None:
+    """Write the student's portable transcript bundle (verifiable offline; online too, unless --offline)."""
     from ledger.export import export_bundle
+    from web.sharing import Sharing, embed_file_link, evidence_url
 
     with reported():
         claims = [x.strip() for x in disclose.split(",") if x.strip()]
         bundle = export_bundle(c.ledger, student_id, only=list(only) or None, disclose=claims)
+        if not offline:
+            bundle = embed_file_link(Sharing(c.ledger.store), bundle, evidence_url(c.ledger.config.domain),
+                                     EXPORT_LABEL, c.ledger.clock())
         out_file.write_text(json.dumps(bundle, indent=1) + "\n")
-        c.out({"file": str(out_file), "awards": len(bundle["awards"]), "disclosed": sorted(bundle["disclosed"])},
+        online = bundle.get("online", {}).get("url")
+        c.out({"file": str(out_file), "awards": len(bundle["awards"]), "disclosed": sorted(bundle["disclosed"]),
+               "online": online},
               f"Wrote {out_file}: {len(bundle['awards'])} credential(s), disclosed: "
-              f"{', '.join(sorted(bundle['disclosed'])) or 'nothing'}. Verify with "
-              f"`credledger verify {out_file} --log-key \"$(credledger log key)\"`.")
+              f"{', '.join(sorted(bundle['disclosed'])) or 'nothing'}; online checks: "
+              f"{'at ' + online + ' until the student withdraws the link or it expires' if online else 'none'}. "
+              f"Verify with `credledger verify {out_file} --log-key \"$(credledger log key)\"`.")
+
+
+EXPORT_LABEL = "Exported file (credledger export)"
 
 
 @main.group()
@@ -92,15 +105,17 @@ _MARKS = {True: "✓", False: "✗", None: "–"}
 @click.option("--log-key", "log_keys", multiple=True, required=True,
               help="The log's verifier key to pin (`credledger log key`); repeat to pin several.")
 @click.option("--online", "online_url", metavar="URL",
-              help="Also ask this credledger server for a newer checkpoint and current statuses.")
+              help="Also ask this credledger server for a newer checkpoint and current statuses, "
+                   "with the link the file carries.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Decide expiry as of this date (default: today).")
 @json_option
 @pass_ctx
 def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | None, today_text: str | None) -> None:
-    """Verify a transcript bundle: exit 0 if every credential verifies, 1 if one does not, 2 if not a bundle."""
+    """Verify a transcript bundle: exit 0 if every credential verifies, 1 if one does not, 2 if not a bundle,
+    6 if it all verifies but --online could not check current status (link withdrawn or expired, or none)."""
     from datetime import date
 
-    from verifiers.bundle import OnlineEvidence, verify_bundle
+    from verifiers.bundle import OnlineUnavailable, online_access_from_bundle, verify_bundle
     from verifiers.errors import BundleFormatError
 
     bundle = _read_bundle(file)
@@ -108,21 +123,21 @@ def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | 
         today = date.fromisoformat(today_text) if today_text else date.today()
     except ValueError:
         _fail(EXIT_INPUT, "invalid input", f"--today: expected YYYY-MM-DD, got {today_text!r}")
+    if online_url and not online_url.startswith(("http://", "https://")):
+        _fail(EXIT_INPUT, "invalid input", "--online: the server URL must be http(s)")
     try:
+        access = online_access_from_bundle(bundle)
         result = verify_bundle(bundle, list(log_keys), today=today)
-        if online_url:
-            # Nothing can extend a checkpoint that does not verify, and there is nothing to ask
-            # about no award: then ask the server nothing, and steps 9 and 10 say why.
-            awards = [r.award for r in result.credentials]
-            online = (_fetch_online_evidence(online_url, result.checkpoint_size, awards)
-                      if result.checkpoint.ok and awards else OnlineEvidence("", [], {}))
+        online = _online(online_url, access, result) if online_url else None
+        if online is not None:
             result = verify_bundle(bundle, list(log_keys), today=today, online=online)
     except BundleFormatError as e:
         _fail(EXIT_INPUT, "not a transcript bundle", str(e))
     except ValueError as e:  # an unreadable --log-key
         _fail(EXIT_INPUT, "invalid input", f"--log-key: {e}")
-    c.out(_verify_json(result), lambda: _verify_human(result))
-    sys.exit(0 if result.ok else EXIT_FAILED)
+    unavailable = online.reason if isinstance(online, OnlineUnavailable) else None
+    c.out(_verify_json(result, unavailable), lambda: _verify_human(result, unavailable))
+    sys.exit(EXIT_FAILED if not result.ok else EXIT_NOT_CURRENT if unavailable else 0)
 
 
 def _read_bundle(file: Path) -> Any:
@@ -134,55 +149,93 @@ def _read_bundle(file: Path) -> Any:
         _fail(EXIT_INPUT, "not a transcript bundle", f"{file} is not JSON")
 
 
-def _fetch_online_evidence(url: str, since: int, awards: list[str]) -> Any:
-    """GET the newest checkpoint and the evidence endpoint; exit 5 when the server cannot be used."""
+def _online(url: str, access: Any, result: Any) -> Any:
+    """The online evidence for steps 9 and 10, or why there is none (OnlineUnavailable)."""
+    from verifiers.bundle import OFFLINE_ONLY, OnlineEvidence, OnlineUnavailable
+
+    if access is None:
+        return OFFLINE_ONLY  # no link in the file: ask the server nothing
+    awards = [r.award for r in result.credentials]
+    if not (result.checkpoint.ok and awards):
+        # Nothing can extend a checkpoint that does not verify, and there is nothing to ask
+        # about no award: then ask the server nothing, and steps 9 and 10 say why.
+        return OnlineEvidence("", [], {})
+    online = _fetch_online_evidence(url, result.checkpoint_size, awards, access.link)
+    if isinstance(online, OnlineUnavailable) and not access.url.startswith(url.rstrip("/")):
+        return OnlineUnavailable(f"{online.reason} (or {url} is not the server the file names for them, "
+                                 f"{access.url})")
+    return online
+
+
+USER_AGENT = "credledger-verify"
+
+
+def _fetch_online_evidence(url: str, since: int, awards: list[str], link: str) -> Any:
+    """GET the newest checkpoint and the evidence endpoint, presenting the file's link in a header.
+
+    WITHDRAWN when the server refuses the link (404 in credledger's error shape: withdrawn,
+    expired, or not covering these awards); exit 5 when the server cannot be used.
+    """
     import base64
     import binascii
     import urllib.error
     import urllib.parse
     import urllib.request
 
-    from verifiers.bundle import OnlineEvidence
+    from verifiers.bundle import WITHDRAWN, OnlineEvidence
+
+    class NoRedirects(urllib.request.HTTPRedirectHandler):
+        # A redirect would carry the link elsewhere: a 3xx is the server refusing.
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
 
     base = url.rstrip("/")
-    if not base.startswith(("http://", "https://")):
-        _fail(EXIT_INPUT, "invalid input", "--online: the server URL must be http(s)")
+    opener = urllib.request.build_opener(NoRedirects)
 
-    def get(path: str) -> bytes:
+    def get(path: str, headers: dict[str, str]) -> bytes:
+        request = urllib.request.Request(base + path, headers={"User-Agent": USER_AGENT, **headers})
+        with opener.open(request, timeout=VERIFY_TIMEOUT) as response:  # scheme checked by the caller
+            return bytes(response.read())
+
+    def refused(e: urllib.error.HTTPError) -> bool:
         try:
-            with urllib.request.urlopen(base + path, timeout=VERIFY_TIMEOUT) as response:  # noqa: S310 (scheme checked)
-                return bytes(response.read())
-        except urllib.error.HTTPError as e:
-            _fail(EXIT_SETUP, "server refused", f"{base + path}: HTTP {e.code} {e.reason}")
-            raise  # not reached: _fail exits
-        except (urllib.error.URLError, OSError) as e:
-            _fail(EXIT_SETUP, "unreachable", f"cannot fetch {base + path}: {getattr(e, 'reason', e)}")
-            raise  # not reached: _fail exits
+            return e.code == 404 and json.loads(e.read()).get("code") == "not_found"
+        except (ValueError, AttributeError, OSError):
+            return False
 
-    latest = get("/log/checkpoint").decode("utf-8", "replace")
     query = urllib.parse.urlencode([("since", since), *(("award", a) for a in awards)])
+    path = "/log/checkpoint"
     try:
-        answer = json.loads(get(f"/transcripts/evidence?{query}"))
+        latest = get(path, {}).decode("utf-8", "replace")
+        path = f"/transcripts/evidence?{query}"  # the link goes in a header, never into the URL
+        answer = json.loads(get(path, {"Authorization": f"Bearer {link}"}))
         return OnlineEvidence(
             checkpoint=answer.get("checkpoint") or latest,
             consistency=[base64.b64decode(h, validate=True) for h in answer["consistency"]],
             streams=answer["streams"],
         )
+    except urllib.error.HTTPError as e:
+        if path != "/log/checkpoint" and refused(e):
+            return WITHDRAWN
+        _fail(EXIT_SETUP, "server refused", f"{base + path}: HTTP {e.code} {e.reason}")
+    except (urllib.error.URLError, OSError) as e:
+        _fail(EXIT_SETUP, "unreachable", f"cannot fetch {base + path}: {getattr(e, 'reason', e)}")
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         _fail(EXIT_SETUP, "unusable answer", f"{base}/transcripts/evidence did not answer with verification evidence")
 
 
-def _verify_json(result: Any) -> dict[str, Any]:
+def _verify_json(result: Any, unavailable: str | None) -> dict[str, Any]:
     import dataclasses
 
     data = dataclasses.asdict(result)
     data["ok"] = result.ok
+    data["online_unavailable"] = unavailable  # why --online could not check current status; null otherwise
     for credential, out in zip(result.credentials, data["credentials"]):
         out["ok"] = credential.ok
     return data
 
 
-def _verify_human(result: Any) -> None:
+def _verify_human(result: Any, unavailable: str | None) -> None:
     click.echo(f"Transcript of student {result.student}")
     click.echo(f"  ledger {result.ledger}, log {result.log_origin or '?'}, checkpoint of "
                f"{result.checkpoint_size} entries")
@@ -203,3 +256,5 @@ def _verify_human(result: Any) -> None:
     click.echo()
     click.echo(f"{verified} of {len(result.credentials)} credential(s) verified."
                + ("" if result.ok else " NOT everything verified."))
+    if unavailable:
+        click.echo(f"Current status not checked online: {unavailable}.")
