@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -42,6 +44,20 @@ def _start_session(**values: str) -> None:
     session.permanent = True
     session["csrf"] = new_token()
     session.update(values)
+
+
+def safe_next(value: str) -> str:
+    r"""`value` if it is a path on this site, else the console's home page.
+
+    Browsers drop tabs and newlines from a URL and read `\` as `/`, so `/\t/evil.example`
+    and `/\evil.example` leave the site: any control or space character, a scheme, a host,
+    or a start of `//` or `/\` sends the user home instead (and CR/LF never reach a header).
+    """
+    if (not value.startswith("/") or value.startswith(("//", "/\\"))
+            or any(unicodedata.category(ch)[0] in "CZ" for ch in value)):
+        return url_for("console.home")
+    parts = urlsplit(value)
+    return url_for("console.home") if parts.scheme or parts.netloc else value
 
 
 def current_actor() -> Actor | None:
@@ -93,8 +109,7 @@ def login() -> Any:
             flash("That email and password do not match an account.", "error")
             return render_template("auth/login.html"), 401
         _start_session(user=actor.id)
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("console.home"))
+        return redirect(safe_next(request.args.get("next", "")))
     return render_template("auth/login.html")
 
 
