@@ -46,6 +46,7 @@ class Env:
             session["csrf"] = CSRF
             if who:
                 session["user"] = self.users[who]
+                session["version"] = 0  # a new account's session version (web.accounts)
         return client
 
     def student(self, slug: str = "riverbend", name: str | None = None, local_id: str | None = None) -> str:
