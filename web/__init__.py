@@ -61,6 +61,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["imports"] = Imports(ledger, app.extensions["projections"], roster)
 
     _register_security(app)
+    from web.access_log import install_werkzeug_filter
+
+    install_werkzeug_filter()  # the development server's request log: no share token or claim code
     from web.errors import register_error_handlers
 
     register_error_handlers(app)
