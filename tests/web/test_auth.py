@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,20 +14,11 @@ from flask.testing import FlaskClient
 
 from ledger.application import Ledger
 from ledger.errors import InputError
-from tests.web.test_console import CSRF, Env, make_env, post, text
+from tests.web.test_console import CSRF, Env, post, text
 from web.accounts import Accounts
 from web.db import create_web_tables
 
 ADMIN = ("admin@riverbend.example", "password-rb-1")
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("web.security.SCRYPT_N", 2**10)  # staff passwords: fast in tests
-        environment = make_env(tmp_path_factory.mktemp("auth") / "instance")
-        yield environment
-    environment.ledger.close()
 
 
 def fresh_client(env: Env) -> FlaskClient:

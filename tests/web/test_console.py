@@ -94,15 +94,6 @@ def make_env(data_dir: Path, database_url: str | None = None) -> Env:
     return Env(ledger, create_app({"LEDGER": ledger, "TESTING": True}), users)
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("web.security.SCRYPT_N", 2**10)  # staff passwords: fast in tests
-        environment = make_env(tmp_path_factory.mktemp("console") / "instance")
-        yield environment
-    environment.ledger.close()
-
-
 def post(client: FlaskClient, url: str, **data: Any) -> Any:
     return client.post(url, data={"csrf_token": CSRF, **data})
 

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 
-from tests.web.test_console import Env, make_env
+from tests.web.test_console import Env
 from web import create_app
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("web.security.SCRYPT_N", 2**10)
-        environment = make_env(tmp_path_factory.mktemp("headers") / "instance")
-        yield environment
-    environment.ledger.close()
 
 
 def test_hsts_exactly_when_the_session_cookie_is_secure(env: Env) -> None:

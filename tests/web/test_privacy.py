@@ -17,29 +17,18 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from ledger.instance import init_instance, open_ledger
-from tests.web.test_console import CSRF, Env, make_env, post, text
+from tests.web.test_console import CSRF, Env, post, text
 from web.security import new_token
 
 REPO = Path(__file__).resolve().parents[2]
 COOKIE = "credledger_session"
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("web.security.SCRYPT_N", 2**10)
-        environment = make_env(tmp_path_factory.mktemp("privacy") / "instance")
-        yield environment
-    environment.ledger.close()
 
 
 # (a) Student search is a POST ------------------------------------------------------
