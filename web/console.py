@@ -27,6 +27,8 @@ Routes (methods; role):
     /console/<slug>/keys                             GET   key history                 admin
     /console/<slug>/keys/rotate|retire|compromise    POST                              admin
     /console/<slug>/staff                            GET POST list, add staff          admin
+    /console/<slug>/staff/<id>/disable|enable|role|password  POST                      admin
+    /console/account/password                        GET POST your own password       any staff
     /console/<slug>/tokens, /tokens/<id>/revoke      POST  API tokens (shown once)     admin
 """
 
