@@ -14,12 +14,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 
 from ledger.errors import InputError, LedgerError, NotFoundError
 from web import schemas
 from web.accounts import ROLES
-from web.auth import current_actor, staff_required, start_staff_session
+from web.auth import ACCOUNT_LIMIT, current_actor, limiter, staff_required, start_staff_session
 from web.console import (
     Scope,
     accounts,
@@ -276,10 +276,16 @@ def password_change() -> Any:
     assert actor is not None  # staff_required
     if request.method == "GET":
         return page("console/password.html", actor=actor, errors={})
+    # A borrowed session must not become a way to guess the password: wrong ones count as at sign-in.
+    guesses = f"password-change:{actor.id}"
+    if limiter().over(guesses, *ACCOUNT_LIMIT):
+        abort(429, description="Too many wrong passwords. Wait a few minutes and try again.")
     try:
         accounts().change_password(actor.id, request.form.get("current_password", ""),
                                    request.form.get("password", ""))
     except InputError as e:
+        if "current_password" in e.errors:
+            limiter().hit(guesses, *ACCOUNT_LIMIT)
         return page("console/password.html", 400, actor=actor, errors=e.errors, error=str(e))
     start_staff_session(actor.id)  # this session goes on; every other one (a lost laptop's) ends
     return done("Password changed. You were signed out everywhere else.", ".home")

@@ -231,3 +231,16 @@ def test_migrate_adds_the_session_version_to_an_existing_users_table(make_ledger
     create_web_tables(ledger.store)
     create_web_tables(ledger.store)  # and again: migrate is safe to repeat
     assert ledger.store.query("SELECT session_version FROM {t:web_users} WHERE id = 'u1'") == [(0,)]
+
+
+def test_wrong_current_passwords_lock_the_password_change(env: Env) -> None:
+    _, email = new_staff(env)
+    client = signed_in(env, email)
+    for _ in range(10):
+        wrong = post(client, "/console/account/password", csrf_token=session_csrf(client),
+                     current_password="not-it-at-all", password="harbor-thistle-93")
+        assert wrong.status_code == 400
+    locked = post(client, "/console/account/password", csrf_token=session_csrf(client),
+                  current_password=PASSWORD, password="harbor-thistle-93")
+    assert locked.status_code == 429
+    assert signed_in(env, email, PASSWORD)  # unchanged
