@@ -49,6 +49,8 @@ class LedgerConfig:
         data.pop("data_dir")
         path = self.data_dir / CONFIG_FILE
         tmp = path.with_suffix(".tmp")
+        tmp.touch(mode=0o600)  # owner only: a database URL can hold a password
+        os.chmod(tmp, 0o600)
         tmp.write_text(json.dumps(data, indent=2) + "\n")
         os.replace(tmp, path)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 
 from keys.store import FileKeyStore
 from ledger.application import Ledger
-from ledger.config import CONFIG_FILE, LedgerConfig
+from ledger.config import CONFIG_FILE, SQLITE_FILE, LedgerConfig
 from ledger.errors import InputError
 from ledger.projections import Projections
 
@@ -24,7 +25,12 @@ def init_instance(
     """Create the data directory, the operator key and the ledger's tables, once."""
     if (data_dir / CONFIG_FILE).exists():
         raise InputError.for_field("data", f"{data_dir} already holds a ledger")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if database_url is None:
+        # Made here, owner only, before SQLite opens it: SQLite gives its -wal and -shm files the
+        # database file's mode, so none of them is ever world-readable, whatever the umask.
+        os.close(os.open(data_dir / SQLITE_FILE, os.O_WRONLY | os.O_CREAT, 0o600))
+    make_private(data_dir)
     keystore_args = {} if scrypt_n is None else {"scrypt_n": scrypt_n}
     keystore = FileKeyStore.create(data_dir / "keys", passphrase, **keystore_args)
     config = LedgerConfig(
@@ -47,13 +53,25 @@ def init_instance(
 
 def open_ledger(data_dir: Path, passphrase: str) -> Ledger:
     config = LedgerConfig.load(data_dir)
-    return Ledger(config, FileKeyStore.open(config.keys_dir, passphrase))
+    ledger = Ledger(config, FileKeyStore.open(config.keys_dir, passphrase))
+    make_private(data_dir)
+    return ledger
+
+
+def make_private(data_dir: Path) -> None:
+    """Owner-only modes for the data directory and the SQLite files in it, on every open: an instance
+    made by an older version (or restored from a backup) has them 0644."""
+    os.chmod(data_dir, 0o700)
+    for name in (SQLITE_FILE, f"{SQLITE_FILE}-wal", f"{SQLITE_FILE}-shm", CONFIG_FILE):
+        if (data_dir / name).exists():
+            os.chmod(data_dir / name, 0o600)
 
 
 def migrate_instance(data_dir: Path, passphrase: str) -> None:
     """Create the tables a newer version added (every statement is CREATE … IF NOT EXISTS)."""
     config = LedgerConfig.load(data_dir)
     ledger = Ledger(config, FileKeyStore.open(config.keys_dir, passphrase), create_tables=True)
+    make_private(data_dir)
     Projections.of(ledger)
     ledger.log.integrate()
     ledger.close()

@@ -35,6 +35,7 @@ UUID_TEXT = validate.Regexp(
 TEXT = validate.Length(min=1, max=500)
 MAX_SHARED_STUDENTS = 5000  # one roster share event; a larger roster is shared in parts
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 (I-JSON): larger integers cannot be signed exactly
+NOT_UNICODE = "text that is valid Unicode (no lone surrogate)"
 _DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -272,12 +273,23 @@ def _check_evidence(document: dict[str, Any]) -> None:
         raise ValidationError(problems)
 
 
+def is_unicode(text: str) -> bool:
+    """Can `text` be encoded (and so signed)? JSON's "\\ud800" decodes to a lone surrogate, which cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def evidence_problems(evidence: dict[str, Any]) -> dict[str, list[str]]:
     """What is wrong with an award's evidence, by field (empty when nothing is)."""
     problems: dict[str, list[str]] = {}
     for key, value in evidence.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 64:
             problems[f"evidence.{key}"] = ["a name of 1 to 64 characters"]
+        elif not is_unicode(key):
+            problems["evidence"] = [f"names that are {NOT_UNICODE}"]  # not echoed: it cannot be written out
         # Integers and strings only: signed payloads never carry floats.
         elif isinstance(value, bool) or not isinstance(value, (str, int)):
             problems[f"evidence.{key}"] = ["a string or an integer"]
@@ -285,6 +297,8 @@ def evidence_problems(evidence: dict[str, Any]) -> dict[str, list[str]]:
             problems[f"evidence.{key}"] = [f"an integer within ±{MAX_SAFE_INTEGER}"]
         elif isinstance(value, str) and len(value) > 200:
             problems[f"evidence.{key}"] = ["at most 200 characters"]
+        elif isinstance(value, str) and not is_unicode(value):
+            problems[f"evidence.{key}"] = [NOT_UNICODE]
     return problems
 
 

@@ -58,13 +58,12 @@ def seal(identity: Identity, key: bytes, student_id: str) -> bytes:
             "salts": {name: salt_to_text(salt) for name, salt in identity.salts.items()},
         }
     ).encode()
-    nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, student_id.encode())
+    return seal_bytes(plaintext, key, student_id.encode())
 
 
 def unseal(sealed: bytes, key: bytes, student_id: str) -> Identity:
     try:
-        plaintext = AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], student_id.encode())
+        plaintext = unseal_bytes(sealed, key, student_id.encode())
     except InvalidTag:
         raise IntegrityError(f"the vault row of student {student_id} does not open") from None
     data = json.loads(plaintext)
@@ -72,3 +71,14 @@ def unseal(sealed: bytes, key: bytes, student_id: str) -> Identity:
         claims=data["claims"],
         salts={name: salt_from_text(text) for name, text in data["salts"].items()},
     )
+
+
+def seal_bytes(plaintext: bytes, key: bytes, associated: bytes) -> bytes:
+    """AES-GCM with a fresh nonce in front; `associated` binds the sealed bytes to their row."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, associated)
+
+
+def unseal_bytes(sealed: bytes, key: bytes, associated: bytes) -> bytes:
+    """The plaintext of `seal_bytes`; InvalidTag if the key, the row or a byte is wrong."""
+    return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated)

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 # imports this package on every call and should not pay for a web server.
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a CSV of several thousand awards, or a transcript bundle
+HSTS = "max-age=31536000; includeSubDomains"
+# Never cached: staff pages (console with its admin pages, reports), student pages, share links, the API.
+PRIVATE_BLUEPRINTS = frozenset({"console", "reports", "student", "verifier", "api", "auth"})
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -58,6 +61,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["imports"] = Imports(ledger, app.extensions["projections"], roster)
 
     _register_security(app)
+    from web.access_log import install_werkzeug_filter
+
+    install_werkzeug_filter()  # the development server's request log: no share token or claim code
     from web.errors import register_error_handlers
 
     register_error_handlers(app)
@@ -110,6 +116,10 @@ def _register_security(app: Flask) -> None:
     def security_headers(response: Response) -> Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.path.startswith(("/me", "/console", "/v/", "/api/")):
-            response.headers.setdefault("Cache-Control", "no-store")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            # Served over HTTPS (production): browsers must never try plain http here again.
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.blueprint in PRIVATE_BLUEPRINTS or response.mimetype == "text/csv":
+            # Student records and staff pages must not stay in a shared browser's or proxy's cache.
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -4,6 +4,10 @@ Roles, per issuer: `viewer` reads; `registrar` also records, imports, revokes
 and transfers; `admin` also manages keys, staff and API tokens. The operator
 (`issuer` NULL, role `operator`) administers every issuer and registers new
 ones. Secrets are stored only as hashes (web.security).
+
+A browser session carries the account's `session_version`; signing out, a
+password change or reset, disabling and a role change add one to it, which
+ends every session of that account at its next request (web.auth).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import datetime, timezone
 
 from ledger.errors import InputError, NotFoundError
 from ledger.store import LedgerRecorderMixin
+from web.passwords import password_problem
 from web.security import (
     check_password,
     dummy_password_hash,
@@ -48,6 +53,12 @@ class Actor:
         return self.issuer == issuer and RANK[self.role] >= RANK[role]
 
 
+def _check_password(password: str, email: str, name: str) -> None:
+    problem = password_problem(password, email, name)
+    if problem:
+        raise InputError.for_field("password", problem)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -62,8 +73,7 @@ class Accounts:
         email = email.strip().lower()
         if "@" not in email or len(email) > 254:
             raise InputError.for_field("email", "not an email address")
-        if len(password) < 10:
-            raise InputError.for_field("password", "at least 10 characters")
+        _check_password(password, email, name)
         if (issuer is None) != (role == "operator") or (issuer is not None and role not in ROLES):
             raise InputError.for_field("role", f"one of {', '.join(ROLES)} for an issuer's staff")
         if self.store.query("SELECT 1 FROM {t:web_users} WHERE email = ?", [email]):
@@ -86,10 +96,56 @@ class Accounts:
         user_id, name, issuer, role, stored = rows[0]
         return Actor(user_id, name, issuer, role) if check_password(password, stored) else None
 
-    def user(self, user_id: str) -> Actor | None:
-        rows = self.store.query("SELECT id, name, issuer, role FROM {t:web_users} WHERE id = ? AND disabled = 0",
-                                [user_id])
+    def user(self, user_id: str, session_version: int) -> Actor | None:
+        """The active account a session names, if the session is of its current version."""
+        rows = self.store.query("SELECT id, name, issuer, role FROM {t:web_users} WHERE id = ? AND disabled = 0 "
+                                "AND session_version = ?", [user_id, session_version])
         return Actor(*rows[0]) if rows else None
+
+    def session_version(self, user_id: str) -> int:
+        rows = self.store.query("SELECT session_version FROM {t:web_users} WHERE id = ?", [user_id])
+        return int(rows[0][0]) if rows else -1
+
+    def end_sessions(self, user_id: str) -> None:
+        """Every browser session of this account ends (sign-out, and every change below)."""
+        self.store.execute("UPDATE {t:web_users} SET session_version = session_version + 1 WHERE id = ?",
+                           [user_id])
+
+    def user_issuer(self, user_id: str) -> str | None:
+        """The institution a staff account belongs to (None: the operator); NotFoundError if there is none."""
+        rows = self.store.query("SELECT issuer FROM {t:web_users} WHERE id = ?", [user_id])
+        if not rows:
+            raise NotFoundError("no such staff account")
+        return None if rows[0][0] is None else str(rows[0][0])
+
+    def set_disabled(self, user_id: str, disabled: bool) -> None:
+        self._change(user_id, "disabled = ?", [1 if disabled else 0])
+
+    def set_role(self, user_id: str, role: str) -> None:
+        if role not in ROLES:
+            raise InputError.for_field("role", f"one of {', '.join(ROLES)}")
+        self._change(user_id, "role = ?", [role])
+
+    def set_password(self, user_id: str, password: str) -> None:
+        """An administrator's reset, or the last step of a change."""
+        rows = self.store.query("SELECT email, name FROM {t:web_users} WHERE id = ?", [user_id])
+        if not rows:
+            raise NotFoundError("no such staff account")
+        _check_password(password, rows[0][0], rows[0][1])
+        self._change(user_id, "password_hash = ?", [hash_password(password)])
+
+    def change_password(self, user_id: str, current: str, new: str) -> None:
+        """The account holder's own change: the current password first."""
+        rows = self.store.query("SELECT password_hash FROM {t:web_users} WHERE id = ? AND disabled = 0", [user_id])
+        if not rows or not check_password(current, rows[0][0]):
+            raise InputError.for_field("current_password", "not your current password")
+        self.set_password(user_id, new)
+
+    def _change(self, user_id: str, assignment: str, params: list[object]) -> None:
+        # Every change to who may act ends the account's sessions in the same statement.
+        if not self.store.execute(f"UPDATE {{t:web_users}} SET {assignment}, session_version = session_version + 1 "
+                                  "WHERE id = ?", [*params, user_id]):
+            raise NotFoundError("no such staff account")
 
     def staff(self, issuer: str) -> list[dict[str, str]]:
         rows = self.store.query("SELECT id, email, name, role, disabled FROM {t:web_users} WHERE issuer = ? "

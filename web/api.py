@@ -52,7 +52,7 @@ from ledger.application import IssueRequest
 from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
 from ledger.export import export_bundle
 from ledger.projections import Projections
-from ledger.schemas import validate_document
+from ledger.schemas import NOT_UNICODE, is_unicode, validate_document
 from verifiers.timestamps import format_timestamp
 from web import api_schemas as s
 from web.accounts import Accounts, Actor
@@ -65,6 +65,7 @@ from web.services import ledger as _ledger
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 API_MAX_BODY = 2 * 1024 * 1024  # a batch of 1000 awards or signed events
+MAX_JSON_DEPTH = 32  # a signed event with its proofs nests about 6 deep
 DEFAULT_WRITE_LIMIT = (600, 60)  # writes per token per minute
 DEFAULT_AUTH_FAILURE_LIMIT = (60, 60)  # failed token checks per client per minute
 KEY_EVENTS = {d.ISSUER_KEY_ADDED, d.ISSUER_KEY_RETIRED, d.ISSUER_KEY_COMPROMISED}
@@ -141,6 +142,8 @@ def route(method: str, rule: str, *, role: str | None, tag: str, body: type[Sche
                 args.append(actor)
             if operation.body is not None:
                 values["data"] = load(operation.body, _json_body())
+            elif operation.write and request.content_length:
+                _json_body()  # ignored, but a bad body is refused like anywhere else
             if operation.query is not None:
                 values["query"] = load(operation.query, request.args.to_dict())
             result = view(*args, **values)
@@ -196,10 +199,34 @@ def _json_body() -> Any:
     limit = current_app.config.get("API_MAX_BODY", API_MAX_BODY)
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:  # the parser's own stack: no ValueError, so `silent` does not catch it
+        raise InputError.for_field("body", "nested too deeply") from None
     if data is None:
         raise InputError.for_field("body", "a JSON document (Content-Type: application/json)")
+    _check_json(data)
     return data
+
+
+def _check_json(data: Any) -> None:
+    """Refuse what the parser admits but the schemas and signing cannot take: nesting deeper than any
+    document of ours (it would exhaust the stack in validation) and text that is not Unicode (a lone
+    surrogate such as "\\ud800", which cannot be encoded, so not signed). Walked without recursion."""
+    stack: list[tuple[str, Any, int]] = [("", data, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InputError.for_field("body", "nested too deeply")
+        if isinstance(value, str) and not is_unicode(value):
+            raise InputError.for_field(path or "body", NOT_UNICODE)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not is_unicode(key):
+                    raise InputError.for_field(path or "body", f"names that are {NOT_UNICODE}")
+                stack.append((f"{path}.{key}" if path else key, item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
 
 
 # Who is asking ------------------------------------------------------------------

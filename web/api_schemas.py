@@ -130,7 +130,8 @@ class Page(Schema):
         unknown = RAISE
 
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0))
+    # Bounded: SQL takes a 64-bit integer, and no list here is near a billion long.
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000_000))
 
 
 # Responses --------------------------------------------------------------------

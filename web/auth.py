@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -20,12 +22,13 @@ from flask import (
 )
 
 from web.accounts import Actor
-from web.security import new_token
+from web.security import RateLimiter, new_token, token_hash
 from web.services import accounts
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_LIMIT = (10, 300)  # attempts per 5 minutes per client
+ACCOUNT_LIMIT = (10, 900)  # failed attempts per 15 minutes per email: then it is locked for the window
 CLAIM_LIMIT = (20, 300)
 
 
@@ -33,21 +36,45 @@ def client_key(bucket: str) -> str:
     return f"{bucket}:{request.remote_addr or 'unknown'}"
 
 
+def limiter() -> RateLimiter:
+    return current_app.extensions["rate_limiter"]  # type: ignore[no-any-return]
+
+
 def rate_limited(bucket: str, limit: tuple[int, int]) -> bool:
-    return not current_app.extensions["rate_limiter"].hit(client_key(bucket), *limit)
+    return not limiter().hit(client_key(bucket), *limit)
 
 
-def _start_session(**values: str) -> None:
+def _start_session(**values: str | int) -> None:
     session.clear()  # a new session on every sign-in: no fixation
     session.permanent = True
     session["csrf"] = new_token()
     session.update(values)
 
 
+def start_staff_session(user_id: str) -> None:
+    """Sign this account in, with its current session version (web.accounts): when the version
+    moves on (sign-out, password, role, disabled), this session ends."""
+    _start_session(user=user_id, version=accounts().session_version(user_id))
+
+
+def safe_next(value: str) -> str:
+    r"""`value` if it is a path on this site, else the console's home page.
+
+    Browsers drop tabs and newlines from a URL and read `\` as `/`, so `/\t/evil.example`
+    and `/\evil.example` leave the site: any control or space character, a scheme, a host,
+    or a start of `//` or `/\` sends the user home instead (and CR/LF never reach a header).
+    """
+    if (not value.startswith("/") or value.startswith(("//", "/\\"))
+            or any(unicodedata.category(ch)[0] in "CZ" for ch in value)):
+        return url_for("console.home")
+    parts = urlsplit(value)
+    return url_for("console.home") if parts.scheme or parts.netloc else value
+
+
 def current_actor() -> Actor | None:
     if "actor" not in g:
-        user_id = session.get("user")
-        g.actor = accounts().user(user_id) if user_id else None
+        user_id, version = session.get("user"), session.get("version")
+        g.actor = accounts().user(user_id, version) if user_id and isinstance(version, int) else None
     return g.actor  # type: ignore[no-any-return]
 
 
@@ -86,20 +113,27 @@ def require(role: str, issuer: str) -> Actor:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "POST":
-        if rate_limited("login", LOGIN_LIMIT):
+        email = request.form.get("email", "")
+        # Per client, and per email however many clients try it. An email is locked whether or not
+        # it has an account, with the same answer, so the lock reveals nothing.
+        account = f"login-account:{token_hash(email.strip().lower())}"
+        if rate_limited("login", LOGIN_LIMIT) or limiter().over(account, *ACCOUNT_LIMIT):
             abort(429, description="Too many sign-in attempts. Wait a few minutes and try again.")
-        actor = accounts().authenticate(request.form.get("email", ""), request.form.get("password", ""))
+        actor = accounts().authenticate(email, request.form.get("password", ""))
         if actor is None:
+            limiter().hit(account, *ACCOUNT_LIMIT)  # failures only: signing in works while the account is not locked
             flash("That email and password do not match an account.", "error")
             return render_template("auth/login.html"), 401
-        _start_session(user=actor.id)
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("console.home"))
+        start_staff_session(actor.id)
+        return redirect(safe_next(request.args.get("next", "")))
     return render_template("auth/login.html")
 
 
 @bp.post("/logout")
 def logout() -> Any:
+    actor = current_actor()
+    if actor is not None:
+        accounts().end_sessions(actor.id)  # every copy of this session cookie (and every other) stops working
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("home.index"))

@@ -11,7 +11,7 @@ with the keys it holds for whichever institution a request names.
 Routes (methods; role):
     /console/                                        GET   dashboard (operator: ?issuer=slug)
     /console/import/template.csv                     GET   the CSV template
-    /console/<slug>/students                         GET   find a student (?q=name, local id or student id)
+    /console/<slug>/students                         GET POST find a student (POST q=name, local id or id)
     /console/<slug>/students/new                     GET POST register a student        registrar
     /console/<slug>/students/<id>                    GET   student: identity, transcript, actions
     /console/<slug>/students/<id>/claims             POST  make a claim code (shown once) registrar
@@ -27,6 +27,8 @@ Routes (methods; role):
     /console/<slug>/keys                             GET   key history                 admin
     /console/<slug>/keys/rotate|retire|compromise    POST                              admin
     /console/<slug>/staff                            GET POST list, add staff          admin
+    /console/<slug>/staff/<id>/disable|enable|role|password  POST                      admin
+    /console/account/password                        GET POST your own password       any staff
     /console/<slug>/tokens, /tokens/<id>/revoke      POST  API tokens (shown once)     admin
 """
 
@@ -195,15 +197,16 @@ def import_template() -> Response:
 # Students ----------------------------------------------------------------------
 
 
-@bp.get("/<slug>/students")
+@bp.route("/<slug>/students", methods=["GET", "POST"])
 @staff_required
 def students(slug: str) -> Any:
     s = scope(slug)
-    query = request.args.get("q", "").strip()
+    # A POST form: names and local ids searched for never appear in a URL, a history or an access log.
+    query = request.form.get("q", "").strip() if request.method == "POST" else ""
     projections().catch_up()
     if query and UUID_TEXT.fullmatch(query.lower()):
         ledger().student(query.lower())  # 404 if there is no such student
-        return redirect(url_for(".student", slug=slug, student_id=query.lower()))
+        return redirect(url_for(".student", slug=slug, student_id=query.lower()), code=303)
     matches = roster().search(s.did, query)
     return render_template("console/students.html", scope=s, query=query, matches=matches[:200],
                            more=max(0, len(matches) - 200))
@@ -230,7 +233,7 @@ def student_new(slug: str) -> Any:
         return form_error("console/student_new.html", e, scope=s, form=form)
     if form.get("claim"):
         return claim_page(s, student_id, data["name"], status=201)
-    return done(f"Registered {data['name']}.", ".student", slug=slug, student_id=student_id)
+    return done("Registered.", ".student", slug=slug, student_id=student_id)  # no name: flashes ride in the cookie
 
 
 @bp.get("/<slug>/students/<student_id>")

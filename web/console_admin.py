@@ -1,17 +1,25 @@
 """Console pages beside the daily record-keeping: CSV import, signing keys,
-staff and API tokens. Routes on the `console` blueprint (see web.console)."""
+staff and API tokens, one's own password. Routes on the `console` blueprint
+(see web.console).
+
+Staff accounts (admin of the same institution, or the operator):
+    /console/<slug>/staff/<user_id>/disable|enable|role|password   POST
+Any signed-in staff member:
+    /console/account/password                                    GET POST
+Each change ends every session of the account it changes (web.accounts).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 
-from ledger.errors import InputError, LedgerError
+from ledger.errors import InputError, LedgerError, NotFoundError
 from web import schemas
 from web.accounts import ROLES
-from web.auth import staff_required
+from web.auth import ACCOUNT_LIMIT, current_actor, limiter, staff_required, start_staff_session
 from web.console import (
     Scope,
     accounts,
@@ -225,7 +233,62 @@ def staff_add(slug: str) -> Any:
         accounts().add_user(form.get("email", ""), name, form.get("password", ""), issuer=slug, role=role)
     except LedgerError as e:
         return staff_page(s, 400, form=form, errors=getattr(e, "errors", {}), error=str(e), action="staff")
-    return done(f"Added {name} as {role}. Give them the password through a separate channel.", ".staff", slug=slug)
+    return done(f"Added as {role}. Give them the password through a separate channel.", ".staff", slug=slug)
+
+
+def staff_member(slug: str, user_id: str) -> str:
+    """`user_id`, if it is a staff account of this institution (404 if no account, 403 if another's)."""
+    if accounts().user_issuer(user_id) != slug:
+        forbid("That account belongs to another institution.")
+    return user_id
+
+
+@bp.post("/<slug>/staff/<user_id>/<change>")
+@staff_required
+def staff_change(slug: str, user_id: str, change: str) -> Any:
+    s = scope(slug, "admin")
+    staff_member(slug, user_id)
+    form = request.form
+    try:
+        if change in ("disable", "enable"):
+            accounts().set_disabled(user_id, change == "disable")
+            message = "Account disabled: it cannot sign in, and its sessions ended." if change == "disable" \
+                else "Account enabled: it can sign in again."
+        elif change == "role":
+            accounts().set_role(user_id, form.get("role", ""))
+            message = f"Role changed to {form.get('role')}; the account's sessions ended."
+        elif change == "password":
+            accounts().set_password(user_id, form.get("password", ""))
+            message = "Password reset; the account's sessions ended. Give the new one through a separate channel."
+        else:
+            raise NotFoundError("no such change to an account")
+    except InputError as e:
+        return staff_page(s, 400, form=form, errors=e.errors, error=str(e), action=f"{change}:{user_id}")
+    if user_id == s.actor.id and change != "disable":
+        start_staff_session(user_id)  # your own change: this session goes on, the others end
+    return done(message, ".staff", slug=slug)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@staff_required
+def password_change() -> Any:
+    actor = current_actor()
+    assert actor is not None  # staff_required
+    if request.method == "GET":
+        return page("console/password.html", actor=actor, errors={})
+    # A borrowed session must not become a way to guess the password: wrong ones count as at sign-in.
+    guesses = f"password-change:{actor.id}"
+    if limiter().over(guesses, *ACCOUNT_LIMIT):
+        abort(429, description="Too many wrong passwords. Wait a few minutes and try again.")
+    try:
+        accounts().change_password(actor.id, request.form.get("current_password", ""),
+                                   request.form.get("password", ""))
+    except InputError as e:
+        if "current_password" in e.errors:
+            limiter().hit(guesses, *ACCOUNT_LIMIT)
+        return page("console/password.html", 400, actor=actor, errors=e.errors, error=str(e))
+    start_staff_session(actor.id)  # this session goes on; every other one (a lost laptop's) ends
+    return done("Password changed. You were signed out everywhere else.", ".home")
 
 
 @bp.post("/<slug>/tokens")

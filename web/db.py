@@ -9,12 +9,13 @@ of the signed record: they are who may act, not what happened.
 
 from __future__ import annotations
 
-from ledger.store import LedgerRecorderMixin
+from ledger.store import LedgerRecorderMixin, SQLiteLedgerRecorder
 
 TABLES = {
     "web_users": (
         "id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL, password_hash TEXT NOT NULL, "
-        "issuer TEXT, role TEXT NOT NULL, created TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0"
+        "issuer TEXT, role TEXT NOT NULL, created TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, "
+        "session_version INTEGER NOT NULL DEFAULT 0"
     ),
     "web_api_tokens": (
         "id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, issuer TEXT NOT NULL, role TEXT NOT NULL, "
@@ -41,10 +42,11 @@ TABLES = {
         "data TEXT NOT NULL, message TEXT, started TEXT, finished TEXT, last_position BIGINT"
     ),
 }
-# Columns added after a table was first released: an existing database gains them on
-# `credledger migrate` (the default is right for every row already there).
+# Columns added after a table was first made: `credledger migrate` adds them to an existing database
+# (the default is right for every row already there).
 ADDED_COLUMNS = [
     ("web_share_links", "kind", "TEXT NOT NULL DEFAULT 'share'"),  # web.sharing: share | file
+    ("web_users", "session_version", "INTEGER NOT NULL DEFAULT 0"),  # sessions end on sign-out (web.auth)
 ]
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS web_share_links_student ON {t:web_share_links} (student_id)",
@@ -58,10 +60,11 @@ def create_web_tables(store: LedgerRecorderMixin) -> None:
     """Create the web tables (at `credledger init` / `migrate`, never by workers)."""
     for name, columns in TABLES.items():
         store.execute(f"CREATE TABLE IF NOT EXISTS {{t:{name}}} ({columns})")
-    for table, column, kind in ADDED_COLUMNS:
-        if store.placeholder != "?":  # PostgreSQL
-            store.execute(f"ALTER TABLE {{t:{table}}} ADD COLUMN IF NOT EXISTS {column} {kind}")
-        elif not store.query("SELECT 1 FROM pragma_table_info(?) WHERE name = ?", [table, column]):
-            store.execute(f"ALTER TABLE {{t:{table}}} ADD COLUMN {column} {kind}")
+    for table, column, definition in ADDED_COLUMNS:
+        if isinstance(store, SQLiteLedgerRecorder):  # SQLite has no ADD COLUMN IF NOT EXISTS
+            if not store.query(f"SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?", [column]):
+                store.execute(f"ALTER TABLE {{t:{table}}} ADD COLUMN {column} {definition}")
+        else:
+            store.execute(f"ALTER TABLE {{t:{table}}} ADD COLUMN IF NOT EXISTS {column} {definition}")
     for statement in INDEXES:
         store.execute(statement)

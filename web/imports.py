@@ -15,10 +15,14 @@
 The table keeps the rows as the file gave them (local ids, credential codes,
 evidence; never names) so a registrar can look back at an import; once
 committed, local ids are dropped from the stored rows and award ids added.
+The rows are sealed at rest (AES-GCM under the key store's `web-imports`
+data key, bound to the job id), and an import that was never committed
+loses its rows when discarded and is deleted after a day (PURGE_AFTER).
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -26,12 +30,15 @@ import logging
 import threading
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ledger.application import IssueRequest, Ledger
-from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
+from cryptography.exceptions import InvalidTag
+
+from ledger.errors import InputError, IntegrityError, LedgerError, NotFoundError, RejectedError
 from ledger.projections import Projections
+from ledger.vault import seal_bytes, unseal_bytes
 from web import schemas
 from web.roster import Roster, folded
 
@@ -42,6 +49,8 @@ MAX_VALUE = 200  # characters in one evidence cell
 EARLIEST = date(1950, 1, 1)
 READY, INVALID, COMMITTING, DONE, FAILED, CANCELLED = "ready", "invalid", "committing", "done", "failed", "cancelled"
 STALE_SECONDS = 600  # a commit still "committing" after this: the server restarted during it
+PURGE_AFTER = timedelta(days=1)  # an import never committed is deleted after this: its rows hold local ids
+SEALED = "aesgcm:"  # the prefix of sealed rows in web_imports.data
 
 # Header spellings people use, mapped to the column names of the format.
 ALIASES = {
@@ -317,8 +326,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _job(row: tuple[Any, ...]) -> ImportJob:
-    rows = [ImportRow(**r) for r in json.loads(row[8])]
+def _job(row: tuple[Any, ...], rows: list[ImportRow]) -> ImportJob:
     return ImportJob(str(row[0]), row[1], row[2], row[3], row[4], row[5], int(row[6]), int(row[7]), rows, row[9],
                      row[10], row[11], None if row[12] is None else int(row[12]))
 
@@ -329,7 +337,26 @@ class Imports:
         self.projections = projections
         self.roster = roster
         self.store = ledger.store
+        self._key = ledger.keystore.data_key("web-imports")
         self._threads: dict[str, threading.Thread] = {}
+
+    def _seal(self, job_id: str, rows: list[dict[str, Any]]) -> str:
+        return SEALED + base64.b64encode(seal_bytes(json.dumps(rows).encode(), self._key, job_id.encode())).decode()
+
+    def _unseal(self, job_id: str, data: str) -> list[ImportRow]:
+        if not data.startswith(SEALED):
+            return [ImportRow(**r) for r in json.loads(data)]  # stored before rows were sealed
+        try:
+            plaintext = unseal_bytes(base64.b64decode(data[len(SEALED):]), self._key, job_id.encode())
+        except InvalidTag:
+            raise IntegrityError(f"the rows of import {job_id} do not open") from None
+        return [ImportRow(**r) for r in json.loads(plaintext)]
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete the imports never committed that are older than PURGE_AFTER (run on every upload and list)."""
+        cutoff = ((now or datetime.now(timezone.utc)) - PURGE_AFTER).isoformat(timespec="seconds")
+        return self.store.execute("DELETE FROM {t:web_imports} WHERE status IN (?, ?, ?, ?) AND created < ?",
+                                  [READY, INVALID, CANCELLED, FAILED, cutoff])
 
     def create(self, slug: str, created_by: str, filename: str, data: bytes, today: date) -> ImportJob:
         """Parse and validate an uploaded file and keep it for preview; nothing goes to the ledger."""
@@ -337,27 +364,31 @@ class Imports:
         rows = Validator(self.ledger, self.projections, self.roster, slug, today).validate(records)
         invalid = sum(1 for r in rows if r.errors)
         job_id = str(uuid.uuid4())
+        self.purge()
         self.store.execute(
             f"INSERT INTO {{t:web_imports}} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)",
             [job_id, slug, created_by, _now(), (filename or "upload.csv")[:200], INVALID if invalid else READY,
-             len(rows), invalid, json.dumps([asdict(r) for r in rows])])
+             len(rows), invalid, self._seal(job_id, [asdict(r) for r in rows])])
         return self.get(job_id)
 
     def get(self, job_id: str) -> ImportJob:
         rows = self.store.query(f"SELECT {COLUMNS} FROM {{t:web_imports}} WHERE id = ?", [job_id])
         if not rows:
             raise NotFoundError("no such import")
-        return _job(rows[0])
+        return _job(rows[0], self._unseal(job_id, rows[0][8]))
 
     def recent(self, slug: str, limit: int = 10) -> list[dict[str, Any]]:
+        self.purge()
         rows = self.store.query("SELECT id, created, filename, status, total, invalid FROM {t:web_imports} "
                                 "WHERE issuer = ? ORDER BY created DESC LIMIT ?", [slug, limit])
         return [{"id": r[0], "created": r[1], "filename": r[2], "status": r[3], "total": r[4], "invalid": r[5]}
                 for r in rows]
 
     def cancel(self, job_id: str) -> None:
-        if not self.store.execute("UPDATE {t:web_imports} SET status = ?, finished = ? WHERE id = ? "
-                                  "AND status IN (?, ?)", [CANCELLED, _now(), job_id, READY, INVALID]):
+        # Discarded: its rows (local ids) go now; the line in the list of recent imports stays.
+        if not self.store.execute("UPDATE {t:web_imports} SET status = ?, finished = ?, data = ? WHERE id = ? "
+                                  "AND status IN (?, ?)", [CANCELLED, _now(), self._seal(job_id, []), job_id,
+                                                           READY, INVALID]):
             raise RejectedError("not_cancellable", "only an import that was not committed can be discarded")
 
     def start_commit(self, job_id: str) -> None:
@@ -389,7 +420,7 @@ class Imports:
             last = self.store.select_journal_of_stream(award_ids[-1])[0].position
             rows = [asdict(r) | {"local_id": "", "award": a} for r, a in zip(job.rows, award_ids)]
             self.store.execute("UPDATE {t:web_imports} SET status = ?, finished = ?, data = ?, last_position = ?, "
-                               "message = NULL WHERE id = ?", [DONE, _now(), json.dumps(rows), last, job_id])
+                               "message = NULL WHERE id = ?", [DONE, _now(), self._seal(job_id, rows), last, job_id])
         except LedgerError as e:
             self._fail(job_id, f"The ledger refused the import; nothing was stored. {e}")
         except Exception as e:  # the thread is the last place to catch it: record it, never die silently

@@ -120,7 +120,7 @@ def run_share_benchmark(*, seconds: float = 10.0, workers: int = 2, connections:
             # Threaded workers keep connections alive (gunicorn's sync workers close each one).
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
              "--threads", "4", "--bind", f"127.0.0.1:{port}", "--keep-alive", "30", "--log-level", "warning",
-             "web.wsgi:app"],
+             "--logger-class", "web.access_log.RedactingGunicornLogger", "web.wsgi:app"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
         path = f"/v/{token}.json"

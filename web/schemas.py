@@ -13,7 +13,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from ledger.errors import InputError
 from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
-from ledger.schemas import CIP, KEY_ID, MAX_SAFE_INTEGER, NAICS, SLUG, SOC
+from ledger.schemas import CIP, KEY_ID, MAX_SAFE_INTEGER, NAICS, NOT_UNICODE, SLUG, SOC, is_unicode
 
 NAME = validate.Length(min=1, max=200)
 
@@ -97,6 +97,10 @@ class IssueInput(Schema):
                 raise ValidationError(f"evidence {key!r} must be a string or an integer", "evidence")
             if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
                 raise ValidationError(f"evidence {key!r} must be within ±{MAX_SAFE_INTEGER}", "evidence")
+            if not is_unicode(key):
+                raise ValidationError(f"names that are {NOT_UNICODE}", "evidence")
+            if isinstance(value, str) and not is_unicode(value):
+                raise ValidationError(NOT_UNICODE, f"evidence.{key}")  # the same answer as the ledger's
 
 
 class RevokeInput(Schema):

@@ -115,3 +115,10 @@ class RateLimiter:
         )
         rows = self.store.query("SELECT hits FROM {t:web_rate_limits} WHERE key = ?", [key])
         return int(rows[0][0]) <= limit
+
+    def over(self, key: str, limit: int, window: int) -> bool:
+        """Has the key used up its limit in this window? Counts nothing (for limits on failures)."""
+        now = int(self.clock())  # type: ignore[operator]
+        rows = self.store.query("SELECT hits FROM {t:web_rate_limits} WHERE key = ? AND window_start = ?",
+                                [key, now - now % window])
+        return bool(rows) and int(rows[0][0]) >= limit

@@ -1,4 +1,6 @@
-"""WSGI entry point for production servers: `gunicorn 'web.wsgi:app'`.
+"""WSGI entry point for production servers:
+`gunicorn --access-logfile - --logger-class web.access_log.RedactingGunicornLogger 'web.wsgi:app'`
+(the logger class keeps share tokens and claim codes out of the access log; README, Deployment).
 
 Opens the ledger named by CREDLEDGER_DATA with CREDLEDGER_PASSPHRASE. It never
 creates tables (that is `credledger init`, once). Keeping the log checkpointed

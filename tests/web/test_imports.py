@@ -44,6 +44,7 @@ class Env:
         with client.session_transaction() as session:
             session["csrf"] = CSRF
             session["user"] = self.users[who]
+            session["version"] = 0  # a new account's session version (web.accounts)
         return client
 
     def students(self, count: int, slug: str = "riverbend") -> list[str]:

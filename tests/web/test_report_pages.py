@@ -40,6 +40,7 @@ class Env:
             session["csrf"] = CSRF
             if who:
                 session["user"] = self.users[who]
+                session["version"] = 0  # a new account's session version (web.accounts)
         return client
 
 
