@@ -368,11 +368,6 @@ class Ledger(Application):
         key_id = _Batch(self).signing_key(issuer.did)
         return self.signer(key_id).countersign(document, format_timestamp(self.clock()))
 
-    def transfer(self, award_ids: Sequence[str], to_slug: str, reason: str) -> list[Receipt]:
-        """Transfer awards when the server holds both custodians' keys."""
-        documents = [self.countersign(self.prepare_transfer(a, to_slug, reason), to_slug) for a in award_ids]
-        return self.submit(documents)
-
     # Who may see a student (ledger.relations, ledger.access) -------------------
 
     @cached_property
@@ -438,6 +433,8 @@ class Ledger(Application):
         receiver = self.issuer(as_slug)
         if offer.receiver != receiver.did:
             raise NotFoundError("no such transfer")
+        if offer.outcome is not None:
+            raise RejectedError("not_pending", f"this transfer was already {offer.outcome}")
         with self.batch() as batch:
             try:
                 receiver_key = batch.signing_key(receiver.did)

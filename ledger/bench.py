@@ -276,10 +276,12 @@ def run_projections_benchmark(*, events: int) -> dict[str, Any]:
             awards = ledger.issue(batch)
             i += len(batch)
             written += len(batch)
-            if written + 2 <= events:  # some history besides issuance
+            if written + 4 <= events:  # some history besides issuance: a revocation, a transfer offered and accepted
                 ledger.revoke(awards[0], "issued_in_error", "benchmark")
-                ledger.transfer(awards[1:2], "bench-receiver", "benchmark")
-                written += 2
+                offer = ledger.offer_transfer("bench-district", "bench-receiver", ledger.award(awards[1]).student,
+                                              "benchmark", awards=awards[1:2])
+                ledger.accept_transfer(offer, "bench-receiver")
+                written += 4
         projections = Projections.of(ledger)
         started = time.perf_counter()
         processed = projections.rebuild()

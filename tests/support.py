@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 
 class Clock:
@@ -30,3 +32,10 @@ def naive_root(leaves: list[bytes]) -> bytes:
     while k * 2 < len(leaves):
         k *= 2
     return hashlib.sha256(b"\x01" + naive_root(leaves[:k]) + naive_root(leaves[k:])).digest()
+
+
+def transfer(ledger: Any, awards: Sequence[str], to_slug: str, reason: str) -> list[Any]:
+    """Custody moves with the receiver acting: the sender's signed half, countersigned by the
+    receiver's server-held key, submitted (the off-server path, both keys on this test server)."""
+    documents = [ledger.countersign(ledger.prepare_transfer(a, to_slug, reason), to_slug) for a in awards]
+    return list(ledger.submit(documents))

@@ -242,7 +242,6 @@ def student(slug: str, student_id: str) -> Any:
     s = scope(slug)
     related_or_404(s, student_id)
     bases = ledger().access.bases(s.did, student_id)
-    projections().catch_up()
     awards, others = roster().awards_of(s.did, student_id, today())
     return render_template(
         "console/student.html", scope=s, student_id=student_id, bases=sorted(bases),
@@ -255,7 +254,9 @@ def student(slug: str, student_id: str) -> Any:
 
 
 def related_or_404(s: Scope, student_id: str, *, recording: bool = False) -> None:
-    """The ledger's access rule (ledger.access): an unrelated student is answered like an unknown id."""
+    """The ledger's access rule (ledger.access): an unrelated student is answered like an unknown id.
+    The pages then read the student's awards from the read models, caught up first."""
+    projections().catch_up()
     if recording:
         ledger().access.require_recordable(s.did, student_id)
     else:
@@ -429,8 +430,11 @@ def transfer_new(slug: str, student_id: str) -> Any:
 def transfer_of(s: Scope, transfer_id: str, *, side: str | None = None) -> Any:
     transfer = transfers().get(transfer_id)  # 404 if there is none
     sides = {"to": transfer.to_issuer, "from": transfer.from_issuer}
-    if s.slug not in ([sides[side]] if side else sides.values()):
+    if s.slug not in sides.values():
         raise NotFoundError("no such transfer")  # another institution's transfer is not confirmed to exist
+    if side and sides[side] != s.slug:
+        forbid("Only the receiving institution accepts or declines a transfer, and only the sending one "
+               "withdraws it.")
     return transfer
 
 

@@ -16,6 +16,8 @@ so the vault stays the only place a name can be recovered from.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import unicodedata
 from collections.abc import Iterable
@@ -197,6 +199,20 @@ def share_view(share: RosterShare, today: date) -> dict[str, Any]:
             "grantee": issuer_slug_from_did(share.grantee), "purpose": share.purpose, "students": share.students,
             "granted": share.granted, "until": share.until, "withdrawn": share.withdrawn,
             "active": share.withdrawn is None and share.until >= today.isoformat(), "note": share.note}
+
+
+def local_ids_from_csv(data: bytes) -> list[str]:
+    """The first column of a CSV (UTF-8, a `local_id` header row allowed), blank cells skipped."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError.for_field("file", "the CSV is not UTF-8 text") from None
+    cells = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+    if cells and folded(cells[0]).replace(" ", "_") == "local_id":
+        cells = cells[1:]
+    if not cells:
+        raise InputError.for_field("file", "no local ids in the first column")
+    return cells
 
 
 def resolve_local_ids(roster: Roster, did: str, local_ids: Iterable[str]) -> list[str]:

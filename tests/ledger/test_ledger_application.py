@@ -23,6 +23,7 @@ from ledger.errors import InputError, NotFoundError, RejectedError
 from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.timestamps import format_timestamp
+from tests.support import transfer
 
 CLAIMS = {"name": "Wren Talbot-Okonkwo", "birth_date": "2008-03-14", "local_id": "MG-204417"}
 OSHA = {
@@ -239,7 +240,7 @@ def test_transfer_with_both_keys_on_the_server_completes(ledger: Ledger) -> None
     student = setup_world(ledger)
     awards = ledger.issue([IssueRequest("maple-grove", student, c, EARNED, EVIDENCE)
                            for c in ("osha10-general", "servsafe-manager")])
-    receipts = ledger.transfer(awards, "cedar-ctc", "Student enrolled at Cedar Valley")
+    receipts = transfer(ledger, awards, "cedar-ctc", "Student enrolled at Cedar Valley")
     assert [(r.type, r.stream, r.sequence) for r in receipts] == [(d.CREDENTIAL_TRANSFERRED, a, 2) for a in awards]
     assert {ledger.award(a).custodian for a in awards} == {ledger.issuer("cedar-ctc").did}
     assert {ledger.award(a).issuer for a in awards} == {ledger.issuer("maple-grove").did}
@@ -516,7 +517,7 @@ def test_no_signing_key(ledger: Ledger) -> None:
         issue_one(ledger, student, "birch-academy")
     award = issue_one(ledger, student, "maple-grove")
     with refused(ledger, "no_signing_key"):
-        ledger.transfer([award], "birch-academy", "moved")  # the receiver's key is not here
+        transfer(ledger, [award], "birch-academy", "moved")  # the receiver's key is not here
 
 
 def test_other_state_rules(ledger: Ledger, clock: Any) -> None:
@@ -525,7 +526,7 @@ def test_other_state_rules(ledger: Ledger, clock: Any) -> None:
     award = issue_one(ledger, student)
     key = signer.key_id
     with refused(ledger, "malformed"):  # to its own custodian
-        ledger.transfer([award], "maple-grove", "nowhere")
+        transfer(ledger, [award], "maple-grove", "nowhere")
     with refused(ledger, "malformed"):
         ledger.submit([signed(signer, issued_document(ledger, "birch-academy", student, expires="2026-01-01"))])
     with refused(ledger, "not_found"):  # a revocation of an award that does not exist
@@ -721,7 +722,7 @@ def test_transfer_to_an_unknown_issuer_is_not_found(ledger: Ledger) -> None:
     student = setup_world(ledger)
     award = issue_one(ledger, student)
     with nothing_stored(ledger), pytest.raises(NotFoundError):
-        ledger.transfer([award], "nowhere-high", "?")
+        transfer(ledger, [award], "nowhere-high", "?")
 
 
 # Persistence -------------------------------------------------------------------
@@ -745,7 +746,7 @@ def test_reopened_ledger_has_the_same_state(make_ledger: Callable[..., Ledger], 
     awards = ledger.issue([IssueRequest("maple-grove", student, c, EARNED, EVIDENCE)
                            for c in ("osha10-general", "servsafe-manager")])
     ledger.revoke(awards[0], "issued_in_error", "Wrong student.")
-    ledger.transfer([awards[1]], "cedar-ctc", "moved")
+    transfer(ledger, [awards[1]], "cedar-ctc", "moved")
     clock.advance(minutes=1)
     ledger.rotate_issuer_key("maple-grove")
     before = _state(ledger, student, awards)

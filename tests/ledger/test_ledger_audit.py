@@ -26,6 +26,7 @@ from ledger.application import IssueRequest
 from ledger.audit import audit
 from ledger.config import SQLITE_FILE
 from ledger.instance import init_instance, open_ledger
+from tests.support import transfer
 
 PASSPHRASE = "audit-test-passphrase"
 MARKER = b"SS-9977331"
@@ -70,7 +71,7 @@ def build(data: Path, database_url: str | None = None) -> Instance:
             IssueRequest("ferncliff-ctc", students[2], "nccer-core", earned, {"certificate": "NC-2000003"}),
         ])
         ledger.revoke(awards[1], "issued_in_error", "Recorded for the wrong student.")
-        ledger.transfer([awards[0]], "ferncliff-ctc", "Student enrolled at Ferncliff")
+        transfer(ledger, [awards[0]], "ferncliff-ctc", "Student enrolled at Ferncliff")
         ledger.log.integrate()
         assert audit(ledger).ok
     finally:

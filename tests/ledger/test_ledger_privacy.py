@@ -21,6 +21,7 @@ from ledger.instance import init_instance
 from ledger.vault import Identity, seal, unseal
 from verifiers.commitments import verify_commitment
 from verifiers.errors import CommitmentError
+from tests.support import transfer
 
 CLAIMS = {"name": "Thaddeus Quillfeather-Nakagawa", "birth_date": "2008-07-29", "local_id": "PN-73910466"}
 PII = [v.encode() for v in CLAIMS.values()] + [b"Quillfeather", b"20080729", b"73910466"]
@@ -38,7 +39,7 @@ def setup(ledger: Ledger) -> tuple[str, str]:
     ledger.revoke(award, "superseded", "Card reissued.")
     ledger.issue([IssueRequest("pinecrest", student, "bls-provider", date(2026, 4, 2), {"certificate": "AHA-50212"},
                                supersedes=award)])
-    ledger.transfer([award], "harbor-ctc", "Student moved to Harbor Point")
+    transfer(ledger, [award], "harbor-ctc", "Student moved to Harbor Point")
     ledger.register_student("pinecrest", {"name": "Odalys Brennan-Fairweather", "birth_date": "2009-01-17",
                                           "local_id": "PN-73910467"})
     return student, award

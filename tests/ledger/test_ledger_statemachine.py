@@ -32,7 +32,7 @@ from ledger.application import IssueRequest
 from ledger.audit import audit
 from ledger.errors import RejectedError
 from ledger.instance import init_instance, open_ledger
-from tests.support import Clock
+from tests.support import Clock, transfer
 from verifiers.timestamps import format_timestamp
 
 PASSPHRASE = "state-machine-passphrase"
@@ -163,7 +163,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def transfer(self, award: str, to: str) -> None:
         self.tick()
         custodian = self.model[award].custodian
-        action = lambda: self.ledger.transfer([award], to, "Student changed school")  # noqa: E731
+        action = lambda: transfer(self.ledger, [award], to, "Student changed school")  # noqa: E731
         if not self.alive(custodian) or not self.alive(to):
             self.refused("no_signing_key", action)
         elif to == custodian:

@@ -25,6 +25,7 @@ from ledger import treemath
 from ledger.application import IssueRequest
 from ledger.audit import AuditReport, audit
 from ledger.instance import init_instance, open_ledger
+from tests.support import transfer
 
 PASSPHRASE = "tamper-test-passphrase"
 CLI = Path(sys.executable).parent / "credledger"
@@ -52,7 +53,7 @@ def build(data_dir: Path, database_url: str | None = None) -> None:
             for i in range(4, 17)])
         ledger.log.integrate()
         ledger.revoke(awards[0], "issued_in_error", "Recorded for the wrong fictional student.")
-        ledger.transfer(awards[1:3], "harbor-ctc", "Student moved to the career center")
+        transfer(ledger, awards[1:3], "harbor-ctc", "Student moved to the career center")
         ledger.issue([
             IssueRequest(SCHOOL, student, "comptia-a-plus", date(2026, 1, 17), {"certificate": f"COMP-{i:04d}"})
             for i in range(17, 30)])

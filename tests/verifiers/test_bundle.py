@@ -30,7 +30,7 @@ from ledger.application import IssueRequest, Ledger
 from ledger.export import export_bundle, online_evidence
 from ledger.instance import init_instance
 from ledger.views import award_status
-from tests.support import Clock
+from tests.support import Clock, transfer
 from verifiers import bundle as vb
 from verifiers import bundle_model
 from verifiers.bundle import (
@@ -156,7 +156,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     clock.advance(minutes=1)
     ledger.revoke(awards["revoked"], "issued_in_error", "Recorded for the wrong student.")
     clock.advance(minutes=1)
-    ledger.transfer([awards["transferred"]], "lakeshore", "Student moved to Lakeshore")
+    transfer(ledger, [awards["transferred"]], "lakeshore", "Student moved to Lakeshore")
     clock.advance(minutes=1)
     ledger.rotate_issuer_key("ferncliff")
     clock.advance(minutes=1)
@@ -648,7 +648,7 @@ def play(ledger: Ledger, clock: Clock, students: list[str], ops: list[tuple[Any,
         elif op[0] == "transfer" and awards:
             award, to = awards[op[1] % len(awards)], ISSUERS[op[2]][0]
             if ledger.award(award).custodian != ledger.issuer_did(to):
-                ledger.transfer([award], to, "Fictional move.")
+                transfer(ledger, [award], to, "Fictional move.")
         elif op[0] == "rotate":
             ledger.rotate_issuer_key(ISSUERS[op[1]][0])
     return awards

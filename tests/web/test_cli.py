@@ -98,6 +98,13 @@ def instance(tmp_path_factory: pytest.TempPathFactory) -> Instance:
     return Instance(data, student, award)
 
 
+def share(instance: Instance, grantee: str) -> str:
+    """Lindenwood shares its student with another institution, to record for them (the CLI's `share grant`)."""
+    until = (datetime.now(timezone.utc) + timedelta(days=200)).date().isoformat()
+    return str(ok(instance.data, "share", "grant", "--from", "lindenwood", "--to", grantee, "--student",
+                  instance.student, "--until", until, json_out=True).json()["share"])
+
+
 def issue(instance: Instance, issuer: str = "lindenwood") -> str:
     award = ok(instance.data, "issue", "--issuer", issuer, "--student", instance.student,
                "--credential", "osha10-general", "--earned", EARNED).out.strip()
@@ -150,6 +157,7 @@ def test_issuers_add_list_show(instance: Instance) -> None:
 def test_key_rotate_retire_compromise(instance: Instance) -> None:
     data = instance.data
     ok(data, "issuer", "add", "heronsgate", "--name", "Heronsgate Academy")
+    share(instance, "heronsgate")
     new = ok(data, "issuer", "key", "rotate", "heronsgate", json_out=True).json()["key_id"]
     # Compromise of the server-held key: signing stops; rotation (signed by the operator) brings it back.
     at = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat()
@@ -220,8 +228,15 @@ def test_issue_revoke_show(instance: Instance) -> None:
 def test_transfers_complete_directly_or_by_countersigning_a_file(instance: Instance, tmp_path: Path) -> None:
     data = instance.data
     direct, pending_award = issue(instance), issue(instance)
-    receipts = ok(data, "transfer", direct, "--to", "saltmarsh-ctc", json_out=True).json()
-    assert [(r["type"], r["stream"], r["sequence"]) for r in receipts] == [("CredentialTransferred", direct, 2)]
+    offer = ok(data, "transfer", direct, "--to", "saltmarsh-ctc", json_out=True).json()
+    assert offer["status"] == "pending"
+    listed = ok(data, "transfers", "list", "--issuer", "saltmarsh-ctc", json_out=True).json()
+    assert [(t["transfer"], t["status"], t["awards"]) for t in listed] == [(offer["transfer"], "pending", [direct])]
+    expect(data, [(["transfers", "accept", offer["transfer"], "--as", "lindenwood"], 4, "no such transfer")])
+    receipts = ok(data, "transfers", "accept", offer["transfer"], "--as", "saltmarsh-ctc", json_out=True).json()
+    assert [(r["type"], r["stream"], r["sequence"]) for r in receipts] == [
+        ("CredentialTransferred", direct, 2), ("TransferOfferClosed", offer["transfer"], 2)]
+    expect(data, [(["transfers", "decline", offer["transfer"], "--as", "saltmarsh-ctc"], 3, "not_pending")])
     pending = tmp_path / "pending.json"
     ok(data, "transfer", pending_award, "--to", "saltmarsh-ctc", "--out", str(pending))
     (half,) = json.loads(pending.read_text())
@@ -244,6 +259,7 @@ def test_submit_an_externally_signed_file(instance: Instance, tmp_path: Path) ->
     data = instance.data
     signer = Signer.generate()
     ok(data, "issuer", "add", "kestrel-prep", "--name", "Kestrel Preparatory School", "--public-key", signer.key_id)
+    share(instance, "kestrel-prep")
     ledger = open_ledger(data, PASSPHRASE)
     try:
         assert signer.key_id not in ledger.keystore

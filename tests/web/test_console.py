@@ -190,9 +190,14 @@ def test_student_page_shows_identity_only_to_an_institution_with_a_relationship(
     assert "Imogen Strathearn" in page and "RB-7002" in page and "BLS Provider" in page
     assert 'class="badge active"' in page
     assert "Record a credential" not in page  # a viewer gets no write buttons
-    other = text(env.client("lk_registrar").get(f"/console/lakeshore/students/{student}"))
-    assert "Imogen Strathearn" not in other and "no record of this student" in other
-    assert "BLS Provider" not in other and "from other institutions" not in other
+    # Lakeshore does not relate to the student: the very answer an unknown id gets (ledger.access).
+    outsider = env.client("lk_registrar")
+    unknown = str(uuid.uuid4())
+    other = outsider.get(f"/console/lakeshore/students/{student}")
+    missing = outsider.get(f"/console/lakeshore/students/{unknown}")
+    assert other.status_code == missing.status_code == 404
+    assert text(other).replace(student, "ID") == text(missing).replace(unknown, "ID")
+    assert "Imogen Strathearn" not in text(other) and "BLS Provider" not in text(other)
     assert env.client("rb_viewer").get(f"/console/riverbend/students/{uuid.uuid4()}").status_code == 404
 
 
@@ -247,7 +252,7 @@ def test_claim_codes_are_made_and_revoked_by_the_institution_that_knows_the_stud
     (claim,) = accounts.claims(student)
     # Lakeshore knows nothing of this student: no claim code from them, and no revoking Riverbend's.
     outsider = env.client("lk_registrar")
-    assert post(outsider, f"/console/lakeshore/students/{student}/claims").status_code == 403
+    assert post(outsider, f"/console/lakeshore/students/{student}/claims").status_code == 404
     assert post(outsider, f"/console/lakeshore/students/{student}/claims/{claim['id']}/revoke").status_code == 403
     assert post(outsider, f"/console/riverbend/students/{student}/claims/{claim['id']}/revoke").status_code == 403
     assert post(env.client("rb_viewer"), f"/console/riverbend/students/{student}/claims").status_code == 403
@@ -423,15 +428,15 @@ def test_transfer_to_another_institution_which_accepts(env: Env) -> None:
     # Nobody else may decide it.
     before = env.journal()
     assert post(client, f"/console/riverbend/transfers/{transfer_id}/accept").status_code == 403
-    assert post(env.client("ctc_registrar"), f"/console/riverbend-ctc/transfers/{transfer_id}/accept").status_code == 403
-    assert env.client("ctc_registrar").get(f"/console/riverbend-ctc/transfers/{transfer_id}").status_code == 403
+    assert post(env.client("ctc_registrar"), f"/console/riverbend-ctc/transfers/{transfer_id}/accept").status_code == 404
+    assert env.client("ctc_registrar").get(f"/console/riverbend-ctc/transfers/{transfer_id}").status_code == 404
     assert post(env.client("lk_viewer"), f"/console/lakeshore/transfers/{transfer_id}/accept").status_code == 403
     assert post(receiver, f"/console/lakeshore/transfers/{transfer_id}/withdraw").status_code == 403
     assert env.journal() == before
 
     response = post(receiver, f"/console/lakeshore/transfers/{transfer_id}/accept")
     assert response.status_code == 303 and response.location.endswith(f"/console/lakeshore/students/{student}")
-    assert env.journal() == before + 2
+    assert env.journal() == before + 3  # two transfers, countersigned, and the offer closed
     assert [custodian_slug(env, a) for a in awards] == ["lakeshore", "lakeshore"]
     page = text(receiver.get(response.location))
     assert "Marisol Okonkwo-Berg" in page and "held by Lakeshore County Schools" in page
@@ -447,7 +452,6 @@ def test_transfer_to_another_institution_which_accepts(env: Env) -> None:
 def test_transfer_declined_or_withdrawn_changes_nothing(env: Env) -> None:
     student = env.student()
     award = env.award(student)
-    before = env.journal()
     transfer_id = propose(env, student)
     receiver = env.client("lk_registrar")
     assert post(receiver, f"/console/lakeshore/transfers/{transfer_id}/decline").status_code == 303
@@ -456,8 +460,13 @@ def test_transfer_declined_or_withdrawn_changes_nothing(env: Env) -> None:
     transfer_id = propose(env, student)
     assert post(env.client("rb_registrar"), f"/console/riverbend/transfers/{transfer_id}/withdraw").status_code == 303
     assert env.app.extensions["transfers"].get(transfer_id).status == "withdrawn"
-    assert custodian_slug(env, award) == "riverbend" and env.journal() == before
+    assert custodian_slug(env, award) == "riverbend"
+    # Offer and decision are signed ledger facts; no custody changed.
+    kinds = [doc["type"] for _, doc, _ in env.ledger.student_history(student)]
+    assert kinds.count("TransferOffered") == 2 and "CredentialTransferred" not in kinds
     assert post(receiver, f"/console/lakeshore/transfers/{uuid.uuid4()}/accept").status_code == 404
+    # Once closed, the receiver no longer relates to the student.
+    assert receiver.get(f"/console/lakeshore/students/{student}").status_code == 404
 
 
 def test_transfer_refuses_bad_destinations(env: Env) -> None:
@@ -469,7 +478,7 @@ def test_transfer_refuses_bad_destinations(env: Env) -> None:
         assert response.status_code == 400 and says in text(response), to
     # Only an institution that knows the student can start a transfer of their record.
     assert post(env.client("lk_registrar"), f"/console/lakeshore/students/{student}/transfer", to="riverbend",
-                reason="x").status_code == 403
+                reason="x").status_code == 404
     assert post(env.client("rb_viewer"), f"/console/riverbend/students/{student}/transfer", to="lakeshore",
                 reason="x").status_code == 403
 
@@ -478,11 +487,14 @@ def test_a_stale_transfer_is_refused_on_acceptance_with_the_ledgers_reason(env: 
     student = env.student()
     award = env.award(student)
     transfer_id = propose(env, student)
-    env.ledger.revoke(award, "issued_in_error", "Wrong student.")  # the award moved on after the half was signed
+    # Meanwhile the award went elsewhere (offered and accepted outside this console).
+    other = env.ledger.offer_transfer("riverbend", "riverbend-ctc", student, "Enrolled at the CTE center",
+                                      awards=[award])
+    env.ledger.accept_transfer(other, "riverbend-ctc")
     before = env.journal()
     response = post(env.client("lk_registrar"), f"/console/lakeshore/transfers/{transfer_id}/accept")
-    assert response.status_code == 409 and "sequence" in text(response)
-    assert env.journal() == before and custodian_slug(env, award) == "riverbend"
+    assert response.status_code == 409 and "current custodian" in text(response)
+    assert env.journal() == before and custodian_slug(env, award) == "riverbend-ctc"
 
 
 # Staff and API tokens --------------------------------------------------------------
@@ -658,10 +670,10 @@ def test_an_institution_cannot_record_for_a_student_it_does_not_serve(env: Env) 
                                                         "local_id": "RB-880001"})
     lakeshore = env.client("lk_registrar")
     before = env.journal()
-    assert lakeshore.get(f"/console/lakeshore/students/{student}/awards/new").status_code == 403
+    assert lakeshore.get(f"/console/lakeshore/students/{student}/awards/new").status_code == 404
     response = post(lakeshore, f"/console/lakeshore/students/{student}/awards/new", credential="osha10-general",
                     earned=TODAY.isoformat(), evidence_key_0="certificate", evidence_value_0="OSHA-1")
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert env.journal() == before
     page = lakeshore.get(f"/console/lakeshore/students/{student}")
     assert "Quinn Unserved" not in text(page) and "RB-880001" not in text(page)

@@ -164,7 +164,7 @@ def test_preview_shows_every_rows_errors_next_to_it_and_stores_nothing(env: Env)
         f"{other},,bls-provider,{future},,",                      # 6 future date
         f"{ok},,osha10-general,{EARNED},OSHA-1b,",                # 7 duplicate of line 2
         f"{recorded},,osha10-general,{EARNED},,",                 # 8 already recorded
-        f",{student_id},ncrc-workkeys,{EARNED},,Gold",            # 9 valid: a student id from elsewhere
+        f",{student_id},ncrc-workkeys,{EARNED},,Gold",            # 9 another institution's student: unknown here
         f",not-a-uuid,ncrc-workkeys,{EARNED},,",                  # 10 bad student id
         f",,ncrc-workkeys,{EARNED},,",                            # 11 no student at all
         f"{other},,stna,{EARNED},,",                              # 12 valid
@@ -173,9 +173,10 @@ def test_preview_shows_every_rows_errors_next_to_it_and_stores_nothing(env: Env)
     client = env.client("rb_registrar")
     job_id = job_id_of(upload(client, data))
     job = env.imports.get(job_id)
-    assert job.status == "invalid" and job.total == 11 and job.invalid == 8
+    assert job.status == "invalid" and job.total == 11 and job.invalid == 9
     errors = {r.line: r.errors for r in job.rows}
-    assert errors[2] == [] and errors[9] == [] and errors[12] == []
+    assert errors[2] == [] and errors[12] == []
+    assert errors[9] == ["student: no student has this id"]  # exactly what an unknown id gets
     assert "none of your students has local id 'NOPE-404'" in errors[3][0]
     assert "'basket-weaving' is not in the catalog" in errors[4][0]
     assert "is not a date" in errors[5][0]
@@ -186,14 +187,14 @@ def test_preview_shows_every_rows_errors_next_to_it_and_stores_nothing(env: Env)
     assert errors[11] == ["local_id: required (or a student id)"]
 
     page = text(client.get(f"/console/riverbend/import/{job_id}"))
-    assert "8 row(s) have errors" in page and "Nothing can be recorded" in page
+    assert "9 row(s) have errors" in page and "Nothing can be recorded" in page
     assert "Confirm: record" not in page
     assert "<td>4</td>" in page and "is not in the catalog" in page and "duplicate of line 2" in page
     assert "Student 0 Lindqvist" in page  # the registrar sees whom a row will be recorded for
     assert job.rows[7].evidence == {"score": "Gold"}  # not a number: kept as text
 
     refused = post(client, f"/console/riverbend/import/{job_id}/commit")
-    assert refused.status_code == 409 and "8 row(s) have errors" in text(refused)
+    assert refused.status_code == 409 and "9 row(s) have errors" in text(refused)
     assert env.journal() == before
 
 

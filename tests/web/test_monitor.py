@@ -32,6 +32,7 @@ from verifiers.note import key_string_from_public_key
 from web import create_app
 from web.cli import main
 from web.monitor import FetchError, MonitorError, MonitorState, monitor
+from tests.support import transfer
 
 PASSPHRASE = "monitor-test-passphrase"
 RIVER, LAKE = "river-test-school", "lake-test-district"
@@ -66,7 +67,7 @@ class World:
         self.student = ledger.register_student(
             RIVER, {"name": "Morgan Imaginary", "birth_date": "2008-02-29", "local_id": "RV-6006"})
         awards = self.issue(RIVER, 3, "first")
-        ledger.transfer([awards[0]], LAKE, "Student enrolled at the lake district")
+        transfer(ledger, [awards[0]], LAKE, "Student enrolled at the lake district")
         ledger.log.integrate()
 
     def issue(self, slug: str, count: int, tag: str) -> list[str]:

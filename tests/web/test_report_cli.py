@@ -149,6 +149,9 @@ def test_assessment_pathways_and_ohio_status(demo: Demo) -> None:
                  "--birth-date", "2008-05-02", "--local-id", "RB-777001", "--cohort", "2026").out.strip()
     taken = (date.today() - timedelta(days=400)).isoformat()
     earned = (date.today() - timedelta(days=300)).isoformat()
+    until = (date.today() + timedelta(days=30)).isoformat()
+    ok(demo.data, "share", "grant", "--from", "riverbend", "--to", "riverbend-ctc", "--student", student,
+       "--until", until)
     ok(demo.data, "issue", "--issuer", "riverbend-ctc", "--student", student, "--credential", "cpht",
        "--earned", earned)
     sitting = ok(demo.data, "assessment", "record", "--issuer", "riverbend", "--student", student, "--taken", taken,

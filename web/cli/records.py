@@ -11,8 +11,9 @@ from typing import Any
 import click
 
 from keys.passphrase import passphrase_from_env_or_prompt
-from ledger.application import IssueRequest, Ledger
+from ledger.application import IssueRequest, Ledger, parse_date
 from ledger.errors import InputError, RejectedError
+from ledger.rules import issuer_slug_from_did
 from web import schemas
 from web.cli.base import (
     EXIT_FAILED,
@@ -238,8 +239,8 @@ def student_claim(c: Context, student_id: str, issuer: str, base_url: str) -> No
     from web.accounts import Accounts
 
     with reported():
-        c.ledger.student(student_id)
-        c.ledger.issuer(issuer)
+        # The console's rule: only an institution that serves the student itself (ledger.access).
+        c.ledger.access.require_own(c.ledger.issuer(issuer).did, student_id)
         code = Accounts(c.ledger.store).add_claim(student_id, issuer)
         link = f"{base_url.rstrip('/')}/claim/{code}"
         c.out({"code": code, "link": link}, f"Claim code: {code}\nClaim link: {link}")
@@ -361,7 +362,8 @@ def revoke(c: Context, award: str, reason: str, note: str, effective: str | None
 @pass_ctx
 @writes
 def transfer(c: Context, awards: tuple[str, ...], to_slug: str, reason: str, out_file: Path | None) -> None:
-    """Transfer custody of awards; complete when the receiver countersigns."""
+    """Offer custody of one student's awards to another issuer; it moves when the receiver accepts
+    (`transfers accept`) or countersigns (`countersign`, with --out)."""
     with reported():
         data = schemas.load(schemas.TransferInput, {"awards": list(awards), "to": to_slug, "reason": reason})
         ids = [str(a) for a in data["awards"]]
@@ -371,8 +373,150 @@ def transfer(c: Context, awards: tuple[str, ...], to_slug: str, reason: str, out
             c.out({"pending": str(out_file)}, f"Wrote {len(halves)} transfer(s) to {out_file}; the receiver runs "
                                               f"`credledger countersign {out_file} --as {to_slug}`.")
             return
-        receipts = c.ledger.transfer(ids, data["to"], data["reason"])
-        c.out([r.__dict__ for r in receipts], f"Transferred {len(receipts)} award(s) to {to_slug}.")
+        students = {c.ledger.award(a).student for a in ids}
+        if len(students) != 1:
+            raise InputError.for_field("awards", "one transfer moves awards of one student")
+        sender = c.ledger.award(ids[0]).custodian
+        offer = c.ledger.offer_transfer(issuer_slug_from_did(sender), data["to"], students.pop(), data["reason"],
+                                        awards=ids)
+        if not c.as_json:  # the id alone on stdout, as `issue` prints the award id
+            click.echo(f"Offered {len(ids)} award(s) to {to_slug}; they move when {to_slug} runs "
+                       f"`credledger transfers accept {offer} --as {to_slug}` or accepts in its console.", err=True)
+        c.out({"transfer": offer, "status": "pending"}, offer)
+
+
+@main.group()
+def transfers() -> None:
+    """Transfer offers: list them, and accept, decline or withdraw one."""
+
+
+@transfers.command("list")
+@click.option("--issuer", required=True, help="The institution (slug) whose offers to list.")
+@json_option
+@pass_ctx
+def transfers_list(c: Context, issuer: str) -> None:
+    """Offers this institution sent or received, with their state."""
+    with reported():
+        did = c.ledger.issuer(issuer).did
+        rows = [{"transfer": str(o.id), "from": issuer_slug_from_did(o.sender), "to": issuer_slug_from_did(o.receiver),
+                 "student": o.student, "awards": o.awards, "status": o.outcome or "pending", "offered": o.offered}
+                for o in c.ledger.access.transfer_offers(did)]
+        c.out(rows, lambda: [click.echo(f"{r['transfer']}  {r['status']:<9} {r['from']} -> {r['to']}  "
+                                        f"{len(r['awards'])} award(s)") for r in rows] or click.echo("None."))
+
+
+def _close_offer(c: Context, offer: str, as_slug: str, outcome: str) -> None:
+    with reported():
+        if outcome == "accepted":
+            receipts = c.ledger.accept_transfer(offer, as_slug)
+            c.out([r.__dict__ for r in receipts], f"Accepted: {len(receipts) - 1} award(s) now held by {as_slug}.")
+        else:
+            c.ledger.close_transfer_offer(offer, as_slug, outcome)
+            c.out({"transfer": offer, "status": outcome}, f"Transfer {offer} {outcome}; nothing moved.")
+
+
+@transfers.command("accept")
+@click.argument("offer")
+@click.option("--as", "as_slug", required=True, help="The receiving institution (slug); its key countersigns.")
+@json_option
+@pass_ctx
+@writes
+def transfers_accept(c: Context, offer: str, as_slug: str) -> None:
+    """Accept a transfer offered to this institution: custody moves, countersigned by its key."""
+    _close_offer(c, offer, as_slug, "accepted")
+
+
+@transfers.command("decline")
+@click.argument("offer")
+@click.option("--as", "as_slug", required=True, help="The receiving institution (slug).")
+@json_option
+@pass_ctx
+@writes
+def transfers_decline(c: Context, offer: str, as_slug: str) -> None:
+    """Decline a transfer offered to this institution."""
+    _close_offer(c, offer, as_slug, "declined")
+
+
+@transfers.command("withdraw")
+@click.argument("offer")
+@click.option("--as", "as_slug", required=True, help="The sending institution (slug).")
+@json_option
+@pass_ctx
+@writes
+def transfers_withdraw(c: Context, offer: str, as_slug: str) -> None:
+    """Withdraw a transfer this institution offered, while it is pending."""
+    _close_offer(c, offer, as_slug, "withdrawn")
+
+
+# Roster shares -------------------------------------------------------------------
+
+
+@main.group()
+def share() -> None:
+    """Roster shares: a district shares named students with the CTE center they attend."""
+
+
+@share.command("grant")
+@click.option("--from", "granter", required=True, help="The sharing institution (slug), which serves the students.")
+@click.option("--to", "grantee", required=True, help="The receiving institution (slug).")
+@click.option("--student", "students", multiple=True, help="A student id (repeatable).")
+@click.option("--local-ids", "local_ids_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Or a CSV whose first column holds the students' local ids (a header row is skipped).")
+@click.option("--purpose", type=click.Choice(["record", "report"]), default="record", show_default=True,
+              help="record: see and record credentials; report: see only.")
+@click.option("--until", required=True, help="The last day the share holds (YYYY-MM-DD).")
+@click.option("--note", default="", help="What the share is for, e.g. 'CTE roster 2026-27'.")
+@json_option
+@pass_ctx
+@writes
+def share_grant(c: Context, granter: str, grantee: str, students: tuple[str, ...], local_ids_file: Path | None,
+                purpose: str, until: str, note: str) -> None:
+    """Share students with another institution until a day; recorded in each student's disclosures."""
+    from ledger.projections import Projections
+    from web.roster import Roster, local_ids_from_csv, resolve_local_ids
+
+    with reported():
+        did = c.ledger.issuer(granter).did
+        chosen = list(students)
+        if local_ids_file is not None:
+            roster = Roster(c.ledger, Projections.of(c.ledger))
+            chosen += resolve_local_ids(roster, did, local_ids_from_csv(local_ids_file.read_bytes()))
+        if not chosen:
+            raise InputError.for_field("student", "name students (--student) or a CSV of local ids (--local-ids)")
+        share_id = c.ledger.share_roster(granter, grantee, chosen, purpose=purpose,
+                                         until=parse_date(until, "until"), note=note)
+        c.out({"share": share_id, "students": len(chosen)},
+              f"Shared {len(chosen)} student(s) with {grantee} until {until} (share {share_id}).")
+
+
+@share.command("list")
+@click.option("--issuer", required=True, help="The institution (slug) whose shares to list.")
+@json_option
+@pass_ctx
+def share_list(c: Context, issuer: str) -> None:
+    """Roster shares this institution granted and received."""
+    from web.roster import share_view
+
+    with reported():
+        did, today = c.ledger.issuer(issuer).did, c.ledger.clock().date()
+        rows = [share_view(x, today) for x in c.ledger.access.shares_granted(did) + c.ledger.access.shares_received(did)]
+        c.out(rows, lambda: [click.echo(
+            f"{r['share']}  {'active' if r['active'] else 'ended':<6} {r['granter']} -> {r['grantee']}  "
+            f"{len(r['students'])} student(s), {r['purpose']}, until {r['until']}") for r in rows] or click.echo("None."))
+
+
+@share.command("withdraw")
+@click.argument("share_id")
+@click.option("--as", "as_slug", required=True, help="The institution that granted it (slug).")
+@click.option("--reason", default="")
+@json_option
+@pass_ctx
+@writes
+def share_withdraw(c: Context, share_id: str, as_slug: str, reason: str) -> None:
+    """Withdraw a roster share: the grantee no longer sees those students."""
+    with reported():
+        c.ledger.withdraw_roster_share(share_id, as_slug, reason)
+        c.out({"share": share_id, "withdrawn": True}, f"Withdrew share {share_id}.")
 
 
 @main.command()

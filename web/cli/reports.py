@@ -199,7 +199,8 @@ _PATHWAY_MARKS = {"met": "✓", "not met": "✗", "unknown": "?", "not applicabl
                              "colorado-incentive) or graduating class (perkins-5s1, ohio-status).")
 @click.option("--state", type=click.Choice(["OH", "MO", "CO"], case_sensitive=False),
               help="irc-summary: count only this state's recognized credentials.")
-@click.option("--district", metavar="SLUG", help="Only students registered by this institution.")
+@click.option("--district", metavar="SLUG", help="One institution's report: the students it registered (their "
+              "credentials wherever recorded) and, for irc-summary, the awards it recorded itself.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the report's main table as CSV.")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
 @click.option("--inputs", "inputs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
