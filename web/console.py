@@ -21,6 +21,7 @@ Routes (methods; role):
     /console/<slug>/students/<id>/transfer           GET POST propose a transfer        registrar
     /console/<slug>/transfers/<id>                   GET   a pending transfer
     /console/<slug>/transfers/<id>/accept|decline|withdraw  POST                     registrar
+    /console/<slug>/shares, /shares/new, /shares/<id>, /shares/<id>/withdraw   roster shares  (web.console_shares)
     /console/<slug>/import                           GET POST upload a CSV (preview)    registrar  (web.console_admin)
     /console/<slug>/import/<id>                      GET   preview, progress, result
     /console/<slug>/import/<id>/commit|discard       POST                              registrar
@@ -480,3 +481,4 @@ def transfer_withdraw(slug: str, transfer_id: str) -> Any:
 
 
 from web import console_admin  # noqa: E402,F401  (imports, keys, staff: routes on this blueprint)
+from web import console_shares  # noqa: E402,F401  (roster shares: routes on this blueprint)

@@ -53,6 +53,7 @@ from ledger.export import export_bundle
 from ledger.projections import Projections
 from web.auth import current_student, student_required
 from web.qr import qr_svg
+from web.roster import share_view
 from web.services import ledger as _ledger
 from web.services import sharing as _sharing
 from web.sharing import DEFAULT_DAYS, MAX_DAYS, embed_file_link
@@ -179,7 +180,15 @@ def revoke_link(link_id: str) -> Any:
 @bp.get("/disclosures")
 @student_required
 def disclosures() -> Any:
-    return render_template("student/disclosures.html", records=_sharing().disclosures(_student()))
+    student, ledger = _student(), _ledger()
+    today = ledger.clock().date()
+    names = {i.did: i.name for i in ledger.issuers()}
+    # What schools disclosed about the student: roster shares (34 CFR 99.32 asks for these too).
+    shares = [share_view(x, today) | {"granter_name": names.get(x.granter, x.granter),
+                                      "grantee_name": names.get(x.grantee, x.grantee)}
+              for x in ledger.access.shares_of_student(student)]
+    return render_template("student/disclosures.html", records=_sharing().disclosures(student),
+                           shares=sorted(shares, key=lambda x: x["granted"], reverse=True))
 
 
 @bp.get("/download")
