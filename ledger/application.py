@@ -33,7 +33,7 @@ from ledger.aggregates import (AGGREGATE_CLASSES, Award, Credential, Issuer, Ros
                                TransferOffer)
 from ledger.config import LedgerConfig
 from ledger.log import MerkleLog, log_origin
-from ledger.relations import AMENDED, Change, Drop, Relation, RelationSet, changes_of
+from ledger.relations import AMENDED, Change, Drop, RelationSet, changes_of
 from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
 from ledger.schemas import evidence_problems, validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin
@@ -374,6 +374,18 @@ class Ledger(Application):
     def access(self) -> Access:
         """The one answer to "may institution X see / record for student S?"."""
         return Access(self)
+
+    def rebuild_relations(self) -> int:
+        """Derive the access facts again from every stored event, in log order (`credledger migrate`:
+        a store made before they were kept, or one whose facts the audit found differ); returns how many."""
+        facts = RelationSet()
+        for start in range(0, self.store.journal_size(), 1000):
+            for row, document, _ in self.documents_of(self.store.select_journal(start, 1000)):
+                for change in changes_of(document, row.student_id):
+                    facts.apply(change)
+        relations = list(facts)
+        self.store.replace_relations(relations)
+        return len(relations)
 
     def share_roster(self, granter: str, grantee: str, students: Sequence[str], *, purpose: str, until: date,
                      note: str = "") -> str:

@@ -73,5 +73,8 @@ def migrate_instance(data_dir: Path, passphrase: str) -> None:
     ledger = Ledger(config, FileKeyStore.open(config.keys_dir, passphrase), create_tables=True)
     make_private(data_dir)
     Projections.of(ledger)
+    # The access facts are derived from the events: rebuilding them is always right, and fills
+    # the table for a store made by a version that did not keep it.
+    ledger.rebuild_relations()
     ledger.log.integrate()
     ledger.close()

@@ -49,7 +49,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ledger import documents as d
 from ledger.aggregates import Award, Credential, Issuer, RosterShare, Student
 from ledger.application import IssueRequest
-from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
+from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.export import export_bundle
 from ledger.projections import Projections
 from ledger.schemas import NOT_UNICODE, is_unicode, validate_document

@@ -1,4 +1,5 @@
-"""The demo's people: a registrar account, a student's claim link and a live share link.
+"""The demo's people: the CTE center's registrar (who records for the students the district
+shares with the center), the district's administrator, a student's claim link and a live share link.
 
 Printed by `credledger demo` (and `make run`) so a newcomer can click through
 all three roles at once. Fictional accounts with a published password: for
@@ -37,6 +38,8 @@ def demo_links(ledger: Ledger, student_id: str, base_url: str) -> dict[str, Any]
         "registrar_login": f"{base}/login",
         "registrar_email": REGISTRAR_EMAIL,
         "registrar_password": REGISTRAR_PASSWORD,
+        "admin_email": ADMIN_EMAIL,
+        "admin_password": ADMIN_PASSWORD,
         "student_claim_link": f"{base}/claim/{code}",
         "share_link": f"{base}/v/{token}",
     }

@@ -72,8 +72,11 @@ def _print_demo(summary: dict[str, Any], links: dict[str, str]) -> None:
     if summary:
         click.echo("Demo data: " + ", ".join(f"{v} {k}" for k, v in summary.items() if isinstance(v, int)))
     click.echo(f"""
-  Registrar (issuer console):  {links['registrar_login']}
+  CTE center registrar (console; the district shares its CTE roster with the center):
+                               {links['registrar_login']}
                                email {links['registrar_email']}  password {links['registrar_password']}
+  District administrator:      {links['registrar_login']}
+                               email {links['admin_email']}  password {links['admin_password']}
   Student (claim link):        {links['student_claim_link']}
   Employer (live share link):  {links['share_link']}
 """)
