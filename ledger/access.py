@@ -44,10 +44,6 @@ class Access:
         if not self.may_see(institution, student_id, on) or not isinstance(self.ledger.stream(student_id), Student):
             raise NotFoundError(f"no student {student_id!r}")
 
-    def require_recordable(self, institution: str, student_id: str, on: date | None = None) -> None:
-        if not self.may_record(institution, student_id, on) or not isinstance(self.ledger.stream(student_id), Student):
-            raise NotFoundError(f"no student {student_id!r}")
-
     def require_own(self, institution: str, student_id: str, on: date | None = None) -> None:
         """A relationship of the institution's own (registered, issued or holds), not one by a roster
         share or a transfer offer: what giving the student a claim code to their whole record needs."""

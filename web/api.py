@@ -464,7 +464,8 @@ def _issue_requests(issuer: Issuer, items: Sequence[dict[str, Any]], prefix: str
     """The ledger's requests, after checking what the schemas cannot: references and dates."""
     ledger = _ledger()
     latest = ledger.clock().date() + timedelta(days=1)
-    known: dict[str, bool] = {}  # stream id -> exists (students: and this issuer serves them), each read once
+    known: dict[str, bool] = {}  # stream id -> exists (students: and this issuer sees them), each read once
+    recordable: dict[str, bool] = {}
     errors: dict[str, list[str]] = {}
     for i, item in enumerate(items):
         where = prefix.format(i)
@@ -472,12 +473,14 @@ def _issue_requests(issuer: Issuer, items: Sequence[dict[str, Any]], prefix: str
         if student not in known:
             # Issuing creates a relationship, which opens the student's identity: only an issuer that
             # may record for the student (ledger.access) may; anyone else hears what an unknown id gets.
-            known[student] = isinstance(ledger.stream(student), Student) and ledger.access.may_record(
-                issuer.did, student)
+            known[student] = isinstance(ledger.stream(student), Student) and ledger.access.may_see(issuer.did, student)
+            recordable[student] = known[student] and ledger.access.may_record(issuer.did, student)
         if credential not in known:
             known[credential] = isinstance(ledger.stream(credential), Credential)
         if not known[student]:
             errors[where + "student"] = ["no such student"]
+        elif not recordable[student]:
+            errors[where + "student"] = ["shared with this issuer for reporting only: it may not record for them"]
         if not known[credential]:
             errors[where + "credential"] = ["not in the catalog"]
         if item["earned"] > latest:

@@ -258,10 +258,9 @@ def related_or_404(s: Scope, student_id: str, *, recording: bool = False) -> Non
     """The ledger's access rule (ledger.access): an unrelated student is answered like an unknown id.
     The pages then read the student's awards from the read models, caught up first."""
     projections().catch_up()
-    if recording:
-        ledger().access.require_recordable(s.did, student_id)
-    else:
-        ledger().access.require_visible(s.did, student_id)
+    ledger().access.require_visible(s.did, student_id)
+    if recording and not ledger().access.may_record(s.did, student_id):
+        forbid("This student was shared with your institution for reporting only: it cannot record for them.")
 
 
 # Claim codes -------------------------------------------------------------------

@@ -21,7 +21,7 @@ from flask import render_template, request
 from ledger.errors import InputError, LedgerError, NotFoundError
 from ledger.rules import MAX_SHARE_DAYS
 from web.auth import staff_required
-from web.console import bp, done, form_error, issuer_names, ledger, projections, roster, scope, today
+from web.console import bp, done, forbid, form_error, issuer_names, ledger, projections, roster, scope, today
 from web.roster import local_ids_from_csv, resolve_local_ids, share_view
 
 
@@ -99,7 +99,8 @@ def share(slug: str, share_id: str) -> Any:
 @bp.post("/<slug>/shares/<share_id>/withdraw")
 @staff_required
 def share_withdraw(slug: str, share_id: str) -> Any:
-    scope(slug, "registrar")
-    _share_of(slug, share_id)
+    s = scope(slug, "registrar")
+    if _share_of(slug, share_id).granter != s.did:
+        forbid("Only the institution that granted a roster share withdraws it.")
     ledger().withdraw_roster_share(share_id, slug, request.form.get("reason", "").strip()[:1000])
     return done("Withdrawn: that institution no longer sees these students.", ".shares", slug=slug)
