@@ -118,3 +118,71 @@ def test_registrar_records_student_shares_employer_verifies_then_revocation_show
     employer.wait_for_selector("text=Revoked by the school", timeout=10_000)
     assert "✗ Not everything verified" in employer.content()
     employer.screenshot(path=str(ARTIFACTS / "4-public-verifier-revoked.png"), full_page=True)
+
+
+def axe_violations(page: object) -> list[str]:
+    """axe-core (bundled with axe-playwright-python) on the page as it stands: rule ids and where."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]]
+
+
+def test_the_cte_centers_day_at_phone_width_by_keyboard(site: dict[str, str], browser: object) -> None:
+    """The district shares its CTE roster, the center finds a shared student and records a credential;
+    every page on the way passes axe at 390 px wide, and the forms are filled by keyboard."""
+    from web.demo import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = site["base"]
+    phone = {"viewport": {"width": 390, "height": 844}}
+    district = browser.new_context(**phone).new_page()  # type: ignore[attr-defined]
+    center = browser.new_context(**phone).new_page()  # type: ignore[attr-defined]
+    checked: dict[str, list[str]] = {}
+
+    def sign_in(page: object, email: str, password: str) -> None:
+        page.goto(f"{base}/login")  # type: ignore[attr-defined]
+        checked["login"] = axe_violations(page)
+        page.focus("input[name=email]")  # type: ignore[attr-defined]
+        page.keyboard.type(email)  # type: ignore[attr-defined]
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        page.keyboard.type(password)  # type: ignore[attr-defined]
+        page.keyboard.press("Enter")  # type: ignore[attr-defined]
+        page.wait_for_url("**/console/**")  # type: ignore[attr-defined]
+
+    # The district shares one more student with the center, by local id.
+    sign_in(district, ADMIN_EMAIL, ADMIN_PASSWORD)
+    district.goto(f"{base}/console/riverbend/students/new")
+    district.fill("input[name=name]", "Wilhelmina Achterberg")
+    district.fill("input[name=birth_date]", "2008-11-23")
+    district.fill("input[name=local_id]", "RB-CTE-4242")
+    district.click("button:has-text('Register')")
+    district.goto(f"{base}/console/riverbend/shares/new")
+    checked["share form"] = axe_violations(district)
+    district.select_option("select[name=grantee]", "riverbend-ctc")
+    district.fill("textarea[name=local_ids]", "RB-CTE-4242")
+    district.fill("input[name=note]", "CTE roster, spring term")
+    district.click("button:has-text('Sign and share')")
+    district.wait_for_selector("text=Wilhelmina Achterberg")
+    checked["share"] = axe_violations(district)
+    district.screenshot(path=str(ARTIFACTS / "5-roster-share.png"), full_page=True)
+    district.goto(f"{base}/console/riverbend/shares")
+    checked["shares"] = axe_violations(district)
+
+    # The center's registrar finds the student among those shared with it and records a credential.
+    sign_in(center, REGISTRAR_EMAIL, REGISTRAR_PASSWORD)
+    center.goto(f"{base}/console/riverbend-ctc/shares")
+    checked["shares with us"] = axe_violations(center)
+    center.click("tr:has-text('spring term') >> text=See the students")
+    center.click("tr:has-text('Wilhelmina Achterberg') >> text=Open")
+    center.wait_for_selector("text=their school shared them with your institution to record credentials")
+    checked["student"] = axe_violations(center)
+    center.click("text=Record a credential")
+    center.select_option("select[name=credential]", "osha10-general")
+    center.fill("input[name=earned]", date(2026, 4, 2).isoformat())
+    center.click("button:has-text('Sign and record')")
+    center.wait_for_selector("text=OSHA 10-Hour General Industry")
+    center.screenshot(path=str(ARTIFACTS / "6-cte-center-records.png"), full_page=True)
+    assert center.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling
+    assert {page: found for page, found in checked.items() if found} == {}
