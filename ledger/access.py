@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ledger import documents as d
 from ledger.aggregates import RosterShare, Student, TransferOffer
 from ledger.errors import NotFoundError
-from ledger.relations import ALL_BASES, OWN_BASES, RECORDING_BASES, REGISTERED, RelationSet
+from ledger.relations import ALL_BASES, OWN_BASES, RECORDING_BASES, REGISTERED
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
@@ -31,8 +31,7 @@ class Access:
 
     def bases(self, institution: str, student_id: str, on: date | None = None) -> frozenset[str]:
         """Why `institution` (a DID) relates to the student on that day; empty when it does not."""
-        return RelationSet(self.ledger.store.select_relations(student_id, institution)).bases(
-            student_id, institution, self._today(on))
+        return self.ledger.store.select_bases(student_id, institution, self._today(on).isoformat())
 
     def may_see(self, institution: str, student_id: str, on: date | None = None) -> bool:
         return bool(self.bases(institution, student_id, on))

@@ -503,6 +503,7 @@ class _Batch:
         self._overlay = RelationSet()
         self._drops: list[Drop] = []
         self._loaded: set[tuple[str, str]] = set()
+        self._stored_bases: dict[tuple[str, str], frozenset[str]] = {}
         # The LedgerView that rules.check_document reads.
         self.ledger_id = ledger.config.ledger_id
         self.operator_did = ledger.operator_did
@@ -522,6 +523,13 @@ class _Batch:
 
     def relations(self, student_id: str, institution: str, on: date) -> frozenset[str]:
         pair = (student_id, institution)
+        if not self._drops:
+            # Nothing stored has ended in this batch: the stored bases and the batch's own.
+            if pair not in self._stored_bases:
+                self._stored_bases[pair] = self.ledger.store.select_bases(student_id, institution, on.isoformat())
+            return self._stored_bases[pair] | self._overlay.bases(student_id, institution, on)
+        # A batch that ends facts (a transfer, a withdrawal: rare, and small) looks at every stored fact
+        # of the pair, so that one it ended is not counted.
         if pair not in self._loaded:
             self._loaded.add(pair)
             for relation in self.ledger.store.select_relations(student_id, institution):

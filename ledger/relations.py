@@ -106,10 +106,13 @@ def changes_of(document: dict[str, object], student: str | None) -> list[Change]
 
 
 class RelationSet:
-    """Relation facts in memory, changes applied in order: the audit's replay, a batch's overlay."""
+    """Relation facts in memory, changes applied in order: the audit's replay, a batch's overlay.
+
+    Indexed by pair and basis, so "on which bases does X relate to S" costs the same for a
+    student with one award as for one with thousands."""
 
     def __init__(self, relations: Iterable[Relation] = ()):
-        self._by_pair: dict[tuple[str, str], set[Relation]] = {}
+        self._by_pair: dict[tuple[str, str], dict[str, set[Relation]]] = {}
         self._by_ref: dict[str, set[Relation]] = {}
         for relation in relations:
             self.apply(relation)
@@ -118,17 +121,20 @@ class RelationSet:
         if isinstance(change, Drop):
             for relation in [r for r in self._by_ref.get(change.ref, ()) if change.matches(r)]:
                 self._by_ref[change.ref].discard(relation)
-                self._by_pair[(relation.student, relation.institution)].discard(relation)
+                self._by_pair[(relation.student, relation.institution)][relation.basis].discard(relation)
         else:
-            self._by_pair.setdefault((change.student, change.institution), set()).add(change)
+            self._by_pair.setdefault((change.student, change.institution), {}).setdefault(
+                change.basis, set()).add(change)
             self._by_ref.setdefault(change.ref, set()).add(change)
 
     def __iter__(self) -> Iterator[Relation]:
-        for relations in self._by_pair.values():
-            yield from relations
+        for bases in self._by_pair.values():
+            for relations in bases.values():
+                yield from relations
 
     def bases(self, student: str, institution: str, on: date) -> frozenset[str]:
-        return frozenset(r.basis for r in self._by_pair.get((student, institution), ()) if r.active(on))
+        return frozenset(basis for basis, relations in self._by_pair.get((student, institution), {}).items()
+                         if any(r.active(on) for r in relations))
 
     def amended(self, award: str) -> bool:
         return any(r.basis == AMENDED for r in self._by_ref.get(award, ()))

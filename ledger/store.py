@@ -27,7 +27,7 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from ledger.relations import Change, Drop, Relation
+from ledger.relations import ALL_BASES, Change, Drop, Relation
 
 
 @dataclass(frozen=True)
@@ -150,20 +150,23 @@ class LedgerRecorderMixin:
         self._write_relations(cursor, relations)
 
     def _write_relations(self, cursor: Any, changes: Sequence[Change]) -> None:
-        """Apply relation facts in order (an ending fact may follow the one it ends)."""
-        for change in changes:
+        """Apply relation facts in order (an ending fact may follow the one it ends); runs of new
+        facts go in one executemany."""
+        insert = self._sql("INSERT INTO {relations} (student_id, institution, basis, ref, until) "
+                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        delete = self._sql("DELETE FROM {relations} WHERE ref = ? AND (CAST(? AS TEXT) IS NULL OR basis = ?) "
+                           "AND (CAST(? AS TEXT) IS NULL OR institution = ?)")
+        run: list[list[Any]] = []
+        for change in [*changes, None]:
+            if isinstance(change, Relation):
+                run.append([change.student, change.institution, change.basis, change.ref, change.until])
+                continue
+            if run:
+                cursor.executemany(insert, run)
+                run = []
             if isinstance(change, Drop):
-                cursor.execute(
-                    self._sql("DELETE FROM {relations} WHERE ref = ? AND (CAST(? AS TEXT) IS NULL OR basis = ?) "
-                              "AND (CAST(? AS TEXT) IS NULL OR institution = ?)"),
-                    [change.ref, change.basis, change.basis, change.institution, change.institution],
-                )
-            else:
-                cursor.execute(
-                    self._sql("INSERT INTO {relations} (student_id, institution, basis, ref, until) "
-                              "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"),
-                    [change.student, change.institution, change.basis, change.ref, change.until],
-                )
+                cursor.execute(delete, [change.ref, change.basis, change.basis, change.institution,
+                                        change.institution])
 
     # Reads -----------------------------------------------------------------
 
@@ -279,6 +282,16 @@ class LedgerRecorderMixin:
         rows = self.query(self._sql("SELECT student_id, institution, basis, ref, until FROM {relations} "
                                     "WHERE student_id = ? AND institution = ?"), [student_id, institution])
         return [Relation(*(None if v is None else str(v) for v in r)) for r in rows]  # type: ignore[arg-type]
+
+    def select_bases(self, student_id: str, institution: str, on: str) -> frozenset[str]:
+        """The bases on which the institution relates to the student on that day (YYYY-MM-DD)."""
+        # One indexed probe per basis (the primary key's prefix), not a scan of the pair's facts:
+        # a student's record may hold many awards of one institution, each a fact.
+        probe = ("SELECT CAST(? AS TEXT) WHERE EXISTS (SELECT 1 FROM {relations} WHERE student_id = ? AND "
+                 "institution = ? AND basis = ? AND (until IS NULL OR until >= ?))")
+        rows = self.query(self._sql(" UNION ALL ".join([probe] * len(ALL_BASES))),
+                          [v for basis in sorted(ALL_BASES) for v in (basis, student_id, institution, basis, on)])
+        return frozenset(str(r[0]) for r in rows)
 
     def select_all_relations(self) -> list[Relation]:
         rows = self.query(self._sql("SELECT student_id, institution, basis, ref, until FROM {relations}"), [])
