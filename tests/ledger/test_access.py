@@ -7,8 +7,7 @@ schools are fictional.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -16,9 +15,10 @@ import pytest
 from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
-from ledger.errors import NotFoundError, RejectedError
+from ledger.errors import NotFoundError
 from ledger.instance import migrate_instance
 from tests.conftest import PASSPHRASE
+from tests.ledger.test_ledger_application import refused
 from tests.support import Clock
 
 CLAIMS = {"name": "Juniper Okafor-Lind", "birth_date": "2008-10-03", "local_id": "AS-3301"}
@@ -49,15 +49,6 @@ def award_for(ledger: Ledger, slug: str, student: str, **kw: object) -> str:
 
 def stored(ledger: Ledger) -> int:
     return ledger.store.journal_size()
-
-
-@contextmanager
-def refused(ledger: Ledger, code: str) -> Iterator[None]:
-    before = stored(ledger)
-    with pytest.raises(RejectedError) as info:
-        yield
-    assert info.value.code == code, f"{info.value.code}: {info.value}"
-    assert stored(ledger) == before
 
 
 def share(ledger: Ledger, student: str, *, to: str = "ashford-ctc", purpose: str = "record", days: int = 300,
