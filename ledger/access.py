@@ -10,28 +10,30 @@ gets: `NotFoundError("no student …")`.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from datetime import date, datetime
 
 from ledger import documents as d
-from ledger.aggregates import RosterShare, Student, TransferOffer
+from ledger.aggregates import RosterShare, SignedAggregate, Student, TransferOffer
 from ledger.errors import NotFoundError
 from ledger.relations import ALL_BASES, OWN_BASES, RECORDING_BASES, REGISTERED
-
-if TYPE_CHECKING:
-    from ledger.application import Ledger
+from ledger.store import LedgerRecorderMixin
 
 
 class Access:
-    def __init__(self, ledger: Ledger):
-        self.ledger = ledger
+    """Reads the ledger's own tables and streams: `store`, `stream` (the ledger's stream lookup)
+    and the ledger's `clock`, so "today" is the ledger's day."""
+
+    def __init__(self, store: LedgerRecorderMixin, stream: Callable[[str], SignedAggregate | None],
+                 clock: Callable[[], datetime]):
+        self.store, self.stream, self.clock = store, stream, clock
 
     def _today(self, on: date | None) -> date:
-        return on or self.ledger.clock().date()
+        return on or self.clock().date()
 
     def bases(self, institution: str, student_id: str, on: date | None = None) -> frozenset[str]:
         """Why `institution` (a DID) relates to the student on that day; empty when it does not."""
-        return self.ledger.store.select_bases(student_id, institution, self._today(on).isoformat())
+        return self.store.select_bases(student_id, institution, self._today(on).isoformat())
 
     def may_see(self, institution: str, student_id: str, on: date | None = None) -> bool:
         return bool(self.bases(institution, student_id, on))
@@ -40,29 +42,29 @@ class Access:
         return bool(self.bases(institution, student_id, on) & RECORDING_BASES)
 
     def require_visible(self, institution: str, student_id: str, on: date | None = None) -> None:
-        if not self.may_see(institution, student_id, on) or not isinstance(self.ledger.stream(student_id), Student):
+        if not self.may_see(institution, student_id, on) or not isinstance(self.stream(student_id), Student):
             raise NotFoundError(f"no student {student_id!r}")
 
     def require_own(self, institution: str, student_id: str, on: date | None = None) -> None:
         """A relationship of the institution's own (registered, issued or holds), not one by a roster
         share or a transfer offer: what giving the student a claim code to their whole record needs."""
         if (not self.bases(institution, student_id, on) & OWN_BASES
-                or not isinstance(self.ledger.stream(student_id), Student)):
+                or not isinstance(self.stream(student_id), Student)):
             raise NotFoundError(f"no student {student_id!r}")
 
     def students(self, institution: str, on: date | None = None, *, recording: bool = False) -> set[str]:
         """Every student the institution relates to (may record for, with `recording`) on that day."""
         bases = sorted(RECORDING_BASES if recording else ALL_BASES)
-        return self.ledger.store.select_related_students(institution, self._today(on).isoformat(), bases)
+        return self.store.select_related_students(institution, self._today(on).isoformat(), bases)
 
     def registered_by(self, institution: str) -> set[str]:
-        return self.ledger.store.select_related_students(institution, "0000-00-00", [REGISTERED])
+        return self.store.select_related_students(institution, "0000-00-00", [REGISTERED])
 
     # Roster shares and transfer offers, as the pages list them ---------------------
 
     def roster_shares(self) -> list[RosterShare]:
-        return [s for s in (self.ledger.stream(r.originator_id)
-                            for r in self.ledger.store.select_journal_of_type(d.ROSTER_SHARED))
+        return [s for s in (self.stream(r.originator_id)
+                            for r in self.store.select_journal_of_type(d.ROSTER_SHARED))
                 if isinstance(s, RosterShare)]
 
     def shares_granted(self, institution: str) -> list[RosterShare]:
@@ -77,5 +79,5 @@ class Access:
 
     def transfer_offers(self, institution: str) -> list[TransferOffer]:
         """Offers the institution sent or received, newest last."""
-        offers = (self.ledger.stream(r.originator_id) for r in self.ledger.store.select_journal_of_type(d.TRANSFER_OFFERED))
+        offers = (self.stream(r.originator_id) for r in self.store.select_journal_of_type(d.TRANSFER_OFFERED))
         return [o for o in offers if isinstance(o, TransferOffer) and institution in (o.sender, o.receiver)]

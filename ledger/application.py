@@ -373,7 +373,7 @@ class Ledger(Application):
     @cached_property
     def access(self) -> Access:
         """The one answer to "may institution X see / record for student S?"."""
-        return Access(self)
+        return Access(self.store, self.stream, lambda: self.clock())
 
     def rebuild_relations(self) -> int:
         """Derive the access facts again from every stored event, in log order (`credledger migrate`:
