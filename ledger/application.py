@@ -503,7 +503,7 @@ class _Batch:
         self._overlay = RelationSet()
         self._drops: list[Drop] = []
         self._loaded: set[tuple[str, str]] = set()
-        self._stored_bases: dict[tuple[str, str], frozenset[str]] = {}
+        self._stored: dict[tuple[str, str, date, frozenset[str]], bool] = {}
         # The LedgerView that rules.check_document reads.
         self.ledger_id = ledger.config.ledger_id
         self.operator_did = ledger.operator_did
@@ -521,13 +521,16 @@ class _Batch:
         self.pending[stream_id] = aggregate
         return aggregate
 
-    def relations(self, student_id: str, institution: str, on: date) -> frozenset[str]:
+    def relates(self, student_id: str, institution: str, on: date, bases: frozenset[str]) -> bool:
         pair = (student_id, institution)
+        if self._overlay.bases(student_id, institution, on) & bases:
+            return True
         if not self._drops:
-            # Nothing stored has ended in this batch: the stored bases and the batch's own.
-            if pair not in self._stored_bases:
-                self._stored_bases[pair] = self.ledger.store.select_bases(student_id, institution, on.isoformat())
-            return self._stored_bases[pair] | self._overlay.bases(student_id, institution, on)
+            # Nothing stored has ended in this batch: one indexed probe of the stored facts, once per batch.
+            key = (student_id, institution, on, bases)
+            if key not in self._stored:
+                self._stored[key] = self.ledger.store.has_relation(student_id, institution, on.isoformat(), bases)
+            return self._stored[key]
         # A batch that ends facts (a transfer, a withdrawal: rare, and small) looks at every stored fact
         # of the pair, so that one it ended is not counted.
         if pair not in self._loaded:
@@ -535,7 +538,7 @@ class _Batch:
             for relation in self.ledger.store.select_relations(student_id, institution):
                 if not any(drop.matches(relation) for drop in self._drops):
                     self._overlay.apply(relation)
-        return self._overlay.bases(student_id, institution, on)
+        return bool(self._overlay.bases(student_id, institution, on) & bases)
 
     def amended(self, award_id: str) -> bool:
         return self._overlay.amended(award_id) or self.ledger.store.relation_exists(award_id, AMENDED)

@@ -76,8 +76,8 @@ class _ReplayView:
     def stream(self, stream_id: str) -> SignedAggregate | None:
         return self.aggregates.get(stream_id)
 
-    def relations(self, student_id: str, institution: str, on: date) -> frozenset[str]:
-        return self.facts.bases(student_id, institution, on)
+    def relates(self, student_id: str, institution: str, on: date, bases: frozenset[str]) -> bool:
+        return bool(self.facts.bases(student_id, institution, on) & bases)
 
     def amended(self, award_id: str) -> bool:
         return self.facts.amended(award_id)

@@ -62,8 +62,8 @@ class LedgerView(Protocol):
 
     def stream(self, stream_id: str) -> SignedAggregate | None: ...
 
-    def relations(self, student_id: str, institution: str, on: date) -> frozenset[str]:
-        """The bases on which `institution` relates to the student on that day (ledger.relations)."""
+    def relates(self, student_id: str, institution: str, on: date, bases: frozenset[str]) -> bool:
+        """Whether `institution` relates to the student on that day on one of `bases` (ledger.relations)."""
         ...
 
     def amended(self, award_id: str) -> bool:
@@ -254,7 +254,7 @@ def _check_student_registered(doc: dict[str, Any], view: LedgerView, _: Any, __:
 
 def may_record(view: LedgerView, student_id: str, institution: str, recorded: datetime) -> bool:
     """Whether `institution` may record for the student then (ledger.relations)."""
-    return bool(view.relations(student_id, institution, recorded.date()) & RECORDING_BASES)
+    return view.relates(student_id, institution, recorded.date(), RECORDING_BASES)
 
 
 def _require_related_student(view: LedgerView, student_id: str, institution: str, recorded: datetime,
@@ -262,7 +262,7 @@ def _require_related_student(view: LedgerView, student_id: str, institution: str
     """The student exists and `institution` relates to them on one of `bases`; an unrelated
     student is refused exactly like an unknown one, so existence does not leak."""
     student = view.stream(student_id)
-    if not isinstance(student, Student) or not view.relations(student_id, institution, recorded.date()) & bases:
+    if not isinstance(student, Student) or not view.relates(student_id, institution, recorded.date(), bases):
         raise RejectedError("not_found", f"no student {student_id}")
     return student
 

@@ -293,6 +293,13 @@ class LedgerRecorderMixin:
                           [v for basis in sorted(ALL_BASES) for v in (basis, student_id, institution, basis, on)])
         return frozenset(str(r[0]) for r in rows)
 
+    def has_relation(self, student_id: str, institution: str, on: str, bases: frozenset[str]) -> bool:
+        """Whether the institution relates to the student on that day on one of `bases` (one probe)."""
+        marks = ", ".join("?" * len(bases))
+        return bool(self.query(self._sql(
+            f"SELECT 1 FROM {{relations}} WHERE student_id = ? AND institution = ? AND basis IN ({marks}) "
+            "AND (until IS NULL OR until >= ?) LIMIT 1"), [student_id, institution, *sorted(bases), on]))
+
     def select_all_relations(self) -> list[Relation]:
         rows = self.query(self._sql("SELECT student_id, institution, basis, ref, until FROM {relations}"), [])
         return [Relation(*(None if v is None else str(v) for v in r)) for r in rows]  # type: ignore[arg-type]
