@@ -33,10 +33,10 @@ from ledger.aggregates import (AGGREGATE_CLASSES, Award, Credential, Issuer, Ros
                                TransferOffer)
 from ledger.config import LedgerConfig
 from ledger.log import MerkleLog, log_origin
-from ledger.relations import AMENDED, Change, Drop, RelationSet, changes_of
+from ledger.relations import AMENDED, OFFERED, Change, Drop, Relation, RelationSet, changes_of
 from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
 from ledger.schemas import evidence_problems, validate_document
-from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin
+from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirement
 from ledger.vault import Identity, seal, unseal
 from verifiers.didkey import did_key_from_public_key
 from verifiers.keyhistory import KeyRecord
@@ -381,7 +381,9 @@ class Ledger(Application):
         facts = RelationSet()
         for start in range(0, self.store.journal_size(), 1000):
             for row, document, _ in self.documents_of(self.store.select_journal(start, 1000)):
-                for change in changes_of(document, row.student_id):
+                # The stream's final state serves: what changes_of reads of it (an award's student,
+                # an offer's awards and receiver) never changes.
+                for change in changes_of(document, self.stream(row.originator_id)):
                     facts.apply(change)
         relations = list(facts)
         self.store.replace_relations(relations)
@@ -497,13 +499,14 @@ class _Batch:
         self.journal: dict[tuple[uuid.UUID, int], JournalEntry] = {}
         self.identities: dict[str, bytes] = {}
         self.receipts: list[Receipt] = []
-        # Relation facts (ledger.relations): what this batch adds or ends, stored with its
-        # events, and a view over the stored facts of the pairs it has looked at plus those.
+        # Relation facts (ledger.relations): what this batch adds or ends (stored with its events,
+        # and kept in `_overlay`), and what it read of the stored ones.
         self.relation_changes: list[Change] = []
         self._overlay = RelationSet()
         self._drops: list[Drop] = []
-        self._loaded: set[tuple[str, str]] = set()
-        self._stored: dict[tuple[str, str, date, frozenset[str]], bool] = {}
+        self._rows: dict[tuple[str, str], list[Relation]] = {}
+        self._stored: dict[Requirement, bool] = {}
+        self.required: dict[Requirement, None] = {}  # in order, once each
         # The LedgerView that rules.check_document reads.
         self.ledger_id = ledger.config.ledger_id
         self.operator_did = ledger.operator_did
@@ -522,26 +525,35 @@ class _Batch:
         return aggregate
 
     def relates(self, student_id: str, institution: str, on: date, bases: frozenset[str]) -> bool:
-        pair = (student_id, institution)
+        """The batch's own facts first; then the stored ones, less any this batch has ended so far. A
+        stored fact relied on is read again in the commit's transaction (`required`)."""
         if self._overlay.bases(student_id, institution, on) & bases:
             return True
-        if not self._drops:
-            # Nothing stored has ended in this batch: one indexed probe of the stored facts, once per batch.
-            key = (student_id, institution, on, bases)
+        key = (student_id, institution, on.isoformat(), bases)
+        if not self._drops:  # one indexed probe per pair and question
             if key not in self._stored:
-                self._stored[key] = self.ledger.store.has_relation(student_id, institution, on.isoformat(), bases)
-            return self._stored[key]
-        # A batch that ends facts (a transfer, a withdrawal: rare, and small) looks at every stored fact
-        # of the pair, so that one it ended is not counted.
-        if pair not in self._loaded:
-            self._loaded.add(pair)
-            for relation in self.ledger.store.select_relations(student_id, institution):
-                if not any(drop.matches(relation) for drop in self._drops):
-                    self._overlay.apply(relation)
-        return bool(self._overlay.bases(student_id, institution, on) & bases)
+                self._stored[key] = self.ledger.store.has_relation(*key)
+            found = self._stored[key]
+        else:  # the batch ended facts (a transfer, a withdrawal: rare, and small): look at each stored one
+            pair = (student_id, institution)
+            if pair not in self._rows:
+                self._rows[pair] = self.ledger.store.select_relations(student_id, institution)
+            found = any(r.basis in bases and r.active(on) and not any(d.matches(r) for d in self._drops)
+                        for r in self._rows[pair])
+        if found:
+            self.required[key] = None
+        return found
 
     def amended(self, award_id: str) -> bool:
-        return self._overlay.amended(award_id) or self.ledger.store.relation_exists(award_id, AMENDED)
+        return self._fact(award_id, AMENDED)
+
+    def offered(self, award_id: str) -> bool:
+        return self._fact(award_id, OFFERED)
+
+    def _fact(self, ref: str, basis: str) -> bool:
+        # Facts of these kinds are never ended by a batch that also asks (a transfer ends an offer,
+        # but no batch both transfers and offers one award); the store's unique index guards races.
+        return self._overlay.exists(ref, basis) or self.ledger.store.relation_exists(ref, basis)
 
     def new_stream(self) -> str:
         stream_id = str(uuid.uuid4())
@@ -622,7 +634,7 @@ class _Batch:
             student_id=student_id,
             leaf=d.leaf_record(document, aggregate.last_hash, self.recorded),
         )
-        for change in changes_of(document, student_id):
+        for change in changes_of(document, aggregate):
             self.relation_changes.append(change)
             self._overlay.apply(change)
             if isinstance(change, Drop):
@@ -638,7 +650,7 @@ class _Batch:
         processing = ProcessingEvent()
         processing.events.extend(self.events)
         processing.saved_kwargs.update(journal=self.journal, identities=self.identities,
-                                       relations=self.relation_changes)
+                                       relations=self.relation_changes, required=list(self.required))
         try:
             self.ledger._record(processing)
         except StoreIntegrityError:

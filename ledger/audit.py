@@ -25,7 +25,7 @@ from ledger import rules, treemath
 from ledger.aggregates import SignedAggregate
 from ledger.application import Ledger
 from ledger.errors import LedgerError
-from ledger.relations import RelationSet, changes_of
+from ledger.relations import AMENDED, OFFERED, RelationSet, changes_of
 from ledger.schemas import validate_document
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import VerificationError
@@ -80,7 +80,10 @@ class _ReplayView:
         return bool(self.facts.bases(student_id, institution, on) & bases)
 
     def amended(self, award_id: str) -> bool:
-        return self.facts.amended(award_id)
+        return self.facts.exists(award_id, AMENDED)
+
+    def offered(self, award_id: str) -> bool:
+        return self.facts.exists(award_id, OFFERED)
 
 
 class _Bad(Exception):
@@ -220,5 +223,5 @@ def _check_one(ledger: Ledger, view: _ReplayView, position: int, notification: A
     student_id = document.get("student") or getattr(aggregate, "student", None)
     if (journal.event_type, journal.student_id) != (document["type"], student_id):
         raise _Bad(f"log entry {position} names another event type or student than the event")
-    for change in changes_of(document, student_id):
+    for change in changes_of(document, aggregate):
         view.facts.apply(change)

@@ -34,6 +34,15 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
         self.table_prefix = f'"{datastore.schema}".' if datastore.schema else ""
         self.sql_create_statements.extend(SQL(s) for s in self.ledger_table_statements())  # type: ignore[arg-type]
 
+    def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        # eventsourcing runs this first in the insert's transaction, outside the part whose errors it
+        # holds back until after the commit: an error raised here rolls everything back. Take the
+        # table lock the insert takes anyway, then read the relations the batch relied on again.
+        required = kwargs.get("required", ())
+        if required:
+            self._lock_table(curs)
+            self._check_required(curs, required)
+
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:

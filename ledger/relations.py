@@ -25,14 +25,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from ledger import documents as d
 
 REGISTERED = "registered"
 ISSUED = "issued"
 HOLDS = "holds"
-AMENDED = "amended"  # ref: the amended (older) award; one per award, by rule
-OFFERED = "offered"
+AMENDED = "amended"  # ref: the amended (older) award; one per award, by rule and by a unique index
+OFFERED = "offered"  # ref: an award offered; one pending offer per award, likewise
+# Facts that exist at most once per ref: two writers racing to amend (or offer) one award collide.
+ONCE_PER_REF = (AMENDED, OFFERED)
 SHARED_RECORD = "shared-record"
 SHARED_REPORT = "shared-report"
 
@@ -49,7 +52,7 @@ class Relation:
     student: str
     institution: str  # DID
     basis: str
-    ref: str  # the stream that makes it so: the student, an award, an offer or a share
+    ref: str  # what makes it so: the student, an award (issued, holds, amended, offered) or a share
     until: str | None = None  # last day it holds (YYYY-MM-DD), for roster shares
 
     def active(self, on: date) -> bool:
@@ -72,34 +75,37 @@ class Drop:
 Change = Relation | Drop
 
 
-def changes_of(document: dict[str, object], student: str | None) -> list[Change]:
+def changes_of(document: dict[str, Any], aggregate: Any) -> list[Change]:
     """The relation facts one stored event adds or ends. Pure: the same event, the same facts.
 
-    `student` is the student the event concerns (a transfer names only its award).
+    `aggregate` is the event's stream after it (a transfer names only its award, whose aggregate
+    knows the student; a closing offer, whose aggregate knows the awards and the receiver).
     """
     kind = document["type"]
     doc = document
+    student = str(doc.get("student") or getattr(aggregate, "student", ""))
     if kind == d.STUDENT_REGISTERED:
-        return [Relation(str(doc["student"]), str(doc["issuer"]), REGISTERED, str(doc["student"]))]
+        return [Relation(student, str(doc["issuer"]), REGISTERED, student)]
     if kind == d.CREDENTIAL_ISSUED:
         issuer, award = str(doc["issuer"]), str(doc["award"])
-        changes: list[Change] = [Relation(str(student), issuer, ISSUED, award), Relation(str(student), issuer, HOLDS, award)]
+        changes: list[Change] = [Relation(student, issuer, ISSUED, award), Relation(student, issuer, HOLDS, award)]
         if doc.get("supersedes"):
-            changes.append(Relation(str(student), issuer, AMENDED, str(doc["supersedes"])))
+            changes.append(Relation(student, issuer, AMENDED, str(doc["supersedes"])))
         return changes
     if kind == d.CREDENTIAL_TRANSFERRED:
+        # Custody moves, however it was agreed: an offer of this award is over (by this path or another).
         award = str(doc["award"])
-        return [Drop(award, HOLDS, str(doc["from"])), Relation(str(student), str(doc["to"]), HOLDS, award)]
+        return [Drop(award, HOLDS, str(doc["from"])), Drop(award, OFFERED),
+                Relation(student, str(doc["to"]), HOLDS, award)]
     if kind == d.TRANSFER_OFFERED:
-        return [Relation(str(student), str(doc["to"]), OFFERED, str(doc["stream"]))]
+        # One fact per award offered, so an award is offered to one receiver at a time.
+        return [Relation(student, str(doc["to"]), OFFERED, str(award)) for award in doc["awards"]]
     if kind == d.TRANSFER_OFFER_CLOSED:
-        return [Drop(str(doc["stream"]), OFFERED)]
+        return [Drop(str(award), OFFERED, aggregate.receiver) for award in aggregate.awards]
     if kind == d.ROSTER_SHARED:
         basis = SHARE_PURPOSES[str(doc["purpose"])]
-        students = doc["students"]
-        assert isinstance(students, list)
         return [Relation(str(s), str(doc["grantee"]), basis, str(doc["stream"]), str(doc["until"]))
-                for s in students]
+                for s in doc["students"]]
     if kind == d.ROSTER_SHARE_WITHDRAWN:
         return [Drop(str(doc["stream"]))]
     return []
@@ -136,5 +142,5 @@ class RelationSet:
         return frozenset(basis for basis, relations in self._by_pair.get((student, institution), {}).items()
                          if any(r.active(on) for r in relations))
 
-    def amended(self, award: str) -> bool:
-        return any(r.basis == AMENDED for r in self._by_ref.get(award, ()))
+    def exists(self, ref: str, basis: str) -> bool:
+        return any(r.basis == basis for r in self._by_ref.get(ref, ()))

@@ -255,14 +255,18 @@ def parse_year(text: str | None) -> int | None:
 def build_report(
     name: str, view: Any, *, today: date, year: str | None = None, state: str | None = None,
     district: str | None = None, inputs: Mapping[str, StudentInputs] | None = None, frl: set[str] | None = None,
-    concentrators: set[str] | None = None, funds_cents: int | None = None,
+    concentrators: set[str] | None = None, funds_cents: int | None = None, served: set[str] | None = None,
 ) -> Report:
-    """One report by name, from the read models (the CLI and the web call this)."""
+    """One report by name, from the read models (the CLI and the web call this).
+
+    With `district`, the per-student reports (perkins-5s1, ohio-status) cover `served`: the
+    students the institution relates to (ledger.access), given by the caller.
+    """
     if name not in REPORTS:
         raise InputError.for_field("report", f"one of {', '.join(REPORTS)}")
     with _collector_paused():
         return _build(name, view, today=today, year=year, state=state, district=district, inputs=inputs, frl=frl,
-                      concentrators=concentrators, funds_cents=funds_cents)
+                      concentrators=concentrators, funds_cents=funds_cents, served=served)
 
 
 @contextmanager
@@ -282,13 +286,13 @@ def _collector_paused() -> Iterator[None]:
 def _build(
     name: str, view: Any, *, today: date, year: str | None, state: str | None, district: str | None,
     inputs: Mapping[str, StudentInputs] | None, frl: set[str] | None, concentrators: set[str] | None,
-    funds_cents: int | None,
+    funds_cents: int | None, served: set[str] | None,
 ) -> Report:
     school_year = parse_year(year)
     data = load_report_data(view)
     if district is not None and name in ("perkins-5s1", "ohio-status"):
-        did = data.issuer_did(district)
-        data.students = {s: v for s, v in data.students.items() if v[0] == did}
+        data.issuer_did(district)  # an unknown institution is named
+        data.students = {s: v for s, v in data.students.items() if s in (served or set())}
     if name == "irc-summary":
         return irc_summary(data, year=school_year, state=state, district=district)
     if name == "perkins-5s1":

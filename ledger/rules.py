@@ -70,6 +70,10 @@ class LedgerView(Protocol):
         """Whether an award amending this one is recorded."""
         ...
 
+    def offered(self, award_id: str) -> bool:
+        """Whether a transfer offer of this award is pending."""
+        ...
+
 
 def issuer_slug_from_did(did: str) -> str:
     return did.rsplit(":", 1)[-1]
@@ -388,6 +392,9 @@ def _check_transfer_offered(doc: dict[str, Any], view: LedgerView, _: Any, __: d
             raise RejectedError("not_found", f"no award {award_id} of this student")
         if award.custodian != doc["actor"]:
             raise RejectedError("not_authorized", "only the award's current custodian may transfer it")
+        if view.offered(award_id):
+            raise RejectedError("transfer_pending", "a transfer of this award is already waiting for its "
+                                                    "receiver; withdraw it first")
 
 
 def _check_transfer_offer_closed(doc: dict[str, Any], view: LedgerView, offer: Any, __: datetime) -> None:

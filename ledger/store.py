@@ -27,7 +27,10 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from ledger.relations import ALL_BASES, Change, Drop, Relation
+from ledger.relations import ALL_BASES, ONCE_PER_REF, Change, Drop, Relation
+
+# (student, institution, day YYYY-MM-DD, bases): a relation a batch was allowed on.
+Requirement = tuple[str, str, str, frozenset[str]]
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,9 @@ class LedgerRecorderMixin:
             ),
             self._sql("CREATE INDEX IF NOT EXISTS ledger_relations_institution ON {relations} (institution)"),
             self._sql("CREATE INDEX IF NOT EXISTS ledger_relations_ref ON {relations} (ref)"),
+            # An award is amended once and offered to one receiver at a time: racing writers collide here.
+            self._sql("CREATE UNIQUE INDEX IF NOT EXISTS ledger_relations_once ON {relations} (ref, basis) "
+                      f"WHERE basis IN ({', '.join(repr(b) for b in ONCE_PER_REF)})"),
             # The Merkle log: every perfect subtree hash, written once (ledger.log).
             self._sql(
                 "CREATE TABLE IF NOT EXISTS {nodes} ("
@@ -149,21 +155,40 @@ class LedgerRecorderMixin:
             )
         self._write_relations(cursor, relations)
 
+    def _check_required(self, cursor: Any, required: Sequence[Requirement]) -> None:
+        """The relations a batch was allowed on, read again inside its own transaction while it holds
+        the write lock, so a share withdrawn a moment ago by another writer cannot be relied on. Raises
+        before anything of the transaction can commit (see each backend's caller)."""
+        for student_id, institution, on, bases in required:
+            marks = ", ".join("?" * len(bases))
+            cursor.execute(self._sql(
+                f"SELECT 1 FROM {{relations}} WHERE student_id = ? AND institution = ? AND basis IN ({marks}) "
+                "AND (until IS NULL OR until >= ?) LIMIT 1"), [student_id, institution, *sorted(bases), on])
+            if cursor.fetchone() is None:
+                raise StoreIntegrityError("a relation the batch relied on ended meanwhile")
+
     def _write_relations(self, cursor: Any, changes: Sequence[Change]) -> None:
         """Apply relation facts in order (an ending fact may follow the one it ends); runs of new
         facts go in one executemany."""
-        insert = self._sql("INSERT INTO {relations} (student_id, institution, basis, ref, until) "
-                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        columns = "INSERT INTO {relations} (student_id, institution, basis, ref, until) VALUES (?, ?, ?, ?, ?)"
+        # A fact that exists once per ref is inserted plainly: a second one is a conflict, not a no-op.
+        inserts = {False: self._sql(columns + " ON CONFLICT DO NOTHING"), True: self._sql(columns)}
         delete = self._sql("DELETE FROM {relations} WHERE ref = ? AND (CAST(? AS TEXT) IS NULL OR basis = ?) "
                            "AND (CAST(? AS TEXT) IS NULL OR institution = ?)")
         run: list[list[Any]] = []
+        once = False
         for change in [*changes, None]:
-            if isinstance(change, Relation):
+            if isinstance(change, Relation) and (not run or (change.basis in ONCE_PER_REF) == once):
+                once = change.basis in ONCE_PER_REF
                 run.append([change.student, change.institution, change.basis, change.ref, change.until])
                 continue
             if run:
-                cursor.executemany(insert, run)
+                cursor.executemany(inserts[once], run)
                 run = []
+            if isinstance(change, Relation):
+                once = change.basis in ONCE_PER_REF
+                run.append([change.student, change.institution, change.basis, change.ref, change.until])
+                continue
             if isinstance(change, Drop):
                 cursor.execute(delete, [change.ref, change.basis, change.basis, change.institution,
                                         change.institution])
@@ -339,6 +364,8 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         assert notification_ids is not None
+        # After the insert this transaction holds SQLite's one write lock: the check holds until commit.
+        self._check_required(c, kwargs.get("required", ()))
         self._write_ledger_rows(
             c, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
             kwargs.get("relations", ()),

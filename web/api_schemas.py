@@ -296,7 +296,7 @@ class TransferOut(Schema):
     """A transfer offer: custody moves only when the receiving institution accepts."""
 
     transfer = fields.String(required=True, metadata={"format": "uuid"})
-    status = fields.String(required=True, validate=validate.OneOf(["pending", "accepted", "declined", "withdrawn"]))
+    status = fields.String(required=True, validate=validate.OneOf(["pending", "accepted", "declined", "withdrawn", "overtaken"]))
     from_issuer = fields.String(required=True, data_key="from", metadata={"description": "Sending slug"})
     to_issuer = fields.String(required=True, data_key="to", metadata={"description": "Receiving slug"})
     student = fields.String(required=True, metadata={"format": "uuid"})

@@ -51,7 +51,7 @@ from flask import (
     url_for,
 )
 
-from ledger.aggregates import Issuer
+from ledger.aggregates import Award, Issuer
 from ledger.application import IssueRequest
 from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
 from ledger.relations import OWN_BASES, RECORDING_BASES
@@ -206,7 +206,7 @@ def students(slug: str) -> Any:
     query = request.form.get("q", "").strip() if request.method == "POST" else ""
     projections().catch_up()
     if query and UUID_TEXT.fullmatch(query.lower()):
-        ledger().student(query.lower())  # 404 if there is no such student
+        ledger().access.require_visible(s.did, query.lower())  # unknown and unrelated alike: 404
         return redirect(url_for(".student", slug=slug, student_id=query.lower()), code=303)
     matches = roster().search(s.did, query)
     return render_template("console/students.html", scope=s, query=query, matches=matches[:200],
@@ -290,8 +290,12 @@ def claim_new(slug: str, student_id: str) -> Any:
 @staff_required
 def claim_revoke(slug: str, student_id: str, claim_id: str) -> Any:
     scope(slug, "registrar")
-    if accounts().claim_issuer(claim_id, student_id) != slug:  # 404 if there is no such code
-        forbid("That claim code was given out by another institution.")
+    try:
+        issued_by = accounts().claim_issuer(claim_id, student_id)
+    except NotFoundError:
+        issued_by = None
+    if issued_by != slug:  # another institution's code is answered like an unknown one
+        raise NotFoundError("no such claim code")
     accounts().revoke_claim(claim_id)
     return done("The claim code no longer works. Students already signed in stay signed in until their session "
                 "ends.", ".student", slug=slug, student_id=student_id)
@@ -371,7 +375,11 @@ def award_new(slug: str, student_id: str) -> Any:
 
 
 def held_award_or_403(s: Scope, award_id: str) -> Any:
-    award = ledger().award(award_id)  # 404 if there is none
+    award = ledger().stream(award_id)
+    # Another institution's award is answered like an unknown one; one this institution issued but
+    # handed on is a 403 with the reason.
+    if not isinstance(award, Award) or s.did not in (award.issuer, award.custodian):
+        raise NotFoundError(f"no award {award_id!r}")
     if award.custodian != s.did:
         forbid("That credential is held by another institution: only its custodian may change it.")
     return award
@@ -444,9 +452,12 @@ def transfer(slug: str, transfer_id: str) -> Any:
     s = scope(slug)
     t = transfer_of(s, transfer_id)
     projections().catch_up()
-    awards = {a["award"]: a for a in projections().transcript(t.student_id, today())["awards"]}
-    identity = roster().identity(t.student_id) if ledger().access.may_see(s.did, t.student_id) else None
-    return render_template("console/transfer.html", scope=s, t=t, identity=identity,
+    # The student's identity and awards only while the institution relates to them (a declined
+    # offer, or custody handed on, leaves the bare record of the transfer).
+    related = ledger().access.may_see(s.did, t.student_id)
+    awards = {a["award"]: a for a in projections().transcript(t.student_id, today())["awards"]} if related else {}
+    return render_template("console/transfer.html", scope=s, t=t,
+                           identity=roster().identity(t.student_id) if related else None,
                            awards=[awards[a] for a in t.awards if a in awards], issuer_names=issuer_names())
 
 

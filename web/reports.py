@@ -93,6 +93,7 @@ def show(name: str) -> Any:
             frl=parse_student_ids(frl, what="frl") if frl else None,
             concentrators=parse_student_ids(concentrators, what="concentrators") if concentrators else None,
             funds_cents=_funds(values.get("funds")),
+            served=ledger().access.students(ledger().issuer_did(district)) if district else None,
         )
     except (InputError, NotFoundError) as e:
         return render_template("reports/index.html", reports=DESCRIPTIONS, uploads=UPLOADS, states=STATES,

@@ -20,7 +20,7 @@ from ledger.application import Ledger, Receipt
 from ledger.errors import InputError, NotFoundError, RejectedError
 from ledger.rules import issuer_slug_from_did
 
-PENDING = "pending"
+PENDING, OVERTAKEN = "pending", "overtaken"
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,16 @@ class PendingTransfer:
     awards: list[str]
     reason: str
     created: str
-    status: str  # pending, accepted, declined or withdrawn
+    status: str  # pending, accepted, declined, withdrawn, or overtaken (an award moved meanwhile)
     decided: str | None
 
 
-def _transfer(offer: TransferOffer) -> PendingTransfer:
+def _transfer(offer: TransferOffer, ledger: Ledger) -> PendingTransfer:
+    status = offer.outcome or PENDING
+    if status == PENDING and any(ledger.award(a).custodian != offer.sender for a in offer.awards):
+        status = OVERTAKEN  # an award moved by another path (an off-server countersignature): nothing to accept
     return PendingTransfer(str(offer.id), issuer_slug_from_did(offer.sender), issuer_slug_from_did(offer.receiver),
-                           offer.student, list(offer.awards), offer.reason, offer.offered, offer.outcome or PENDING,
-                           offer.closed)
+                           offer.student, list(offer.awards), offer.reason, offer.offered, status, offer.closed)
 
 
 class Transfers:
@@ -68,10 +70,10 @@ class Transfers:
         return self.get(self.ledger.offer_transfer(from_slug, to_slug, student_id, reason))
 
     def get(self, transfer_id: str) -> PendingTransfer:
-        return _transfer(self.ledger.transfer_offer(transfer_id))
+        return _transfer(self.ledger.transfer_offer(transfer_id), self.ledger)
 
     def _offers(self, slug: str) -> list[PendingTransfer]:
-        return [_transfer(o) for o in self.ledger.access.transfer_offers(self.ledger.issuer_did(slug))]
+        return [_transfer(o, self.ledger) for o in self.ledger.access.transfer_offers(self.ledger.issuer_did(slug))]
 
     def pending_for(self, from_slug: str, student_id: str) -> list[PendingTransfer]:
         return [t for t in self.outgoing(from_slug) if t.student_id == student_id]

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from ledger import documents as d
-from ledger.application import IssueRequest, Ledger
+from ledger.application import IssueRequest, Ledger, _Batch
 from ledger.audit import audit
-from ledger.errors import NotFoundError
+from ledger.errors import NotFoundError, RejectedError
 from ledger.instance import migrate_instance
 from tests.conftest import PASSPHRASE
 from tests.ledger.test_ledger_application import refused
-from tests.support import Clock
+from tests.support import Clock, transfer
 
 CLAIMS = {"name": "Juniper Okafor-Lind", "birth_date": "2008-10-03", "local_id": "AS-3301"}
 EARNED = date(2026, 8, 14)
@@ -233,3 +234,54 @@ def test_shares_and_offers_are_logged_and_carry_no_pii(world: tuple[Ledger, str]
     assert ledger.log.latest() is not None and ledger.store.log_size() == stored(ledger)
     blob = b"".join(ledger.store.select_journal_leaves(0, stored(ledger)))
     assert CLAIMS["name"].encode() not in blob and CLAIMS["local_id"].encode() not in blob
+
+
+# Races: two writers check against the same stored state, then commit one after the other ---------------
+
+
+def prepared(ledger: Ledger, request: IssueRequest) -> Any:
+    """A batch that has checked and signed an issuance but not yet stored it (another writer's, mid-flight)."""
+    batch = _Batch(ledger)
+    award = batch.new_stream()
+    batch.sign(d.CREDENTIAL_ISSUED, award, **ledger._issued_fields(batch, request, award))
+    return batch
+
+
+def test_a_share_withdrawn_while_an_award_is_in_flight_makes_it_a_conflict(world: tuple[Ledger, str]) -> None:
+    ledger, student = world
+    share_id = share(ledger, student)
+    in_flight = prepared(ledger, IssueRequest("ashford-ctc", student, "osha10-general", EARNED, {}))
+    ledger.withdraw_roster_share(share_id, "ashford")
+    before = stored(ledger)
+    with pytest.raises(RejectedError) as info:
+        in_flight.commit()
+    assert info.value.code == "conflict" and stored(ledger) == before
+    assert audit(ledger).ok
+
+
+def test_two_amendments_of_one_award_racing_store_one(world: tuple[Ledger, str]) -> None:
+    ledger, student = world
+    old = award_for(ledger, "ashford", student)
+    ledger.revoke(old, "superseded", "Corrected.")
+    request = IssueRequest("ashford", student, "osha10-general", EARNED, {}, supersedes=old)
+    first, second = prepared(ledger, request), prepared(ledger, request)
+    first.commit()
+    with pytest.raises(RejectedError) as info:
+        second.commit()
+    assert info.value.code == "conflict"
+    assert audit(ledger).ok
+
+
+def test_one_pending_offer_per_award_and_a_transfer_by_any_path_ends_it(world: tuple[Ledger, str]) -> None:
+    ledger, student = world
+    award = award_for(ledger, "ashford", student)
+    offer = ledger.offer_transfer("ashford", "brookmere", student, "Student enrolled at Brookmere")
+    with refused(ledger, "transfer_pending"):
+        ledger.offer_transfer("ashford", "ashford-ctc", student, "Or the center?")
+    # The award moves by the off-server path (the center countersigns the sender's half) instead.
+    transfer(ledger, [award], "ashford-ctc", "Student enrolled at the center")
+    assert not ledger.access.may_see(did(ledger, "brookmere"), student)  # the offer no longer opens anything
+    with refused(ledger, "not_authorized"):
+        ledger.accept_transfer(offer, "brookmere")
+    ledger.close_transfer_offer(offer, "brookmere", "declined")
+    assert audit(ledger).ok

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from ledger.application import IssueRequest, Ledger
 from ledger.errors import LedgerError
 from ledger.instance import init_instance
-from tests.support import Clock
+from tests.support import Clock, transfer
 from web import create_app
 from web.accounts import Accounts
 from web.db import create_web_tables
@@ -43,6 +43,7 @@ OPS = st.lists(st.one_of(
     st.tuples(st.just("issue"), inst, student),
     st.tuples(st.just("offer"), inst, inst, student),
     st.tuples(st.just("decide"), st.integers(0, 5), st.sampled_from(["accepted", "declined", "withdrawn"])),
+    st.tuples(st.just("countersign"), inst, inst, student),  # custody moves off the console, no offer
     st.tuples(st.just("tick"), st.integers(1, 15)),
 ), min_size=1, max_size=14)
 
@@ -64,7 +65,13 @@ class Model:
                    and sh["purpose"] in purposes for sh in self.shares)
 
     def offered(self, x: int, s: int) -> bool:
-        return any(o["to"] == x and o["student"] == s and o["open"] for o in self.offers)
+        """A pending offer to x of s's awards, while one of them is still offered (not moved since)."""
+        return any(o["to"] == x and o["student"] == s and o["open"] and o["live"] for o in self.offers)
+
+    def moved(self, award: str, to: int) -> None:
+        self.awards[award][2] = to
+        for o in self.offers:
+            o["live"].discard(award)
 
     def sees(self, x: int, s: int, today: date) -> bool:
         return self.own(x, s) or self.offered(x, s) or self.shared(x, s, today, {"record", "report"})
@@ -115,9 +122,21 @@ def play(ledger: Ledger, clock: Clock, students: list[str], ops: list[tuple[Any,
         elif kind == "offer":
             _, x, to, s = op
             held = sorted(a for a, v in model.awards.items() if v[0] == s and v[2] == x)
-            _expect(x != to and bool(held), lambda: model.offers.append(
+            pending = any(o["open"] and o["live"] & set(held) for o in model.offers)  # one offer per award
+            _expect(x != to and bool(held) and not pending, lambda: model.offers.append(
                 {"id": ledger.offer_transfer(INSTITUTIONS[x], INSTITUTIONS[to], students[s], "moved"),
-                 "from": x, "to": to, "student": s, "awards": held, "open": True}))
+                 "from": x, "to": to, "student": s, "awards": held, "open": True, "live": set(held)}))
+        elif kind == "countersign":
+            _, x, to, s = op
+            held = sorted(a for a, v in model.awards.items() if v[0] == s and v[2] == x)
+            if not held:
+                continue  # nothing to move: no event at all
+
+            def countersigned() -> None:
+                transfer(ledger, held, INSTITUTIONS[to], "moved, countersigned off the console")
+                for a in held:
+                    model.moved(a, to)
+            _expect(x != to, countersigned)
         elif kind == "decide" and model.offers:
             o = model.offers[op[1] % len(model.offers)]
             outcome = op[2]
@@ -127,11 +146,12 @@ def play(ledger: Ledger, clock: Clock, students: list[str], ops: list[tuple[Any,
                 if outcome == "accepted":
                     ledger.accept_transfer(o["id"], INSTITUTIONS[o["to"]])
                     for a in o["awards"]:
-                        model.awards[a][2] = o["to"]
+                        model.moved(a, o["to"])
                 else:
                     side = o["from"] if outcome == "withdrawn" else o["to"]
                     ledger.close_transfer_offer(o["id"], INSTITUTIONS[side], outcome)
                 o["open"] = False
+                o["live"] = set()
             _expect(o["open"] and (outcome != "accepted" or still_held), decide)
 
 
@@ -200,7 +220,9 @@ def histories(test: Any) -> Any:
                 [("share", 0, 1, 0, "report", 10), ("issue", 1, 0)],
                 [("issue", 0, 0), ("offer", 0, 2, 0), ("decide", 0, "accepted")],
                 [("share", 0, 1, 0, "record", 10), ("issue", 1, 0), ("withdraw", 0), ("offer", 1, 2, 0),
-                 ("decide", 0, "declined"), ("share", 1, 2, 0, "record", 5)]):
+                 ("decide", 0, "declined"), ("share", 1, 2, 0, "record", 5)],
+                [("issue", 0, 0), ("offer", 0, 1, 0), ("offer", 0, 2, 0), ("countersign", 0, 2, 0),
+                 ("decide", 0, "accepted"), ("decide", 0, "declined")]):
         test = example(ops=ops)(test)
     return test
 

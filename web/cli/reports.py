@@ -231,6 +231,7 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
             concentrators=parse_student_ids(_read_text(concentrators_file), what="concentrators")
             if concentrators_file else None,
             funds_cents=None if funds is None else funds * 100,
+            served=c.ledger.access.students(c.ledger.issuer(district).did) if district else None,
         )
         text = (report.to_csv() if as_csv else json.dumps(report.to_json(), indent=2) + "\n" if c.as_json
                 else report.to_text())
