@@ -1,8 +1,9 @@
 """A realistic, entirely fictional demo district.
 
 Riverbend Unified (a district), the Riverbend Career & Technical Center its
-students attend half days, and Lakeshore County Schools that one student moves
-to. The catalog is the sample in DOMAIN.md. Students are invented names; the
+students attend half days (the district shares its roster with the center, which
+records most of their CTE credentials), and Lakeshore County Schools that one
+student moves to (an offer Lakeshore accepts). The catalog is the sample in DOMAIN.md. Students are invented names; the
 same seed always gives the same district.
 """
 

@@ -13,7 +13,8 @@ their awards, is offered their record, or holds a roster share for them, and
 shows only the awards it issued or holds; any other student is a 404, exactly
 like an unknown id. A transfer moves custody only when the receiver accepts
 (`POST /transfers/<id>/accept` with the receiver's own token); the API never
-signs for the other side.
+signs for the other side. Roster shares (`/shares`) are granted by the institution that
+serves the students, for a purpose (`record` or `report`) and until a day.
 
 Each view is declared with `route(...)`: its role, its request and response
 schemas. The wrapper authenticates, authorizes, rate-limits writes per token,
