@@ -507,6 +507,7 @@ class _Batch:
         self._rows: dict[tuple[str, str], list[Relation]] = {}
         self._stored: dict[Requirement, bool] = {}
         self.required: dict[Requirement, None] = {}  # in order, once each
+        self._related: set[Requirement] = set()  # questions answered yes in this batch
         # The LedgerView that rules.check_document reads.
         self.ledger_id = ledger.config.ledger_id
         self.operator_did = ledger.operator_did
@@ -527,9 +528,10 @@ class _Batch:
     def relates(self, student_id: str, institution: str, on: date, bases: frozenset[str]) -> bool:
         """The batch's own facts first; then the stored ones, less any this batch has ended so far. A
         stored fact relied on is read again in the commit's transaction (`required`)."""
-        if self._overlay.bases(student_id, institution, on) & bases:
-            return True
         key = (student_id, institution, on.isoformat(), bases)
+        if key in self._related or self._overlay.relates(student_id, institution, on, bases):
+            self._related.add(key)  # stays true until the batch ends a fact (see add)
+            return True
         if not self._drops:  # one indexed probe per pair and question
             if key not in self._stored:
                 self._stored[key] = self.ledger.store.has_relation(*key)
@@ -542,6 +544,7 @@ class _Batch:
                         for r in self._rows[pair])
         if found:
             self.required[key] = None
+            self._related.add(key)
         return found
 
     def amended(self, award_id: str) -> bool:
@@ -639,6 +642,7 @@ class _Batch:
             self._overlay.apply(change)
             if isinstance(change, Drop):
                 self._drops.append(change)
+                self._related.clear()
         self.receipts.append(Receipt(document["type"], stream_id, document["sequence"], aggregate.last_hash))
 
     def commit(self) -> None:

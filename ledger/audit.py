@@ -77,7 +77,7 @@ class _ReplayView:
         return self.aggregates.get(stream_id)
 
     def relates(self, student_id: str, institution: str, on: date, bases: frozenset[str]) -> bool:
-        return bool(self.facts.bases(student_id, institution, on) & bases)
+        return self.facts.relates(student_id, institution, on, bases)
 
     def amended(self, award_id: str) -> bool:
         return self.facts.exists(award_id, AMENDED)

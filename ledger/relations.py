@@ -5,7 +5,8 @@ exactly when it
 
 - registered the student,
 - issued or holds (is custodian of) one of the student's awards, or recorded an
-  award that amends one of them,
+  award that amends one of them (the issuer is the first custodian: its fact is
+  "issued"; "holds" is custody received by a transfer),
 - is the receiver of a pending transfer offer of the student's awards (a school
   where a student enrols may see the record it is offered: 34 CFR 99.31(a)(2)), or
 - holds an active roster share for the student (the home district shared its
@@ -88,7 +89,9 @@ def changes_of(document: dict[str, Any], aggregate: Any) -> list[Change]:
         return [Relation(student, str(doc["issuer"]), REGISTERED, student)]
     if kind == d.CREDENTIAL_ISSUED:
         issuer, award = str(doc["issuer"]), str(doc["award"])
-        changes: list[Change] = [Relation(student, issuer, ISSUED, award), Relation(student, issuer, HOLDS, award)]
+        # The issuer is the first custodian: "issued" says both (an award moved on adds "holds" for the
+        # new custodian and leaves the issuer its "issued").
+        changes: list[Change] = [Relation(student, issuer, ISSUED, award)]
         if doc.get("supersedes"):
             changes.append(Relation(student, issuer, AMENDED, str(doc["supersedes"])))
         return changes
@@ -137,6 +140,10 @@ class RelationSet:
         for bases in self._by_pair.values():
             for relations in bases.values():
                 yield from relations
+
+    def relates(self, student: str, institution: str, on: date, bases: frozenset[str]) -> bool:
+        facts = self._by_pair.get((student, institution))
+        return bool(facts) and any(any(r.active(on) for r in facts.get(b, ())) for b in bases)
 
     def bases(self, student: str, institution: str, on: date) -> frozenset[str]:
         return frozenset(basis for basis, relations in self._by_pair.get((student, institution), {}).items()

@@ -66,18 +66,21 @@ def test_the_bases_follow_the_signed_events(world: tuple[Ledger, str]) -> None:
     share_id = share(ledger, student)
     assert access.bases(did(ledger, "ashford-ctc"), student) == {"shared-record"}
     award = award_for(ledger, "ashford-ctc", student)
-    assert access.bases(did(ledger, "ashford-ctc"), student) == {"shared-record", "issued", "holds"}
-    # A withdrawn share ends only what it gave: recording made the center the award's issuer and custodian.
+    assert access.bases(did(ledger, "ashford-ctc"), student) == {"shared-record", "issued"}
+    # A withdrawn share ends only what it gave: recording made the center the award's issuer (and custodian).
     ledger.withdraw_roster_share(share_id, "ashford")
-    assert access.bases(did(ledger, "ashford-ctc"), student) == {"issued", "holds"}
+    assert access.bases(did(ledger, "ashford-ctc"), student) == {"issued"}
     # A transfer offer lets the receiver see the student while it is pending; custody moves on acceptance.
     offer = ledger.offer_transfer("ashford-ctc", "brookmere", student, "Student enrolled at Brookmere")
     assert access.bases(did(ledger, "brookmere"), student) == {"offered"}
     ledger.accept_transfer(offer, "brookmere")
     assert access.bases(did(ledger, "brookmere"), student) == {"holds"}
     assert access.bases(did(ledger, "ashford-ctc"), student) == {"issued"}  # it issued the award, holds it no more
-    assert ledger.award(award).custodian == did(ledger, "brookmere")
-    assert access.students(did(ledger, "brookmere")) == {student}
+    # And custody handed on again drops the intermediate holder's relationship.
+    transfer(ledger, [award], "ashford", "Records consolidated at the home district")
+    assert access.bases(did(ledger, "brookmere"), student) == frozenset()
+    assert ledger.award(award).custodian == did(ledger, "ashford")
+    assert access.students(did(ledger, "brookmere")) == set()
     assert audit(ledger).ok
 
 
