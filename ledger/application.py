@@ -348,10 +348,18 @@ class Ledger(Application):
             documents.append(batch.unsigned(d.CREDENTIAL_ISSUED, award_id, **self._issued_fields(batch, request, award_id)))
         return documents
 
-    def revoke(self, award_id: str, reason: str, note: str, *, effective: datetime | None = None) -> None:
-        award = self.award(award_id)
+    def revoke(self, award_id: str, reason: str, note: str, *, effective: datetime | None = None,
+               by: str | None = None) -> None:
+        """Revoke as `by` (the slug of the institution acting; default: whoever is custodian).
+
+        The award is read once, in the batch: the custody rule, the signed document and the store's
+        version check all see that one state, so a transfer committed meanwhile makes this a
+        conflict (or, read after it, not_authorized), never a revocation signed as the new custodian.
+        """
         with self.batch() as batch:
-            batch.sign(d.CREDENTIAL_REVOKED, award_id, actor=award.custodian, award=award_id, reason=reason,
+            award = batch.existing(award_id, Award, f"no award {award_id!r}")
+            actor = self.issuer(by).did if by else award.custodian
+            batch.sign(d.CREDENTIAL_REVOKED, award_id, actor=actor, award=award_id, reason=reason,
                        note=note, effective=format_timestamp(effective or batch.recorded))
 
     def prepare_transfer(self, award_id: str, to_slug: str, reason: str) -> dict[str, Any]:

@@ -529,7 +529,7 @@ def revoke_award(actor: Actor, award_id: Any, data: dict[str, Any]) -> dict[str,
     """Revoke an award in this issuer's custody, with a reason code and a note."""
     award = str(award_id)
     _custodian_award(award, _issuer(actor))
-    _ledger().revoke(award, data["reason"], data["note"], effective=data["effective"])
+    _ledger().revoke(award, data["reason"], data["note"], effective=data["effective"], by=_slug(actor))
     return _award_json(award)
 
 

@@ -273,3 +273,30 @@ def test_the_cte_centers_day(env: Env, tokens: dict[str, str]) -> None:
     refused_form = post(center, f"/console/riverbend-ctc/students/{students[3]}/awards/new",
                         credential="osha10-general", earned=TODAY.isoformat())
     assert refused_form.status_code == 403 and "reporting only" in text(refused_form)
+
+
+def test_a_revocation_racing_a_transfer_is_refused_not_signed_as_the_new_custodian(
+        env: Env, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10, finding 7: custody was checked on one read and the revocation signed as whoever was
+    custodian on a later one. Here a real transfer (another writer) lands between the API's check
+    and the revocation."""
+    import web.api
+
+    from tests.support import transfer
+
+    student = riverbend_student(env)
+    (award,) = env.ledger.issue([_request("riverbend", student)])
+    checked = web.api._custodian_award
+
+    def check_then_lose_custody(award_id: str, issuer: Any) -> Any:
+        found = checked(award_id, issuer)
+        transfer(env.ledger, [award_id], "lakeshore", "Student enrolled at Lakeshore")  # meanwhile
+        return found
+    monkeypatch.setattr(web.api, "_custodian_award", check_then_lose_custody)
+    before = env.journal()
+    response = api(env, "POST", f"/awards/{award}/revoke", tokens["riverbend/registrar"],
+                   {"reason": "issued_in_error", "note": "Recorded for the wrong student."})
+    assert response.status_code == 409 and response.get_json()["code"] == "not_authorized"
+    assert env.journal() == before + 1  # only the transfer
+    assert env.ledger.award(award).revocation is None
+    assert env.ledger.award(award).custodian == env.ledger.issuer_did("lakeshore")
