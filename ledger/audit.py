@@ -91,6 +91,13 @@ class _Bad(Exception):
 
 
 def audit(ledger: Ledger, progress: Callable[[int], None] | None = None) -> AuditReport:
+    # Ids are compared as stored text by every read (a stream is found by its id's exact spelling):
+    # a spelling the library would parse into the same UUID hides the event from its stream.
+    for notification_id, stream, version in ledger.store.noncanonical_events():
+        positions = ledger.store.positions_of(notification_id, notification_id)
+        return AuditReport(0, Finding(positions.get(notification_id, -1), notification_id, stream, version,
+                                      f"the stored stream id {stream!r} is not in canonical form "
+                                      "(32 lowercase hex digits): the event is hidden from its stream"))
     view = _ReplayView(ledger.config.ledger_id, ledger.operator_did, ledger.operator_key)
     count = 0
     for position, notification, journal in _stored(ledger):

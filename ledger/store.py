@@ -347,6 +347,11 @@ class LedgerRecorderMixin:
              [[r.student, r.institution, r.basis, r.ref, r.until] for r in relations]),
         ])
 
+    def noncanonical_events(self) -> list[tuple[int, str, int]]:
+        """(notification id, stream id as stored, version) of events whose id is not spelled canonically.
+        PostgreSQL stores ids as `uuid`, so only SQLite's text can be misspelled."""
+        return []
+
     def select_identity(self, student_id: str) -> bytes | None:
         rows = self.query(self._sql("SELECT sealed FROM {vault} WHERE student_id = ?"), [student_id])
         return bytes(rows[0][0]) if rows else None
@@ -371,6 +376,11 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
             kwargs.get("relations", ()),
         )
         return notification_ids
+
+    def noncanonical_events(self) -> list[tuple[int, str, int]]:
+        rows = self.query(f"SELECT rowid, originator_id, originator_version FROM {self.events_table_name} "
+                          "WHERE length(originator_id) <> 32 OR originator_id GLOB '*[^0-9a-f]*' ORDER BY rowid")
+        return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:

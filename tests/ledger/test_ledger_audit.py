@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -171,6 +172,31 @@ def test_a_deleted_middle_event_is_caught(sqlite_instance: Instance) -> None:
     code, report, _ = run_audit(sqlite_instance.data)
     assert code == 1
     assert report["finding"]["position"] == position
+
+
+@pytest.mark.parametrize("spell", [
+    lambda text, i: text[:i] + text[i].upper() + text[i + 1:],  # one letter's case: one bit of the file
+    lambda text, i: text[:i] + "g" + text[i + 1:],  # not a hex digit at all
+], ids=["letter-case", "non-hex"])
+def test_a_misspelled_stream_id_is_caught_and_named(sqlite_instance: Instance, spell: Any) -> None:
+    """Issue 10, finding 1: a case flip in `stored_events.originator_id` hid a revocation from its
+    stream while the audit, which parsed the id into a UUID, said OK."""
+    revoked = hex_id(sqlite_instance.awards[1])  # its second event is the revocation
+    letter = next(i for i, ch in enumerate(revoked) if ch in "abcdef")
+    misspelled = spell(revoked, letter)
+    with sqlite3.connect(sqlite_instance.data / SQLITE_FILE) as conn:
+        changed = conn.execute("UPDATE stored_events SET originator_id = ? WHERE originator_id = ? AND "
+                               "originator_version = 2", (misspelled, revoked)).rowcount
+    assert changed == 1
+    code, report, stderr = run_audit(sqlite_instance.data)
+    assert code == 1 and "Traceback" not in stderr
+    assert report["finding"]["stream"] == misspelled and report["finding"]["sequence"] == 2
+    assert "not in canonical form" in report["finding"]["problem"]
+    assert report["finding"]["position"] == position_of_notification(sqlite_instance.data, revoked, 2)
+
+
+def position_of_notification(data: Path, stream_hex: str, sequence: int) -> int:
+    return position_of(data, str(uuid.UUID(stream_hex)), sequence)
 
 
 def test_a_deleted_last_event_is_caught(sqlite_instance: Instance) -> None:
