@@ -32,6 +32,7 @@ from ledger.access import Access
 from ledger.aggregates import (AGGREGATE_CLASSES, Award, Credential, Issuer, RosterShare, SignedAggregate, Student,
                                TransferOffer)
 from ledger.config import LedgerConfig
+from ledger.anchor import LogAnchor
 from ledger.log import MerkleLog, log_origin
 from ledger.relations import AMENDED, OFFERED, Change, Drop, Relation, RelationSet, changes_of
 from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
@@ -102,7 +103,8 @@ class Ledger(Application):
     def log(self) -> MerkleLog:
         """The transparency log over this ledger's events (ledger.log)."""
         origin = log_origin(self.config.domain, self.config.ledger_id)
-        return MerkleLog(self.store, self.signer(self.config.log_key_id), origin, lambda: self.clock())
+        return MerkleLog(self.store, self.signer(self.config.log_key_id), origin, lambda: self.clock(),
+                         LogAnchor(self.config.keys_dir))
 
     @property
     def store(self) -> LedgerRecorderMixin:

@@ -134,6 +134,12 @@ def audit_log(ledger: Ledger, events: int) -> AuditReport:
             return _log_finding(events, size, f"checkpoint of size {size} does not verify: {e}")
         if (checkpoint.size, checkpoint.root_hash, checkpoint.origin) != (size, root, log.origin):
             return _log_finding(events, size, f"checkpoint of size {size} differs from its stored root")
+    anchor = log.anchor.read()
+    if anchor is not None and by_size.get(anchor.size, (None,))[0] != anchor.root:
+        return _log_finding(events, anchor.size, f"the store does not hold the checkpoint of size {anchor.size} "
+                                                 f"the log key signed at {anchor.signed_at} (the log's anchor): "
+                                                 "checkpoints were deleted, or the database was rolled back or "
+                                                 "replaced")
     log_size = store.log_size()
     if checkpoints and checkpoints[-1][0] < log_size:
         return _log_finding(events, log_size, "the log has nodes beyond its latest checkpoint")

@@ -9,7 +9,7 @@ from pathlib import Path
 from keys.store import FileKeyStore
 from ledger.application import Ledger
 from ledger.config import CONFIG_FILE, SQLITE_FILE, LedgerConfig
-from ledger.errors import InputError
+from ledger.errors import InputError, SetupError
 from ledger.projections import Projections
 
 
@@ -72,6 +72,14 @@ def migrate_instance(data_dir: Path, passphrase: str) -> None:
     config = LedgerConfig.load(data_dir)
     ledger = Ledger(config, FileKeyStore.open(config.keys_dir, passphrase), create_tables=True)
     make_private(data_dir)
+    anchor = ledger.log.anchor.read()
+    held = ledger.store.journal_size()
+    if anchor is not None and held < anchor.size:
+        ledger.close()
+        raise SetupError(f"this instance's log key signed a checkpoint of {anchor.size} entries at "
+                         f"{anchor.signed_at}, but the database holds {held}: it is empty, "
+                         "damaged or was replaced. Restore it from backup; migrate never lays a new ledger over "
+                         "a lost one")
     Projections.of(ledger)
     # The access facts are derived from the events: rebuilding them is always right, and fills
     # the table for a store made by a version that did not keep it.

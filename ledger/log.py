@@ -29,9 +29,11 @@ from datetime import datetime
 
 from keys.signer import Signer
 from ledger import treemath
-from ledger.errors import InputError, NotFoundError
+from ledger.anchor import LogAnchor
+from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.store import LedgerRecorderMixin
 from verifiers.checkpoint import Checkpoint
+from verifiers.errors import ProofError
 from verifiers.merkle import hash_leaf, verify_consistency
 from verifiers.note import Verifier, note_with_signatures, signature_line, signed_message
 from verifiers.timestamps import format_timestamp
@@ -48,11 +50,13 @@ class MerkleLog:
         signer: Signer,
         origin: str,
         clock: Callable[[], datetime],
+        anchor: LogAnchor,
     ):
         self.store = store
         self.signer = signer
         self.origin = origin
         self.clock = clock
+        self.anchor = anchor
         self.verifier = Verifier.from_public_key(origin, signer.public_key)
 
     @property
@@ -91,8 +95,29 @@ class MerkleLog:
         if latest is not None and latest[0] > size:
             return False  # another integrator got further meanwhile: it won the race
         self._check_consistent_with_latest(size, root, nodes, latest)
+        self._check_extends_anchor(size, root, nodes)
         note = self.sign_checkpoint(Checkpoint(self.origin, size, root))
-        return self.store.insert_log(created, (size, root, note, format_timestamp(self.clock())))
+        signed_at = format_timestamp(self.clock())
+        if not self.store.insert_log(created, (size, root, note, signed_at)):
+            return False
+        self.anchor.advance(size, root, signed_at)
+        return True
+
+    def _check_extends_anchor(self, size: int, root: bytes, nodes: dict[tuple[int, int], bytes]) -> None:
+        """The log key never signs a head that does not extend the newest one it signed, whatever the
+        database says: a rolled-back or replaced store stops here."""
+        anchor = self.anchor.read()
+        if anchor is None or anchor.size == 0:
+            return
+        problem = (f"the log key signed a checkpoint of {anchor.size} entries at {anchor.signed_at} that this "
+                   f"store's log of {size} does not extend: the database was rolled back or replaced; "
+                   "restore it from backup")
+        if anchor.size > size or (anchor.size == size and anchor.root != root):
+            raise IntegrityError(problem)
+        try:
+            self._check_consistent_with_latest(size, root, nodes, (anchor.size, anchor.root, ""))
+        except ProofError:
+            raise IntegrityError(problem) from None
 
     def _check_consistent_with_latest(
         self, size: int, root: bytes, nodes: dict[tuple[int, int], bytes], latest: tuple[int, bytes, str] | None

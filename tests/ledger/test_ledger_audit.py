@@ -289,3 +289,62 @@ def test_a_deleted_postgres_row_is_caught(tmp_path: Path, postgres_url: str) -> 
     code, report, _ = run_audit(instance.data)
     assert code == 1
     assert report["finding"]["position"] == position_of(instance.data, target)
+
+
+# The log's anchor outside the database (issue 10, findings 4 and 6) -------------------------------
+
+
+def run_cli(data: Path, *args: str) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
+    env["CREDLEDGER_PASSPHRASE"] = PASSPHRASE
+    result = subprocess.run([str(CLI), "--data", str(data), *args], env=env, capture_output=True, text=True,
+                            timeout=60)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_deleting_every_checkpoint_is_caught(sqlite_instance: Instance) -> None:
+    with sqlite3.connect(sqlite_instance.data / SQLITE_FILE) as conn:
+        assert conn.execute("DELETE FROM log_checkpoints").rowcount >= 1
+    code, report, _ = run_audit(sqlite_instance.data)
+    assert code == 1
+    assert "the log's anchor" in report["finding"]["problem"] and "deleted" in report["finding"]["problem"]
+
+
+def test_a_consistent_rollback_is_caught(sqlite_instance: Instance) -> None:
+    """An older copy of the database, every row consistent with every other: the award revoked
+    since is active again in it. Only the anchor beside the key store knows better."""
+    data = sqlite_instance.data
+    earlier = (data / SQLITE_FILE).read_bytes()
+    ledger = open_ledger(data, PASSPHRASE)
+    try:
+        ledger.revoke(sqlite_instance.awards[0], "misconduct", "Obtained by cheating.")
+        ledger.log.integrate()
+        assert audit(ledger).ok
+    finally:
+        ledger.close()
+    for suffix in ("-wal", "-shm"):
+        (data / (SQLITE_FILE + suffix)).unlink(missing_ok=True)
+    (data / SQLITE_FILE).write_bytes(earlier)
+    code, report, _ = run_audit(data)
+    assert code == 1 and "rolled back" in report["finding"]["problem"]
+    # And the log key refuses to sign a head that does not extend the one it signed.
+    code, out = run_cli(data, "issuer", "add", "maplewood", "--name", "Maplewood Academy")
+    assert code != 0 and "rolled back or replaced" in out
+
+
+@pytest.mark.parametrize("destroy", ["delete", "truncate"])
+def test_a_destroyed_database_is_named_and_migrate_will_not_start_over(sqlite_instance: Instance,
+                                                                       destroy: str) -> None:
+    data = sqlite_instance.data
+    for suffix in ("", "-wal", "-shm"):
+        path = data / (SQLITE_FILE + suffix)
+        if destroy == "delete" or suffix:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(b"")
+    code, out = run_cli(data, "audit")
+    assert code == 5 and "restore it from backup" in out and "run `credledger migrate`" not in out
+    code, out = run_cli(data, "migrate")
+    assert code == 5 and "never lays a new ledger over a lost one" in out
+    code, out = run_cli(data, "audit")
+    assert code != 0 and "OK" not in out

@@ -179,7 +179,7 @@ def test_the_integrator_that_loses_a_race_signs_nothing(ledger: Ledger, winner_g
         ledger.log.integrate()
 
     log = ledger.log
-    slow = MerkleLog(_Interleaved(ledger.store, meanwhile), log.signer, log.origin, ledger.clock)
+    slow = MerkleLog(_Interleaved(ledger.store, meanwhile), log.signer, log.origin, ledger.clock, log.anchor)
     assert slow.integrate() == ledger.log.size() == (12 if winner_goes_further else 8)
     assert [size for size, _, _ in ledger.store.select_checkpoints()] == [0, log.size()]
     _check_one_history(ledger)

@@ -92,10 +92,39 @@ def reported() -> Iterator[None]:
         _fail(EXIT_SETUP, "error", str(e))
     except PersistenceError as e:
         # The driver's first line names the problem (e.g. a missing table); nothing else leaks.
-        _fail(EXIT_SETUP, "database", f"{str(e).splitlines()[0] if str(e) else type(e).__name__} "
-                                      "(run `credledger migrate` after an upgrade)")
+        problem = str(e).splitlines()[0] if str(e) else type(e).__name__
+        _fail(EXIT_SETUP, "database", f"{problem} ({database_hint(problem)})")
     except OSError as e:
         _fail(EXIT_SETUP, "system", f"{type(e).__name__}: {e.strerror or e}")
+
+
+def database_hint(problem: str) -> str:
+    """What to do about a database error. Damage is never answered with "run migrate": migrate
+    creates tables, and over a lost ledger it would start an empty one (it refuses to, see
+    ledger.instance.migrate_instance)."""
+    text = problem.lower()
+    if "full" in text:
+        return "the disk is full: free space and try again; nothing was stored"
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return "the database file is damaged: restore it from backup"
+    if "no such table" in text or "does not exist" in text:
+        context = click.get_current_context(silent=True)
+        anchor = _anchor(context.obj.data_dir) if context is not None and isinstance(context.obj, Context) else None
+        if anchor is not None and anchor.size > 0:
+            return (f"the database is empty or was replaced, but this instance's log key signed {anchor.size} "
+                    f"entries at {anchor.signed_at}: restore it from backup")
+        return "run `credledger migrate` after an upgrade"
+    return "check the database server and the configuration"
+
+
+def _anchor(data_dir: Any) -> Any:
+    from ledger.anchor import LogAnchor
+    from ledger.config import LedgerConfig
+
+    try:
+        return LogAnchor(LedgerConfig.load(data_dir).keys_dir).read()
+    except (LedgerError, OSError, ValueError):
+        return None
 
 
 def _fail(code: int, kind: str, message: str, errors: dict[str, list[str]] | None = None) -> None:
