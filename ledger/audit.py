@@ -22,11 +22,12 @@ from eventsourcing.utils import TopicError
 
 from ledger import documents as d
 from ledger import rules, treemath
-from ledger.aggregates import SignedAggregate
+from ledger.aggregates import SignedAggregate, Student
 from ledger.application import Ledger
-from ledger.errors import LedgerError
+from ledger.errors import IntegrityError, LedgerError
 from ledger.relations import AMENDED, OFFERED, RelationSet, changes_of
 from ledger.schemas import validate_document
+from ledger.vault import unseal
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import KeyRecord
@@ -110,11 +111,30 @@ def audit(ledger: Ledger, progress: Callable[[int], None] | None = None) -> Audi
         count += 1
         if progress and count % PAGE == 0:
             progress(count)
+    # The vault: every row opens with its own student id as associated data (a row moved to another
+    # student, or one flipped bit, does not), and belongs to a student the ledger registered.
+    problem = _vault_problem(ledger, view)
+    if problem is not None:
+        return AuditReport(count, Finding(count, None, "student_identities", 0, problem))
     # Who may see a student is read from stored facts: they must be exactly the replayed ones.
     if set(ledger.store.select_all_relations()) != set(view.facts):
         return AuditReport(count, Finding(count, None, "relations", 0,
                                           "the stored access facts (ledger_relations) differ from the events"))
     return audit_log(ledger, count)
+
+
+def _vault_problem(ledger: Ledger, view: _ReplayView) -> str | None:
+    after = ""
+    while rows := ledger.store.select_vault(after, PAGE):
+        for student_id, sealed in rows:
+            if not isinstance(view.aggregates.get(student_id), Student):
+                return f"the vault holds a row for {student_id!r}, a student the ledger never registered"
+            try:
+                unseal(sealed, ledger.vault_key, student_id)
+            except (IntegrityError, *UNREADABLE):
+                return f"the vault row of student {student_id} does not open (damaged, or moved from another student)"
+        after = rows[-1][0]
+    return None
 
 
 def audit_log(ledger: Ledger, events: int) -> AuditReport:

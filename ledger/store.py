@@ -352,6 +352,12 @@ class LedgerRecorderMixin:
         PostgreSQL stores ids as `uuid`, so only SQLite's text can be misspelled."""
         return []
 
+    def select_vault(self, after: str, limit: int) -> list[tuple[str, bytes]]:
+        """Vault rows in student-id order, after `after` (paging for the audit)."""
+        rows = self.query(self._sql("SELECT student_id, sealed FROM {vault} WHERE student_id > ? "
+                                    "ORDER BY student_id LIMIT ?"), [after, limit])
+        return [(str(r[0]), bytes(r[1])) for r in rows]
+
     def select_identity(self, student_id: str) -> bytes | None:
         rows = self.query(self._sql("SELECT sealed FROM {vault} WHERE student_id = ?"), [student_id])
         return bytes(rows[0][0]) if rows else None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,10 +30,11 @@ from ledger import documents as d
 from ledger.aggregates import Issuer, RosterShare
 from ledger.application import Ledger
 from ledger.projections import Projections
-from ledger.errors import InputError, NotFoundError
+from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.rules import REVOCATION_REASONS, find_issuer, issuer_slug_from_did
 from ledger.vault import unseal
 
+log = logging.getLogger(__name__)
 CHUNK = 500  # ids per IN (...) query
 ACTIVITY_SCAN = 5000  # journal rows looked at, newest first, to find an institution's recent events
 EVENT_LABELS = {
@@ -80,7 +82,13 @@ class Roster:
                 "SELECT student_id, sealed FROM {vault} WHERE student_id IN (" + ", ".join("?" * len(chunk)) + ")",
                 chunk)
             for student_id, sealed in rows:
-                claims = unseal(bytes(sealed), self.ledger.vault_key, student_id).claims
+                try:
+                    claims = unseal(bytes(sealed), self.ledger.vault_key, student_id).claims
+                except IntegrityError:
+                    # One damaged row must not take the institution's pages down: that student is shown
+                    # without an identity, and `credledger audit` names the row.
+                    log.error("the vault row of student %s does not open; run `credledger audit`", student_id)
+                    continue
                 result[student_id] = StudentIdentity(student_id, claims.get("name", ""),
                                                      claims.get("birth_date", ""), claims.get("local_id", ""))
         return result

@@ -348,3 +348,29 @@ def test_a_destroyed_database_is_named_and_migrate_will_not_start_over(sqlite_in
     assert code == 5 and "never lays a new ledger over a lost one" in out
     code, out = run_cli(data, "audit")
     assert code != 0 and "OK" not in out
+
+
+def test_a_damaged_vault_row_is_named_and_takes_no_page_down(sqlite_instance: Instance) -> None:
+    """Issue 10, finding 3 (in part): one flipped bit in a `student_identities` row made the console's
+    student list a 500 for the whole institution, and the audit did not look at the vault."""
+    data = sqlite_instance.data
+    with sqlite3.connect(data / SQLITE_FILE) as conn:
+        (student, sealed) = conn.execute("SELECT student_id, sealed FROM student_identities "
+                                         "ORDER BY student_id LIMIT 1").fetchone()
+        flipped = bytearray(sealed)
+        flipped[-1] ^= 0x01
+        conn.execute("UPDATE student_identities SET sealed = ? WHERE student_id = ?", (bytes(flipped), student))
+    code, report, _ = run_audit(data)
+    assert code == 1 and report["finding"]["stream"] == "student_identities"
+    assert report["finding"]["problem"] == (f"the vault row of student {student} does not open (damaged, or "
+                                            "moved from another student)")
+    from ledger.projections import Projections
+    from web.roster import Roster
+
+    ledger = open_ledger(data, PASSPHRASE)
+    try:
+        roster = Roster(ledger, Projections.of(ledger))
+        assert roster.identity(student) is None  # shown without an identity, not an error for everyone
+        assert roster.search(ledger.issuer_did("willow-creek"), "")  # the others are still found
+    finally:
+        ledger.close()
