@@ -192,6 +192,9 @@ def rewrite_history(world: World, target: Path, *, grow: bool) -> Ledger:
             conn.execute("DELETE FROM log_checkpoints")
     finally:
         conn.close()
+    # Whoever holds the log key signs what they like: they drop the anchor that would stop our own
+    # log code from signing this (ledger.anchor guards the store, not a stolen key; monitors do).
+    (target / "keys" / "log-anchor.json").unlink()
     forged = open_ledger(target, PASSPHRASE)
     if grow:
         forged.register_issuer("forged-test-school", "A School Nobody Registered", "school")
