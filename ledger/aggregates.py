@@ -203,6 +203,13 @@ class TransferOffer(SignedAggregate):
         self.closed = doc["time"]
 
 
+class Erasure(SignedAggregate):
+    """The record that a student's identity was erased from the vault (the signatures stay valid)."""
+
+    def when_IdentityErased(self, doc: dict[str, Any]) -> None:  # noqa: N802
+        self.student: str = doc["student"]
+
+
 AGGREGATE_CLASSES: dict[str, type[SignedAggregate]] = {
     "Issuer": Issuer,
     "Credential": Credential,
@@ -212,4 +219,5 @@ AGGREGATE_CLASSES: dict[str, type[SignedAggregate]] = {
     "Assessment": Assessment,
     "RosterShare": RosterShare,
     "TransferOffer": TransferOffer,
+    "Erasure": Erasure,
 }

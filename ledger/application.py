@@ -189,9 +189,16 @@ class Ledger(Application):
         return None if sealed is None else unseal(sealed, self.vault_key, student_id)
 
     def erase_identity(self, student_id: str) -> bool:
-        """Delete a student's PII and salts; their events and signatures stay valid."""
+        """Delete a student's PII and salts; their events and signatures stay valid. The erasure is a
+        signed, logged event (no PII) stored in the transaction that deletes the vault row, so the
+        audit tells an erased identity from a lost one. False when it was erased before."""
         self.student(student_id)
-        return self.store.delete_identity(student_id)
+        if self.stream(d.erasure_stream(student_id)) is not None:
+            return False
+        with self.batch() as batch:
+            batch.sign(d.IDENTITY_ERASED, d.erasure_stream(student_id), actor=self.operator_did, student=student_id)
+            batch.erased.append(student_id)
+        return True
 
     # Commands --------------------------------------------------------------
 
@@ -508,6 +515,7 @@ class _Batch:
         self.events: list[Any] = []
         self.journal: dict[tuple[uuid.UUID, int], JournalEntry] = {}
         self.identities: dict[str, bytes] = {}
+        self.erased: list[str] = []  # vault rows deleted in the same transaction
         self.receipts: list[Receipt] = []
         # Relation facts (ledger.relations): what this batch adds or ends (stored with its events,
         # and kept in `_overlay`), and what it read of the stored ones.
@@ -663,7 +671,7 @@ class _Batch:
         # which is the order audit replays them in.
         processing = ProcessingEvent()
         processing.events.extend(self.events)
-        processing.saved_kwargs.update(journal=self.journal, identities=self.identities,
+        processing.saved_kwargs.update(journal=self.journal, identities=self.identities, erased=self.erased,
                                        relations=self.relation_changes, required=list(self.required))
         try:
             self.ledger._record(processing)

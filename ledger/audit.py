@@ -124,16 +124,24 @@ def audit(ledger: Ledger, progress: Callable[[int], None] | None = None) -> Audi
 
 
 def _vault_problem(ledger: Ledger, view: _ReplayView) -> str | None:
-    after = ""
+    """Every registered student has a vault row that opens, unless their erasure is recorded."""
+    after, held = "", set()
     while rows := ledger.store.select_vault(after, PAGE):
         for student_id, sealed in rows:
             if not isinstance(view.aggregates.get(student_id), Student):
                 return f"the vault holds a row for {student_id!r}, a student the ledger never registered"
+            if view.aggregates.get(d.erasure_stream(student_id)) is not None:
+                return f"the vault holds a row for student {student_id}, whose erasure is recorded"
             try:
                 unseal(sealed, ledger.vault_key, student_id)
             except (IntegrityError, *UNREADABLE):
                 return f"the vault row of student {student_id} does not open (damaged, or moved from another student)"
+            held.add(student_id)
         after = rows[-1][0]
+    for stream_id, aggregate in view.aggregates.items():
+        if isinstance(aggregate, Student) and stream_id not in held and \
+                view.aggregates.get(d.erasure_stream(stream_id)) is None:
+            return f"the vault row of student {stream_id} is missing, and no erasure of it is recorded"
     return None
 
 

@@ -45,6 +45,7 @@ ROSTER_SHARED = "RosterShared"
 ROSTER_SHARE_WITHDRAWN = "RosterShareWithdrawn"
 TRANSFER_OFFERED = "TransferOffered"
 TRANSFER_OFFER_CLOSED = "TransferOfferClosed"
+IDENTITY_ERASED = "IdentityErased"
 
 # Which event opens which kind of stream, and which events may follow it.
 OPENING_EVENTS = {
@@ -60,6 +61,9 @@ OPENING_EVENTS = {
     # another institution, and a transfer offered to a receiver who has not acted yet.
     ROSTER_SHARED: "RosterShare",
     TRANSFER_OFFERED: "TransferOffer",
+    # A student's PII erased from the vault: a fact of its own (no PII), so a missing vault row is
+    # either a recorded erasure or damage (ledger.audit).
+    IDENTITY_ERASED: "Erasure",
 }
 FOLLOWING_EVENTS = {
     ISSUER_KEY_ADDED: "Issuer",
@@ -88,6 +92,11 @@ def issuer_stream(slug: str) -> str:
 @lru_cache(maxsize=4096)
 def credential_stream(code: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "credential:" + code))
+
+
+def erasure_stream(student_id: str) -> str:
+    """One erasure per student: a second one would open the same stream."""
+    return str(uuid.uuid5(NAMESPACE, "erasure:" + student_id))
 
 
 @lru_cache(maxsize=4096)

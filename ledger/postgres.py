@@ -50,7 +50,7 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
         assert notification_ids is not None
         self._write_ledger_rows(
             curs, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
-            kwargs.get("relations", ()),
+            kwargs.get("relations", ()), kwargs.get("erased", ()),
         )
         return notification_ids
 

@@ -409,6 +409,17 @@ def _check_transfer_offer_closed(doc: dict[str, Any], view: LedgerView, offer: A
                                               "and only the sending one withdraws it")
 
 
+def _check_identity_erased(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
+    student = view.stream(doc["student"])
+    if not isinstance(student, Student):
+        raise RejectedError("not_found", f"no student {doc['student']}")
+    if doc["stream"] != d.erasure_stream(doc["student"]):
+        raise RejectedError("malformed", "erasure stream and student do not agree")
+    if doc["actor"] not in (view.operator_did, student.registered_by):
+        raise RejectedError("not_authorized", "only the operator or the registering institution erases a student's "
+                                              "identity")
+
+
 CHECKS = {
     d.ISSUER_REGISTERED: _check_issuer_registered,
     d.ISSUER_KEY_ADDED: _check_key_added,
@@ -427,4 +438,5 @@ CHECKS = {
     d.ROSTER_SHARE_WITHDRAWN: _check_roster_share_withdrawn,
     d.TRANSFER_OFFERED: _check_transfer_offered,
     d.TRANSFER_OFFER_CLOSED: _check_transfer_offer_closed,
+    d.IDENTITY_ERASED: _check_identity_erased,
 }

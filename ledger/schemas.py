@@ -230,6 +230,7 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
         "awards": fields.List(fields.String(validate=UUID_TEXT), required=True, validate=validate.Length(min=1, max=1000)),
         "reason": fields.String(required=True, validate=validate.Length(max=1000)),
     },
+    d.IDENTITY_ERASED: {"student": ID},
     d.TRANSFER_OFFER_CLOSED: {
         "offer": ID, "outcome": fields.String(required=True, validate=validate.OneOf(OFFER_OUTCOMES)),
     },

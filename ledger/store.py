@@ -5,7 +5,8 @@ the same transaction as the events, so a crash can never separate them.
   DENSE `position` (0, 1, 2 …: the transparency log's leaf index; eventsourcing's
   notification ids have gaps on PostgreSQL), the leaf bytes the log commits to,
   and the student the event concerns (to list a student's events without a scan).
-- `student_identities`: the PII vault, one AES-GCM sealed row per student.
+- `student_identities`: the PII vault, one AES-GCM sealed row per student (deleted
+  in the transaction that stores the student's signed `IdentityErased`).
 - `ledger_relations`: who relates to which student (ledger.relations), the facts
   the access rule reads, derived from the events of the same transaction.
 
@@ -124,6 +125,7 @@ class LedgerRecorderMixin:
         journal: Mapping[tuple[UUID, int], JournalEntry],
         identities: Mapping[str, bytes],
         relations: Sequence[Change],
+        erased: Sequence[str] = (),
     ) -> None:
         rows = []
         for stored, notification_id in zip(stored_events, notification_ids):
@@ -154,6 +156,8 @@ class LedgerRecorderMixin:
                 list(identities.items()),
             )
         self._write_relations(cursor, relations)
+        for student_id in erased:
+            cursor.execute(self._sql("DELETE FROM {vault} WHERE student_id = ?"), [student_id])
 
     def _check_required(self, cursor: Any, required: Sequence[Requirement]) -> None:
         """The relations a batch was allowed on, read again inside its own transaction while it holds
@@ -362,9 +366,6 @@ class LedgerRecorderMixin:
         rows = self.query(self._sql("SELECT sealed FROM {vault} WHERE student_id = ?"), [student_id])
         return bytes(rows[0][0]) if rows else None
 
-    def delete_identity(self, student_id: str) -> bool:
-        return self.execute(self._sql("DELETE FROM {vault} WHERE student_id = ?"), [student_id]) > 0
-
 
 class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
@@ -379,7 +380,7 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
         self._check_required(c, kwargs.get("required", ()))
         self._write_ledger_rows(
             c, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
-            kwargs.get("relations", ()),
+            kwargs.get("relations", ()), kwargs.get("erased", ()),
         )
         return notification_ids
 

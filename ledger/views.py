@@ -96,6 +96,10 @@ def _summary(ledger: Ledger, doc: dict[str, Any]) -> str:
     if kind == d.STUDENT_REGISTERED:
         cohort = f", class of {doc['cohort']}" if doc.get("cohort") else ""
         return f"registered by {signer_name(ledger, doc['issuer'])}{cohort}"
+    if kind == d.IDENTITY_ERASED:
+        return "the student's name, birth date and local id were erased; every signature stays valid"
+    if kind == d.TRANSFER_OFFERED:
+        return f"{len(doc['awards'])} credential(s) offered to {signer_name(ledger, doc['to'])}: {doc['reason']}"
     if kind == d.ASSESSMENT_RECORDED:
         levels = ", ".join(f"{WORKKEYS_TESTS.get(t, t)} {v}" for t, v in doc["scores"].items())
         return f"WorkKeys taken {doc['taken']}: {levels}"

@@ -48,6 +48,11 @@ EVENT_LABELS = {
     d.CREDENTIAL_ISSUED: "Credential recorded",
     d.CREDENTIAL_REVOKED: "Credential revoked",
     d.CREDENTIAL_TRANSFERRED: "Record transferred",
+    d.ROSTER_SHARED: "Students shared",
+    d.ROSTER_SHARE_WITHDRAWN: "Roster share withdrawn",
+    d.TRANSFER_OFFERED: "Transfer offered",
+    d.TRANSFER_OFFER_CLOSED: "Transfer decided",
+    d.IDENTITY_ERASED: "Identity erased",
 }
 
 

@@ -374,3 +374,22 @@ def test_a_damaged_vault_row_is_named_and_takes_no_page_down(sqlite_instance: In
         assert roster.search(ledger.issuer_did("willow-creek"), "")  # the others are still found
     finally:
         ledger.close()
+
+
+def test_a_deleted_vault_row_is_not_an_erasure(sqlite_instance: Instance) -> None:
+    """Issue 10, finding 3: a deleted `student_identities` row looked exactly like `student erase`.
+    An erasure is now a signed event stored with the deletion; a row gone without one is named."""
+    data = sqlite_instance.data
+    ledger = open_ledger(data, PASSPHRASE)
+    try:
+        erased, lost = sorted(r[0] for r in ledger.store.query("SELECT student_id FROM {vault}"))[:2]
+        assert ledger.erase_identity(erased)
+        ledger.log.integrate()
+        assert audit(ledger).ok
+    finally:
+        ledger.close()
+    with sqlite3.connect(data / SQLITE_FILE) as conn:
+        assert conn.execute("DELETE FROM student_identities WHERE student_id = ?", (lost,)).rowcount == 1
+    code, report, _ = run_audit(data)
+    assert code == 1 and report["finding"]["problem"] == (
+        f"the vault row of student {lost} is missing, and no erasure of it is recorded")

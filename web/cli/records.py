@@ -250,12 +250,14 @@ def student_claim(c: Context, student_id: str, issuer: str, base_url: str) -> No
 @click.argument("student_id")
 @json_option
 @pass_ctx
+@writes
 def student_erase(c: Context, student_id: str) -> None:
-    """Erase a student's PII; their signed records stay valid but can no longer be linked to them."""
+    """Erase a student's PII; their signed records stay valid but can no longer be linked to them.
+    The erasure is recorded as a signed event (no PII), so an audit tells it from a lost row."""
     with reported():
         erased = c.ledger.erase_identity(student_id)
         c.out({"student": student_id, "erased": erased},
-              "Erased." if erased else "Nothing to erase: no identity was stored.")
+              "Erased." if erased else "Already erased: the erasure is recorded.")
 
 
 def parse_evidence(pairs: tuple[str, ...]) -> dict[str, str | int]:
