@@ -18,11 +18,11 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import TopicError
+from eventsourcing.utils import TopicError, resolve_topic
 
 from ledger import documents as d
 from ledger import rules, treemath
-from ledger.aggregates import SignedAggregate, Student
+from ledger.aggregates import AGGREGATE_CLASSES, SignedAggregate, Student
 from ledger.application import Ledger
 from ledger.errors import IntegrityError, LedgerError
 from ledger.relations import AMENDED, OFFERED, RelationSet, changes_of
@@ -244,7 +244,15 @@ def _check_one(ledger: Ledger, view: _ReplayView, position: int, notification: A
     try:
         event = ledger.mapper.to_domain_event(notification)
         document = event.document
+        recorded = event.timestamp
         validate_document(document)
+        # What applying the event will read of it: an opening event names its aggregate's class,
+        # which must be the one its document's type opens (a renamed key or another valid topic
+        # is damage, found here, not a crash further on).
+        if isinstance(event, SignedAggregate.Opened):
+            kind = resolve_topic(event.originator_topic)
+            if kind is not AGGREGATE_CLASSES.get(d.OPENING_EVENTS.get(document["type"], "")):
+                raise _Bad("the stored event names another kind of stream than its document opens")
     except LedgerError as e:
         raise _Bad(f"the stored document is malformed: {e}") from None
     except UNREADABLE as e:  # decryption, decompression, JSON, topic or shape: all mean tampering
@@ -252,14 +260,14 @@ def _check_one(ledger: Ledger, view: _ReplayView, position: int, notification: A
     if document["stream"] != str(event.originator_id) or document["sequence"] != event.originator_version:
         raise _Bad("the document's stream or sequence differs from where it is stored")
     try:
-        rules.check_document(document, view, event.timestamp, verify_signatures=True)
+        rules.check_document(document, view, recorded, verify_signatures=True)
     except LedgerError as e:
         raise _Bad(str(e)) from None
     # The document passed the shape and rule checks: applying it cannot fail on
     # stored data, so an error here is a bug of ours and must not pass as tampering.
     aggregate = event.mutate(view.aggregates.get(document["stream"]))
     view.aggregates[document["stream"]] = aggregate
-    if journal.leaf != d.leaf_record(document, aggregate.last_hash, event.timestamp):
+    if journal.leaf != d.leaf_record(document, aggregate.last_hash, recorded):
         raise _Bad(f"log entry {position} does not match the event")
     student_id = document.get("student") or getattr(aggregate, "student", None)
     if (journal.event_type, journal.student_id) != (document["type"], student_id):

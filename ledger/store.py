@@ -386,7 +386,8 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
 
     def noncanonical_events(self) -> list[tuple[int, str, int]]:
         rows = self.query(f"SELECT rowid, originator_id, originator_version FROM {self.events_table_name} "
-                          "WHERE length(originator_id) <> 32 OR originator_id GLOB '*[^0-9a-f]*' ORDER BY rowid")
+                          "WHERE typeof(originator_id) <> 'text' OR length(originator_id) <> 32 "
+                          "OR originator_id GLOB '*[^0-9a-f]*' ORDER BY rowid")
         return [(int(r[0]), str(r[1]), int(r[2])) for r in rows]
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
