@@ -79,7 +79,9 @@ class LedgerConfig:
             env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
             env["APPLICATION_RECORDER_TOPIC"] = "ledger.store:SQLiteLedgerRecorder"
             env["SQLITE_DBNAME"] = str(self.data_dir / SQLITE_FILE)
-            env["SQLITE_LOCK_TIMEOUT"] = "10"
+            # How long a writer waits for SQLite's one write lock before the request is answered
+            # "busy, retry" (503); whole seconds.
+            env["SQLITE_LOCK_TIMEOUT"] = os.environ.get("CREDLEDGER_SQLITE_LOCK_TIMEOUT", "10")
         if cipher_key:
             env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
             env["CIPHER_KEY"] = cipher_key

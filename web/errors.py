@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from eventsourcing.persistence import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ledger.errors import InputError, IntegrityError, LedgerError, NotFoundError, RejectedError
@@ -27,7 +28,7 @@ STATUS: list[tuple[type[Exception], int, str]] = [
 ]
 TITLES = {400: "That did not work", 401: "Please sign in", 403: "Not allowed", 404: "Not found",
           405: "Not allowed", 409: "Refused", 410: "This link is no longer active", 413: "File too large",
-          429: "Slow down", 500: "Something went wrong"}
+          429: "Slow down", 500: "Something went wrong", 503: "Busy, try again"}
 JSON_PREFIXES = ("/api/", "/log/", "/transcripts/")
 
 
@@ -63,6 +64,18 @@ def register_error_handlers(app: Flask) -> None:
                 return error_response(status, code, str(e), getattr(e, "errors", None))
         app.logger.error("unmapped ledger error: %s", type(e).__name__)
         return error_response(500, "internal", "Internal error.")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def storage_unavailable(e: Exception) -> Response:
+        # Contention (SQLite's one writer, a pool with no free connection) or a database gone away:
+        # the client should retry; it is never our bug and never a 500 (issue 10, finding 8).
+        app.logger.warning("storage unavailable: %s", type(e).__name__)
+        response = error_response(503, "unavailable", "The database is busy or unavailable. Nothing was "
+                                                      "stored; try again in a moment.")
+        response = app.make_response(response)
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:

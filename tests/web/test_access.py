@@ -300,3 +300,38 @@ def test_a_revocation_racing_a_transfer_is_refused_not_signed_as_the_new_custodi
     assert env.journal() == before + 1  # only the transfer
     assert env.ledger.award(award).revocation is None
     assert env.ledger.award(award).custodian == env.ledger.issuer_did("lakeshore")
+
+
+def test_a_write_that_cannot_get_the_database_is_a_503_with_retry_after(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10, finding 8 (in part): under contention a writer that cannot get SQLite's write lock
+    answered 500; it answers 503 with Retry-After, and nothing is stored."""
+    import sqlite3
+
+    from ledger.config import SQLITE_FILE
+    from ledger.instance import init_instance
+    from web import create_app
+    from web.db import create_web_tables
+
+    monkeypatch.setenv("CREDLEDGER_SQLITE_LOCK_TIMEOUT", "1")
+    ledger = init_instance(tmp_path / "i", "pw", scrypt_n=2**10)
+    try:
+        create_web_tables(ledger.store)
+        ledger.register_issuer("fernhill", "Fernhill School District", "district")
+        token = Accounts(ledger.store).add_api_token("fernhill", "registrar", "t")
+        app = create_app({"LEDGER": ledger, "TESTING": True})
+        before = ledger.store.journal_size()
+        other_writer = sqlite3.connect(tmp_path / "i" / SQLITE_FILE, isolation_level=None)
+        other_writer.execute("BEGIN IMMEDIATE")  # another process holds the one write lock
+        try:
+            response = app.test_client().post(
+                "/api/v1/students", headers={"Authorization": f"Bearer {token}"},
+                json={"name": "Ada Ferrow", "birth_date": "2008-01-02", "local_id": "F-1"})
+        finally:
+            other_writer.execute("ROLLBACK")
+            other_writer.close()
+        assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+        assert response.get_json()["code"] == "unavailable"
+        assert ledger.store.journal_size() == before
+    finally:
+        ledger.close()
