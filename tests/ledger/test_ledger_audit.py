@@ -393,3 +393,16 @@ def test_a_deleted_vault_row_is_not_an_erasure(sqlite_instance: Instance) -> Non
     code, report, _ = run_audit(data)
     assert code == 1 and report["finding"]["problem"] == (
         f"the vault row of student {lost} is missing, and no erasure of it is recorded")
+
+
+def test_audit_read_models_names_a_read_model_that_differs_and_rebuilds_it(sqlite_instance: Instance) -> None:
+    data = sqlite_instance.data
+    code, out = run_cli(data, "audit", "--read-models")
+    assert code == 0 and "OK:" in out and "differed" not in out
+    with sqlite3.connect(data / SQLITE_FILE) as conn:  # a read model edited behind the ledger's back
+        assert conn.execute("UPDATE rm_awards SET custodian = 'did:web:elsewhere' WHERE award_id = ?",
+                            (sqlite_instance.awards[2],)).rowcount == 1
+    code, out = run_cli(data, "audit", "--read-models")
+    assert code == 1 and "rm_awards (2 rows)" in out
+    code, out = run_cli(data, "audit", "--read-models")
+    assert code == 0  # rebuilt from the events
