@@ -1,14 +1,16 @@
-"""Setting up an instance: init, migrate, demo, serve, staff accounts."""
+"""Setting up an instance: init, migrate, demo, serve, backup and restore, staff accounts."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
 from keys.passphrase import passphrase_from_env_or_prompt
 from ledger.config import as_dict
-from web.cli.base import Context, json_option, main, pass_ctx, reported, writes
+from web.cli.base import EXIT_FAILED, Context, json_option, main, pass_ctx, reported, writes
 
 
 @main.command()
@@ -102,6 +104,51 @@ def serve(c: Context, host: str, port: int) -> None:
             app.run(host=host, port=port)
         finally:
             integrator.stop()
+
+
+# Backup and restore --------------------------------------------------------------
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@json_option
+@pass_ctx
+def backup(c: Context, directory: Path) -> None:
+    """A consistent online backup into a new DIRECTORY: configuration, key store (with the log's
+    anchor), and the database (SQLite's backup API, or pg_dump)."""
+    from ledger.backup import backup_instance
+
+    with reported():
+        manifest = backup_instance(c.data_dir, directory)
+        c.out(manifest, f"Backed up {c.data_dir} to {directory} ({manifest['backend']}). Keep it with the "
+                        "passphrase apart: the key store in it is encrypted.")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--postgres", "database_url", help="Restore PostgreSQL into this database (same schema; it must "
+              "not exist yet). Default: the database the backup was taken from.")
+@json_option
+@pass_ctx
+def restore(c: Context, source: Path, database_url: str | None) -> None:
+    """Restore the backup SOURCE as a new instance at --data, then audit it."""
+    from ledger.audit import audit
+    from ledger.backup import restore_instance
+    from ledger.instance import open_ledger
+
+    with reported():
+        restore_instance(source, c.data_dir, database_url)
+        ledger = open_ledger(c.data_dir, passphrase_from_env_or_prompt())
+        try:
+            report = audit(ledger)
+        finally:
+            ledger.close()
+        data = {"restored": str(c.data_dir), "events": report.events, "ok": report.ok,
+                "finding": report.finding.__dict__ if report.finding else None}
+        c.out(data, f"Restored {report.events} events to {c.data_dir}; audit: "
+                    + ("OK" if report.ok else f"FAILED: {report.finding.problem if report.finding else ''}"))
+        if not report.ok:
+            sys.exit(EXIT_FAILED)
 
 
 # Staff accounts ----------------------------------------------------------------
