@@ -58,7 +58,7 @@ class Access:
         return self.store.select_related_students(institution, self._today(on).isoformat(), bases)
 
     def registered_by(self, institution: str) -> set[str]:
-        return self.store.select_related_students(institution, "0000-00-00", [REGISTERED])
+        return self.store.select_related_students(institution, None, [REGISTERED])
 
     # Roster shares and transfer offers, as the pages list them ---------------------
 

@@ -145,9 +145,5 @@ class RelationSet:
         facts = self._by_pair.get((student, institution))
         return bool(facts) and any(any(r.active(on) for r in facts.get(b, ())) for b in bases)
 
-    def bases(self, student: str, institution: str, on: date) -> frozenset[str]:
-        return frozenset(basis for basis, relations in self._by_pair.get((student, institution), {}).items()
-                         if any(r.active(on) for r in relations))
-
     def exists(self, ref: str, basis: str) -> bool:
         return any(r.basis == basis for r in self._by_ref.get(ref, ()))

@@ -1,5 +1,5 @@
-"""Persistence: eventsourcing's recorders, extended with two tables written in
-the same transaction as the events, so a crash can never separate them.
+"""Persistence: eventsourcing's recorders, extended with the tables written in the same
+transaction as the events (journal, vault, access facts), so a crash can never separate them.
 
 - `ledger_journal`: one row per stored event in the ledger's global order, with a
   DENSE `position` (0, 1, 2 …: the transparency log's leaf index; eventsourcing's
@@ -163,11 +163,8 @@ class LedgerRecorderMixin:
         """The relations a batch was allowed on, read again inside its own transaction while it holds
         the write lock, so a share withdrawn a moment ago by another writer cannot be relied on. Raises
         before anything of the transaction can commit (see each backend's caller)."""
-        for student_id, institution, on, bases in required:
-            marks = ", ".join("?" * len(bases))
-            cursor.execute(self._sql(
-                f"SELECT 1 FROM {{relations}} WHERE student_id = ? AND institution = ? AND basis IN ({marks}) "
-                "AND (until IS NULL OR until >= ?) LIMIT 1"), [student_id, institution, *sorted(bases), on])
+        for requirement in required:
+            cursor.execute(*self._relation_probe(*requirement))
             if cursor.fetchone() is None:
                 raise StoreIntegrityError("a relation the batch relied on ended meanwhile")
 
@@ -324,20 +321,27 @@ class LedgerRecorderMixin:
 
     def has_relation(self, student_id: str, institution: str, on: str, bases: frozenset[str]) -> bool:
         """Whether the institution relates to the student on that day on one of `bases` (one probe)."""
+        return bool(self.query(*self._relation_probe(student_id, institution, on, bases)))
+
+    def _relation_probe(self, student_id: str, institution: str, on: str,
+                        bases: frozenset[str]) -> tuple[str, list[Any]]:
+        """The one statement asking whether a relation holds: before a batch and inside its commit."""
         marks = ", ".join("?" * len(bases))
-        return bool(self.query(self._sql(
-            f"SELECT 1 FROM {{relations}} WHERE student_id = ? AND institution = ? AND basis IN ({marks}) "
-            "AND (until IS NULL OR until >= ?) LIMIT 1"), [student_id, institution, *sorted(bases), on]))
+        return (self._sql(f"SELECT 1 FROM {{relations}} WHERE student_id = ? AND institution = ? AND basis IN "
+                          f"({marks}) AND (until IS NULL OR until >= ?) LIMIT 1"),
+                [student_id, institution, *sorted(bases), on])
 
     def select_all_relations(self) -> list[Relation]:
         rows = self.query(self._sql("SELECT student_id, institution, basis, ref, until FROM {relations}"), [])
         return [Relation(*(None if v is None else str(v) for v in r)) for r in rows]  # type: ignore[arg-type]
 
-    def select_related_students(self, institution: str, on: str, bases: Sequence[str]) -> set[str]:
+    def select_related_students(self, institution: str, on: str | None, bases: Sequence[str]) -> set[str]:
+        """Students the institution relates to on one of `bases`, on that day (None: whatever the day)."""
         marks = ", ".join("?" * len(bases))
         rows = self.query(self._sql(f"SELECT DISTINCT student_id FROM {{relations}} WHERE institution = ? "
-                                    f"AND (until IS NULL OR until >= ?) AND basis IN ({marks})"),
-                          [institution, on, *bases])
+                                    f"AND (CAST(? AS TEXT) IS NULL OR until IS NULL OR until >= ?) "
+                                    f"AND basis IN ({marks})"),
+                          [institution, on, on, *bases])
         return {str(r[0]) for r in rows}
 
     def relation_exists(self, ref: str, basis: str) -> bool:

@@ -597,7 +597,7 @@ def accept_transfer(actor: Actor, transfer_id: Any) -> dict[str, Any]:
     """Accept a transfer offered to this issuer: its key countersigns and custody moves, all or nothing."""
     issuer = _issuer(actor)
     transfer = _transfer_of(str(transfer_id), issuer, "to")
-    receipts = services.transfers().accept(transfer.id, issuer.slug)
+    receipts = _ledger().accept_transfer(transfer.id, issuer.slug)
     return _transfer_json(services.transfers().get(transfer.id), receipts)
 
 
@@ -605,19 +605,20 @@ def accept_transfer(actor: Actor, transfer_id: Any) -> dict[str, Any]:
        errors=(404, 409))
 def decline_transfer(actor: Actor, transfer_id: Any) -> dict[str, Any]:
     """Decline a transfer offered to this issuer; the sender keeps custody."""
-    issuer = _issuer(actor)
-    transfer = _transfer_of(str(transfer_id), issuer, "to")
-    services.transfers().decline(transfer.id, issuer.slug)
-    return _transfer_json(services.transfers().get(transfer.id))
+    return _close_transfer(actor, str(transfer_id), "to", "declined")
 
 
 @route("POST", "/transfers/<uuid:transfer_id>/withdraw", role="registrar", tag="transfers", response=s.TransferOut,
        errors=(404, 409))
 def withdraw_transfer(actor: Actor, transfer_id: Any) -> dict[str, Any]:
     """Withdraw a transfer this issuer offered, while it is pending."""
+    return _close_transfer(actor, str(transfer_id), "from", "withdrawn")
+
+
+def _close_transfer(actor: Actor, transfer_id: str, side: str, outcome: str) -> dict[str, Any]:
     issuer = _issuer(actor)
-    transfer = _transfer_of(str(transfer_id), issuer, "from")
-    services.transfers().withdraw(transfer.id, issuer.slug)
+    transfer = _transfer_of(transfer_id, issuer, side)
+    _ledger().close_transfer_offer(transfer.id, issuer.slug, outcome)
     return _transfer_json(services.transfers().get(transfer.id))
 
 

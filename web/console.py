@@ -466,7 +466,7 @@ def transfer(slug: str, transfer_id: str) -> Any:
 def transfer_accept(slug: str, transfer_id: str) -> Any:
     s = scope(slug, "registrar")
     t = transfer_of(s, transfer_id, side="to")
-    transfers().accept(t.id, slug)  # a refusal is a 409 page with the ledger's reason
+    ledger().accept_transfer(t.id, slug)  # a refusal is a 409 page with the ledger's reason
     return done(f"Accepted: your institution now holds {len(t.awards)} credential(s) of this student.",
                 ".student", slug=slug, student_id=t.student_id)
 
@@ -476,7 +476,7 @@ def transfer_accept(slug: str, transfer_id: str) -> Any:
 def transfer_decline(slug: str, transfer_id: str) -> Any:
     s = scope(slug, "registrar")
     t = transfer_of(s, transfer_id, side="to")
-    transfers().decline(t.id, slug)
+    ledger().close_transfer_offer(t.id, slug, "declined")
     return done("Declined. Nothing changed in the ledger; the sending institution still holds the record.",
                 ".home", issuer=slug)
 
@@ -486,7 +486,7 @@ def transfer_decline(slug: str, transfer_id: str) -> Any:
 def transfer_withdraw(slug: str, transfer_id: str) -> Any:
     s = scope(slug, "registrar")
     t = transfer_of(s, transfer_id, side="from")
-    transfers().withdraw(t.id, slug)
+    ledger().close_transfer_offer(t.id, slug, "withdrawn")
     return done("Withdrawn. Nothing changed in the ledger.", ".student", slug=slug, student_id=t.student_id)
 
 

@@ -5,7 +5,8 @@ releasing registrar offers (a signed `TransferOffered` naming every award the
 institution holds for the student); the receiving registrar accepts (the
 ledger stores each award's `CredentialTransferred`, signed by the sender and
 countersigned by the receiver, with the closing `TransferOfferClosed`, in one
-transaction) or declines; the sender may withdraw while it is pending.
+transaction, `Ledger.accept_transfer`) or declines; the sender may withdraw while it is pending
+(`Ledger.close_transfer_offer`). This module is the read side and the proposal.
 Custody moves only when the receiver acts. Through the web both keys must be
 held by this server; an institution that signs on its own machine uses
 `credledger transfer --out` and `credledger countersign`.
@@ -16,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledger.aggregates import TransferOffer
-from ledger.application import Ledger, Receipt
+from ledger.application import Ledger
 from ledger.errors import InputError, NotFoundError, RejectedError
 from ledger.rules import issuer_slug_from_did
 
@@ -83,12 +84,3 @@ class Transfers:
 
     def outgoing(self, slug: str) -> list[PendingTransfer]:
         return [t for t in self._offers(slug) if t.from_issuer == slug and t.status == PENDING]
-
-    def accept(self, transfer_id: str, slug: str) -> list[Receipt]:
-        return self.ledger.accept_transfer(transfer_id, slug)
-
-    def decline(self, transfer_id: str, slug: str) -> None:
-        self.ledger.close_transfer_offer(transfer_id, slug, "declined")
-
-    def withdraw(self, transfer_id: str, slug: str) -> None:
-        self.ledger.close_transfer_offer(transfer_id, slug, "withdrawn")

@@ -211,7 +211,7 @@ def test_a_journal_row_naming_another_student_is_caught(world: tuple[Ledger, str
 
 
 def test_migrate_fills_the_facts_of_a_store_made_before_they_were_kept(
-        world: tuple[Ledger, str], make_ledger: Callable[..., Ledger], tmp_path: object) -> None:
+        world: tuple[Ledger, str], make_ledger: Callable[..., Ledger]) -> None:
     ledger, student = world
     share(ledger, student)
     award_for(ledger, "ashford-ctc", student)

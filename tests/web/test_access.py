@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from ledger.application import IssueRequest
 from tests.web.test_console import CSRF, TODAY, Env, post, text
 from web.accounts import Accounts
 
@@ -46,6 +47,10 @@ def riverbend_student(env: Env, name: str = "Noor Faircloth-Abara") -> str:
 def upload(client: FlaskClient, slug: str, data: bytes) -> Any:
     return client.post(f"/console/{slug}/import", data={"csrf_token": CSRF, "file": (io.BytesIO(data), "a.csv")},
                        content_type="multipart/form-data")
+
+
+def _request(slug: str, student: str) -> IssueRequest:
+    return IssueRequest(slug, student, "osha10-general", TODAY - timedelta(days=3), {"card": "OSHA-55"})
 
 
 def until(days: int = 200) -> str:
@@ -119,12 +124,6 @@ def test_the_api_never_signs_for_the_receiving_institution(env: Env, tokens: dic
     accepted = api(env, "POST", f"/transfers/{transfer}/accept", tokens["lakeshore/registrar"])
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
     assert env.ledger.award(award).custodian == env.ledger.issuer_did("lakeshore")
-
-
-def _request(slug: str, student: str) -> Any:
-    from ledger.application import IssueRequest
-
-    return IssueRequest(slug, student, "osha10-general", TODAY - timedelta(days=3), {"card": "OSHA-55"})
 
 
 # Each door: an unrelated student is an unknown one ------------------------------------------------------------
