@@ -13,7 +13,7 @@ touch aggregates or eventsourcing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -225,11 +225,22 @@ class Ledger(Application):
                     key=key_id,
                     validFrom=format_timestamp(batch.recorded),
                 )
-        except LedgerError:
+        except Exception:
             if public_key_id is None:
-                self.keystore.destroy(key_id)  # refused: keep no key that no event names
+                self._discard_unrecorded_key(slug, key_id)
             raise
         return self.issuer_did(slug)
+
+    def _discard_unrecorded_key(self, slug: str, key_id: str) -> None:
+        """After a failed write (refused, or the database failed): keep no key that no event names.
+        When the store cannot even be read to tell, the key is kept: an orphan key file is untidy,
+        a lost private key of a recorded key is not recoverable."""
+        try:
+            issuer = self.stream(d.issuer_stream(slug))
+        except Exception:
+            return
+        if not (isinstance(issuer, Issuer) and key_id in issuer.keys):
+            self.keystore.destroy(key_id)
 
     def rotate_issuer_key(self, slug: str) -> str:
         """Add a new server-held key and retire the issuer's current ones, signed by the issuer.
@@ -249,8 +260,8 @@ class Ledger(Application):
                 for key_id in old_keys:
                     batch.sign(d.ISSUER_KEY_RETIRED, stream, actor=issuer.did, issuer=issuer.did,
                                key=key_id, at=format_timestamp(batch.recorded))
-        except LedgerError:
-            self.keystore.destroy(new_key)  # refused: keep no key that no event names
+        except Exception:
+            self._discard_unrecorded_key(slug, new_key)
             raise
         for key_id in old_keys:
             self._signers.pop(key_id, None)
@@ -358,15 +369,16 @@ class Ledger(Application):
         return documents
 
     def revoke(self, award_id: str, reason: str, note: str, *, effective: datetime | None = None,
-               by: str | None = None) -> None:
+               by: str | None = None, seen: int | None = None) -> None:
         """Revoke as `by` (the slug of the institution acting; default: whoever is custodian).
 
         The award is read once, in the batch: the custody rule, the signed document and the store's
         version check all see that one state, so a transfer committed meanwhile makes this a
-        conflict (or, read after it, not_authorized), never a revocation signed as the new custodian.
+        conflict, never a revocation signed as the new custodian. `seen` is the award's version a
+        caller's own check read (a page, the API): a change since then is a conflict too.
         """
         with self.batch() as batch:
-            award = batch.existing(award_id, Award, f"no award {award_id!r}")
+            award = batch.existing(award_id, Award, f"no award {award_id!r}", seen=seen)
             actor = self.issuer(by).did if by else award.custodian
             batch.sign(d.CREDENTIAL_REVOKED, award_id, actor=actor, award=award_id, reason=reason,
                        note=note, effective=format_timestamp(effective or batch.recorded))
@@ -437,14 +449,17 @@ class Ledger(Application):
         return sorted(a for a in streams if self.award(a).custodian == did)
 
     def offer_transfer(self, from_slug: str, to_slug: str, student_id: str, reason: str,
-                       *, awards: Sequence[str] | None = None) -> str:
+                       *, awards: Sequence[str] | None = None, seen: Mapping[str, int] | None = None) -> str:
         """Offer `awards` (default: every award `from_slug` holds for the student) to `to_slug`;
-        custody moves only when the receiver accepts (`accept_transfer`) or countersigns off-server."""
+        custody moves only when the receiver accepts (`accept_transfer`) or countersigns off-server.
+        `seen`: the award versions a caller's own check read; a change since then is a conflict."""
         sender, receiver = self.issuer(from_slug), self.issuer(to_slug)
         awards = list(awards) if awards is not None else self.held_awards(sender.did, student_id)
         if not awards:
             raise RejectedError("nothing_to_transfer", "your institution holds no credentials of this student")
         with self.batch() as batch:
+            for award_id, version in (seen or {}).items():
+                batch.existing(award_id, Award, f"no award {award_id!r}", seen=version)
             offer_id = batch.new_stream()
             batch.sign(d.TRANSFER_OFFERED, offer_id, actor=sender.did, offer=offer_id, to=receiver.did,
                        student=student_id, awards=awards, reason=reason)
@@ -460,13 +475,18 @@ class Ledger(Application):
         """The receiver accepts: each award's transfer, signed by the sender's server-held key
         (its signed offer is its consent) and countersigned by the receiver's, and the offer
         closed, in one transaction."""
-        offer = self.transfer_offer(offer_id)
         receiver = self.issuer(as_slug)
-        if offer.receiver != receiver.did:
-            raise NotFoundError("no such transfer")
-        if offer.outcome is not None:
-            raise RejectedError("not_pending", f"this transfer was already {offer.outcome}")
         with self.batch() as batch:
+            # Read in the batch: a decision or transfer racing this one makes it a conflict at commit,
+            # or (read after it) a refusal that says what happened.
+            offer = batch.existing(offer_id, TransferOffer, "no such transfer")
+            if offer.receiver != receiver.did:
+                raise NotFoundError("no such transfer")
+            if offer.outcome is not None:
+                raise RejectedError("not_pending", f"this transfer was already {offer.outcome}")
+            if any(batch.existing(a, Award, f"no award {a!r}").custodian != offer.sender for a in offer.awards):
+                raise RejectedError("not_pending", "an award of this transfer moved by another path since it was "
+                                                   "offered (the offer is overtaken): nothing to accept")
             try:
                 receiver_key = batch.signing_key(receiver.did)
             except RejectedError:
@@ -581,10 +601,15 @@ class _Batch:
         self.absent.add(stream_id)
         return stream_id
 
-    def existing(self, stream_id: str, kind: type[SignedAggregate], message: str) -> Any:
+    def existing(self, stream_id: str, kind: type[SignedAggregate], message: str, *,
+                 seen: int | None = None) -> Any:
+        """The stream, which must be a `kind`; at version `seen` if the caller decided on that one."""
         aggregate = self.stream(stream_id)
         if not isinstance(aggregate, kind):
             raise NotFoundError(message)
+        if seen is not None and aggregate.version != seen:
+            raise RejectedError("conflict", f"{stream_id} changed (version {seen} → {aggregate.version}) "
+                                            "since it was read; nothing was stored: read it again and retry")
         return aggregate
 
     def signing_key(self, did: str) -> str:

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from eventsourcing.utils import TopicError, resolve_topic
 
+from keys.errors import KeyStoreError
 from ledger import documents as d
 from ledger import rules, treemath
 from ledger.aggregates import AGGREGATE_CLASSES, SignedAggregate, Student
@@ -116,6 +117,9 @@ def audit(ledger: Ledger, progress: Callable[[int], None] | None = None) -> Audi
     problem = _vault_problem(ledger, view)
     if problem is not None:
         return AuditReport(count, Finding(count, None, "student_identities", 0, problem))
+    problem = _key_store_problem(ledger)
+    if problem is not None:
+        return AuditReport(count, Finding(count, None, "key store", 0, problem))
     # Who may see a student is read from stored facts: they must be exactly the replayed ones.
     if set(ledger.store.select_all_relations()) != set(view.facts):
         return AuditReport(count, Finding(count, None, "relations", 0,
@@ -142,6 +146,23 @@ def _vault_problem(ledger: Ledger, view: _ReplayView) -> str | None:
         if isinstance(aggregate, Student) and stream_id not in held and \
                 view.aggregates.get(d.erasure_stream(stream_id)) is None:
             return f"the vault row of student {stream_id} is missing, and no erasure of it is recorded"
+    return None
+
+
+def _key_store_problem(ledger: Ledger) -> str | None:
+    """Every private key the server holds opens with this instance's passphrase and is the key its file
+    names (authenticated encryption, the key id bound as associated data), and the operator's and the
+    log's keys are there. The keys' history itself (added, retired, compromised, by whom, when) is in
+    the issuers' signed events, replayed above; an extra key file no event names is not evidence of
+    anything (a write that failed before its event was stored) and is not reported."""
+    try:
+        for key_id in ledger.keystore.key_ids():
+            ledger.keystore.signer(key_id)
+    except KeyStoreError as e:
+        return f"a key file does not open: {e}"
+    for role, key_id in (("operator", ledger.config.operator_key_id), ("log", ledger.config.log_key_id)):
+        if key_id not in ledger.keystore:
+            return f"the {role} key {key_id} is missing from the key store"
     return None
 
 

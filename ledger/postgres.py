@@ -48,10 +48,22 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         assert notification_ids is not None
-        self._write_ledger_rows(
-            curs, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
-            kwargs.get("relations", ()), kwargs.get("erased", ()),
-        )
+        try:
+            self._write_ledger_rows(
+                curs, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
+                kwargs.get("relations", ()), kwargs.get("erased", ()),
+            )
+        except Exception:
+            # eventsourcing holds an exception raised here back until its transaction block has ended,
+            # and ends it with COMMIT: a fault of ours (not a database error, which aborts the
+            # transaction itself) would store the events without their journal rows. Abort the
+            # transaction on the server first, so that COMMIT stores nothing.
+            try:
+                curs.execute("DO $$ BEGIN RAISE EXCEPTION 'credledger: an internal fault "
+                             "while writing the ledger rows; nothing was stored'; END $$")
+            except psycopg.Error:
+                pass  # the abort we asked for (in pipeline mode it surfaces at the block's end instead)
+            raise
         return notification_ids
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:

@@ -114,6 +114,13 @@ def _check_stream(doc: dict[str, Any], view: LedgerView) -> SignedAggregate | No
     kind = d.FOLLOWING_EVENTS[event_type]
     if not isinstance(existing, AGGREGATE_CLASSES[kind]):
         raise RejectedError("not_found", f"no {kind.lower()} {doc['stream']}")
+    if doc["sequence"] <= existing.version:
+        # Built on a state another event has since moved on from: the race was lost, not the chain.
+        raise RejectedError(
+            "conflict",
+            f"{doc['stream']} moved on to sequence {existing.version} since this event (sequence "
+            f"{doc['sequence']}) was built; nothing was stored: read it again and retry",
+        )
     if doc["sequence"] != existing.version + 1:
         raise RejectedError(
             "broken_chain",

@@ -528,8 +528,10 @@ def award_status(actor: Actor, award_id: Any) -> dict[str, Any]:
 def revoke_award(actor: Actor, award_id: Any, data: dict[str, Any]) -> dict[str, Any]:
     """Revoke an award in this issuer's custody, with a reason code and a note."""
     award = str(award_id)
-    _custodian_award(award, _issuer(actor))
-    _ledger().revoke(award, data["reason"], data["note"], effective=data["effective"], by=_slug(actor))
+    checked = _custodian_award(award, _issuer(actor))
+    # Revoked on the version checked here: a transfer landing meanwhile makes this a 409 conflict.
+    _ledger().revoke(award, data["reason"], data["note"], effective=data["effective"], by=_slug(actor),
+                     seen=checked.version)
     return _award_json(award)
 
 
@@ -569,16 +571,18 @@ def transfer(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     if data["student"] is not None:
         student = str(data["student"])
         _require_student(student, issuer)
-        awards = ledger.held_awards(issuer.did, student)
+        awards, seen = ledger.held_awards(issuer.did, student), None
         if not awards:
             raise InputError.for_field("student", "none of this student's awards is in your custody")
     else:
         awards = list(dict.fromkeys(str(a) for a in data["awards"]))
-        students = {_custodian_award(award, issuer).student for award in awards}
+        checked = {award: _custodian_award(award, issuer) for award in awards}
+        students = {award.student for award in checked.values()}
         if len(students) != 1:
             raise InputError.for_field("awards", "one transfer moves awards of one student")
         (student,) = students
-    offer = ledger.offer_transfer(issuer.slug, receiver.slug, student, data["reason"], awards=awards)
+        seen = {award: found.version for award, found in checked.items()}
+    offer = ledger.offer_transfer(issuer.slug, receiver.slug, student, data["reason"], awards=awards, seen=seen)
     return _transfer_json(services.transfers().get(offer))
 
 

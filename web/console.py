@@ -401,7 +401,7 @@ def award_revoke(slug: str, award_id: str) -> Any:
     try:
         data = schemas.load(schemas.RevokeInput, {"award": award_id, "reason": form.get("reason", ""),
                                                   "note": form.get("note", "").strip()})
-        ledger().revoke(award_id, data["reason"], data["note"], by=slug)
+        ledger().revoke(award_id, data["reason"], data["note"], by=slug, seen=award.version)
     except LedgerError as e:
         return form_error("console/revoke.html", e, form=form, amend=form.get("reason") == "superseded", **context)
     if data["reason"] == "superseded":

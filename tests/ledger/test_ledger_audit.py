@@ -9,6 +9,7 @@ the real console script in a subprocess, exactly as an operator would run it.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sqlite3
@@ -406,3 +407,79 @@ def test_audit_read_models_names_a_read_model_that_differs_and_rebuilds_it(sqlit
     assert code == 1 and "rm_awards (2 rows)" in out
     code, out = run_cli(data, "audit", "--read-models")
     assert code == 0  # rebuilt from the events
+
+
+def test_an_internal_error_has_its_own_exit_code_and_no_traceback(sqlite_instance: Instance,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10, finding 5: a fault of ours printed a traceback and exited 1, which reads as "tampering
+    found". It exits 70, says it is ours, and prints none of the values it was holding. The fault is
+    injected (a correct build has none to find)."""
+    from click.testing import CliRunner
+
+    import ledger.audit
+    from web.cli import main
+
+    def faulty(*_: Any) -> Any:
+        raise RuntimeError("Juniper Okafor-Lind, born 2008-10-03")  # what a real bug's message could hold
+
+    monkeypatch.setattr(ledger.audit, "changes_of", faulty)
+    result = CliRunner().invoke(main, ["--data", str(sqlite_instance.data), "audit"],
+                                env={"CREDLEDGER_PASSPHRASE": PASSPHRASE, "CREDLEDGER_DEBUG": ""})
+    assert result.exit_code == 70, result.output
+    assert "internal error: RuntimeError at ledger/audit.py:" in result.output
+    assert "not a finding about your data" in result.output
+    assert "Juniper" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("room", [0, "database"])
+def test_a_full_disk_is_named_and_stores_nothing(sqlite_instance: Instance, room: Any) -> None:
+    """Issue 10, finding 8: `issuer key rotate` on a full disk printed a traceback. The disk is
+    filled with a file-size limit (Python turns SIGXFSZ into an OSError, SQLite into "database or disk
+    is full"): no room for a new key file at all (0), or room for the key file (under 1 KiB) but not
+    for one more page of the database's write-ahead log (4 KiB)."""
+    import resource
+
+    data = sqlite_instance.data
+    limit = 0 if room == 0 else 2048
+    before = journal_rows(data)
+    keys_before = [p for p in sorted(p.name for p in (data / "keys").iterdir()) if p.endswith(".json")]  # no orphan
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
+    env["CREDLEDGER_PASSPHRASE"] = PASSPHRASE
+    result = subprocess.run(
+        [str(CLI), "--data", str(data), "issuer", "key", "rotate", "willow-creek"], env=env,
+        capture_output=True, text=True, timeout=60,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY)))
+    out = result.stdout + result.stderr
+    assert result.returncode == 5 and "Traceback" not in out, out
+    assert ("File too large" in out) if room == 0 else ("nothing was stored" in out), out
+    assert journal_rows(data) == before
+    assert [p for p in sorted(p.name for p in (data / "keys").iterdir()) if p.endswith(".json")] == keys_before
+    code, report, _ = run_audit(data)
+    assert code == 0, report
+
+
+def journal_rows(data: Path) -> int:
+    with sqlite3.connect(data / SQLITE_FILE) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM ledger_journal").fetchone()[0])
+
+
+def test_a_damaged_key_file_is_named(sqlite_instance: Instance) -> None:
+    """The key store is part of what the audit reads: one flipped bit in a server-held private key's
+    file (it would sign nothing valid again) is named, with its file."""
+    data = sqlite_instance.data
+    ledger = open_ledger(data, PASSPHRASE)
+    try:
+        issuer = ledger.issuer("willow-creek")
+        (key_id,) = [k for k in issuer.keys if k in ledger.keystore]
+    finally:
+        ledger.close()
+    (path,) = [p for p in (data / "keys").glob("*.json") if json.loads(p.read_text()).get("key_id") == key_id]
+    record = json.loads(path.read_text())
+    ciphertext = bytearray(base64.b64decode(record["ciphertext"]))
+    ciphertext[5] ^= 0x01
+    record["ciphertext"] = base64.b64encode(bytes(ciphertext)).decode()
+    path.write_text(json.dumps(record))
+    code, report, _ = run_audit(data)
+    assert code == 1
+    assert report["finding"]["stream"] == "key store"
+    assert report["finding"]["problem"].startswith("a key file does not open") and path.name in report["finding"]["problem"]

@@ -5,16 +5,21 @@ Exit codes: 0 done; 1 a check failed (audit, verification); 2 bad input or
 usage; 3 the ledger refused the event; 4 not found; 5 setup (no instance,
 wrong passphrase, database unreachable); 6 `verify --online`: everything in the
 file verified, but its online checks were withdrawn by the student, expired, or
-the file was exported for offline checking only. `--json` prints machine output.
+the file was exported for offline checking only; 70 (sysexits' EX_SOFTWARE) an
+internal error of credledger's own, never a verdict on the data or the input.
+`--json` prints machine output.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -33,6 +38,7 @@ from ledger.errors import (
 )
 
 EXIT_FAILED, EXIT_INPUT, EXIT_REJECTED, EXIT_NOT_FOUND, EXIT_SETUP, EXIT_NOT_CURRENT = 1, 2, 3, 4, 5, 6
+EXIT_INTERNAL = 70
 
 
 class Context:
@@ -105,6 +111,8 @@ def database_hint(problem: str) -> str:
     text = problem.lower()
     if "full" in text:
         return "the disk is full: free space and try again; nothing was stored"
+    if "disk i/o error" in text:
+        return "the disk could not be written (full, failing or read-only): free space or check it; nothing was stored"
     if "malformed" in text or "not a database" in text or "corrupt" in text:
         return "the database file is damaged: restore it from backup"
     if "no such table" in text or "does not exist" in text:
@@ -145,7 +153,44 @@ def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
                         help="Print JSON for machines.")(f)
 
 
-@click.group()
+class Commands(click.Group):
+    """The command group: an exception no command turned into a message is a bug of ours. It gets
+    its own exit code, so that `audit` exiting 1 always means a finding, and no traceback (its
+    values could hold a student's data); CREDLEDGER_DEBUG=1 lets the traceback through."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as e:
+            if os.environ.get("CREDLEDGER_DEBUG") == "1":
+                raise
+            # Where in our code it happened (the innermost frame of our packages), for the report.
+            frames = traceback.extract_tb(e.__traceback__)
+            frame = ([f for f in frames if _ours(f.filename)] or frames)[-1]
+            where = f"{_ours(frame.filename) or Path(frame.filename).name}:{frame.lineno}"
+            _fail(EXIT_INTERNAL, "internal error",
+                  f"{type(e).__name__} at {where}. This is a fault in credledger, not a finding about your "
+                  "data or your input; please report it (CREDLEDGER_DEBUG=1 shows the traceback)")
+
+
+def _ours(filename: str) -> str | None:
+    """The path of a file of credledger's packages, relative to where they are installed; else None."""
+    import keys
+    import ledger
+    import verifiers
+    import web
+
+    path = Path(filename).resolve()
+    for package in (keys, ledger, verifiers, web):
+        root = Path(package.__file__ or "").resolve().parent
+        if path.is_relative_to(root):
+            return str(path.relative_to(root.parent))
+    return None
+
+
+@click.group(cls=Commands)
 @click.option("--data", envvar="CREDLEDGER_DATA", help="Data directory (default ./instance).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
 @click.version_option(package_name="credledger")
