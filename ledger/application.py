@@ -35,7 +35,7 @@ from ledger.config import LedgerConfig
 from ledger.anchor import LogAnchor
 from ledger.log import MerkleLog, log_origin
 from ledger.relations import AMENDED, OFFERED, Change, Drop, Relation, RelationSet, changes_of
-from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
+from ledger.errors import InputError, NotFoundError, RejectedError
 from ledger.schemas import evidence_problems, validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirement
 from ledger.vault import Identity, seal, unseal
