@@ -259,7 +259,7 @@ def run_log_benchmark(*, leaves: int, proofs: int = 1000) -> dict[str, Any]:
 
 def run_projections_benchmark(*, events: int) -> dict[str, Any]:
     """Rebuild the read models from `events` stored events (issuance, revocations, transfers)."""
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
 
     scratch = Path(tempfile.mkdtemp(prefix="credledger-bench-projections-"))
     try:

@@ -10,7 +10,7 @@ from keys.store import FileKeyStore
 from ledger.application import Ledger
 from ledger.config import CONFIG_FILE, SQLITE_FILE, LedgerConfig
 from ledger.errors import InputError, SetupError
-from ledger.projections import Projections
+from ledger.readmodels import Projections
 
 
 def init_instance(

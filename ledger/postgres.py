@@ -1,9 +1,9 @@
 """The PostgreSQL side of the ledger's storage, imported only when PostgreSQL is configured.
 
-The SQL itself is shared with SQLite (ledger.store, ledger.projections); this
-module supplies what differs: psycopg placeholders, the schema prefix, tuple
-rows, and the locking that serializes writers (the events table lock held by
-eventsourcing during an insert; an advisory lock per projection).
+The SQL itself is shared with SQLite (ledger.store); this module supplies what
+differs: psycopg placeholders, the schema prefix, tuple rows, and the locking
+that serializes writers (the events table lock held by eventsourcing during an
+insert). The read models' PostgreSQL side is ledger.readmodels.postgres.
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.persistence import Tracking
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresTrackingRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL
 
-from ledger.projections import ADDED_COLUMNS, TABLES, ReadModelMixin
 from ledger.store import LedgerRecorderMixin
 
 Change = tuple[str, Sequence[Any]]
@@ -85,39 +83,3 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
         except (StoreIntegrityError, psycopg.errors.UniqueViolation):
             return False
         return True
-
-
-class PostgresReadModel(ReadModelMixin, PostgresTrackingRecorder):
-    placeholder = "%s"
-
-    def __init__(self, datastore: Any, **kwargs: Any):
-        super().__init__(datastore, **kwargs)
-        self.table_prefix = f'"{datastore.schema}".' if datastore.schema else ""
-        self.sql_create_statements.extend(SQL(s) for s in self.read_model_statements())  # type: ignore[arg-type]
-        self.sql_create_statements.extend(
-            SQL(self._sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"))  # type: ignore[arg-type]
-            for table, column, kind in ADDED_COLUMNS)
-
-    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        # Tuple rows: a dict row would merge same-named columns of a join.
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(self._sql(statement), params)
-            return curs.fetchall()
-
-    def apply(self, changes: Sequence[Change], tracking: Tracking, expected: int | None) -> bool:
-        with self.datastore.transaction(commit=True) as curs:
-            # One processor at a time per projection: a transaction-scoped advisory lock.
-            curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.table_prefix + "rm"])
-            if self._max_tracking_id(tracking.application_name, curs) != expected:
-                return False
-            for statement, params in changes:
-                curs.execute(self._sql(statement), params)
-            self._insert_tracking(curs, tracking)
-        return True
-
-    def clear(self, application_name: str) -> None:
-        with self.datastore.transaction(commit=True) as curs:
-            for table in TABLES:
-                curs.execute(f"DELETE FROM {self.table_prefix}{table}")
-            curs.execute(SQL("DELETE FROM {0}.{1} WHERE application_name = %s").format(
-                Identifier(self.datastore.schema), Identifier(self.tracking_table_name)), [application_name])

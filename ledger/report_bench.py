@@ -29,7 +29,7 @@ CENTERS = [("bench-south-tech", "South Technical High School", "cte_center"),
 def run_report_benchmark(*, awards: int, students: int = 10_000, repeat: int = 3) -> dict[str, Any]:
     from ledger.catalog import define_catalog
     from ledger.demo import CATALOG, CODES, _load_listings
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
     from ledger.reports import build_report, load_report_data
 
     scratch = Path(tempfile.mkdtemp(prefix="credledger-bench-report-"))

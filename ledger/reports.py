@@ -1,6 +1,6 @@
 """District reports and student pathway status, as queries over the read models.
 
-Every report reads the projections (`ledger.projections`: awards, students,
+Every report reads the projections (`ledger.readmodels`: awards, students,
 issuers, catalog, listings, assessments) and applies the pure rules of
 `ledger.pathways`; nothing here writes. Reports:
 

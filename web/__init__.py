@@ -27,7 +27,7 @@ PRIVATE_BLUEPRINTS = frozenset({"console", "reports", "student", "verifier", "ap
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
     from web.accounts import Accounts
     from web.imports import Imports
     from web.roster import Roster

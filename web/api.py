@@ -52,7 +52,7 @@ from ledger.aggregates import Award, Credential, Issuer, RosterShare, Student
 from ledger.application import IssueRequest
 from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.export import export_bundle
-from ledger.projections import Projections
+from ledger.readmodels import Projections
 from ledger.schemas import NOT_UNICODE, is_unicode, validate_document
 from verifiers.timestamps import format_timestamp
 from web import api_schemas as s

@@ -37,7 +37,7 @@ from ledger.application import IssueRequest, Ledger
 from cryptography.exceptions import InvalidTag
 
 from ledger.errors import InputError, IntegrityError, LedgerError, NotFoundError, RejectedError
-from ledger.projections import Projections
+from ledger.readmodels import Projections
 from ledger.vault import seal_bytes, unseal_bytes
 from web import schemas
 from web.roster import Roster, folded

@@ -29,7 +29,7 @@ from typing import Any
 from ledger import documents as d
 from ledger.aggregates import Issuer, RosterShare
 from ledger.application import Ledger
-from ledger.projections import Projections
+from ledger.readmodels import Projections
 from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.rules import REVOCATION_REASONS, find_issuer, issuer_slug_from_did
 from ledger.vault import unseal

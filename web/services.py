@@ -8,7 +8,7 @@ from flask import current_app
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
     from web.accounts import Accounts
     from web.imports import Imports
     from web.roster import Roster

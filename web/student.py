@@ -50,7 +50,7 @@ from flask import (
 
 from ledger.errors import InputError, NotFoundError
 from ledger.export import export_bundle
-from ledger.projections import Projections
+from ledger.readmodels import Projections
 from web.auth import current_student, student_required
 from web.qr import qr_svg
 from web.roster import share_view

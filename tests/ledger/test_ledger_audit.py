@@ -365,7 +365,7 @@ def test_a_damaged_vault_row_is_named_and_takes_no_page_down(sqlite_instance: In
     assert code == 1 and report["finding"]["stream"] == "student_identities"
     assert report["finding"]["problem"] == (f"the vault row of student {student} does not open (damaged, or "
                                             "moved from another student)")
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
     from web.roster import Roster
 
     ledger = open_ledger(data, PASSPHRASE)

@@ -18,7 +18,7 @@ from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
 from ledger.errors import InputError, NotFoundError, RejectedError
-from ledger.projections import Worker
+from ledger.worker import Worker
 from tests.support import naive_root
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import ProofError

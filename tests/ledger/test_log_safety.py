@@ -20,7 +20,7 @@ from ledger import treemath
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
 from ledger.log import MerkleLog
-from ledger.projections import Worker
+from ledger.worker import Worker
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import ProofError
 from verifiers.merkle import verify_consistency

@@ -11,7 +11,7 @@ from eventsourcing.persistence import Tracking
 
 from ledger.application import IssueRequest, Ledger
 from ledger.demo import load_demo
-from ledger.projections import Projections
+from ledger.readmodels import Projections
 
 
 def test_rebuild_equals_the_incrementally_maintained_views(ledger: Ledger) -> None:

@@ -33,7 +33,7 @@ from ledger.demo import load_demo
 from ledger.errors import InputError, RejectedError
 from ledger.instance import init_instance, migrate_instance
 from ledger.pathways import ListingBook
-from ledger.projections import Projections
+from ledger.readmodels import Projections
 from ledger.reports import (
     AwardRow,
     ReportData,

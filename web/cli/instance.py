@@ -93,7 +93,7 @@ def serve(c: Context, host: str, port: int) -> None:
     from web import create_app
 
     with reported():
-        from ledger.projections import Worker
+        from ledger.worker import Worker
 
         app = create_app({"LEDGER": c.ledger})
         # The development server runs the worker itself; in production

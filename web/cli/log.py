@@ -87,7 +87,7 @@ def log_prove(c: Context, index: int | None, event: str | None, size: int | None
 @pass_ctx
 def worker(c: Context, interval: float) -> None:
     """Keep the log checkpointed and the read models current (one per deployment)."""
-    from ledger.projections import Worker
+    from ledger.worker import Worker
 
     with reported():
         click.echo(f"integrating the log and projections every {interval}s; Ctrl-C stops")

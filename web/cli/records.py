@@ -308,7 +308,7 @@ def import_awards(c: Context, file: Path, issuer: str, commit: bool) -> None:
     """Import awards from CSV (the console's format): every row checked; stored all or nothing."""
     import time
 
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
     from web.imports import DONE, Imports
     from web.roster import Roster
 
@@ -474,7 +474,7 @@ def share() -> None:
 def share_grant(c: Context, granter: str, grantee: str, students: tuple[str, ...], local_ids_file: Path | None,
                 purpose: str, until: str, note: str) -> None:
     """Share students with another institution until a day; recorded in each student's disclosures."""
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
     from web.roster import Roster, local_ids_from_csv, resolve_local_ids
 
     with reported():
@@ -594,7 +594,7 @@ def submit(c: Context, file: Path) -> None:
 
 def _read_model_differences(ledger: Ledger) -> dict[str, int]:
     """Tables whose rows differ from a rebuild from the events, with how many rows differ."""
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
 
     projections = Projections.of(ledger)
     projections.catch_up()

@@ -81,7 +81,7 @@ def listings_import(c: Context, file: Path, state: str | None, as_district: str 
 @pass_ctx
 def listings_show(c: Context, state: str | None, year: str | None) -> None:
     """List the listings, each with the school years its terms are in force."""
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
     from ledger.reports import load_listing_book, parse_year
     from ledger.statelists import school_year_to_text
 
@@ -169,7 +169,7 @@ def pathways_command(c: Context, student_id: str, states: tuple[str, ...], cohor
     """Which state pathway rules a student meets, and what is missing."""
     import dataclasses
 
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
     from ledger.reports import student_pathways
 
     with reported():
@@ -217,7 +217,7 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
                    out_file: Path | None, inputs_file: Path | None, frl_file: Path | None,
                    concentrators_file: Path | None, funds: int | None, today_text: str | None) -> None:
     """District reports: irc-summary, perkins-5s1, ohio-status, colorado-incentive."""
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
     from ledger.report_inputs import parse_student_ids
     from ledger.reports import build_report
 

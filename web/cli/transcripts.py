@@ -30,7 +30,7 @@ from web.cli.base import (
 @pass_ctx
 def students(c: Context) -> None:
     """List students: opaque id, registering issuer, number of awards."""
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
 
     with reported():
         projections = Projections.of(c.ledger)
@@ -84,7 +84,7 @@ def projections_rebuild(c: Context) -> None:
     """Clear the read models and rebuild them from every stored event."""
     import time
 
-    from ledger.projections import Projections
+    from ledger.readmodels import Projections
 
     with reported():
         started = time.perf_counter()

@@ -1,0 +1,93 @@
+"""What the web, the CLI and the reports ask of the read models."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from ledger.errors import NotFoundError
+from ledger.readmodels.recorders import ReadModelMixin
+from ledger.readmodels.schema import TABLES
+
+
+class Queries:
+    """Answers from the read models (`view`); `Projections` keeps them up to date."""
+
+    view: ReadModelMixin
+
+    def students(self) -> list[dict[str, Any]]:
+        rows = self.view.query(
+            "SELECT s.student_id, s.registered_by, i.name, COUNT(a.award_id) FROM rm_students s "
+            "LEFT JOIN rm_issuers i ON i.did = s.registered_by LEFT JOIN rm_awards a ON a.student_id = s.student_id "
+            "GROUP BY s.student_id, s.registered_by, i.name, s.registered_at ORDER BY s.registered_at, s.student_id"
+        )
+        return [{"student": r[0], "issuer": r[1], "issuer_name": r[2], "awards": int(r[3])} for r in rows]
+
+    def transcript(self, student_id: str, today: date) -> dict[str, Any]:
+        registered = self.view.query("SELECT registered_by FROM rm_students WHERE student_id = ?", [student_id])
+        if not registered:
+            raise NotFoundError(f"no student {student_id!r}")
+        rows = self.view.query(
+            "SELECT a.award_id, a.credential, c.name, c.certifying_body, c.career_field, a.issuer, i.name, "
+            "a.custodian, ci.name, a.earned, a.expires, a.evidence, a.supersedes, a.superseded_by, "
+            "a.revoked_reason, a.revoked_note, a.revoked_effective FROM rm_awards a "
+            "LEFT JOIN rm_credentials c ON c.code = a.credential LEFT JOIN rm_issuers i ON i.did = a.issuer "
+            "LEFT JOIN rm_issuers ci ON ci.did = a.custodian WHERE a.student_id = ? ORDER BY a.position",
+            [student_id],
+        )
+        custody = self.view.query(
+            "SELECT k.award_id, k.from_did, k.to_did, k.reason, k.at FROM rm_custody k JOIN rm_awards a "
+            "ON a.award_id = k.award_id WHERE a.student_id = ? ORDER BY k.award_id, k.sequence", [student_id])
+        history: dict[str, list[dict[str, str]]] = {}
+        for award_id, from_did, to_did, reason, at in custody:
+            history.setdefault(award_id, []).append({"from": from_did, "to": to_did, "reason": reason, "at": at})
+        awards = [
+            {
+                "award": r[0], "credential": r[1], "name": r[2], "certifying_body": r[3], "career_field": r[4],
+                "issuer": r[5], "issuer_name": r[6], "custodian": r[7], "custodian_name": r[8],
+                "earned": r[9], "expires": r[10], "evidence": json.loads(r[11]), "supersedes": r[12],
+                "superseded_by": r[13], "status": award_status(r[14], r[10], today),
+                "revocation": {"reason": r[14], "note": r[15], "effective": r[16]} if r[14] else None,
+                "custody": history.get(r[0], []),
+            }
+            for r in rows
+        ]
+        return {"student": student_id, "registered_by": registered[0][0], "awards": awards}
+
+    def award_status(self, award_id: str, today: date) -> dict[str, Any]:
+        rows = self.view.query(
+            "SELECT student_id, custodian, expires, revoked_reason, revoked_note, revoked_effective, superseded_by "
+            "FROM rm_awards WHERE award_id = ?", [award_id])
+        if not rows:
+            raise NotFoundError(f"no award {award_id!r}")
+        student, custodian, expires, reason, note, effective, superseded_by = rows[0]
+        return {"award": award_id, "status": award_status(reason, expires, today), "custodian": custodian,
+                "expires": expires, "revocation": {"reason": reason, "note": note, "effective": effective}
+                if reason else None, "superseded_by": superseded_by}
+
+    def issuers(self) -> list[dict[str, Any]]:
+        issuers = self.view.query("SELECT did, slug, name, kind FROM rm_issuers ORDER BY slug")
+        keys = self.view.query(
+            "SELECT did, key_id, valid_from, retired_at, compromised_at FROM rm_issuer_keys ORDER BY did, valid_from")
+        by_did: dict[str, list[dict[str, Any]]] = {}
+        for did, key_id, valid_from, retired_at, compromised_at in keys:
+            by_did.setdefault(did, []).append({"key_id": key_id, "valid_from": valid_from, "retired_at": retired_at,
+                                                "compromised_at": compromised_at})
+        return [{"did": r[0], "slug": r[1], "name": r[2], "kind": r[3], "keys": by_did.get(r[0], [])}
+                for r in issuers]
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every read-model row, sorted: what a rebuild must reproduce."""
+        return {table: sorted(self.view.query(f"SELECT * FROM {table} "), key=repr) for table in TABLES}
+
+
+def award_status(revoked_reason: str | None, expires: str | None, today: date) -> str:
+    """active / expired / revoked: <reason> / superseded (an amendment replaced it)."""
+    if revoked_reason == "superseded":
+        return "superseded"
+    if revoked_reason:
+        return f"revoked: {revoked_reason}"
+    if expires is not None and date.fromisoformat(expires) < today:
+        return "expired"
+    return "active"

@@ -1,0 +1,76 @@
+"""The read models' recorder: SQL with `?` placeholders and bare table names, adapted per backend
+(`ledger.readmodels.postgres` for PostgreSQL), one transaction per batch with its tracking record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+from ledger.readmodels.schema import ADDED_COLUMNS, INDEXES, TABLES, Change
+
+
+class ReadModelMixin:
+    """SQL with `?` placeholders, translated for psycopg; one transaction per batch."""
+
+    placeholder = "?"
+    table_prefix = ""
+
+    def _sql(self, statement: str) -> str:
+        for table in TABLES:
+            statement = statement.replace(f" {table} ", f" {self.table_prefix}{table} ")
+            statement = statement.replace(f" {table}(", f" {self.table_prefix}{table}(")
+        return statement.replace("?", self.placeholder)
+
+    def read_model_statements(self) -> list[str]:
+        statements = [self._sql(f"CREATE TABLE IF NOT EXISTS {name} ({columns})") for name, columns in TABLES.items()]
+        return statements + [self._sql(s) for s in INDEXES]
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def apply(self, changes: Sequence[Change], tracking: Tracking, expected: int | None) -> bool:
+        """Write changes and tracking atomically; False if another processor got there first."""
+        raise NotImplementedError
+
+    def clear(self, application_name: str) -> None:
+        raise NotImplementedError
+
+
+class SQLiteReadModel(ReadModelMixin, SQLiteTrackingRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + self.read_model_statements()
+
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as c:
+            for table, column, kind in ADDED_COLUMNS:
+                c.execute(f"PRAGMA table_info({table})")
+                if column not in [row[1] for row in c.fetchall()]:
+                    c.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._sql(statement), params)
+            return [tuple(row) for row in c.fetchall()]
+
+    def apply(self, changes: Sequence[Change], tracking: Tracking, expected: int | None) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            # A write first takes SQLite's write lock, so the check below and the
+            # changes are not interleaved with another processor's.
+            c.execute("UPDATE tracking SET notification_id = notification_id WHERE application_name = ?",
+                      [tracking.application_name])
+            if self._max_tracking_id(tracking.application_name, c) != expected:
+                return False
+            for statement, params in changes:
+                c.execute(self._sql(statement), params)
+            self._insert_tracking(c, tracking)
+        return True
+
+    def clear(self, application_name: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for table in TABLES:
+                c.execute(f"DELETE FROM {table}")
+            c.execute("DELETE FROM tracking WHERE application_name = ?", [application_name])

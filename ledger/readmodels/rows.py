@@ -1,0 +1,119 @@
+"""The read-model rows each event adds or changes: one pure function per event type, in a table.
+
+Pure: the same event, the same rows, so an incremental catch-up and a rebuild agree. An event type
+missing from the table changes no read model (access facts, offers and erasures have their own
+stores).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ledger import documents as d
+from ledger.readmodels.schema import CATALOG_COLUMNS, Change
+
+Document = dict[str, Any]
+
+
+def changes_for(document: Document, recorded: str, position: int, sequence: int) -> list[Change]:
+    """The rows of one event, recorded at `recorded` (text), at log `position`, `sequence` in its stream."""
+    rows = ROWS.get(document["type"])
+    return rows(document, recorded, position, sequence) if rows else []
+
+
+def _student_registered(doc: Document, recorded: str, _: int, __: int) -> list[Change]:
+    return [("INSERT INTO rm_students (student_id, registered_by, registered_at, cohort) VALUES (?, ?, ?, ?)",
+             (doc["student"], doc["issuer"], recorded, doc.get("cohort")))]
+
+
+def _credential_issued(doc: Document, recorded: str, position: int, _: int) -> list[Change]:
+    changes: list[Change] = [(
+        "INSERT INTO rm_awards (award_id, student_id, issuer, custodian, credential, earned, expires, evidence, "
+        "supersedes, issued_at, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (doc["award"], doc["student"], doc["issuer"], doc["issuer"], doc["credential"], doc["earned"],
+         doc["expires"], json.dumps(doc["evidence"], sort_keys=True), doc.get("supersedes"), recorded, position),
+    )]
+    if doc.get("supersedes"):
+        changes.append(("UPDATE rm_awards SET superseded_by = ? WHERE award_id = ?", (doc["award"], doc["supersedes"])))
+    return changes
+
+
+def _credential_revoked(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+    return [("UPDATE rm_awards SET revoked_reason = ?, revoked_note = ?, revoked_effective = ? WHERE award_id = ?",
+             (doc["reason"], doc["note"], doc["effective"], doc["award"]))]
+
+
+def _credential_transferred(doc: Document, recorded: str, _: int, sequence: int) -> list[Change]:
+    return [
+        ("UPDATE rm_awards SET custodian = ? WHERE award_id = ?", (doc["to"], doc["award"])),
+        ("INSERT INTO rm_custody (award_id, sequence, from_did, to_did, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+         (doc["award"], sequence, doc["from"], doc["to"], doc["reason"], recorded)),
+    ]
+
+
+def _issuer_registered(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+    return [
+        ("INSERT INTO rm_issuers (did, slug, name, kind) VALUES (?, ?, ?, ?)",
+         (doc["issuer"], doc["slug"], doc["name"], doc["kind"])),
+        *_issuer_key_added(doc, _, __, ___),
+    ]
+
+
+def _issuer_key_added(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+    return [("INSERT INTO rm_issuer_keys (did, key_id, valid_from) VALUES (?, ?, ?)",
+             (doc["issuer"], doc["key"], doc["validFrom"]))]
+
+
+def _issuer_key_ended(column: str) -> Callable[[Document, str, int, int], list[Change]]:
+    def rows(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+        return [(f"UPDATE rm_issuer_keys SET {column} = ? WHERE did = ? AND key_id = ?",
+                 (doc["at"], doc["issuer"], doc["key"]))]
+    return rows
+
+
+def _credential_defined(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+    return [("INSERT INTO rm_credentials (code, name, certifying_body, credential_type, validity_months, "
+             "career_field, career_cluster, soc, naics, cip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             (doc["credential"], doc["name"], doc["certifyingBody"], doc["credentialType"], doc["validityMonths"],
+              doc["careerField"], doc.get("careerCluster"), doc.get("soc"), doc.get("naics"), doc.get("cip")))]
+
+
+def _credential_updated(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+    return [(f"UPDATE rm_credentials SET {column} = ? WHERE code = ?", (doc[field], doc["credential"]))
+            for field, column in CATALOG_COLUMNS.items() if field in doc]
+
+
+def _listing(listed: bool) -> Callable[[Document, str, int, int], list[Change]]:
+    def rows(doc: Document, _: str, __: int, sequence: int) -> list[Change]:
+        return [("INSERT INTO rm_listings (stream, sequence, listed, credential, state, district, effective_from, "
+                 "effective_to, terms, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (doc["stream"], sequence, listed, doc["credential"], doc["state"], doc["district"],
+                  doc["effectiveFrom"], doc["effectiveTo"],
+                  json.dumps(doc["terms"], sort_keys=True) if listed else None, doc.get("note")))]
+    return rows
+
+
+def _assessment_recorded(doc: Document, _: str, position: int, __: int) -> list[Change]:
+    return [("INSERT INTO rm_assessments (assessment_id, student_id, issuer, test, taken, scores, position) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+             (doc["assessment"], doc["student"], doc["issuer"], doc["test"], doc["taken"],
+              json.dumps(doc["scores"], sort_keys=True), position))]
+
+
+ROWS: dict[str, Callable[[Document, str, int, int], list[Change]]] = {
+    d.STUDENT_REGISTERED: _student_registered,
+    d.CREDENTIAL_ISSUED: _credential_issued,
+    d.CREDENTIAL_REVOKED: _credential_revoked,
+    d.CREDENTIAL_TRANSFERRED: _credential_transferred,
+    d.ISSUER_REGISTERED: _issuer_registered,
+    d.ISSUER_KEY_ADDED: _issuer_key_added,
+    d.ISSUER_KEY_RETIRED: _issuer_key_ended("retired_at"),
+    d.ISSUER_KEY_COMPROMISED: _issuer_key_ended("compromised_at"),
+    d.CREDENTIAL_DEFINED: _credential_defined,
+    d.CREDENTIAL_UPDATED: _credential_updated,
+    d.CREDENTIAL_LISTED: _listing(listed=True),
+    d.CREDENTIAL_DELISTED: _listing(listed=False),
+    d.ASSESSMENT_RECORDED: _assessment_recorded,
+}

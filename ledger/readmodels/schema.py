@@ -1,0 +1,62 @@
+"""The read-model tables: created at `credledger init`, extended at `credledger migrate`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Change = tuple[str, Sequence[Any]]  # one SQL statement and its parameters
+
+TABLES = {
+    "rm_awards": (
+        "award_id TEXT PRIMARY KEY, student_id TEXT NOT NULL, issuer TEXT NOT NULL, custodian TEXT NOT NULL, "
+        "credential TEXT NOT NULL, earned TEXT NOT NULL, expires TEXT, evidence TEXT NOT NULL, "
+        "supersedes TEXT, superseded_by TEXT, revoked_reason TEXT, revoked_note TEXT, revoked_effective TEXT, "
+        "issued_at TEXT NOT NULL, position BIGINT NOT NULL"
+    ),
+    "rm_custody": (
+        "award_id TEXT NOT NULL, sequence INTEGER NOT NULL, from_did TEXT NOT NULL, to_did TEXT NOT NULL, "
+        "reason TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (award_id, sequence)"
+    ),
+    "rm_students": (
+        "student_id TEXT PRIMARY KEY, registered_by TEXT NOT NULL, registered_at TEXT NOT NULL, cohort INTEGER"
+    ),
+    "rm_issuers": "did TEXT PRIMARY KEY, slug TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL",
+    "rm_issuer_keys": (
+        "did TEXT NOT NULL, key_id TEXT NOT NULL, valid_from TEXT NOT NULL, retired_at TEXT, "
+        "compromised_at TEXT, PRIMARY KEY (did, key_id)"
+    ),
+    "rm_credentials": (
+        "code TEXT PRIMARY KEY, name TEXT NOT NULL, certifying_body TEXT NOT NULL, credential_type TEXT NOT NULL, "
+        "validity_months INTEGER, career_field TEXT, career_cluster TEXT, soc TEXT, naics TEXT, cip TEXT"
+    ),
+    # One row per listing event; ledger.statelists resolves them to the terms of each school year.
+    "rm_listings": (
+        "stream TEXT NOT NULL, sequence INTEGER NOT NULL, listed BOOLEAN NOT NULL, credential TEXT NOT NULL, "
+        "state TEXT NOT NULL, district TEXT, effective_from TEXT NOT NULL, effective_to TEXT, terms TEXT, "
+        "note TEXT, PRIMARY KEY (stream, sequence)"
+    ),
+    "rm_assessments": (
+        "assessment_id TEXT PRIMARY KEY, student_id TEXT NOT NULL, issuer TEXT NOT NULL, test TEXT NOT NULL, "
+        "taken TEXT NOT NULL, scores TEXT NOT NULL, position BIGINT NOT NULL"
+    ),
+}
+# Columns added after a table was first released: an existing database gains them on
+# `credledger migrate` (NULL is right for every event already projected: none carried them).
+ADDED_COLUMNS = [
+    ("rm_students", "cohort", "INTEGER"),
+    ("rm_credentials", "career_cluster", "TEXT"),
+    ("rm_credentials", "soc", "TEXT"),
+    ("rm_credentials", "naics", "TEXT"),
+    ("rm_credentials", "cip", "TEXT"),
+]
+CATALOG_COLUMNS = {
+    "name": "name", "certifyingBody": "certifying_body", "credentialType": "credential_type",
+    "validityMonths": "validity_months", "careerField": "career_field", "careerCluster": "career_cluster",
+    "soc": "soc", "naics": "naics", "cip": "cip",
+}
+INDEXES = [
+    "CREATE INDEX IF NOT EXISTS rm_awards_student ON rm_awards (student_id)",
+    "CREATE INDEX IF NOT EXISTS rm_awards_custodian ON rm_awards (custodian)",
+    "CREATE INDEX IF NOT EXISTS rm_assessments_student ON rm_assessments (student_id)",
+]
