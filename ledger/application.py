@@ -38,6 +38,7 @@ from ledger.relations import AMENDED, OFFERED, Change, Drop, Relation, RelationS
 from ledger.errors import InputError, NotFoundError, RejectedError
 from ledger.schemas import evidence_problems, validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirement
+from ledger.values import AwardInfo, CredentialInfo, IssuerInfo, RosterShareInfo, StudentInfo, TransferOfferInfo
 from ledger.vault import Identity, seal, unseal
 from verifiers.didkey import did_key_from_public_key
 from verifiers.keyhistory import KeyRecord
@@ -132,29 +133,45 @@ class Ledger(Application):
         except (AggregateNotFoundError, ValueError):
             return None
 
-    def issuer(self, slug: str) -> Issuer:
+    # What others read: plain values (ledger.values), never the aggregates themselves.
+
+    def issuer(self, slug: str) -> IssuerInfo:
         issuer = self.stream(d.issuer_stream(slug))
         if not isinstance(issuer, Issuer):
             raise NotFoundError(f"no issuer {slug!r}")
-        return issuer
+        return IssuerInfo.of(issuer)
 
-    def credential(self, code: str) -> Credential:
+    def issuer_by_did(self, did: str) -> IssuerInfo | None:
+        issuer = rules.find_issuer(self, did)
+        return IssuerInfo.of(issuer) if issuer is not None else None
+
+    def credential(self, code: str) -> CredentialInfo:
         credential = self.stream(d.credential_stream(code))
         if not isinstance(credential, Credential):
             raise NotFoundError(f"no credential {code!r} in the catalog")
-        return credential
+        return CredentialInfo.of(credential)
 
-    def student(self, student_id: str) -> Student:
+    def student(self, student_id: str) -> StudentInfo:
         student = self.stream(student_id)
         if not isinstance(student, Student):
             raise NotFoundError(f"no student {student_id!r}")
-        return student
+        return StudentInfo.of(student)
 
-    def award(self, award_id: str) -> Award:
+    def award(self, award_id: str) -> AwardInfo:
         award = self.stream(award_id)
         if not isinstance(award, Award):
             raise NotFoundError(f"no award {award_id!r}")
-        return award
+        return AwardInfo.of(award, self.clock().date())
+
+    def find_award(self, award_id: str) -> AwardInfo | None:
+        """The award, or None when there is none (or the id is not one)."""
+        award = self.stream(award_id)
+        return AwardInfo.of(award, self.clock().date()) if isinstance(award, Award) else None
+
+    def kind_of(self, stream_id: str) -> str | None:
+        """What a stream is ("Issuer", "Student", "Award", …; ledger.aggregates), or None if there is none."""
+        aggregate = self.stream(stream_id)
+        return type(aggregate).__name__ if aggregate is not None else None
 
     def issuer_did(self, slug: str) -> str:
         return f"did:web:{self.config.domain.replace(':', '%3A')}:issuers:{slug}"
@@ -436,11 +453,11 @@ class Ledger(Application):
         with self.batch() as batch:
             batch.sign(d.ROSTER_SHARE_WITHDRAWN, share_id, actor=issuer.did, share=share_id, reason=reason)
 
-    def roster_share(self, share_id: str) -> RosterShare:
+    def roster_share(self, share_id: str) -> RosterShareInfo:
         share = self.stream(share_id)
         if not isinstance(share, RosterShare):
             raise NotFoundError("no such roster share")
-        return share
+        return RosterShareInfo.of(share)
 
     def held_awards(self, did: str, student_id: str) -> list[str]:
         """The student's awards whose custodian is `did` now."""
@@ -465,11 +482,11 @@ class Ledger(Application):
                        student=student_id, awards=awards, reason=reason)
         return offer_id
 
-    def transfer_offer(self, offer_id: str) -> TransferOffer:
+    def transfer_offer(self, offer_id: str) -> TransferOfferInfo:
         offer = self.stream(offer_id)
         if not isinstance(offer, TransferOffer):
             raise NotFoundError("no such transfer")
-        return offer
+        return TransferOfferInfo.of(offer)
 
     def accept_transfer(self, offer_id: str, as_slug: str) -> list[Receipt]:
         """The receiver accepts: each award's transfer, signed by the sender's server-held key

@@ -10,7 +10,7 @@ from ledger.aggregates import Award
 from ledger.application import Ledger
 from ledger.pathways import WORKKEYS_TESTS
 from ledger.errors import NotFoundError
-from ledger.readmodels import award_status as status_from
+from ledger.values import award_status as status_from
 from ledger.rules import find_issuer, issuer_slug_from_did
 from verifiers.dataintegrity import proofs_of
 from verifiers.errors import VerificationError
@@ -19,7 +19,7 @@ from verifiers.timestamps import format_timestamp
 
 
 def award_status(award: Award, today: date) -> str:
-    """The award's status by the one rule the transcripts use (ledger.readmodels.award_status)."""
+    """The award's status by the one rule the transcripts use (ledger.values.award_status)."""
     return status_from(award.revocation["reason"] if award.revocation else None, award.expires, today)
 
 

@@ -48,11 +48,11 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ledger import documents as d
-from ledger.aggregates import Award, Credential, Issuer, RosterShare, Student
 from ledger.application import IssueRequest
 from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.export import export_bundle
 from ledger.readmodels import Projections
+from ledger.values import AwardInfo, IssuerInfo, RosterShareInfo
 from ledger.schemas import NOT_UNICODE, is_unicode, validate_document
 from verifiers.timestamps import format_timestamp
 from web import api_schemas as s
@@ -285,19 +285,19 @@ def _roster() -> Roster:
     return services.roster()
 
 
-def _issuer(actor: Actor) -> Issuer:
+def _issuer(actor: Actor) -> IssuerInfo:
     return _ledger().issuer(_slug(actor))
 
 
-def _visible_award(award_id: str, issuer: Issuer) -> Award:
+def _visible_award(award_id: str, issuer: IssuerInfo) -> AwardInfo:
     """The award, if this issuer issued it or holds it; otherwise NotFound, as for an unknown id."""
-    award = _ledger().stream(award_id)
-    if isinstance(award, Award) and issuer.did in (award.issuer, award.custodian):
+    award = _ledger().find_award(award_id)
+    if award is not None and issuer.did in (award.issuer, award.custodian):
         return award
     raise NotFoundError(NO_SUCH_AWARD)
 
 
-def _custodian_award(award_id: str, issuer: Issuer) -> Award:
+def _custodian_award(award_id: str, issuer: IssuerInfo) -> AwardInfo:
     award = _visible_award(award_id, issuer)
     if award.custodian != issuer.did:
         raise AccessError(403, "not_custodian", "Only the award's current custodian may change it; "
@@ -305,13 +305,13 @@ def _custodian_award(award_id: str, issuer: Issuer) -> Award:
     return award
 
 
-def _require_student(student_id: str, issuer: Issuer) -> None:
+def _require_student(student_id: str, issuer: IssuerInfo) -> None:
     """NotFound unless this issuer relates to the student (ledger.access), as for an unknown id."""
     if not _ledger().access.may_see(issuer.did, student_id):
         raise NotFoundError(NO_SUCH_STUDENT)
 
 
-def _students(projections: Projections, issuer: Issuer, limit: int, offset: int) -> list[tuple[Any, ...]]:
+def _students(projections: Projections, issuer: IssuerInfo, limit: int, offset: int) -> list[tuple[Any, ...]]:
     """A page of the students this issuer relates to (ledger.access), oldest first, with its award count."""
     related = _ledger().access.students(issuer.did)
     rows = [r for r in projections.view.query(
@@ -327,8 +327,8 @@ def _students(projections: Projections, issuer: Issuer, limit: int, offset: int)
 def _position(stream_id: str, sequence: int) -> int:
     """The log leaf index of one stored event (found through the journal's student index when it can)."""
     ledger = _ledger()
-    stream = ledger.stream(stream_id)
-    student = stream_id if isinstance(stream, Student) else stream.student if isinstance(stream, Award) else None
+    kind, award = ledger.kind_of(stream_id), ledger.find_award(stream_id)
+    student = stream_id if kind == "Student" else award.student if award is not None else None
     rows = (ledger.store.select_journal_for_student(student) if student
             else ledger.store.select_journal_of_stream(stream_id))
     for row in rows:
@@ -362,7 +362,7 @@ def openapi_document() -> dict[str, Any]:
     return build(current_app)
 
 
-def _issuer_json(issuer: Issuer) -> dict[str, Any]:
+def _issuer_json(issuer: IssuerInfo) -> dict[str, Any]:
     ledger = _ledger()
     now = ledger.clock()
 
@@ -461,7 +461,7 @@ def _award_json(award_id: str) -> dict[str, Any]:
     }
 
 
-def _issue_requests(issuer: Issuer, items: Sequence[dict[str, Any]], prefix: str) -> list[IssueRequest]:
+def _issue_requests(issuer: IssuerInfo, items: Sequence[dict[str, Any]], prefix: str) -> list[IssueRequest]:
     """The ledger's requests, after checking what the schemas cannot: references and dates."""
     ledger = _ledger()
     latest = ledger.clock().date() + timedelta(days=1)
@@ -474,10 +474,10 @@ def _issue_requests(issuer: Issuer, items: Sequence[dict[str, Any]], prefix: str
         if student not in known:
             # Issuing creates a relationship, which opens the student's identity: only an issuer that
             # may record for the student (ledger.access) may; anyone else hears what an unknown id gets.
-            known[student] = isinstance(ledger.stream(student), Student) and ledger.access.may_see(issuer.did, student)
+            known[student] = ledger.kind_of(student) == "Student" and ledger.access.may_see(issuer.did, student)
             recordable[student] = known[student] and ledger.access.may_record(issuer.did, student)
         if credential not in known:
-            known[credential] = isinstance(ledger.stream(credential), Credential)
+            known[credential] = ledger.kind_of(credential) == "Credential"
         if not known[student]:
             errors[where + "student"] = ["no such student"]
         elif not recordable[student]:
@@ -542,7 +542,7 @@ def _transfer_json(transfer: PendingTransfer, receipts: Sequence[Any] = ()) -> d
             **({"receipts": _receipts_json(receipts)} if receipts else {})}
 
 
-def _transfer_of(transfer_id: str, issuer: Issuer, side: str) -> PendingTransfer:
+def _transfer_of(transfer_id: str, issuer: IssuerInfo, side: str) -> PendingTransfer:
     """A transfer this issuer is the `side` ("from" or "to") of; any other is answered as unknown."""
     try:
         transfer = services.transfers().get(transfer_id)
@@ -629,7 +629,7 @@ def _close_transfer(actor: Actor, transfer_id: str, side: str, outcome: str) -> 
 # Roster shares --------------------------------------------------------------------------
 
 
-def _share_json(share: RosterShare) -> dict[str, Any]:
+def _share_json(share: RosterShareInfo) -> dict[str, Any]:
     return share_view(share, _ledger().clock().date())
 
 

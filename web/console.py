@@ -51,12 +51,12 @@ from flask import (
     url_for,
 )
 
-from ledger.aggregates import Award, Issuer
 from ledger.application import IssueRequest
 from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
 from ledger.relations import OWN_BASES, RECORDING_BASES
 from ledger.reports import student_pathways
 from ledger.rules import REVOCATION_REASONS
+from ledger.values import AwardInfo, IssuerInfo
 from web import schemas
 from web.accounts import Actor
 from web.auth import current_actor, require, staff_required
@@ -84,7 +84,7 @@ class Scope:
     """Who is acting, for which institution, with what they may do there."""
 
     actor: Actor
-    issuer: Issuer
+    issuer: IssuerInfo
 
     @property
     def slug(self) -> str:
@@ -374,11 +374,11 @@ def award_new(slug: str, student_id: str) -> Any:
                 slug=slug, student_id=student_id)
 
 
-def held_award_or_403(s: Scope, award_id: str) -> Any:
-    award = ledger().stream(award_id)
+def held_award_or_403(s: Scope, award_id: str) -> AwardInfo:
+    award = ledger().find_award(award_id)
     # Another institution's award is answered like an unknown one; one this institution issued but
     # handed on is a 403 with the reason.
-    if not isinstance(award, Award) or s.did not in (award.issuer, award.custodian):
+    if award is None or s.did not in (award.issuer, award.custodian):
         raise NotFoundError(f"no award {award_id!r}")
     if award.custodian != s.did:
         forbid("That credential is held by another institution: only its custodian may change it.")

@@ -28,7 +28,7 @@ from urllib.parse import unquote
 
 from flask import Blueprint, Response, render_template
 
-from ledger.aggregates import Issuer
+from ledger.values import IssuerInfo
 from verifiers.keyhistory import KeyRecord
 from verifiers.timestamps import format_timestamp
 from web.services import ledger as _ledger
@@ -52,7 +52,7 @@ def key_state(record: KeyRecord, now: datetime) -> str:
     return {"active": "current", "pending": "not yet valid"}.get(state, state)
 
 
-def did_document(issuer: Issuer, now: datetime) -> dict[str, Any]:
+def did_document(issuer: IssuerInfo, now: datetime) -> dict[str, Any]:
     """The issuer's DID document at `now`: every key, only the valid ones for assertion."""
     methods, assertion = [], []
     for record in sorted(issuer.keys.values(), key=lambda k: (k.valid_from, k.key_id)):

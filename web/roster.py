@@ -27,11 +27,11 @@ from datetime import date
 from typing import Any
 
 from ledger import documents as d
-from ledger.aggregates import Issuer, RosterShare
+from ledger.values import IssuerInfo, RosterShareInfo
 from ledger.application import Ledger
 from ledger.readmodels import Projections
 from ledger.errors import InputError, IntegrityError, NotFoundError
-from ledger.rules import REVOCATION_REASONS, find_issuer, issuer_slug_from_did
+from ledger.rules import REVOCATION_REASONS, issuer_slug_from_did
 from ledger.vault import unseal
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ class Roster:
 
     # Recent activity ----------------------------------------------------------
 
-    def activity(self, issuer: Issuer, limit: int = 15) -> list[dict[str, Any]]:
+    def activity(self, issuer: IssuerInfo, limit: int = 15) -> list[dict[str, Any]]:
         """The institution's latest events, newest first, with their log index (journal position).
 
         An event is the institution's when one of its signers is the
@@ -175,7 +175,7 @@ class Roster:
             for row, doc, recorded in self.ledger.documents_of(found)
         ]
 
-    def _summary(self, doc: dict[str, Any], issuer: Issuer) -> str:
+    def _summary(self, doc: dict[str, Any], issuer: IssuerInfo) -> str:
         kind = doc["type"]
         if kind == d.CREDENTIAL_ISSUED:
             return f"{self._credential_name(doc['credential'])}, earned {doc['earned']}" + (
@@ -202,11 +202,11 @@ class Roster:
             return code
 
     def _issuer_name(self, did: str) -> str:
-        issuer = find_issuer(self.ledger, did)
+        issuer = self.ledger.issuer_by_did(did)
         return issuer.name if issuer else did
 
 
-def share_view(share: RosterShare, today: date) -> dict[str, Any]:
+def share_view(share: RosterShareInfo, today: date) -> dict[str, Any]:
     """A roster share as pages and the API show it."""
     return {"share": str(share.id), "granter": issuer_slug_from_did(share.granter),
             "grantee": issuer_slug_from_did(share.grantee), "purpose": share.purpose, "students": share.students,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.aggregates import TransferOffer
+from ledger.values import TransferOfferInfo
 from ledger.application import Ledger
 from ledger.errors import InputError, NotFoundError, RejectedError
 from ledger.rules import issuer_slug_from_did
@@ -37,7 +37,7 @@ class PendingTransfer:
     decided: str | None
 
 
-def _transfer(offer: TransferOffer, ledger: Ledger) -> PendingTransfer:
+def _transfer(offer: TransferOfferInfo, ledger: Ledger) -> PendingTransfer:
     status = offer.outcome or PENDING
     if status == PENDING and any(ledger.award(a).custodian != offer.sender for a in offer.awards):
         status = OVERTAKEN  # an award moved by another path (an off-server countersignature): nothing to accept

@@ -17,6 +17,4 @@ May import ledger (the application, documents, errors) and verifiers; nothing of
 """
 
 from ledger.readmodels.projections import Projections
-from ledger.readmodels.queries import award_status
-
-__all__ = ["Projections", "award_status"]
+__all__ = ["Projections"]

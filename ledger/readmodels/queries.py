@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from ledger.errors import NotFoundError
+from ledger.values import award_status
 from ledger.readmodels.recorders import ReadModelMixin
 from ledger.readmodels.schema import TABLES
 
@@ -80,14 +81,3 @@ class Queries:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every read-model row, sorted: what a rebuild must reproduce."""
         return {table: sorted(self.view.query(f"SELECT * FROM {table} "), key=repr) for table in TABLES}
-
-
-def award_status(revoked_reason: str | None, expires: str | None, today: date) -> str:
-    """active / expired / revoked: <reason> / superseded (an amendment replaced it)."""
-    if revoked_reason == "superseded":
-        return "superseded"
-    if revoked_reason:
-        return f"revoked: {revoked_reason}"
-    if expires is not None and date.fromisoformat(expires) < today:
-        return "expired"
-    return "active"
