@@ -12,6 +12,7 @@ touch aggregates or eventsourcing.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ from ledger.config import LedgerConfig
 from ledger.anchor import LogAnchor
 from ledger.log import MerkleLog, log_origin
 from ledger.relations import AMENDED, OFFERED, Change, Drop, Relation, RelationSet, changes_of
-from ledger.errors import InputError, NotFoundError, RejectedError
+from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
 from ledger.schemas import evidence_problems, validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirement
 from ledger.values import AwardInfo, CredentialInfo, IssuerInfo, RosterShareInfo, StudentInfo, TransferOfferInfo
@@ -44,6 +45,7 @@ from verifiers.didkey import did_key_from_public_key
 from verifiers.keyhistory import KeyRecord
 from verifiers.timestamps import format_timestamp
 
+log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -204,6 +206,18 @@ class Ledger(Application):
     def identity(self, student_id: str) -> Identity | None:
         sealed = self.store.select_identity(student_id)
         return None if sealed is None else unseal(sealed, self.vault_key, student_id)
+
+    def identities(self, student_ids: Iterable[str]) -> dict[str, Identity]:
+        """The identities of these students (erased ones are absent). A row that does not open is left
+        out and logged (by id only): one damaged row must not take an institution's pages down, and
+        `credledger audit` names it."""
+        result: dict[str, Identity] = {}
+        for student_id, sealed in self.store.select_identities(sorted(set(student_ids))):
+            try:
+                result[student_id] = unseal(sealed, self.vault_key, student_id)
+            except IntegrityError:
+                log.error("the vault row of student %s does not open; run `credledger audit`", student_id)
+        return result
 
     def erase_identity(self, student_id: str) -> bool:
         """Delete a student's PII and salts; their events and signatures stay valid. The erasure is a

@@ -366,6 +366,23 @@ class LedgerRecorderMixin:
                                     "ORDER BY student_id LIMIT ?"), [after, limit])
         return [(str(r[0]), bytes(r[1])) for r in rows]
 
+    def select_identities(self, student_ids: Sequence[str]) -> list[tuple[str, bytes]]:
+        """The sealed vault rows of these students (erased ones have none), a few hundred ids per query."""
+        rows: list[tuple[str, bytes]] = []
+        for i in range(0, len(student_ids), 500):
+            chunk = list(student_ids[i:i + 500])
+            rows += [(str(r[0]), bytes(r[1])) for r in self.query(self._sql(
+                "SELECT student_id, sealed FROM {vault} WHERE student_id IN (" + ", ".join("?" * len(chunk)) + ")"),
+                chunk)]
+        return rows
+
+    def freshness(self, student_id: str) -> tuple[int, bool]:
+        """The log's size in entries and whether the student's vault row exists, in one query: what a
+        cached verification of the student's record depends on (an erasure deletes the row)."""
+        rows = self.query(self._sql("SELECT (SELECT COALESCE(MAX(position) + 1, 0) FROM {journal}), "
+                                    "(SELECT COUNT(*) FROM {vault} WHERE student_id = ?)"), [student_id])
+        return int(rows[0][0]), bool(rows[0][1])
+
     def select_identity(self, student_id: str) -> bytes | None:
         rows = self.query(self._sql("SELECT sealed FROM {vault} WHERE student_id = ?"), [student_id])
         return bytes(rows[0][0]) if rows else None

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 
 from ledger.errors import InputError, NotFoundError
 from ledger.store import LedgerRecorderMixin
+from web.db import WebTables
 from web.passwords import password_problem
 from web.security import (
     check_password,
@@ -65,7 +66,7 @@ def _now() -> str:
 
 class Accounts:
     def __init__(self, store: LedgerRecorderMixin):
-        self.store = store
+        self.store = WebTables(store)
 
     # Staff -------------------------------------------------------------------
 

@@ -311,19 +311,6 @@ def _require_student(student_id: str, issuer: IssuerInfo) -> None:
         raise NotFoundError(NO_SUCH_STUDENT)
 
 
-def _students(projections: Projections, issuer: IssuerInfo, limit: int, offset: int) -> list[tuple[Any, ...]]:
-    """A page of the students this issuer relates to (ledger.access), oldest first, with its award count."""
-    related = _ledger().access.students(issuer.did)
-    rows = [r for r in projections.view.query(
-        "SELECT student_id, registered_by, registered_at FROM rm_students ORDER BY registered_at, student_id")
-        if str(r[0]) in related][offset:offset + limit]
-    counts: dict[str, int] = {}
-    for r in projections.view.query("SELECT student_id FROM rm_awards WHERE issuer = ? OR custodian = ?",
-                                    [issuer.did, issuer.did]):
-        counts[str(r[0])] = counts.get(str(r[0]), 0) + 1
-    return [(*r, counts.get(str(r[0]), 0)) for r in rows]
-
-
 def _position(stream_id: str, sequence: int) -> int:
     """The log leaf index of one stored event (found through the journal's student index when it can)."""
     ledger = _ledger()
@@ -405,11 +392,13 @@ def create_student(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
 def list_students(actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
     """Students of this issuer: registered by it, or holding awards it issued or keeps."""
     issuer = _issuer(actor)
-    rows = _students(_projections(), issuer, query["limit"] + 1, query["offset"])
+    rows = _projections().students_page(issuer.did, _ledger().access.students(issuer.did), query["limit"] + 1,
+                                        query["offset"])
     more = len(rows) > query["limit"]
     return {
-        "students": [{"student": r[0], "registered_by": r[1], "registered_here": r[1] == issuer.did,
-                      "registered_at": r[2], "awards": int(r[3])} for r in rows[: query["limit"]]],
+        "students": [{"student": r.student, "registered_by": r.registered_by,
+                      "registered_here": r.registered_by == issuer.did, "registered_at": r.registered_at,
+                      "awards": r.awards} for r in rows[: query["limit"]]],
         "next_offset": query["offset"] + query["limit"] if more else None,
     }
 

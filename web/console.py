@@ -56,6 +56,7 @@ from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
 from ledger.relations import OWN_BASES, RECORDING_BASES
 from ledger.reports import student_pathways
 from ledger.rules import REVOCATION_REASONS
+from ledger.readmodels.queries import CatalogEntry
 from ledger.values import AwardInfo, IssuerInfo
 from web import schemas
 from web.accounts import Actor
@@ -304,11 +305,8 @@ def claim_revoke(slug: str, student_id: str, claim_id: str) -> Any:
 # Awards ------------------------------------------------------------------------
 
 
-def catalog() -> list[dict[str, Any]]:
-    rows = projections().view.query(
-        "SELECT code, name, certifying_body, credential_type, validity_months, career_field FROM rm_credentials "
-        "ORDER BY name")
-    return [{"code": r[0], "name": r[1], "body": r[2], "type": r[3], "months": r[4], "field": r[5]} for r in rows]
+def catalog() -> list[CatalogEntry]:
+    return projections().catalog()
 
 
 def evidence_from_form(form: Any) -> dict[str, str | int]:
@@ -359,7 +357,7 @@ def award_new(slug: str, student_id: str) -> Any:
     form = request.form
     try:
         credential = form.get("credential", "")
-        if credential not in {c["code"] for c in context["catalog"]}:
+        if credential not in {c.code for c in context["catalog"]}:
             raise InputError.for_field("credential", "choose a credential from the catalog")
         data = schemas.load(schemas.IssueInput, {
             "issuer": slug, "student": student_id, "credential": credential, "earned": form.get("earned", ""),
@@ -369,7 +367,7 @@ def award_new(slug: str, student_id: str) -> Any:
             str(data["supersedes"]) if data["supersedes"] else None)])
     except LedgerError as e:
         return form_error("console/award_new.html", e, form=form, rows=evidence_rows(form=form), **context)
-    name = next(c["name"] for c in context["catalog"] if c["code"] == credential)
+    name = next(c.name for c in context["catalog"] if c.code == credential)
     return done(f"Recorded {name}, earned {data['earned'].isoformat()} (award {award_id}).", ".student",
                 slug=slug, student_id=student_id)
 

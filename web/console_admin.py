@@ -95,7 +95,7 @@ def import_job(slug: str, job_id: str) -> Any:
     html = render_template("console/import_job.html", scope=s, job=job, bad=bad, good=good[:PREVIEW_VALID_ROWS],
                            more=max(0, len(good) - PREVIEW_VALID_ROWS), names=names, in_log=in_log,
                            refresh=REFRESH_SECONDS if refresh else None,
-                           catalog={c["code"]: c["name"] for c in catalog()})
+                           catalog={c.code: c.name for c in catalog()})
     response = Response(html)
     if refresh:
         response.headers["Refresh"] = str(REFRESH_SECONDS)  # and a <meta> refresh in the page: no script needed

@@ -3,11 +3,18 @@ the record of disclosures, pending transfers, CSV imports awaiting commit and
 rate-limit counters.
 
 They live beside the ledger's tables (same SQLite file or PostgreSQL schema)
-and are reached through the ledger store's SQL access. None of them is part
-of the signed record: they are who may act, not what happened.
+and are reached through the ledger store's connection, by `WebTables` only:
+its statements may name web tables and nothing else, so the web never writes
+SQL against what the ledger owns (it asks `ledger` and `ledger.readmodels`).
+None of them is part of the signed record: they are who may act, not what
+happened.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
 
 from ledger.store import LedgerRecorderMixin, SQLiteLedgerRecorder
 
@@ -56,15 +63,45 @@ INDEXES = [
 ]
 
 
+class WebTables:
+    """SQL on the web's own tables: `{t:web_…}` names them; any other table is refused (a bug of ours)."""
+
+    _NAMES = re.compile(r"\{(?:t:)?(\w+)\}")
+    _LEDGER_TABLE = re.compile(r"\b(rm_\w+|ledger_\w+|log_nodes|log_checkpoints|stored_events|student_identities|"
+                               r"tracking)\b")
+
+    def __init__(self, store: LedgerRecorderMixin):
+        self._store = store
+
+    @property
+    def sqlite(self) -> bool:
+        return isinstance(self._store, SQLiteLedgerRecorder)
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        checked = self._checked(statement)
+        return self._store.query(checked, params)
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> int:
+        checked = self._checked(statement)
+        return self._store.execute(checked, params)
+
+    def _checked(self, statement: str) -> str:
+        named = self._NAMES.findall(statement)
+        if not named or any(name not in TABLES for name in named) or self._LEDGER_TABLE.search(statement):
+            raise ValueError("the web's SQL names only the web's own tables, as {t:web_…}")
+        return statement
+
+
 def create_web_tables(store: LedgerRecorderMixin) -> None:
     """Create the web tables (at `credledger init` / `migrate`, never by workers)."""
+    web = WebTables(store)
     for name, columns in TABLES.items():
-        store.execute(f"CREATE TABLE IF NOT EXISTS {{t:{name}}} ({columns})")
+        web.execute(f"CREATE TABLE IF NOT EXISTS {{t:{name}}} ({columns})")
     for table, column, definition in ADDED_COLUMNS:
-        if isinstance(store, SQLiteLedgerRecorder):  # SQLite has no ADD COLUMN IF NOT EXISTS
-            if not store.query(f"SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?", [column]):
-                store.execute(f"ALTER TABLE {{t:{table}}} ADD COLUMN {column} {definition}")
+        if web.sqlite:  # SQLite has no ADD COLUMN IF NOT EXISTS
+            if not web.query(f"SELECT 1 FROM pragma_table_info('{{t:{table}}}') WHERE name = ?", [column]):
+                web.execute(f"ALTER TABLE {{t:{table}}} ADD COLUMN {column} {definition}")
         else:
-            store.execute(f"ALTER TABLE {{t:{table}}} ADD COLUMN IF NOT EXISTS {column} {definition}")
+            web.execute(f"ALTER TABLE {{t:{table}}} ADD COLUMN IF NOT EXISTS {column} {definition}")
     for statement in INDEXES:
-        store.execute(statement)
+        web.execute(statement)

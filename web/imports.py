@@ -41,6 +41,7 @@ from ledger.readmodels import Projections
 from ledger.vault import seal_bytes, unseal_bytes
 from web import schemas
 from web.roster import Roster, folded
+from web.db import WebTables
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +205,7 @@ class Validator:
         self.projections = projections
         self.recordable = ledger.access.students(self.did, today, recording=True)
         self.local_ids = roster.by_local_id(self.did, recording=True)
-        self.catalog = {str(r[0]) for r in projections.view.query("SELECT code FROM rm_credentials ")}
+        self.catalog = projections.credential_codes()
 
     def known_students(self, ids: set[str]) -> set[str]:
         """The named students this institution may record for (ledger.access); any other id,
@@ -214,7 +215,7 @@ class Validator:
     def validate(self, records: list[tuple[int, dict[str, str], list[str]]]) -> list[ImportRow]:
         named_ids = {_uuid(cells.get("student", "")) for _, cells, _ in records} - {None}
         known = self.known_students({i for i in named_ids if i})
-        existing = existing_awards(self.projections, self.did)
+        existing = self.projections.awards_in_force(self.did)
         seen: dict[tuple[str, str, str], int] = {}
         rows = []
         for line, cells, problems in records:
@@ -292,14 +293,6 @@ class Validator:
         return None
 
 
-def existing_awards(projections: Projections, did: str) -> dict[tuple[str, str, str], str]:
-    """(student, credential, earned) -> award id, for an institution's awards in force."""
-    rows = projections.view.query(
-        "SELECT student_id, credential, earned, award_id FROM rm_awards WHERE issuer = ? "
-        "AND revoked_reason IS NULL", [did])
-    return {(str(r[0]), str(r[1]), str(r[2])): str(r[3]) for r in rows}
-
-
 def _uuid(text: str) -> str | None:
     """The canonical id; "" for an empty cell, None for text that is no UUID."""
     if not text:
@@ -336,7 +329,7 @@ class Imports:
         self.ledger = ledger
         self.projections = projections
         self.roster = roster
-        self.store = ledger.store
+        self.store = WebTables(ledger.store)
         self._key = ledger.keystore.data_key("web-imports")
         self._threads: dict[str, threading.Thread] = {}
 
@@ -417,7 +410,7 @@ class Imports:
             requests = [IssueRequest(job.issuer, str(r.student), r.credential, date.fromisoformat(r.earned),
                                      dict(r.evidence)) for r in job.rows]
             award_ids = self.ledger.issue(requests)  # one transaction: all rows or none
-            last = self.store.select_journal_of_stream(award_ids[-1])[0].position
+            last = self.ledger.store.select_journal_of_stream(award_ids[-1])[0].position
             rows = [asdict(r) | {"local_id": "", "award": a} for r, a in zip(job.rows, award_ids)]
             self.store.execute("UPDATE {t:web_imports} SET status = ?, finished = ?, data = ?, last_position = ?, "
                                "message = NULL WHERE id = ?", [DONE, _now(), self._seal(job_id, rows), last, job_id])
@@ -432,7 +425,7 @@ class Imports:
     def _check_still_new(self, job: ImportJob) -> None:
         """Two imports of the same rows, both previewed before either was committed, store once."""
         self.projections.catch_up()
-        existing = existing_awards(self.projections, self.ledger.issuer(job.issuer).did)
+        existing = self.projections.awards_in_force(self.ledger.issuer(job.issuer).did)
         for row in job.rows:
             award = existing.get((str(row.student), row.credential, row.earned))
             if award:
@@ -445,5 +438,5 @@ class Imports:
 
     def in_log(self, job: ImportJob) -> bool:
         """Are the committed awards in a signed checkpoint of the transparency log yet?"""
-        latest = self.store.latest_checkpoint()
+        latest = self.ledger.store.latest_checkpoint()
         return job.last_position is not None and latest is not None and latest[0] > job.last_position

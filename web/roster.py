@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,12 +29,9 @@ from ledger import documents as d
 from ledger.values import IssuerInfo, RosterShareInfo
 from ledger.application import Ledger
 from ledger.readmodels import Projections
-from ledger.errors import InputError, IntegrityError, NotFoundError
+from ledger.errors import InputError, NotFoundError
 from ledger.rules import REVOCATION_REASONS, issuer_slug_from_did
-from ledger.vault import unseal
 
-log = logging.getLogger(__name__)
-CHUNK = 500  # ids per IN (...) query
 ACTIVITY_SCAN = 5000  # journal rows looked at, newest first, to find an institution's recent events
 EVENT_LABELS = {
     d.ISSUER_REGISTERED: "Institution registered",
@@ -78,25 +74,10 @@ class Roster:
     # Students and identities ------------------------------------------------
 
     def identities(self, student_ids: Iterable[str]) -> dict[str, StudentIdentity]:
-        """Decrypted identities of these students (erased ones are absent)."""
-        ids = sorted(set(student_ids))
-        result: dict[str, StudentIdentity] = {}
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i:i + CHUNK]
-            rows = self.ledger.store.query(
-                "SELECT student_id, sealed FROM {vault} WHERE student_id IN (" + ", ".join("?" * len(chunk)) + ")",
-                chunk)
-            for student_id, sealed in rows:
-                try:
-                    claims = unseal(bytes(sealed), self.ledger.vault_key, student_id).claims
-                except IntegrityError:
-                    # One damaged row must not take the institution's pages down: that student is shown
-                    # without an identity, and `credledger audit` names the row.
-                    log.error("the vault row of student %s does not open; run `credledger audit`", student_id)
-                    continue
-                result[student_id] = StudentIdentity(student_id, claims.get("name", ""),
-                                                     claims.get("birth_date", ""), claims.get("local_id", ""))
-        return result
+        """Decrypted identities of these students (erased ones, and damaged rows, are absent)."""
+        return {student_id: StudentIdentity(student_id, identity.claims.get("name", ""),
+                                            identity.claims.get("birth_date", ""), identity.claims.get("local_id", ""))
+                for student_id, identity in self.ledger.identities(student_ids).items()}
 
     def identity(self, student_id: str) -> StudentIdentity | None:
         return self.identities([student_id]).get(student_id)
@@ -120,25 +101,9 @@ class Roster:
 
     def stats(self, did: str, today: date) -> dict[str, int]:
         """Counts over the awards in the institution's custody (what it answers for now), and what it issued."""
-        day = today.isoformat()
-        (row,) = self.projections.view.query(
-            "SELECT COUNT(*), "
-            "SUM(CASE WHEN revoked_reason IS NULL AND (expires IS NULL OR expires >= ?) THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN revoked_reason IS NULL AND expires < ? THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN revoked_reason = 'superseded' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN revoked_reason IS NOT NULL AND revoked_reason <> 'superseded' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN issuer <> custodian THEN 1 ELSE 0 END) "
-            "FROM rm_awards WHERE custodian = ?", [day, day, did])
-        (issued,) = self.projections.view.query(
-            "SELECT COUNT(*), SUM(CASE WHEN issuer <> custodian THEN 1 ELSE 0 END) FROM rm_awards WHERE issuer = ?",
-            [did])
-        held, active, expired, superseded, revoked, transferred_in = (int(v or 0) for v in row)
-        return {
-            "students": len(self.ledger.access.students(did, today)),
-            "registered": len(self.ledger.access.registered_by(did)),
-            "held": held, "active": active, "expired": expired, "superseded": superseded, "revoked": revoked,
-            "transferred_in": transferred_in, "issued": int(issued[0] or 0), "transferred_out": int(issued[1] or 0),
-        }
+        return {"students": len(self.ledger.access.students(did, today)),
+                "registered": len(self.ledger.access.registered_by(did)),
+                **self.projections.award_counts(did, today)}
 
     def awards_of(self, did: str, student_id: str, today: date) -> tuple[list[dict[str, Any]], int]:
         """The student's transcript entries this institution issued or holds, and how many others exist."""

@@ -22,6 +22,7 @@ import time
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from ledger.store import LedgerRecorderMixin
+from web.db import WebTables
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
@@ -99,7 +100,7 @@ class RateLimiter:
     """At most `limit` hits per `window` seconds per key, counted in the database."""
 
     def __init__(self, store: LedgerRecorderMixin, clock: object = time.time):
-        self.store = store
+        self.store = WebTables(store)
         self.clock = clock
 
     def hit(self, key: str, limit: int, window: int) -> bool:

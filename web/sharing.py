@@ -24,6 +24,7 @@ from typing import Any
 
 from ledger.errors import InputError, LedgerError, NotFoundError
 from ledger.store import LedgerRecorderMixin
+from web.db import WebTables
 from web.security import new_token, token_hash
 
 DEFAULT_DAYS = 30
@@ -56,7 +57,7 @@ class ShareLink:
 
 class Sharing:
     def __init__(self, store: LedgerRecorderMixin):
-        self.store = store
+        self.store = WebTables(store)
 
     def create(self, student_id: str, label: str, *, awards: list[str] | None, days: int, now: datetime,
                kind: str = SHARE) -> str:

@@ -188,10 +188,7 @@ class SharedTranscripts:
         One query: MAX over the journal's primary key, and the vault row by its key. Erasing a
         student records no event, so the vault row itself must be part of the key.
         """
-        rows = self.ledger.store.query(
-            "SELECT (SELECT COALESCE(MAX(position) + 1, 0) FROM {journal}), "
-            "(SELECT COUNT(*) FROM {vault} WHERE student_id = ?)", [student_id])
-        return int(rows[0][0]), bool(rows[0][1])
+        return self.ledger.store.freshness(student_id)
 
     def result(self, link: ShareLink, today: date) -> tuple[dict[str, Any], bytes]:
         """The link's verified JSON result and its serialized bytes."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -10,6 +12,24 @@ from ledger.errors import NotFoundError
 from ledger.values import award_status
 from ledger.readmodels.recorders import ReadModelMixin
 from ledger.readmodels.schema import TABLES
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    code: str
+    name: str
+    body: str  # the certifying body
+    type: str  # certificate, license, …
+    months: int | None  # validity, when it expires
+    field: str | None  # career field
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    student: str
+    registered_by: str
+    registered_at: str
+    awards: int  # awards the asking institution issued or holds
 
 
 class Queries:
@@ -81,3 +101,49 @@ class Queries:
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every read-model row, sorted: what a rebuild must reproduce."""
         return {table: sorted(self.view.query(f"SELECT * FROM {table} "), key=repr) for table in TABLES}
+
+    def catalog(self) -> list[CatalogEntry]:
+        """The credential catalog, by name."""
+        rows = self.view.query("SELECT code, name, certifying_body, credential_type, validity_months, career_field "
+                               "FROM rm_credentials ORDER BY name")
+        return [CatalogEntry(*r) for r in rows]
+
+    def credential_codes(self) -> set[str]:
+        return {str(r[0]) for r in self.view.query("SELECT code FROM rm_credentials ")}
+
+    def awards_in_force(self, did: str) -> dict[tuple[str, str, str], str]:
+        """(student, credential, earned) -> award id, for the awards an institution recorded and nobody revoked."""
+        rows = self.view.query("SELECT student_id, credential, earned, award_id FROM rm_awards WHERE issuer = ? "
+                               "AND revoked_reason IS NULL", [did])
+        return {(str(r[0]), str(r[1]), str(r[2])): str(r[3]) for r in rows}
+
+    def students_page(self, did: str, related: Collection[str], limit: int, offset: int) -> list[StudentRow]:
+        """A page of the `related` students (ledger.access decides who they are), oldest first, each with
+        the number of awards `did` issued or holds."""
+        rows = [r for r in self.view.query(
+            "SELECT student_id, registered_by, registered_at FROM rm_students ORDER BY registered_at, student_id")
+            if str(r[0]) in related][offset:offset + limit]
+        counts: dict[str, int] = {}
+        for (student,) in self.view.query("SELECT student_id FROM rm_awards WHERE issuer = ? OR custodian = ?",
+                                          [did, did]):
+            counts[str(student)] = counts.get(str(student), 0) + 1
+        return [StudentRow(str(r[0]), str(r[1]), str(r[2]), counts.get(str(r[0]), 0)) for r in rows]
+
+    def award_counts(self, did: str, today: date) -> dict[str, int]:
+        """Counts over the awards in the institution's custody (what it answers for now), and what it issued."""
+        day = today.isoformat()
+        (row,) = self.view.query(
+            "SELECT COUNT(*), "
+            "SUM(CASE WHEN revoked_reason IS NULL AND (expires IS NULL OR expires >= ?) THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN revoked_reason IS NULL AND expires < ? THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN revoked_reason = 'superseded' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN revoked_reason IS NOT NULL AND revoked_reason <> 'superseded' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN issuer <> custodian THEN 1 ELSE 0 END) "
+            "FROM rm_awards WHERE custodian = ?", [day, day, did])
+        (issued,) = self.view.query(
+            "SELECT COUNT(*), SUM(CASE WHEN issuer <> custodian THEN 1 ELSE 0 END) FROM rm_awards WHERE issuer = ?",
+            [did])
+        held, active, expired, superseded, revoked, transferred_in = (int(v or 0) for v in row)
+        return {"held": held, "active": active, "expired": expired, "superseded": superseded, "revoked": revoked,
+                "transferred_in": transferred_in, "issued": int(issued[0] or 0),
+                "transferred_out": int(issued[1] or 0)}
