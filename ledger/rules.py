@@ -75,6 +75,16 @@ class LedgerView(Protocol):
         ...
 
 
+# Dates earned or taken are calendar days where the student is; the ledger's clock is UTC, which is
+# already tomorrow for a school west of Greenwich for several hours of its afternoon.
+DATE_SLACK = timedelta(days=1)
+
+
+def latest_day(today: date) -> date:
+    """The latest day a credential may be earned, or an assessment taken, when recorded on `today` (UTC)."""
+    return today + DATE_SLACK
+
+
 def issuer_slug_from_did(did: str) -> str:
     return did.rsplit(":", 1)[-1]
 
@@ -294,7 +304,7 @@ def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, reco
     if not isinstance(view.stream(d.credential_stream(doc["credential"])), Credential):
         raise RejectedError("not_found", f"no credential {doc['credential']} in the catalog")
     earned = date.fromisoformat(doc["earned"])
-    if earned > recorded.date() + timedelta(days=1):
+    if earned > latest_day(recorded.date()):
         raise RejectedError("future_date", "a credential cannot be earned in the future")
     if doc["expires"] is not None and date.fromisoformat(doc["expires"]) < earned:
         raise RejectedError("malformed", "expires is before earned")
@@ -354,7 +364,7 @@ def _check_assessment_recorded(doc: dict[str, Any], view: LedgerView, _: Any, re
     if doc["issuer"] != doc["actor"] or doc["assessment"] != doc["stream"]:
         raise RejectedError("malformed", "assessment, stream and issuer do not agree")
     _require_student_subject(doc, view, recorded)
-    if date.fromisoformat(doc["taken"]) > recorded.date() + timedelta(days=1):
+    if date.fromisoformat(doc["taken"]) > latest_day(recorded.date()):
         raise RejectedError("future_date", "an assessment cannot be taken in the future")
 
 

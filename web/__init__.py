@@ -52,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["ledger"] = ledger
     app.extensions["projections"] = Projections.of(ledger)
-    app.extensions["accounts"] = Accounts(ledger.store)
+    app.extensions["accounts"] = Accounts(ledger.store, lambda: ledger.clock())
     app.extensions["sharing"] = Sharing(ledger.store)
     app.extensions["rate_limiter"] = RateLimiter(ledger.store)
     roster = Roster(ledger, app.extensions["projections"])

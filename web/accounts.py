@@ -13,6 +13,7 @@ ends every session of that account at its next request (web.auth).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -60,13 +61,17 @@ def _check_password(password: str, email: str, name: str) -> None:
         raise InputError.for_field("password", problem)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def _wall_clock() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class Accounts:
-    def __init__(self, store: LedgerRecorderMixin):
+    def __init__(self, store: LedgerRecorderMixin, clock: Callable[[], datetime] = _wall_clock):
         self.store = WebTables(store)
+        self.clock = clock  # the ledger's clock in the app (web.create_app), so tests drive time here too
+
+    def _now(self) -> str:
+        return self.clock().astimezone(timezone.utc).isoformat(timespec="seconds")
 
     # Staff -------------------------------------------------------------------
 
@@ -82,7 +87,7 @@ class Accounts:
         user_id = str(uuid.uuid4())
         self.store.execute(
             "INSERT INTO {t:web_users} (id, email, name, password_hash, issuer, role, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [user_id, email, name, hash_password(password), issuer, role, _now()],
+            [user_id, email, name, hash_password(password), issuer, role, self._now()],
         )
         return user_id
 
@@ -162,7 +167,7 @@ class Accounts:
         token = "clt_" + new_token()
         self.store.execute(
             "INSERT INTO {t:web_api_tokens} (id, token_hash, issuer, role, label, created) VALUES (?, ?, ?, ?, ?, ?)",
-            [str(uuid.uuid4()), token_hash(token), issuer, role, label[:100] or "token", _now()],
+            [str(uuid.uuid4()), token_hash(token), issuer, role, label[:100] or "token", self._now()],
         )
         return token
 
@@ -185,7 +190,7 @@ class Accounts:
 
     def revoke_api_token(self, issuer: str, token_id: str) -> None:
         if not self.store.execute("UPDATE {t:web_api_tokens} SET revoked = ? WHERE id = ? AND issuer = ? "
-                                  "AND revoked IS NULL", [_now(), token_id, issuer]):
+                                  "AND revoked IS NULL", [self._now(), token_id, issuer]):
             raise NotFoundError("no such active token")
 
     # Student claim codes -----------------------------------------------------
@@ -195,7 +200,7 @@ class Accounts:
         code = new_claim_code()
         self.store.execute(
             "INSERT INTO {t:web_claims} (id, code_hash, student_id, issuer, created) VALUES (?, ?, ?, ?, ?)",
-            [str(uuid.uuid4()), token_hash(code), student_id, issuer, _now()],
+            [str(uuid.uuid4()), token_hash(code), student_id, issuer, self._now()],
         )
         return code
 
@@ -206,7 +211,7 @@ class Accounts:
                                 [digest])
         if not rows:
             return None
-        self.store.execute("UPDATE {t:web_claims} SET last_used = ? WHERE id = ?", [_now(), rows[0][0]])
+        self.store.execute("UPDATE {t:web_claims} SET last_used = ? WHERE id = ?", [self._now(), rows[0][0]])
         return str(rows[0][1])
 
     def claims(self, student_id: str) -> list[dict[str, str]]:
@@ -217,7 +222,7 @@ class Accounts:
     def revoke_claims(self, student_id: str, issuer: str) -> int:
         """Revoke the live codes this institution gave the student (a lost code must stop working)."""
         return self.store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE student_id = ? AND issuer = ? "
-                                  "AND revoked IS NULL", [_now(), student_id, issuer])
+                                  "AND revoked IS NULL", [self._now(), student_id, issuer])
 
     def claim_issuer(self, claim_id: str, student_id: str) -> str:
         """The institution that gave out this claim code; NotFoundError if there is none."""
@@ -229,4 +234,4 @@ class Accounts:
 
     def revoke_claim(self, claim_id: str) -> None:
         self.store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE id = ? AND revoked IS NULL",
-                           [_now(), claim_id])
+                           [self._now(), claim_id])

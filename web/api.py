@@ -39,7 +39,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -52,8 +51,9 @@ from ledger.application import IssueRequest
 from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.export import export_bundle
 from ledger.readmodels import Projections
-from ledger.values import AwardInfo, IssuerInfo, RosterShareInfo
+from ledger.rules import latest_day
 from ledger.schemas import NOT_UNICODE, is_unicode, validate_document
+from ledger.values import AwardInfo, IssuerInfo, RosterShareInfo
 from verifiers.timestamps import format_timestamp
 from web import api_schemas as s
 from web.accounts import Accounts, Actor
@@ -453,7 +453,7 @@ def _award_json(award_id: str) -> dict[str, Any]:
 def _issue_requests(issuer: IssuerInfo, items: Sequence[dict[str, Any]], prefix: str) -> list[IssueRequest]:
     """The ledger's requests, after checking what the schemas cannot: references and dates."""
     ledger = _ledger()
-    latest = ledger.clock().date() + timedelta(days=1)
+    latest = latest_day(ledger.clock().date())
     known: dict[str, bool] = {}  # stream id -> exists (students: and this issuer sees them), each read once
     recordable: dict[str, bool] = {}
     errors: dict[str, list[str]] = {}

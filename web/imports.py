@@ -38,6 +38,7 @@ from cryptography.exceptions import InvalidTag
 
 from ledger.errors import InputError, IntegrityError, LedgerError, NotFoundError, RejectedError
 from ledger.readmodels import Projections
+from ledger.rules import latest_day
 from ledger.vault import seal_bytes, unseal_bytes
 from web import schemas
 from web.roster import Roster, folded
@@ -114,12 +115,13 @@ class ImportJob:
     started: str | None
     finished: str | None
     last_position: int | None
+    read_at: datetime  # when it was read: `stale` is judged at that moment (the ledger's clock)
 
     @property
     def stale(self) -> bool:
         if self.status != COMMITTING or not self.started:
             return False
-        return (datetime.now(timezone.utc) - datetime.fromisoformat(self.started)).total_seconds() > STALE_SECONDS
+        return (self.read_at - datetime.fromisoformat(self.started)).total_seconds() > STALE_SECONDS
 
 
 # Parsing -----------------------------------------------------------------------
@@ -245,7 +247,7 @@ class Validator:
             else:
                 day = parse_date(earned_text)
                 earned = day.isoformat()
-                if day > self.today:
+                if day > latest_day(self.today):
                     errors.append(f"earned: {earned} is in the future")
                 elif day < EARLIEST:
                     errors.append(f"earned: {earned} is before {EARLIEST.year}")
@@ -315,13 +317,11 @@ COLUMNS = "id, issuer, created_by, created, filename, status, total, invalid, da
           "last_position"
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def _job(row: tuple[Any, ...], rows: list[ImportRow]) -> ImportJob:
+def _job(row: tuple[Any, ...], rows: list[ImportRow], read_at: datetime) -> ImportJob:
     return ImportJob(str(row[0]), row[1], row[2], row[3], row[4], row[5], int(row[6]), int(row[7]), rows, row[9],
-                     row[10], row[11], None if row[12] is None else int(row[12]))
+                     row[10], row[11], None if row[12] is None else int(row[12]), read_at)
 
 
 class Imports:
@@ -332,6 +332,9 @@ class Imports:
         self.store = WebTables(ledger.store)
         self._key = ledger.keystore.data_key("web-imports")
         self._threads: dict[str, threading.Thread] = {}
+
+    def _now(self) -> str:
+        return self.ledger.clock().astimezone(timezone.utc).isoformat(timespec="seconds")
 
     def _seal(self, job_id: str, rows: list[dict[str, Any]]) -> str:
         return SEALED + base64.b64encode(seal_bytes(json.dumps(rows).encode(), self._key, job_id.encode())).decode()
@@ -347,7 +350,7 @@ class Imports:
 
     def purge(self, now: datetime | None = None) -> int:
         """Delete the imports never committed that are older than PURGE_AFTER (run on every upload and list)."""
-        cutoff = ((now or datetime.now(timezone.utc)) - PURGE_AFTER).isoformat(timespec="seconds")
+        cutoff = ((now or self.ledger.clock()) - PURGE_AFTER).isoformat(timespec="seconds")
         return self.store.execute("DELETE FROM {t:web_imports} WHERE status IN (?, ?, ?, ?) AND created < ?",
                                   [READY, INVALID, CANCELLED, FAILED, cutoff])
 
@@ -360,7 +363,7 @@ class Imports:
         self.purge()
         self.store.execute(
             f"INSERT INTO {{t:web_imports}} ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL)",
-            [job_id, slug, created_by, _now(), (filename or "upload.csv")[:200], INVALID if invalid else READY,
+            [job_id, slug, created_by, self._now(), (filename or "upload.csv")[:200], INVALID if invalid else READY,
              len(rows), invalid, self._seal(job_id, [asdict(r) for r in rows])])
         return self.get(job_id)
 
@@ -368,7 +371,7 @@ class Imports:
         rows = self.store.query(f"SELECT {COLUMNS} FROM {{t:web_imports}} WHERE id = ?", [job_id])
         if not rows:
             raise NotFoundError("no such import")
-        return _job(rows[0], self._unseal(job_id, rows[0][8]))
+        return _job(rows[0], self._unseal(job_id, rows[0][8]), self.ledger.clock())
 
     def recent(self, slug: str, limit: int = 10) -> list[dict[str, Any]]:
         self.purge()
@@ -380,7 +383,7 @@ class Imports:
     def cancel(self, job_id: str) -> None:
         # Discarded: its rows (local ids) go now; the line in the list of recent imports stays.
         if not self.store.execute("UPDATE {t:web_imports} SET status = ?, finished = ?, data = ? WHERE id = ? "
-                                  "AND status IN (?, ?)", [CANCELLED, _now(), self._seal(job_id, []), job_id,
+                                  "AND status IN (?, ?)", [CANCELLED, self._now(), self._seal(job_id, []), job_id,
                                                            READY, INVALID]):
             raise RejectedError("not_cancellable", "only an import that was not committed can be discarded")
 
@@ -391,7 +394,7 @@ class Imports:
             raise RejectedError("invalid_rows", f"{job.invalid} row(s) have errors: fix them in the file and "
                                                 "upload it again; nothing was stored")
         if not self.store.execute("UPDATE {t:web_imports} SET status = ?, started = ? WHERE id = ? AND status = ?",
-                                  [COMMITTING, _now(), job_id, READY]):
+                                  [COMMITTING, self._now(), job_id, READY]):
             raise RejectedError("not_ready", f"this import is {job.status}, not ready to commit")
         thread = threading.Thread(target=self._commit, args=(job_id,), name=f"import-{job_id[:8]}", daemon=True)
         self._threads[job_id] = thread
@@ -413,7 +416,7 @@ class Imports:
             last = self.ledger.store.select_journal_of_stream(award_ids[-1])[0].position
             rows = [asdict(r) | {"local_id": "", "award": a} for r, a in zip(job.rows, award_ids)]
             self.store.execute("UPDATE {t:web_imports} SET status = ?, finished = ?, data = ?, last_position = ?, "
-                               "message = NULL WHERE id = ?", [DONE, _now(), self._seal(job_id, rows), last, job_id])
+                               "message = NULL WHERE id = ?", [DONE, self._now(), self._seal(job_id, rows), last, job_id])
         except LedgerError as e:
             self._fail(job_id, f"The ledger refused the import; nothing was stored. {e}")
         except Exception as e:  # the thread is the last place to catch it: record it, never die silently
@@ -434,7 +437,7 @@ class Imports:
 
     def _fail(self, job_id: str, message: str) -> None:
         self.store.execute("UPDATE {t:web_imports} SET status = ?, finished = ?, message = ? WHERE id = ?",
-                           [FAILED, _now(), message, job_id])
+                           [FAILED, self._now(), message, job_id])
 
     def in_log(self, job: ImportJob) -> bool:
         """Are the committed awards in a signed checkpoint of the transparency log yet?"""
