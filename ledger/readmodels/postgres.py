@@ -12,7 +12,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from ledger.readmodels.recorders import ReadModelMixin
-from ledger.readmodels.schema import ADDED_COLUMNS, TABLES, Change
+from ledger.readmodels.schema import ADDED_COLUMNS, TABLES
 
 
 class PostgresReadModel(ReadModelMixin, PostgresTrackingRecorder):
@@ -32,16 +32,9 @@ class PostgresReadModel(ReadModelMixin, PostgresTrackingRecorder):
             curs.execute(self._sql(statement), params)
             return curs.fetchall()
 
-    def apply(self, changes: Sequence[Change], tracking: Tracking, expected: int | None) -> bool:
-        with self.datastore.transaction(commit=True) as curs:
-            # One processor at a time per projection: a transaction-scoped advisory lock.
-            curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.table_prefix + "rm"])
-            if self._max_tracking_id(tracking.application_name, curs) != expected:
-                return False
-            for statement, params in changes:
-                curs.execute(self._sql(statement), params)
-            self._insert_tracking(curs, tracking)
-        return True
+    def _one_processor_at_a_time(self, cursor: Any, tracking: Tracking) -> None:
+        # A transaction-scoped advisory lock per projection.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [self.table_prefix + "rm"])
 
     def clear(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:

@@ -33,6 +33,18 @@ class ReadModelMixin:
 
     def apply(self, changes: Sequence[Change], tracking: Tracking, expected: int | None) -> bool:
         """Write changes and tracking atomically; False if another processor got there first."""
+        with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            self._one_processor_at_a_time(c, tracking)
+            if self._max_tracking_id(tracking.application_name, c) != expected:  # type: ignore[attr-defined]
+                return False
+            for statement, params in changes:
+                c.execute(self._sql(statement), params)
+            self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+        return True
+
+    def _one_processor_at_a_time(self, cursor: Any, tracking: Tracking) -> None:
+        """Serialize processors before the tracking check, so the check and the changes are not
+        interleaved with another processor's (each backend's own lock)."""
         raise NotImplementedError
 
     def clear(self, application_name: str) -> None:
@@ -56,18 +68,10 @@ class SQLiteReadModel(ReadModelMixin, SQLiteTrackingRecorder):
             c.execute(self._sql(statement), params)
             return [tuple(row) for row in c.fetchall()]
 
-    def apply(self, changes: Sequence[Change], tracking: Tracking, expected: int | None) -> bool:
-        with self.datastore.transaction(commit=True) as c:
-            # A write first takes SQLite's write lock, so the check below and the
-            # changes are not interleaved with another processor's.
-            c.execute("UPDATE tracking SET notification_id = notification_id WHERE application_name = ?",
-                      [tracking.application_name])
-            if self._max_tracking_id(tracking.application_name, c) != expected:
-                return False
-            for statement, params in changes:
-                c.execute(self._sql(statement), params)
-            self._insert_tracking(c, tracking)
-        return True
+    def _one_processor_at_a_time(self, cursor: Any, tracking: Tracking) -> None:
+        # A write first takes SQLite's write lock.
+        cursor.execute("UPDATE tracking SET notification_id = notification_id WHERE application_name = ?",
+                       [tracking.application_name])
 
     def clear(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
