@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -39,3 +40,63 @@ def transfer(ledger: Any, awards: Sequence[str], to_slug: str, reason: str) -> l
     receiver's server-held key, submitted (the off-server path, both keys on this test server)."""
     documents = [ledger.countersign(ledger.prepare_transfer(a, to_slug, reason), to_slug) for a in awards]
     return list(ledger.submit(documents))
+
+
+def json_patch(document: Any, operations: Sequence[dict[str, Any]]) -> Any:
+    """`document` changed by RFC 6902 JSON Patch `operations` (add, remove, replace, move, copy, test),
+    on a deep copy: how the golden vectors (tests/vectors/credledger) describe a corruption.
+    A `test` that does not hold, or a path that does not exist, is a ValueError."""
+
+    def parts(pointer: str) -> list[str]:
+        if pointer == "":
+            return []
+        if not pointer.startswith("/"):
+            raise ValueError(f"not a JSON pointer: {pointer!r}")
+        return [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
+
+    def parent(doc: Any, pointer: str) -> tuple[Any, str]:
+        *path, last = parts(pointer)
+        for part in path:
+            doc = doc[int(part)] if isinstance(doc, list) else doc[part]
+        return doc, last
+
+    def get(doc: Any, pointer: str) -> Any:
+        for part in parts(pointer):
+            doc = doc[int(part)] if isinstance(doc, list) else doc[part]
+        return doc
+
+    def remove(doc: Any, pointer: str) -> Any:
+        container, last = parent(doc, pointer)
+        return container.pop(int(last) if isinstance(container, list) else last)
+
+    def add(doc: Any, pointer: str, value: Any) -> None:
+        container, last = parent(doc, pointer)
+        if isinstance(container, list):
+            container.insert(len(container) if last == "-" else int(last), value)
+        else:
+            container[last] = value
+
+    result = copy.deepcopy(document)
+    for op in operations:
+        kind, path = op["op"], op["path"]
+        try:
+            if kind == "test":
+                if get(result, path) != op["value"]:
+                    raise ValueError(f"test failed at {path}: the document is not the one the patch was made for")
+            elif kind == "remove":
+                remove(result, path)
+            elif kind == "add":
+                add(result, path, copy.deepcopy(op["value"]))
+            elif kind == "replace":
+                container, last = parent(result, path)
+                get(result, path)  # must exist
+                container[int(last) if isinstance(container, list) else last] = copy.deepcopy(op["value"])
+            elif kind == "move":
+                add(result, path, remove(result, op["from"]))
+            elif kind == "copy":
+                add(result, path, copy.deepcopy(get(result, op["from"])))
+            else:
+                raise ValueError(f"unknown patch operation {kind!r}")
+        except (KeyError, IndexError) as e:
+            raise ValueError(f"{kind} {path}: no such member ({e})") from None
+    return result
