@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from credledger_tools.demo.district import load_demo
 from ledger import documents as d
 from ledger.application import IssueRequest, Ledger, _Batch
 from ledger.audit import audit
@@ -29,7 +30,6 @@ from ledger.catalog import (
     parse_listings_csv,
     record_assessments,
 )
-from ledger.demo import load_demo
 from ledger.errors import InputError, RejectedError
 from ledger.instance import init_instance, migrate_instance
 from ledger.pathways import ListingBook
@@ -268,7 +268,7 @@ def test_report_totals_equal_counts_from_the_raw_events(make_ledger: Callable[..
     assert sum(row[2] for row in report.tables[0].rows if row[0] == "credential") == len(active)
 
     # Missouri: listed in the year earned; stackables in one program area pair up (demo listings).
-    from ledger.demo import MISSOURI
+    from credledger_tools.demo.catalog import MISSOURI
 
     expected = 0
     for student in data.students:

@@ -23,8 +23,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from credledger_tools.demo.district import load_demo
 from ledger.application import IssueRequest, Ledger
-from ledger.demo import load_demo
 from ledger.instance import init_instance
 from tests.support import transfer
 from web import create_app

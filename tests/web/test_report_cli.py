@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from ledger.demo import load_demo
+from credledger_tools.demo.district import load_demo
 from ledger.instance import init_instance
 
 CLI = Path(sys.executable).with_name("credledger")

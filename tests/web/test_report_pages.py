@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from credledger_tools.demo.district import load_demo
 from ledger.application import Ledger
-from ledger.demo import load_demo
 from ledger.instance import init_instance
 from web import create_app
 from web.accounts import Accounts

@@ -10,7 +10,6 @@ import click
 
 from ledger.errors import InputError
 from web.cli.base import Context, json_option, main, pass_ctx, reported, writes
-from web.cli.bench import bench
 from web.cli.records import parse_evidence
 
 # Catalog import, state listings, assessments, pathways and reports (ledger.catalog, ledger.reports) -----------
@@ -241,16 +240,3 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
         else:
             click.echo(text, nl=False)
 
-
-@bench.command("report")
-@click.option("--awards", default=100_000, show_default=True, type=click.IntRange(1))
-@click.option("--students", default=10_000, show_default=True, type=click.IntRange(1))
-@json_option
-@pass_ctx
-def bench_report(c: Context, awards: int, students: int) -> None:
-    """A district report over many awards, from the read models (target ≤ 2 s)."""
-    from ledger.report_bench import run_report_benchmark
-
-    with reported():
-        result = run_report_benchmark(awards=awards, students=students)
-        c.out(result, "\n".join(f"{k:<32} {v}" for k, v in result.items()))
