@@ -55,7 +55,7 @@ from ledger.aggregates import Award, Issuer
 from ledger.application import IssueRequest
 from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
 from ledger.relations import OWN_BASES, RECORDING_BASES
-from ledger.reports import student_pathways
+from ledger.reports.student import student_pathways
 from ledger.rules import REVOCATION_REASONS
 from web import schemas
 from web.accounts import Actor

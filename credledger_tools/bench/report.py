@@ -22,7 +22,8 @@ from credledger_tools.bench.scratch import scratch_dir, scratch_instance
 from credledger_tools.demo.catalog import CATALOG, define_demo_catalog, load_listings
 from ledger.application import IssueRequest, Ledger
 from ledger.projections import Projections
-from ledger.reports import build_report, load_report_data
+from ledger.reports import build_report
+from ledger.reports.data import load_report_data
 from ledger.schemas import MAX_SHARED_STUDENTS
 
 DISTRICT = "riverbend"  # the demo listings' Menu of Options is this district's

@@ -34,16 +34,12 @@ from ledger.errors import InputError, RejectedError
 from ledger.instance import init_instance, migrate_instance
 from ledger.pathways import ListingBook
 from ledger.projections import Projections
-from ledger.reports import (
-    AwardRow,
-    ReportData,
-    build_report,
-    colorado_incentive,
-    irc_summary,
-    load_report_data,
-    perkins_5s1,
-    student_pathways,
-)
+from ledger.reports import build_report
+from ledger.reports.colorado import colorado_incentive
+from ledger.reports.data import AwardRow, ReportData, load_report_data
+from ledger.reports.irc_summary import irc_summary
+from ledger.reports.perkins import perkins_5s1
+from ledger.reports.student import student_pathways
 from ledger.statelists import Segment, school_year_of, school_year_to_text
 
 CATALOG = [

@@ -81,7 +81,8 @@ def listings_import(c: Context, file: Path, state: str | None, as_district: str 
 def listings_show(c: Context, state: str | None, year: str | None) -> None:
     """List the listings, each with the school years its terms are in force."""
     from ledger.projections import Projections
-    from ledger.reports import load_listing_book, parse_year
+    from ledger.reports import parse_year
+    from ledger.reports.data import load_listing_book
     from ledger.statelists import school_year_to_text
 
     with reported():
@@ -148,7 +149,7 @@ def _today(text: str | None) -> Any:
 
 
 def _inputs(file: Path | None) -> Any:
-    from ledger.report_inputs import parse_inputs_csv
+    from ledger.reports.inputs import parse_inputs_csv
 
     return parse_inputs_csv(_read_text(file)) if file else {}
 
@@ -169,7 +170,7 @@ def pathways_command(c: Context, student_id: str, states: tuple[str, ...], cohor
     import dataclasses
 
     from ledger.projections import Projections
-    from ledger.reports import student_pathways
+    from ledger.reports.student import student_pathways
 
     with reported():
         results = student_pathways(Projections.of(c.ledger), student_id, today=_today(today_text),
@@ -217,8 +218,8 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
                    concentrators_file: Path | None, funds: int | None, today_text: str | None) -> None:
     """District reports: irc-summary, perkins-5s1, ohio-status, colorado-incentive."""
     from ledger.projections import Projections
-    from ledger.report_inputs import parse_student_ids
     from ledger.reports import build_report
+    from ledger.reports.inputs import parse_student_ids
 
     with reported():
         projections = Projections.of(c.ledger)

@@ -15,6 +15,8 @@ one report run, and are never written into events:
 Pathway inputs CSV (one or more rows per student; later rows add to earlier ones):
     student, wbl_hours, webxams_pathway, webxams_passed, pre_apprenticeship,
     omj_seal, cte_program, cte_courses, cte_gpa
+
+May import ledger.pathways (the StudentInputs they become).
 """
 
 from __future__ import annotations
