@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.application import Ledger
-from ledger.catalog import ListingRequest, define_catalog, delist_credential, list_credentials
+from ledger.catalog import define_catalog
+from ledger.listings import ListingRequest, delist_credential, list_credentials
 
 # code, name, certifying body, type, validity in months (None: never expires), career field
 CATALOG: list[tuple[str, str, str, str, int | None, str | None]] = [

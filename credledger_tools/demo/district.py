@@ -16,7 +16,7 @@ from typing import Any
 
 from ledger.application import IssueRequest, Ledger
 from credledger_tools.demo.catalog import CATALOG, define_demo_catalog, load_listings
-from ledger.catalog import AssessmentRequest, record_assessments
+from ledger.assessments import AssessmentRequest, record_assessments
 from ledger.errors import InputError, NotFoundError
 
 ISSUERS = [

@@ -19,19 +19,12 @@ import pytest
 from credledger_tools.demo.district import load_demo
 from ledger import documents as d
 from ledger.application import IssueRequest, Ledger, _Batch
+from ledger.assessments import AssessmentRequest, record_assessments
 from ledger.audit import audit
-from ledger.catalog import (
-    AssessmentRequest,
-    ListingRequest,
-    define_catalog,
-    delist_credential,
-    list_credentials,
-    parse_catalog_csv,
-    parse_listings_csv,
-    record_assessments,
-)
+from ledger.catalog import define_catalog, parse_catalog_csv
 from ledger.errors import InputError, RejectedError
 from ledger.instance import init_instance, migrate_instance
+from ledger.listings import ListingRequest, delist_credential, list_credentials, parse_listings_csv
 from ledger.pathways import ListingBook
 from ledger.projections import Projections
 from ledger.reports import build_report

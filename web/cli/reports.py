@@ -12,7 +12,8 @@ from ledger.errors import InputError
 from web.cli.base import Context, json_option, main, pass_ctx, reported, writes
 from web.cli.records import parse_evidence
 
-# Catalog import, state listings, assessments, pathways and reports (ledger.catalog, ledger.reports) -----------
+# Catalog import, state listings, assessments, pathways and reports (ledger.catalog, ledger.listings,
+# ledger.assessments, ledger.reports) ---------------------------------------------------------------------------
 
 
 def _read_text(file: Path) -> str:
@@ -65,7 +66,7 @@ def listings_import(c: Context, file: Path, state: str | None, as_district: str 
     career_field, points (OH); list_kind, program_area, stackable (MO); incentive_tier (CO);
     meets_english, meets_math (a CO district's Menu of Options); note.
     """
-    from ledger.catalog import list_credentials, parse_listings_csv
+    from ledger.listings import list_credentials, parse_listings_csv
 
     with reported():
         requests = parse_listings_csv(c.ledger, _read_text(file), state=state.upper() if state else None)
@@ -127,7 +128,7 @@ def assessment_record(c: Context, issuer: str, student_id: str, taken: str, appl
                       graphic_literacy: int | None, workplace_documents: int | None, evidence: tuple[str, ...]) -> None:
     """Record one WorkKeys sitting (give the levels of the tests taken)."""
     from ledger.application import parse_date
-    from ledger.catalog import AssessmentRequest, record_assessments
+    from ledger.assessments import AssessmentRequest, record_assessments
 
     with reported():
         scores = {k: v for k, v in (("appliedMath", applied_math), ("graphicLiteracy", graphic_literacy),
