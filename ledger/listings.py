@@ -132,7 +132,7 @@ def _listing_from_row(ledger: Ledger, row: dict[str, str], state: str | None,
     if row_state not in STATES:
         problems["state"] = [f"one of {', '.join(STATES)}"]
         return None
-    years = _years(row, problems)
+    first, last = _years(row, problems)
     code = row.get("credential", "")
     try:
         ledger.credential(code)
@@ -151,14 +151,13 @@ def _listing_from_row(ledger: Ledger, row: dict[str, str], state: str | None,
     note = row.get("note") or None
     if note and len(note) > 500:
         problems["note"] = ["at most 500 characters"]
-    if problems:
+    if problems or first is None:  # no first year is a problem named already
         return None
-    return ListingRequest(row_state, code, years["effective_from"], years["effective_to"], terms,
-                          district_slug, note)
+    return ListingRequest(row_state, code, first, last, terms, district_slug, note)
 
 
-def _years(row: dict[str, str], problems: dict[str, list[str]]) -> dict[str, int | None]:
-    """effective_from and effective_to as school years (those that are valid)."""
+def _years(row: dict[str, str], problems: dict[str, list[str]]) -> tuple[int | None, int | None]:
+    """effective_from and effective_to as school years (None where missing or not valid)."""
     years: dict[str, int | None] = {}
     for column in ("effective_from", "effective_to"):
         value = row.get(column, "")
@@ -175,7 +174,7 @@ def _years(row: dict[str, str], problems: dict[str, list[str]]) -> dict[str, int
     first, last = years.get("effective_from"), years.get("effective_to")
     if first is not None and last is not None and last < first:
         problems["effective_to"] = ["not before effective_from"]
-    return years
+    return first, last
 
 
 def _terms(row: dict[str, str], state: str, district: str | None, problems: dict[str, list[str]]) -> dict[str, Any]:

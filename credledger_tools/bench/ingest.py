@@ -94,7 +94,7 @@ def _eventsourcing_baseline_rate(scratch: Path, url: str | None, events: int, ba
         env |= postgres_env(url)
     else:
         env["SQLITE_DBNAME"] = str(scratch / "baseline-eventsourcing.sqlite")
-    app = Application(env=env | {"CREATE_TABLE": "y"})
+    app: Application[Any] = Application(env=env | {"CREATE_TABLE": "y"})
     signer = Signer.generate()
 
     def sign_and_save(n: int) -> None:

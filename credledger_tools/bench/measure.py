@@ -36,12 +36,14 @@ def samples(work: Callable[[], Any], runs: int) -> list[float]:
 
 def best_of(work: Callable[[], T], repeat: int) -> tuple[float, T]:
     """The fastest of `repeat` calls of `work` (seconds), and what the last one returned."""
-    best, result = float("inf"), None
+    if repeat < 1:
+        raise ValueError("repeat at least once")
+    timings = []
     for _ in range(repeat):
         started = time.perf_counter()
         result = work()
-        best = min(best, time.perf_counter() - started)
-    return best, result  # type: ignore[return-value]  (repeat ≥ 1)
+        timings.append(time.perf_counter() - started)
+    return min(timings), result
 
 
 def percentile_ms(timings: Sequence[float], fraction: float, digits: int) -> float:

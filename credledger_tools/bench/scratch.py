@@ -23,7 +23,7 @@ from ledger.instance import init_instance
 
 DISTRICT = "bench-district"
 CREDENTIAL = "servsafe-manager"
-EVIDENCE = {"certificate": "SS-1234567", "score": 88}
+EVIDENCE: dict[str, str | int] = {"certificate": "SS-1234567", "score": 88}
 PASSPHRASE = "bench"
 
 
