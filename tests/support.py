@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
+
+CLI = Path(sys.executable).with_name("credledger")  # the installed console script
 
 
 class Clock:
@@ -100,3 +108,37 @@ def json_patch(document: Any, operations: Sequence[dict[str, Any]]) -> Any:
         except (KeyError, IndexError) as e:
             raise ValueError(f"{kind} {path}: no such member ({e})") from None
     return result
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run_cli(data: Path, *args: str, passphrase: str | None, json_out: bool = False) -> CliResult:
+    """`credledger --data DATA [--json] ARGS…` in a subprocess, with no CREDLEDGER_ setting of ours but the
+    passphrase; a traceback on stderr fails the test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
+    if passphrase is not None:
+        env["CREDLEDGER_PASSPHRASE"] = passphrase
+    command = [str(CLI), "--data", str(data)] + (["--json"] if json_out else []) + list(args)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                          check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    return CliResult(done.returncode, done.stdout, done.stderr)
+
+
+def signed_in_client(app: Any, csrf: str, user_id: str | None) -> Any:
+    """A Flask test client whose session holds `csrf` and, with `user_id`, that account signed in."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["csrf"] = csrf
+        if user_id:
+            session["user"] = user_id
+            session["version"] = 0  # a new account's session version (web.accounts)
+    return client

@@ -1,5 +1,8 @@
 """The dependency direction cannot rot: web → ledger → keys → verifiers, nothing imports upward,
 and the web sees the ledger only as plain values (ledger.values), never its aggregates.
+credledger_tools (demo data, benchmarks, the load test) stands above them all: it may import any of
+them, and nothing of the core imports it, except the CLI's `demo` and `bench` commands, lazily (inside
+the command), so the service never loads it.
 
 The contracts are import-linter's, in pyproject.toml ([tool.importlinter]); this test runs them.
 verifiers imports nothing of ours (its own purity test checks stdlib + cryptography only).
@@ -7,6 +10,7 @@ verifiers imports nothing of ours (its own purity test checks stdlib + cryptogra
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +18,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The modules import-linter lets import credledger_tools (pyproject's ignore_imports): inside a function only.
+LAZY_TOOLS = {"web/cli/bench.py", "web/cli/instance.py"}
 
 
 def test_the_import_contracts_hold() -> None:
@@ -21,6 +27,21 @@ def test_the_import_contracts_hold() -> None:
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 broken" in done.stdout
+
+
+def _module_level_packages(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("module", sorted(LAZY_TOOLS))
+def test_the_cli_loads_the_tools_only_inside_its_commands(module: str) -> None:
+    assert "credledger_tools" not in _module_level_packages(ROOT / module)
 
 
 @pytest.mark.parametrize("statement", [

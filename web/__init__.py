@@ -2,7 +2,8 @@
 
 `create_app({"LEDGER": ledger, ...})` builds the app around an open ledger;
 services are reached through `app.extensions`. Blueprints, one per area:
-home and auth, the issuer console (`/console`), the JSON API (`/api/v1`),
+home and auth, the issuer console (`/console`: the daily record-keeping, CSV
+import, roster shares, administration), the JSON API (`/api/v1`),
 student pages (`/me`), the public verifier (`/v`, `/verify`), issuer DID
 documents (`/issuers`), the log (`/log`) and online evidence (`/transcripts`).
 """
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a CSV of several thousand awards, or a transcript bundle
 HSTS = "max-age=31536000; includeSubDomains"
-# Never cached: staff pages (console with its admin pages, reports), student pages, share links, the API.
-PRIVATE_BLUEPRINTS = frozenset({"console", "reports", "student", "verifier", "api", "auth"})
+# Never cached: staff pages (the console's blueprints, reports), student pages, share links, the API.
+PRIVATE_BLUEPRINTS = frozenset({"console", "console_import", "console_shares", "console_admin", "reports", "student",
+                                "verifier", "api", "auth"})
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -75,6 +77,9 @@ def _register_blueprints(app: Flask) -> None:
     from web.api import bp as api
     from web.auth import bp as auth
     from web.console import bp as console
+    from web.console_admin import bp as console_admin
+    from web.console_import import bp as console_import
+    from web.console_shares import bp as console_shares
     from web.home import bp as home
     from web.issuers import bp as issuers
     from web.log_api import bp as log_api
@@ -83,7 +88,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.transcripts_api import bp as transcripts_api
     from web.verifier import bp as verifier
 
-    for blueprint in (home, auth, console, api, student, verifier, issuers, log_api, transcripts_api, reports):
+    for blueprint in (home, auth, console, console_import, console_shares, console_admin, api, student, verifier,
+                      issuers, log_api, transcripts_api, reports):
         app.register_blueprint(blueprint)
 
 

@@ -1,16 +1,13 @@
-"""The issuer console (`/console`): for registrars and administrators.
+"""The issuer console (`/console`): the daily record-keeping, for registrars and administrators.
 
-Every page below `/console/<slug>/` acts for the institution named in the URL,
-and every view starts with `scope(slug, role)`, which answers 403 unless the
-signed-in actor holds at least `role` for that institution (viewer < registrar
-< admin < operator). Ids in a URL or a form (awards, transfers, imports, claim
-codes, tokens) are checked to belong to that institution too, so nobody can
-act for another institution by editing a URL or a form: the server signs
-with the keys it holds for whichever institution a request names.
+Students, claim codes, awards and transfers; the scope rule every view starts
+with (`scope(slug, role)`) and the helpers all console pages share are
+web.console_common. The console's other pages are blueprints of their own:
+CSV import (web.console_import), roster shares (web.console_shares), keys,
+staff, API tokens and one's own password (web.console_admin).
 
 Routes (methods; role):
     /console/                                        GET   dashboard (operator: ?issuer=slug)
-    /console/import/template.csv                     GET   the CSV template
     /console/<slug>/students                         GET POST find a student (POST q=name, local id or id)
     /console/<slug>/students/new                     GET POST register a student        registrar
     /console/<slug>/students/<id>                    GET   student: identity, transcript, actions
@@ -21,47 +18,36 @@ Routes (methods; role):
     /console/<slug>/students/<id>/transfer           GET POST propose a transfer        registrar
     /console/<slug>/transfers/<id>                   GET   a pending transfer
     /console/<slug>/transfers/<id>/accept|decline|withdraw  POST                     registrar
-    /console/<slug>/shares, /shares/new, /shares/<id>, /shares/<id>/withdraw   roster shares  (web.console_shares)
-    /console/<slug>/import                           GET POST upload a CSV (preview)    registrar  (web.console_admin)
-    /console/<slug>/import/<id>                      GET   preview, progress, result
-    /console/<slug>/import/<id>/commit|discard       POST                              registrar
-    /console/<slug>/keys                             GET   key history                 admin
-    /console/<slug>/keys/rotate|retire|compromise    POST                              admin
-    /console/<slug>/staff                            GET POST list, add staff          admin
-    /console/<slug>/staff/<id>/disable|enable|role|password  POST                      admin
-    /console/account/password                        GET POST your own password       any staff
-    /console/<slug>/tokens, /tokens/<id>/revoke      POST  API tokens (shown once)     admin
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from ledger.application import IssueRequest
-from ledger.errors import InputError, LedgerError, NotFoundError, RejectedError
+from ledger.errors import InputError, LedgerError, NotFoundError
 from ledger.relations import OWN_BASES, RECORDING_BASES
-from ledger.reports import student_pathways
+from ledger.reports.student import student_pathways
 from ledger.rules import REVOCATION_REASONS
-from ledger.readmodels.queries import CatalogEntry
-from ledger.values import AwardInfo, IssuerInfo
+from ledger.values import AwardInfo
 from web import schemas
-from web.accounts import Actor
-from web.auth import current_actor, require, staff_required
-from web.imports import evidence_value, template_csv
+from web.auth import current_actor, staff_required
+from web.console_common import (
+    Scope,
+    catalog,
+    done,
+    forbid,
+    form_error,
+    issuer_names,
+    page,
+    scope,
+    today,
+)
+from web.imports import evidence_value
 from web.roster import folded
 from web.services import accounts, imports, ledger, projections, roster, transfers
 
@@ -70,59 +56,6 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 EVIDENCE_ROWS = 5
 EVIDENCE_KEYS = ("certificate", "score", "license_number")  # offered first on the award form
-
-
-def now() -> datetime:
-    return ledger().clock()
-
-
-def today() -> date:
-    return now().date()
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Who is acting, for which institution, with what they may do there."""
-
-    actor: Actor
-    issuer: IssuerInfo
-
-    @property
-    def slug(self) -> str:
-        return self.issuer.slug
-
-    @property
-    def did(self) -> str:
-        return self.issuer.did
-
-    @property
-    def can_write(self) -> bool:
-        return self.actor.can("registrar", self.slug)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.actor.can("admin", self.slug)
-
-
-def scope(slug: str, role: str = "viewer") -> Scope:
-    """403 unless the actor may act as `role` for `slug` (checked before the slug is even looked up)."""
-    actor = require(role, slug)
-    return Scope(actor, ledger().issuer(slug))
-
-
-def forbid(message: str) -> None:
-    abort(403, description=message)
-
-
-def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    return render_template(template, **context), status
-
-
-def form_error(template: str, error: LedgerError, **context: Any) -> tuple[str, int]:
-    """Re-render a form with the ledger's message and each bad field named."""
-    status = 400 if isinstance(error, InputError) else 409 if isinstance(error, RejectedError) else 404
-    return page(template, status, error=str(error), errors=getattr(error, "errors", {}), **context)
-
 
 BASIS_LABELS = {
     "registered": "your institution registered them",
@@ -152,11 +85,6 @@ def console_time(value: str | None) -> str:
     return f"{moment.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
 
 
-def done(message: str, endpoint: str, **values: Any) -> Response:
-    flash(message, "success")
-    return redirect(url_for(endpoint, **values), code=303)
-
-
 # Dashboard ---------------------------------------------------------------------
 
 
@@ -179,21 +107,6 @@ def home() -> Any:
         names=names, incoming=incoming,
         outgoing=transfers().outgoing(s.slug), imports=imports().recent(s.slug, limit=5),
         issuer_names=issuer_names())
-
-
-def issuer_names() -> dict[str, str]:
-    """slug -> name and did -> name, for pages that mention other institutions."""
-    names = {}
-    for i in projections().issuers():
-        names[i["slug"]] = names[i["did"]] = i["name"]
-    return names
-
-
-@bp.get("/import/template.csv")
-@staff_required
-def import_template() -> Response:
-    return Response(template_csv(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="credledger-import-template.csv"'})
 
 
 # Students ----------------------------------------------------------------------
@@ -303,10 +216,6 @@ def claim_revoke(slug: str, student_id: str, claim_id: str) -> Any:
 
 
 # Awards ------------------------------------------------------------------------
-
-
-def catalog() -> list[CatalogEntry]:
-    return projections().catalog()
 
 
 def evidence_from_form(form: Any) -> dict[str, str | int]:
@@ -487,6 +396,3 @@ def transfer_withdraw(slug: str, transfer_id: str) -> Any:
     ledger().close_transfer_offer(t.id, slug, "withdrawn")
     return done("Withdrawn. Nothing changed in the ledger.", ".student", slug=slug, student_id=t.student_id)
 
-
-from web import console_admin  # noqa: E402,F401  (imports, keys, staff: routes on this blueprint)
-from web import console_shares  # noqa: E402,F401  (roster shares: routes on this blueprint)

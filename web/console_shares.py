@@ -1,4 +1,4 @@
-"""Console pages for roster shares (routes on the `console` blueprint, see web.console).
+"""Console pages for roster shares: a blueprint of its own under `/console` (helpers: web.console_common).
 
 A home district shares named students with the area CTE center they attend:
 the grant is a signed ledger event (ledger.access); the center then finds
@@ -16,13 +16,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 
 from ledger.errors import InputError, LedgerError, NotFoundError
 from ledger.rules import MAX_SHARE_DAYS
 from web.auth import staff_required
-from web.console import bp, done, forbid, form_error, issuer_names, ledger, projections, roster, scope, today
+from web.console_common import done, forbid, form_error, issuer_names, scope, today
 from web.roster import local_ids_from_csv, resolve_local_ids, share_view
+from web.services import ledger, projections, roster
+
+bp = Blueprint("console_shares", __name__, url_prefix="/console")
 
 
 def default_until(day: date) -> date:

@@ -11,7 +11,7 @@ district; an institution's staff see the students their institution
 registered.
 
 Other pages show a student's pathway status with
-`ledger.reports.student_pathways(projections, student_id, today=...)` and the
+`ledger.reports.student.student_pathways(projections, student_id, today=...)` and the
 `pathway_status` macro of `reports/_pathways.html`.
 """
 
@@ -31,8 +31,9 @@ from flask import (
 )
 
 from ledger.errors import InputError, LedgerError, NotFoundError
-from ledger.report_inputs import parse_inputs_csv, parse_student_ids
-from ledger.reports import REPORTS, build_report, student_pathways
+from ledger.reports import REPORTS, build_report
+from ledger.reports.inputs import parse_inputs_csv, parse_student_ids
+from ledger.reports.student import student_pathways
 from ledger.statelists import STATES, school_year_of, school_year_to_text
 from web.auth import current_actor, staff_required
 from web.services import ledger

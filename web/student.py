@@ -92,7 +92,7 @@ def _student_name(student: str) -> str | None:
 @bp.get("/")
 @student_required
 def transcript() -> Any:
-    from ledger.reports import student_pathways
+    from ledger.reports.student import student_pathways
 
     student = _student()
     today = _ledger().clock().date()

@@ -3,7 +3,7 @@
 Pure: the student's facts, the state lists and `today` go in, plain-word
 results come out; no clock, no database. The rules are versioned data
 (`ledger.pathways.rulebook`): each row applies to a range of graduating
-classes. `ledger.reports.student_pathways` loads the facts from the read
+classes. `ledger.reports.student.student_pathways` loads the facts from the read
 models and calls `evaluate_student`; the web calls that.
 
     results = evaluate_student(facts, book, today=date(2026, 5, 1))

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from ledger.demo import load_demo
+from credledger_tools.demo.district import load_demo
+from credledger_tools.demo.people import REGISTRAR_EMAIL, REGISTRAR_PASSWORD, add_demo_accounts
 from ledger.instance import init_instance
 from web import create_app
 from web.accounts import Accounts
 from web.db import create_web_tables
-from web.demo import REGISTRAR_EMAIL, REGISTRAR_PASSWORD, add_demo_accounts
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -132,7 +132,7 @@ def axe_violations(page: object) -> list[str]:
 def test_the_cte_centers_day_at_phone_width_by_keyboard(site: dict[str, str], browser: object) -> None:
     """The district shares its CTE roster, the center finds a shared student and records a credential;
     every page on the way passes axe at 390 px wide, and the forms are filled by keyboard."""
-    from web.demo import ADMIN_EMAIL, ADMIN_PASSWORD
+    from credledger_tools.demo.people import ADMIN_EMAIL, ADMIN_PASSWORD
 
     ARTIFACTS.mkdir(exist_ok=True)
     base = site["base"]

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from eventsourcing.persistence import Tracking
 
+from credledger_tools.demo.district import load_demo
 from ledger.application import IssueRequest, Ledger
-from ledger.demo import load_demo
 from ledger.readmodels import Projections
 
 

@@ -16,34 +16,23 @@ from pathlib import Path
 
 import pytest
 
+from credledger_tools.demo.district import load_demo
 from ledger import documents as d
 from ledger.application import IssueRequest, Ledger, _Batch
+from ledger.assessments import AssessmentRequest, record_assessments
 from ledger.audit import audit
-from ledger.catalog import (
-    AssessmentRequest,
-    ListingRequest,
-    define_catalog,
-    delist_credential,
-    list_credentials,
-    parse_catalog_csv,
-    parse_listings_csv,
-    record_assessments,
-)
-from ledger.demo import load_demo
+from ledger.catalog import define_catalog, parse_catalog_csv
 from ledger.errors import InputError, RejectedError
 from ledger.instance import init_instance, migrate_instance
+from ledger.listings import ListingRequest, delist_credential, list_credentials, parse_listings_csv
 from ledger.pathways import ListingBook
 from ledger.readmodels import Projections
-from ledger.reports import (
-    AwardRow,
-    ReportData,
-    build_report,
-    colorado_incentive,
-    irc_summary,
-    load_report_data,
-    perkins_5s1,
-    student_pathways,
-)
+from ledger.reports import build_report
+from ledger.reports.colorado import colorado_incentive
+from ledger.reports.data import AwardRow, ReportData, load_report_data
+from ledger.reports.irc_summary import irc_summary
+from ledger.reports.perkins import perkins_5s1
+from ledger.reports.student import student_pathways
 from ledger.statelists import Segment, school_year_of, school_year_to_text
 
 CATALOG = [
@@ -268,7 +257,7 @@ def test_report_totals_equal_counts_from_the_raw_events(make_ledger: Callable[..
     assert sum(row[2] for row in report.tables[0].rows if row[0] == "credential") == len(active)
 
     # Missouri: listed in the year earned; stackables in one program area pair up (demo listings).
-    from ledger.demo import MISSOURI
+    from credledger_tools.demo.catalog import MISSOURI
 
     expected = 0
     for student in data.students:

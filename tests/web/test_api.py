@@ -23,10 +23,10 @@ from flask.testing import FlaskClient
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from werkzeug.test import TestResponse
 
+from credledger_tools.demo.district import load_demo
 from keys.signer import Signer
 from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
-from ledger.demo import load_demo
 from ledger.instance import init_instance
 from verifiers.bundle import verify_bundle
 from verifiers.timestamps import format_timestamp

@@ -10,24 +10,20 @@ People and schools are fictional.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from keys.signer import Signer
 from ledger import documents as d
 from ledger.instance import init_instance, open_ledger
+from tests.support import CliResult, run_cli
 
-CLI = Path(sys.executable).with_name("credledger")
 PASSPHRASE = "cli-Test-passphrase-7f3a"
 STUDENT_NAME = "Perpetua Ravensworth-Oyelowo"
 PII = (STUDENT_NAME, "Ravensworth", "2008-10-19", "LW-558120")
@@ -35,25 +31,12 @@ EARNED = (date.today() - timedelta(days=30)).isoformat()
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
+Result = CliResult
 
 
 def run(data: Path, *args: str, passphrase: str | None = PASSPHRASE, json_out: bool = False) -> Result:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
-    if passphrase is not None:
-        env["CREDLEDGER_PASSPHRASE"] = passphrase
-    command = [str(CLI), "--data", str(data)] + (["--json"] if json_out else []) + list(args)
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-    result = Result(done.returncode, done.stdout, done.stderr)
+    result = run_cli(data, *args, passphrase=passphrase, json_out=json_out)
     assert PASSPHRASE not in result.out + result.err, "the passphrase leaked into the output"
-    assert "Traceback" not in result.err, result.err
     return result
 
 

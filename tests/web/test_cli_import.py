@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ledger.demo import load_demo
+from credledger_tools.demo.district import load_demo
 from ledger.instance import init_instance, open_ledger
 from web.db import create_web_tables
 

@@ -23,10 +23,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from credledger_tools.demo.district import load_demo
 from ledger.application import IssueRequest, Ledger
-from ledger.demo import load_demo
 from ledger.instance import init_instance
-from tests.support import transfer
+from tests.support import signed_in_client, transfer
 from web import create_app
 from web.accounts import Accounts
 from web.db import create_web_tables
@@ -42,13 +42,7 @@ class Env:
     users: dict[str, str]
 
     def client(self, who: str | None) -> FlaskClient:
-        client = self.app.test_client()
-        with client.session_transaction() as session:
-            session["csrf"] = CSRF
-            if who:
-                session["user"] = self.users[who]
-                session["version"] = 0  # a new account's session version (web.accounts)
-        return client
+        return signed_in_client(self.app, CSRF, self.users[who] if who else None)
 
     def student(self, slug: str = "riverbend", name: str | None = None, local_id: str | None = None) -> str:
         local_id = local_id or f"T-{uuid.uuid4().hex[:8]}"

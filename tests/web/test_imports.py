@@ -19,10 +19,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from credledger_tools.demo.district import load_demo
 from ledger.application import IssueRequest, Ledger
-from ledger.demo import load_demo
 from ledger.errors import InputError
 from ledger.instance import init_instance
+from tests.support import signed_in_client
 from web import create_app
 from web.accounts import Accounts
 from web.db import create_web_tables
@@ -40,12 +41,7 @@ class Env:
     users: dict[str, str]
 
     def client(self, who: str) -> FlaskClient:
-        client = self.app.test_client()
-        with client.session_transaction() as session:
-            session["csrf"] = CSRF
-            session["user"] = self.users[who]
-            session["version"] = 0  # a new account's session version (web.accounts)
-        return client
+        return signed_in_client(self.app, CSRF, self.users[who])
 
     def students(self, count: int, slug: str = "riverbend") -> list[str]:
         """Register `count` students with fresh local ids; returns the local ids."""

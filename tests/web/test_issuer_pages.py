@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from ledger.demo import load_demo
+from credledger_tools.demo.district import load_demo
 from ledger.instance import init_instance
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.multibase import multibase_decode

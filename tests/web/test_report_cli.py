@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,31 +17,18 @@ from typing import Any
 
 import pytest
 
-from ledger.demo import load_demo
+from credledger_tools.demo.district import load_demo
 from ledger.instance import init_instance
+from tests.support import CliResult, run_cli
 
-CLI = Path(sys.executable).with_name("credledger")
 PASSPHRASE = "report-cli-Passphrase-41c9"
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
+Result = CliResult
 
 
 def run(data: Path, *args: str, json_out: bool = False) -> Result:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")} | {
-        "CREDLEDGER_PASSPHRASE": PASSPHRASE}
-    command = [str(CLI), "--data", str(data)] + (["--json"] if json_out else []) + list(args)
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-                          check=False)
-    assert "Traceback" not in done.stderr, done.stderr
-    return Result(done.returncode, done.stdout, done.stderr)
+    return run_cli(data, *args, passphrase=PASSPHRASE, json_out=json_out)
 
 
 def ok(data: Path, *args: str, json_out: bool = False) -> Result:

@@ -17,9 +17,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from credledger_tools.demo.district import load_demo
 from ledger.application import Ledger
-from ledger.demo import load_demo
 from ledger.instance import init_instance
+from tests.support import signed_in_client
 from web import create_app
 from web.accounts import Accounts
 from web.db import create_web_tables
@@ -35,13 +36,7 @@ class Env:
     demo: dict[str, Any]
 
     def client(self, who: str | None) -> FlaskClient:
-        client = self.app.test_client()
-        with client.session_transaction() as session:
-            session["csrf"] = CSRF
-            if who:
-                session["user"] = self.users[who]
-                session["version"] = 0  # a new account's session version (web.accounts)
-        return client
+        return signed_in_client(self.app, CSRF, self.users[who] if who else None)
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
+from credledger_tools.demo.district import load_demo
 from ledger.application import IssueRequest, Ledger
-from ledger.demo import load_demo
 from ledger.instance import init_instance
 from verifiers.bundle import verify_bundle
 from web import create_app

@@ -21,8 +21,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from credledger_tools.demo.district import load_demo
 from ledger.application import IssueRequest, Ledger
-from ledger.demo import load_demo
 from ledger.export import export_bundle
 from ledger.instance import init_instance
 from verifiers.bundle import STEPS

@@ -58,8 +58,8 @@ def migrate(c: Context) -> None:
 @writes
 def demo(c: Context, students: int, seed: int, links_only: bool, base_url: str) -> None:
     """Fill the ledger with a fictional district, CTE center and transfer district; print where to click."""
-    from ledger.demo import load_demo
-    from web.demo import add_demo_accounts, demo_links, demo_student
+    from credledger_tools.demo.district import load_demo
+    from credledger_tools.demo.people import add_demo_accounts, demo_links, demo_student
 
     with reported():
         summary: dict[str, Any] = {}

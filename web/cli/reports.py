@@ -10,10 +10,10 @@ import click
 
 from ledger.errors import InputError
 from web.cli.base import Context, json_option, main, pass_ctx, reported, writes
-from web.cli.bench import bench
 from web.cli.records import parse_evidence
 
-# Catalog import, state listings, assessments, pathways and reports (ledger.catalog, ledger.reports) -----------
+# Catalog import, state listings, assessments, pathways and reports (ledger.catalog, ledger.listings,
+# ledger.assessments, ledger.reports) ---------------------------------------------------------------------------
 
 
 def _read_text(file: Path) -> str:
@@ -66,7 +66,7 @@ def listings_import(c: Context, file: Path, state: str | None, as_district: str 
     career_field, points (OH); list_kind, program_area, stackable (MO); incentive_tier (CO);
     meets_english, meets_math (a CO district's Menu of Options); note.
     """
-    from ledger.catalog import list_credentials, parse_listings_csv
+    from ledger.listings import list_credentials, parse_listings_csv
 
     with reported():
         requests = parse_listings_csv(c.ledger, _read_text(file), state=state.upper() if state else None)
@@ -82,7 +82,8 @@ def listings_import(c: Context, file: Path, state: str | None, as_district: str 
 def listings_show(c: Context, state: str | None, year: str | None) -> None:
     """List the listings, each with the school years its terms are in force."""
     from ledger.readmodels import Projections
-    from ledger.reports import load_listing_book, parse_year
+    from ledger.reports import parse_year
+    from ledger.reports.data import load_listing_book
     from ledger.statelists import school_year_to_text
 
     with reported():
@@ -127,7 +128,7 @@ def assessment_record(c: Context, issuer: str, student_id: str, taken: str, appl
                       graphic_literacy: int | None, workplace_documents: int | None, evidence: tuple[str, ...]) -> None:
     """Record one WorkKeys sitting (give the levels of the tests taken)."""
     from ledger.application import parse_date
-    from ledger.catalog import AssessmentRequest, record_assessments
+    from ledger.assessments import AssessmentRequest, record_assessments
 
     with reported():
         scores = {k: v for k, v in (("appliedMath", applied_math), ("graphicLiteracy", graphic_literacy),
@@ -149,7 +150,7 @@ def _today(text: str | None) -> Any:
 
 
 def _inputs(file: Path | None) -> Any:
-    from ledger.report_inputs import parse_inputs_csv
+    from ledger.reports.inputs import parse_inputs_csv
 
     return parse_inputs_csv(_read_text(file)) if file else {}
 
@@ -170,7 +171,7 @@ def pathways_command(c: Context, student_id: str, states: tuple[str, ...], cohor
     import dataclasses
 
     from ledger.readmodels import Projections
-    from ledger.reports import student_pathways
+    from ledger.reports.student import student_pathways
 
     with reported():
         results = student_pathways(Projections.of(c.ledger), student_id, today=_today(today_text),
@@ -218,8 +219,8 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
                    concentrators_file: Path | None, funds: int | None, today_text: str | None) -> None:
     """District reports: irc-summary, perkins-5s1, ohio-status, colorado-incentive."""
     from ledger.readmodels import Projections
-    from ledger.report_inputs import parse_student_ids
     from ledger.reports import build_report
+    from ledger.reports.inputs import parse_student_ids
 
     with reported():
         projections = Projections.of(c.ledger)
@@ -241,16 +242,3 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
         else:
             click.echo(text, nl=False)
 
-
-@bench.command("report")
-@click.option("--awards", default=100_000, show_default=True, type=click.IntRange(1))
-@click.option("--students", default=10_000, show_default=True, type=click.IntRange(1))
-@json_option
-@pass_ctx
-def bench_report(c: Context, awards: int, students: int) -> None:
-    """A district report over many awards, from the read models (target ≤ 2 s)."""
-    from ledger.report_bench import run_report_benchmark
-
-    with reported():
-        result = run_report_benchmark(awards=awards, students=students)
-        c.out(result, "\n".join(f"{k:<32} {v}" for k, v in result.items()))

@@ -15,6 +15,8 @@ one report run, and are never written into events:
 Pathway inputs CSV (one or more rows per student; later rows add to earlier ones):
     student, wbl_hours, webxams_pathway, webxams_passed, pre_apprenticeship,
     omj_seal, cte_program, cte_courses, cte_gpa
+
+May import ledger.pathways (the StudentInputs they become) and ledger.csv_rows.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ import re
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
+from ledger.csv_rows import YES_NO
 from ledger.errors import InputError
 from ledger.pathways import CteProgress, StudentInputs
 
 INPUT_COLUMNS = ("student", "wbl_hours", "webxams_pathway", "webxams_passed", "pre_apprenticeship", "omj_seal",
                  "cte_program", "cte_courses", "cte_gpa")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_YES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False, "0": False}
 
 
 def parse_student_ids(text: str, *, what: str) -> set[str]:
@@ -97,9 +99,9 @@ def _merge(inputs: StudentInputs, row: dict[str, str]) -> StudentInputs:
         value = row.get(column, "").lower()
         if not value:
             return None
-        if value not in _YES:
+        if value not in YES_NO:
             raise ValueError(f"{column}: yes or no")
-        return _YES[value]
+        return YES_NO[value]
 
     hours = whole("wbl_hours")
     if hours is not None:

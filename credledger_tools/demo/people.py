@@ -3,7 +3,7 @@ shares with the center), the district's administrator, a student's claim link an
 
 Printed by `credledger demo` (and `make run`) so a newcomer can click through
 all three roles at once. Fictional accounts with a published password: for
-demonstration only.
+demonstration only. May import ledger and web (accounts, share links).
 """
 
 from __future__ import annotations

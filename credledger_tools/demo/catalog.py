@@ -1,34 +1,19 @@
-"""A realistic, entirely fictional demo district.
+"""The demo catalog and its state listings: DOMAIN.md's sample credentials, with codes.
 
-Riverbend Unified (a district), the Riverbend Career & Technical Center its
-students attend half days (the district shares its roster with the center, which
-records most of their CTE credentials), and Lakeshore County Schools that one
-student moves to (an offer Lakeshore accepts). The catalog is the sample in DOMAIN.md. Students are invented names; the
-same seed always gives the same district.
+The catalog is real credentials with their certifying bodies; the Ohio,
+Missouri and Colorado listings (and Riverbend's Menu of Options) are
+ILLUSTRATIVE: invented to exercise the rules, not checked against any
+state's list. Used by the demo district and by the benchmarks that want a
+realistic catalog. May import ledger.
 """
 
 from __future__ import annotations
 
-import random
-from datetime import date, timedelta
 from typing import Any
 
-from ledger.application import IssueRequest, Ledger
-from ledger.catalog import (
-    AssessmentRequest,
-    ListingRequest,
-    define_catalog,
-    delist_credential,
-    list_credentials,
-    record_assessments,
-)
-from ledger.errors import InputError, NotFoundError
-
-ISSUERS = [
-    ("riverbend", "Riverbend Unified School District", "district"),
-    ("riverbend-ctc", "Riverbend Career & Technical Center", "cte_center"),
-    ("lakeshore", "Lakeshore County Schools", "district"),
-]
+from ledger.application import Ledger
+from ledger.catalog import define_catalog
+from ledger.listings import ListingRequest, delist_credential, list_credentials
 
 # code, name, certifying body, type, validity in months (None: never expires), career field
 CATALOG: list[tuple[str, str, str, str, int | None, str | None]] = [
@@ -110,115 +95,19 @@ RIVERBEND_MENU = {
     "servsafe-manager": (True, False), "cpht": (True, True), "ase-entry-level": (False, True),
 }
 
-# Pathways a CTE student follows: credentials usually earned together.
-PATHWAYS = [
-    ["servsafe-handler", "servsafe-manager", "osha10-general"],
-    ["comptia-a-plus", "comptia-network-plus", "comptia-security-plus", "cisco-ccna"],
-    ["bls-provider", "stna", "ccma", "cpht"],
-    ["osha10-construction", "nccer-core", "epa-608"],
-    ["osha10-general", "aws-certified-welder", "mssc-clt"],
-    ["ase-entry-level", "osha10-general"],
-    ["mos-excel", "adobe-certified-professional"],
-    ["bls-provider", "emt"],
-]
 
-FIRST = ["Avery", "Jordan", "Maya", "Elijah", "Sofia", "Mateo", "Harper", "Noah", "Amara", "Liam", "Zoe",
-         "Kai", "Nora", "Ezra", "Lena", "Omar", "Priya", "Theo", "Ines", "Caleb", "Rosa", "Dmitri", "Hana", "Felix"]
-LAST = ["Okafor", "Lindqvist", "Marchetti", "Nakamura", "Abernathy", "Quintero", "Valdivia", "Oyelaran",
-        "Brightwater", "Castellanos", "Holloway", "Petrosyan", "Whitfield", "Delacroix", "Yamashiro", "Ferreira"]
+def catalog_entries() -> list[dict[str, Any]]:
+    """The catalog as `define_catalog` takes it."""
+    return [{"code": code, "name": name, "certifyingBody": body, "credentialType": kind, "validityMonths": months,
+             "careerField": field, **CODES.get(code, {})}
+            for code, name, body, kind, months, field in CATALOG]
 
 
-def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str, Any]:
-    rng = random.Random(seed)
-    try:
-        ledger.issuer(ISSUERS[0][0])
-        raise InputError.for_field("demo", "the demo data is already loaded")
-    except NotFoundError:
-        pass
-    for slug, name, kind in ISSUERS:
-        ledger.register_issuer(slug, name, kind)
-    define_catalog(ledger, [
-        {"code": code, "name": name, "certifyingBody": body, "credentialType": kind, "validityMonths": months,
-         "careerField": field, **CODES.get(code, {})}
-        for code, name, body, kind, months, field in CATALOG
-    ])
-    listings = _load_listings(ledger)
-    today = ledger.clock().date()
-    claims = [
-        {"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-         "birth_date": (date(2007, 9, 1) + timedelta(days=rng.randrange(3 * 365))).isoformat(),
-         "local_id": f"RB-{100000 + i}"}
-        for i in range(students)
-    ]
-    student_ids = ledger.register_students("riverbend", claims,
-                                           cohorts=[_cohort(date.fromisoformat(c["birth_date"])) for c in claims])
-    # The district shares its CTE roster with the center its students attend half days,
-    # so the center's registrar can find them and record what they earn there.
-    share = ledger.share_roster("riverbend", "riverbend-ctc", student_ids, purpose="record",
-                                until=today + timedelta(days=365), note="CTE roster, school year")
-
-    requests = []
-    for student_id in student_ids:
-        codes: list[str] = []
-        for pathway in rng.sample(PATHWAYS, k=rng.choice((1, 2, 2))):
-            codes += [c for c in pathway[: rng.randint(2, len(pathway))] if c not in codes]
-        for code in codes + ["ncrc-workkeys"] * rng.randint(0, 1):
-            earned = today - timedelta(days=rng.randrange(30, 900))
-            # Most CTE credentials are attested by the center the student attends.
-            issuer = "riverbend-ctc" if code != "ncrc-workkeys" and rng.random() < 0.75 else "riverbend"
-            evidence: dict[str, str | int] = {"certificate": f"{code[:4].upper()}-{rng.randrange(10**6, 10**7)}"}
-            if code in ("ncrc-workkeys", "comptia-a-plus", "servsafe-manager"):
-                evidence["score"] = rng.randrange(70, 100)
-            requests.append(IssueRequest(issuer, student_id, code, earned, evidence))
-    half = len(requests) // 2
-    awards = ledger.issue(requests[:half])
-    # A key rotation half way: awards before it stay valid under the retired key.
-    ledger.rotate_issuer_key("riverbend-ctc")
-    awards += ledger.issue(requests[half:])
-
-    by_award = dict(zip(awards, requests))
-    revoked = rng.sample(awards, k=max(1, len(awards) // 60))
-    for award_id in revoked:
-        ledger.revoke(award_id, "issued_in_error", "Recorded for the wrong student; corrected by the registrar.")
-    # One amendment: the wrong earned date is revoked as superseded and replaced.
-    amended = next(a for a in awards if a not in revoked)
-    ledger.revoke(amended, "superseded", "Earned date corrected from the score report.")
-    old = by_award[amended]
-    ledger.issue([IssueRequest(old.issuer, old.student, old.credential, old.earned - timedelta(days=7),
-                               old.evidence, supersedes=amended)])
-
-    # One student moves to Lakeshore: the district's records of them change custody.
-    mover = student_ids[-1]
-    movable = [a for a, r in by_award.items() if r.student == mover and r.issuer == "riverbend" and a not in revoked]
-    if not movable:
-        movable = ledger.issue([IssueRequest("riverbend", mover, "ncrc-workkeys", today - timedelta(days=40),
-                                             {"certificate": "NCRC-4410273", "score": 85})])
-    # Riverbend offers the record; Lakeshore's registrar accepts it.
-    offer = ledger.offer_transfer("riverbend", "lakeshore", mover, "Student enrolled at Lakeshore County Schools")
-    ledger.accept_transfer(offer, "lakeshore")
-    assessments = _load_workkeys(ledger, student_ids, by_award, today, random.Random(seed + 1))
-    return {
-        "issuers": len(ISSUERS),
-        "credentials": len(CATALOG),
-        "students": len(student_ids),
-        "awards": len(awards) + 1,
-        "revocations": len(revoked) + 1,
-        "transfers": len(ledger.transfer_offer(offer).awards),
-        "key_rotations": 1,
-        "listings": listings,
-        "assessments": assessments,
-        "sample_student": student_ids[0],
-        "transferred_student": mover,
-        "roster_share": share,
-    }
+def define_demo_catalog(ledger: Ledger) -> None:
+    define_catalog(ledger, catalog_entries())
 
 
-def _cohort(birth: date) -> int:
-    """The usual graduating class for a birth date (a school year starts on 1 September for age)."""
-    return birth.year + (19 if birth.month >= 9 else 18)
-
-
-def _load_listings(ledger: Ledger) -> int:
+def load_listings(ledger: Ledger) -> int:
     """Illustrative Ohio, Missouri and Colorado listings from 2019-20 on (see ILLUSTRATIVE)."""
     first = 2020  # school year 2019-20
     requests = [ListingRequest("OH", code, first, None, {"careerField": field, "points": OHIO_POINTS[code]},
@@ -238,23 +127,3 @@ def _load_listings(ledger: Ledger) -> int:
     # A revision: Ohio sunsets the food handler card from 2025-26 (earlier years keep it).
     delist_credential(ledger, "OH", "servsafe-handler", 2026, None, "Illustrative sunset of the demo listing.")
     return stored + 1
-
-
-def _load_workkeys(ledger: Ledger, students: list[str], by_award: dict[str, IssueRequest], today: date,
-                   rng: random.Random) -> int:
-    """WorkKeys sittings: every NCRC holder, and a third of the other students."""
-    holders = {r.student for r in by_award.values() if r.credential == "ncrc-workkeys"}
-    requests = []
-    for student in students:
-        if student not in holders and rng.random() > 0.33:
-            continue
-        taken = today - timedelta(days=rng.randrange(60, 700))
-        scores = {test: rng.choice((3, 4, 4, 5, 5, 6, 7)) for test in
-                  ("appliedMath", "graphicLiteracy", "workplaceDocuments")}
-        requests.append(AssessmentRequest("riverbend", student, taken, scores,
-                                          {"report": f"WK-{rng.randrange(10**6, 10**7)}"}))
-        if rng.random() < 0.3:  # a retake of one test
-            test = rng.choice(sorted(scores))
-            requests.append(AssessmentRequest("riverbend", student, taken + timedelta(days=45),
-                                              {test: min(7, scores[test] + 1)}))
-    return len(record_assessments(ledger, requests))

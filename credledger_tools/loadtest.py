@@ -4,28 +4,27 @@ Sets up a scratch instance (a student with 10 credentials and a share link),
 starts gunicorn with N workers on a loopback port, and drives
 `GET /v/<token>.json` from a small keep-alive HTTP/1.1 client (asyncio, one
 process) with C concurrent connections for a bounded time. Loopback only; it
-stops by itself and always stops gunicorn.
+stops by itself and always stops gunicorn. May import ledger and web.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from credledger_tools.bench.measure import percentile_ms
+from credledger_tools.bench.scratch import scratch_dir, scratch_instance, scratch_schema
+from credledger_tools.demo.catalog import CATALOG
 from ledger.application import IssueRequest
-from ledger.demo import CATALOG
-from ledger.instance import init_instance
 from web.db import create_web_tables
 from web.sharing import Sharing
 
@@ -39,7 +38,7 @@ def _free_port() -> int:
 
 
 def _setup(data_dir: Path, credentials: int, database_url: str | None) -> str:
-    ledger = init_instance(data_dir, PASSPHRASE, scrypt_n=2**10, database_url=database_url)
+    ledger = scratch_instance(data_dir, database_url=database_url, passphrase=PASSPHRASE)
     create_web_tables(ledger.store)
     ledger.register_issuer("load-district", "Load Test District", "district")
     for code, name, body, kind, months, field in CATALOG[:credentials]:
@@ -101,16 +100,8 @@ async def _load(port: int, path: str, seconds: float, connections: int) -> tuple
 
 def run_share_benchmark(*, seconds: float = 10.0, workers: int = 2, connections: int = 8,
                         credentials: int = 10, database_url: str | None = None) -> dict[str, Any]:
-    from ledger.bench import _run_sql
-
-    scratch = Path(tempfile.mkdtemp(prefix="credledger-bench-share-"))
     port = _free_port()
-    server = None
-    schema = f"bench_share_{os.getpid()}"
-    url = f"{database_url}?schema={schema}" if database_url else None
-    try:
-        if database_url:
-            _run_sql(database_url, f"CREATE SCHEMA {schema}")
+    with scratch_dir("credledger-bench-share-") as scratch, scratch_schema(database_url, "bench_share") as url:
         token = _setup(scratch / "instance", credentials, url)
         env = os.environ | {"CREDLEDGER_DATA": str(scratch / "instance"), "CREDLEDGER_PASSPHRASE": PASSPHRASE,
                             # A load test is one client: the per-client verify limit would answer 429.
@@ -123,20 +114,13 @@ def run_share_benchmark(*, seconds: float = 10.0, workers: int = 2, connections:
              "--logger-class", "web.access_log.RedactingGunicornLogger", "web.wsgi:app"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )
-        path = f"/v/{token}.json"
-        _wait_until_up(port, path, server)
-        asyncio.run(_load(port, path, 1.0, connections))  # warm-up: caches, connections, imports
-        latencies, errors, elapsed = asyncio.run(_load(port, path, seconds, connections))
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        shutil.rmtree(scratch, ignore_errors=True)
-        if database_url:
-            _run_sql(database_url, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        try:
+            path = f"/v/{token}.json"
+            _wait_until_up(port, path, server)
+            asyncio.run(_load(port, path, 1.0, connections))  # warm-up: caches, connections, imports
+            latencies, errors, elapsed = asyncio.run(_load(port, path, seconds, connections))
+        finally:
+            _stop(server)
     latencies.sort()
     return {
         "backend": "postgres" if database_url else "sqlite",
@@ -147,9 +131,17 @@ def run_share_benchmark(*, seconds: float = 10.0, workers: int = 2, connections:
         "requests": len(latencies),
         "errors": len(errors),
         "requests_per_s": round(len(latencies) / elapsed),
-        "p50_ms": round(latencies[len(latencies) // 2] * 1e3, 2) if latencies else None,
-        "p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1e3, 2) if latencies else None,
+        "p50_ms": percentile_ms(latencies, 0.5, 2) if latencies else None,
+        "p99_ms": percentile_ms(latencies, 0.99, 2) if latencies else None,
     }
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 def _wait_until_up(port: int, path: str, server: subprocess.Popen[bytes]) -> None:

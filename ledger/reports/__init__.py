@@ -1,0 +1,107 @@
+"""District reports and student pathway status, as queries over the read models.
+
+Every report reads the projections (`ledger.readmodels`: awards, students,
+issuers, catalog, listings, assessments) and applies the pure rules of
+`ledger.pathways`; nothing here writes. `build_report`, here, builds one by
+name, as the CLI and the web ask for it. One module per report:
+
+    irc_summary   `irc-summary`: credentials (or one state's IRCs) earned, by attending center, school,
+                  issuer, program or cluster, school year and credential, with each group's share
+    perkins       `perkins-5s1`: CTE concentrators who attained a recognized postsecondary credential
+    ohio          `ohio-status`: each student's Ohio credential option, IRC seal, two demonstrations, bundle
+    colorado      `colorado-incentive`: each district's Career Development Incentive claim
+
+and what they share:
+
+    model         Report and Table, rendered as JSON, CSV and text; percent, dollars
+    data          ReportData: what the reports read, loaded from the read models
+    student       one student's facts and pathway status (`student_pathways`, for the web and CLI)
+    inputs        report inputs the ledger never stores (pathway inputs, student id lists)
+
+Counting: revoked and superseded awards never count (an amendment counts once,
+as the award that replaced it); expired awards count where they were earned.
+Years are school years (1 July – 30 June) by the year they end.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from ledger.errors import InputError
+from ledger.pathways import StudentInputs
+from ledger.reports.colorado import colorado_incentive
+from ledger.reports.data import load_report_data
+from ledger.reports.irc_summary import irc_summary
+from ledger.reports.model import Report
+from ledger.reports.ohio import ohio_status
+from ledger.reports.perkins import perkins_5s1
+from ledger.statelists import school_year_from_text, school_year_of
+
+REPORTS = ("irc-summary", "perkins-5s1", "ohio-status", "colorado-incentive")
+
+
+def parse_year(text: str | None) -> int | None:
+    """A `--year` option as a school year (by the year it ends); None for none. InputError names the field."""
+    if text is None or text == "":
+        return None
+    try:
+        return school_year_from_text(text)
+    except ValueError:
+        raise InputError.for_field("year", "a school year like 2025-26 (or 2026, the year it ends)") from None
+
+
+def build_report(
+    name: str, view: Any, *, today: date, year: str | None = None, state: str | None = None,
+    district: str | None = None, inputs: Mapping[str, StudentInputs] | None = None, frl: set[str] | None = None,
+    concentrators: set[str] | None = None, funds_cents: int | None = None, served: set[str] | None = None,
+) -> Report:
+    """One report by name, from the read models (the CLI and the web call this).
+
+    With `district`, the per-student reports (perkins-5s1, ohio-status) cover `served`: the
+    students the institution relates to (ledger.access), given by the caller.
+    """
+    if name not in REPORTS:
+        raise InputError.for_field("report", f"one of {', '.join(REPORTS)}")
+    with _collector_paused():
+        return _build(name, view, today=today, year=year, state=state, district=district, inputs=inputs, frl=frl,
+                      concentrators=concentrators, funds_cents=funds_cents, served=served)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A report makes a few hundred thousand small tuples that all stay alive until it is done: the cyclic
+    garbage collector would walk them again and again (a third of the time at 100,000 awards) and find
+    nothing to free. Paused for the report, restored after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(
+    name: str, view: Any, *, today: date, year: str | None, state: str | None, district: str | None,
+    inputs: Mapping[str, StudentInputs] | None, frl: set[str] | None, concentrators: set[str] | None,
+    funds_cents: int | None, served: set[str] | None,
+) -> Report:
+    school_year = parse_year(year)
+    data = load_report_data(view)
+    if district is not None and name in ("perkins-5s1", "ohio-status"):
+        data.issuer_did(district)  # an unknown institution is named
+        data.students = {s: v for s, v in data.students.items() if s in (served or set())}
+    if name == "irc-summary":
+        return irc_summary(data, year=school_year, state=state, district=district)
+    if name == "perkins-5s1":
+        return perkins_5s1(data, year=school_year, concentrators=concentrators)
+    if name == "ohio-status":
+        return ohio_status(data, today=today, year=school_year, inputs=inputs)
+    if funds_cents is None:
+        raise InputError.for_field("funds", "the dollars available statewide (--funds)")
+    return colorado_incentive(data, year=school_year or school_year_of(today), funds_cents=funds_cents, frl=frl,
+                              district=district)

@@ -1,0 +1,121 @@
+"""What the reports read, loaded from the read models with a handful of queries.
+
+`load_report_data` reads the projections' tables (`rm_issuers`,
+`rm_credentials`, `rm_students`, `rm_awards`, `rm_listings`,
+`rm_assessments`) through the view's `query`; nothing here writes. The
+values are plain (named tuples, dicts), so the reports themselves are pure
+functions of a `ReportData`. May import ledger.pathways and ledger.statelists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+from ledger.errors import NotFoundError
+from ledger.pathways import EarnedCredential, ListingBook, WorkKeysSitting
+from ledger.statelists import Segment, apply_listing_event, school_year_from_text
+
+HOME = "Home school (not at a CTE center)"
+NO_CLUSTER = "(no cluster)"
+
+
+class AwardRow(NamedTuple):
+    """One award as the reports read it (a named tuple: a district has hundreds of thousands)."""
+
+    award: str
+    student: str
+    issuer: str
+    credential: str
+    earned: date
+    expires: date | None
+    revoked: str | None
+
+
+@dataclass
+class ReportData:
+    """Everything the reports read."""
+
+    issuers: dict[str, tuple[str, str, str]]  # did -> (slug, name, kind)
+    credentials: dict[str, dict[str, Any]]  # code -> name, type, careerField, careerCluster
+    students: dict[str, tuple[str, int | None]]  # id -> (registered_by DID, cohort)
+    awards: list[AwardRow]
+    book: ListingBook
+    workkeys: dict[str, list[WorkKeysSitting]]
+
+    def issuer_name(self, did: str) -> str:
+        return self.issuers.get(did, (did, did, ""))[1]
+
+    def issuer_did(self, slug: str) -> str:
+        for did, (s, _, _) in self.issuers.items():
+            if s == slug:
+                return did
+        raise NotFoundError(f"no issuer {slug!r}")
+
+    def credential_name(self, code: str) -> str:
+        return self.credentials.get(code, {}).get("name", code)
+
+    def cluster(self, code: str) -> str:
+        """The credential's career cluster (or, without one, its career field)."""
+        entry = self.credentials.get(code, {})
+        return entry.get("careerCluster") or entry.get("careerField") or NO_CLUSTER
+
+    def is_assessment(self, code: str) -> bool:
+        return self.credentials.get(code, {}).get("type") == "assessment"
+
+    def earned(self, award: AwardRow) -> EarnedCredential:
+        entry = self.credentials.get(award.credential, {})
+        return EarnedCredential(award.award, award.credential, entry.get("name", award.credential), award.earned,
+                                award.issuer, entry.get("type", "certification"), award.expires, award.revoked)
+
+
+def by_student(awards: Iterable[AwardRow]) -> dict[str, list[AwardRow]]:
+    """The awards grouped by student, each student's in the order given."""
+    grouped: dict[str, list[AwardRow]] = defaultdict(list)
+    for a in awards:
+        grouped[a.student].append(a)
+    return grouped
+
+
+def load_listing_book(view: Any, names: Mapping[str, str] | None = None) -> ListingBook:
+    rows = view.query("SELECT stream, sequence, listed, credential, state, district, effective_from, effective_to, "
+                      "terms, note FROM rm_listings ORDER BY stream, sequence")
+    segments: dict[tuple[str, str | None, str], list[Segment]] = {}
+    for _, _, listed, credential, state, district, first, last, terms, note in rows:
+        key = (state, district, credential)
+        segments[key] = apply_listing_event(
+            segments.get(key, []), bool(listed), school_year_from_text(first),
+            None if last is None else school_year_from_text(last), json.loads(terms) if terms else None, note)
+    return ListingBook(segments, names)
+
+
+def load_report_data(view: Any, *, students: Sequence[str] | None = None) -> ReportData:
+    """Load the read models (all students, or only `students`)."""
+    issuers = {r[0]: (r[1], r[2], r[3]) for r in view.query("SELECT did, slug, name, kind FROM rm_issuers ")}
+    credentials = {
+        r[0]: {"name": r[1], "type": r[2], "careerField": r[3], "careerCluster": r[4]}
+        for r in view.query("SELECT code, name, credential_type, career_field, career_cluster FROM rm_credentials ")
+    }
+    where, params = "", list(students or [])
+    if students is not None:
+        where = f" WHERE student_id IN ({', '.join('?' * len(params))})" if params else " WHERE 1 = 0"
+    student_rows = view.query(f"SELECT student_id, registered_by, cohort FROM rm_students {where}", params)
+    award_rows = view.query(
+        f"SELECT award_id, student_id, issuer, credential, earned, expires, revoked_reason FROM rm_awards {where} "
+        "ORDER BY position", params)
+    parse = date.fromisoformat
+    awards = [AwardRow(a, s, i, c, parse(e), parse(x) if x else None, r) for a, s, i, c, e, x, r in award_rows]
+    workkeys: dict[str, list[WorkKeysSitting]] = defaultdict(list)
+    for student, taken, scores in view.query(
+            f"SELECT student_id, taken, scores FROM rm_assessments {where} ORDER BY position", params):
+        workkeys[student].append(WorkKeysSitting(parse(taken), json.loads(scores)))
+    return ReportData(
+        issuers=issuers, credentials=credentials,
+        students={r[0]: (r[1], None if r[2] is None else int(r[2])) for r in student_rows},
+        awards=awards, book=load_listing_book(view, {k: v["name"] for k, v in credentials.items()}),
+        workkeys=dict(workkeys),
+    )

@@ -1,0 +1,43 @@
+"""One student's facts for the pathway rules, and their pathway status from the read models.
+
+`student_pathways` is what the web's student page and console, and
+`credledger pathways`, show; `student_facts` is shared with the Ohio status
+report. May import ledger.pathways and ledger.reports.data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from ledger.errors import NotFoundError
+from ledger.pathways import RuleResult, StudentFacts, StudentInputs, evaluate_student
+from ledger.reports.data import AwardRow, ReportData, load_report_data
+
+
+def student_facts(data: ReportData, student_id: str, inputs: StudentInputs | None = None,
+                  *, cohort: int | None = None, awards: Iterable[AwardRow] | None = None) -> StudentFacts:
+    if student_id not in data.students:
+        raise NotFoundError(f"no student {student_id!r}")
+    registered_by, recorded_cohort = data.students[student_id]
+    mine = awards if awards is not None else (a for a in data.awards if a.student == student_id)
+    return StudentFacts(
+        student=student_id, cohort=cohort if cohort is not None else recorded_cohort,
+        credentials=tuple(data.earned(a) for a in mine), workkeys=tuple(data.workkeys.get(student_id, ())),
+        district=registered_by, district_name=data.issuer_name(registered_by), inputs=inputs or StudentInputs(),
+    )
+
+
+def student_pathways(
+    projections: Any, student_id: str, *, today: date, inputs: StudentInputs | None = None,
+    cohort: int | None = None, states: Iterable[str] | None = None,
+) -> list[RuleResult]:
+    """A student's pathway status from the read models (caught up first).
+
+    The district whose Colorado Menu of Options applies is the institution that registered the student.
+    """
+    projections.catch_up()
+    data = load_report_data(projections.view, students=[student_id])
+    return evaluate_student(student_facts(data, student_id, inputs, cohort=cohort), data.book, today=today,
+                            states=states)
