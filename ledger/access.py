@@ -18,6 +18,7 @@ from ledger.aggregates import RosterShare, SignedAggregate, Student, TransferOff
 from ledger.errors import NotFoundError
 from ledger.relations import ALL_BASES, OWN_BASES, RECORDING_BASES, REGISTERED
 from ledger.store import LedgerRecorderMixin
+from ledger.values import RosterShareInfo, TransferOfferInfo
 
 
 class Access:
@@ -62,22 +63,23 @@ class Access:
 
     # Roster shares and transfer offers, as the pages list them ---------------------
 
-    def roster_shares(self) -> list[RosterShare]:
-        return [s for s in (self.stream(r.originator_id)
-                            for r in self.store.select_journal_of_type(d.ROSTER_SHARED))
+    def roster_shares(self) -> list[RosterShareInfo]:
+        return [RosterShareInfo.of(s) for s in (self.stream(r.originator_id)
+                                                for r in self.store.select_journal_of_type(d.ROSTER_SHARED))
                 if isinstance(s, RosterShare)]
 
-    def shares_granted(self, institution: str) -> list[RosterShare]:
+    def shares_granted(self, institution: str) -> list[RosterShareInfo]:
         return [s for s in self.roster_shares() if s.granter == institution]
 
-    def shares_received(self, institution: str) -> list[RosterShare]:
+    def shares_received(self, institution: str) -> list[RosterShareInfo]:
         return [s for s in self.roster_shares() if s.grantee == institution]
 
-    def shares_of_student(self, student_id: str) -> list[RosterShare]:
+    def shares_of_student(self, student_id: str) -> list[RosterShareInfo]:
         """Every roster share that named the student: their record of disclosures (34 CFR 99.32)."""
         return [s for s in self.roster_shares() if student_id in s.students]
 
-    def transfer_offers(self, institution: str) -> list[TransferOffer]:
+    def transfer_offers(self, institution: str) -> list[TransferOfferInfo]:
         """Offers the institution sent or received, newest last."""
         offers = (self.stream(r.originator_id) for r in self.store.select_journal_of_type(d.TRANSFER_OFFERED))
-        return [o for o in offers if isinstance(o, TransferOffer) and institution in (o.sender, o.receiver)]
+        return [TransferOfferInfo.of(o) for o in offers
+                if isinstance(o, TransferOffer) and institution in (o.sender, o.receiver)]

@@ -65,7 +65,7 @@ def backup_instance(data_dir: Path, target: Path) -> dict[str, object]:
         if _schema(config.database_url):
             command.append(f"--schema={_schema(config.database_url)}")
         _run(command + [_server_url(config.database_url)], "pg_dump")
-    manifest = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "ledger": config.ledger_id,
+    manifest: dict[str, object] = {"created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "ledger": config.ledger_id,
                 "backend": config.backend}
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

@@ -11,7 +11,7 @@ from ledger.application import Ledger
 from ledger.pathways import WORKKEYS_TESTS
 from ledger.errors import NotFoundError
 from ledger.values import award_status as status_from
-from ledger.rules import find_issuer, issuer_slug_from_did
+from ledger.rules import issuer_slug_from_did
 from verifiers.dataintegrity import proofs_of
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import verify_key_valid_at
@@ -72,7 +72,7 @@ def signature_status(ledger: Ledger, doc: dict[str, Any], recorded: datetime) ->
     for did, proof in zip(d.required_signers(doc), proofs_of(doc)):
         if did == ledger.operator_did:
             continue
-        issuer = find_issuer(ledger, did)
+        issuer = ledger.issuer_by_did(did)
         record = issuer.keys.get(proof["verificationMethod"]) if issuer else None
         if record is None:
             return "unknown key"

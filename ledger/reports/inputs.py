@@ -58,9 +58,10 @@ def parse_inputs_csv(text: str) -> dict[str, StudentInputs]:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     unknown = [h for h in header if h not in INPUT_COLUMNS]
     if "student" not in header or unknown:
-        problems = [f"unknown column {h!r}" for h in unknown] + ([] if "student" in header else ["missing 'student'"])
-        raise InputError(f"inputs header: {problems[0]} (columns: {', '.join(INPUT_COLUMNS)})",
-                         {"inputs header": problems})
+        header_problems = [f"unknown column {h!r}" for h in unknown] + (
+            [] if "student" in header else ["missing 'student'"])
+        raise InputError(f"inputs header: {header_problems[0]} (columns: {', '.join(INPUT_COLUMNS)})",
+                         {"inputs header": header_problems})
     result: dict[str, StudentInputs] = {}
     errors: dict[str, list[str]] = {}
     for number, raw in enumerate(reader, start=2):
@@ -106,10 +107,10 @@ def _merge(inputs: StudentInputs, row: dict[str, str]) -> StudentInputs:
     hours = whole("wbl_hours")
     if hours is not None:
         inputs = replace(inputs, wbl_hours=hours)
-    for column, attribute in (("pre_apprenticeship", "pre_apprenticeship"), ("omj_seal", "omj_seal")):
-        flag = yes_no(column)
-        if flag is not None:
-            inputs = replace(inputs, **{attribute: flag})
+    if (apprenticeship := yes_no("pre_apprenticeship")) is not None:
+        inputs = replace(inputs, pre_apprenticeship=apprenticeship)
+    if (seal := yes_no("omj_seal")) is not None:
+        inputs = replace(inputs, omj_seal=seal)
     pathway, passed = row.get("webxams_pathway", ""), whole("webxams_passed")
     if bool(pathway) != (passed is not None):
         raise ValueError("webxams_pathway and webxams_passed go together")

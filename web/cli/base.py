@@ -55,7 +55,7 @@ class Context:
             self._ledger = open_ledger(self.data_dir, passphrase_from_env_or_prompt())
         return self._ledger
 
-    def out(self, data: Any, human: str | Callable[[], None]) -> None:
+    def out(self, data: Any, human: str | Callable[[], object]) -> None:
         if self.as_json:
             click.echo(json.dumps(data, indent=2, default=str))
         elif callable(human):
