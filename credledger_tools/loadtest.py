@@ -48,7 +48,7 @@ def _setup(data_dir: Path, credentials: int, database_url: str | None) -> str:
                                                         "local_id": "L-1"})
     ledger.issue([IssueRequest("load-district", student, code, date(2026, 3, 1), {"certificate": f"C-{i}"})
                   for i, (code, *_) in enumerate(CATALOG[:credentials])])
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
     token = Sharing(ledger.store).create(student, "load test", awards=None, days=30, now=datetime.now(timezone.utc))
     ledger.close()
     return token

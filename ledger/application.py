@@ -103,7 +103,7 @@ class Ledger(Application):
         self.operator_key = KeyRecord(config.operator_key_id, operator_public, EPOCH)
 
     @cached_property
-    def log(self) -> MerkleLog:
+    def transparency_log(self) -> MerkleLog:
         """The transparency log over this ledger's events (ledger.log)."""
         origin = log_origin(self.config.domain, self.config.ledger_id)
         return MerkleLog(self.store, self.signer(self.config.log_key_id), origin, lambda: self.clock(),

@@ -172,7 +172,7 @@ def audit_log(ledger: Ledger, events: int) -> AuditReport:
     Streams the leaves keeping only the tree's right edge (O(log n) memory).
     The journal leaves themselves were checked against the events above.
     """
-    store, log = ledger.store, ledger.log
+    store, log = ledger.store, ledger.transparency_log
     verifier = Verifier.from_key_string(log.verifier_key)
     checkpoints = store.select_checkpoints()
     by_size = {size: (root, note) for size, root, note in checkpoints}

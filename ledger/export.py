@@ -53,8 +53,8 @@ def export_bundle(
         if identity is None:
             raise InputError.for_field("disclose", "this student's identity was erased; nothing can be disclosed")
         disclosed = identity.disclosure(list(disclose))
-    ledger.log.integrate()
-    size, _, note = ledger.log.latest()
+    ledger.transparency_log.integrate()
+    size, _, note = ledger.transparency_log.latest()
     return {
         "format": FORMAT,
         "exported": format_timestamp(ledger.clock()),
@@ -72,13 +72,14 @@ def online_evidence(ledger: Ledger, award_ids: Sequence[str], since: int) -> dic
     """What an online verifier asks: the newest checkpoint, consistency from `since`, and the awards' streams."""
     for award_id in award_ids:
         ledger.award(award_id)
-    ledger.log.integrate()
-    size, _, note = ledger.log.latest()
+    ledger.transparency_log.integrate()
+    size, _, note = ledger.transparency_log.latest()
     if not 0 < since <= size:
         raise InputError.for_field("since", f"must be in [1, {size}]")
     return {
         "checkpoint": note,
-        "consistency": [base64.b64encode(h).decode() for h in ledger.log.consistency_proof(since, size)],
+        "consistency": [base64.b64encode(h).decode()
+                        for h in ledger.transparency_log.consistency_proof(since, size)],
         "streams": stream_entries(ledger, list(award_ids), size),
     }
 
@@ -119,7 +120,8 @@ def _entries(ledger: Ledger, stream_id: str, size: int) -> list[dict[str, Any]]:
                 "event": event.document,  # type: ignore[attr-defined]
                 "recorded": format_timestamp(event.timestamp),  # type: ignore[attr-defined]
                 "index": row.position,
-                "inclusion": [base64.b64encode(h).decode() for h in ledger.log.inclusion_proof(row.position, size)],
+                "inclusion": [base64.b64encode(h).decode()
+                              for h in ledger.transparency_log.inclusion_proof(row.position, size)],
             }
         )
     return entries

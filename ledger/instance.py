@@ -43,7 +43,7 @@ def init_instance(
         encrypt_events=encrypt_events,
     )
     ledger = Ledger(config, keystore, create_tables=True)
-    ledger.log.integrate()  # the first checkpoint: the empty tree
+    ledger.transparency_log.integrate()  # the first checkpoint: the empty tree
     Projections.of(ledger)  # creates the read-model tables (CREATE_TABLE is on only here)
     # Written last: an init that fails half way leaves no config behind, and
     # running it again (after clearing the directory) starts over.
@@ -72,7 +72,7 @@ def migrate_instance(data_dir: Path, passphrase: str) -> None:
     config = LedgerConfig.load(data_dir)
     ledger = Ledger(config, FileKeyStore.open(config.keys_dir, passphrase), create_tables=True)
     make_private(data_dir)
-    anchor = ledger.log.anchor.read()
+    anchor = ledger.transparency_log.anchor.read()
     held = ledger.store.journal_size()
     if anchor is not None and held < anchor.size:
         ledger.close()
@@ -84,5 +84,5 @@ def migrate_instance(data_dir: Path, passphrase: str) -> None:
     # The access facts are derived from the events: rebuilding them is always right, and fills
     # the table for a store made by a version that did not keep it.
     ledger.rebuild_relations()
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
     ledger.close()

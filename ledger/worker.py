@@ -33,7 +33,7 @@ class Worker:
     def run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.ledger.log.integrate()
+                self.ledger.transparency_log.integrate()
                 self.projections.catch_up()
             except Exception as e:  # a passing database error must not end the worker
                 if self.on_error:

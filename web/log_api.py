@@ -23,7 +23,7 @@ SHORT = "public, max-age=1, must-revalidate"
 
 
 def _log() -> MerkleLog:
-    log: MerkleLog = current_app.extensions["ledger"].log
+    log: MerkleLog = current_app.extensions["ledger"].transparency_log
     return log
 
 

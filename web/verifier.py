@@ -177,7 +177,7 @@ class SharedTranscripts:
 
     def __init__(self, ledger: Ledger, size: int = CACHE_SIZE):
         self.ledger = ledger
-        self.log_key = ledger.log.verifier_key  # read once: the key store is not touched per request
+        self.log_key = ledger.transparency_log.verifier_key  # read once: the key store is not touched per request
         self.size = size
         self._cache: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], bytes]] = OrderedDict()
         self._lock = threading.Lock()
@@ -336,7 +336,7 @@ def upload_check() -> Any:
                        "“name+1a2b3c4d+AbC…”; leave the field empty to use this site's own log.", "bad_log_key")
     if wants_json():
         return Response(json.dumps(data, ensure_ascii=False), mimetype="application/json")
-    own = data["checkpoint"]["origin"] == ledger.log.origin
+    own = data["checkpoint"]["origin"] == ledger.transparency_log.origin
     return render_template("verifier/result.html", result=page_view(data), source="file", link=None,
                            link_url=None, print_url=None, own_log=own, pasted_key=bool(pasted),
                            filename=upload.filename if upload is not None else "")

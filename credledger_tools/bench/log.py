@@ -34,20 +34,20 @@ def run_log_benchmark(*, leaves: int, proofs: int = 1000) -> dict[str, Any]:
     with scratch_dir("credledger-bench-log-") as scratch:
         ledger = scratch_instance(scratch / "instance")
         student = setup_district(ledger)
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
         # 1. Appending to the log against issuing, on the same events.
         request = issue_request(student)
         issue_seconds = ISSUED / rate(ISSUED, 100, lambda n: ledger.issue([request] * n))
         started = time.perf_counter()
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
         log_seconds = time.perf_counter() - started
         # 2. A large log: synthetic journal rows, integrated in batches.
         integrate_seconds, rss = _grow_log(ledger, scratch / "instance" / "ledger.sqlite", leaves)
-        size = ledger.log.size()
+        size = ledger.transparency_log.size()
         # 3. Inclusion proofs in the large log, in-process.
         rng = random.Random(1)
         indices = iter([rng.randrange(size) for _ in range(proofs)])
-        timings = samples(lambda: ledger.log.inclusion_proof(next(indices), size), proofs)
+        timings = samples(lambda: ledger.transparency_log.inclusion_proof(next(indices), size), proofs)
         ledger.close()
     return {
         "issuance_us_per_event": round(issue_seconds / ISSUED * 1e6, 1),
@@ -78,8 +78,8 @@ def _grow_log(ledger: Ledger, database: Path, leaves: int) -> tuple[float, list[
                     [(base + start + i, 10**12 + start + i, start + i, os.urandom(120)) for i in range(n)],
                 )
             started = time.perf_counter()
-            while ledger.log.size() < base + start + n:
-                ledger.log.integrate()
+            while ledger.transparency_log.size() < base + start + n:
+                ledger.transparency_log.integrate()
             integrate_seconds += time.perf_counter() - started
             rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
     finally:

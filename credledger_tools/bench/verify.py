@@ -32,7 +32,7 @@ def run_verify_benchmark(*, credentials: int = 20, runs: int = 300) -> dict[str,
         student = setup_district(ledger)
         ledger.issue([issue_request(student)] * credentials)
         bundle = export_bundle(ledger, student, disclose=["name"])
-        key = ledger.log.verifier_key
+        key = ledger.transparency_log.verifier_key
         public_key = ledger.issuer(DISTRICT).keys
         ledger.close()
     checkpoint = checkpoint_from_text(bundle["checkpoint"].split("\n\n")[0] + "\n")

@@ -233,8 +233,8 @@ def test_shares_and_offers_are_logged_and_carry_no_pii(world: tuple[Ledger, str]
     ledger.offer_transfer("ashford", "brookmere", student, "Student enrolled at Brookmere")
     kinds = [row.event_type for row in ledger.store.select_journal(0, 100)]
     assert d.ROSTER_SHARED in kinds and d.TRANSFER_OFFERED in kinds
-    ledger.log.integrate()
-    assert ledger.log.latest() is not None and ledger.store.log_size() == stored(ledger)
+    ledger.transparency_log.integrate()
+    assert ledger.transparency_log.latest() is not None and ledger.store.log_size() == stored(ledger)
     blob = b"".join(ledger.store.select_journal_leaves(0, stored(ledger)))
     assert CLAIMS["name"].encode() not in blob and CLAIMS["local_id"].encode() not in blob
 

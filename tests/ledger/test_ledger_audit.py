@@ -74,7 +74,7 @@ def build(data: Path, database_url: str | None = None) -> Instance:
         ])
         ledger.revoke(awards[1], "issued_in_error", "Recorded for the wrong student.")
         transfer(ledger, [awards[0]], "ferncliff-ctc", "Student enrolled at Ferncliff")
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
         assert audit(ledger).ok
     finally:
         ledger.close()
@@ -319,7 +319,7 @@ def test_a_consistent_rollback_is_caught(sqlite_instance: Instance) -> None:
     ledger = open_ledger(data, PASSPHRASE)
     try:
         ledger.revoke(sqlite_instance.awards[0], "misconduct", "Obtained by cheating.")
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
         assert audit(ledger).ok
     finally:
         ledger.close()
@@ -385,7 +385,7 @@ def test_a_deleted_vault_row_is_not_an_erasure(sqlite_instance: Instance) -> Non
     try:
         erased, lost = sorted(r[0] for r in ledger.store.query("SELECT student_id FROM {vault}"))[:2]
         assert ledger.erase_identity(erased)
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
         assert audit(ledger).ok
     finally:
         ledger.close()

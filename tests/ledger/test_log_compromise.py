@@ -40,9 +40,9 @@ def issue_one(ledger: Ledger, student: str, certificate: str) -> str:
 def logged_time(ledger: Ledger, award: str) -> datetime:
     """When the award's issuance was recorded, according to the log; checked against a signed checkpoint."""
     (row,) = [r for r in ledger.store.select_journal_of_stream(award) if r.originator_version == 1]
-    checkpoint = verify_checkpoint(ledger.log.checkpoint(), Verifier.from_key_string(ledger.log.verifier_key))
+    checkpoint = verify_checkpoint(ledger.transparency_log.checkpoint(), Verifier.from_key_string(ledger.transparency_log.verifier_key))
     verify_inclusion(row.position, checkpoint.size, hash_leaf(row.leaf),
-                     ledger.log.inclusion_proof(row.position, checkpoint.size), checkpoint.root_hash)
+                     ledger.transparency_log.inclusion_proof(row.position, checkpoint.size), checkpoint.root_hash)
     return parse_timestamp(json.loads(row.leaf)["recorded"])
 
 
@@ -72,7 +72,7 @@ def test_compromise_cuts_at_the_logged_time(ledger: Ledger, clock: Any) -> None:
     late = issue_one(ledger, student, "ASE-0003")
     t3 = clock.advance(hours=2)
     ledger.declare_key_compromised(SCHOOL, key_id, t2)
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
 
     record = ledger.issuer(SCHOOL).keys[key_id]
     assert record.compromised_at == t2
@@ -98,7 +98,7 @@ def test_compromise_cuts_at_the_logged_time(ledger: Ledger, clock: Any) -> None:
     assert refused.value.code == "no_signing_key"
     assert ledger.store.journal_size() == before
 
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
     report = audit(ledger)
     assert report.ok, report.finding
     assert report.log_size == before
@@ -115,7 +115,7 @@ def test_a_key_compromised_from_the_start_invalidates_everything_it_logged(ledge
     award = issue_one(ledger, student, "ASE-0100")
     clock.advance(minutes=10)
     ledger.declare_key_compromised(SCHOOL, key_id, valid_from)
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
     with pytest.raises(KeyValidityError):
         verify_key_valid_at(ledger.issuer(SCHOOL).keys[key_id], logged_time(ledger, award))
     assert audit(ledger).ok

@@ -48,7 +48,7 @@ while True:
         for i in range(count)
     ])
     # Integrate in small steps, so that many kills land inside an integration.
-    while ledger.log.integrate(limit=3) < ledger.store.journal_size():
+    while ledger.transparency_log.integrate(limit=3) < ledger.store.journal_size():
         pass
     round_ += 1
 """
@@ -56,12 +56,12 @@ while True:
 
 def check_log_equals_journal(ledger: Ledger, note: str) -> int:
     store = ledger.store
-    size = ledger.log.integrate()  # picks up whatever the killed process left
+    size = ledger.transparency_log.integrate()  # picks up whatever the killed process left
     report = audit(ledger)
     assert report.ok, (note, report.finding)
     events = store.journal_size()
     assert events == ledger.recorder.max_notification_id(), note  # every stored event has its journal row
-    assert size == events == ledger.log.size() == report.log_size, note
+    assert size == events == ledger.transparency_log.size() == report.log_size, note
 
     journal = store.select_journal(0, events + 10)
     assert [row.position for row in journal] == list(range(events)), note
@@ -69,14 +69,14 @@ def check_log_equals_journal(ledger: Ledger, note: str) -> int:
     # Leaf i is journal position i: nothing skipped, nothing duplicated.
     assert store.select_level(0, 0, events + 10) == [hash_leaf(row.leaf) for row in journal], note
     leaves = [row.leaf for row in journal]
-    verifier = Verifier.from_key_string(ledger.log.verifier_key)
+    verifier = Verifier.from_key_string(ledger.transparency_log.verifier_key)
     kept = store.select_checkpoints()
     assert kept[-1][0] == events
-    assert verify_checkpoint(ledger.log.checkpoint(), verifier).root_hash == naive_root(leaves) == kept[-1][1]
+    assert verify_checkpoint(ledger.transparency_log.checkpoint(), verifier).root_hash == naive_root(leaves) == kept[-1][1]
     for (size1, root1, note1), (size2, root2, _) in zip(kept, kept[1:]):
         assert size1 < size2
         assert verify_checkpoint(note1, verifier).root_hash == root1
-        verify_consistency(size1, size2, ledger.log.consistency_proof(size1, size2), root1, root2)
+        verify_consistency(size1, size2, ledger.transparency_log.consistency_proof(size1, size2), root1, root2)
     return events
 
 
@@ -89,7 +89,7 @@ def test_killed_writer_leaves_log_and_journal_in_agreement(tmp_path: Path) -> No
                                          "careerField": "Construction"})
     student = ledger.register_student(
         "oak-valley", {"name": "Sam Madeup", "birth_date": "2007-01-19", "local_id": "OV-4004"})
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
     ledger.close()
     script = tmp_path / "writer.py"
     script.write_text(CHILD)
@@ -132,7 +132,7 @@ def test_events_stored_by_a_killed_process_are_integrated_on_restart(tmp_path: P
     data_dir = tmp_path / "instance"
     ledger = init_instance(data_dir, PASSPHRASE, scrypt_n=2**10)
     ledger.register_issuer("oak-valley", "Oak Valley Test Technical School", "school")
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
     ledger.close()
     code = (
         "import os, signal, sys\n"
@@ -148,7 +148,7 @@ def test_events_stored_by_a_killed_process_are_integrated_on_restart(tmp_path: P
     assert result.returncode == -signal.SIGKILL, result.stderr
     reopened = open_ledger(data_dir, PASSPHRASE)
     try:
-        assert reopened.store.journal_size() == 2 and reopened.log.size() == 1
+        assert reopened.store.journal_size() == 2 and reopened.transparency_log.size() == 1
         assert check_log_equals_journal(reopened, "killed after saving, before integrating") == 2
     finally:
         reopened.close()

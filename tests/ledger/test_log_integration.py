@@ -53,14 +53,14 @@ def issue(ledger: Ledger, student: str, count: int, tag: str) -> list[str]:
 
 
 def test_the_empty_log_has_a_signed_checkpoint(ledger: Ledger) -> None:
-    verifier = Verifier.from_key_string(ledger.log.verifier_key)
-    checkpoint = verify_checkpoint(ledger.log.checkpoint(), verifier)
-    assert (checkpoint.origin, checkpoint.size, checkpoint.root_hash) == (ledger.log.origin, 0, EMPTY_ROOT)
+    verifier = Verifier.from_key_string(ledger.transparency_log.verifier_key)
+    checkpoint = verify_checkpoint(ledger.transparency_log.checkpoint(), verifier)
+    assert (checkpoint.origin, checkpoint.size, checkpoint.root_hash) == (ledger.transparency_log.origin, 0, EMPTY_ROOT)
     assert [(size, root) for size, root, _ in ledger.store.select_checkpoints()] == [(0, EMPTY_ROOT)]
 
 
 def test_every_kept_checkpoint_verifies_and_every_proof_against_it(ledger: Ledger) -> None:
-    log, store = ledger.log, ledger.store
+    log, store = ledger.transparency_log, ledger.store
     verifier = Verifier.from_key_string(log.verifier_key)
     student = setup_school(ledger)
     assert log.integrate() == 3
@@ -107,10 +107,10 @@ def test_every_kept_checkpoint_verifies_and_every_proof_against_it(ledger: Ledge
 def test_integrating_again_signs_nothing_new(ledger: Ledger) -> None:
     student = setup_school(ledger)
     issue(ledger, student, 5, "a")
-    size = ledger.log.integrate()
+    size = ledger.transparency_log.integrate()
     before = ledger.store.select_checkpoints()
-    assert ledger.log.integrate() == size == 8
-    assert ledger.log.integrate() == size
+    assert ledger.transparency_log.integrate() == size == 8
+    assert ledger.transparency_log.integrate() == size
     assert ledger.store.select_checkpoints() == before
 
 
@@ -118,7 +118,7 @@ def test_integration_in_small_batches_keeps_one_consistent_history(ledger: Ledge
     student = setup_school(ledger)
     issue(ledger, student, 20, "batch")
     sizes = []
-    while (size := ledger.log.integrate(limit=6)) not in sizes:
+    while (size := ledger.transparency_log.integrate(limit=6)) not in sizes:
         sizes.append(size)
     assert sizes == [6, 12, 18, 23]
     kept = ledger.store.select_checkpoints()
@@ -128,30 +128,30 @@ def test_integration_in_small_batches_keeps_one_consistent_history(ledger: Ledge
         assert root1 == naive_root(leaves[:size1])
         for size2, root2, _ in kept:
             if size1 <= size2:
-                verify_consistency(size1, size2, ledger.log.consistency_proof(size1, size2), root1, root2)
+                verify_consistency(size1, size2, ledger.transparency_log.consistency_proof(size1, size2), root1, root2)
 
 
 def test_proof_requests_outside_the_log_are_refused(ledger: Ledger) -> None:
     student = setup_school(ledger)
     issue(ledger, student, 2, "p")
-    size = ledger.log.integrate()
+    size = ledger.transparency_log.integrate()
     issue(ledger, student, 1, "pending")  # stored, not yet in a checkpoint
     with pytest.raises(InputError):
-        ledger.log.inclusion_proof(size, size)
+        ledger.transparency_log.inclusion_proof(size, size)
     with pytest.raises(InputError):
-        ledger.log.inclusion_proof(0, size + 1)  # beyond the latest checkpoint
+        ledger.transparency_log.inclusion_proof(0, size + 1)  # beyond the latest checkpoint
     with pytest.raises(InputError):
-        ledger.log.consistency_proof(size, size - 1)
+        ledger.transparency_log.consistency_proof(size, size - 1)
     with pytest.raises(InputError):
-        ledger.log.consistency_proof(1, size + 1)
+        ledger.transparency_log.consistency_proof(1, size + 1)
     with pytest.raises(InputError):
-        ledger.log.root(size + 1)
+        ledger.transparency_log.root(size + 1)
     with pytest.raises(NotFoundError):
-        ledger.log.leaf_index(hash_leaf(b"not a leaf of this log"))
+        ledger.transparency_log.leaf_index(hash_leaf(b"not a leaf of this log"))
     with pytest.raises(NotFoundError):
-        ledger.log.tile(0, 0, None)  # a full tile needs 256 leaves
+        ledger.transparency_log.tile(0, 0, None)  # a full tile needs 256 leaves
     with pytest.raises(NotFoundError):
-        ledger.log.entries(0, size + 1)  # the pending leaf is not published yet
+        ledger.transparency_log.entries(0, size + 1)  # the pending leaf is not published yet
 
 
 def _conflicting_revocation(writer: Ledger, other: Ledger, award_id: str) -> None:
@@ -176,7 +176,7 @@ def test_leaf_indices_are_dense_although_notification_ids_skip(
     for i in range(2):
         _conflicting_revocation(writer, other, awards[i])
         issue(writer, student, 1, f"after-{i}")
-    size = writer.log.integrate()
+    size = writer.transparency_log.integrate()
 
     ids = [n.id for n in writer.recorder.select_notifications(start=1, limit=100)]
     journal = writer.store.select_journal(0, 100)
@@ -188,7 +188,7 @@ def test_leaf_indices_are_dense_although_notification_ids_skip(
     assert [row.notification_id for row in journal] == ids
     assert writer.store.select_level(0, 0, size) == [hash_leaf(row.leaf) for row in journal]
     for row in journal:
-        assert writer.log.leaf_index(hash_leaf(row.leaf)) == row.position
+        assert writer.transparency_log.leaf_index(hash_leaf(row.leaf)) == row.position
     assert writer.store.select_checkpoints()[-1][1] == naive_root([row.leaf for row in journal])
     report = audit(writer)
     assert report.ok, report.finding
@@ -212,6 +212,6 @@ def test_the_integrator_thread_makes_new_events_provable_within_a_second(ledger:
     assert ledger.store.latest_checkpoint()[0] == expected, f"not checkpointed after {latency:.2f}s"
     assert latency < 1.0
     leaf = ledger.store.select_journal_leaves(expected - 1, expected)[0]
-    checkpoint = verify_checkpoint(ledger.log.checkpoint(), Verifier.from_key_string(ledger.log.verifier_key))
+    checkpoint = verify_checkpoint(ledger.transparency_log.checkpoint(), Verifier.from_key_string(ledger.transparency_log.verifier_key))
     verify_inclusion(expected - 1, checkpoint.size, hash_leaf(leaf),
-                     ledger.log.inclusion_proof(expected - 1, checkpoint.size), checkpoint.root_hash)
+                     ledger.transparency_log.inclusion_proof(expected - 1, checkpoint.size), checkpoint.root_hash)

@@ -75,7 +75,7 @@ def flip(value: bytes) -> bytes:
 def test_a_tampered_right_edge_stops_the_log_from_signing(ledger: Ledger, target: str) -> None:
     student = setup_school(ledger)
     issue(ledger, student, 10, "before")
-    size = ledger.log.integrate()
+    size = ledger.transparency_log.integrate()
     assert size == 13
     edge = treemath.root_path(size)
     assert edge == [(3, 0), (2, 2), (0, 12)]  # the nodes every later tree is built on
@@ -91,15 +91,15 @@ def test_a_tampered_right_edge_stops_the_log_from_signing(ledger: Ledger, target
     issue(ledger, student, 6, "after")  # 19 leaves: crosses 16, so every edge node is hashed in
 
     with pytest.raises(ProofError):
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
     assert ledger.store.select_checkpoints() == before  # nothing new signed or kept
-    assert ledger.log.size() == size  # and no node of the refused tree stored
+    assert ledger.transparency_log.size() == size  # and no node of the refused tree stored
     with pytest.raises(ProofError):
-        ledger.log.integrate()  # it keeps refusing
+        ledger.transparency_log.integrate()  # it keeps refusing
 
 
 def _check_one_history(ledger: Ledger) -> list[int]:
-    verifier = Verifier.from_key_string(ledger.log.verifier_key)
+    verifier = Verifier.from_key_string(ledger.transparency_log.verifier_key)
     kept = ledger.store.select_checkpoints()
     sizes = [size for size, _, _ in kept]
     assert sizes == sorted(set(sizes))
@@ -109,7 +109,7 @@ def _check_one_history(ledger: Ledger) -> list[int]:
     for size1, root1, _ in kept:
         for size2, root2, _ in kept:
             if size1 <= size2:
-                verify_consistency(size1, size2, ledger.log.consistency_proof(size1, size2), root1, root2)
+                verify_consistency(size1, size2, ledger.transparency_log.consistency_proof(size1, size2), root1, root2)
     report = audit(ledger)
     assert report.ok, report.finding
     assert report.log_size == sizes[-1] == ledger.store.journal_size()
@@ -127,7 +127,7 @@ def test_racing_integrators_keep_one_history(make_ledger: Callable[..., Ledger])
     def integrate_until_stopped(worker: Ledger) -> None:
         while not stop.is_set():
             try:
-                results.append(worker.log.integrate(limit=7))
+                results.append(worker.transparency_log.integrate(limit=7))
             except BaseException as e:  # noqa: BLE001 (reported below)
                 errors.append(e)
                 return
@@ -144,7 +144,7 @@ def test_racing_integrators_keep_one_history(make_ledger: Callable[..., Ledger])
             thread.join(timeout=30)
     assert errors == []
     assert results, "the integrators never ran"
-    while writer.log.integrate() < writer.store.journal_size():
+    while writer.transparency_log.integrate() < writer.store.journal_size():
         pass
     sizes = _check_one_history(writer)
     assert sizes[-1] == 3 + sum(1 + r % 5 for r in range(25))
@@ -176,11 +176,11 @@ def test_the_integrator_that_loses_a_race_signs_nothing(ledger: Ledger, winner_g
     def meanwhile() -> None:
         if winner_goes_further:
             issue(ledger, student, 4, "late")
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
 
-    log = ledger.log
+    log = ledger.transparency_log
     slow = MerkleLog(_Interleaved(ledger.store, meanwhile), log.signer, log.origin, ledger.clock, log.anchor)
-    assert slow.integrate() == ledger.log.size() == (12 if winner_goes_further else 8)
+    assert slow.integrate() == ledger.transparency_log.size() == (12 if winner_goes_further else 8)
     assert [size for size, _, _ in ledger.store.select_checkpoints()] == [0, log.size()]
     _check_one_history(ledger)
 
@@ -189,7 +189,7 @@ def test_a_log_signed_over_a_different_history_is_refused(ledger: Ledger) -> Non
     """A journal leaf rewritten after integration: the next head would not extend the signed one."""
     student = setup_school(ledger)
     issue(ledger, student, 4, "x")
-    size = ledger.log.integrate()
+    size = ledger.transparency_log.integrate()
     # Rewrite the whole stored tree from a journal where leaf 2 differs (as an
     # intruder would who also recomputed the nodes), keeping the signed checkpoints.
     forged = ledger.store.select_journal_leaves(0, size)
@@ -202,13 +202,13 @@ def test_a_log_signed_over_a_different_history_is_refused(ledger: Ledger) -> Non
     issue(ledger, student, 1, "y")
     before = ledger.store.select_checkpoints()
     with pytest.raises(ProofError):
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
     assert ledger.store.select_checkpoints() == before
 
 
 def test_the_integrator_thread_reports_a_refusal_and_keeps_running(ledger: Ledger) -> None:
     student = setup_school(ledger)
-    size = ledger.log.integrate()
+    size = ledger.transparency_log.integrate()
     level, index = treemath.root_path(size)[0]
     (stored,) = ledger.store.select_level(level, index, index + 1)
     tamper(ledger, "UPDATE {nodes} SET hash = ? WHERE level = ? AND idx = ?", [flip(stored), level, index])

@@ -41,23 +41,23 @@ def build(data_dir: Path, database_url: str | None = None) -> None:
         ledger.define_credential("comptia-a-plus", {"name": "CompTIA A+", "certifyingBody": "CompTIA",
                                                     "credentialType": "certification", "validityMonths": 36,
                                                     "careerField": "Information Technology"})
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
         student = ledger.register_student(
             SCHOOL, {"name": "Alex Notreal", "birth_date": "2008-08-08", "local_id": "PH-5005"})
         awards = ledger.issue([
             IssueRequest(SCHOOL, student, "comptia-a-plus", date(2026, 1, 15), {"certificate": f"COMP-{i:04d}"})
             for i in range(4)])
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
         ledger.issue([
             IssueRequest(SCHOOL, student, "comptia-a-plus", date(2026, 1, 16), {"certificate": f"COMP-{i:04d}"})
             for i in range(4, 17)])
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
         ledger.revoke(awards[0], "issued_in_error", "Recorded for the wrong fictional student.")
         transfer(ledger, awards[1:3], "harbor-ctc", "Student moved to the career center")
         ledger.issue([
             IssueRequest(SCHOOL, student, "comptia-a-plus", date(2026, 1, 17), {"certificate": f"COMP-{i:04d}"})
             for i in range(17, 30)])
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
         assert [size for size, _, _ in ledger.store.select_checkpoints()] == SIZES
         assert audit(ledger).ok
     finally:

@@ -141,7 +141,7 @@ def test_one_changed_value_or_deleted_row_in_postgres_is_caught_and_named(
     data, server, schema = pg_base
     rng = random.Random(f"{table}.{column}.{seed}")
     with psycopg.connect(server, autocommit=True) as conn:
-        rows = conn.execute(f"SELECT ctid, * FROM {schema}.{table}").fetchall()
+        rows = conn.execute(f"SELECT ctid, * FROM {schema}.{table} ORDER BY ctid").fetchall()
         names = [c.name for c in conn.execute(f"SELECT * FROM {schema}.{table} LIMIT 0").description or []]
         ctid, *row = rng.choice(rows)
         # An older checkpoint is a historical copy nothing reads (pages, tiles and proofs use the newest,

@@ -92,7 +92,7 @@ def issue(ledger: Ledger, issuer: str, student: str, code: str, earned: date, **
 
 
 def verify(bundle: Any, ledger: Ledger, **kwargs: Any) -> BundleResult:
-    return verify_bundle(bundle, [ledger.log.verifier_key], today=kwargs.pop("today", TODAY), **kwargs)
+    return verify_bundle(bundle, [ledger.transparency_log.verifier_key], today=kwargs.pop("today", TODAY), **kwargs)
 
 
 def evidence_now(ledger: Ledger, bundle: dict[str, Any]) -> OnlineEvidence:
@@ -171,7 +171,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                                                           "local_id": "WC-9"})
     issue(foreign, "willow", foreign_student, "servsafe-handler", date(2026, 8, 20), certificate="SS-7")
     foreign_bundle = export_bundle(foreign, foreign_student)
-    foreign_key = foreign.log.verifier_key
+    foreign_key = foreign.transparency_log.verifier_key
     foreign.close()
 
     yield World(ledger, student, awards, bundle, other_bundle, verify(bundle, ledger), foreign_key, foreign_bundle)
@@ -187,7 +187,7 @@ def test_an_exported_bundle_verifies_step_by_step(world: World) -> None:
     assert [c.award for c in result.credentials] == list(world.awards.values())
     assert result.format == "credledger.transcript/v1" and result.student == world.student
     assert result.checkpoint.ok and result.checkpoint_size == int(world.bundle["checkpoint"].split("\n")[1])
-    assert result.log_origin == world.ledger.log.origin
+    assert result.log_origin == world.ledger.transparency_log.origin
     assert result.identity == {"name": True}
     credentials = by_role(result, world)
     for role in ("active", "expired", "transferred", "rotated"):
@@ -423,7 +423,7 @@ def test_a_bundle_from_another_log_is_refused_at_the_checkpoint(world: World) ->
         assert failing(credential) == {"checkpoint"}
         assert "pinned log key" in credential.step("checkpoint").detail
         assert credential.step("log_inclusion").ok is None
-    both = verify_bundle(world.foreign_bundle, [world.ledger.log.verifier_key, world.foreign_key], today=TODAY)
+    both = verify_bundle(world.foreign_bundle, [world.ledger.transparency_log.verifier_key, world.foreign_key], today=TODAY)
     assert both.ok  # pinning that log's key too: it verifies
 
 
@@ -488,7 +488,7 @@ def test_log_keys_are_checked(world: World) -> None:
     with pytest.raises(ValueError, match="at least one"):
         verify_bundle(world.bundle, [], today=TODAY)
     with pytest.raises(TypeError):
-        verify_bundle(world.bundle, world.ledger.log.verifier_key, today=TODAY)
+        verify_bundle(world.bundle, world.ledger.transparency_log.verifier_key, today=TODAY)
 
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers(-3, 2**60) | st.text(max_size=8),
@@ -582,7 +582,7 @@ def test_online_evidence_must_extend_the_bundle(small: tuple[Ledger, Clock, str,
         assert credential.step("current_status").ok is None
 
     foreign = new_ledger(tmp_path / "foreign", Clock())
-    foreign_checkpoint = foreign.log.checkpoint()
+    foreign_checkpoint = foreign.transparency_log.checkpoint()
     foreign.close()
     other_log = OnlineEvidence(foreign_checkpoint, good.consistency, good.streams)
     assert {s for c in verify(bundle, ledger, online=other_log).credentials for s in failing(c)} == {"consistency"}

@@ -756,7 +756,7 @@ def test_bundle_verifies_offline(world: World) -> None:
                 200, "/students/{student_id}/bundle", "get")
     assert bundle["format"] == "credledger.transcript/v1" and bundle["disclosed"] == {}
     assert bundle["awards"] == [district] and center not in bundle["streams"]  # only this issuer's awards
-    result = verify_bundle(bundle, [world.ledger.log.verifier_key], today=world.ledger.clock().date())
+    result = verify_bundle(bundle, [world.ledger.transparency_log.verifier_key], today=world.ledger.clock().date())
     assert result.ok and [c.award for c in result.credentials] == [district]
 
     registered_only = new_student(world)

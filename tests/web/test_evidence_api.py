@@ -57,7 +57,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     awards = ledger.issue([IssueRequest("cedarview", student, "osha-10", date(2026, 8, 20), {"card": "OS-1"}),
                            IssueRequest("cedarview", student, "osha-10", date(2026, 8, 21), {"card": "OS-2"}),
                            IssueRequest("cedarview", other, "osha-10", date(2026, 8, 21), {"card": "OS-3"})])
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
     app = create_app({"LEDGER": ledger, "TESTING": True})
     yield World(ledger, clock, app, app.extensions["sharing"], student, awards[:2], awards[2])
     ledger.close()

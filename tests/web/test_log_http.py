@@ -75,8 +75,8 @@ def logged(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                            database_url=database_url, scrypt_n=2**10)
     request.addfinalizer(ledger.close)
     fill(ledger, SIZE)
-    ledger.log.integrate(limit=44)
-    assert ledger.log.integrate() == SIZE
+    ledger.transparency_log.integrate(limit=44)
+    assert ledger.transparency_log.integrate() == SIZE
     return ledger
 
 
@@ -122,7 +122,7 @@ def test_checkpoint_is_signed_text_with_a_short_cache(client: FlaskClient, logge
     assert response.content_type == "text/plain; charset=utf-8"
     assert max_age(response) <= 5 and "immutable" not in response.headers["Cache-Control"]
     key = client.get("/log/key").get_data(as_text=True).strip()
-    assert key == logged.log.verifier_key
+    assert key == logged.transparency_log.verifier_key
     checkpoint = verify_checkpoint(response.get_data(), Verifier.from_key_string(key))
     assert checkpoint.size == SIZE
     assert checkpoint.root_hash == naive_root(leaves)

@@ -68,7 +68,7 @@ class World:
             RIVER, {"name": "Morgan Imaginary", "birth_date": "2008-02-29", "local_id": "RV-6006"})
         awards = self.issue(RIVER, 3, "first")
         transfer(ledger, [awards[0]], LAKE, "Student enrolled at the lake district")
-        ledger.log.integrate()
+        ledger.transparency_log.integrate()
 
     def issue(self, slug: str, count: int, tag: str) -> list[str]:
         return self.ledger.issue([
@@ -77,10 +77,10 @@ class World:
 
     @property
     def key(self) -> str:
-        return self.ledger.log.verifier_key
+        return self.ledger.transparency_log.verifier_key
 
     def leaves(self) -> list[dict[str, Any]]:
-        return [json.loads(leaf) for leaf in self.ledger.store.select_journal_leaves(0, self.ledger.log.size())]
+        return [json.loads(leaf) for leaf in self.ledger.store.select_journal_leaves(0, self.ledger.transparency_log.size())]
 
     def signed_by(self, did: str, start: int = 0) -> list[int]:
         return [i for i, leaf in enumerate(self.leaves()) if i >= start and did in {s["did"] for s in leaf["signers"]}]
@@ -134,13 +134,13 @@ def test_second_run_lists_only_the_new_events(world: World) -> None:
         first, _ = monitor(url, MonitorState(log_key=world.key), world.river)
         world.issue(RIVER, 2, "second")
         world.issue(LAKE, 1, "second")
-        world.ledger.log.integrate()
+        world.ledger.transparency_log.integrate()
         second, events = monitor(url, first, world.river)
         third, nothing = monitor(url, second, world.river)
     assert [e["index"] for e in events] == world.signed_by(world.river, start=first.size)
     assert [e["type"] for e in events] == ["CredentialIssued"] * 2
     assert all(e["index"] >= first.size for e in events)
-    assert second.size == first.size + 3 == world.ledger.log.size()
+    assert second.size == first.size + 3 == world.ledger.transparency_log.size()
     assert (third.size, third.root, nothing) == (second.size, second.root, [])
 
 
@@ -150,10 +150,10 @@ def test_mirroring_across_tile_boundaries(world: World) -> None:
     with serving(world.ledger) as url:
         for count in (90, 160, 40, 300):  # sizes 98, 258, 298, 598: partial, full and crossing tiles
             world.issue(RIVER, count, f"bulk{count}")
-            world.ledger.log.integrate()
+            world.ledger.transparency_log.integrate()
             state, events = monitor(url, state)
             seen += [e["index"] for e in events]
-    assert state.size == 598 == world.ledger.log.size()
+    assert state.size == 598 == world.ledger.transparency_log.size()
     assert seen == list(range(598))  # every leaf exactly once
     assert len(state.edge) == bin(598).count("1")  # only the right edge is kept
 
@@ -162,8 +162,8 @@ def test_wrong_pinned_key_is_log_misbehaviour(world: World, tmp_path: Path) -> N
     other = init_instance(tmp_path / "other", PASSPHRASE, scrypt_n=2**10)
     try:
         wrong_keys = [
-            other.log.verifier_key,  # another log altogether
-            key_string_from_public_key(world.ledger.log.origin, other.log.signer.public_key),  # same name
+            other.transparency_log.verifier_key,  # another log altogether
+            key_string_from_public_key(world.ledger.transparency_log.origin, other.transparency_log.signer.public_key),  # same name
         ]
     finally:
         other.close()
@@ -198,8 +198,8 @@ def rewrite_history(world: World, target: Path, *, grow: bool) -> Ledger:
     forged = open_ledger(target, PASSPHRASE)
     if grow:
         forged.register_issuer("forged-test-school", "A School Nobody Registered", "school")
-    forged.log.integrate()
-    assert forged.log.verifier_key == world.key
+    forged.transparency_log.integrate()
+    assert forged.transparency_log.verifier_key == world.key
     return forged
 
 
@@ -223,7 +223,7 @@ def test_a_log_that_shrank_is_caught(world: World, tmp_path: Path) -> None:
     older = copy_instance(world, tmp_path / "older")
     try:
         world.issue(RIVER, 4, "later")
-        world.ledger.log.integrate()
+        world.ledger.transparency_log.integrate()
         with serving(world.ledger) as url:
             state, _ = monitor(url, MonitorState(log_key=world.key))
         with serving(older) as url, pytest.raises(MonitorError):
@@ -253,12 +253,12 @@ def test_cli_first_and_second_run(world: World, tmp_path: Path) -> None:
                         "--issuer", world.lake)
         assert first.exit_code == 0, first.output
         answer = json.loads(first.stdout)
-        assert (answer["previous_size"], answer["size"]) == (0, world.ledger.log.size())
+        assert (answer["previous_size"], answer["size"]) == (0, world.ledger.transparency_log.size())
         assert [e["type"] for e in answer["events"]] == ["CredentialTransferred"]
         assert json.loads(state_file.read_text())["size"] == answer["size"]
 
         world.issue(LAKE, 2, "cli")
-        world.ledger.log.integrate()
+        world.ledger.transparency_log.integrate()
         second = run_cli("monitor", url, "--state", str(state_file), "--issuer", world.lake)  # key from the state
         assert second.exit_code == 0, second.output
         assert f"log grew {answer['size']} -> {answer['size'] + 2}, consistent." in second.stdout
@@ -268,7 +268,7 @@ def test_cli_first_and_second_run(world: World, tmp_path: Path) -> None:
 
 def test_cli_wrong_key_exits_1_and_keeps_no_state(world: World, tmp_path: Path) -> None:
     state_file = tmp_path / "state.json"
-    wrong = key_string_from_public_key(world.ledger.log.origin, bytes(range(32)))
+    wrong = key_string_from_public_key(world.ledger.transparency_log.origin, bytes(range(32)))
     with serving(world.ledger) as url:
         result = run_cli("monitor", url, "--log-key", wrong, "--state", str(state_file))
     assert result.exit_code == 1
@@ -304,7 +304,7 @@ def test_cli_shrunk_log_exits_1(world: World, tmp_path: Path) -> None:
     older = copy_instance(world, tmp_path / "older")
     try:
         world.issue(RIVER, 1, "later")
-        world.ledger.log.integrate()
+        world.ledger.transparency_log.integrate()
         with serving(world.ledger) as url:
             assert run_cli("monitor", url, "--log-key", world.key, "--state", str(state_file)).exit_code == 0
         with serving(older) as url:

@@ -49,7 +49,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     # One credential long expired (a 6-month welding certificate earned over a year ago).
     expired = ledger.issue([IssueRequest("riverbend-ctc", students[1], "aws-certified-welder",
                                          today - timedelta(days=400), {"certificate": "AWS-1234567"})])[0]
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
     yield {"ledger": ledger, "app": app, "info": info, "students": students, "expired": expired}
     ledger.close()
 
@@ -327,7 +327,7 @@ def test_download_discloses_nothing_by_default(env: dict[str, Any]) -> None:
     assert bundle["disclosed"] == {}
     assert bundle["student"] == student
     assert sorted(bundle["awards"]) == sorted(a["award"] for a in transcript(env, student))
-    result = verify_bundle(bundle, [ledger.log.verifier_key], today=ledger.clock().date())
+    result = verify_bundle(bundle, [ledger.transparency_log.verifier_key], today=ledger.clock().date())
     assert result.checkpoint.ok is True
     expired = next(c for c in result.credentials if c.award == env["expired"])
     assert expired.status == "expired" and expired.ok
@@ -343,7 +343,7 @@ def test_download_with_chosen_claims_and_credentials(env: dict[str, Any]) -> Non
     assert {k: v["value"] for k, v in bundle["disclosed"].items()} == {"name": claims["name"],
                                                                          "birth_date": claims["birth_date"]}
     assert bundle["awards"] == [award]
-    result = verify_bundle(bundle, [ledger.log.verifier_key], today=ledger.clock().date())
+    result = verify_bundle(bundle, [ledger.transparency_log.verifier_key], today=ledger.clock().date())
     assert result.identity == {"birth_date": True, "name": True}
 
 
@@ -377,7 +377,7 @@ def test_download_carries_a_file_link_the_student_sees_and_can_revoke(env: dict[
     # The file's link opens no page (the file kept the name back), but it answers online checks.
     employer = env["app"].test_client()
     assert employer.get(f"/v/{token}").status_code == 404
-    since = verify_bundle(bundle, [ledger.log.verifier_key], today=ledger.clock().date()).checkpoint_size
+    since = verify_bundle(bundle, [ledger.transparency_log.verifier_key], today=ledger.clock().date()).checkpoint_size
     check = f"/transcripts/evidence?since={since}&award={award}"
     assert employer.get(check, headers={"Authorization": f"Bearer {token}"}).status_code == 200
     page = client.get("/me/disclosures").text

@@ -48,7 +48,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         a["status"] == "active" for a in projections.transcript(student, today)["awards"]))
     expired = ledger.issue([IssueRequest("riverbend-ctc", students[0], "aws-certified-welder",
                                          today - timedelta(days=400), {"certificate": "AWS-7654321"})])[0]
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
     projections.catch_up()
     yield {"ledger": ledger, "app": app, "students": students, "expired": expired}
     ledger.close()
@@ -100,7 +100,7 @@ def test_link_json_is_the_documented_shape(env: dict[str, Any]) -> None:
     assert set(data) == {"verified", "student", "checkpoint", "credentials"}
     assert data["verified"] is True
     assert data["student"] == {"name": ledger.identity(student).claims["name"]}
-    assert data["checkpoint"] == {"origin": ledger.log.origin, "size": ledger.store.latest_checkpoint()[0]}
+    assert data["checkpoint"] == {"origin": ledger.transparency_log.origin, "size": ledger.store.latest_checkpoint()[0]}
     assert [c["award"] for c in data["credentials"]] == awards
     for credential in data["credentials"]:
         assert set(credential) == {"award", "credential", "name", "issuer", "issuer_name", "earned", "expires",
@@ -234,7 +234,7 @@ def test_upload_form(env: dict[str, Any]) -> None:
     assert response.status_code == 200
     no_inline_code(response.text)
     assert 'enctype="multipart/form-data"' in response.text
-    assert env["ledger"].log.verifier_key in response.text
+    assert env["ledger"].transparency_log.verifier_key in response.text
 
 
 def test_upload_a_good_bundle(env: dict[str, Any]) -> None:
@@ -335,7 +335,7 @@ def test_bundle_from_another_credledger_with_its_log_key(env: dict[str, Any], tm
         assert against_ours["verified"] is False
         assert against_ours["credentials"][0]["steps"][0]["ok"] is False  # checkpoint: not our log
 
-        pasted = upload(client(env["app"]), content, log_key=other.log.verifier_key)
+        pasted = upload(client(env["app"]), content, log_key=other.transparency_log.verifier_key)
         assert pasted.status_code == 200
         assert "✓ Verified" in pasted.text and "Credentials of Ada Quist" in pasted.text
         assert "checked against the log key you pasted" in pasted.text
@@ -368,7 +368,7 @@ def test_an_erased_identity_leaves_the_link_at_once(env: dict[str, Any]) -> None
     student = ledger.register_student("riverbend", {"name": "Ezra Erasable", "birth_date": "2008-09-09",
                                                     "local_id": "RB-990001"})
     (award,) = ledger.issue([IssueRequest("riverbend", student, "osha10-general", date(2026, 3, 1), {})])
-    ledger.log.integrate()
+    ledger.transparency_log.integrate()
     token = link(env, student, [award])
     c = client(env["app"])
     assert c.get(f"/v/{token}.json").get_json()["student"] == {"name": "Ezra Erasable"}

@@ -83,7 +83,7 @@ def make_files(tmp: Path) -> Files:
     linked = embed_file_link(Sharing(ledger.store), export_bundle(ledger, student, only=[good], disclose=["name"]),
                              UNUSED_URL, "Downloaded file", clock())
     (tmp / "linked.json").write_text(json.dumps(linked))
-    return Files(ledger, clock, ledger.log.verifier_key, tmp / "good.json", tmp / "mixed.json", good, tmp,
+    return Files(ledger, clock, ledger.transparency_log.verifier_key, tmp / "good.json", tmp / "mixed.json", good, tmp,
                  tmp / "linked.json", student)
 
 
@@ -159,7 +159,7 @@ def test_a_tampered_bundle_exits_1_at_the_right_step(files: Files) -> None:
 
 def test_another_logs_key_fails_every_credential_at_the_checkpoint(files: Files) -> None:
     other = init_instance(files.tmp / "other", PASSPHRASE, scrypt_n=2**10)
-    other_key = other.log.verifier_key
+    other_key = other.transparency_log.verifier_key
     other.close()
     result = run(str(files.good), "--log-key", other_key, "--json")
     assert result.exit_code == 1
@@ -322,7 +322,7 @@ def test_export_embeds_a_file_link_unless_offline(fresh: Files) -> None:
 
 def test_online_is_not_asked_for_a_bundle_from_another_log(files: Files) -> None:
     other = init_instance(files.tmp / "other-online", PASSPHRASE, scrypt_n=2**10)
-    other_key = other.log.verifier_key
+    other_key = other.transparency_log.verifier_key
     other.close()
     # No server listens there: a checkpoint that does not verify is never sent anywhere.
     result = run(str(files.linked), "--log-key", other_key, "--online", "http://127.0.0.1:9", "--json")

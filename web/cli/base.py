@@ -74,7 +74,7 @@ def writes(command: Callable[..., None]) -> Callable[..., None]:
     def wrapper(c: Context, *args: Any, **kwargs: Any) -> None:
         command(c, *args, **kwargs)
         with reported():
-            c.ledger.log.integrate()
+            c.ledger.transparency_log.integrate()
 
     return wrapper
 

@@ -34,7 +34,7 @@ def log() -> None:
 def log_key(c: Context) -> None:
     """Print the log's C2SP verifier key (what a verifier pins)."""
     with reported():
-        key = c.ledger.log.verifier_key
+        key = c.ledger.transparency_log.verifier_key
         c.out({"log_key": key}, key)
 
 
@@ -44,8 +44,8 @@ def log_key(c: Context) -> None:
 def log_checkpoint(c: Context) -> None:
     """Integrate pending events and print the latest signed checkpoint."""
     with reported():
-        c.ledger.log.integrate()
-        note = c.ledger.log.checkpoint()
+        c.ledger.transparency_log.integrate()
+        note = c.ledger.transparency_log.checkpoint()
         c.out({"checkpoint": note}, note.rstrip("\n"))
 
 
@@ -63,7 +63,7 @@ def log_prove(c: Context, index: int | None, event: str | None, size: int | None
     from ledger.log_views import leaf_of_event
 
     with reported():
-        log = c.ledger.log
+        log = c.ledger.transparency_log
         log.integrate()
         latest = c.ledger.store.latest_checkpoint()
         size = latest[0] if size is None and latest else size or 0

@@ -112,7 +112,7 @@ def build(data: Path) -> Instance:
         story.append(f"{clock.now.strftime('%Y-%m-%d %H:%M')}Z {what}")
         clock.advance(minutes=1)
 
-    notes = {"empty": ledger.log.checkpoint()}
+    notes = {"empty": ledger.transparency_log.checkpoint()}
     ledger.register_issuer("quillfeather", "Quillfeather Unified School District", "district")
     ledger.register_issuer("hollowmere-ctc", "Hollowmere Career & Technical Center", "cte_center")
     ledger.register_issuer("saltmarsh", "Saltmarsh County Schools", "district")
@@ -171,15 +171,15 @@ def build(data: Path) -> Instance:
     ledger.accept_transfer(offer, "saltmarsh")
     then("Saltmarsh accepts: the transfer carries Quillfeather's signature and Saltmarsh's countersignature")
     bundles = {ODALYS: export_bundle(ledger, odalys, disclose=["name"]), BRANNOCK: export_bundle(ledger, brannock)}
-    notes["N1"] = ledger.log.checkpoint()
+    notes["N1"] = ledger.transparency_log.checkpoint()
     then("Odalys exports her transcript disclosing her name; Brannock exports his, disclosing nothing")
     ledger.revoke(b["servsafe-revoked-later"], "evidence_withdrawn",
                   "Certificate number not found in the certifying body's registry.")
     then("after the export, Quillfeather revokes Brannock's ServSafe")
     issue("saltmarsh", ysolde, "osha10-general", "2026-09-01", card="OSHA-6630002")
     then("Saltmarsh issues OSHA-10 to Ysolde")
-    ledger.log.integrate()
-    notes["N2"] = ledger.log.checkpoint()
+    ledger.transparency_log.integrate()
+    notes["N2"] = ledger.transparency_log.checkpoint()
     since = int(notes["N1"].split("\n")[1])
     online = {ODALYS: online_evidence(ledger, bundles[ODALYS]["awards"], since),
               BRANNOCK: online_evidence(ledger, bundles[BRANNOCK]["awards"], since)}
@@ -247,7 +247,7 @@ def expect_ok(desc: str, run: Callable[[], Any]) -> None:
 
 def leaves_file(inst: Instance) -> dict[str, Any]:
     ledger = inst.ledger
-    size, root, _ = ledger.log.latest()
+    size, root, _ = ledger.transparency_log.latest()
     rows = ledger.store.select_journal(0, size)
     stored = ledger.store.select_journal_leaves(0, size)
     cases, seen = [], set()
@@ -261,7 +261,7 @@ def leaves_file(inst: Instance) -> dict[str, Any]:
         entry = {"event": document, "recorded": format_timestamp(recorded)}
         leaf = leaf_from_entry(entry)
         assert leaf == stored[row.position], "the verifier's leaf differs from the ledger's journal"
-        proof = [b64(h) for h in ledger.log.inclusion_proof(row.position, size)]
+        proof = [b64(h) for h in ledger.transparency_log.inclusion_proof(row.position, size)]
         verify_inclusion(row.position, size, hash_leaf(leaf), [base64.b64decode(h) for h in proof], root)
         cases.append({
             "desc": f"{label}: " + ("two signers, actor then receiver" if kind == d.CREDENTIAL_TRANSFERRED
@@ -318,7 +318,7 @@ def leaves_file(inst: Instance) -> dict[str, Any]:
 
 
 def checkpoints_file(inst: Instance, extra: random.Random) -> dict[str, Any]:
-    log = inst.ledger.log
+    log = inst.ledger.transparency_log
     key = log.verifier_key
     verifier = Verifier.from_key_string(key)
     origin = log.origin
@@ -442,7 +442,7 @@ def checkpoints_file(inst: Instance, extra: random.Random) -> dict[str, Any]:
 
 
 def proofs_file(inst: Instance) -> dict[str, Any]:
-    log = inst.ledger.log
+    log = inst.ledger.transparency_log
     size2, root2, _ = log.latest()
     size1 = int(note_lines(inst.notes["N1"])[1])
     root1 = log.root(size1)
@@ -588,9 +588,9 @@ def check_want(desc: str, result: BundleResult, roles: dict[str, str], want: dic
 
 
 def bundle_cases(inst: Instance, extra: random.Random) -> dict[str, Any]:
-    log_key = inst.ledger.log.verifier_key
+    log_key = inst.ledger.transparency_log.verifier_key
     foreign = Ed25519PrivateKey.from_private_bytes(extra.randbytes(32))
-    foreign_key = Verifier.from_public_key(inst.ledger.log.origin,
+    foreign_key = Verifier.from_public_key(inst.ledger.transparency_log.origin,
                                            foreign.public_key().public_bytes_raw()).to_key_string()
     other_operator = did_key_from_public_key(
         Ed25519PrivateKey.from_private_bytes(extra.randbytes(32)).public_key().public_bytes_raw())
