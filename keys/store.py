@@ -39,7 +39,7 @@ import secrets
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -463,7 +463,7 @@ def _passphrase_bytes(passphrase: str) -> bytes:
     return unicodedata.normalize("NFC", passphrase).encode("utf-8")
 
 
-def _valid_scrypt_n(n: object) -> bool:
+def _valid_scrypt_n(n: object) -> TypeGuard[int]:
     return (
         isinstance(n, int)
         and not isinstance(n, bool)

@@ -144,8 +144,13 @@ class Ledger(Application):
         return IssuerInfo.of(issuer)
 
     def issuer_by_did(self, did: str) -> IssuerInfo | None:
-        issuer = rules.find_issuer(self, did)
-        return IssuerInfo.of(issuer) if issuer is not None else None
+        # rules.find_issuer reads a whole LedgerView (relations, offers), which the Ledger is not;
+        # the same lookup by slug, and the same check that the DID is the issuer's own.
+        try:
+            issuer = self.issuer(rules.issuer_slug_from_did(did))
+        except NotFoundError:
+            return None
+        return issuer if issuer.did == did else None
 
     def credential(self, code: str) -> CredentialInfo:
         credential = self.stream(d.credential_stream(code))
@@ -725,7 +730,7 @@ class _Batch:
         # Application.save() would collect the same events from the aggregates,
         # but in per-aggregate order; we keep the order they were checked in,
         # which is the order audit replays them in.
-        processing = ProcessingEvent()
+        processing: ProcessingEvent[uuid.UUID] = ProcessingEvent()
         processing.events.extend(self.events)
         processing.saved_kwargs.update(journal=self.journal, identities=self.identities, erased=self.erased,
                                        relations=self.relation_changes, required=list(self.required))

@@ -16,7 +16,7 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL
+from psycopg.sql import SQL, Composed
 
 from ledger.store import LedgerRecorderMixin
 
@@ -30,7 +30,8 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
     def __init__(self, datastore: Any, **kwargs: Any):
         super().__init__(datastore, **kwargs)
         self.table_prefix = f'"{datastore.schema}".' if datastore.schema else ""
-        self.sql_create_statements.extend(SQL(s) for s in self.ledger_table_statements())  # type: ignore[arg-type]
+        # eventsourcing keeps Composed statements (it calls .as_string() on each); one SQL part each.
+        self.sql_create_statements.extend(Composed([SQL(s)]) for s in self.ledger_table_statements())
 
     def _insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         # eventsourcing runs this first in the insert's transaction, outside the part whose errors it

@@ -143,7 +143,7 @@ class RelationSet:
 
     def relates(self, student: str, institution: str, on: date, bases: frozenset[str]) -> bool:
         facts = self._by_pair.get((student, institution))
-        return bool(facts) and any(any(r.active(on) for r in facts.get(b, ())) for b in bases)
+        return facts is not None and any(any(r.active(on) for r in facts.get(b, ())) for b in bases)
 
     def exists(self, ref: str, basis: str) -> bool:
         return any(r.basis == basis for r in self._by_ref.get(ref, ()))

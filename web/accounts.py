@@ -153,7 +153,7 @@ class Accounts:
                                   "WHERE id = ?", [*params, user_id]):
             raise NotFoundError("no such staff account")
 
-    def staff(self, issuer: str) -> list[dict[str, str]]:
+    def staff(self, issuer: str) -> list[dict[str, str | bool]]:
         rows = self.store.query("SELECT id, email, name, role, disabled FROM {t:web_users} WHERE issuer = ? "
                                 "ORDER BY email", [issuer])
         return [{"id": r[0], "email": r[1], "name": r[2], "role": r[3], "disabled": bool(r[4])} for r in rows]

@@ -56,7 +56,8 @@ def key() -> Response:
 @bp.get("/proof/inclusion")
 def inclusion() -> Response:
     log = _log()
-    size = _int_arg("size", log.store.latest_checkpoint()[0] if log.store.latest_checkpoint() else 0)
+    latest = log.store.latest_checkpoint()
+    size = _int_arg("size", latest[0] if latest else 0)
     if "leaf_hash" in request.args:
         try:
             leaf_hash = base64.b64decode(request.args["leaf_hash"], validate=True)

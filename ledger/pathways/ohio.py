@@ -76,12 +76,12 @@ def workkeys_outcome(sittings: Sequence[WorkKeysSitting], threshold: WorkKeysThr
             best[test] = max(level, best.get(test, 0))
     missing = []
     for test, label in WORKKEYS_TESTS.items():
-        level = best.get(test)
-        if level is None:
+        taken = best.get(test)
+        if taken is None:
             needs = f" (needs {threshold.each})" if threshold.each else ""
             missing.append(f"WorkKeys {label} not taken{needs}")
-        elif threshold.each is not None and level < threshold.each:
-            missing.append(f"WorkKeys {label} {level}, needs {threshold.each}")
+        elif threshold.each is not None and taken < threshold.each:
+            missing.append(f"WorkKeys {label} {taken}, needs {threshold.each}")
     if threshold.total is not None and all(t in best for t in WORKKEYS_TESTS):
         total = sum(best[t] for t in WORKKEYS_TESTS)
         if total < threshold.total:
@@ -155,7 +155,7 @@ def irc_seal(ctx: Context) -> RuleResult:
     if single:
         return ctx.result("met", f"Met: {single[0].name} is a {need}-point credential.", counted=single[:1],
                           notes=notes)
-    if points >= need:
+    if name is not None and points >= need:
         return ctx.result("met", f"Met: a {points}-point bundle in {name}.", counted=tallies[name].counted,
                           notes=notes)
     if licenses:

@@ -9,7 +9,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.rows import tuple_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.readmodels.recorders import ReadModelMixin
 from ledger.readmodels.schema import ADDED_COLUMNS, TABLES
@@ -21,9 +21,10 @@ class PostgresReadModel(ReadModelMixin, PostgresTrackingRecorder):
     def __init__(self, datastore: Any, **kwargs: Any):
         super().__init__(datastore, **kwargs)
         self.table_prefix = f'"{datastore.schema}".' if datastore.schema else ""
-        self.sql_create_statements.extend(SQL(s) for s in self.read_model_statements())  # type: ignore[arg-type]
+        # eventsourcing keeps Composed statements (it calls .as_string() on each); one SQL part each.
+        self.sql_create_statements.extend(Composed([SQL(s)]) for s in self.read_model_statements())
         self.sql_create_statements.extend(
-            SQL(self._sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"))  # type: ignore[arg-type]
+            Composed([SQL(self._sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"))])
             for table, column, kind in ADDED_COLUMNS)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from ledger.pathways import StudentInputs, evaluate_student
 from ledger.reports.data import ReportData, by_student
@@ -25,7 +26,8 @@ OHIO_RULES = ("oh-credential-option", "oh-irc-seal", "oh-demonstrations", "oh-re
 def ohio_status(data: ReportData, *, today: date, year: int | None = None,
                 inputs: Mapping[str, StudentInputs] | None = None) -> Report:
     awards = by_student(data.awards)
-    rows, counts = [], Counter()
+    rows: list[list[Any]] = []
+    counts: Counter[tuple[str, str]] = Counter()
     for student, (_, cohort) in sorted(data.students.items(), key=lambda kv: (kv[1][1] or 0, kv[0])):
         if cohort is None or (year is not None and cohort != year):
             continue
