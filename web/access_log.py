@@ -49,7 +49,7 @@ def install_werkzeug_filter() -> None:
         werkzeug.addFilter(RedactingFilter())
 
 
-class RedactingGunicornLogger(Logger):  # type: ignore[misc]
+class RedactingGunicornLogger(Logger):
     """gunicorn's logger with every access-log atom (request line, path, query, referer, ...) redacted."""
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:

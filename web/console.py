@@ -249,7 +249,8 @@ def award_new(slug: str, student_id: str) -> Any:
     # Recording an award creates a relationship, and a relationship opens the student's identity
     # and claim codes: so only an institution that already serves the student may record one.
     related_or_404(s, student_id, recording=True)
-    context = {"scope": s, "student_id": student_id, "catalog": catalog(), "identity": roster().identity(student_id)}
+    credentials = catalog()
+    context = {"scope": s, "student_id": student_id, "catalog": credentials, "identity": roster().identity(student_id)}
     if request.method == "GET":
         form: dict[str, Any] = {"earned": today().isoformat()}
         evidence = None
@@ -266,7 +267,7 @@ def award_new(slug: str, student_id: str) -> Any:
     form = request.form
     try:
         credential = form.get("credential", "")
-        if credential not in {c.code for c in context["catalog"]}:
+        if credential not in {c.code for c in credentials}:
             raise InputError.for_field("credential", "choose a credential from the catalog")
         data = schemas.load(schemas.IssueInput, {
             "issuer": slug, "student": student_id, "credential": credential, "earned": form.get("earned", ""),
@@ -276,7 +277,7 @@ def award_new(slug: str, student_id: str) -> Any:
             str(data["supersedes"]) if data["supersedes"] else None)])
     except LedgerError as e:
         return form_error("console/award_new.html", e, form=form, rows=evidence_rows(form=form), **context)
-    name = next(c.name for c in context["catalog"] if c.code == credential)
+    name = next(c.name for c in credentials if c.code == credential)
     return done(f"Recorded {name}, earned {data['earned'].isoformat()} (award {award_id}).", ".student",
                 slug=slug, student_id=student_id)
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response as BaseResponse  # what flask.redirect returns
 
 from ledger.errors import InputError, LedgerError, RejectedError
 from ledger.readmodels.queries import CatalogEntry
@@ -84,7 +85,7 @@ def form_error(template: str, error: LedgerError, **context: Any) -> tuple[str, 
     return page(template, status, error=str(error), errors=getattr(error, "errors", {}), **context)
 
 
-def done(message: str, endpoint: str, **values: Any) -> Response:
+def done(message: str, endpoint: str, **values: Any) -> BaseResponse:
     """The message flashed, and a 303 to `endpoint` (the Post/Redirect/Get ending of every change)."""
     flash(message, "success")
     return redirect(url_for(endpoint, **values), code=303)

@@ -56,8 +56,8 @@ def shares(slug: str) -> Any:
 @staff_required
 def share_new(slug: str) -> Any:
     s = scope(slug, "registrar" if request.method == "POST" else "viewer")
-    context = {"scope": s, "issuers": [i for i in projections().issuers() if i["slug"] != slug],
-               "max_days": MAX_SHARE_DAYS}
+    issuers = [i for i in projections().issuers() if i["slug"] != slug]
+    context = {"scope": s, "issuers": issuers, "max_days": MAX_SHARE_DAYS}
     if request.method == "GET":
         return render_template("console/share_new.html", form={"until": default_until(today()).isoformat(),
                                                                "purpose": "record"}, errors={}, **context)
@@ -76,7 +76,7 @@ def share_new(slug: str) -> Any:
         if form.get("purpose") not in ("record", "report"):
             raise InputError.for_field("purpose", "choose what the share is for")
         grantee = form.get("grantee", "")
-        if grantee not in {i["slug"] for i in context["issuers"]}:
+        if grantee not in {i["slug"] for i in issuers}:
             raise InputError.for_field("grantee", "choose the institution to share with")
         students = resolve_local_ids(roster(), s.did, local_ids)
         share_id = ledger().share_roster(slug, grantee, students, purpose=form["purpose"], until=until,

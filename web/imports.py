@@ -145,7 +145,7 @@ def parse_csv(data: bytes) -> list[tuple[int, dict[str, str], list[str]]]:
             raise InputError.for_field("file", "the file is empty: the first line must name the columns")
         columns = [_column(h) for h in header]
         _check_columns(columns)
-        rows = []
+        rows: list[tuple[int, dict[str, str], list[str]]] = []
         for cells in reader:
             if not any(c.strip() for c in cells):
                 continue

@@ -105,8 +105,9 @@ def show(name: str) -> Any:
         filename = f"{name}-{report.parameters.get('year') or 'all'}.csv"
         return Response(report.to_csv(), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    csv_link = url_for("reports.show", name=name, format="csv",
-                       **{k: v for k, v in request.args.items() if k != "format"})
+    # Any: url_for's own keywords (_external, ...) are typed apart from the **values of the link.
+    query: dict[str, Any] = {k: v for k, v in request.args.items() if k != "format"}
+    csv_link = url_for("reports.show", name=name, format="csv", **query)
     return render_template("reports/report.html", report=report, csv_link=csv_link if request.method == "GET"
                            else None, bars=_bars(report), name=name)
 
@@ -131,6 +132,8 @@ def _check_student_scope(student_id: str) -> None:
         abort(403)
     if actor.is_operator:
         return
+    if actor.issuer is None:  # only the operator has no institution (web.accounts)
+        abort(403)
     # The ledger's one access rule (ledger.access), as for the console and the API.
     if not ledger().access.may_see(ledger().issuer_did(actor.issuer), student_id):
         abort(404)

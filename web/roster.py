@@ -31,6 +31,7 @@ from ledger.application import Ledger
 from ledger.readmodels import Projections
 from ledger.errors import InputError, NotFoundError
 from ledger.rules import REVOCATION_REASONS, issuer_slug_from_did
+from ledger.store import JournalRow
 
 ACTIVITY_SCAN = 5000  # journal rows looked at, newest first, to find an institution's recent events
 EVENT_LABELS = {
@@ -123,7 +124,7 @@ class Roster:
         store = self.ledger.store
         stream = d.issuer_stream(issuer.slug)
         size = end = store.journal_size()
-        found = []
+        found: list[JournalRow] = []
         while end > 0 and len(found) < limit and size - end < ACTIVITY_SCAN:
             start = max(0, end - 250)
             for row in reversed(store.select_journal(start, end - start)):

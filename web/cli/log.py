@@ -129,8 +129,11 @@ def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | Non
     except VerificationError as e:  # the pinned key string is malformed
         _fail(EXIT_INPUT, "invalid log key", str(e))
     new_state.save(state_file)
-    c.out({"size": new_state.size, "previous_size": state.size, "events": events},
-          lambda: [click.echo(f"log grew {state.size} -> {new_state.size}, consistent."),
-                   *[click.echo(f"  #{e['index']} {e['recorded'][:19]} {e['type']:<22} "
-                                + ", ".join(f"{s['did']} ({s['key']})" for s in e["signers"]))
-                     for e in events]])
+
+    def human() -> None:
+        click.echo(f"log grew {state.size} -> {new_state.size}, consistent.")
+        for e in events:
+            click.echo(f"  #{e['index']} {e['recorded'][:19]} {e['type']:<22} "
+                       + ", ".join(f"{s['did']} ({s['key']})" for s in e["signers"]))
+
+    c.out({"size": new_state.size, "previous_size": state.size, "events": events}, human)

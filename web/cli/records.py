@@ -56,7 +56,11 @@ def issuer_list(c: Context) -> None:
     """List registered issuers."""
     with reported():
         issuers = [_issuer_json(c.ledger, i.slug) for i in c.ledger.issuers()]
-        c.out(issuers, lambda: [click.echo(f"{i['slug']:<20} {i['kind']:<11} {i['name']}  {i['did']}") for i in issuers])
+        def human() -> None:
+            for i in issuers:
+                click.echo(f"{i['slug']:<20} {i['kind']:<11} {i['name']}  {i['did']}")
+
+        c.out(issuers, human)
 
 
 @issuer.command("show")
@@ -198,7 +202,11 @@ def credential_list(c: Context) -> None:
     """List the catalog."""
     with reported():
         entries = [{"code": e.code} | e.fields for e in c.ledger.credentials()]
-        c.out(entries, lambda: [click.echo(f"{e['code']:<28} {e['name']}  ({e['certifyingBody']})") for e in entries])
+        def human() -> None:
+            for e in entries:
+                click.echo(f"{e['code']:<28} {e['name']}  ({e['certifyingBody']})")
+
+        c.out(entries, human)
 
 
 # Students and awards -----------------------------------------------------------
@@ -403,8 +411,13 @@ def transfers_list(c: Context, issuer: str) -> None:
         rows = [{"transfer": str(o.id), "from": issuer_slug_from_did(o.sender), "to": issuer_slug_from_did(o.receiver),
                  "student": o.student, "awards": o.awards, "status": o.outcome or "pending", "offered": o.offered}
                 for o in c.ledger.access.transfer_offers(did)]
-        c.out(rows, lambda: [click.echo(f"{r['transfer']}  {r['status']:<9} {r['from']} -> {r['to']}  "
-                                        f"{len(r['awards'])} award(s)") for r in rows] or click.echo("None."))
+        def human() -> None:
+            for r in rows:
+                click.echo(f"{r['transfer']}  {r['status']:<9} {r['from']} -> {r['to']}  {len(r['awards'])} award(s)")
+            if not rows:
+                click.echo("None.")
+
+        c.out(rows, human)
 
 
 def _close_offer(c: Context, offer: str, as_slug: str, outcome: str) -> None:
@@ -502,9 +515,14 @@ def share_list(c: Context, issuer: str) -> None:
     with reported():
         did, today = c.ledger.issuer(issuer).did, c.ledger.clock().date()
         rows = [share_view(x, today) for x in c.ledger.access.shares_granted(did) + c.ledger.access.shares_received(did)]
-        c.out(rows, lambda: [click.echo(
-            f"{r['share']}  {'active' if r['active'] else 'ended':<6} {r['granter']} -> {r['grantee']}  "
-            f"{len(r['students'])} student(s), {r['purpose']}, until {r['until']}") for r in rows] or click.echo("None."))
+        def human() -> None:
+            for r in rows:
+                click.echo(f"{r['share']}  {'active' if r['active'] else 'ended':<6} {r['granter']} -> {r['grantee']}  "
+                           f"{len(r['students'])} student(s), {r['purpose']}, until {r['until']}")
+            if not rows:
+                click.echo("None.")
+
+        c.out(rows, human)
 
 
 @share.command("withdraw")
@@ -650,16 +668,17 @@ def audit(c: Context, read_models: bool) -> None:
         finding = report.finding
         data = {"ok": report.ok, "events": report.events, "log_size": report.log_size,
                 "checkpoints": report.checkpoints, "finding": finding.__dict__ if finding else None}
-        if finding is None and read_models:
-            data["read_models"] = _read_model_differences(c.ledger)
+        differences = _read_model_differences(c.ledger) if finding is None and read_models else None
+        if differences is not None:
+            data["read_models"] = differences
         if finding is None:
             c.out(data, f"OK: {report.events} events verified (signatures, keys, authority, hash chains, log "
                         f"entries, vault, access facts); log of {report.log_size} leaves recomputed, "
                         f"{report.checkpoints} signed checkpoints verified.")
-            if data.get("read_models"):
+            if differences:
                 if not c.as_json:
                     click.echo("Read models differed from a fresh rebuild (they are not evidence, and are "
-                               "rebuilt now): " + ", ".join(f"{t} ({n} rows)" for t, n in data["read_models"].items()))
+                               "rebuilt now): " + ", ".join(f"{t} ({n} rows)" for t, n in differences.items()))
                 sys.exit(EXIT_FAILED)
             return
         c.out(data, f"FAILED at log position {finding.position} (stream {finding.stream}, sequence "

@@ -92,7 +92,7 @@ def listings_show(c: Context, state: str | None, year: str | None) -> None:
         projections.catch_up()
         book = load_listing_book(projections.view)
         names = {i.did: i.slug for i in c.ledger.issuers()}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for (s, district, code), segments in book.items():
             if state and s != state.upper():
                 continue
@@ -103,9 +103,12 @@ def listings_show(c: Context, state: str | None, year: str | None) -> None:
                              "credential": code, "from": school_year_to_text(seg.first),
                              "to": school_year_to_text(seg.last) if seg.last else None, "terms": dict(seg.terms),
                              "note": seg.note})
-        c.out(rows, lambda: [click.echo(
-            f"{r['state']} {(r['district'] or '-'):<12} {r['credential']:<28} {r['from']}…{r['to'] or '':<7} "
-            + ", ".join(f"{k}={v}" for k, v in r["terms"].items())) for r in rows])
+        def human() -> None:
+            for r in rows:
+                click.echo(f"{r['state']} {(r['district'] or '-'):<12} {r['credential']:<28} {r['from']}…{r['to'] or '':<7} "
+                           + ", ".join(f"{k}={v}" for k, v in r["terms"].items()))
+
+        c.out(rows, human)
 
 
 @main.group()

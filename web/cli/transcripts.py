@@ -36,7 +36,11 @@ def students(c: Context) -> None:
         projections = Projections.of(c.ledger)
         projections.catch_up()
         rows = projections.students()
-        c.out(rows, lambda: [click.echo(f"{r['student']}  {r['awards']:>3} awards  {r['issuer_name']}") for r in rows])
+        def human() -> None:
+            for r in rows:
+                click.echo(f"{r['student']}  {r['awards']:>3} awards  {r['issuer_name']}")
+
+        c.out(rows, human)
 
 
 @main.command()
