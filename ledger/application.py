@@ -131,7 +131,7 @@ class Ledger(Application):
     def stream(self, stream_id: str) -> SignedAggregate | None:
         """The aggregate of a stream, or None (also the LedgerView that rules read)."""
         try:
-            return self.repository.get(uuid.UUID(stream_id))  # type: ignore[no-any-return]
+            return self.repository.get(uuid.UUID(stream_id))
         except (AggregateNotFoundError, ValueError):
             return None
 

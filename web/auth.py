@@ -37,7 +37,7 @@ def client_key(bucket: str) -> str:
 
 
 def limiter() -> RateLimiter:
-    return current_app.extensions["rate_limiter"]  # type: ignore[no-any-return]
+    return current_app.extensions["rate_limiter"]
 
 
 def rate_limited(bucket: str, limit: tuple[int, int]) -> bool:
@@ -75,7 +75,7 @@ def current_actor() -> Actor | None:
     if "actor" not in g:
         user_id, version = session.get("user"), session.get("version")
         g.actor = accounts().user(user_id, version) if user_id and isinstance(version, int) else None
-    return g.actor  # type: ignore[no-any-return]
+    return g.actor
 
 
 def current_student() -> str | None:

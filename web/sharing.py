@@ -117,7 +117,7 @@ class Sharing:
         return [{"at": r[0], "channel": r[1], "viewer": r[2], "label": r[3], "link": r[4]} for r in rows]
 
 
-def _link(row: tuple) -> ShareLink:  # type: ignore[type-arg]
+def _link(row: tuple[Any, ...]) -> ShareLink:
     return ShareLink(row[0], row[1], json.loads(row[2]) if row[2] else None, row[3], row[4], row[5], row[6], row[7])
 
 

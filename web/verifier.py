@@ -232,12 +232,12 @@ def shared_transcripts() -> SharedTranscripts:
     found = current_app.extensions.get("shared_transcripts")
     if found is None:
         found = current_app.extensions["shared_transcripts"] = SharedTranscripts(current_app.extensions["ledger"])
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _limit() -> None:
     limit = current_app.config.get("VERIFY_RATE_LIMIT", VERIFY_LIMIT)
-    if limit and rate_limited("verify", tuple(limit)):  # type: ignore[arg-type]
+    if limit and rate_limited("verify", tuple(limit)):
         abort(429, description="Too many verifications from your address. Wait a minute and try again.")
 
 

@@ -132,7 +132,7 @@ def cte_certificate(ctx: Context) -> RuleResult:
         if wbl is None:
             missing.append(f"{params['wbl_hours']} hours of work-based learning (not recorded)")
         if wbl is False:
-            missing.append(f"{params['wbl_hours'] - inputs.wbl_hours} more hours of work-based learning "  # type: ignore[operator]
+            missing.append(f"{params['wbl_hours'] - inputs.wbl_hours} more hours of work-based learning "
                            f"({inputs.wbl_hours} of {params['wbl_hours']})")
         score = sum(p is True for p in parts) * 10 - sum(p is False for p in parts)
         if best is None or score > best[0]:

@@ -96,7 +96,7 @@ def _workkeys(ctx: Context) -> WorkKeysOutcome | None:
 
 def _points(ctx: Context) -> tuple[dict[str, FieldTally], list[str]]:
     """Every Ohio rule of one student reads the same points: computed once per evaluation."""
-    return ctx.shared("ohio-points", lambda: field_points(ctx.credentials(), ctx.book))  # type: ignore[no-any-return]
+    return ctx.shared("ohio-points", lambda: field_points(ctx.credentials(), ctx.book))
 
 
 def _points_missing(field_name: str | None, points: int, need: int) -> str:

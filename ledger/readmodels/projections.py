@@ -37,7 +37,7 @@ class Projections(Queries):
         return cls(ledger, view)
 
     def position(self) -> int:
-        return self.view.max_tracking_id(self.application_name) or 0  # type: ignore[attr-defined,no-any-return]
+        return self.view.max_tracking_id(self.application_name) or 0
 
     def catch_up(self, limit: int | None = None) -> int:
         """Process every notification not yet tracked; returns how many were processed."""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteTrackingRecorder
@@ -17,6 +17,10 @@ class ReadModelMixin:
 
     placeholder = "?"
     table_prefix = ""
+
+    if TYPE_CHECKING:  # from the eventsourcing TrackingRecorder that each read model mixes this into
+
+        def max_tracking_id(self, application_name: str) -> int | None: ...
 
     def _sql(self, statement: str) -> str:
         for table in TABLES:
