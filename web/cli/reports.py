@@ -103,10 +103,11 @@ def listings_show(c: Context, state: str | None, year: str | None) -> None:
                              "credential": code, "from": school_year_to_text(seg.first),
                              "to": school_year_to_text(seg.last) if seg.last else None, "terms": dict(seg.terms),
                              "note": seg.note})
+
         def human() -> None:
             for r in rows:
-                click.echo(f"{r['state']} {(r['district'] or '-'):<12} {r['credential']:<28} {r['from']}…{r['to'] or '':<7} "
-                           + ", ".join(f"{k}={v}" for k, v in r["terms"].items()))
+                click.echo(f"{r['state']} {(r['district'] or '-'):<12} {r['credential']:<28} "
+                           f"{r['from']}…{r['to'] or '':<7} " + ", ".join(f"{k}={v}" for k, v in r["terms"].items()))
 
         c.out(rows, human)
 
