@@ -105,8 +105,10 @@ def show(name: str) -> Any:
         filename = f"{name}-{report.parameters.get('year') or 'all'}.csv"
         return Response(report.to_csv(), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-    # Any: url_for's own keywords (_external, ...) are typed apart from the **values of the link.
-    query: dict[str, Any] = {k: v for k, v in request.args.items() if k != "format"}
+    # The page's own parameters only: `name` is the route's, and url_for's own keywords (_external,
+    # _anchor, ...) must not be settable from the query string. Any: those are typed apart from **values.
+    query: dict[str, Any] = {k: v for k, v in request.args.items()
+                             if k not in ("format", "name") and not k.startswith("_")}
     csv_link = url_for("reports.show", name=name, format="csv", **query)
     return render_template("reports/report.html", report=report, csv_link=csv_link if request.method == "GET"
                            else None, bars=_bars(report), name=name)

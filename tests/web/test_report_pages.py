@@ -90,6 +90,16 @@ def test_district_summary_page_with_bars_and_csv(env: Env) -> None:
     assert text(download).splitlines()[0] == "breakdown,group,earned,students,share %"
 
 
+def test_the_csv_link_carries_only_the_pages_own_parameters(env: Env) -> None:
+    """A query parameter named like the route's own (`name`) gave a 500; url_for's keywords (`_external`,
+    `_anchor`) changed the link. Found by the type check."""
+    client = env.client("operator")
+    page = client.get("/reports/irc-summary?state=MO&name=perkins&_external=1&_anchor=x")
+    html = text(page)
+    assert page.status_code == 200
+    assert 'href="/reports/irc-summary?format=csv&amp;state=MO"' in html and "http://" not in html.split("format=csv")[0][-80:]
+
+
 def test_staff_see_their_own_institution_and_the_operator_picks(env: Env) -> None:
     riverbend = text(env.client("rb_viewer").get("/reports/irc-summary?district=lakeshore"))
     lakeshore = text(env.client("lk_viewer").get("/reports/irc-summary"))
