@@ -14,10 +14,10 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ledger import documents as d
 from ledger.statelists import Segment, apply_listing_event, school_year_from_text
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.keyhistory import KeyRecord
+from verifiers.protocol import documents as d
 from verifiers.timestamps import parse_timestamp
 
 

@@ -26,7 +26,6 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from keys.errors import UnknownKeyError
 from keys.signer import Signer
 from keys.store import KeyStore
-from ledger import documents as d
 from ledger import rules
 from ledger.access import Access
 from ledger.aggregates import (AGGREGATE_CLASSES, Award, Credential, Issuer, RosterShare, SignedAggregate, Student,
@@ -41,6 +40,7 @@ from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirem
 from ledger.vault import Identity, seal, unseal
 from verifiers.didkey import did_key_from_public_key
 from verifiers.keyhistory import KeyRecord
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

@@ -21,7 +21,6 @@ from uuid import UUID
 from eventsourcing.utils import TopicError, resolve_topic
 
 from keys.errors import KeyStoreError
-from ledger import documents as d
 from ledger import rules, treemath
 from ledger.aggregates import AGGREGATE_CLASSES, SignedAggregate, Student
 from ledger.application import Ledger
@@ -34,6 +33,7 @@ from verifiers.errors import VerificationError
 from verifiers.keyhistory import KeyRecord
 from verifiers.merkle import EMPTY_ROOT, hash_leaf
 from verifiers.note import Verifier
+from verifiers.protocol import documents as d
 
 PAGE = 1000
 # What reading a tampered row can raise: eventsourcing's cipher raises ValueError for a

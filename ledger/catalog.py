@@ -31,7 +31,6 @@ from typing import Any
 
 from marshmallow import RAISE, ValidationError
 
-from ledger import documents as d
 from ledger import schemas
 from ledger.aggregates import Credential, Listing
 from ledger.application import Ledger, Receipt
@@ -44,6 +43,7 @@ from ledger.statelists import (
     school_year_to_text,
     terms_problems,
 )
+from verifiers.protocol import documents as d
 
 MAX_ROWS = 20_000
 

@@ -23,9 +23,9 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
-from ledger import documents as d
 from ledger.application import Ledger
 from ledger.errors import NotFoundError
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 
 PAGE = 500

@@ -22,7 +22,6 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from ledger import documents as d
 from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
 from ledger.errors import RejectedError
 from ledger.relations import OWN_BASES, RECORDING_BASES
@@ -31,6 +30,7 @@ from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.errors import KeyValidityError, SignatureError, VerificationError
 from verifiers.keyhistory import KeyRecord, verify_key_valid_at
+from verifiers.protocol import documents as d
 from verifiers.timestamps import parse_timestamp
 
 # A roster share is for a school year at most (with its summer): then it is granted anew.
@@ -75,12 +75,8 @@ class LedgerView(Protocol):
         ...
 
 
-def issuer_slug_from_did(did: str) -> str:
-    return did.rsplit(":", 1)[-1]
-
-
 def find_issuer(view: LedgerView, did: str) -> Issuer | None:
-    issuer = view.stream(d.issuer_stream(issuer_slug_from_did(did)))
+    issuer = view.stream(d.issuer_stream(d.issuer_slug_from_did(did)))
     if isinstance(issuer, Issuer) and issuer.did == did:
         return issuer
     return None
@@ -191,7 +187,7 @@ def _require_registered_issuer(view: LedgerView, did: str) -> Issuer:
 def _check_issuer_registered(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
     if doc["actor"] != view.operator_did:
         raise RejectedError("not_authorized", "only the operator registers issuers")
-    if doc["stream"] != d.issuer_stream(doc["slug"]) or issuer_slug_from_did(doc["issuer"]) != doc["slug"]:
+    if doc["stream"] != d.issuer_stream(doc["slug"]) or d.issuer_slug_from_did(doc["issuer"]) != doc["slug"]:
         raise RejectedError("malformed", "issuer stream, slug and DID do not agree")
     _check_new_key(doc)
     _check_valid_from(doc, recorded)

@@ -48,23 +48,16 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from verifiers.bundle_model import (
-    FORMAT,
+from verifiers.bundle_results import (
     OFFLINE_ONLY,
     STEPS,
     WITHDRAWN,
     BundleResult,
     CredentialResult,
-    OnlineAccess,
     OnlineEvidence,
     OnlineUnavailable,
     StepResult,
-    _bundle_from_json,
     _NotChecked,
-    credential_stream_of,
-    issuer_stream_of,
-    leaf_from_entry,
-    online_access_from_bundle,
 )
 from verifiers.bundle_steps import (
     _check_authority,
@@ -87,6 +80,8 @@ from verifiers.errors import (
     VerificationError,
 )
 from verifiers.note import Verifier, note_from_text
+from verifiers.protocol.bundle import FORMAT, Bundle, OnlineAccess, leaf_from_entry
+from verifiers.protocol.documents import credential_stream, issuer_stream_of
 
 __all__ = [
     "FORMAT",
@@ -177,7 +172,7 @@ def _plain(value: object) -> str | None:
 def _catalog_name(v: _Verification, issued: dict[str, Any]) -> str | None:
     code = issued.get("credential")
     try:
-        entries = v.stream(credential_stream_of(code)) if isinstance(code, str) else ()
+        entries = v.stream(credential_stream(code)) if isinstance(code, str) else ()
     except MalformedError:
         return None
     names = [e.event["name"] for e in entries if isinstance(e.event.get("name"), str)]
@@ -224,6 +219,14 @@ def _verifiers_from_keys(log_keys: Sequence[str]) -> list[Verifier]:
     return verifiers
 
 
+def online_access_from_bundle(bundle: object) -> OnlineAccess | None:
+    """Where and with which link the bundle is checked online; None for a file for offline checking only.
+
+    Raises ``BundleFormatError`` if ``bundle`` is not a transcript bundle (or its ``online`` is malformed).
+    """
+    return Bundle.from_json(bundle).online
+
+
 def _unverified_checkpoint(note: str) -> Checkpoint | None:
     """What the checkpoint claims, for the report only, when it does not verify."""
     try:
@@ -249,7 +252,7 @@ def verify_bundle(
     """
     if not isinstance(today, date):
         raise TypeError("today must be a datetime.date")
-    parsed = _bundle_from_json(bundle)
+    parsed = Bundle.from_json(bundle)
     unavailable = online if isinstance(online, OnlineUnavailable) else None
     fetched = online if isinstance(online, OnlineEvidence) else None
     v = _Verification(parsed, _verifiers_from_keys(log_keys), fetched)

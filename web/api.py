@@ -47,13 +47,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ledger import documents as d
 from ledger.aggregates import Award, Credential, Issuer, RosterShare, Student
 from ledger.application import IssueRequest
 from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.export import export_bundle
 from ledger.projections import Projections
 from ledger.schemas import NOT_UNICODE, is_unicode, validate_document
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 from web import api_schemas as s
 from web.accounts import Accounts, Actor

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ledger import documents as d
 from ledger.aggregates import Issuer, RosterShare
 from ledger.application import Ledger
 from ledger.projections import Projections
 from ledger.errors import InputError, IntegrityError, NotFoundError
-from ledger.rules import REVOCATION_REASONS, find_issuer, issuer_slug_from_did
+from ledger.rules import REVOCATION_REASONS, find_issuer
 from ledger.vault import unseal
+from verifiers.protocol import documents as d
 
 log = logging.getLogger(__name__)
 CHUNK = 500  # ids per IN (...) query
@@ -208,8 +208,8 @@ class Roster:
 
 def share_view(share: RosterShare, today: date) -> dict[str, Any]:
     """A roster share as pages and the API show it."""
-    return {"share": str(share.id), "granter": issuer_slug_from_did(share.granter),
-            "grantee": issuer_slug_from_did(share.grantee), "purpose": share.purpose, "students": share.students,
+    return {"share": str(share.id), "granter": d.issuer_slug_from_did(share.granter),
+            "grantee": d.issuer_slug_from_did(share.grantee), "purpose": share.purpose, "students": share.students,
             "granted": share.granted, "until": share.until, "withdrawn": share.withdrawn,
             "active": share.withdrawn is None and share.until >= today.isoformat(), "note": share.note}
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from ledger import documents as d
 from ledger.application import IssueRequest, Ledger, _Batch
 from ledger.audit import audit
 from ledger.catalog import (
@@ -45,6 +44,7 @@ from ledger.reports import (
     student_pathways,
 )
 from ledger.statelists import Segment, school_year_of, school_year_to_text
+from verifiers.protocol import documents as d
 
 CATALOG = [
     {"code": "stna", "name": "State Tested Nursing Assistant", "certifyingBody": "Ohio Department of Health",

@@ -24,11 +24,11 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from werkzeug.test import TestResponse
 
 from keys.signer import Signer
-from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
 from ledger.demo import load_demo
 from ledger.instance import init_instance
 from verifiers.bundle import verify_bundle
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 from web import create_app
 from web.accounts import Accounts

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from keys.signer import Signer
-from ledger import documents as d
 from ledger.instance import init_instance, open_ledger
+from verifiers.protocol import documents as d
 
 CLI = Path(sys.executable).with_name("credledger")
 PASSPHRASE = "cli-Test-passphrase-7f3a"
