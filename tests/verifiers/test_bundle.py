@@ -46,6 +46,7 @@ from verifiers.bundle import (
 )
 from verifiers.didkey import did_key_from_public_key
 from verifiers.errors import BundleFormatError, MalformedError
+from verifiers.protocol.bundle import Bundle
 from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp, parse_timestamp
 
@@ -225,6 +226,11 @@ def test_leaves_are_recomputed_exactly_as_the_ledger_writes_them(world: World) -
             assert leaf_from_entry(entry) == stored
     with pytest.raises(MalformedError):
         leaf_from_entry({"event": "not an object", "recorded": "2026-09-01T12:00:00Z"})
+
+
+def test_an_exported_bundle_reads_back_as_written(world: World) -> None:
+    assert Bundle.from_json(world.bundle).to_json() == world.bundle
+    assert json.dumps(Bundle.from_json(world.bundle).to_json()) == json.dumps(world.bundle)  # member order too
 
 
 def test_the_protocol_is_written_once() -> None:
