@@ -59,8 +59,8 @@ from verifiers.bundle_results import (
     StepResult,
     _NotChecked,
 )
+from verifiers.bundle_authority import _check_authority
 from verifiers.bundle_steps import (
-    _check_authority,
     _check_chain,
     _check_current,
     _check_identity,

@@ -1,7 +1,7 @@
 """The verification of one bundle: its shared context and the steps, in the order
-the spec gives them (see the numbered list in `verifiers.bundle`). Each step
-raises, or returns the plain words a person reads; `verifiers.bundle` assembles
-them into results.
+the spec gives them (see the numbered list in `verifiers.bundle`), all but step 6
+(issuer authority: `verifiers.bundle_authority`). Each step raises, or returns the
+plain words a person reads; `verifiers.bundle` assembles them into results.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from verifiers.commitments import salt_from_text, verify_commitment
 from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import DID_KEY_PREFIX, public_key_from_verification_method
 from verifiers.errors import (
-    AuthorityError,
     ChainError,
     CommitmentError,
     KeyValidityError,
@@ -32,11 +31,9 @@ from verifiers.merkle import hash_leaf, verify_consistency, verify_inclusion
 from verifiers.note import Verifier
 from verifiers.protocol.bundle import Bundle, Entry
 from verifiers.protocol.documents import (
-    CREDENTIAL_DEFINED,
     CREDENTIAL_ISSUED,
     CREDENTIAL_REVOKED,
     CREDENTIAL_TRANSFERRED,
-    CREDENTIAL_UPDATED,
     ISSUER_KEY_ADDED,
     ISSUER_KEY_COMPROMISED,
     ISSUER_KEY_RETIRED,
@@ -155,17 +152,6 @@ class _Verification:
             if event.issuer == did and event.key == method and event.kind == ISSUER_KEY_COMPROMISED:
                 compromised = event.time if compromised is None else min(compromised, event.time)
         return KeyRecord(method, _public_key(method), valid_from, retired, compromised)
-
-    def registered(self, did: str) -> dict[str, Any]:
-        """The IssuerRegistered event of ``did``, signed by the operator; AuthorityError otherwise."""
-        try:
-            entries = self.stream(issuer_stream_of(did) or "")
-        except MalformedError:
-            raise AuthorityError(f"{did} is not a registered issuer (no registration in the bundle)") from None
-        self.once("authority", entries[0], -1, lambda: _check_issuer_stream(self, entries))
-        if entries[0].event.get("issuer") != did:
-            raise AuthorityError(f"{did} is not a registered issuer")
-        return entries[0].event
 
     # Online.
 
@@ -344,93 +330,6 @@ def _check_entry_keys(v: _Verification, entry: Entry, later: Sequence[_KeyEvent]
             verify_key_valid_at(record, entry.recorded)
         except KeyValidityError as e:
             raise KeyValidityError(f"recorded {format_timestamp(entry.recorded)}, but {e}") from None
-
-
-def _check_authority(v: _Verification, evidence: _Evidence) -> str:
-    # 6. The operator registered every issuer relied on; the award's issuer issued it;
-    #    each revocation or transfer is by the custodian of the moment; a transfer
-    #    carries the receiver's countersignature; the student and catalog entry are sound.
-    _require_events(evidence)
-    issued = evidence.issued
-    if issued is None:
-        first = evidence.award_entries()[0].type if evidence.award_entries() else "nothing"
-        raise AuthorityError(f"stream {evidence.award} is not an award: it opens with {first}")
-    for entries in evidence.streams.values():
-        opening = entries[0].type
-        if opening == ISSUER_REGISTERED:
-            v.once("authority", entries[0], -1, lambda e=entries: _check_issuer_stream(v, e))
-        elif opening == STUDENT_REGISTERED:
-            v.once("authority", entries[0], -1, lambda e=entries: _check_student_stream(v, e))
-        elif opening == CREDENTIAL_DEFINED:
-            v.once("authority", entries[0], -1, lambda e=entries: _check_catalog_stream(v, e))
-    custody = _check_award_acts(v, evidence.award_entries())
-    issuer = v.registered(text_of(issued, "issuer"))
-    moved = f"; custody since: {' → '.join(custody[1:])}" if len(custody) > 1 else ""
-    return f"issued by {issuer.get('name')} ({issued['issuer']}), an issuer the operator registered{moved}"
-
-
-def _check_issuer_stream(v: _Verification, entries: Sequence[Entry]) -> None:
-    first = entries[0].event
-    did, slug = text_of(first, "issuer"), text_of(first, "slug")
-    if first.get("actor") != v.bundle.operator:
-        raise AuthorityError(f"{did} was registered by {first.get('actor')}, not by the operator {v.bundle.operator}")
-    if issuer_stream_of(did) != entries[0].stream or did.rsplit(":", 1)[-1] != slug:
-        raise AuthorityError(f"the registration of {did}: stream, slug and DID do not agree")
-    for entry in entries[1:]:
-        if entry.type not in KEY_EVENTS:
-            raise AuthorityError(f"{v.label(entry)} does not belong in an issuer's stream")
-        if entry.event.get("actor") not in (v.bundle.operator, did):
-            raise AuthorityError(f"{v.label(entry)} is signed by {entry.event.get('actor')}, "
-                                 "neither the operator nor the issuer")
-
-
-def _check_student_stream(v: _Verification, entries: Sequence[Entry]) -> None:
-    event = entries[0].event
-    v.registered(text_of(event, "actor"))
-    if event.get("issuer") != event.get("actor") or event.get("student") != entries[0].stream:
-        raise AuthorityError("the student's registration: student, stream and issuer do not agree")
-    if len(entries) > 1:
-        raise AuthorityError(f"{v.label(entries[1])} does not belong in a student's stream")
-
-
-def _check_catalog_stream(v: _Verification, entries: Sequence[Entry]) -> None:
-    first = entries[0].event
-    owner = text_of(first, "actor")
-    if owner != v.bundle.operator:
-        v.registered(owner)
-    if credential_stream(text_of(first, "credential")) != entries[0].stream:
-        raise AuthorityError("the catalog entry's stream and code do not agree")
-    for entry in entries[1:]:
-        if entry.type != CREDENTIAL_UPDATED or entry.event.get("actor") not in (v.bundle.operator, owner):
-            raise AuthorityError(f"{v.label(entry)} is not an update by the operator or the entry's owner")
-
-
-def _check_award_acts(v: _Verification, entries: Sequence[Entry]) -> list[str]:
-    """Check who did what to the award; return its custodians in order."""
-    issued = entries[0].event
-    v.registered(text_of(issued, "actor"))
-    if issued.get("issuer") != issued.get("actor") or issued.get("award") != entries[0].stream:
-        raise AuthorityError("the award's issuer, signer and id do not agree")
-    custody, revoked = [issued["issuer"]], False
-    for entry in entries[1:]:
-        actor = entry.event.get("actor")
-        if entry.type not in (CREDENTIAL_REVOKED, CREDENTIAL_TRANSFERRED):
-            raise AuthorityError(f"{v.label(entry)} does not belong in an award's stream")
-        if actor != custody[-1]:
-            raise AuthorityError(f"{v.label(entry)} is signed by {actor}, not by the custodian {custody[-1]}")
-        if entry.type == CREDENTIAL_REVOKED:
-            if revoked:
-                raise AuthorityError(f"{v.label(entry)} revokes an award already revoked")
-            revoked = True
-            continue
-        receiver = text_of(entry.event, "to")
-        if entry.event.get("from") != actor or receiver == actor:
-            raise AuthorityError(f"{v.label(entry)}: 'from' and 'to' do not describe a handover")
-        v.registered(receiver)
-        if len(proofs_of(entry.event)) < 2:
-            raise AuthorityError(f"{v.label(entry)} carries no countersignature by the receiver {receiver}")
-        custody.append(receiver)
-    return custody
 
 
 def _status(evidence: _Evidence, today: date) -> tuple[str, StepResult]:

@@ -46,6 +46,7 @@ from verifiers.bundle import (
 )
 from verifiers.didkey import did_key_from_public_key
 from verifiers.errors import BundleFormatError, MalformedError
+from verifiers.protocol import authority
 from verifiers.protocol.bundle import Bundle
 from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp, parse_timestamp
@@ -226,6 +227,30 @@ def test_leaves_are_recomputed_exactly_as_the_ledger_writes_them(world: World) -
             assert leaf_from_entry(entry) == stored
     with pytest.raises(MalformedError):
         leaf_from_entry({"event": "not an object", "recorded": "2026-09-01T12:00:00Z"})
+
+
+def test_ingest_and_the_verifier_run_the_same_authority_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Custody is decided by verifiers.protocol.authority on the way in and in the bundle alike."""
+    asked: list[tuple[str, str]] = []
+    rule = authority.check_award_act
+
+    def recorded(view: Any, custodian: str, revoked: bool, event: dict[str, Any]) -> None:
+        asked.append((event["type"], custodian))
+        rule(view, custodian, revoked, event)
+
+    monkeypatch.setattr(authority, "check_award_act", recorded)
+    clock = Clock()
+    ledger = new_ledger(tmp_path / "ledger", clock)
+    student = ledger.register_student("willow", {"name": "Ona Brisk", "birth_date": "2008-01-05", "local_id": "W-1"})
+    award = issue(ledger, "willow", student, "epa-608", date(2026, 8, 20), certificate="EPA-1")
+    ledger.revoke(award, "issued_in_error", "Entered twice.")
+    willow = ledger.issuer_did("willow")
+    assert asked == [(d.CREDENTIAL_REVOKED, willow)]  # ingest
+    asked.clear()
+    result = verify(export_bundle(ledger, student), ledger)
+    assert asked == [(d.CREDENTIAL_REVOKED, willow)]  # offline verification
+    assert result.credentials[0].step("issuer_authority").ok is True
+    ledger.close()
 
 
 def test_an_exported_bundle_reads_back_as_written(world: World) -> None:
