@@ -21,13 +21,14 @@ from uuid import UUID
 from eventsourcing.utils import TopicError, resolve_topic
 
 from keys.errors import KeyStoreError
-from ledger import rules, treemath
+from ledger import rules
 from ledger.aggregates import AGGREGATE_CLASSES, SignedAggregate, Student
 from ledger.application import Ledger
 from ledger.errors import IntegrityError, LedgerError
 from ledger.relations import AMENDED, OFFERED, RelationSet, changes_of
 from ledger.schemas import validate_document
 from ledger.vault import unseal
+from verifiers import compact_range
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import KeyRecord
@@ -207,10 +208,10 @@ def audit_log(ledger: Ledger, events: int) -> AuditReport:
         stored = _stored_nodes(store, start, stop)
         for offset, leaf in enumerate(leaves):
             size = start + offset
-            for node, value in treemath.extend_edge(edge, size, hash_leaf(leaf)):
+            for node, value in compact_range.extend_edge(edge, size, hash_leaf(leaf)):
                 if stored.get(node) != value:
                     return _log_finding(events, size, f"stored log node {node} differs from the recomputed tree")
-            if size + 1 in by_size and treemath.root_from_nodes(size + 1, edge) != by_size[size + 1][0]:
+            if size + 1 in by_size and compact_range.root_from_nodes(size + 1, edge) != by_size[size + 1][0]:
                 return _log_finding(events, size + 1, f"checkpoint of size {size + 1} has a wrong root")
     return AuditReport(events, None, log_size, len(checkpoints))
 
