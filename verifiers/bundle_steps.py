@@ -28,7 +28,8 @@ from verifiers.errors import (
 )
 from verifiers.keyhistory import KeyRecord, verify_key_valid_at
 from verifiers.merkle import hash_leaf, verify_consistency, verify_inclusion
-from verifiers.note import Verifier
+from verifiers.note import NoteVerifier
+from verifiers.policy import VerificationPolicy
 from verifiers.protocol.bundle import Bundle, Entry
 from verifiers.protocol.documents import (
     CREDENTIAL_ISSUED,
@@ -82,14 +83,14 @@ class _Evidence:
 class _Verification:
     """One bundle under verification; each entry's checks run once, whatever relies on it."""
 
-    def __init__(self, bundle: Bundle, verifiers: list[Verifier], online: OnlineEvidence | None):
+    def __init__(self, bundle: Bundle, policy: VerificationPolicy, online: OnlineEvidence | None):
         self.bundle = bundle
         self.online = online
         self._streams: dict[str, tuple[Entry, ...] | str] = {}
         self._done: dict[tuple[str, str, int], tuple[type[VerificationError], str] | None] = {}
         self._key_events: dict[str, list[_KeyEvent]] = {}
         self._current: dict[str, tuple[Entry, ...] | str] = {}
-        self.checkpoint_step, self.verifier, self.checkpoint = _check_checkpoint(bundle.checkpoint, verifiers)
+        self.checkpoint_step, self.verifier, self.checkpoint = _check_checkpoint(bundle.checkpoint, policy)
         self.consistency_step, self.newer = _check_consistency(self)
 
     # Streams of the bundle.
@@ -224,10 +225,11 @@ def _gather(v: _Verification, award: str) -> _Evidence:
 # The steps ------------------------------------------------------------------------------
 
 
-def _check_checkpoint(note: str, verifiers: list[Verifier]) -> tuple[StepResult, Verifier | None, Checkpoint | None]:
+def _check_checkpoint(note: str, policy: VerificationPolicy,
+                      ) -> tuple[StepResult, NoteVerifier | None, Checkpoint | None]:
     # 1. The note verifies with a pinned log key, and its origin is that key's name.
     problems: list[str] = []
-    for verifier in verifiers:
+    for verifier in policy.log_keys:
         try:
             checkpoint = verify_checkpoint(note, verifier)
         except VerificationError as e:
