@@ -6,7 +6,7 @@ plain words a person reads; `verifiers.bundle` assembles them into results.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -169,7 +169,7 @@ class _Verification:
         return found
 
 
-def _read_stream(streams: dict[str, Any], stream_id: str) -> tuple[Entry, ...] | str:
+def _read_stream(streams: Mapping[str, list[Any]], stream_id: str) -> tuple[Entry, ...] | str:
     raw = streams.get(stream_id)
     if raw is None:
         return f"stream {stream_id} is not in the bundle"

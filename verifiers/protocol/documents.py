@@ -60,7 +60,7 @@ OPENING_EVENTS = {
     CREDENTIAL_DEFINED: "Credential",
     STUDENT_REGISTERED: "Student",
     CREDENTIAL_ISSUED: "Award",
-    # A state's listing of one credential (ledger.listings): the first listing
+    # A state's listing of one credential (ledger.statelists): the first listing
     # opens the stream, later ones revise it, so CredentialListed is in both maps.
     CREDENTIAL_LISTED: "Listing",
     ASSESSMENT_RECORDED: "Assessment",
