@@ -106,26 +106,19 @@ class _Authority:
             raise AuthorityError(f"{did} is not a registered issuer", reason=a.NOT_ISSUER)
 
 
-# How ingest words the protocol's refusals: (event type, reason) -> (code, message). A reason
-# not named here (NOT_ISSUER) is not_authorized, in the rule's own words.
-_CUSTODIAN_TRANSFERS = ("not_authorized", "only the award's current custodian may transfer it")
-_OPERATOR_OR_ISSUER = ("not_authorized", "only the operator or the issuer itself may do this")
-_REFUSALS = {
-    (d.ISSUER_REGISTERED, a.NOT_OPERATOR): ("not_authorized", "only the operator registers issuers"),
-    (d.ISSUER_REGISTERED, a.MISMATCH): ("malformed", "issuer stream, slug and DID do not agree"),
-    **{(kind, a.NOT_OPERATOR_OR_ISSUER): _OPERATOR_OR_ISSUER for kind in d.KEY_EVENTS},
-    (d.CREDENTIAL_DEFINED, a.MISMATCH): ("malformed", "credential stream and code do not agree"),
-    (d.CREDENTIAL_UPDATED, a.NOT_OPERATOR_OR_OWNER): ("not_authorized",
-                                                      "only the operator or the entry's owner may update it"),
-    (d.STUDENT_REGISTERED, a.MISMATCH): ("malformed", "student, stream and issuer do not agree"),
-    (d.CREDENTIAL_ISSUED, a.MISMATCH): ("malformed", "award, stream and issuer do not agree"),
-    (d.CREDENTIAL_REVOKED, a.NOT_CUSTODIAN): ("not_authorized", "only the award's current custodian may revoke it"),
-    (d.CREDENTIAL_REVOKED, a.ALREADY_REVOKED): ("already_revoked", "the award is already revoked"),
-    (d.CREDENTIAL_TRANSFERRED, a.NOT_CUSTODIAN): _CUSTODIAN_TRANSFERS,
-    (d.CREDENTIAL_TRANSFERRED, a.NOT_FROM_CUSTODIAN): _CUSTODIAN_TRANSFERS,
-    (d.CREDENTIAL_TRANSFERRED, a.TO_ITSELF): ("malformed", "an award cannot be transferred to its own custodian"),
-    (d.CREDENTIAL_TRANSFERRED, a.NO_COUNTERSIGNATURE): ("missing_countersignature",
-                                                        "a transfer needs the receiving issuer's countersignature"),
+# The RejectedError code of each of the protocol's refusals; the message is the rule's own.
+_CODES = {
+    a.NOT_OPERATOR: "not_authorized",
+    a.NOT_OPERATOR_OR_ISSUER: "not_authorized",
+    a.NOT_OPERATOR_OR_OWNER: "not_authorized",
+    a.NOT_ISSUER: "not_authorized",
+    a.NOT_CUSTODIAN: "not_authorized",
+    a.NOT_FROM_CUSTODIAN: "not_authorized",
+    a.ALREADY_REVOKED: "already_revoked",
+    a.NO_COUNTERSIGNATURE: "missing_countersignature",
+    a.MISMATCH: "malformed",
+    a.TO_ITSELF: "malformed",
+    a.OUT_OF_PLACE: "malformed",  # never at ingest: each event type has its own check
 }
 
 
@@ -134,11 +127,11 @@ def _authorized(rule: Callable[..., None], doc: dict[str, Any], view: LedgerView
     try:
         rule(_Authority(view), *facts, doc)
     except AuthorityError as e:
-        raise _refusal(doc, e) from None
+        raise _refusal(e) from None
 
 
-def _refusal(doc: dict[str, Any], error: AuthorityError) -> RejectedError:
-    return RejectedError(*_REFUSALS.get((doc["type"], error.reason), ("not_authorized", str(error))))
+def _refusal(error: AuthorityError) -> RejectedError:
+    return RejectedError(_CODES.get(error.reason, "not_authorized"), str(error))
 
 
 def check_document(
@@ -209,7 +202,7 @@ def _check_proofs(
         try:
             a.check_countersigned(doc)
         except AuthorityError as e:
-            raise _refusal(doc, e) from None
+            raise _refusal(e) from None
         raise RejectedError("unsigned", "the event is not signed")
     if len(proofs) > len(signers):
         raise RejectedError("unexpected_proof", "the event carries more proofs than signers")

@@ -19,9 +19,9 @@ The rules, per stream:
              once; a transfer from that custodian to another registered issuer, countersigned
              by it, which then becomes the custodian.
 
-A refusal is an ``AuthorityError`` whose ``reason`` is one of the constants below; each
-caller words it for its reader (a ``RejectedError`` code and message at ingest, a step's
-detail in a bundle report). Pure; imports only ``verifiers``.
+A refusal is an ``AuthorityError`` whose ``reason`` is one of the constants below, in
+the words ingest answers with (a ``RejectedError`` of the reason's code); a bundle
+report words it again with the entry it is about. Pure; imports only ``verifiers``.
 """
 
 from __future__ import annotations
@@ -153,14 +153,15 @@ def check_award_act(view: AuthorityView, custodian: str, revoked: bool, event: d
     if kind not in (CREDENTIAL_REVOKED, CREDENTIAL_TRANSFERRED):
         raise _refuse(OUT_OF_PLACE, "only revocations and transfers follow an award's issuance")
     if event.get("actor") != custodian:
-        raise _refuse(NOT_CUSTODIAN, "only the award's current custodian may revoke or transfer it")
+        act = "revoke" if kind == CREDENTIAL_REVOKED else "transfer"
+        raise _refuse(NOT_CUSTODIAN, f"only the award's current custodian may {act} it")
     if kind == CREDENTIAL_REVOKED:
         if revoked:
             raise _refuse(ALREADY_REVOKED, "the award is already revoked")
         return
     receiver = text_of(event, "to")
     if event.get("from") != custodian:
-        raise _refuse(NOT_FROM_CUSTODIAN, "a transfer is from the award's current custodian")
+        raise _refuse(NOT_FROM_CUSTODIAN, "only the award's current custodian may transfer it")
     if receiver == custodian:
         raise _refuse(TO_ITSELF, "an award cannot be transferred to its own custodian")
     view.check_issuer(receiver)
