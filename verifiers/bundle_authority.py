@@ -64,8 +64,8 @@ class _Authority:
 
 def _authorized(words: Callable[[str], str | None], rule: Callable[..., None], v: _Verification,
                 *args: Any) -> None:
-    """Run one of the protocol's authority rules; word its refusal for a person (``words(reason)``,
-    None for the rule's own words: a refusal by ``_registered``)."""
+    """Run one of the protocol's authority rules; on a refusal, word it for a person, naming the
+    entry: ``words(reason)``, or the rule's own words when that is None (``_registered``'s)."""
     try:
         rule(_Authority(v), *args)
     except AuthorityError as e:
@@ -74,18 +74,26 @@ def _authorized(words: Callable[[str], str | None], rule: Callable[..., None], v
 
 def _check_issuer_stream(v: _Verification, entries: Sequence[Entry]) -> None:
     first = entries[0].event
-    did, operator = text_of(first, "issuer"), v.bundle.operator
-    _authorized({
-        a.NOT_OPERATOR: f"{did} was registered by {first.get('actor')}, not by the operator {operator}",
-        a.MISMATCH: f"the registration of {did}: stream, slug and DID do not agree",
-    }.get, a.check_issuer_registration, v, first)
+    did = text_of(first, "issuer")
+    _authorized(lambda reason: _registration_refused(v, first, did, reason), a.check_issuer_registration, v, first)
     for entry in entries[1:]:
-        label = v.label(entry)
-        _authorized({
-            a.OUT_OF_PLACE: f"{label} does not belong in an issuer's stream",
-            a.NOT_OPERATOR_OR_ISSUER: f"{label} is signed by {entry.event.get('actor')}, "
-                                      "neither the operator nor the issuer",
-        }.get, a.check_key_event, v, did, entry.event)
+        _authorized(lambda reason, e=entry: _key_event_refused(v, e, reason), a.check_key_event, v, did, entry.event)
+
+
+def _registration_refused(v: _Verification, event: dict[str, Any], did: str, reason: str) -> str | None:
+    if reason == a.NOT_OPERATOR:
+        return f"{did} was registered by {event.get('actor')}, not by the operator {v.bundle.operator}"
+    if reason == a.MISMATCH:
+        return f"the registration of {did}: stream, slug and DID do not agree"
+    return None
+
+
+def _key_event_refused(v: _Verification, entry: Entry, reason: str) -> str | None:
+    if reason == a.OUT_OF_PLACE:
+        return f"{v.label(entry)} does not belong in an issuer's stream"
+    if reason == a.NOT_OPERATOR_OR_ISSUER:
+        return f"{v.label(entry)} is signed by {entry.event.get('actor')}, neither the operator nor the issuer"
+    return None
 
 
 def _check_student_stream(v: _Verification, entries: Sequence[Entry]) -> None:
@@ -101,9 +109,14 @@ def _check_catalog_stream(v: _Verification, entries: Sequence[Entry]) -> None:
     _authorized({a.MISMATCH: "the catalog entry's stream and code do not agree"}.get,
                 a.check_catalog_entry, v, first)
     for entry in entries[1:]:
-        refused = f"{v.label(entry)} is not an update by the operator or the entry's owner"
-        _authorized({a.OUT_OF_PLACE: refused, a.NOT_OPERATOR_OR_OWNER: refused}.get,
-                    a.check_catalog_update, v, owner, entry.event)
+        _authorized(lambda reason, e=entry: _update_refused(v, e, reason), a.check_catalog_update, v, owner,
+                    entry.event)
+
+
+def _update_refused(v: _Verification, entry: Entry, reason: str) -> str | None:
+    if reason in (a.OUT_OF_PLACE, a.NOT_OPERATOR_OR_OWNER):
+        return f"{v.label(entry)} is not an update by the operator or the entry's owner"
+    return None
 
 
 def _check_award_acts(v: _Verification, entries: Sequence[Entry]) -> list[str]:
@@ -112,21 +125,28 @@ def _check_award_acts(v: _Verification, entries: Sequence[Entry]) -> list[str]:
     _authorized({a.MISMATCH: "the award's issuer, signer and id do not agree"}.get, a.check_issuance, v, issued)
     custody, revoked = [a.custodian_after(None, issued)], False
     for entry in entries[1:]:
-        label, event = v.label(entry), entry.event
-        handover = f"{label}: 'from' and 'to' do not describe a handover"
-        _authorized({
-            a.OUT_OF_PLACE: f"{label} does not belong in an award's stream",
-            a.NOT_CUSTODIAN: f"{label} is signed by {event.get('actor')}, not by the custodian {custody[-1]}",
-            a.ALREADY_REVOKED: f"{label} revokes an award already revoked",
-            a.NOT_FROM_CUSTODIAN: handover,
-            a.TO_ITSELF: handover,
-            a.NO_COUNTERSIGNATURE: f"{label} carries no countersignature by the receiver {event.get('to')}",
-        }.get, a.check_award_act, v, custody[-1], revoked, event)
+        _authorized(lambda reason, e=entry: _act_refused(v, e, custody[-1], reason),
+                    a.check_award_act, v, custody[-1], revoked, entry.event)
         if entry.type == CREDENTIAL_REVOKED:
             revoked = True
         else:
-            custody.append(a.custodian_after(custody[-1], event))
+            custody.append(a.custodian_after(custody[-1], entry.event))
     return custody
+
+
+def _act_refused(v: _Verification, entry: Entry, custodian: str, reason: str) -> str | None:
+    label, event = v.label(entry), entry.event
+    if reason == a.OUT_OF_PLACE:
+        return f"{label} does not belong in an award's stream"
+    if reason == a.NOT_CUSTODIAN:
+        return f"{label} is signed by {event.get('actor')}, not by the custodian {custodian}"
+    if reason == a.ALREADY_REVOKED:
+        return f"{label} revokes an award already revoked"
+    if reason in (a.NOT_FROM_CUSTODIAN, a.TO_ITSELF):
+        return f"{label}: 'from' and 'to' do not describe a handover"
+    if reason == a.NO_COUNTERSIGNATURE:
+        return f"{label} carries no countersignature by the receiver {event.get('to')}"
+    return None
 
 
 def _registered(v: _Verification, did: str) -> dict[str, Any]:
