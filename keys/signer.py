@@ -1,17 +1,19 @@
-"""The one signing routine of credledger: W3C Data Integrity ``eddsa-jcs-2022``.
+"""The one signing routine of credledger: W3C Data Integrity proofs, ``eddsa-jcs-2022`` by default.
 
 Every signed thing in the project (events, countersignatures, exported
 documents signed with the JCS suite) goes through :meth:`Signer.sign`:
 
-1. proof options = ``proof_options(key_id, created, context=document["@context"])``;
-2. hash data = ``hash_data(document, options)`` (SHA-256 of the JCS proof
-   options followed by SHA-256 of the JCS document, computed by :mod:`verifiers`);
-3. signature = pure Ed25519 (RFC 8032, not Ed25519ph) over the hash data;
-4. ``secured_document(document, options, signature)`` attaches the proof, or
+1. proof options = ``proof_options(key_id, created, context=document["@context"], suite=suite)``;
+2. hash data = ``hash_data(document, options, suite)`` (for eddsa-jcs-2022: SHA-256 of
+   the JCS proof options followed by SHA-256 of the JCS document, computed by :mod:`verifiers`);
+3. proof bytes = ``suite.serialize(hash data, <this key's Ed25519 signing>)``: pure
+   Ed25519 (RFC 8032, not Ed25519ph) over the hash data;
+4. ``secured_document(document, options, proof bytes)`` attaches the proof, or
    appends it to the proof set when the document already carries one.
 
-Canonicalisation and proof layout live in :mod:`verifiers.dataintegrity` so the
-bytes signed here are by construction the bytes a verifier checks.
+Canonicalisation, the suites and the proof layout live in :mod:`verifiers.dataintegrity`
+so the bytes signed here are by construction the bytes a verifier checks. The
+private key never leaves this module: a suite is handed only its signing function.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from verifiers.dataintegrity import hash_data, proof_options, secured_document
+from verifiers.dataintegrity import EDDSA_JCS_2022, Cryptosuite, hash_data, proof_options, secured_document
 from verifiers.didkey import verification_method_from_public_key
 from verifiers.errors import MalformedError
 from verifiers.timestamps import parse_timestamp
@@ -38,6 +40,9 @@ class Signer:
     """
 
     __slots__ = ("_private_key", "_public_key", "_key_id")
+    _private_key: Ed25519PrivateKey
+    _public_key: bytes
+    _key_id: str
 
     def __init__(self, private_key: Ed25519PrivateKey) -> None:
         if not isinstance(private_key, Ed25519PrivateKey):
@@ -70,8 +75,8 @@ class Signer:
         """The raw 32-byte Ed25519 public key."""
         return self._public_key
 
-    def sign(self, document: dict[str, Any], created: str) -> dict[str, Any]:
-        """Return a copy of ``document`` secured with an ``eddsa-jcs-2022`` proof made at ``created``.
+    def sign(self, document: dict[str, Any], created: str, suite: Cryptosuite = EDDSA_JCS_2022) -> dict[str, Any]:
+        """Return a copy of ``document`` secured with a ``suite`` proof (``eddsa-jcs-2022``) made at ``created``.
 
         ``created`` is an RFC 3339 UTC timestamp ending in ``Z``, as
         :func:`verifiers.timestamps.format_timestamp` writes it; time is a
@@ -88,11 +93,11 @@ class Signer:
             raise TypeError("created must be an RFC 3339 string; use format_timestamp(dt)")
         try:
             parse_timestamp(created)
-            options = proof_options(self._key_id, created, context=document.get("@context"))
-            data = hash_data(document, options)
+            options = proof_options(self._key_id, created, context=document.get("@context"), suite=suite)
+            data = hash_data(document, options, suite)
         except MalformedError as error:
             raise ValueError(f"cannot sign this document: {error}") from error
-        return secured_document(document, options, self._private_key.sign(data))
+        return secured_document(document, options, suite.serialize(data, self._private_key.sign))
 
     def sign_bytes(self, message: bytes) -> bytes:
         """A bare Ed25519 signature, for formats that are not JSON documents.
@@ -104,7 +109,7 @@ class Signer:
             raise TypeError("message must be bytes")
         return self._private_key.sign(message)
 
-    def countersign(self, document: dict[str, Any], created: str) -> dict[str, Any]:
+    def countersign(self, document: dict[str, Any], created: str, suite: Cryptosuite = EDDSA_JCS_2022) -> dict[str, Any]:
         """Add this key's proof to an already signed document (a proof set).
 
         Exactly :meth:`sign`, after checking there is a proof to join: the
@@ -112,7 +117,7 @@ class Signer:
         """
         if not isinstance(document, dict) or "proof" not in document:
             raise ValueError("countersign needs a signed document; use sign() for the first proof")
-        return self.sign(document, created)
+        return self.sign(document, created, suite)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Signer is immutable")

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
-from ledger import documents as d
 from ledger.aggregates import RosterShare, SignedAggregate, Student, TransferOffer
 from ledger.errors import NotFoundError
 from ledger.relations import ALL_BASES, OWN_BASES, RECORDING_BASES, REGISTERED
 from ledger.store import LedgerRecorderMixin
 from ledger.values import RosterShareInfo, TransferOfferInfo
+from verifiers.protocol import documents as d
 
 
 class Access:

@@ -14,10 +14,11 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from ledger import documents as d
 from ledger.statelists import Segment, apply_listing_event, school_year_from_text
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.keyhistory import KeyRecord
+from verifiers.protocol import documents as d
+from verifiers.protocol.authority import custodian_after
 from verifiers.timestamps import parse_timestamp
 
 
@@ -115,7 +116,8 @@ class Award(SignedAggregate):
 
     def when_CredentialIssued(self, doc: dict[str, Any]) -> None:  # noqa: N802
         self.issuer: str = doc["issuer"]
-        self.custodian: str = doc["issuer"]
+        # Custody as the protocol defines it, so the ledger and a bundle's verifier follow one rule.
+        self.custodian: str = custodian_after(None, doc)
         self.student: str = doc["student"]
         self.credential: str = doc["credential"]
         self.earned: str = doc["earned"]
@@ -127,7 +129,7 @@ class Award(SignedAggregate):
         self.revocation = {"reason": doc["reason"], "note": doc["note"], "effective": doc["effective"]}
 
     def when_CredentialTransferred(self, doc: dict[str, Any]) -> None:  # noqa: N802
-        self.custodian = doc["to"]
+        self.custodian = custodian_after(self.custodian, doc)
 
 
 class Listing(SignedAggregate):

@@ -27,7 +27,6 @@ from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from keys.errors import UnknownKeyError
 from keys.signer import Signer
 from keys.store import KeyStore
-from ledger import documents as d
 from ledger import rules
 from ledger.access import Access
 from ledger.aggregates import (AGGREGATE_CLASSES, Award, Credential, Issuer, RosterShare, SignedAggregate, Student,
@@ -43,6 +42,7 @@ from ledger.values import AwardInfo, CredentialInfo, IssuerInfo, RosterShareInfo
 from ledger.vault import Identity, seal, unseal
 from verifiers.didkey import did_key_from_public_key
 from verifiers.keyhistory import KeyRecord
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ class Ledger(Application):
         # rules.find_issuer reads a whole LedgerView (relations, offers), which the Ledger is not;
         # the same lookup by slug, and the same check that the DID is the issuer's own.
         try:
-            issuer = self.issuer(rules.issuer_slug_from_did(did))
+            issuer = self.issuer(d.issuer_slug_from_did(did))
         except NotFoundError:
             return None
         return issuer if issuer.did == did else None

@@ -2,7 +2,7 @@
 
 The shape of the scores is checked by the event schema (`ledger.schemas`) and
 who may record for the student by the ledger's access rule, like any award.
-May import ledger.application and ledger.documents.
+May import ledger.application and verifiers.protocol.documents.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from ledger import documents as d
+from verifiers.protocol import documents as d
 from ledger.application import Ledger
 from ledger.errors import InputError
 

@@ -21,19 +21,20 @@ from uuid import UUID
 from eventsourcing.utils import TopicError, resolve_topic
 
 from keys.errors import KeyStoreError
-from ledger import documents as d
-from ledger import rules, treemath
+from ledger import rules
 from ledger.aggregates import AGGREGATE_CLASSES, SignedAggregate, Student
 from ledger.application import Ledger
 from ledger.errors import IntegrityError, LedgerError
 from ledger.relations import AMENDED, OFFERED, RelationSet, changes_of
 from ledger.schemas import validate_document
 from ledger.vault import unseal
+from verifiers import compact_range
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import KeyRecord
 from verifiers.merkle import EMPTY_ROOT, hash_leaf
 from verifiers.note import Verifier
+from verifiers.protocol import documents as d
 
 PAGE = 1000
 # What reading a tampered row can raise: eventsourcing's cipher raises ValueError for a
@@ -207,10 +208,10 @@ def audit_log(ledger: Ledger, events: int) -> AuditReport:
         stored = _stored_nodes(store, start, stop)
         for offset, leaf in enumerate(leaves):
             size = start + offset
-            for node, value in treemath.extend_edge(edge, size, hash_leaf(leaf)):
+            for node, value in compact_range.extend_edge(edge, size, hash_leaf(leaf)):
                 if stored.get(node) != value:
                     return _log_finding(events, size, f"stored log node {node} differs from the recomputed tree")
-            if size + 1 in by_size and treemath.root_from_nodes(size + 1, edge) != by_size[size + 1][0]:
+            if size + 1 in by_size and compact_range.root_from_nodes(size + 1, edge) != by_size[size + 1][0]:
                 return _log_finding(events, size + 1, f"checkpoint of size {size + 1} has a wrong root")
     return AuditReport(events, None, log_size, len(checkpoints))
 
@@ -263,7 +264,7 @@ def _check_one(ledger: Ledger, view: _ReplayView, position: int, notification: A
     ):
         raise _Bad(f"log entry {position} points at another event")
     try:
-        event = ledger.mapper.to_domain_event(notification)
+        event: Any = ledger.mapper.to_domain_event(notification)  # a SignedAggregate event, if it decodes
         document = event.document
         recorded = event.timestamp
         validate_document(document)

@@ -12,7 +12,7 @@ Catalog CSV columns (header row required; code, name, certifying_body required):
     career_cluster, soc, naics, cip
 
 State listings are `ledger.listings`; assessment results `ledger.assessments`.
-May import ledger.application, ledger.aggregates, ledger.documents and ledger.schemas.
+May import ledger.application, ledger.aggregates, verifiers.protocol.documents and ledger.schemas.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import Any
 
 from marshmallow import RAISE, ValidationError
 
-from ledger import documents as d
 from ledger import schemas
 from ledger.aggregates import Credential
 from ledger.application import Ledger
 from ledger.csv_rows import raise_if_invalid, read_rows
+from verifiers.protocol import documents as d
 
 
 def define_catalog(ledger: Ledger, entries: Sequence[dict[str, Any]]) -> dict[str, list[str]]:

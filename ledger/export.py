@@ -4,6 +4,8 @@ A bundle carries every signed event a student's chosen awards rely on, each
 with its leaf index and inclusion proof in one signed checkpoint, so that
 `verifiers.bundle` can check it with only the log's key pinned. The same
 entries, at a newer checkpoint, answer a verifier's online status question.
+Both are written through the wire model of `verifiers.protocol.bundle`, the one
+the verifier reads with.
 """
 
 from __future__ import annotations
@@ -13,14 +15,12 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ledger import documents as d
 from ledger.application import Ledger
 from ledger.errors import InputError, NotFoundError
-from ledger.rules import issuer_slug_from_did
 from ledger.vault import CLAIMS
+from verifiers.protocol import documents as d
+from verifiers.protocol.bundle import Bundle, Entry
 from verifiers.timestamps import format_timestamp
-
-FORMAT = "credledger.transcript/v1"
 
 
 def student_awards(ledger: Ledger, student_id: str) -> list[str]:
@@ -55,17 +55,16 @@ def export_bundle(
         disclosed = identity.disclosure(list(disclose))
     ledger.transparency_log.integrate()
     size, _, note = ledger.transparency_log.latest()
-    return {
-        "format": FORMAT,
-        "exported": format_timestamp(ledger.clock()),
-        "ledger": ledger.config.ledger_id,
-        "operator": ledger.operator_did,
-        "checkpoint": note,
-        "student": student_id,
-        "streams": stream_entries(ledger, [student_id, *awards], size),
-        "awards": awards,
-        "disclosed": disclosed,
-    }
+    return Bundle(
+        exported=format_timestamp(ledger.clock()),
+        ledger=ledger.config.ledger_id,
+        operator=ledger.operator_did,
+        checkpoint=note,
+        student=student_id,
+        streams=stream_entries(ledger, [student_id, *awards], size),
+        awards=tuple(awards),
+        disclosed=disclosed,
+    ).to_json()
 
 
 def online_evidence(ledger: Ledger, award_ids: Sequence[str], since: int) -> dict[str, Any]:
@@ -101,8 +100,7 @@ def stream_entries(ledger: Ledger, stream_ids: Iterable[str], size: int) -> dict
 
 def _relied_on(document: dict[str, Any]) -> list[str]:
     """Streams whose events are needed to verify `document`: its signers' issuers, its catalog entry."""
-    relied = [d.issuer_stream(issuer_slug_from_did(did)) for did in d.required_signers(document)
-              if did.startswith("did:web:")]
+    relied = [stream for stream in map(d.issuer_stream_of, d.required_signers(document)) if stream is not None]
     if document["type"] == d.CREDENTIAL_ISSUED:
         relied.append(d.credential_stream(document["credential"]))
     return relied
@@ -113,15 +111,8 @@ def _entries(ledger: Ledger, stream_id: str, size: int) -> list[dict[str, Any]]:
     if not rows:
         raise NotFoundError(f"no stream {stream_id} in the log")
     events = ledger.events.get(uuid.UUID(stream_id), lte=rows[-1].originator_version)
-    entries = []
-    for row, event in zip(rows, events):
-        entries.append(
-            {
-                "event": event.document,  # type: ignore[attr-defined]
-                "recorded": format_timestamp(event.timestamp),  # type: ignore[attr-defined]
-                "index": row.position,
-                "inclusion": [base64.b64encode(h).decode()
-                              for h in ledger.transparency_log.inclusion_proof(row.position, size)],
-            }
-        )
-    return entries
+    return [
+        Entry(stream_id, n, event.document, event.timestamp, row.position,  # type: ignore[attr-defined]
+              tuple(ledger.transparency_log.inclusion_proof(row.position, size))).to_json()
+        for n, (row, event) in enumerate(zip(rows, events))
+    ]

@@ -13,7 +13,7 @@ Listings CSV columns (state may be omitted with --state):
     points, list_kind, program_area, stackable, meets_english, meets_math,
     incentive_tier, note
 
-May import ledger.application, ledger.aggregates, ledger.documents and ledger.statelists.
+May import ledger.application, ledger.aggregates, verifiers.protocol.documents and ledger.statelists.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ledger import documents as d
+from verifiers.protocol import documents as d
 from ledger.aggregates import Listing
 from ledger.application import Ledger, Receipt
 from ledger.csv_rows import YES_NO, raise_if_invalid, read_rows

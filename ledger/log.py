@@ -6,7 +6,7 @@ Sequencing and integration are separate, as in Certificate Transparency logs:
   position, in the same transaction as the event (ledger.store). Position i
   is leaf i; its data is the event's public leaf record (no PII).
 - The log INTEGRATES: `integrate()` reads journal rows past the tree size,
-  hashes them into the perfect-subtree table (ledger.treemath) and stores
+  hashes them into the perfect-subtree table (verifiers.compact_range) and stores
   the new nodes together with a newly signed C2SP checkpoint, in one
   transaction. A crash at any point leaves either the old tree or the new
   one, never a mixture; the journal is the source, so nothing is skipped or
@@ -32,6 +32,7 @@ from ledger import treemath
 from ledger.anchor import LogAnchor
 from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.store import LedgerRecorderMixin
+from verifiers import compact_range
 from verifiers.checkpoint import Checkpoint
 from verifiers.errors import ProofError
 from verifiers.merkle import hash_leaf, verify_consistency
@@ -78,8 +79,8 @@ class MerkleLog:
             if latest is None or latest[0] < size:
                 self._sign_and_store(size, [], {})  # the empty tree, or a crash after nodes
             return size
-        frontier = self.store.select_nodes(treemath.root_path(size))
-        created = treemath.append_leaves(size, (hash_leaf(leaf) for leaf in leaves), lambda l, i: frontier[(l, i)])
+        frontier = self.store.select_nodes(compact_range.root_path(size))
+        created = compact_range.append_leaves(size, (hash_leaf(leaf) for leaf in leaves), lambda l, i: frontier[(l, i)])
         new_size = size + len(leaves)
         known = frontier | dict(created)
         if not self._sign_and_store(new_size, created, known):
@@ -89,8 +90,8 @@ class MerkleLog:
     def _sign_and_store(
         self, size: int, created: list[tuple[tuple[int, int], bytes]], known: dict[tuple[int, int], bytes]
     ) -> bool:
-        nodes = known or self.store.select_nodes(treemath.root_path(size))
-        root = treemath.root_from_nodes(size, nodes)
+        nodes = known or self.store.select_nodes(compact_range.root_path(size))
+        root = compact_range.root_from_nodes(size, nodes)
         latest = self.store.latest_checkpoint()
         if latest is not None and latest[0] > size:
             return False  # another integrator got further meanwhile: it won the race
@@ -153,7 +154,7 @@ class MerkleLog:
 
     def root(self, size: int) -> bytes:
         self._check_size(size)
-        return treemath.root_from_nodes(size, self.store.select_nodes(treemath.root_path(size)))
+        return compact_range.root_from_nodes(size, self.store.select_nodes(compact_range.root_path(size)))
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         self._check_size(size)

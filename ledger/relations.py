@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ledger import documents as d
+from verifiers.protocol import documents as d
 
 REGISTERED = "registered"
 ISSUED = "issued"

@@ -14,23 +14,30 @@ Order of the checks (each failure is a RejectedError with a stable code):
     the access rule of `ledger.relations` included: an institution records
     only for students it relates to, and an unrelated student gets the very
     answer an unknown one gets.
+
+Who may sign which act and who holds an award are the protocol's rules
+(`verifiers.protocol.authority`), the very functions an offline verifier of a
+transcript bundle runs; here they are worded as refusals, and what needs the
+ledger's state (relations, amendments, offers, the catalog) is checked beside them.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from ledger import documents as d
 from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
 from ledger.errors import RejectedError
 from ledger.relations import OWN_BASES, RECORDING_BASES
 from ledger.statelists import school_year_from_text
 from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import public_key_from_verification_method
-from verifiers.errors import KeyValidityError, SignatureError, VerificationError
+from verifiers.errors import AuthorityError, KeyValidityError, SignatureError, VerificationError
 from verifiers.keyhistory import KeyRecord, verify_key_valid_at
+from verifiers.protocol import authority as a
+from verifiers.protocol import documents as d
 from verifiers.timestamps import parse_timestamp
 
 # A roster share is for a school year at most (with its summer): then it is granted anew.
@@ -85,15 +92,56 @@ def latest_day(today: date) -> date:
     return today + DATE_SLACK
 
 
-def issuer_slug_from_did(did: str) -> str:
-    return did.rsplit(":", 1)[-1]
-
-
 def find_issuer(view: LedgerView, did: str) -> Issuer | None:
-    issuer = view.stream(d.issuer_stream(issuer_slug_from_did(did)))
+    issuer = view.stream(d.issuer_stream(d.issuer_slug_from_did(did)))
     if isinstance(issuer, Issuer) and issuer.did == did:
         return issuer
     return None
+
+
+class _Authority:
+    """The protocol's AuthorityView at ingest: the operator, and the issuers the ledger registered."""
+
+    __slots__ = ("_view",)
+
+    def __init__(self, view: LedgerView):
+        self._view = view
+
+    @property
+    def operator(self) -> str:
+        return self._view.operator_did
+
+    def check_issuer(self, did: str) -> None:
+        if find_issuer(self._view, did) is None:
+            raise AuthorityError(f"{did} is not a registered issuer", reason=a.NOT_ISSUER)
+
+
+# The RejectedError code of each of the protocol's refusals; the message is the rule's own.
+_CODES = {
+    a.NOT_OPERATOR: "not_authorized",
+    a.NOT_OPERATOR_OR_ISSUER: "not_authorized",
+    a.NOT_OPERATOR_OR_OWNER: "not_authorized",
+    a.NOT_ISSUER: "not_authorized",
+    a.NOT_CUSTODIAN: "not_authorized",
+    a.NOT_FROM_CUSTODIAN: "not_authorized",
+    a.ALREADY_REVOKED: "already_revoked",
+    a.NO_COUNTERSIGNATURE: "missing_countersignature",
+    a.MISMATCH: "malformed",
+    a.TO_ITSELF: "malformed",
+    a.OUT_OF_PLACE: "malformed",  # never at ingest: each event type has its own check
+}
+
+
+def _authorized(rule: Callable[..., None], doc: dict[str, Any], view: LedgerView, *facts: Any) -> None:
+    """Run one of the protocol's authority rules on `doc` (after `facts` of its stream); refuse as ingest does."""
+    try:
+        rule(_Authority(view), *facts, doc)
+    except AuthorityError as e:
+        raise _refusal(e) from None
+
+
+def _refusal(error: AuthorityError) -> RejectedError:
+    return RejectedError(_CODES.get(error.reason, "not_authorized"), str(error))
 
 
 def check_document(
@@ -161,10 +209,10 @@ def _check_proofs(
         raise RejectedError("unsigned", "the event is not signed") from None
     signers = d.required_signers(doc)
     if len(proofs) < len(signers):
-        if doc["type"] == d.CREDENTIAL_TRANSFERRED and len(proofs) == 1:
-            raise RejectedError(
-                "missing_countersignature", "a transfer needs the receiving issuer's countersignature"
-            )
+        try:
+            a.check_countersigned(doc)
+        except AuthorityError as e:
+            raise _refusal(e) from None
         raise RejectedError("unsigned", "the event is not signed")
     if len(proofs) > len(signers):
         raise RejectedError("unexpected_proof", "the event carries more proofs than signers")
@@ -186,11 +234,6 @@ def _check_proofs(
             raise RejectedError("malformed", str(e)) from None
 
 
-def _require_operator_or_issuer(doc: dict[str, Any], view: LedgerView, issuer_did: str) -> None:
-    if doc["actor"] not in (view.operator_did, issuer_did):
-        raise RejectedError("not_authorized", "only the operator or the issuer itself may do this")
-
-
 def _require_registered_issuer(view: LedgerView, did: str) -> Issuer:
     issuer = find_issuer(view, did)
     if issuer is None:
@@ -199,10 +242,7 @@ def _require_registered_issuer(view: LedgerView, did: str) -> Issuer:
 
 
 def _check_issuer_registered(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
-    if doc["actor"] != view.operator_did:
-        raise RejectedError("not_authorized", "only the operator registers issuers")
-    if doc["stream"] != d.issuer_stream(doc["slug"]) or issuer_slug_from_did(doc["issuer"]) != doc["slug"]:
-        raise RejectedError("malformed", "issuer stream, slug and DID do not agree")
+    _authorized(a.check_issuer_registration, doc, view)
     _check_new_key(doc)
     _check_valid_from(doc, recorded)
 
@@ -224,7 +264,7 @@ def _check_new_key(doc: dict[str, Any]) -> None:
 
 
 def _check_key_added(doc: dict[str, Any], view: LedgerView, issuer: Any, recorded: datetime) -> None:
-    _require_operator_or_issuer(doc, view, issuer.did)
+    _authorized(a.check_key_event, doc, view, issuer.did)
     if doc["key"] in issuer.keys:
         raise RejectedError("duplicate_key", "the issuer already has that key")
     _check_new_key(doc)
@@ -232,7 +272,7 @@ def _check_key_added(doc: dict[str, Any], view: LedgerView, issuer: Any, recorde
 
 
 def _existing_key(doc: dict[str, Any], view: LedgerView, issuer: Any) -> KeyRecord:
-    _require_operator_or_issuer(doc, view, issuer.did)
+    _authorized(a.check_key_event, doc, view, issuer.did)
     if doc["key"] not in issuer.keys:
         raise RejectedError("unknown_key", f"{doc['key']} is not a key of {issuer.did}")
     return issuer.keys[doc["key"]]
@@ -256,21 +296,15 @@ def _check_key_compromised(doc: dict[str, Any], view: LedgerView, issuer: Any, r
 
 
 def _check_credential_defined(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
-    if doc["actor"] != view.operator_did:
-        _require_registered_issuer(view, doc["actor"])
-    if doc["stream"] != d.credential_stream(doc["credential"]):
-        raise RejectedError("malformed", "credential stream and code do not agree")
+    _authorized(a.check_catalog_entry, doc, view)
 
 
 def _check_credential_updated(doc: dict[str, Any], view: LedgerView, credential: Any, __: datetime) -> None:
-    if doc["actor"] not in (view.operator_did, credential.owner):
-        raise RejectedError("not_authorized", "only the operator or the entry's owner may update it")
+    _authorized(a.check_catalog_update, doc, view, credential.owner)
 
 
 def _check_student_registered(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
-    _require_registered_issuer(view, doc["actor"])
-    if doc["issuer"] != doc["actor"] or doc["student"] != doc["stream"]:
-        raise RejectedError("malformed", "student, stream and issuer do not agree")
+    _authorized(a.check_student_registration, doc, view)
 
 
 def may_record(view: LedgerView, student_id: str, institution: str, recorded: datetime) -> bool:
@@ -297,9 +331,7 @@ def _require_student_subject(doc: dict[str, Any], view: LedgerView, recorded: da
 
 
 def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
-    _require_registered_issuer(view, doc["actor"])
-    if doc["issuer"] != doc["actor"] or doc["award"] != doc["stream"]:
-        raise RejectedError("malformed", "award, stream and issuer do not agree")
+    _authorized(a.check_issuance, doc, view)
     _require_student_subject(doc, view, recorded)
     if not isinstance(view.stream(d.credential_stream(doc["credential"])), Credential):
         raise RejectedError("not_found", f"no credential {doc['credential']} in the catalog")
@@ -323,20 +355,13 @@ def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, reco
 
 
 def _check_credential_revoked(doc: dict[str, Any], view: LedgerView, award: Any, __: datetime) -> None:
-    if doc["actor"] != award.custodian:
-        raise RejectedError("not_authorized", "only the award's current custodian may revoke it")
-    if award.revocation is not None:
-        raise RejectedError("already_revoked", "the award is already revoked")
+    _authorized(a.check_award_act, doc, view, award.custodian, award.revocation is not None)
     if doc["reason"] not in REVOCATION_REASONS:
         raise RejectedError("malformed", f"unknown revocation reason {doc['reason']!r}")
 
 
 def _check_credential_transferred(doc: dict[str, Any], view: LedgerView, award: Any, __: datetime) -> None:
-    if doc["actor"] != award.custodian or doc["from"] != award.custodian:
-        raise RejectedError("not_authorized", "only the award's current custodian may transfer it")
-    if doc["to"] == doc["from"]:
-        raise RejectedError("malformed", "an award cannot be transferred to its own custodian")
-    _require_registered_issuer(view, doc["to"])
+    _authorized(a.check_award_act, doc, view, award.custodian, award.revocation is not None)
 
 
 def _check_listing(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:

@@ -14,7 +14,6 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from ledger import documents as d
 from ledger.pathways.facts import WORKKEYS_TESTS  # the rules' list: the schema cannot drift from it
 from ledger.errors import InputError
 from ledger.relations import SHARE_PURPOSES
@@ -22,6 +21,7 @@ from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, OFFER_OUTCOMES, REVOCAT
 from ledger.statelists import FIRST_YEAR, LAST_YEAR, STATES, school_year_from_text, terms_problems
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.errors import MalformedError
+from verifiers.protocol import documents as d
 from verifiers.timestamps import parse_timestamp
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="lowercase letters, digits and dashes")

@@ -1,32 +1,12 @@
-"""Index arithmetic for a Merkle log kept as stored perfect-subtree hashes.
+"""Proofs of the ledger's Merkle log as references to its stored perfect-subtree nodes.
 
-Storage model
-=============
-
-The log is the RFC 9162 tree over leaves 0, 1, 2, ... . It is stored as one
-row per *perfect* (complete) subtree, keyed by ``(level, index)``:
-
-* level 0 holds the leaf hashes: node ``(0, i)`` is leaf ``i``;
-* node ``(level, i)`` is the root of the perfect subtree over the leaves
-  ``[i * 2**level, (i + 1) * 2**level)``, and equals
-  ``hash_children((level-1, 2i), (level-1, 2i+1))``.
-
-A perfect node is written once, when its last leaf is appended, and never
-changes: the log is append-only. Appending leaf ``i`` writes the leaf and one
-parent for every trailing 1-bit of ``i`` (:func:`new_perfect_nodes`), which is
-two rows per leaf on average, and reads only the left siblings it hashes with.
-Nothing is kept in memory between appends, so memory does not grow with the
-log; the table grows by about ``2n`` rows for ``n`` leaves. These rows are
-exactly the content of C2SP tlog-tiles, so tiles can be served from them.
-
-Nodes on the right edge of a tree whose size is not a power of two are not
-perfect: their hash depends on the current size and would change on the next
-append, so they are never stored. Such an *ephemeral* node over the leaves
-``[start, end)`` is recomputed on demand from the perfect nodes that
-decompose the range (:func:`range_nodes`), hashed right to left exactly as
-RFC 9162's MTH splits a list (the left part is the largest power of two).
-The tree head of size ``n`` is the ephemeral node ``[0, n)``: the fold of
-``popcount(n)`` stored nodes.
+The log is stored as one row per perfect subtree (``verifiers.compact_range``
+says how the tree decomposes into them): written once, when its last leaf is
+appended, never changed, about ``2n`` rows for ``n`` leaves, and nothing kept in
+memory between appends. Nodes on the right edge of a tree whose size is not a
+power of two are not perfect and never stored: their hash would change on the
+next append. Such an *ephemeral* node over the leaves ``[start, end)`` is
+recomputed on demand from the perfect nodes that decompose the range.
 
 An inclusion or consistency proof is a list of at most ``ceil(log2 n)`` (+1)
 :class:`NodeRef` ranges. Only the ranges along the right edge can be
@@ -35,43 +15,24 @@ O(log n) stored hashes: :func:`nodes_needed` lists them, the caller fetches
 them in one query (``WHERE (level, index) IN ...``), and :func:`resolve`
 turns the rows into proof hashes.
 
-This module is pure: it does no I/O and holds no state. The only hashing is
-``verifiers.merkle.hash_children``, so there is one definition of a node
-hash in the code base.
+Pure: no I/O, no state; the arithmetic that needs no storage (ranges, the
+right edge, appending) is ``verifiers.compact_range``, which a monitor uses alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from verifiers.merkle import EMPTY_ROOT, hash_children
+from verifiers.compact_range import NodeID, node_range, range_hash, range_nodes
 
 __all__ = [
-    "NodeID",
     "NodeRef",
-    "append_leaves",
     "consistency_path",
-    "extend_edge",
     "inclusion_path",
-    "new_perfect_nodes",
-    "node_range",
     "nodes_needed",
-    "range_nodes",
     "resolve",
-    "root_from_nodes",
-    "root_path",
 ]
-
-#: A stored perfect node: ``(level, index)``.
-NodeID = tuple[int, int]
-
-
-def node_range(level: int, index: int) -> tuple[int, int]:
-    """Return the leaf range ``[start, end)`` covered by node ``(level, index)``."""
-    if level < 0 or index < 0:
-        raise ValueError(f"invalid node ({level}, {index})")
-    return index << level, (index + 1) << level
 
 
 @dataclass(frozen=True)
@@ -108,37 +69,6 @@ class NodeRef:
             raise ValueError(f"[{self.start}, {self.end}) is not a perfect subtree")
         level = (self.end - self.start).bit_length() - 1
         return level, self.start >> level
-
-
-def range_nodes(start: int, end: int) -> list[NodeID]:
-    """Decompose ``[start, end)`` into perfect nodes, largest (leftmost) first.
-
-    The range must be a subtree of some RFC 9162 tree: non-empty, and
-    ``start`` a multiple of the largest power of two not above its size
-    (true of every range :func:`inclusion_path`, :func:`consistency_path` and
-    :func:`root_path` produce). Then MTH of the range is the right-to-left
-    fold of these nodes, one per 1-bit of ``end - start``.
-    """
-    size = end - start
-    if start < 0 or size <= 0:
-        raise ValueError(f"invalid leaf range [{start}, {end})")
-    if start % (1 << (size.bit_length() - 1)):
-        raise ValueError(f"leaf range [{start}, {end}) is not aligned as a subtree")
-    nodes: list[NodeID] = []
-    position = start
-    for level in range(size.bit_length() - 1, -1, -1):
-        if size >> level & 1:
-            nodes.append((level, position >> level))
-            position += 1 << level
-    return nodes
-
-
-def _fold(hashes: Sequence[bytes]) -> bytes:
-    """Hash a range's perfect nodes right to left, as MTH splits it."""
-    result = hashes[-1]
-    for left in reversed(hashes[:-1]):
-        result = hash_children(left, result)
-    return result
 
 
 def _largest_power_of_two_below(n: int) -> int:
@@ -197,13 +127,6 @@ def consistency_path(size1: int, size2: int) -> list[NodeRef]:
     return top_down
 
 
-def root_path(size: int) -> list[NodeID]:
-    """The stored nodes whose fold is the tree head of ``size`` (none if 0)."""
-    if size < 0:
-        raise ValueError(f"invalid tree size {size}")
-    return range_nodes(0, size) if size else []
-
-
 def nodes_needed(refs: Iterable[NodeRef]) -> set[NodeID]:
     """Every stored node needed to :func:`resolve` ``refs``."""
     needed: set[NodeID] = set()
@@ -212,82 +135,6 @@ def nodes_needed(refs: Iterable[NodeRef]) -> set[NodeID]:
     return needed
 
 
-def _lookup(nodes: Mapping[NodeID, bytes], node: NodeID) -> bytes:
-    try:
-        return nodes[node]
-    except KeyError:
-        raise LookupError(f"stored node {node} is missing") from None
-
-
 def resolve(refs: Iterable[NodeRef], nodes: Mapping[NodeID, bytes]) -> list[bytes]:
     """Turn proof references into hashes, given the stored nodes they need."""
-    return [
-        _fold([_lookup(nodes, n) for n in range_nodes(ref.start, ref.end)])
-        for ref in refs
-    ]
-
-
-def root_from_nodes(size: int, nodes: Mapping[NodeID, bytes]) -> bytes:
-    """The tree head of ``size`` from the stored nodes of :func:`root_path`."""
-    path = root_path(size)
-    if not path:
-        return EMPTY_ROOT
-    return _fold([_lookup(nodes, n) for n in path])
-
-
-def new_perfect_nodes(
-    size_before: int, leaf_hash: bytes, get: Callable[[int, int], bytes]
-) -> list[tuple[NodeID, bytes]]:
-    """The perfect nodes completed by appending leaf number ``size_before``.
-
-    Returns the leaf itself at level 0, then each parent it completes, lowest
-    first. ``get(level, index)`` reads an already stored node; it is called
-    once per trailing 1-bit of ``size_before`` (for the left siblings).
-    """
-    if size_before < 0:
-        raise ValueError(f"invalid tree size {size_before}")
-    level, index, current = 0, size_before, leaf_hash
-    created: list[tuple[NodeID, bytes]] = [((0, index), current)]
-    while index & 1:
-        current = hash_children(get(level, index - 1), current)
-        level, index = level + 1, index >> 1
-        created.append(((level, index), current))
-    return created
-
-
-def extend_edge(edge: dict[NodeID, bytes], size_before: int, leaf_hash: bytes) -> list[tuple[NodeID, bytes]]:
-    """Append leaf ``size_before`` to a tree kept as its right edge only; returns the new nodes.
-
-    ``edge`` holds exactly the perfect nodes of :func:`root_path` (O(log n)
-    hashes: what a streaming audit or a mirroring monitor keeps) and is
-    updated in place: completed parents replace their children.
-    """
-    created = new_perfect_nodes(size_before, leaf_hash, lambda level, index: edge[(level, index)])
-    for (level, index), value in created:
-        edge[(level, index)] = value
-        if level > 0:  # its children are no longer on the right edge
-            edge.pop((level - 1, 2 * index), None)
-            edge.pop((level - 1, 2 * index + 1), None)
-    return created
-
-
-def append_leaves(
-    size_before: int, leaf_hashes: Iterable[bytes], get: Callable[[int, int], bytes]
-) -> list[tuple[NodeID, bytes]]:
-    """:func:`new_perfect_nodes` for a batch of leaves appended in order.
-
-    Nodes created earlier in the batch are read from the batch itself, so
-    ``get`` is asked only for nodes stored before the batch.
-    """
-    batch: dict[NodeID, bytes] = {}
-
-    def read(level: int, index: int) -> bytes:
-        found = batch.get((level, index))
-        return found if found is not None else get(level, index)
-
-    created: list[tuple[NodeID, bytes]] = []
-    for offset, leaf_hash in enumerate(leaf_hashes):
-        for node, value in new_perfect_nodes(size_before + offset, leaf_hash, read):
-            batch[node] = value
-            created.append((node, value))
-    return created
+    return [range_hash(ref.start, ref.end, nodes) for ref in refs]

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from ledger import documents as d
 from ledger.aggregates import Award
 from ledger.application import Ledger
 from ledger.pathways import WORKKEYS_TESTS
 from ledger.errors import NotFoundError
 from ledger.values import award_status as status_from
-from ledger.rules import issuer_slug_from_did
 from verifiers.dataintegrity import proofs_of
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import verify_key_valid_at
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 
 
@@ -27,7 +26,7 @@ def signer_name(ledger: Ledger, did: str) -> str:
     if did == ledger.operator_did:
         return "operator"
     try:
-        return ledger.issuer(issuer_slug_from_did(did)).name
+        return ledger.issuer(d.issuer_slug_from_did(did)).name
     except NotFoundError:
         return did
 

@@ -5,12 +5,15 @@ them, and nothing of the core imports it, except the CLI's `demo` and `bench` co
 the command), so the service never loads it.
 
 The contracts are import-linter's, in pyproject.toml ([tool.importlinter]); this test runs them.
-verifiers imports nothing of ours (its own purity test checks stdlib + cryptography only).
+verifiers imports nothing of ours (its own purity test checks stdlib + cryptography only). And what
+an employer, an auditor or a witness runs alone loads nothing of the ledger: checked in a fresh
+interpreter, by what it actually imported.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +59,31 @@ def test_the_webs_sql_reaches_only_the_webs_own_tables(statement: str) -> None:
 
     with pytest.raises(ValueError, match="names only the web's own tables"):
         WebTables(None).query(statement)  # type: ignore[arg-type]  (refused before any connection is used)
+
+
+VERIFIERS = sorted(".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                   for path in (ROOT / "verifiers").rglob("*.py"))
+ALONE = {
+    "every verifiers module": VERIFIERS,
+    "the bundle verifier": ["verifiers.bundle"],
+    "the monitor": ["web.monitor"],
+}
+
+
+def loaded_by(modules: list[str]) -> list[str]:
+    """The modules a fresh interpreter holds after importing ``modules`` from this checkout."""
+    code = ("import importlib, json, sys\n"
+            "for name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    run = subprocess.run([sys.executable, "-c", code, *modules], cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=60)
+    return list(json.loads(run.stdout))
+
+
+@pytest.mark.parametrize("what", sorted(ALONE))
+def test_what_runs_alone_loads_nothing_of_the_ledger(what: str) -> None:
+    loaded = loaded_by(ALONE[what])
+    assert set(ALONE[what]) <= set(loaded)
+    ours = {name.partition(".")[0] for name in loaded} & {"ledger", "keys", "eventsourcing", "flask"}
+    assert ours == set(), f"{what} loads {sorted(ours)}"
+

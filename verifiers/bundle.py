@@ -39,7 +39,11 @@ What no offline check can see is a stream cut short at its end (a revocation or
 a compromise left out of the file): the chain before the cut is intact. That is
 what steps 9 and 10 are for.
 
-Pure: no I/O, no clock. ``today`` and the online evidence are parameters.
+What the checkpoint is trusted on is a ``VerificationPolicy`` (``verifiers.policy``):
+today the pinned log keys, later a witness quorum too; ``verify_bundle`` takes one, or
+the log keys to make it of.
+
+Pure: no I/O, no clock. ``today``, the policy and the online evidence are parameters.
 """
 
 from __future__ import annotations
@@ -48,26 +52,19 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from verifiers.bundle_model import (
-    FORMAT,
+from verifiers.bundle_results import (
     OFFLINE_ONLY,
     STEPS,
     WITHDRAWN,
     BundleResult,
     CredentialResult,
-    OnlineAccess,
     OnlineEvidence,
     OnlineUnavailable,
     StepResult,
-    _bundle_from_json,
     _NotChecked,
-    credential_stream_of,
-    issuer_stream_of,
-    leaf_from_entry,
-    online_access_from_bundle,
 )
+from verifiers.bundle_authority import _check_authority
 from verifiers.bundle_steps import (
-    _check_authority,
     _check_chain,
     _check_current,
     _check_identity,
@@ -86,7 +83,10 @@ from verifiers.errors import (
     MalformedError,
     VerificationError,
 )
-from verifiers.note import Verifier, note_from_text
+from verifiers.note import note_from_text
+from verifiers.policy import VerificationPolicy
+from verifiers.protocol.bundle import FORMAT, Bundle, OnlineAccess, leaf_from_entry
+from verifiers.protocol.documents import credential_stream, issuer_stream_of
 
 __all__ = [
     "FORMAT",
@@ -99,6 +99,7 @@ __all__ = [
     "OnlineEvidence",
     "OnlineUnavailable",
     "StepResult",
+    "VerificationPolicy",
     "leaf_from_entry",
     "online_access_from_bundle",
     "verify_bundle",
@@ -177,7 +178,7 @@ def _plain(value: object) -> str | None:
 def _catalog_name(v: _Verification, issued: dict[str, Any]) -> str | None:
     code = issued.get("credential")
     try:
-        entries = v.stream(credential_stream_of(code)) if isinstance(code, str) else ()
+        entries = v.stream(credential_stream(code)) if isinstance(code, str) else ()
     except MalformedError:
         return None
     names = [e.event["name"] for e in entries if isinstance(e.event.get("name"), str)]
@@ -210,18 +211,12 @@ def _identity(v: _Verification, evidences: list[_Evidence]) -> dict[str, bool]:
     return result
 
 
-def _verifiers_from_keys(log_keys: Sequence[str]) -> list[Verifier]:
-    if isinstance(log_keys, str):
-        raise TypeError("log_keys is a sequence of verifier key strings, not one string")
-    verifiers = []
-    for key in log_keys:
-        try:
-            verifiers.append(Verifier.from_key_string(key))
-        except MalformedError as e:
-            raise ValueError(f"not a log verifier key ({e}): {key!r}") from None
-    if not verifiers:
-        raise ValueError("pin at least one log key")
-    return verifiers
+def online_access_from_bundle(bundle: object) -> OnlineAccess | None:
+    """Where and with which link the bundle is checked online; None for a file for offline checking only.
+
+    Raises ``BundleFormatError`` if ``bundle`` is not a transcript bundle (or its ``online`` is malformed).
+    """
+    return Bundle.from_json(bundle).online
 
 
 def _unverified_checkpoint(note: str) -> Checkpoint | None:
@@ -234,25 +229,31 @@ def _unverified_checkpoint(note: str) -> Checkpoint | None:
 
 def verify_bundle(
     bundle: object,
-    log_keys: Sequence[str],
+    log_keys: Sequence[str] = (),
     *,
     today: date,
     online: OnlineEvidence | OnlineUnavailable | None = None,
+    policy: VerificationPolicy | None = None,
 ) -> BundleResult:
     """Verify every credential of a transcript bundle; report each step of each.
 
-    ``log_keys`` are the pinned C2SP verifier keys of the log; ``today`` decides
-    what has expired; ``online`` (fetched by the caller) adds steps 9 and 10, or
-    says why they could not be checked.
+    What the bundle's checkpoint is trusted on is ``policy``, or the policy of
+    ``log_keys`` (the pinned C2SP verifier keys of the log), one or the other;
+    ``today`` decides what has expired; ``online`` (fetched by the caller) adds
+    steps 9 and 10, or says why they could not be checked.
     Raises ``BundleFormatError`` if ``bundle`` is not a transcript bundle at all,
     ``ValueError`` for an unreadable log key. Everything else is in the result.
     """
     if not isinstance(today, date):
         raise TypeError("today must be a datetime.date")
-    parsed = _bundle_from_json(bundle)
+    parsed = Bundle.from_json(bundle)
+    if policy is None:
+        policy = VerificationPolicy.from_log_keys(log_keys)
+    elif not isinstance(policy, VerificationPolicy) or log_keys:
+        raise TypeError("give verify_bundle a VerificationPolicy or the log keys, not both")
     unavailable = online if isinstance(online, OnlineUnavailable) else None
     fetched = online if isinstance(online, OnlineEvidence) else None
-    v = _Verification(parsed, _verifiers_from_keys(log_keys), fetched)
+    v = _Verification(parsed, policy, fetched)
     evidences = [_gather(v, award) for award in parsed.awards]
     checkpoint = v.checkpoint or _unverified_checkpoint(parsed.checkpoint)
     return BundleResult(

@@ -1,49 +1,23 @@
 """The verification of one bundle: its shared context and the steps, in the order
-the spec gives them (see the numbered list in `verifiers.bundle`). Each step
-raises, or returns the plain words a person reads; `verifiers.bundle` assembles
-them into results.
+the spec gives them (see the numbered list in `verifiers.bundle`), all but step 6
+(issuer authority: `verifiers.bundle_authority`). Each step raises, or returns the
+plain words a person reads; `verifiers.bundle` assembles them into results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from functools import lru_cache, partial
 from typing import Any
 
-from verifiers.bundle_model import (
-    _EPOCH,
-    _KEY_EVENTS,
-    CREDENTIAL_DEFINED,
-    CREDENTIAL_ISSUED,
-    CREDENTIAL_REVOKED,
-    CREDENTIAL_TRANSFERRED,
-    CREDENTIAL_UPDATED,
-    ISSUER_KEY_ADDED,
-    ISSUER_KEY_COMPROMISED,
-    ISSUER_KEY_RETIRED,
-    ISSUER_REGISTERED,
-    STUDENT_REGISTERED,
-    OnlineEvidence,
-    StepResult,
-    _Bundle,
-    _Entry,
-    _entry_from_json,
-    _leaf,
-    _NotChecked,
-    _public_key,
-    _signers,
-    _text,
-    _verification_method,
-    credential_stream_of,
-    issuer_stream_of,
-)
+from verifiers.bundle_results import OnlineEvidence, StepResult, _NotChecked
 from verifiers.checkpoint import Checkpoint, verify_checkpoint
 from verifiers.commitments import salt_from_text, verify_commitment
 from verifiers.dataintegrity import proofs_of, verify_proof
-from verifiers.didkey import DID_KEY_PREFIX
+from verifiers.didkey import DID_KEY_PREFIX, public_key_from_verification_method
 from verifiers.errors import (
-    AuthorityError,
     ChainError,
     CommitmentError,
     KeyValidityError,
@@ -54,8 +28,28 @@ from verifiers.errors import (
 )
 from verifiers.keyhistory import KeyRecord, verify_key_valid_at
 from verifiers.merkle import hash_leaf, verify_consistency, verify_inclusion
-from verifiers.note import Verifier
+from verifiers.note import NoteVerifier
+from verifiers.policy import VerificationPolicy
+from verifiers.protocol.bundle import Bundle, Entry
+from verifiers.protocol.documents import (
+    CREDENTIAL_ISSUED,
+    CREDENTIAL_REVOKED,
+    CREDENTIAL_TRANSFERRED,
+    ISSUER_KEY_ADDED,
+    ISSUER_KEY_COMPROMISED,
+    ISSUER_KEY_RETIRED,
+    ISSUER_REGISTERED,
+    KEY_EVENTS,
+    STUDENT_REGISTERED,
+    credential_stream,
+    issuer_stream_of,
+    required_signers,
+    text_of,
+    verification_method_of,
+)
 from verifiers.timestamps import format_timestamp, parse_timestamp
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 # One verification ------------------------------------------------------------------------
 
@@ -75,33 +69,33 @@ class _Evidence:
 
     award: str
     issued: dict[str, Any] | None = None
-    streams: dict[str, tuple[_Entry, ...]] = field(default_factory=dict)
+    streams: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
 
-    def entries(self) -> Iterator[_Entry]:
+    def entries(self) -> Iterator[Entry]:
         for entries in self.streams.values():
             yield from entries
 
-    def award_entries(self) -> tuple[_Entry, ...]:
+    def award_entries(self) -> tuple[Entry, ...]:
         return self.streams.get(self.award, ())
 
 
 class _Verification:
     """One bundle under verification; each entry's checks run once, whatever relies on it."""
 
-    def __init__(self, bundle: _Bundle, verifiers: list[Verifier], online: OnlineEvidence | None):
+    def __init__(self, bundle: Bundle, policy: VerificationPolicy, online: OnlineEvidence | None):
         self.bundle = bundle
         self.online = online
-        self._streams: dict[str, tuple[_Entry, ...] | str] = {}
+        self._streams: dict[str, tuple[Entry, ...] | str] = {}
         self._done: dict[tuple[str, str, int], tuple[type[VerificationError], str] | None] = {}
         self._key_events: dict[str, list[_KeyEvent]] = {}
-        self._current: dict[str, tuple[_Entry, ...] | str] = {}
-        self.checkpoint_step, self.verifier, self.checkpoint = _check_checkpoint(bundle.checkpoint, verifiers)
+        self._current: dict[str, tuple[Entry, ...] | str] = {}
+        self.checkpoint_step, self.verifier, self.checkpoint = _check_checkpoint(bundle.checkpoint, policy)
         self.consistency_step, self.newer = _check_consistency(self)
 
     # Streams of the bundle.
 
-    def stream(self, stream_id: str) -> tuple[_Entry, ...]:
+    def stream(self, stream_id: str) -> tuple[Entry, ...]:
         """The stream's entries; MalformedError if the bundle lacks it or it is unreadable."""
         if stream_id not in self._streams:
             self._streams[stream_id] = _read_stream(self.bundle.streams, stream_id)
@@ -110,10 +104,10 @@ class _Verification:
             raise MalformedError(found)
         return found
 
-    def label(self, entry: _Entry) -> str:
+    def label(self, entry: Entry) -> str:
         return f"{entry.type} (entry {entry.position + 1} of stream {entry.stream})"
 
-    def once(self, check: str, entry: _Entry, position: int, run: Callable[[], None]) -> None:
+    def once(self, check: str, entry: Entry, position: int, run: Callable[[], None]) -> None:
         """Run a check of one entry (or stream: position -1) once; raise its failure every time."""
         key = (check, entry.stream, position)
         if key not in self._done:
@@ -135,7 +129,7 @@ class _Verification:
             except MalformedError:
                 raise KeyValidityError(f"the key history of {did} is not in the bundle") from None
             self._key_events[did] = [_key_event(e, did) for e in entries
-                                     if e.type in (ISSUER_REGISTERED, *_KEY_EVENTS)]
+                                     if e.type in (ISSUER_REGISTERED, *KEY_EVENTS)]
         return self._key_events[did]
 
     def key_record(self, did: str, method: str, index: int, later: Sequence[_KeyEvent] = ()) -> KeyRecord:
@@ -160,20 +154,9 @@ class _Verification:
                 compromised = event.time if compromised is None else min(compromised, event.time)
         return KeyRecord(method, _public_key(method), valid_from, retired, compromised)
 
-    def registered(self, did: str) -> dict[str, Any]:
-        """The IssuerRegistered event of ``did``, signed by the operator; AuthorityError otherwise."""
-        try:
-            entries = self.stream(issuer_stream_of(did) or "")
-        except MalformedError:
-            raise AuthorityError(f"{did} is not a registered issuer (no registration in the bundle)") from None
-        self.once("authority", entries[0], -1, lambda: _check_issuer_stream(self, entries))
-        if entries[0].event.get("issuer") != did:
-            raise AuthorityError(f"{did} is not a registered issuer")
-        return entries[0].event
-
     # Online.
 
-    def current(self, stream_id: str, label: str) -> tuple[_Entry, ...]:
+    def current(self, stream_id: str, label: str) -> tuple[Entry, ...]:
         """The entries the server has beyond the bundle's, proven in the newer tree."""
         if stream_id not in self._current:
             try:
@@ -186,22 +169,22 @@ class _Verification:
         return found
 
 
-def _read_stream(streams: dict[str, Any], stream_id: str) -> tuple[_Entry, ...] | str:
+def _read_stream(streams: Mapping[str, list[Any]], stream_id: str) -> tuple[Entry, ...] | str:
     raw = streams.get(stream_id)
     if raw is None:
         return f"stream {stream_id} is not in the bundle"
     if not raw:
         return f"stream {stream_id} is empty"
     try:
-        return tuple(_entry_from_json(stream_id, n, entry) for n, entry in enumerate(raw))
+        return tuple(Entry.from_json(stream_id, n, entry) for n, entry in enumerate(raw))
     except MalformedError as e:
         return f"stream {stream_id} is unreadable: {e}"
 
 
-def _key_event(entry: _Entry, issuer: str) -> _KeyEvent:
+def _key_event(entry: Entry, issuer: str) -> _KeyEvent:
     event = entry.event
     when = event.get("validFrom") if entry.type in (ISSUER_REGISTERED, ISSUER_KEY_ADDED) else event.get("at")
-    return _KeyEvent(issuer, entry.index, entry.type, _text(event, "key"), parse_timestamp(when))
+    return _KeyEvent(issuer, entry.index, entry.type, text_of(event, "key"), parse_timestamp(when))
 
 
 def _gather(v: _Verification, award: str) -> _Evidence:
@@ -224,7 +207,7 @@ def _gather(v: _Verification, award: str) -> _Evidence:
         if isinstance(issued.get("student"), str):
             add(issued["student"], "the student's registration")
         if isinstance(issued.get("credential"), str):
-            add(credential_stream_of(issued["credential"]), f"the catalog entry {issued['credential']}")
+            add(credential_stream(issued["credential"]), f"the catalog entry {issued['credential']}")
     # The key history of every issuer that signed any of those events, and of
     # whoever signed those histories; the operator has none (its key is its did:key).
     done: set[str] = set()
@@ -242,10 +225,11 @@ def _gather(v: _Verification, award: str) -> _Evidence:
 # The steps ------------------------------------------------------------------------------
 
 
-def _check_checkpoint(note: str, verifiers: list[Verifier]) -> tuple[StepResult, Verifier | None, Checkpoint | None]:
+def _check_checkpoint(note: str, policy: VerificationPolicy,
+                      ) -> tuple[StepResult, NoteVerifier | None, Checkpoint | None]:
     # 1. The note verifies with a pinned log key, and its origin is that key's name.
     problems: list[str] = []
-    for verifier in verifiers:
+    for verifier in policy.log_keys:
         try:
             checkpoint = verify_checkpoint(note, verifier)
         except VerificationError as e:
@@ -267,8 +251,8 @@ def _check_inclusion(v: _Verification, evidence: _Evidence) -> str:
         raise _NotChecked("not checked: the checkpoint did not verify, so there is no tree to check against")
     entries = list(evidence.entries())
     for entry in entries:
-        def run(entry: _Entry = entry) -> None:
-            leaf_hash = hash_leaf(_leaf(entry.event, entry.hash, entry.recorded))
+        def run(entry: Entry = entry) -> None:
+            leaf_hash = hash_leaf(entry.leaf)
             try:
                 verify_inclusion(entry.index, checkpoint.size, leaf_hash, entry.inclusion, checkpoint.root_hash)
             except ProofError as e:
@@ -290,13 +274,13 @@ def _check_chain(v: _Verification, evidence: _Evidence) -> str:
     for entries in evidence.streams.values():
         for entry in entries:
             previous = entries[entry.position - 1].hash if entry.position else None
-            v.once("chain", entry, entry.position, lambda e=entry, p=previous: _check_link(v, e, p))
+            v.once("chain", entry, entry.position, partial(_check_link, v, entry, previous))
     count = sum(len(e) for e in evidence.streams.values())
     return (f"{len(evidence.streams)} streams ({count} events) are unbroken hash chains from sequence 1, "
             f"all of ledger {v.bundle.ledger}")
 
 
-def _check_link(v: _Verification, entry: _Entry, previous: str | None) -> None:
+def _check_link(v: _Verification, entry: Entry, previous: str | None) -> None:
     event = entry.event
     sequence = event.get("sequence")
     if type(sequence) is not int or sequence != entry.position + 1:
@@ -315,13 +299,13 @@ def _check_signatures(v: _Verification, evidence: _Evidence) -> str:
     _require_events(evidence)
     entries = list(evidence.entries())
     for entry in entries:
-        v.once("signature", entry, entry.position, lambda e=entry: _verify_proofs(e.event))
+        v.once("signature", entry, entry.position, partial(_verify_proofs, entry.event))
     return f"every signature on the {len(entries)} events verifies (eddsa-jcs-2022)"
 
 
 def _verify_proofs(event: dict[str, Any]) -> None:
     for proof in proofs_of(event):
-        method = _verification_method(proof)
+        method = verification_method_of(proof)
         try:
             verify_proof(event, proof, _public_key(method))
         except SignatureError:
@@ -334,107 +318,20 @@ def _check_keys(v: _Verification, evidence: _Evidence) -> str:
     #    log recorded the event (the log is the clock).
     _require_events(evidence)
     for entry in evidence.entries():
-        v.once("key", entry, entry.position, lambda e=entry: _check_entry_keys(v, e))
+        v.once("key", entry, entry.position, partial(_check_entry_keys, v, entry))
     return "every key belonged to its signer and was valid when the log recorded the event"
 
 
-def _check_entry_keys(v: _Verification, entry: _Entry, later: Sequence[_KeyEvent] = ()) -> None:
-    signers, proofs = _signers(entry.event), proofs_of(entry.event)
+def _check_entry_keys(v: _Verification, entry: Entry, later: Sequence[_KeyEvent] = ()) -> None:
+    signers, proofs = required_signers(entry.event), proofs_of(entry.event)
     if len(proofs) > len(signers):
         raise KeyValidityError(f"carries {len(proofs)} proofs for {len(signers)} signer(s)")
     for did, proof in zip(signers, proofs):
-        record = v.key_record(did, _verification_method(proof), entry.index, later)
+        record = v.key_record(did, verification_method_of(proof), entry.index, later)
         try:
             verify_key_valid_at(record, entry.recorded)
         except KeyValidityError as e:
             raise KeyValidityError(f"recorded {format_timestamp(entry.recorded)}, but {e}") from None
-
-
-def _check_authority(v: _Verification, evidence: _Evidence) -> str:
-    # 6. The operator registered every issuer relied on; the award's issuer issued it;
-    #    each revocation or transfer is by the custodian of the moment; a transfer
-    #    carries the receiver's countersignature; the student and catalog entry are sound.
-    _require_events(evidence)
-    issued = evidence.issued
-    if issued is None:
-        first = evidence.award_entries()[0].type if evidence.award_entries() else "nothing"
-        raise AuthorityError(f"stream {evidence.award} is not an award: it opens with {first}")
-    for entries in evidence.streams.values():
-        opening = entries[0].type
-        if opening == ISSUER_REGISTERED:
-            v.once("authority", entries[0], -1, lambda e=entries: _check_issuer_stream(v, e))
-        elif opening == STUDENT_REGISTERED:
-            v.once("authority", entries[0], -1, lambda e=entries: _check_student_stream(v, e))
-        elif opening == CREDENTIAL_DEFINED:
-            v.once("authority", entries[0], -1, lambda e=entries: _check_catalog_stream(v, e))
-    custody = _check_award_acts(v, evidence.award_entries())
-    issuer = v.registered(_text(issued, "issuer"))
-    moved = f"; custody since: {' → '.join(custody[1:])}" if len(custody) > 1 else ""
-    return f"issued by {issuer.get('name')} ({issued['issuer']}), an issuer the operator registered{moved}"
-
-
-def _check_issuer_stream(v: _Verification, entries: Sequence[_Entry]) -> None:
-    first = entries[0].event
-    did, slug = _text(first, "issuer"), _text(first, "slug")
-    if first.get("actor") != v.bundle.operator:
-        raise AuthorityError(f"{did} was registered by {first.get('actor')}, not by the operator {v.bundle.operator}")
-    if issuer_stream_of(did) != entries[0].stream or did.rsplit(":", 1)[-1] != slug:
-        raise AuthorityError(f"the registration of {did}: stream, slug and DID do not agree")
-    for entry in entries[1:]:
-        if entry.type not in _KEY_EVENTS:
-            raise AuthorityError(f"{v.label(entry)} does not belong in an issuer's stream")
-        if entry.event.get("actor") not in (v.bundle.operator, did):
-            raise AuthorityError(f"{v.label(entry)} is signed by {entry.event.get('actor')}, "
-                                 "neither the operator nor the issuer")
-
-
-def _check_student_stream(v: _Verification, entries: Sequence[_Entry]) -> None:
-    event = entries[0].event
-    v.registered(_text(event, "actor"))
-    if event.get("issuer") != event.get("actor") or event.get("student") != entries[0].stream:
-        raise AuthorityError("the student's registration: student, stream and issuer do not agree")
-    if len(entries) > 1:
-        raise AuthorityError(f"{v.label(entries[1])} does not belong in a student's stream")
-
-
-def _check_catalog_stream(v: _Verification, entries: Sequence[_Entry]) -> None:
-    first = entries[0].event
-    owner = _text(first, "actor")
-    if owner != v.bundle.operator:
-        v.registered(owner)
-    if credential_stream_of(_text(first, "credential")) != entries[0].stream:
-        raise AuthorityError("the catalog entry's stream and code do not agree")
-    for entry in entries[1:]:
-        if entry.type != CREDENTIAL_UPDATED or entry.event.get("actor") not in (v.bundle.operator, owner):
-            raise AuthorityError(f"{v.label(entry)} is not an update by the operator or the entry's owner")
-
-
-def _check_award_acts(v: _Verification, entries: Sequence[_Entry]) -> list[str]:
-    """Check who did what to the award; return its custodians in order."""
-    issued = entries[0].event
-    v.registered(_text(issued, "actor"))
-    if issued.get("issuer") != issued.get("actor") or issued.get("award") != entries[0].stream:
-        raise AuthorityError("the award's issuer, signer and id do not agree")
-    custody, revoked = [issued["issuer"]], False
-    for entry in entries[1:]:
-        actor = entry.event.get("actor")
-        if entry.type not in (CREDENTIAL_REVOKED, CREDENTIAL_TRANSFERRED):
-            raise AuthorityError(f"{v.label(entry)} does not belong in an award's stream")
-        if actor != custody[-1]:
-            raise AuthorityError(f"{v.label(entry)} is signed by {actor}, not by the custodian {custody[-1]}")
-        if entry.type == CREDENTIAL_REVOKED:
-            if revoked:
-                raise AuthorityError(f"{v.label(entry)} revokes an award already revoked")
-            revoked = True
-            continue
-        receiver = _text(entry.event, "to")
-        if entry.event.get("from") != actor or receiver == actor:
-            raise AuthorityError(f"{v.label(entry)}: 'from' and 'to' do not describe a handover")
-        v.registered(receiver)
-        if len(proofs_of(entry.event)) < 2:
-            raise AuthorityError(f"{v.label(entry)} carries no countersignature by the receiver {receiver}")
-        custody.append(receiver)
-    return custody
 
 
 def _status(evidence: _Evidence, today: date) -> tuple[str, StepResult]:
@@ -525,13 +422,13 @@ def _check_consistency(v: _Verification) -> tuple[StepResult, Checkpoint | None]
     return StepResult("consistency", True, detail), newer
 
 
-def _newer_entries(v: _Verification, stream_id: str, label: str) -> tuple[_Entry, ...]:
+def _newer_entries(v: _Verification, stream_id: str, label: str) -> tuple[Entry, ...]:
     if v.online is None or v.newer is None:
         raise TypeError("online evidence and a trusted newer checkpoint are needed")
     raw = v.online.streams.get(stream_id) if isinstance(v.online.streams, dict) else None
     if not isinstance(raw, list):
         raise MalformedError("the server sent no current record of it")
-    entries = tuple(_entry_from_json(stream_id, n, entry) for n, entry in enumerate(raw))
+    entries = tuple(Entry.from_json(stream_id, n, entry) for n, entry in enumerate(raw))
     known = v.stream(stream_id)
     if len(entries) < len(known) or any(
         (a.hash, a.index, a.recorded) != (b.hash, b.index, b.recorded) for a, b in zip(known, entries)
@@ -539,7 +436,7 @@ def _newer_entries(v: _Verification, stream_id: str, label: str) -> tuple[_Entry
         raise ChainError("the server's record does not extend the bundle's")
     for entry in entries[len(known):]:
         _check_link(v, entry, entries[entry.position - 1].hash)
-        leaf_hash = hash_leaf(_leaf(entry.event, entry.hash, entry.recorded))
+        leaf_hash = hash_leaf(entry.leaf)
         verify_inclusion(entry.index, v.newer.size, leaf_hash, entry.inclusion, v.newer.root_hash)
     return entries[len(known):]
 
@@ -554,7 +451,7 @@ def _check_current(v: _Verification, evidence: _Evidence) -> tuple[StepResult, s
     if evidence.issued is None or evidence.missing:
         return StepResult("current_status", None, "not checked: the bundle's own evidence is incomplete"), None
     later_award = v.current(evidence.award, "the award")
-    signers = {did for e in evidence.award_entries() for did in _signers(e.event)}
+    signers = {did for e in evidence.award_entries() for did in required_signers(e.event)}
     compromises: list[_KeyEvent] = []
     for stream_id, entries in evidence.streams.items():
         issuer = entries[0].event.get("issuer")
@@ -582,3 +479,9 @@ def _check_later_compromises(v: _Verification, evidence: _Evidence, compromises:
             _check_entry_keys(v, entry, compromises)
         except KeyValidityError as e:
             raise KeyValidityError(f"a key was declared compromised after the export: {v.label(entry)}: {e}") from None
+
+
+@lru_cache(maxsize=256)
+def _public_key(method: str) -> bytes:
+    # Cached: a bundle names a handful of keys in many proofs, and base58 is slow.
+    return public_key_from_verification_method(method)

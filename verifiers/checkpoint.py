@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from verifiers.errors import CheckpointError, MalformedError
 from verifiers.merkle import HASH_SIZE
-from verifiers.note import Verifier, verify_note
+from verifiers.note import NoteVerifier, verify_note
 
 __all__ = ["MAX_TREE_SIZE", "Checkpoint", "checkpoint_from_text", "verify_checkpoint"]
 
@@ -112,7 +112,7 @@ def checkpoint_from_text(text: str) -> Checkpoint:
     return Checkpoint(origin, size, root_hash, tuple(extensions))
 
 
-def verify_checkpoint(signed_text: str | bytes, verifier: Verifier) -> Checkpoint:
+def verify_checkpoint(signed_text: str | bytes, verifier: NoteVerifier) -> Checkpoint:
     """Verify a signed checkpoint against the pinned log key; return its content.
 
     1. The signed note must carry a valid signature by ``verifier``
@@ -123,8 +123,8 @@ def verify_checkpoint(signed_text: str | bytes, verifier: Verifier) -> Checkpoin
 
     Raises :class:`MalformedError` or :class:`CheckpointError`.
     """
-    if not isinstance(verifier, Verifier):
-        raise TypeError("verifier must be a Verifier")
+    if not isinstance(verifier, NoteVerifier):
+        raise TypeError("verifier must be a NoteVerifier")
     # 1. Signature by the pinned log key.
     note = verify_note(signed_text, [verifier])
     # 2. Checkpoint body.

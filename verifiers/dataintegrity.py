@@ -1,13 +1,19 @@
-"""W3C Data Integrity proofs with the ``eddsa-jcs-2022`` cryptosuite.
+"""W3C Data Integrity proofs, with the cryptosuites we know (``eddsa-jcs-2022`` today).
 
-Follows "Data Integrity EdDSA Cryptosuites v1.0" (https://www.w3.org/TR/vc-di-eddsa/)
-§3.3: the document without its ``proof`` and the proof options are each
-canonicalized with JCS (RFC 8785) and hashed with SHA-256; Ed25519 signs the
-64-byte ``proofConfigHash || documentHash``; the signature is written as
-multibase base58btc in ``proofValue``.
+Follows "Data Integrity EdDSA Cryptosuites v1.0" (https://www.w3.org/TR/vc-di-eddsa/).
+A cryptosuite is given there in four parts, and ``Cryptosuite`` has one method for
+each: proof configuration (the proof options, checked and canonicalized), transformation
+(the unsecured document, canonicalized), hashing (``proofConfigHash || documentHash``)
+and proof serialization (signing the hash data), with verification its inverse.
+``eddsa-jcs-2022`` (§3.3: JCS, RFC 8785; SHA-256; Ed25519) is ``EDDSA_JCS_2022``,
+the only one in ``CRYPTOSUITES``; another (``eddsa-rdfc-2022``, RDF canonicalization)
+would be a second implementation and a second entry. What every suite shares stays
+here: the proof layout, the ``@context`` rule, ``proofValue`` as multibase base58btc.
 
-Signing lives in ``keys/``: it calls ``hash_data``, signs the result with its
-private key and calls ``secured_document``. This module never sees a private key.
+Verification picks the suite the proof names (``cryptosuite``) and refuses one not in
+``CRYPTOSUITES`` as malformed. Signing lives in ``keys/``: it calls ``hash_data``, has
+the suite serialize the result with its private key's signing function, and calls
+``secured_document``. This module never holds a private key.
 
 Several proofs on one document form a *proof set* (VC Data Integrity §2.1.2):
 each one signs the document without the whole ``proof`` member, so each
@@ -19,8 +25,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -30,9 +38,13 @@ from verifiers.jcs import canonicalize
 from verifiers.multibase import multibase_decode, multibase_encode
 
 __all__ = [
-    "CRYPTOSUITE",
+    "CRYPTOSUITES",
+    "EDDSA_JCS_2022",
     "PROOF_TYPE",
     "SIGNATURE_LENGTH",
+    "Cryptosuite",
+    "EddsaJcs2022",
+    "cryptosuite_of",
     "hash_data",
     "proof_options",
     "proofs_of",
@@ -41,7 +53,6 @@ __all__ = [
 ]
 
 PROOF_TYPE = "DataIntegrityProof"
-CRYPTOSUITE = "eddsa-jcs-2022"
 SIGNATURE_LENGTH = 64
 PUBLIC_KEY_LENGTH = 32
 
@@ -58,13 +69,95 @@ _DATE_TIME_STAMP = re.compile(
 )
 
 
+class Cryptosuite(Protocol):
+    """One Data Integrity cryptosuite, in the parts vc-di-eddsa gives each (§3.3.3-§3.3.6)."""
+
+    @property
+    def name(self) -> str:
+        """The proof's ``cryptosuite`` value."""
+        ...
+
+    def proof_configuration(self, options: dict[str, Any]) -> bytes:
+        """Check the proof options (without ``proofValue``) for this suite; their canonical form.
+
+        Raises ``MalformedError`` for options this suite cannot use.
+        """
+        ...
+
+    def transform(self, unsecured_document: dict[str, Any], options: dict[str, Any]) -> bytes:
+        """The canonical form of the document without its proof (the ``@context`` rule applied)."""
+        ...
+
+    def hash(self, transformed_document: bytes, proof_configuration: bytes) -> bytes:
+        """The hash data a proof signs."""
+        ...
+
+    def serialize(self, hash_data: bytes, sign: Callable[[bytes], bytes]) -> bytes:
+        """The proof bytes: ``hash_data`` signed by the caller's ``sign`` (its private key's signing)."""
+        ...
+
+    def verify(self, hash_data: bytes, proof_bytes: bytes, public_key: bytes) -> None:
+        """Raise ``SignatureError`` unless ``proof_bytes`` are ``public_key``'s proof of ``hash_data``."""
+        ...
+
+
+class EddsaJcs2022:
+    """``eddsa-jcs-2022`` (vc-di-eddsa §3.3): JCS, SHA-256, pure Ed25519 (RFC 8032)."""
+
+    name = "eddsa-jcs-2022"
+
+    def proof_configuration(self, options: dict[str, Any]) -> bytes:
+        # §3.3.5 Proof Configuration: the options are this suite's and well formed; JCS.
+        if _cryptosuite_named(options) is not self:
+            raise MalformedError(f"proof cryptosuite must be {self.name!r}")
+        return canonicalize(options)
+
+    def transform(self, unsecured_document: dict[str, Any], options: dict[str, Any]) -> bytes:
+        # §3.3.3 Transformation: JCS of the unsecured document.
+        return canonicalize(unsecured_document)
+
+    def hash(self, transformed_document: bytes, proof_configuration: bytes) -> bytes:
+        # §3.3.4 Hashing: proofConfigHash first, then transformedDocumentHash.
+        return hashlib.sha256(proof_configuration).digest() + hashlib.sha256(transformed_document).digest()
+
+    def serialize(self, hash_data: bytes, sign: Callable[[bytes], bytes]) -> bytes:
+        # §3.3.6 Proof Serialization: proofBytes = Ed25519 signature of hashData.
+        signature = sign(hash_data)
+        if len(signature) != SIGNATURE_LENGTH:
+            raise ValueError(f"an Ed25519 signature is {SIGNATURE_LENGTH} bytes")
+        return signature
+
+    def verify(self, hash_data: bytes, proof_bytes: bytes, public_key: bytes) -> None:
+        # §3.3.7 Proof Verification: Ed25519 over hashData.
+        if len(proof_bytes) != SIGNATURE_LENGTH:
+            raise MalformedError(f"proofValue holds {len(proof_bytes)} bytes, not {SIGNATURE_LENGTH}")
+        try:
+            _ed25519_public_key(bytes(public_key)).verify(proof_bytes, hash_data)
+        except InvalidSignature:
+            raise SignatureError("Signature is invalid for input") from None
+
+
+EDDSA_JCS_2022 = EddsaJcs2022()
+#: The suites a proof may name: verification refuses any other.
+CRYPTOSUITES: Mapping[str, Cryptosuite] = MappingProxyType({EDDSA_JCS_2022.name: EDDSA_JCS_2022})
+
+
+def cryptosuite_of(options: dict[str, Any]) -> Cryptosuite:
+    """The suite a proof (or its options) names, after the checks every suite makes; MalformedError otherwise."""
+    if not isinstance(options, dict):
+        raise MalformedError("proof options must be a JSON object")
+    return _cryptosuite_named(options)
+
+
 def proof_options(
     verification_method: str,
     created: str,
     proof_purpose: str = "assertionMethod",
     context: Any = None,
+    *,
+    suite: Cryptosuite = EDDSA_JCS_2022,
 ) -> dict[str, Any]:
-    """Return the options of a new eddsa-jcs-2022 proof.
+    """Return the options of a new proof with ``suite`` (eddsa-jcs-2022 unless told).
 
     Pass the document's ``@context`` as ``context`` when it has one: the
     spec's Create Proof (§3.3.1) copies it into the proof, and verification
@@ -72,7 +165,7 @@ def proof_options(
     """
     options: dict[str, Any] = {
         "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
+        "cryptosuite": suite.name,
         "created": created,
         "verificationMethod": verification_method,
         "proofPurpose": proof_purpose,
@@ -82,25 +175,23 @@ def proof_options(
     return options
 
 
-def hash_data(document: dict[str, Any], options: dict[str, Any]) -> bytes:
-    """Return the 64 bytes an eddsa-jcs-2022 proof signs over ``document``.
+def hash_data(
+    document: dict[str, Any], options: dict[str, Any], suite: Cryptosuite | None = None
+) -> bytes:
+    """Return the bytes a proof with ``options`` signs over ``document`` (64 for eddsa-jcs-2022).
 
-    ``options`` are the proof without its ``proofValue``.
+    ``options`` are the proof without its ``proofValue``; ``suite`` is the one they
+    name, looked up in ``CRYPTOSUITES`` unless given (a signer passes the suite it signs with).
     """
     if not isinstance(options, dict):
         raise MalformedError("proof options must be a JSON object")
     if "proofValue" in options:
         raise ValueError("hash_data takes proof options, without proofValue")
-    # §3.3.5 Proof Configuration: check the options, canonicalize them.
-    _check_options(options)
-    canonical_proof_config = canonicalize(options)
-    # §3.3.3 Transformation: canonicalize the unsecured document.
-    canonical_document = canonicalize(_unsecured_document(document, options))
-    # §3.3.4 Hashing: proofConfigHash first, then transformedDocumentHash.
-    return (
-        hashlib.sha256(canonical_proof_config).digest()
-        + hashlib.sha256(canonical_document).digest()
-    )
+    suite = suite or cryptosuite_of(options)
+    # Proof configuration, transformation (of the unsecured document), hashing.
+    proof_configuration = suite.proof_configuration(options)
+    transformed = suite.transform(_unsecured_document(document, options), options)
+    return suite.hash(transformed, proof_configuration)
 
 
 def secured_document(
@@ -143,7 +234,7 @@ def proofs_of(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def verify_proof(document: dict[str, Any], proof: dict[str, Any], public_key: bytes) -> None:
-    """Verify one eddsa-jcs-2022 ``proof`` over ``document`` with a raw Ed25519 key.
+    """Verify one ``proof`` over ``document`` with a raw public key, by the suite the proof names.
 
     ``proof`` is ``document["proof"]`` or one member of that proof set. Which
     key the proof's ``verificationMethod`` names, and whether its
@@ -152,39 +243,36 @@ def verify_proof(document: dict[str, Any], proof: dict[str, Any], public_key: by
     # §3.3.2 Verify Proof, step by step.
     if not isinstance(proof, dict):
         raise MalformedError("proof must be a JSON object")
-    _check_options(proof)
+    suite = cryptosuite_of(proof)
     # 1. proofBytes: the multibase base58btc value of proofValue.
     proof_value = proof.get("proofValue")
     if not isinstance(proof_value, str):
         raise MalformedError("proof has no proofValue string")
     if len(proof_value) > _MAX_PROOF_VALUE_LENGTH:
         raise MalformedError("proofValue is too long for an Ed25519 signature")
-    signature = multibase_decode(proof_value)
-    if len(signature) != SIGNATURE_LENGTH:
-        raise MalformedError(f"proofValue holds {len(signature)} bytes, not {SIGNATURE_LENGTH}")
+    proof_bytes = multibase_decode(proof_value)
     # 2. proofOptions: the proof without proofValue.
     options = {name: value for name, value in proof.items() if name != "proofValue"}
     # 3-6. unsecuredDocument (@context rule included), transformation,
     # proof configuration and hashing.
-    data = hash_data(document, options)
-    # 7. Verify the signature over hashData.
-    try:
-        _ed25519_public_key(bytes(public_key)).verify(signature, data)
-    except InvalidSignature:
-        raise SignatureError("Signature is invalid for input") from None
+    data = hash_data(document, options, suite)
+    # 7. The suite verifies the proof bytes over hashData.
+    suite.verify(data, proof_bytes, public_key)
 
 
-def _check_options(options: dict[str, Any]) -> None:
-    """The checks §3.3.3 and §3.3.5 make on the proof options."""
+def _cryptosuite_named(options: dict[str, Any]) -> Cryptosuite:
+    """The checks §3.3.3 and §3.3.5 make on the proof options, and the known suite they name."""
     if options.get("type") != PROOF_TYPE:
         raise MalformedError(f"proof type must be {PROOF_TYPE!r}")
-    if options.get("cryptosuite") != CRYPTOSUITE:
-        raise MalformedError(f"proof cryptosuite must be {CRYPTOSUITE!r}")
+    suite = CRYPTOSUITES.get(options.get("cryptosuite"))  # type: ignore[arg-type]
+    if suite is None:
+        raise MalformedError(f"proof cryptosuite must be {' or '.join(map(repr, CRYPTOSUITES))}")
     created = options.get("created")
     if created is not None and not (
         isinstance(created, str) and _DATE_TIME_STAMP.fullmatch(created)
     ):
         raise MalformedError("proof created is not an XML Schema dateTimeStamp")
+    return suite
 
 
 def _unsecured_document(document: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:

@@ -61,7 +61,15 @@ class KeyValidityError(VerificationError):
 
 
 class AuthorityError(VerificationError):
-    """Raised when the signer has no authority for this act."""
+    """Raised when the signer has no authority for this act.
+
+    ``reason`` names the rule of ``verifiers.protocol.authority`` that refused it (empty
+    when the refusal is worded by its caller), so each caller can word it for its reader.
+    """
+
+    def __init__(self, message: str = "", *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class ChainError(VerificationError):

@@ -1,4 +1,4 @@
-"""C2SP signed-note (https://c2sp.org/signed-note) with Ed25519 signatures.
+"""C2SP signed-note (https://c2sp.org/signed-note), with its Ed25519 note keys.
 
 A signed note is a UTF-8 text ending in a newline, a blank line, then one or
 more signature lines::
@@ -7,10 +7,15 @@ more signature lines::
     <blank line>
     — <key name> base64(4-byte big-endian key ID || signature)
 
-Only signature type 0x01 (Ed25519 over the note text, RFC 8032) is
-supported. Keys are pinned as verifier key strings
-``<name>+<8 hex digits of key ID>+base64(0x01 || 32-byte public key)``, the
-form golang.org/x/mod/sumdb/note uses.
+A note is verified against pinned note verifiers (``NoteVerifier``): each knows
+its key name and key ID and checks its own signature lines. ``Verifier`` is the one
+implementation, signature type 0x01 (Ed25519 over the note text, RFC 8032),
+pinned as a verifier key string ``<name>+<8 hex digits of key ID>+base64(0x01 ||
+32-byte public key)``, the form golang.org/x/mod/sumdb/note uses. A witness's
+C2SP tlog-cosignature/v1 key (type 0x04: Ed25519 over ``cosignature/v1``, a
+``time`` line and the checkpoint text, the signature prefixed by its 8-byte
+timestamp) would be a second ``NoteVerifier``, checking that form in its
+``signature_valid``; it is not implemented, and a type 0x04 key string is refused.
 
 Parsing errors are :class:`MalformedError`; a note whose signatures do not
 verify is a :class:`CheckpointError`. Signing needs a private key and lives
@@ -26,6 +31,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -38,6 +44,7 @@ __all__ = [
     "MAX_SIGNATURES",
     "Note",
     "NoteSignature",
+    "NoteVerifier",
     "SIGNATURE_PREFIX",
     "Verifier",
     "is_valid_key_name",
@@ -116,9 +123,25 @@ def _raw_public_key(public_key: bytes | Ed25519PublicKey) -> bytes:
     return bytes(public_key)
 
 
+@runtime_checkable
+class NoteVerifier(Protocol):
+    """A pinned key of a signed note: the lines it signs are those with its name and key ID."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def key_id(self) -> int: ...
+
+    def signature_valid(self, message: bytes, signature: bytes) -> bool:
+        """Whether ``signature`` (a signature line's bytes after the key ID) is this key's of ``message``
+        (the note text as UTF-8)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Verifier:
-    """A pinned Ed25519 note key: name, key ID and raw 32-byte public key."""
+    """A pinned Ed25519 note key (signature type 0x01): name, key ID and raw 32-byte public key."""
 
     name: str
     key_id: int
@@ -276,18 +299,18 @@ def note_from_text(text: str | bytes) -> Note:
     return Note(body, tuple(_parse_signature_line(line) for line in lines))
 
 
-def _index_verifiers(verifiers: Iterable[Verifier]) -> dict[tuple[str, int], Verifier]:
-    known: dict[tuple[str, int], Verifier] = {}
+def _index_verifiers(verifiers: Iterable[NoteVerifier]) -> dict[tuple[str, int], NoteVerifier]:
+    known: dict[tuple[str, int], NoteVerifier] = {}
     for verifier in verifiers:
-        if not isinstance(verifier, Verifier):
-            raise TypeError("verifiers must be Verifier instances")
+        if not isinstance(verifier, NoteVerifier):
+            raise TypeError("verifiers must be NoteVerifier instances")
         previous = known.setdefault((verifier.name, verifier.key_id), verifier)
         if previous != verifier:
             raise ValueError(f"ambiguous verifier {verifier.name}+{verifier.key_id:08x}")
     return known
 
 
-def verify_note(text: str | bytes, verifiers: Iterable[Verifier]) -> Note:
+def verify_note(text: str | bytes, verifiers: Iterable[NoteVerifier]) -> Note:
     """Parse a signed note and check it against the pinned ``verifiers``.
 
     Returns the note with only the signatures that verified. Following the

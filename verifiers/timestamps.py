@@ -36,7 +36,7 @@ def format_timestamp(dt: datetime) -> str:
     )
 
 
-def parse_timestamp(s: str) -> datetime:
+def parse_timestamp(s: object) -> datetime:
     """Return the timezone-aware UTC datetime written in ``s``; ``MalformedError`` otherwise."""
     if not isinstance(s, str):
         raise MalformedError(f"timestamp must be a string, not {type(s).__name__}")

@@ -46,7 +46,6 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ledger import documents as d
 from ledger.application import IssueRequest
 from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.export import export_bundle
@@ -54,6 +53,7 @@ from ledger.readmodels import Projections
 from ledger.rules import latest_day
 from ledger.schemas import NOT_UNICODE, is_unicode, validate_document
 from ledger.values import AwardInfo, IssuerInfo, RosterShareInfo
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 from web import api_schemas as s
 from web.accounts import Accounts, Actor

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger import treemath
+from verifiers import compact_range
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import VerificationError
 from verifiers.merkle import hash_leaf, verify_consistency
@@ -45,7 +45,7 @@ class StateError(Exception):
 class MonitorState:
     log_key: str
     size: int = 0
-    root: str = base64.b64encode(treemath.root_from_nodes(0, {})).decode()
+    root: str = base64.b64encode(compact_range.root_from_nodes(0, {})).decode()
     edge: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -110,8 +110,8 @@ def monitor(base_url: str, state: MonitorState, issuer: str | None = None) -> tu
     leaves = _entries(base, state.size, checkpoint.size)
     edge = state.edge_nodes()
     for offset, leaf in enumerate(leaves):
-        treemath.extend_edge(edge, state.size + offset, hash_leaf(leaf))
-    if treemath.root_from_nodes(checkpoint.size, edge) != checkpoint.root_hash:
+        compact_range.extend_edge(edge, state.size + offset, hash_leaf(leaf))
+    if compact_range.root_from_nodes(checkpoint.size, edge) != checkpoint.root_hash:
         raise MonitorError("the checkpoint's root is not the root of the log's own entries: a fork or tampering")
     old_root = base64.b64decode(state.root)
     if 0 < state.size < checkpoint.size:

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ledger import documents as d
-from ledger.values import IssuerInfo, RosterShareInfo
 from ledger.application import Ledger
-from ledger.readmodels import Projections
 from ledger.errors import InputError, NotFoundError
-from ledger.rules import REVOCATION_REASONS, issuer_slug_from_did
+from ledger.readmodels import Projections
+from ledger.rules import REVOCATION_REASONS
 from ledger.store import JournalRow
+from ledger.values import IssuerInfo, RosterShareInfo
+from verifiers.protocol import documents as d
 
 ACTIVITY_SCAN = 5000  # journal rows looked at, newest first, to find an institution's recent events
 EVENT_LABELS = {
@@ -174,8 +174,8 @@ class Roster:
 
 def share_view(share: RosterShareInfo, today: date) -> dict[str, Any]:
     """A roster share as pages and the API show it."""
-    return {"share": str(share.id), "granter": issuer_slug_from_did(share.granter),
-            "grantee": issuer_slug_from_did(share.grantee), "purpose": share.purpose, "students": share.students,
+    return {"share": str(share.id), "granter": d.issuer_slug_from_did(share.granter),
+            "grantee": d.issuer_slug_from_did(share.grantee), "purpose": share.purpose, "students": share.students,
             "granted": share.granted, "until": share.until, "withdrawn": share.withdrawn,
             "active": share.withdrawn is None and share.until >= today.isoformat(), "note": share.note}
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ledger.values import TransferOfferInfo
 from ledger.application import Ledger
 from ledger.errors import InputError, NotFoundError, RejectedError
-from ledger.rules import issuer_slug_from_did
+from verifiers.protocol.documents import issuer_slug_from_did
 
 PENDING, OVERTAKEN = "pending", "overtaken"
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ledger import documents as d
+from verifiers.protocol import documents as d
 from ledger.readmodels.schema import CATALOG_COLUMNS, Change
 
 Document = dict[str, Any]

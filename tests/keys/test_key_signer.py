@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -11,9 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keys.signer import Signer
+from verifiers import dataintegrity
 from verifiers.dataintegrity import verify_proof
 from verifiers.didkey import verification_method_from_public_key
 from verifiers.errors import SignatureError, VerificationError
+from verifiers.jcs import canonicalize
 
 CREATED = "2025-03-01T12:00:00Z"
 
@@ -303,3 +306,26 @@ def test_a_float_cannot_be_signed():
 def test_countersign_needs_a_signed_document():
     with pytest.raises(ValueError, match="signed document"):
         Signer.generate().countersign(event(), CREATED)
+
+
+def test_a_signer_signs_with_the_suite_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """eddsa-jcs-2022 unless told; another suite's name, transformation and serialization otherwise."""
+
+    class Other(dataintegrity.EddsaJcs2022):
+        name = "test-other-2099"
+
+        def proof_configuration(self, options: dict[str, Any]) -> bytes:
+            return canonicalize(options)
+
+        def transform(self, unsecured_document: dict[str, Any], options: dict[str, Any]) -> bytes:
+            return b"other:" + canonicalize(unsecured_document)
+
+    signer, other = Signer.generate(), Other()
+    default = signer.sign({"a": 1}, CREATED)
+    assert default["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    signed = signer.countersign(signer.sign({"a": 1}, CREATED, suite=other), CREATED, suite=other)
+    assert [p["cryptosuite"] for p in signed["proof"]] == ["test-other-2099"] * 2
+    monkeypatch.setattr(dataintegrity, "CRYPTOSUITES", {**dataintegrity.CRYPTOSUITES, other.name: other})
+    for proof in signed["proof"]:
+        verify_proof(signed, proof, signer.public_key)
+

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from ledger import documents as d
 from ledger.application import IssueRequest, Ledger, _Batch
 from ledger.audit import audit
 from ledger.errors import NotFoundError, RejectedError
@@ -21,6 +20,7 @@ from ledger.instance import migrate_instance
 from tests.conftest import PASSPHRASE
 from tests.ledger.test_ledger_application import refused
 from tests.support import Clock, transfer
+from verifiers.protocol import documents as d
 
 CLAIMS = {"name": "Juniper Okafor-Lind", "birth_date": "2008-10-03", "local_id": "AS-3301"}
 EARNED = date(2026, 8, 14)

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from keys.signer import Signer
-from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
 from ledger.errors import InputError, NotFoundError, RejectedError
 from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import public_key_from_verification_method
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 from tests.support import transfer
 

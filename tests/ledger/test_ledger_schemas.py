@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from keys.signer import Signer
-from ledger import documents as d
 from ledger.errors import InputError
 from ledger.schemas import validate_document
+from verifiers.protocol import documents as d
 from web import schemas as web_schemas
 
 SIGNER = Signer.generate()

@@ -27,12 +27,12 @@ from hypothesis.stateful import (
     rule,
 )
 
-from ledger import documents as d
 from ledger.application import IssueRequest
 from ledger.audit import audit
 from ledger.errors import RejectedError
 from ledger.instance import init_instance, open_ledger
 from tests.support import Clock, transfer
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 
 PASSPHRASE = "state-machine-passphrase"

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
 from ledger.errors import RejectedError
@@ -24,6 +23,7 @@ from verifiers.errors import KeyValidityError
 from verifiers.keyhistory import verify_key_valid_at
 from verifiers.merkle import hash_leaf, verify_inclusion
 from verifiers.note import Verifier
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp, parse_timestamp
 
 SCHOOL = "elm-street-test-school"

@@ -14,7 +14,6 @@ from datetime import date
 
 import pytest
 
-from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
 from ledger.errors import InputError, NotFoundError, RejectedError
@@ -24,6 +23,7 @@ from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import ProofError
 from verifiers.merkle import EMPTY_ROOT, hash_leaf, verify_consistency, verify_inclusion
 from verifiers.note import Verifier
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 
 SCHOOL = "maple-grove"

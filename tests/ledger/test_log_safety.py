@@ -16,11 +16,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from ledger import treemath
 from ledger.application import IssueRequest, Ledger
 from ledger.audit import audit
 from ledger.log import MerkleLog
 from ledger.worker import Worker
+from verifiers import compact_range
 from verifiers.checkpoint import verify_checkpoint
 from verifiers.errors import ProofError
 from verifiers.merkle import verify_consistency
@@ -77,7 +77,7 @@ def test_a_tampered_right_edge_stops_the_log_from_signing(ledger: Ledger, target
     issue(ledger, student, 10, "before")
     size = ledger.transparency_log.integrate()
     assert size == 13
-    edge = treemath.root_path(size)
+    edge = compact_range.root_path(size)
     assert edge == [(3, 0), (2, 2), (0, 12)]  # the nodes every later tree is built on
     if target.startswith("edge node"):
         level, index = edge[int(target[-1])]
@@ -195,7 +195,7 @@ def test_a_log_signed_over_a_different_history_is_refused(ledger: Ledger) -> Non
     forged = ledger.store.select_journal_leaves(0, size)
     forged[2] = forged[2].replace(b'"recorded":"2', b'"recorded":"1')
     tamper(ledger, "DELETE FROM {nodes}", [])
-    nodes = treemath.append_leaves(0, [hashlib.sha256(b"\x00" + leaf).digest() for leaf in forged],
+    nodes = compact_range.append_leaves(0, [hashlib.sha256(b"\x00" + leaf).digest() for leaf in forged],
                                    lambda level, index: b"")
     for (level, index), value in nodes:
         tamper(ledger, "INSERT INTO {nodes} (level, idx, hash) VALUES (?, ?, ?)", [level, index, value])
@@ -209,7 +209,7 @@ def test_a_log_signed_over_a_different_history_is_refused(ledger: Ledger) -> Non
 def test_the_integrator_thread_reports_a_refusal_and_keeps_running(ledger: Ledger) -> None:
     student = setup_school(ledger)
     size = ledger.transparency_log.integrate()
-    level, index = treemath.root_path(size)[0]
+    level, index = compact_range.root_path(size)[0]
     (stored,) = ledger.store.select_level(level, index, index + 1)
     tamper(ledger, "UPDATE {nodes} SET hash = ? WHERE level = ? AND idx = ?", [flip(stored), level, index])
     issue(ledger, student, 2, "bg")

@@ -21,11 +21,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from ledger import treemath
 from ledger.application import IssueRequest
 from ledger.audit import AuditReport, audit
 from ledger.instance import init_instance, open_ledger
 from tests.support import transfer
+from verifiers import compact_range
 
 PASSPHRASE = "tamper-test-passphrase"
 CLI = Path(sys.executable).parent / "credledger"
@@ -135,7 +135,7 @@ def tamper_root(query: Query, execute: Execute) -> str:
 
 
 def delete_checkpoint_node(query: Query, execute: Execute) -> str:
-    level, index = treemath.root_path(21)[1]  # (2, 4): part of the size-21 head
+    level, index = compact_range.root_path(21)[1]  # (2, 4): part of the size-21 head
     assert execute("DELETE FROM {nodes} WHERE level = ? AND idx = ?", [level, index]) == 1
     return f"stored log node ({level}, {index}) differs"
 

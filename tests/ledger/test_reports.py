@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from credledger_tools.demo.district import load_demo
-from ledger import documents as d
 from ledger.application import IssueRequest, Ledger, _Batch
 from ledger.assessments import AssessmentRequest, record_assessments
 from ledger.audit import audit
@@ -34,6 +33,7 @@ from ledger.reports.irc_summary import irc_summary
 from ledger.reports.perkins import perkins_5s1
 from ledger.reports.student import student_pathways
 from ledger.statelists import Segment, school_year_of, school_year_to_text
+from verifiers.protocol import documents as d
 
 CATALOG = [
     {"code": "stna", "name": "State Tested Nursing Assistant", "certifyingBody": "Ohio Department of Health",

@@ -1,14 +1,14 @@
-"""ledger.treemath against a slow reference written from RFC 9162 §2.1.
+"""ledger.treemath (proofs from stored nodes) against a slow reference written from RFC 9162 §2.1.
 
-The reference (``ref_mth``, ``ref_path``, ``ref_proof``) follows the
-recursive definitions literally and is used only to cross-check the fast,
-stored-node based results. Every proof treemath produces must also pass the
-independent verifier in ``verifiers.merkle``.
+The reference (``ref_path``, ``ref_proof``, over ``ref_mth`` of
+tests/verifiers/test_compact_range.py) follows the recursive definitions
+literally and is used only to cross-check the fast, stored-node based results.
+Every proof treemath produces must also pass the independent verifier in
+``verifiers.merkle``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from pathlib import Path
@@ -17,51 +17,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.treemath import (
-    NodeID,
-    NodeRef,
-    append_leaves,
-    consistency_path,
-    extend_edge,
-    inclusion_path,
-    new_perfect_nodes,
-    node_range,
-    nodes_needed,
-    range_nodes,
-    resolve,
-    root_from_nodes,
-    root_path,
-)
+from ledger.treemath import NodeRef, consistency_path, inclusion_path, nodes_needed, resolve
+from tests.verifiers.test_compact_range import DATA, MAX_SIZE, ROOTS, STORE, ref_mth, ref_split
+from verifiers.compact_range import append_leaves
 from verifiers.errors import ProofError
-from verifiers.merkle import EMPTY_ROOT, hash_leaf, verify_consistency, verify_inclusion
-
-MAX_SIZE = 300
+from verifiers.merkle import hash_leaf, verify_consistency, verify_inclusion
 
 # --- reference implementation: RFC 9162 §2.1.1, §2.1.3.1, §2.1.4.1 -------------
-
-
-def _k(n: int) -> int:
-    """The largest power of two smaller than n (n > 1)."""
-    k = 1
-    while k * 2 < n:
-        k *= 2
-    return k
-
-
-def ref_mth(d: list[bytes]) -> bytes:
-    if not d:
-        return hashlib.sha256(b"").digest()
-    if len(d) == 1:
-        return hashlib.sha256(b"\x00" + d[0]).digest()
-    k = _k(len(d))
-    return hashlib.sha256(b"\x01" + ref_mth(d[:k]) + ref_mth(d[k:])).digest()
 
 
 def ref_path(m: int, d: list[bytes]) -> list[bytes]:
     n = len(d)
     if n == 1:
         return []
-    k = _k(n)
+    k = ref_split(n)
     if m < k:
         return ref_path(m, d[:k]) + [ref_mth(d[k:])]
     return ref_path(m - k, d[k:]) + [ref_mth(d[:k])]
@@ -71,7 +40,7 @@ def ref_subproof(m: int, d: list[bytes], b: bool) -> list[bytes]:
     n = len(d)
     if m == n:
         return [] if b else [ref_mth(d)]
-    k = _k(n)
+    k = ref_split(n)
     if m <= k:
         return ref_subproof(m, d[:k], b) + [ref_mth(d[k:])]
     return ref_subproof(m - k, d[k:], False) + [ref_mth(d[:k])]
@@ -81,23 +50,7 @@ def ref_proof(m: int, d: list[bytes]) -> list[bytes]:
     return ref_subproof(m, d, True) if 0 < m < len(d) else []
 
 
-# --- a log of MAX_SIZE leaves, stored as perfect nodes only ------------------
-
-DATA = [f"event {i}".encode() for i in range(MAX_SIZE)]
-
-
-def _build_store() -> dict[NodeID, bytes]:
-    store: dict[NodeID, bytes] = {}
-    for i, data in enumerate(DATA):
-        for node, value in new_perfect_nodes(i, hash_leaf(data), lambda lv, ix: store[(lv, ix)]):
-            assert node not in store  # written once, never rewritten
-            store[node] = value
-    return store
-
-
-STORE = _build_store()
-ROOTS = [ref_mth(DATA[:n]) for n in range(MAX_SIZE + 1)]
-
+# --- proofs from the log of tests/verifiers/test_compact_range.py ---------------
 
 def fast_inclusion(index: int, size: int) -> list[bytes]:
     refs = inclusion_path(index, size)
@@ -111,68 +64,9 @@ def fast_consistency(size1: int, size2: int) -> list[bytes]:
     return resolve(refs, {n: STORE[n] for n in nodes_needed(refs)})
 
 
-def fast_root(size: int) -> bytes:
-    return root_from_nodes(size, {n: STORE[n] for n in root_path(size)})
-
-
 def _sample_indices(size: int) -> list[int]:
     rng = random.Random(size)
     return sorted({0, size - 1, size // 2, rng.randrange(size), rng.randrange(size)})
-
-
-# --- storage model -----------------------------------------------------------
-
-
-def test_store_holds_exactly_the_perfect_nodes() -> None:
-    expected = {
-        (level, index)
-        for level in range(MAX_SIZE.bit_length())
-        for index in range(MAX_SIZE >> level)
-    }
-    assert set(STORE) == expected
-    assert len(STORE) < 2 * MAX_SIZE
-    for (level, index), value in STORE.items():
-        start, end = node_range(level, index)
-        assert value == ref_mth(DATA[start:end])
-
-
-def test_new_perfect_nodes_reads_one_left_sibling_per_completed_parent() -> None:
-    for size_before in range(MAX_SIZE):
-        reads: list[NodeID] = []
-
-        def get(level: int, index: int) -> bytes:
-            reads.append((level, index))
-            return STORE[(level, index)]
-
-        created = new_perfect_nodes(size_before, hash_leaf(DATA[size_before]), get)
-        trailing_ones = (size_before ^ (size_before + 1)).bit_length() - 1
-        assert len(reads) == trailing_ones
-        assert len(created) == trailing_ones + 1
-        assert created[0] == ((0, size_before), hash_leaf(DATA[size_before]))
-        assert all(STORE[node] == value for node, value in created)
-
-
-def test_append_leaves_in_batches_matches_one_at_a_time() -> None:
-    store: dict[NodeID, bytes] = {}
-    size = 0
-    for batch in (1, 2, 5, 1, 37, 100, 154):
-        leaf_hashes = [hash_leaf(d) for d in DATA[size : size + batch]]
-        created = append_leaves(size, leaf_hashes, lambda lv, ix: store[(lv, ix)])
-        for node, value in created:
-            store[node] = value
-        size += batch
-    assert size == MAX_SIZE
-    assert store == STORE
-
-
-def test_range_nodes_decomposition() -> None:
-    assert range_nodes(0, 8) == [(3, 0)]
-    assert range_nodes(0, 7) == [(2, 0), (1, 2), (0, 6)]
-    assert range_nodes(4, 7) == [(1, 2), (0, 6)]
-    assert range_nodes(256, 300) == [(5, 8), (3, 36), (2, 74)]
-    for bad in [(0, 0), (3, 2), (-1, 1), (1, 3), (2, 7), (6, 10)]:
-        with pytest.raises(ValueError):
-            range_nodes(*bad)
 
 
 def test_node_refs() -> None:
@@ -188,19 +82,13 @@ def test_node_refs() -> None:
         NodeRef(1, 3)  # not a subtree of any RFC 9162 tree
 
 
-def test_published_tree_paths() -> None:
-    """The 8-leaf RFC 6962 vectors come out of treemath over stored nodes."""
+def test_published_proofs() -> None:
+    """The 8-leaf RFC 6962 proof vectors come out of treemath over stored nodes."""
     vectors = Path(__file__).resolve().parents[1] / "vectors" / "rfc6962"
     tree = json.loads((vectors / "tree.json").read_text(encoding="utf-8"))
     leaves = [bytes.fromhex(x) for x in tree["leafInputs"]]
-    store: dict[NodeID, bytes] = {}
-    for node, value in append_leaves(0, [hash_leaf(x) for x in leaves], lambda lv, ix: store[(lv, ix)]):
-        store[node] = value
-    for level, hashes in enumerate(tree["nodeHashes"]):
-        for index, value in enumerate(hashes):
-            assert store[(level, index)].hex() == value
-    for size, value in enumerate(tree["rootHashes"]):
-        assert root_from_nodes(size, store).hex() == value
+    nothing_before: dict[tuple[int, int], bytes] = {}  # one batch from the empty log reads nothing stored
+    store = dict(append_leaves(0, [hash_leaf(x) for x in leaves], lambda lv, ix: nothing_before[(lv, ix)]))
     for entry in json.loads((vectors / "inclusion.json").read_text(encoding="utf-8")):
         refs = inclusion_path(entry["leafIdx"], entry["treeSize"])
         assert [h.hex() for h in resolve(refs, store)] == entry["proof"]
@@ -224,20 +112,10 @@ def test_invalid_arguments() -> None:
     for size1, size2 in [(3, 2), (-1, 2)]:
         with pytest.raises(ValueError):
             consistency_path(size1, size2)
-    with pytest.raises(ValueError):
-        root_path(-1)
-    assert root_path(0) == []
-    assert root_from_nodes(0, {}) == EMPTY_ROOT
     assert consistency_path(0, 5) == consistency_path(5, 5) == []
 
 
 # --- every size up to MAX_SIZE (deterministic), against the reference --------
-
-
-def test_roots_for_every_size() -> None:
-    for size in range(MAX_SIZE + 1):
-        assert fast_root(size) == ROOTS[size]
-        assert len(root_path(size)) == bin(size).count("1")
 
 
 def test_inclusion_for_every_size_matches_reference_and_verifies() -> None:
@@ -366,12 +244,3 @@ def test_flipping_every_bit_of_one_proof_fails() -> None:
             wrong = [*proof[:i], _flip(proof[i], bit), *proof[i + 1 :]]
             with pytest.raises(ProofError):
                 verify_consistency(37, 300, wrong, ROOTS[37], ROOTS[300])
-
-
-def test_extend_edge_keeps_exactly_the_right_edge_and_its_root() -> None:
-    leaves = [f"leaf {i}".encode() for i in range(MAX_SIZE)]
-    edge: dict[NodeID, bytes] = {}
-    for size, leaf in enumerate(leaves):
-        extend_edge(edge, size, hash_leaf(leaf))
-        assert set(edge) == set(root_path(size + 1))
-        assert root_from_nodes(size + 1, edge) == ref_mth(leaves[: size + 1])

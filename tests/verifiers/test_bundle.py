@@ -25,14 +25,12 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from keys.signer import Signer
-from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
 from ledger.export import export_bundle, online_evidence
 from ledger.instance import init_instance
 from ledger.views import award_status
 from tests.support import Clock, transfer
 from verifiers import bundle as vb
-from verifiers import bundle_model
 from verifiers.bundle import (
     OFFLINE_ONLY,
     WITHDRAWN,
@@ -42,12 +40,16 @@ from verifiers.bundle import (
     OnlineEvidence,
     OnlineUnavailable,
     StepResult,
+    VerificationPolicy,
     leaf_from_entry,
     online_access_from_bundle,
     verify_bundle,
 )
 from verifiers.didkey import did_key_from_public_key
 from verifiers.errors import BundleFormatError, MalformedError
+from verifiers.protocol import authority
+from verifiers.protocol.bundle import Bundle
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp, parse_timestamp
 
 PASSPHRASE = "bundle-test-passphrase"
@@ -228,13 +230,50 @@ def test_leaves_are_recomputed_exactly_as_the_ledger_writes_them(world: World) -
         leaf_from_entry({"event": "not an object", "recorded": "2026-09-01T12:00:00Z"})
 
 
-def test_constants_repeated_from_the_ledger_agree() -> None:
-    assert bundle_model.STREAM_NAMESPACE == d.NAMESPACE
-    names = [n for n in dir(bundle_model) if n.isupper() and n.startswith(("ISSUER_", "CREDENTIAL_", "STUDENT_"))]
-    assert len(names) == 10
-    assert {n: getattr(bundle_model, n) for n in names} == {n: getattr(d, n) for n in names}
-    assert bundle_model.issuer_stream_of("did:web:example.org:issuers:willow") == d.issuer_stream("willow")
-    assert bundle_model.credential_stream_of("epa-608") == d.credential_stream("epa-608")
+def test_ingest_and_the_verifier_run_the_same_authority_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Custody is decided by verifiers.protocol.authority on the way in and in the bundle alike."""
+    asked: list[tuple[str, str]] = []
+    rule = authority.check_award_act
+
+    def recorded(view: Any, custodian: str, revoked: bool, event: dict[str, Any]) -> None:
+        asked.append((event["type"], custodian))
+        rule(view, custodian, revoked, event)
+
+    monkeypatch.setattr(authority, "check_award_act", recorded)
+    clock = Clock()
+    ledger = new_ledger(tmp_path / "ledger", clock)
+    student = ledger.register_student("willow", {"name": "Ona Brisk", "birth_date": "2008-01-05", "local_id": "W-1"})
+    award = issue(ledger, "willow", student, "epa-608", date(2026, 8, 20), certificate="EPA-1")
+    ledger.revoke(award, "issued_in_error", "Entered twice.")
+    willow = ledger.issuer_did("willow")
+    assert asked == [(d.CREDENTIAL_REVOKED, willow)]  # ingest
+    asked.clear()
+    result = verify(export_bundle(ledger, student), ledger)
+    assert asked == [(d.CREDENTIAL_REVOKED, willow)]  # offline verification
+    assert result.credentials[0].step("issuer_authority").ok is True
+    ledger.close()
+
+
+def test_an_exported_bundle_reads_back_as_written(world: World) -> None:
+    assert Bundle.from_json(world.bundle).to_json() == world.bundle
+    assert json.dumps(Bundle.from_json(world.bundle).to_json()) == json.dumps(world.bundle)  # member order too
+
+
+def test_the_protocol_is_written_once() -> None:
+    """Event names and the stream namespace live in verifiers.protocol.documents only: the verifier
+    reads the very definitions the ledger writes with, so there is nothing to keep equal."""
+    import ast
+
+    names = {*d.EVENT_TYPES, str(d.NAMESPACE)}
+    package = Path(vb.__file__).resolve().parent
+    repeated = {
+        str(path.relative_to(package)): sorted(node.value for node in ast.walk(ast.parse(path.read_text()))
+                                                if isinstance(node, ast.Constant) and node.value in names)
+        for path in package.rglob("*.py") if path != package / "protocol" / "documents.py"
+    }
+    assert {path: found for path, found in repeated.items() if found} == {}
+    assert d.issuer_stream_of("did:web:example.org:issuers:willow") == d.issuer_stream("willow")
+    assert d.issuer_stream_of("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK") is None
 
 
 # The tamper matrix ---------------------------------------------------------------------------
@@ -489,6 +528,24 @@ def test_log_keys_are_checked(world: World) -> None:
         verify_bundle(world.bundle, [], today=TODAY)
     with pytest.raises(TypeError):
         verify_bundle(world.bundle, world.ledger.transparency_log.verifier_key, today=TODAY)
+
+
+def test_the_log_keys_are_a_verification_policy(world: World) -> None:
+    policy = VerificationPolicy.from_log_keys([world.foreign_key, world.ledger.log.verifier_key])
+    assert policy.log_keys[1].to_key_string() == world.ledger.log.verifier_key  # type: ignore[attr-defined]
+    assert verify_bundle(world.bundle, today=TODAY, policy=policy) == world.baseline
+    foreign = verify_bundle(world.bundle, today=TODAY, policy=VerificationPolicy.from_log_keys([world.foreign_key]))
+    assert foreign.checkpoint.ok is False
+    with pytest.raises(TypeError, match="not both"):
+        verify_bundle(world.bundle, [world.ledger.log.verifier_key], today=TODAY, policy=policy)
+    with pytest.raises(ValueError, match="at least one"):
+        VerificationPolicy(())
+    with pytest.raises(TypeError):
+        VerificationPolicy((world.ledger.log.verifier_key,))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="not a log verifier key"):
+        VerificationPolicy.from_log_keys(["example.org+00000000+AAAA"])
+    with pytest.raises(BundleFormatError):  # not a bundle is said first, whatever the keys
+        verify_bundle({"format": "x"}, ["example.org+00000000+AAAA"], today=TODAY)
 
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers(-3, 2**60) | st.text(max_size=8),

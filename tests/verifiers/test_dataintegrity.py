@@ -429,3 +429,59 @@ def test_every_signed_document_verifies_and_any_change_fails(
     replacement = data.draw(_json_values.filter(lambda value: value != document[name]))
     with pytest.raises(VerificationError):
         verify_proof(dict(secured, **{name: replacement}), secured["proof"], key)
+
+
+# --- The cryptosuite seam ------------------------------------------------------
+
+
+def test_each_part_of_eddsa_jcs_2022_reproduces_its_published_vector(
+    unsigned: dict[str, Any], proof_config: dict[str, Any], private_key: Ed25519PrivateKey, public_key: bytes
+) -> None:
+    suite = dataintegrity.EDDSA_JCS_2022
+    assert dataintegrity.CRYPTOSUITES == {"eddsa-jcs-2022": suite}
+    assert dataintegrity.cryptosuite_of(proof_config) is suite
+    configuration = suite.proof_configuration(proof_config)
+    assert configuration == _text(JCS / "proofCanonJCS.txt").encode("utf-8")
+    transformed = suite.transform(unsigned, proof_config)
+    assert transformed == _text(JCS / "canonDocJCS.txt").encode("utf-8")
+    data = suite.hash(transformed, configuration)
+    assert data.hex() == _text(JCS / "combinedHashJCS.txt")
+    proof_bytes = suite.serialize(data, private_key.sign)
+    assert proof_bytes.hex() == _text(JCS / "sigHexJCS.txt")
+    suite.verify(data, proof_bytes, public_key)
+    with pytest.raises(SignatureError):
+        suite.verify(data[::-1], proof_bytes, public_key)
+    with pytest.raises(ValueError):
+        suite.serialize(data, lambda message: b"short")
+
+
+class _OtherSuite(dataintegrity.EddsaJcs2022):
+    """A stand-in for a second suite (as eddsa-rdfc-2022 will be): another name, another transformation."""
+
+    name = "test-other-2099"
+
+    def proof_configuration(self, options: dict[str, Any]) -> bytes:
+        if options.get("cryptosuite") != self.name:
+            raise MalformedError("not this suite's options")
+        return canonicalize(options)
+
+    def transform(self, unsecured_document: dict[str, Any], options: dict[str, Any]) -> bytes:
+        return b"other:" + canonicalize(unsecured_document)
+
+
+def test_verification_picks_the_suite_the_proof_names(
+    unsigned: dict[str, Any], private_key: Ed25519PrivateKey, public_key: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = _OtherSuite()
+    method = verification_method_from_public_key(public_key)
+    options = proof_options(method, "2025-05-01T14:03:22.000000Z", context=unsigned["@context"], suite=other)
+    assert options["cryptosuite"] == "test-other-2099"
+    signed = secured_document(unsigned, options, other.serialize(hash_data(unsigned, options, other), private_key.sign))
+    with pytest.raises(MalformedError, match="cryptosuite must be 'eddsa-jcs-2022'"):
+        verify_proof(signed, signed["proof"], public_key)  # an unknown suite is refused
+    monkeypatch.setattr(dataintegrity, "CRYPTOSUITES", {**dataintegrity.CRYPTOSUITES, other.name: other})
+    verify_proof(signed, signed["proof"], public_key)
+    # The same proof bytes do not pass for the default suite: the transformation differs.
+    relabelled = dict(signed["proof"], cryptosuite="eddsa-jcs-2022")
+    with pytest.raises(SignatureError):
+        verify_proof(signed, relabelled, public_key)

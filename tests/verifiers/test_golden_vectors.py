@@ -308,7 +308,7 @@ def test_verifying_a_bundle_needs_nothing_of_the_ledger() -> None:
 
 
 def test_leaf_records_match_the_ledger() -> None:
-    from ledger.documents import document_hash, leaf_record
+    from verifiers.protocol.documents import document_hash, leaf_record
     from verifiers.timestamps import parse_timestamp
 
     for case in LEAVES["cases"]:
@@ -324,7 +324,7 @@ def test_leaf_records_match_the_ledger() -> None:
 
 
 def test_the_ledger_names_what_the_vectors_name() -> None:
-    from ledger import documents as d
+    from verifiers.protocol import documents as d
     from ledger.export import FORMAT
     from ledger.log import log_origin
 

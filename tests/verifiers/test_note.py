@@ -13,6 +13,7 @@ The quasimodo note is the example at the top of the C2SP spec
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -24,6 +25,7 @@ from verifiers.note import (
     MAX_SIGNATURES,
     Note,
     NoteSignature,
+    NoteVerifier,
     Verifier,
     is_valid_key_name,
     key_id_for,
@@ -233,6 +235,31 @@ def test_ambiguous_verifiers_are_a_configuration_error() -> None:
         verify_note(TEXT + "\n" + PETER_SIG, [PETER, one, two])
     # The same verifier twice is not ambiguous.
     verify_note(TEXT + "\n" + PETER_SIG, [PETER, ENOCH, PETER])
+
+
+@dataclass(frozen=True)
+class _OtherKind:
+    """A note verifier of another signature kind (as a tlog-cosignature/v1 witness key will be):
+    verify_note asks it about its own lines only, through NoteVerifier."""
+
+    name: str
+    key_id: int
+    accepts: bytes
+
+    def signature_valid(self, message: bytes, signature: bytes) -> bool:
+        return message == TEXT.encode() and signature == self.accepts
+
+
+def test_any_note_verifier_checks_its_own_lines() -> None:
+    witness = _OtherKind("witness.example", 7, b"stamp+signature")
+    assert isinstance(witness, NoteVerifier) and isinstance(PETER, NoteVerifier)
+    line = signature_line(witness.name, witness.key_id, b"stamp+signature")
+    note = verify_note(TEXT + "\n" + PETER_SIG + line, [PETER, witness])
+    assert [s.name for s in note.signatures] == ["PeterNeumann", "witness.example"]
+    with pytest.raises(CheckpointError):
+        verify_note(TEXT + "\n" + PETER_SIG + signature_line(witness.name, 7, b"forged"), [PETER, witness])
+    with pytest.raises(TypeError):
+        verify_note(TEXT + "\n" + PETER_SIG, [PETER_KEY])  # a key string is not a verifier
 
 
 def test_too_many_signatures() -> None:

@@ -25,10 +25,10 @@ from werkzeug.test import TestResponse
 
 from credledger_tools.demo.district import load_demo
 from keys.signer import Signer
-from ledger import documents as d
 from ledger.application import IssueRequest, Ledger
 from ledger.instance import init_instance
 from verifiers.bundle import verify_bundle
+from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 from web import create_app
 from web.accounts import Accounts

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from keys.signer import Signer
-from ledger import documents as d
 from ledger.instance import init_instance, open_ledger
 from tests.support import CliResult, run_cli
+from verifiers.protocol import documents as d
 
 PASSPHRASE = "cli-Test-passphrase-7f3a"
 STUDENT_NAME = "Perpetua Ravensworth-Oyelowo"

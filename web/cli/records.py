@@ -13,7 +13,7 @@ import click
 from keys.passphrase import passphrase_from_env_or_prompt
 from ledger.application import IssueRequest, Ledger, parse_date
 from ledger.errors import InputError, RejectedError
-from ledger.rules import issuer_slug_from_did
+from verifiers.protocol.documents import issuer_slug_from_did
 from web import schemas
 from web.cli.base import (
     EXIT_FAILED,

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from keys.store import FileKeyStore  # noqa: E402
-from ledger import documents as d  # noqa: E402
+from verifiers.protocol import documents as d  # noqa: E402
 from ledger.application import IssueRequest, Ledger  # noqa: E402
 from ledger.export import export_bundle, online_evidence  # noqa: E402
 from ledger.instance import init_instance  # noqa: E402

@@ -1,4 +1,4 @@
-"""Event documents: the signed JSON that is the truth of the ledger.
+"""Event documents: the signed JSON that is the truth of the ledger, and what is derived from it.
 
 Every event is one JSON document (strings, integers, booleans, null; never a
 float) signed with W3C Data Integrity `eddsa-jcs-2022`. Common members:
@@ -13,7 +13,13 @@ float) signed with W3C Data Integrity `eddsa-jcs-2022`. Common members:
     proof     one proof, or a proof set (transfers are countersigned)
 
 A document's hash is SHA-256 over its RFC 8785 canonical form, proof included;
-that hash chains the stream and is what the transparency log commits to.
+that hash chains the stream and is what the transparency log commits to (in the
+leaf record, with who signed and when the ledger recorded it).
+
+Here are the names and derivations both sides need: the ledger writes with them,
+`verifiers.bundle` and any monitor read with them. Functions that read a document
+from outside raise `MalformedError` for a member of the wrong shape, never a
+KeyError. Pure; imports only `verifiers`.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from verifiers.dataintegrity import proofs_of
+from verifiers.errors import MalformedError
 from verifiers.jcs import canonicalize
 from verifiers.timestamps import format_timestamp
 
@@ -53,7 +60,7 @@ OPENING_EVENTS = {
     CREDENTIAL_DEFINED: "Credential",
     STUDENT_REGISTERED: "Student",
     CREDENTIAL_ISSUED: "Award",
-    # A state's listing of one credential (ledger.listings): the first listing
+    # A state's listing of one credential (ledger.statelists): the first listing
     # opens the stream, later ones revise it, so CredentialListed is in both maps.
     CREDENTIAL_LISTED: "Listing",
     ASSESSMENT_RECORDED: "Assessment",
@@ -78,6 +85,8 @@ FOLLOWING_EVENTS = {
     TRANSFER_OFFER_CLOSED: "TransferOffer",
 }
 EVENT_TYPES = frozenset(OPENING_EVENTS) | frozenset(FOLLOWING_EVENTS)
+# An issuer's key history after its registration (which names its first key).
+KEY_EVENTS = frozenset({ISSUER_KEY_ADDED, ISSUER_KEY_RETIRED, ISSUER_KEY_COMPROMISED})
 
 # Stable ids for named streams, so an issuer or catalog entry is found by name
 # without an index: uuid5 over this namespace.
@@ -92,6 +101,18 @@ def issuer_stream(slug: str) -> str:
 @lru_cache(maxsize=4096)
 def credential_stream(code: str) -> str:
     return str(uuid.uuid5(NAMESPACE, "credential:" + code))
+
+
+def issuer_slug_from_did(did: str) -> str:
+    """The slug an issuer's DID ends in: `did:web:<domain>:issuers:<slug>`."""
+    return did.rsplit(":", 1)[-1]
+
+
+def issuer_stream_of(did: object) -> str | None:
+    """The stream of a `did:web:…:issuers:<slug>` issuer; None for any other DID (the operator's did:key)."""
+    if not isinstance(did, str) or not did.startswith("did:web:") or ":issuers:" not in did:
+        return None
+    return issuer_stream(issuer_slug_from_did(did))
 
 
 def erasure_stream(student_id: str) -> str:
@@ -134,11 +155,27 @@ def unsigned_document(
 
 
 
+def text_of(document: dict[str, Any], name: str) -> str:
+    """A member that must be text; MalformedError otherwise."""
+    value = document.get(name)
+    if not isinstance(value, str):
+        raise MalformedError(f"the {document.get('type', 'event')} event has no {name!r} text")
+    return value
+
+
+def verification_method_of(proof: dict[str, Any]) -> str:
+    """The key a proof names; MalformedError when it names none."""
+    method = proof.get("verificationMethod")
+    if not isinstance(method, str):
+        raise MalformedError("a proof names no verificationMethod")
+    return method
+
+
 def required_signers(document: dict[str, Any]) -> list[str]:
     """Who must sign, in proof order: the actor, and for a transfer the receiving custodian too."""
-    if document["type"] == CREDENTIAL_TRANSFERRED:
-        return [document["actor"], document["to"]]
-    return [document["actor"]]
+    if document.get("type") == CREDENTIAL_TRANSFERRED:
+        return [text_of(document, "actor"), text_of(document, "to")]
+    return [text_of(document, "actor")]
 
 
 def leaf_record(document: dict[str, Any], event_hash: str, recorded: datetime) -> bytes:
@@ -147,12 +184,13 @@ def leaf_record(document: dict[str, Any], event_hash: str, recorded: datetime) -
     `signers` lists every proof's signer and key, countersigners included, so
     a monitor sees every use of an issuer's key.
     """
-    signers = zip(required_signers(document), proofs_of(document))
+    signers = [{"did": did, "key": verification_method_of(proof)}
+               for did, proof in zip(required_signers(document), proofs_of(document))]
     return canonicalize(
         {
             "event": event_hash,
-            "type": document["type"],
-            "signers": [{"did": did, "key": proof["verificationMethod"]} for did, proof in signers],
+            "type": text_of(document, "type"),
+            "signers": signers,
             "recorded": format_timestamp(recorded),
         }
     )

@@ -1,0 +1,90 @@
+"""What verifying a transcript bundle reports: the steps, a result per step, per credential and
+per bundle, and the online evidence (or why there is none) a caller passes in. The bundle's
+wire format is `verifiers.protocol.bundle`; `verifiers.bundle` is the public entry point.
+Pure, like all of `verifiers`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+STEPS = (
+    "checkpoint", "log_inclusion", "hash_chain", "signature", "key_validity",
+    "issuer_authority", "status", "identity", "consistency", "current_status",
+)  # fmt: skip
+
+
+# Results ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: str  # one of STEPS
+    ok: bool | None  # None: not checked, or not applicable
+    detail: str  # plain words for a person: what was proven, or why not
+
+
+@dataclass(frozen=True)
+class CredentialResult:
+    award: str
+    credential: str
+    name: str | None
+    issuer: str
+    issuer_name: str | None
+    earned: str
+    expires: str | None
+    status: str  # "active" | "expired" | "revoked: <reason>" ("unknown" without an award event)
+    steps: tuple[StepResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok is not False for s in self.steps) and not self.status.startswith("revoked")
+
+    def step(self, name: str) -> StepResult:
+        return next(s for s in self.steps if s.step == name)
+
+
+@dataclass(frozen=True)
+class BundleResult:
+    format: str
+    ledger: str
+    log_origin: str
+    checkpoint_size: int
+    student: str
+    identity: dict[str, bool]  # disclosed claim -> it opened its commitments
+    credentials: tuple[CredentialResult, ...]
+    checkpoint: StepResult  # step 1, shared by every credential (also when there is none)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.checkpoint.ok is True
+            and all(c.ok for c in self.credentials)
+            and all(self.identity.values())
+        )
+
+
+@dataclass(frozen=True)
+class OnlineEvidence:
+    """What a caller fetched from a credledger server for steps 9 and 10."""
+
+    checkpoint: str  # a newer signed checkpoint note
+    consistency: list[bytes]  # proof from the bundle's checkpoint size to the newer size
+    streams: dict[str, list[dict[str, Any]]]  # bundle entry format, proofs against the newer tree
+
+
+@dataclass(frozen=True)
+class OnlineUnavailable:
+    """Online evidence a caller could not have, and why: steps 9 and 10 say so (``ok=None``)."""
+
+    reason: str
+
+
+OFFLINE_ONLY = OnlineUnavailable("this file was exported for offline checking only")
+WITHDRAWN = OnlineUnavailable("online checks were withdrawn by the student or have expired; "
+                              "the offline proof still stands")
+
+
+class _NotChecked(Exception):
+    """A step that could not be, or need not be, checked (ok=None)."""
