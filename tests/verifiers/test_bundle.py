@@ -531,17 +531,17 @@ def test_log_keys_are_checked(world: World) -> None:
 
 
 def test_the_log_keys_are_a_verification_policy(world: World) -> None:
-    policy = VerificationPolicy.from_log_keys([world.foreign_key, world.ledger.log.verifier_key])
-    assert policy.log_keys[1].to_key_string() == world.ledger.log.verifier_key  # type: ignore[attr-defined]
+    policy = VerificationPolicy.from_log_keys([world.foreign_key, world.ledger.transparency_log.verifier_key])
+    assert policy.log_keys[1].to_key_string() == world.ledger.transparency_log.verifier_key  # type: ignore[attr-defined]
     assert verify_bundle(world.bundle, today=TODAY, policy=policy) == world.baseline
     foreign = verify_bundle(world.bundle, today=TODAY, policy=VerificationPolicy.from_log_keys([world.foreign_key]))
     assert foreign.checkpoint.ok is False
     with pytest.raises(TypeError, match="not both"):
-        verify_bundle(world.bundle, [world.ledger.log.verifier_key], today=TODAY, policy=policy)
+        verify_bundle(world.bundle, [world.ledger.transparency_log.verifier_key], today=TODAY, policy=policy)
     with pytest.raises(ValueError, match="at least one"):
         VerificationPolicy(())
     with pytest.raises(TypeError):
-        VerificationPolicy((world.ledger.log.verifier_key,))  # type: ignore[arg-type]
+        VerificationPolicy((world.ledger.transparency_log.verifier_key,))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="not a log verifier key"):
         VerificationPolicy.from_log_keys(["example.org+00000000+AAAA"])
     with pytest.raises(BundleFormatError):  # not a bundle is said first, whatever the keys

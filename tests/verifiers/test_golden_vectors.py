@@ -325,7 +325,7 @@ def test_leaf_records_match_the_ledger() -> None:
 
 def test_the_ledger_names_what_the_vectors_name() -> None:
     from verifiers.protocol import documents as d
-    from ledger.export import FORMAT
+    from verifiers.protocol.bundle import FORMAT
     from ledger.log import log_origin
 
     for name, files in BUNDLE_CASES["bundles"].items():
