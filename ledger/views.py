@@ -9,7 +9,7 @@ from ledger.aggregates import Award
 from ledger.application import Ledger
 from ledger.pathways import WORKKEYS_TESTS
 from ledger.errors import NotFoundError
-from ledger.values import award_status as status_from
+from ledger.values import IssuerInfo, award_status as status_from
 from verifiers.dataintegrity import proofs_of
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import verify_key_valid_at
@@ -103,3 +103,19 @@ def _summary(ledger: Ledger, doc: dict[str, Any]) -> str:
         levels = ", ".join(f"{WORKKEYS_TESTS.get(t, t)} {v}" for t, v in doc["scores"].items())
         return f"WorkKeys taken {doc['taken']}: {levels}"
     return kind
+
+
+def issuer_json(ledger: Ledger, issuer: IssuerInfo) -> dict[str, Any]:
+    """An issuer with the history of its keys, as the API and the CLI print it: each key's state now
+    (KeyRecord.state_at) and whether this server holds its private part."""
+    now = ledger.clock()
+    return {
+        "slug": issuer.slug, "name": issuer.name, "kind": issuer.kind, "did": issuer.did,
+        "keys": [
+            {"key_id": k.key_id, "valid_from": format_timestamp(k.valid_from),
+             "retired_at": format_timestamp(k.retired_at) if k.retired_at else None,
+             "compromised_at": format_timestamp(k.compromised_at) if k.compromised_at else None,
+             "state": k.state_at(now), "held_by_server": ledger.holds_key(k.key_id)}
+            for k in sorted(issuer.keys.values(), key=lambda k: k.valid_from)
+        ],
+    }

@@ -53,8 +53,8 @@ from ledger.readmodels import Projections
 from ledger.rules import latest_day
 from ledger.schemas import NOT_UNICODE, is_unicode, validate_document
 from ledger.values import AwardInfo, IssuerInfo, RosterShareInfo
+from ledger.views import issuer_json
 from verifiers.protocol import documents as d
-from verifiers.timestamps import format_timestamp
 from web import api_schemas as s
 from web.accounts import Accounts, Actor
 from web.errors import error_response
@@ -350,19 +350,7 @@ def openapi_document() -> dict[str, Any]:
 
 
 def _issuer_json(issuer: IssuerInfo) -> dict[str, Any]:
-    ledger = _ledger()
-    now = ledger.clock()
-
-    return {
-        "slug": issuer.slug, "name": issuer.name, "kind": issuer.kind, "did": issuer.did,
-        "keys": [
-            {"key_id": k.key_id, "valid_from": format_timestamp(k.valid_from),
-             "retired_at": format_timestamp(k.retired_at) if k.retired_at else None,
-             "compromised_at": format_timestamp(k.compromised_at) if k.compromised_at else None,
-             "state": k.state_at(now), "held_by_server": ledger.holds_key(k.key_id)}
-            for k in sorted(issuer.keys.values(), key=lambda k: k.valid_from)
-        ],
-    }
+    return issuer_json(_ledger(), issuer)
 
 
 @route("GET", "/issuer", role="viewer", tag="issuer", response=s.IssuerOut)

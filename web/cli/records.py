@@ -82,15 +82,9 @@ def issuer_show(c: Context, slug: str) -> None:
 
 
 def _issuer_json(ledger: Ledger, slug: str) -> dict[str, Any]:
-    issuer = ledger.issuer(slug)
-    return {
-        "slug": issuer.slug, "name": issuer.name, "kind": issuer.kind, "did": issuer.did,
-        "keys": [
-            {"key_id": k.key_id, "valid_from": k.valid_from, "retired_at": k.retired_at,
-             "compromised_at": k.compromised_at, "held_by_server": k.key_id in ledger.keystore}
-            for k in issuer.keys.values()
-        ],
-    }
+    from ledger.views import issuer_json
+
+    return issuer_json(ledger, ledger.issuer(slug))
 
 
 @issuer.group("key")
