@@ -488,7 +488,9 @@ class Ledger(Application):
                        *, awards: Sequence[str] | None = None, seen: Mapping[str, int] | None = None) -> str:
         """Offer `awards` (default: every award `from_slug` holds for the student) to `to_slug`;
         custody moves only when the receiver accepts (`accept_transfer`) or countersigns off-server.
-        `seen`: the award versions a caller's own check read; a change since then is a conflict."""
+        `seen`: the award versions a caller's own check read; a change the batch sees is a conflict. The
+        batch writes only the offer, so a change committed after its read is not re-checked: a transfer
+        then overtakes the offer (shown `overtaken`), and acceptance re-reads every award."""
         sender, receiver = self.issuer(from_slug), self.issuer(to_slug)
         awards = list(awards) if awards is not None else self.held_awards(sender.did, student_id)
         if not awards:

@@ -52,6 +52,9 @@ def test_the_cli_loads_the_tools_only_inside_its_commands(module: str) -> None:
     "SELECT sealed FROM {vault}",
     "SELECT 1 FROM {t:web_users} JOIN ledger_journal ON 1 = 1",
     "DELETE FROM {t:rm_awards}",
+    "SELECT 1 FROM {t:web_users} JOIN STORED_EVENTS ON 1 = 1",
+    "SELECT 1 FROM {t:web_users} JOIN Rm_Awards ON 1 = 1",
+    "SELECT 1 FROM {web_users}",
 ])
 def test_the_webs_sql_reaches_only_the_webs_own_tables(statement: str) -> None:
     """web writes no SQL against the ledger's tables: it asks ledger and ledger.readmodels."""

@@ -66,9 +66,9 @@ INDEXES = [
 class WebTables:
     """SQL on the web's own tables: `{t:web_…}` names them; any other table is refused (a bug of ours)."""
 
-    _NAMES = re.compile(r"\{(?:t:)?(\w+)\}")
+    _NAMES = re.compile(r"\{(t:)?(\w+)\}")
     _LEDGER_TABLE = re.compile(r"\b(rm_\w+|ledger_\w+|log_nodes|log_checkpoints|stored_events|student_identities|"
-                               r"tracking)\b")
+                               r"tracking)\b", re.IGNORECASE)  # unquoted SQL names ignore case
 
     def __init__(self, store: LedgerRecorderMixin):
         self._store = store
@@ -87,7 +87,8 @@ class WebTables:
 
     def _checked(self, statement: str) -> str:
         named = self._NAMES.findall(statement)
-        if not named or any(name not in TABLES for name in named) or self._LEDGER_TABLE.search(statement):
+        if not named or any(not prefix or name not in TABLES for prefix, name in named) \
+                or self._LEDGER_TABLE.search(statement):
             raise ValueError("the web's SQL names only the web's own tables, as {t:web_…}")
         return statement
 

@@ -161,8 +161,9 @@ class Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt,
+                BrokenPipeError):
+            raise  # click's own handling (a closed pipe, as in `credledger … | head`, is no bug)
         except Exception as e:
             if os.environ.get("CREDLEDGER_DEBUG") == "1":
                 raise
