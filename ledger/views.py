@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ledger.aggregates import Award
 from ledger.application import Ledger
 from ledger.pathways import WORKKEYS_TESTS
 from ledger.errors import NotFoundError
-from ledger.values import IssuerInfo, award_status as status_from
+from ledger.values import AwardInfo, IssuerInfo
 from verifiers.dataintegrity import proofs_of
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import verify_key_valid_at
 from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
-
-
-def award_status(award: Award, today: date) -> str:
-    """The award's status by the one rule the transcripts use (ledger.values.award_status)."""
-    return status_from(award.revocation["reason"] if award.revocation else None, award.expires, today)
 
 
 def signer_name(ledger: Ledger, did: str) -> str:
@@ -53,7 +48,7 @@ def student_events(ledger: Ledger, student_id: str) -> list[dict[str, Any]]:
                                           if doc["type"] == d.CREDENTIAL_TRANSFERRED else ""),
                 "signer_did": actor,
                 "key": proofs_of(doc)[0]["verificationMethod"],
-                "status": award_status(award, today) if isinstance(award, Award) else
+                "status": AwardInfo.of(award, today).status if isinstance(award, Award) else
                 ("recorded" if doc["type"] == d.ASSESSMENT_RECORDED else "registered"),
                 "signatures": signature_status(ledger, doc, recorded),
                 "summary": _summary(ledger, doc),
