@@ -17,17 +17,7 @@ from typing import Any
 
 from ledger import aggregates as a
 from verifiers.keyhistory import KeyRecord
-
-
-def award_status(revoked_reason: str | None, expires: str | None, today: date) -> str:
-    """active / expired / revoked: <reason> / superseded (an amendment replaced it)."""
-    if revoked_reason == "superseded":
-        return "superseded"
-    if revoked_reason:
-        return f"revoked: {revoked_reason}"
-    if expires is not None and date.fromisoformat(expires) < today:
-        return "expired"
-    return "active"
+from verifiers.protocol.status import award_status
 
 
 @dataclass(frozen=True)

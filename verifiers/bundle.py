@@ -12,7 +12,7 @@ reported separately, so a person sees exactly what was and was not proven:
  5. key_validity      each proof's key is its signer's, valid when the log recorded it
  6. issuer_authority  the operator registered the issuers, the issuer issued,
                       the custodian revoked or transferred, the receiver countersigned
- 7. status            active, expired (not a failure), or revoked (a failure)
+ 7. status            active, expired (not a failure), superseded or revoked (a failure)
  8. identity          the award is the bundle's student's; disclosed claims open
  9. consistency       online only: a newer checkpoint extends the bundle's
 10. current_status    online only: no later revocation, no later compromise of a key
@@ -87,6 +87,7 @@ from verifiers.note import note_from_text
 from verifiers.policy import VerificationPolicy
 from verifiers.protocol.bundle import FORMAT, Bundle, OnlineAccess, leaf_from_entry
 from verifiers.protocol.documents import credential_stream, issuer_stream_of
+from verifiers.protocol.status import is_withdrawn
 
 __all__ = [
     "FORMAT",
@@ -139,7 +140,7 @@ def _credential(
 ) -> CredentialResult:
     status, status_step = _status(evidence, today)
     current_step, revoked_later = _current_step(v, evidence)
-    if revoked_later is not None and not status.startswith("revoked"):
+    if revoked_later is not None and not is_withdrawn(status):
         status = revoked_later
     consistency_step = v.consistency_step
     if unavailable is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from verifiers.protocol.status import is_withdrawn
+
 STEPS = (
     "checkpoint", "log_inclusion", "hash_chain", "signature", "key_validity",
     "issuer_authority", "status", "identity", "consistency", "current_status",
@@ -34,12 +36,12 @@ class CredentialResult:
     issuer_name: str | None
     earned: str
     expires: str | None
-    status: str  # "active" | "expired" | "revoked: <reason>" ("unknown" without an award event)
+    status: str  # verifiers.protocol.status: active, expired, superseded, revoked: <reason>; or "unknown"
     steps: tuple[StepResult, ...]
 
     @property
     def ok(self) -> bool:
-        return all(s.ok is not False for s in self.steps) and not self.status.startswith("revoked")
+        return all(s.ok is not False for s in self.steps) and not is_withdrawn(self.status)
 
     def step(self, name: str) -> StepResult:
         return next(s for s in self.steps if s.step == name)

@@ -31,6 +31,7 @@ from verifiers.merkle import hash_leaf, verify_consistency, verify_inclusion
 from verifiers.note import NoteVerifier
 from verifiers.policy import VerificationPolicy
 from verifiers.protocol.bundle import Bundle, Entry
+from verifiers.protocol.status import revoked_status
 from verifiers.protocol.documents import (
     CREDENTIAL_ISSUED,
     CREDENTIAL_REVOKED,
@@ -335,7 +336,7 @@ def _check_entry_keys(v: _Verification, entry: Entry, later: Sequence[_KeyEvent]
 
 
 def _status(evidence: _Evidence, today: date) -> tuple[str, StepResult]:
-    # 7. Active, expired (expires < today; not a failure) or revoked (a failure).
+    # 7. Active, expired (expires < today; not a failure), superseded or revoked (a failure).
     issued = evidence.issued
     if issued is None:
         return "unknown", StepResult("status", None, "not checked: the bundle holds no CredentialIssued of this award")
@@ -359,7 +360,7 @@ def _revocation(event: dict[str, Any], when: str = "") -> tuple[str, str]:
     reason = event.get("reason")
     detail = (f"revoked{when} by {event.get('actor')}, effective {event.get('effective')}: "
               f"{reason} ({event.get('note')})")
-    return f"revoked: {reason}", detail
+    return revoked_status(str(reason)), detail
 
 
 def _check_identity(v: _Verification, evidence: _Evidence) -> str:

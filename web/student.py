@@ -51,6 +51,7 @@ from flask import (
 from ledger.errors import InputError, NotFoundError
 from ledger.export import export_bundle
 from ledger.readmodels import Projections
+from verifiers.protocol.status import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, status_kind
 from web.auth import current_student, student_required
 from web.qr import qr_svg
 from web.roster import share_view
@@ -79,8 +80,8 @@ def _awards(student: str, today: date) -> list[dict[str, Any]]:
     except NotFoundError:
         return []  # registered moments ago: the projection has not caught up yet
     for award in awards:
-        kind = award["status"].partition(":")[0]
-        award["badge"] = kind if kind in ("active", "expired", "revoked", "superseded") else "warn"
+        kind = status_kind(award["status"])
+        award["badge"] = kind if kind in (ACTIVE, EXPIRED, REVOKED, SUPERSEDED) else "warn"
     return awards
 
 
@@ -104,7 +105,7 @@ def transcript() -> Any:
 
 def _shareable(awards: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What a link can share: not the awards an amendment superseded (the amended one replaces them)."""
-    return [a for a in awards if a["badge"] != "superseded"]
+    return [a for a in awards if a["badge"] != SUPERSEDED]
 
 
 @bp.get("/share")

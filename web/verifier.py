@@ -39,8 +39,8 @@ The JSON of a share link (`/v/<token>.json`), stable::
           "award": "<award id>", "credential": "<catalog code>", "name": "<credential name>",
           "issuer": "<issuer DID>", "issuer_name": "…",
           "earned": "YYYY-MM-DD", "expires": "YYYY-MM-DD" | null,
-          "status": "active" | "expired" | "revoked: <reason>",   # "revoked: superseded" for an amended one
-          "verified": true,           # every step passed and not revoked (expired is not a failure)
+          "status": "active" | "expired" | "superseded" | "revoked: <reason>",   # verifiers.protocol.status
+          "verified": true,           # every step passed, not revoked or superseded (expired is not a failure)
           "steps": [{"step": "<name>", "ok": true | false | null, "detail": "<plain words>"}, …]
         }
       ]
@@ -76,6 +76,7 @@ from ledger.errors import InputError, NotFoundError
 from ledger.export import export_bundle, student_awards
 from verifiers.bundle import BundleResult, StepResult, verify_bundle
 from verifiers.errors import BundleFormatError
+from verifiers.protocol.status import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, status_kind
 from web.auth import rate_limited
 from web.errors import error_response, wants_json
 from web.qr import qr_svg
@@ -86,7 +87,7 @@ bp = Blueprint("verifier", __name__)
 VERIFY_LIMIT = (120, 60)  # per client: a clerk never gets near it; a scraper does
 CACHE_SIZE = 512
 DISCLOSED_BY_LINK = ("name",)
-SUPERSEDED = "superseded"  # the revocation reason of an amended award
+BADGES = (ACTIVE, EXPIRED, SUPERSEDED, REVOKED)  # anything else ("unknown") is shown as a failure
 
 STEP_TITLES = {
     "checkpoint": "Public log checkpoint",
@@ -158,11 +159,10 @@ def page_view(data: dict[str, Any]) -> dict[str, Any]:
     credentials = []
     for c in data["credentials"]:
         status = c["status"]
-        kind, _, reason = status.partition(": ")
-        badge = "superseded" if reason == "superseded" else kind if kind in ("active", "expired", "revoked") else "bad"
+        badge = status_kind(status) if status_kind(status) in BADGES else "bad"
         credentials.append(c | {
             "badge": badge,
-            "badge_text": "superseded by an amended record" if badge == "superseded" else status,
+            "badge_text": "superseded by an amended record" if badge == SUPERSEDED else status,
             "steps": [s | {"title": STEP_TITLES.get(s["step"], s["step"]),
                            "mark": {True: "ok", False: "bad"}.get(s["ok"], "skip")} for s in c["steps"]],
         })
@@ -220,12 +220,8 @@ def link_awards(ledger: Ledger, link: ShareLink) -> list[str]:
     of the student's but those an amendment superseded (the amended one replaces it)."""
     if link.awards:
         return list(link.awards)
-    awards = []
-    for award_id in student_awards(ledger, link.student_id):
-        revocation = ledger.award(award_id).revocation
-        if not (revocation and revocation["reason"] == SUPERSEDED):
-            awards.append(award_id)
-    return awards
+    return [award_id for award_id in student_awards(ledger, link.student_id)
+            if ledger.award(award_id).status != SUPERSEDED]
 
 
 def shared_transcripts() -> SharedTranscripts:

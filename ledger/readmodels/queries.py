@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from ledger.errors import NotFoundError
-from ledger.values import award_status
+from verifiers.protocol.status import award_status
 from ledger.readmodels.recorders import ReadModelMixin
 from ledger.readmodels.schema import TABLES
 

@@ -4,6 +4,8 @@
                  stream, stream ids, the document hash, who must sign, the log's leaf;
 - ``authority``  who may sign which act and who holds an award: the rules that need
                  no ledger state, over a small view (``AuthorityView``);
+- ``status``     an award's status (active, expired, superseded, revoked: <reason>), the one
+                 vocabulary of the API, pages, CLI, exports and verifier;
 - ``bundle``     the transcript bundle's wire model (``Bundle``, ``Entry``,
                  ``OnlineAccess``), each with ``from_json`` and ``to_json``.
 
