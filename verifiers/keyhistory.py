@@ -36,6 +36,14 @@ class KeyRecord:
             return "retired"
         return "pending" if at < self.valid_from else "active"
 
+    def state_in_words(self, at: datetime) -> str:
+        """state_at for a person: current, retiring (still signing until its planned retirement),
+        not yet valid, retired or compromised."""
+        state = self.state_at(at)
+        if state == "active":
+            return "current" if self.retired_at is None else "retiring"
+        return "not yet valid" if state == "pending" else state
+
     def is_valid_at(self, at: datetime) -> bool:
         try:
             verify_key_valid_at(self, at)

@@ -23,6 +23,7 @@ from web import schemas
 from web.accounts import ROLES
 from web.auth import ACCOUNT_LIMIT, current_actor, limiter, staff_required, start_staff_session
 from web.console_common import Scope, done, forbid, form_error, now, page, scope
+from web.issuers import KEY_BADGES
 from web.roster import short_key
 from web.services import accounts, ledger, projections
 
@@ -37,11 +38,8 @@ def key_rows(s: Scope) -> list[dict[str, Any]]:
     moment = now()
     rows = []
     for key in sorted(entry["keys"], key=lambda k: k["valid_from"], reverse=True):
-        record = s.issuer.keys[key["key_id"]]
-        state = record.state_at(moment)
-        if state == "active" and record.retired_at is not None:
-            state = "retiring"  # still signing, until the retirement it was given
-        badge = {"compromised": "revoked", "retired": "expired", "retiring": "warn", "pending": "warn"}.get(state, "active")
+        state = s.issuer.keys[key["key_id"]].state_in_words(moment)
+        badge = KEY_BADGES[state]
         rows.append(key | {"short": short_key(key["key_id"]), "held": ledger().holds_key(key["key_id"]),
                            "state": state, "badge": badge})
     return rows

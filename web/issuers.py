@@ -29,7 +29,6 @@ from urllib.parse import unquote
 from flask import Blueprint, Response, render_template
 
 from ledger.values import IssuerInfo
-from verifiers.keyhistory import KeyRecord
 from verifiers.timestamps import format_timestamp
 from web.services import ledger as _ledger
 
@@ -46,10 +45,9 @@ def multikey_of(key_id: str) -> str:
     return key_id.partition("#")[0].removeprefix("did:key:")
 
 
-def key_state(record: KeyRecord, now: datetime) -> str:
-    """current / retired / compromised / not yet valid, at `now`: KeyRecord.state_at in plain words."""
-    state = record.state_at(now)
-    return {"active": "current", "pending": "not yet valid"}.get(state, state)
+# A key's state (KeyRecord.state_in_words) as a badge; the words are always shown beside the colour.
+KEY_BADGES = {"current": "active", "retiring": "warn", "not yet valid": "warn", "retired": "expired",
+              "compromised": "revoked"}
 
 
 def did_document(issuer: IssuerInfo, now: datetime) -> dict[str, Any]:
@@ -67,7 +65,7 @@ def did_document(issuer: IssuerInfo, now: datetime) -> dict[str, Any]:
         if record.compromised_at is not None:
             method["revoked"] = format_timestamp(record.compromised_at)
         methods.append(method)
-        if key_state(record, now) == "current":
+        if record.is_valid_at(now):
             assertion.append(method["id"])
     return {"@context": DID_CONTEXT, "id": issuer.did, "verificationMethod": methods, "assertionMethod": assertion}
 
@@ -92,7 +90,8 @@ def page(slug: str) -> Any:
     ledger = _ledger()
     issuer = ledger.issuer(slug)
     now = ledger.clock()
-    keys = [{"record": r, "multikey": multikey_of(r.key_id), "state": key_state(r, now)}
+    keys = [{"record": r, "multikey": multikey_of(r.key_id), "state": r.state_in_words(now),
+             "badge": KEY_BADGES[r.state_in_words(now)]}
             for r in sorted(issuer.keys.values(), key=lambda k: (k.valid_from, k.key_id))]
     return render_template("issuers/page.html", issuer=issuer, keys=keys,
                            kind=KIND_NAMES.get(issuer.kind, issuer.kind.replace("_", " ")))

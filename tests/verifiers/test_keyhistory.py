@@ -40,3 +40,17 @@ def test_state_at_names_the_window_every_view_shows() -> None:
     assert [key.state_at(T0 - TICK), key.state_at(T0), key.state_at(T0 + timedelta(days=30))] == [
         "pending", "active", "retired"]
     assert key.compromised(T0 + timedelta(days=5)).state_at(T0 + timedelta(days=5)) == "compromised"
+
+
+def test_state_in_words_is_state_at_for_a_person() -> None:
+    start, key = T0, KEY
+    retiring = key.retired(start + timedelta(days=30))
+    table = [
+        (key, start - timedelta(seconds=1), "pending", "not yet valid"),
+        (key, start, "active", "current"),
+        (retiring, start + timedelta(days=1), "active", "retiring"),  # still signing until its retirement
+        (retiring, start + timedelta(days=30), "retired", "retired"),
+        (retiring.compromised(start + timedelta(days=2)), start + timedelta(days=3), "compromised", "compromised"),
+    ]
+    for record, at, state, words in table:
+        assert (record.state_at(at), record.state_in_words(at)) == (state, words)
