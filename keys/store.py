@@ -37,6 +37,7 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol, TypeGuard, runtime_checkable
@@ -126,13 +127,21 @@ class KeyStore(Protocol):
         ...
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class FileKeyStore:
     """A :class:`KeyStore` on a directory. Make one with :meth:`create` or :meth:`open`."""
 
-    def __init__(self, directory: Path, aead: AESGCM) -> None:
+    def __init__(self, directory: Path, aead: AESGCM, clock: Callable[[], datetime]) -> None:
         # Private: create() and open() derive ``aead`` from the passphrase.
         self._directory = directory
         self._aead = aead
+        self.clock = clock  # dates the files it writes ("created"); the ledger's clock in an instance
+
+    def _now(self) -> str:
+        return format_timestamp(self.clock().astimezone(timezone.utc))
 
     # -- opening -----------------------------------------------------------
 
@@ -143,6 +152,7 @@ class FileKeyStore:
         passphrase: str,
         *,
         scrypt_n: int = DEFAULT_SCRYPT_N,
+        clock: Callable[[], datetime] = _wall_clock,
     ) -> FileKeyStore:
         """Create an empty store in ``directory`` (made if absent, must be empty if present)."""
         secret = _passphrase_bytes(passphrase)
@@ -180,9 +190,9 @@ class FileKeyStore:
                 "nonce": _b64encode(nonce),
                 "ciphertext": _b64encode(aead.encrypt(nonce, _CHECK_PLAINTEXT, _CHECK_AAD)),
             },
-            "created": _now(),
+            "created": format_timestamp(clock().astimezone(timezone.utc)),
         }
-        store = cls(path, aead)
+        store = cls(path, aead, clock)
         try:
             store._write_new(path / MANIFEST_NAME, manifest)
         except FileExistsError:
@@ -190,7 +200,8 @@ class FileKeyStore:
         return store
 
     @classmethod
-    def open(cls, directory: str | os.PathLike[str], passphrase: str) -> FileKeyStore:
+    def open(cls, directory: str | os.PathLike[str], passphrase: str, *,
+             clock: Callable[[], datetime] = _wall_clock) -> FileKeyStore:
         """Open an existing store; :class:`WrongPassphraseError` if the passphrase does not open it."""
         secret = _passphrase_bytes(passphrase)
         path = Path(directory)
@@ -231,7 +242,7 @@ class FileKeyStore:
             raise WrongPassphraseError(f"the passphrase does not open the key store at {path}") from None
         if plaintext != _CHECK_PLAINTEXT:
             raise CorruptKeyFileError(f"{manifest_path} has an unexpected check value")
-        return cls(path, aead)
+        return cls(path, aead, clock)
 
     @property
     def directory(self) -> Path:
@@ -337,7 +348,7 @@ class FileKeyStore:
             "name": name,
             "nonce": _b64encode(nonce),
             "ciphertext": _b64encode(self._aead.encrypt(nonce, secret, aad)),
-            "created": _now(),
+            "created": self._now(),
         }
         try:
             self._write_new(path, record)
@@ -365,7 +376,7 @@ class FileKeyStore:
             "public_key": _b64encode(signer.public_key),
             "nonce": _b64encode(nonce),
             "ciphertext": _b64encode(self._aead.encrypt(nonce, raw, key_id.encode("utf-8"))),
-            "created": _now(),
+            "created": self._now(),
         }
         try:
             self._write_new(self._key_path(key_id), record)
@@ -476,8 +487,6 @@ def _derive(secret: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
     return Scrypt(salt=salt, length=WRAPPING_KEY_SIZE, n=n, r=r, p=p).derive(secret)
 
 
-def _now() -> str:
-    return format_timestamp(datetime.now(timezone.utc))
 
 
 def _b64encode(data: bytes) -> str:

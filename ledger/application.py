@@ -346,6 +346,9 @@ class Ledger(Application):
     ) -> list[str]:
         """`cohorts`: each student's graduating class (the year it graduates in), when known."""
         issuer = self.issuer(issuer_slug)
+        for claims in claims_list:
+            if "birth_date" in claims:
+                rules.check_birth_date(claims["birth_date"], self.clock().date())
         ids = []
         with self.batch() as batch:
             for i, claims in enumerate(claims_list):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from keys.store import FileKeyStore
-from ledger.application import Ledger
+from ledger.application import Ledger, utcnow
 from ledger.config import CONFIG_FILE, SQLITE_FILE, LedgerConfig
 from ledger.errors import InputError, SetupError
 from ledger.readmodels import Projections
@@ -21,8 +23,10 @@ def init_instance(
     database_url: str | None = None,
     encrypt_events: bool = False,
     scrypt_n: int | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Ledger:
-    """Create the data directory, the operator key and the ledger's tables, once."""
+    """Create the data directory, the operator key and the ledger's tables, once. `clock` is the
+    ledger's, and dates the key store's files too."""
     if (data_dir / CONFIG_FILE).exists():
         raise InputError.for_field("data", f"{data_dir} already holds a ledger")
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -31,8 +35,8 @@ def init_instance(
         # database file's mode, so none of them is ever world-readable, whatever the umask.
         os.close(os.open(data_dir / SQLITE_FILE, os.O_WRONLY | os.O_CREAT, 0o600))
     make_private(data_dir)
-    keystore_args = {} if scrypt_n is None else {"scrypt_n": scrypt_n}
-    keystore = FileKeyStore.create(data_dir / "keys", passphrase, **keystore_args)
+    keystore = FileKeyStore.create(data_dir / "keys", passphrase, clock=clock,
+                                   **({} if scrypt_n is None else {"scrypt_n": scrypt_n}))
     config = LedgerConfig(
         data_dir=data_dir,
         ledger_id=str(uuid.uuid4()),
@@ -42,7 +46,7 @@ def init_instance(
         database_url=database_url,
         encrypt_events=encrypt_events,
     )
-    ledger = Ledger(config, keystore, create_tables=True)
+    ledger = Ledger(config, keystore, clock=clock, create_tables=True)
     ledger.transparency_log.integrate()  # the first checkpoint: the empty tree
     Projections.of(ledger)  # creates the read-model tables (CREATE_TABLE is on only here)
     # Written last: an init that fails half way leaves no config behind, and
@@ -51,9 +55,9 @@ def init_instance(
     return ledger
 
 
-def open_ledger(data_dir: Path, passphrase: str) -> Ledger:
+def open_ledger(data_dir: Path, passphrase: str, *, clock: Callable[[], datetime] = utcnow) -> Ledger:
     config = LedgerConfig.load(data_dir)
-    ledger = Ledger(config, FileKeyStore.open(config.keys_dir, passphrase))
+    ledger = Ledger(config, FileKeyStore.open(config.keys_dir, passphrase, clock=clock), clock=clock)
     make_private(data_dir)
     return ledger
 

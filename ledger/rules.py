@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
-from ledger.errors import RejectedError
+from ledger.errors import InputError, RejectedError
 from ledger.relations import OWN_BASES, RECORDING_BASES
 from ledger.statelists import school_year_from_text
 from verifiers.dataintegrity import proofs_of, verify_proof
@@ -90,6 +90,19 @@ DATE_SLACK = timedelta(days=1)
 def latest_day(today: date) -> date:
     """The latest day a credential may be earned, or an assessment taken, when recorded on `today` (UTC)."""
     return today + DATE_SLACK
+
+
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+
+def check_birth_date(text: str, today: date) -> None:
+    """A student's birth date (ISO) is a real day between 1900 and `today`: a typo, never a person."""
+    try:
+        born = date.fromisoformat(text)
+    except ValueError:
+        raise InputError.for_field("birth_date", "not a date (YYYY-MM-DD)") from None
+    if not EARLIEST_BIRTH_DATE <= born <= today:
+        raise InputError.for_field("birth_date", "not a plausible birth date")
 
 
 def find_issuer(view: LedgerView, did: str) -> Issuer | None:

@@ -74,12 +74,10 @@ def make_ledger(tmp_path: Path, backend: str | None, clock: Clock) -> Iterator[C
     def make(*, reopen: bool = False, encrypt_events: bool = False, name: str = "instance") -> Ledger:
         data_dir = tmp_path / name
         if reopen:
-            ledger = open_ledger(data_dir, PASSPHRASE)
-            ledger.clock = clock
+            ledger = open_ledger(data_dir, PASSPHRASE, clock=clock)
         else:
             ledger = init_instance(data_dir, PASSPHRASE, database_url=backend, encrypt_events=encrypt_events,
-                                   scrypt_n=TEST_SCRYPT_N)
-            ledger.clock = clock
+                                   scrypt_n=TEST_SCRYPT_N, clock=clock)
         opened.append(ledger)
         return ledger
 

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -455,3 +456,16 @@ def test_losing_the_race_to_create_a_data_key_returns_the_winners(store, monkeyp
     monkeypatch.setattr(store, "_read_data_key", racing)
     assert store.data_key("vault") == winner[0]
     assert reopen(store).data_key("vault") == winner[0]
+
+
+def test_the_files_it_writes_are_dated_by_its_clock(tmp_path: Path) -> None:
+    """An instance's key store dates its files on the ledger's clock, so tests drive time there too."""
+    moment = datetime(2031, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    store = FileKeyStore.create(tmp_path / "ks", PASSPHRASE, scrypt_n=TEST_SCRYPT_N, clock=lambda: moment)
+    key_id = store.generate("dated")
+    store.data_key("dated")
+    reopened = FileKeyStore.open(tmp_path / "ks", PASSPHRASE, clock=lambda: moment)
+    reopened.data_key("reopened")
+    created = {path.name: json.loads(path.read_text())["created"] for path in (tmp_path / "ks").rglob("*.json")}
+    assert len(created) == 4 and set(created.values()) == {"2031-03-04T05:06:07.000000Z"}, created
+    assert key_id in store

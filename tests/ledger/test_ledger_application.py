@@ -200,6 +200,19 @@ def test_student_is_an_opaque_id_with_one_commitment_per_claim(ledger: Ledger) -
     assert all(len(c) == 64 for c in student.subject.values())
 
 
+def test_a_birth_date_is_plausible_on_the_ledgers_clock(ledger: Ledger) -> None:
+    """On the ledger's clock (2026-09-01 here), not the machine's: a day after it is a typo."""
+    setup_world(ledger)
+    tomorrow = (ledger.clock().date() + timedelta(days=1)).isoformat()
+    for birth_date, problem in ((tomorrow, "birth_date: not a plausible birth date"),
+                                ("1899-12-31", "birth_date: not a plausible birth date"),
+                                ("2008-02-30", "birth_date: not a date (YYYY-MM-DD)")):
+        with nothing_stored(ledger), pytest.raises(InputError) as refused_input:
+            ledger.register_student("maple-grove", CLAIMS | {"birth_date": birth_date})
+        assert str(refused_input.value) == problem
+    assert ledger.student(ledger.register_student("maple-grove", CLAIMS | {"birth_date": "1900-01-01"}))
+
+
 def test_issue_records_the_award_with_its_expiry(ledger: Ledger) -> None:
     student = setup_world(ledger)
     (osha, servsafe) = ledger.issue([

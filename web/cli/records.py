@@ -117,8 +117,9 @@ def key_add(c: Context, slug: str, key_id: str) -> None:
         c.out({"key_id": key_id}, f"Added {key_id}")
 
 
-def _key_time(slug: str, key_id: str, at: str | None) -> dict[str, Any]:
-    return schemas.load(schemas.KeyTimeInput, {"slug": slug, "key": key_id, "at": at or datetime.now().astimezone().isoformat()})
+def _key_time(c: Context, slug: str, key_id: str, at: str | None) -> dict[str, Any]:
+    """--at, or now on the ledger's clock."""
+    return schemas.load(schemas.KeyTimeInput, {"slug": slug, "key": key_id, "at": at or c.ledger.clock().isoformat()})
 
 
 @issuer_key.command("retire")
@@ -131,7 +132,7 @@ def _key_time(slug: str, key_id: str, at: str | None) -> dict[str, Any]:
 def key_retire(c: Context, slug: str, key_id: str, at: str | None) -> None:
     """Retire a key: signatures before --at stay valid, later ones are refused."""
     with reported():
-        data = _key_time(slug, key_id, at)
+        data = _key_time(c, slug, key_id, at)
         c.ledger.retire_issuer_key(data["slug"], data["key"], data["at"])
         c.out({"key_id": key_id, "retired_at": data["at"]}, f"Retired {key_id} as of {data['at']}")
 
@@ -146,7 +147,7 @@ def key_retire(c: Context, slug: str, key_id: str, at: str | None) -> None:
 def key_compromise(c: Context, slug: str, key_id: str, at: str) -> None:
     """Declare a key compromised: its signatures recorded after --at no longer count."""
     with reported():
-        data = _key_time(slug, key_id, at)
+        data = _key_time(c, slug, key_id, at)
         c.ledger.declare_key_compromised(data["slug"], data["key"], data["at"])
         c.out({"key_id": key_id, "compromised_at": data["at"]}, f"{key_id} compromised as of {data['at']}")
 

@@ -145,12 +145,11 @@ def assessment_record(c: Context, issuer: str, student_id: str, taken: str, appl
         c.out({"assessment": assessment_id}, assessment_id)
 
 
-def _today(text: str | None) -> Any:
-    from datetime import date
-
+def _today(c: Context, text: str | None) -> Any:
+    """--today, or today on the ledger's clock."""
     from ledger.application import parse_date
 
-    return parse_date(text, "today") if text else date.today()
+    return parse_date(text, "today") if text else c.ledger.clock().date()
 
 
 def _inputs(file: Path | None) -> Any:
@@ -178,7 +177,7 @@ def pathways_command(c: Context, student_id: str, states: tuple[str, ...], cohor
     from ledger.reports.student import student_pathways
 
     with reported():
-        results = student_pathways(Projections.of(c.ledger), student_id, today=_today(today_text),
+        results = student_pathways(Projections.of(c.ledger), student_id, today=_today(c, today_text),
                                    inputs=_inputs(inputs_file).get(student_id), cohort=cohort,
                                    states=[s.upper() for s in states] or None)
 
@@ -230,7 +229,7 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
         projections = Projections.of(c.ledger)
         projections.catch_up()
         report = build_report(
-            name, projections.view, today=_today(today_text), year=year, state=state.upper() if state else None,
+            name, projections.view, today=_today(c, today_text), year=year, state=state.upper() if state else None,
             district=district, inputs=_inputs(inputs_file),
             frl=parse_student_ids(_read_text(frl_file), what="frl") if frl_file else None,
             concentrators=parse_student_ids(_read_text(concentrators_file), what="concentrators")
