@@ -10,7 +10,6 @@ the verifier reads with.
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -19,7 +18,7 @@ from ledger.application import Ledger
 from ledger.errors import InputError, NotFoundError
 from ledger.vault import CLAIMS
 from verifiers.protocol import documents as d
-from verifiers.protocol.bundle import Bundle, Entry
+from verifiers.protocol.bundle import Bundle, Entry, OnlineEvidence
 from verifiers.timestamps import format_timestamp
 
 
@@ -75,12 +74,8 @@ def online_evidence(ledger: Ledger, award_ids: Sequence[str], since: int) -> dic
     size, _, note = ledger.transparency_log.latest()
     if not 0 < since <= size:
         raise InputError.for_field("since", f"must be in [1, {size}]")
-    return {
-        "checkpoint": note,
-        "consistency": [base64.b64encode(h).decode()
-                        for h in ledger.transparency_log.consistency_proof(since, size)],
-        "streams": stream_entries(ledger, list(award_ids), size),
-    }
+    return OnlineEvidence(note, ledger.transparency_log.consistency_proof(since, size),
+                          stream_entries(ledger, list(award_ids), size)).to_json()
 
 
 def stream_entries(ledger: Ledger, stream_ids: Iterable[str], size: int) -> dict[str, list[dict[str, Any]]]:

@@ -58,7 +58,6 @@ from verifiers.bundle_results import (
     WITHDRAWN,
     BundleResult,
     CredentialResult,
-    OnlineEvidence,
     OnlineUnavailable,
     StepResult,
     _NotChecked,
@@ -85,7 +84,7 @@ from verifiers.errors import (
 )
 from verifiers.note import note_from_text
 from verifiers.policy import VerificationPolicy
-from verifiers.protocol.bundle import FORMAT, Bundle, OnlineAccess, leaf_from_entry
+from verifiers.protocol.bundle import FORMAT, Bundle, OnlineAccess, OnlineEvidence, leaf_from_entry
 from verifiers.protocol.documents import credential_stream, issuer_stream_of
 from verifiers.protocol.status import is_withdrawn
 

@@ -1,5 +1,6 @@
 """What verifying a transcript bundle reports: the steps, a result per step, per credential and
-per bundle, and the online evidence (or why there is none) a caller passes in. The bundle's
+per bundle, and why there is no online evidence when there is none (the evidence itself is
+`verifiers.protocol.bundle.OnlineEvidence`). The bundle's
 wire format is `verifiers.protocol.bundle`; `verifiers.bundle` is the public entry point.
 Pure, like all of `verifiers`.
 """
@@ -7,7 +8,6 @@ Pure, like all of `verifiers`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from verifiers.protocol.status import is_withdrawn
 
@@ -65,15 +65,6 @@ class BundleResult:
             and all(c.ok for c in self.credentials)
             and all(self.identity.values())
         )
-
-
-@dataclass(frozen=True)
-class OnlineEvidence:
-    """What a caller fetched from a credledger server for steps 9 and 10."""
-
-    checkpoint: str  # a newer signed checkpoint note
-    consistency: list[bytes]  # proof from the bundle's checkpoint size to the newer size
-    streams: dict[str, list[dict[str, Any]]]  # bundle entry format, proofs against the newer tree
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 from functools import lru_cache, partial
 from typing import Any
 
-from verifiers.bundle_results import OnlineEvidence, StepResult, _NotChecked
+from verifiers.bundle_results import StepResult, _NotChecked
 from verifiers.checkpoint import Checkpoint, verify_checkpoint
 from verifiers.commitments import salt_from_text, verify_commitment
 from verifiers.dataintegrity import proofs_of, verify_proof
@@ -30,7 +30,7 @@ from verifiers.keyhistory import KeyRecord, verify_key_valid_at
 from verifiers.merkle import hash_leaf, verify_consistency, verify_inclusion
 from verifiers.note import NoteVerifier
 from verifiers.policy import VerificationPolicy
-from verifiers.protocol.bundle import Bundle, Entry
+from verifiers.protocol.bundle import Bundle, Entry, OnlineEvidence
 from verifiers.protocol.status import revoked_status
 from verifiers.protocol.documents import (
     CREDENTIAL_ISSUED,

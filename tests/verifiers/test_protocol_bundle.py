@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from verifiers.errors import BundleFormatError, MalformedError
 from verifiers.jcs import MAX_SAFE_INTEGER
-from verifiers.protocol.bundle import FORMAT, Bundle, Entry, OnlineAccess
+from verifiers.protocol.bundle import FORMAT, Bundle, Entry, OnlineAccess, OnlineEvidence
 
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 JSON = st.recursive(
@@ -96,3 +96,28 @@ def test_what_is_not_a_bundle(why: str, change: Any) -> None:
 def test_what_is_not_an_entry(why: str, raw: Any) -> None:
     with pytest.raises(MalformedError):
         Entry.from_json("s", 0, raw)
+
+
+EVIDENCE = st.builds(OnlineEvidence, checkpoint=TEXT, consistency=st.lists(HASHES, max_size=4),
+                     streams=st.dictionaries(TEXT, st.lists(st.dictionaries(TEXT, JSON, max_size=2), max_size=2),
+                                             max_size=2))
+
+
+@given(EVIDENCE)
+def test_online_evidence_round_trips(evidence: OnlineEvidence) -> None:
+    assert OnlineEvidence.from_json(evidence.to_json()) == evidence
+
+
+@pytest.mark.parametrize(("raw", "error"), [
+    ([], "the online evidence is not an object of 'checkpoint', 'consistency', 'streams'"),
+    ({"checkpoint": "c", "consistency": []}, "not an object of 'checkpoint', 'consistency', 'streams'"),
+    ({"checkpoint": "c", "consistency": [], "streams": {}, "extra": 1}, "not an object of"),
+    ({"checkpoint": 7, "consistency": [], "streams": {}}, "checkpoint, consistency or streams has the wrong type"),
+    ({"checkpoint": "c", "consistency": "AAAA", "streams": {}}, "has the wrong type"),
+    ({"checkpoint": "c", "consistency": [], "streams": {"s": {}}}, "has the wrong type"),
+    ({"checkpoint": "c", "consistency": ["AAAA"], "streams": {}},
+     "a consistency proof element is not the base64 of a 32-byte hash"),
+])
+def test_what_is_not_online_evidence(raw: Any, error: str) -> None:
+    with pytest.raises(MalformedError, match=error):
+        OnlineEvidence.from_json(raw)

@@ -1,8 +1,9 @@
 """The transcript bundle on the wire, format ``credledger.transcript/v1`` (docs/transcript-bundle.md).
 
-``Bundle``, ``Entry`` and ``OnlineAccess`` each read their JSON (``from_json``) and
-write it (``to_json``): ``ledger.export`` builds bundles with them, ``verifiers.bundle``
-reads them, so the writer and the reader are one definition. Reading raises
+``Bundle``, ``Entry``, ``OnlineAccess`` and ``OnlineEvidence`` (the server's answer to an
+online check) each read their JSON (``from_json``) and write it (``to_json``):
+``ledger.export`` builds bundles and evidence with them, ``verifiers.bundle`` and the CLI read
+them, so the writer and the reader are one definition. Reading raises
 ``BundleFormatError`` for input that is not a bundle at all, and ``MalformedError`` for
 an entry that cannot be read (which fails only the credentials relying on it).
 Pure; imports only ``verifiers``.
@@ -22,7 +23,7 @@ from verifiers.merkle import HASH_SIZE
 from verifiers.protocol.documents import document_hash, leaf_record
 from verifiers.timestamps import format_timestamp, parse_timestamp
 
-__all__ = ["FORMAT", "Bundle", "Entry", "OnlineAccess", "leaf_from_entry"]
+__all__ = ["FORMAT", "Bundle", "Entry", "OnlineAccess", "OnlineEvidence", "leaf_from_entry"]
 
 FORMAT = "credledger.transcript/v1"
 _TEXT_MEMBERS = ("exported", "ledger", "operator", "checkpoint", "student")
@@ -46,6 +47,32 @@ class OnlineAccess:
 
     def to_json(self) -> dict[str, str]:
         return {"url": self.url, "link": self.link}
+
+
+@dataclass(frozen=True)
+class OnlineEvidence:
+    """What a credledger server answers an online check with (steps 9 and 10 of the verifier)."""
+
+    checkpoint: str  # a newer signed checkpoint note
+    consistency: list[bytes]  # proof from the bundle's checkpoint size to the newer size
+    streams: dict[str, list[dict[str, Any]]]  # bundle entry format, proofs against the newer tree
+
+    @classmethod
+    def from_json(cls, answer: object) -> OnlineEvidence:
+        """Raises MalformedError for anything but an object of a checkpoint note, a list of base64
+        hashes and an object of streams (each entry is read, and judged, by the verifier)."""
+        if not (isinstance(answer, dict) and set(answer) == {"checkpoint", "consistency", "streams"}):
+            raise MalformedError("the online evidence is not an object of 'checkpoint', 'consistency', 'streams'")
+        checkpoint, consistency, streams = answer["checkpoint"], answer["consistency"], answer["streams"]
+        if not isinstance(checkpoint, str) or not isinstance(consistency, list) or not (
+                isinstance(streams, dict) and all(isinstance(v, list) for v in streams.values())):
+            raise MalformedError("the online evidence's checkpoint, consistency or streams has the wrong type")
+        return cls(checkpoint, [_hash_from_base64(h, "a consistency proof element") for h in consistency], streams)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"checkpoint": self.checkpoint,
+                "consistency": [base64.b64encode(h).decode("ascii") for h in self.consistency],
+                "streams": self.streams}
 
 
 @dataclass(frozen=True)
@@ -169,11 +196,11 @@ def _event_of(entry: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def _hash_from_base64(text: object) -> bytes:
+def _hash_from_base64(text: object, what: str = "an inclusion proof element") -> bytes:
     try:
         raw = base64.b64decode(text, validate=True) if isinstance(text, str) else b""
     except (binascii.Error, ValueError):
         raw = b""
     if len(raw) != HASH_SIZE:
-        raise MalformedError(f"an inclusion proof element is not the base64 of a {HASH_SIZE}-byte hash")
+        raise MalformedError(f"{what} is not the base64 of a {HASH_SIZE}-byte hash")
     return raw

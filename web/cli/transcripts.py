@@ -180,13 +180,13 @@ def _fetch_online_evidence(url: str, since: int, awards: list[str], link: str) -
     WITHDRAWN when the server refuses the link (404 in credledger's error shape: withdrawn,
     expired, or not covering these awards); exit 5 when the server cannot be used.
     """
-    import base64
-    import binascii
+    import dataclasses
     import urllib.error
     import urllib.parse
     import urllib.request
 
     from verifiers.bundle import WITHDRAWN, OnlineEvidence
+    from verifiers.errors import MalformedError
 
     class NoRedirects(urllib.request.HTTPRedirectHandler):
         # A redirect would carry the link elsewhere: a 3xx is the server refusing.
@@ -212,19 +212,15 @@ def _fetch_online_evidence(url: str, since: int, awards: list[str], link: str) -
     try:
         latest = get(path, {}).decode("utf-8", "replace")
         path = f"/transcripts/evidence?{query}"  # the link goes in a header, never into the URL
-        answer = json.loads(get(path, {"Authorization": f"Bearer {link}"}))
-        return OnlineEvidence(
-            checkpoint=answer.get("checkpoint") or latest,
-            consistency=[base64.b64decode(h, validate=True) for h in answer["consistency"]],
-            streams=answer["streams"],
-        )
+        evidence = OnlineEvidence.from_json(json.loads(get(path, {"Authorization": f"Bearer {link}"})))
+        return evidence if evidence.checkpoint else dataclasses.replace(evidence, checkpoint=latest)
     except urllib.error.HTTPError as e:
         if path != "/log/checkpoint" and refused(e):
             return WITHDRAWN
         _fail(EXIT_SETUP, "server refused", f"{base + path}: HTTP {e.code} {e.reason}")
     except (urllib.error.URLError, OSError) as e:
         _fail(EXIT_SETUP, "unreachable", f"cannot fetch {base + path}: {getattr(e, 'reason', e)}")
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+    except (ValueError, MalformedError):  # not JSON (ValueError), or not evidence
         _fail(EXIT_SETUP, "unusable answer", f"{base}/transcripts/evidence did not answer with verification evidence")
 
 
