@@ -5,7 +5,12 @@ services are reached through `app.extensions`. Blueprints, one per area:
 home and auth, the issuer console (`/console`: the daily record-keeping, CSV
 import, roster shares, administration), the JSON API (`/api/v1`),
 student pages (`/me`), the public verifier (`/v`, `/verify`), issuer DID
-documents (`/issuers`), the log (`/log`) and online evidence (`/transcripts`).
+documents (`/issuers`), the log (`/log`) and online evidence (`/transcripts`);
+the command line is `web.cli`.
+
+May import `ledger` (its plain values and services, never `ledger.aggregates`, and no SQL on its
+tables: web-owned tables go through `web.db.WebTables`), `keys` and `verifiers`; the monitor
+(`web.monitor`) imports only `verifiers` (import-linter contracts in pyproject.toml).
 """
 
 from __future__ import annotations
