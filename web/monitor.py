@@ -25,20 +25,9 @@ from verifiers.errors import VerificationError
 from verifiers.merkle import hash_leaf, verify_consistency
 from verifiers.note import Verifier
 from verifiers.tiles import TILE_WIDTH, tile_path
+from web.exceptions import FetchError, MonitorError, StateError
 
 TIMEOUT = 10
-
-
-class MonitorError(Exception):
-    """Raised when the log misbehaves: bad signature, shrinking or forked history."""
-
-
-class FetchError(Exception):
-    """Raised when the log cannot be reached or answers nonsense."""
-
-
-class StateError(Exception):
-    """Raised when the monitor's own state file is unreadable (edited or truncated)."""
 
 
 @dataclass

@@ -78,8 +78,9 @@ from verifiers.bundle import BundleResult, StepResult, verify_bundle
 from verifiers.errors import BundleFormatError
 from web.auth import rate_limited
 from web.errors import error_response, wants_json
+from web.exceptions import GoneError
 from web.qr import qr_svg
-from web.sharing import GoneError, ShareLink, Sharing, viewer_family
+from web.sharing import ShareLink, Sharing, viewer_family
 
 bp = Blueprint("verifier", __name__)
 

@@ -31,7 +31,8 @@ from verifiers.errors import MalformedError
 from verifiers.note import key_string_from_public_key
 from web import create_app
 from web.cli import main
-from web.monitor import FetchError, MonitorError, MonitorState, monitor
+from web.exceptions import FetchError, MonitorError
+from web.monitor import MonitorState, monitor
 from tests.support import transfer
 
 PASSPHRASE = "monitor-test-passphrase"
