@@ -57,7 +57,8 @@ from ledger.views import issuer_json
 from verifiers.protocol import documents as d
 from web import api_schemas as s
 from web.accounts import Accounts, Actor
-from web.errors import error_response
+from web.errors import mapped_error_response
+from web.exceptions import Forbidden, RateLimited, TooLarge, Unauthorized
 from web.roster import Roster, resolve_local_ids, share_view
 from web.transfers import PendingTransfer
 from web import services
@@ -75,28 +76,11 @@ NO_SUCH_STUDENT = "no such student"
 NO_SUCH_AWARD = "no such award"
 
 
-class AccessError(Exception):
-    """Raised when a request is refused before it reaches the ledger (401, 403, 413, 429)."""
-
-    def __init__(self, status: int, code: str, message: str, *, errors: dict[str, list[str]] | None = None,
-                 headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.errors = errors or {}
-        self.headers = headers or {}
-
-
-@bp.errorhandler(AccessError)
-def _access_error(e: AccessError) -> Response:
-    response: Response = error_response(e.status, e.code, e.message, e.errors)
-    response.headers.update(e.headers)
-    return response
-
-
 @bp.errorhandler(RequestEntityTooLarge)
 def _too_large(_: RequestEntityTooLarge) -> Response:
+    # Werkzeug's own 413 (a body read past max_content_length) in the API's words, with the limit.
     limit = current_app.config.get("API_MAX_BODY", API_MAX_BODY)
-    return _access_error(AccessError(413, "too_large", f"The request body is over {limit} bytes."))
+    return mapped_error_response(TooLarge("too_large", f"The request body is over {limit} bytes."))
 
 
 @bp.before_request
@@ -237,17 +221,17 @@ def _authenticate() -> Actor:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AccessError(401, "missing_token", "Send an API token: Authorization: Bearer <token>.",
-                          headers={"WWW-Authenticate": 'Bearer realm="credledger"'})
+        raise Unauthorized("missing_token", "Send an API token: Authorization: Bearer <token>.",
+                           headers={"WWW-Authenticate": 'Bearer realm="credledger"'})
     accounts: Accounts = current_app.extensions["accounts"]
     actor = accounts.api_actor(token.strip())
     if actor is None or actor.issuer is None:
         limit, window = current_app.config.get("API_AUTH_FAILURE_LIMIT", DEFAULT_AUTH_FAILURE_LIMIT)
         if not current_app.extensions["rate_limiter"].hit(f"api-auth:{request.remote_addr}", limit, window):
-            raise AccessError(429, "rate_limited", "Too many requests with invalid tokens; wait a minute.",
+            raise RateLimited("rate_limited", "Too many requests with invalid tokens; wait a minute.",
                               headers={"Retry-After": str(window)})
-        raise AccessError(401, "invalid_token", "The API token is not valid or was revoked.",
-                          headers={"WWW-Authenticate": 'Bearer realm="credledger", error="invalid_token"'})
+        raise Unauthorized("invalid_token", "The API token is not valid or was revoked.",
+                           headers={"WWW-Authenticate": 'Bearer realm="credledger", error="invalid_token"'})
     return actor
 
 
@@ -258,16 +242,15 @@ def _slug(actor: Actor) -> str:
 
 def _authorize(actor: Actor, role: str) -> None:
     if not actor.can(role, _slug(actor)):
-        raise AccessError(403, "insufficient_role", f"This token's role ({actor.role}) cannot do this; "
-                                                    f"it needs {role}.",
-                          headers={"WWW-Authenticate": 'Bearer realm="credledger", error="insufficient_scope"'})
+        raise Forbidden("insufficient_role", f"This token's role ({actor.role}) cannot do this; it needs {role}.",
+                        headers={"WWW-Authenticate": 'Bearer realm="credledger", error="insufficient_scope"'})
 
 
 def _rate_limit(actor: Actor) -> None:
     limit, window = current_app.config.get("API_WRITE_LIMIT", DEFAULT_WRITE_LIMIT)
     if not current_app.extensions["rate_limiter"].hit(f"api-write:{actor.id}", limit, window):
-        raise AccessError(429, "rate_limited", f"More than {limit} writes in {window} s with this token; "
-                                               "slow down and retry.", headers={"Retry-After": str(window)})
+        raise RateLimited("rate_limited", f"More than {limit} writes in {window} s with this token; "
+                                          "slow down and retry.", headers={"Retry-After": str(window)})
 
 
 # Services ---------------------------------------------------------------------------
@@ -300,8 +283,8 @@ def _visible_award(award_id: str, issuer: IssuerInfo) -> AwardInfo:
 def _custodian_award(award_id: str, issuer: IssuerInfo) -> AwardInfo:
     award = _visible_award(award_id, issuer)
     if award.custodian != issuer.did:
-        raise AccessError(403, "not_custodian", "Only the award's current custodian may change it; "
-                                                "this award is in another issuer's custody.")
+        raise Forbidden("not_custodian", "Only the award's current custodian may change it; "
+                                         "this award is in another issuer's custody.")
     return award
 
 
@@ -666,12 +649,12 @@ def submit_events(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
         mine = document["actor"] == issuer.did or (
             document["type"] == d.CREDENTIAL_TRANSFERRED and document["to"] == issuer.did)
         if not mine:
-            raise AccessError(403, "not_your_event", f"events[{i}] is not signed as {issuer.slug}; a token "
-                                                     "submits only its own issuer's events.",
-                              errors={f"events[{i}].actor": [f"must be {issuer.did}"]})
+            raise Forbidden("not_your_event", f"events[{i}] is not signed as {issuer.slug}; a token "
+                                              "submits only its own issuer's events.",
+                            errors={f"events[{i}].actor": [f"must be {issuer.did}"]})
         if document["type"] in ADMIN_EVENTS and not actor.can("admin", _slug(actor)):
-            raise AccessError(403, "insufficient_role", f"events[{i}] is a {document['type']} event; "
-                                                        "that needs the admin role.")
+            raise Forbidden("insufficient_role", f"events[{i}] is a {document['type']} event; "
+                                                 "that needs the admin role.")
     return {"receipts": _receipts_json(_ledger().submit(events))}
 
 

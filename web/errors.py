@@ -8,24 +8,47 @@ exception is logged server-side by type, without request data.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from eventsourcing.persistence import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from ledger.errors import InputError, IntegrityError, LedgerError, NotFoundError, RejectedError
+from ledger.errors import InputError, IntegrityError, LedgerError, NotFoundError, RejectedError, SetupError
 from verifiers.errors import VerificationError
-from web.sharing import GoneError
+from web.exceptions import (AccessError, FetchError, Forbidden, GoneError, MonitorError, RateLimited, StateError,
+                            TooLarge, Unauthorized, WebError)
 
-STATUS: list[tuple[type[Exception], int, str]] = [
-    (InputError, 400, "invalid_input"),
-    (VerificationError, 400, "invalid_evidence"),
-    (NotFoundError, 404, "not_found"),
-    (GoneError, 410, "gone"),
-    (RejectedError, 409, "rejected"),
-    (IntegrityError, 500, "integrity"),
-]
+
+class Row(NamedTuple):
+    kind: type[Exception]
+    status: int
+    code: str | None  # None: the error's own `code` (the ledger's refusal reason, the API's access reason)
+    message: str | None = None  # shown instead of the error's own: a 5xx never shows internals
+
+
+INTERNAL_MESSAGE = "Internal error."
+# One row for each error of ours, the ledger's and the web's (tests/web/test_errors.py): a new class
+# gets its status here, never by falling through to its parent's. The verifiers' errors are one row.
+ERRORS: tuple[Row, ...] = (
+    Row(InputError, 400, "invalid_input"),
+    Row(VerificationError, 400, "invalid_evidence"),
+    Row(Unauthorized, 401, None),
+    Row(Forbidden, 403, None),
+    Row(NotFoundError, 404, "not_found"),
+    Row(RejectedError, 409, None),
+    Row(GoneError, 410, "gone"),
+    Row(TooLarge, 413, None),
+    Row(RateLimited, 429, None),
+    Row(IntegrityError, 500, "integrity", "Stored data failed verification. The operator has been alerted in "
+                                          "the server log."),
+    Row(SetupError, 500, "internal", INTERNAL_MESSAGE),
+    # The monitor's errors are the command line's: one reaching a request is a bug of ours.
+    Row(MonitorError, 500, "internal", INTERNAL_MESSAGE),
+    Row(FetchError, 500, "internal", INTERNAL_MESSAGE),
+    Row(StateError, 500, "internal", INTERNAL_MESSAGE),
+)
+_ROWS = {row.kind: row for row in ERRORS}
 TITLES = {400: "That did not work", 401: "Please sign in", 403: "Not allowed", 404: "Not found",
           405: "Not allowed", 409: "Refused", 410: "This link is no longer active", 413: "File too large",
           429: "Slow down", 500: "Something went wrong", 503: "Busy, try again"}
@@ -49,21 +72,33 @@ def error_response(status: int, code: str, message: str, errors: dict[str, Any] 
     return page, status
 
 
+def mapping(kind: type[Exception]) -> Row:
+    """The row of `kind`, or of its nearest parent that has one (the verifiers' many kinds); else internal."""
+    return next((_ROWS[k] for k in kind.__mro__ if k in _ROWS), Row(kind, 500, "internal", INTERNAL_MESSAGE))
+
+
+def mapped_error_response(e: Exception) -> Response:
+    """The answer to one of our errors, as ERRORS maps it."""
+    row = mapping(type(e))
+    code = row.code
+    if code is None:  # only the errors that carry a reason have no code of their own in the table
+        assert isinstance(e, (RejectedError, AccessError))
+        code = e.code
+    if row.status >= 500:
+        current_app.logger.error("%s error: %s", code, type(e).__name__)
+    response: Response = current_app.make_response(
+        error_response(row.status, code, row.message or str(e), getattr(e, "errors", None)))
+    if isinstance(e, AccessError):
+        response.headers.update(e.headers)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(LedgerError)
     @app.errorhandler(VerificationError)
-    def ledger_error(e: Exception) -> Response:
-        for kind, status, code in STATUS:
-            if isinstance(e, kind):
-                if isinstance(e, RejectedError):
-                    code = e.code
-                if status >= 500:
-                    app.logger.error("integrity error: %s", type(e).__name__)
-                    return error_response(status, code, "Stored data failed verification. The operator has been "
-                                                        "alerted in the server log.")
-                return error_response(status, code, str(e), getattr(e, "errors", None))
-        app.logger.error("unmapped ledger error: %s", type(e).__name__)
-        return error_response(500, "internal", "Internal error.")
+    @app.errorhandler(WebError)
+    def ours(e: Exception) -> Response:
+        return mapped_error_response(e)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -241,18 +241,20 @@ class Validator:
         elif credential not in self.catalog:
             errors.append(f"credential: {credential!r} is not in the catalog")
         earned = ""
-        try:
-            if not earned_text:
-                errors.append("earned: required")
-            else:
+        if not earned_text:
+            errors.append("earned: required")
+        else:
+            # Only the parse may say "not a date": a ValueError past it would be a fault of ours.
+            try:
                 day = parse_date(earned_text)
+            except ValueError:
+                errors.append(f"earned: {earned_text!r} is not a date (YYYY-MM-DD)")
+            else:
                 earned = day.isoformat()
                 if day > latest_day(self.today):
                     errors.append(f"earned: {earned} is in the future")
                 elif day < EARLIEST:
                     errors.append(f"earned: {earned} is before {EARLIEST.year}")
-        except ValueError:
-            errors.append(f"earned: {earned_text!r} is not a date (YYYY-MM-DD)")
         evidence: dict[str, str | int] = {}
         for column, value in cells.items():
             if column in RESERVED or not value:

@@ -25,20 +25,9 @@ from verifiers.errors import VerificationError
 from verifiers.merkle import hash_leaf, verify_consistency
 from verifiers.note import Verifier
 from verifiers.tiles import TILE_WIDTH, tile_path
+from web.exceptions import FetchError, MonitorError, StateError
 
 TIMEOUT = 10
-
-
-class MonitorError(Exception):
-    """Raised when the log misbehaves: bad signature, shrinking or forked history."""
-
-
-class FetchError(Exception):
-    """Raised when the log cannot be reached or answers nonsense."""
-
-
-class StateError(Exception):
-    """Raised when the monitor's own state file is unreadable (edited or truncated)."""
 
 
 @dataclass
@@ -50,13 +39,22 @@ class MonitorState:
 
     @classmethod
     def load(cls, path: Path) -> MonitorState | None:
+        """The state saved at `path` (None if there is none), checked whole: a damaged file is reported, not
+        half-used. Each step catches only its parser's documented ValueError; the shape is checked, not
+        left to a TypeError that could as well be a fault of ours."""
         if not path.exists():
             return None
         try:
-            state = cls(**json.loads(path.read_text()))
-            state.edge_nodes()  # parse now: a damaged file is reported, not half-used
+            data = json.loads(path.read_text())
+        except ValueError as e:  # not UTF-8, or not JSON
+            raise StateError(f"{path} is not a monitor state file ({type(e).__name__})") from None
+        if not _is_state(data):
+            raise StateError(f"{path} is not a monitor state file (its fields)")
+        state = cls(**data)
+        try:
+            state.edge_nodes()
             base64.b64decode(state.root, validate=True)
-        except (ValueError, TypeError) as e:
+        except ValueError as e:  # binascii.Error, or an edge key that is not "level:index"
             raise StateError(f"{path} is not a monitor state file ({type(e).__name__})") from None
         return state
 
@@ -136,6 +134,16 @@ def monitor(base_url: str, state: MonitorState, issuer: str | None = None) -> tu
         edge={f"{l}:{i}": base64.b64encode(v).decode() for (l, i), v in edge.items()},
     )
     return new_state, new_events
+
+
+def _is_state(data: object) -> bool:
+    """The saved fields with their types (all but log_key may be absent: the defaults)."""
+    if not (isinstance(data, dict) and isinstance(data.get("log_key"), str)
+            and set(data) <= {"log_key", "size", "root", "edge"}):
+        return False
+    size, root, edge = data.get("size", 0), data.get("root", ""), data.get("edge", {})
+    return (type(size) is int and size >= 0 and isinstance(root, str) and isinstance(edge, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in edge.items()))
 
 
 def _node_key(text: str) -> tuple[int, int]:

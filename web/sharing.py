@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ledger.errors import InputError, LedgerError, NotFoundError
+from ledger.errors import InputError, NotFoundError
 from ledger.store import LedgerRecorderMixin
 from web.db import WebTables
+from web.exceptions import GoneError
 from web.security import new_token, token_hash
 
 DEFAULT_DAYS = 30
@@ -32,10 +33,6 @@ MAX_DAYS = 365
 SHARE, FILE = "share", "file"  # the kinds of link
 ONLINE_CHANNEL = "online"  # the disclosure channel of an online check (/transcripts/evidence)
 _COLUMNS = "id, student_id, awards, label, created, expires, revoked, kind"
-
-
-class GoneError(LedgerError):
-    """Raised when a share link has expired or was revoked (HTTP 410)."""
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,10 @@ from flask import Blueprint, Response, jsonify, request
 
 from ledger.errors import InputError, NotFoundError
 from ledger.export import online_evidence
+from web.exceptions import GoneError
 from web.services import ledger as _ledger
 from web.services import sharing as _sharing
-from web.sharing import FILE, ONLINE_CHANNEL, SHARE, GoneError, ShareLink, viewer_family
+from web.sharing import FILE, ONLINE_CHANNEL, SHARE, ShareLink, viewer_family
 from web.verifier import link_awards
 
 bp = Blueprint("transcripts", __name__, url_prefix="/transcripts")

@@ -65,7 +65,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -76,11 +75,13 @@ from ledger.errors import InputError, NotFoundError
 from ledger.export import export_bundle, student_awards
 from verifiers.bundle import BundleResult, StepResult, verify_bundle
 from verifiers.errors import BundleFormatError
+from verifiers.policy import VerificationPolicy
 from verifiers.protocol.status import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, status_kind
 from web.auth import rate_limited
 from web.errors import error_response, wants_json
+from web.exceptions import GoneError
 from web.qr import qr_svg
-from web.sharing import GoneError, ShareLink, Sharing, viewer_family
+from web.sharing import ShareLink, Sharing, viewer_family
 
 bp = Blueprint("verifier", __name__)
 
@@ -145,12 +146,9 @@ def _disclosed_name(bundle: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def check(bundle: object, log_keys: Sequence[str], today: date, *, live: bool = False) -> dict[str, Any]:
-    """Verify a bundle and return its stable JSON.
-
-    Raises BundleFormatError if it is not a bundle, ValueError for a log key that is not one.
-    """
-    result = verify_bundle(bundle, log_keys, today=today)
+def check(bundle: object, policy: VerificationPolicy, today: date, *, live: bool = False) -> dict[str, Any]:
+    """Verify a bundle and return its stable JSON. Raises BundleFormatError if it is not a bundle."""
+    result = verify_bundle(bundle, today=today, policy=policy)
     return result_json(result, disclosed_name=_disclosed_name(bundle), live=live)
 
 
@@ -178,6 +176,7 @@ class SharedTranscripts:
     def __init__(self, ledger: Ledger, size: int = CACHE_SIZE):
         self.ledger = ledger
         self.log_key = ledger.transparency_log.verifier_key  # read once: the key store is not touched per request
+        self.policy = VerificationPolicy.from_log_keys([self.log_key])
         self.size = size
         self._cache: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], bytes]] = OrderedDict()
         self._lock = threading.Lock()
@@ -198,7 +197,7 @@ class SharedTranscripts:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        data = check(self._bundle(link), [self.log_key], today, live=True)
+        data = check(self._bundle(link), self.policy, today, live=True)
         value = (data, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
         with self._lock:
             self._cache[key] = value
@@ -319,17 +318,21 @@ def upload_check() -> Any:
         return _refuse("This file is not a credledger transcript: it is not JSON. Ask the student for the file "
                        "they downloaded from their credentials page.", "not_a_bundle")
     pasted = request.form.get("log_key", "").strip()
-    keys = [pasted] if pasted else [_own_log_key()]
+    policy = shared_transcripts().policy
+    if pasted:
+        # Parsed alone: a ValueError from verifying itself would be a fault of ours, not the pasted key.
+        try:
+            policy = VerificationPolicy.from_log_keys([pasted])
+        except ValueError:
+            return _refuse("The log key you pasted is not a log key. It looks like "
+                           "“name+1a2b3c4d+AbC…”; leave the field empty to use this site's own log.", "bad_log_key")
     ledger = current_app.extensions["ledger"]
     try:
-        data = check(bundle, keys, ledger.clock().date())
+        data = check(bundle, policy, ledger.clock().date())
     except BundleFormatError as e:
         return _refuse(f"This file is not a credledger transcript ({e}).", "not_a_bundle")
     except RecursionError:
         return _refuse("This file is not a credledger transcript: it is nested too deeply.", "not_a_bundle")
-    except ValueError:
-        return _refuse("The log key you pasted is not a log key. It looks like "
-                       "“name+1a2b3c4d+AbC…”; leave the field empty to use this site's own log.", "bad_log_key")
     if wants_json():
         return Response(json.dumps(data, ensure_ascii=False), mimetype="application/json")
     own = data["checkpoint"]["origin"] == ledger.transparency_log.origin

@@ -194,6 +194,18 @@ def test_preview_shows_every_rows_errors_next_to_it_and_stores_nothing(env: Env)
     assert env.journal() == before
 
 
+def test_a_fault_past_parsing_a_date_is_a_500_not_a_bad_date(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only parsing `earned` says "not a date": a ValueError in the checks after it is a fault of ours."""
+    (student,) = env.students(1)
+
+    def broken(today: date) -> date:
+        raise ValueError("a fault in the date rule")
+
+    monkeypatch.setattr("web.imports.latest_day", broken)
+    response = upload(env.client("rb_registrar"), csv_bytes("local_id,credential,earned", f"{student},stna,{EARNED}"))
+    assert response.status_code == 500 and "not a date" not in text(response)
+
+
 def test_upload_without_a_usable_file_names_the_file_field(env: Env) -> None:
     client = env.client("rb_registrar")
     response = client.post("/console/riverbend/import", data={"csrf_token": CSRF}, content_type="multipart/form-data")

@@ -31,7 +31,8 @@ from verifiers.errors import MalformedError
 from verifiers.note import key_string_from_public_key
 from web import create_app
 from web.cli import main
-from web.monitor import FetchError, MonitorError, MonitorState, monitor
+from web.exceptions import FetchError, MonitorError
+from web.monitor import MonitorState, monitor
 from tests.support import transfer
 
 PASSPHRASE = "monitor-test-passphrase"
@@ -315,12 +316,30 @@ def test_cli_shrunk_log_exits_1(world: World, tmp_path: Path) -> None:
     assert "LOG MISBEHAVED" in result.output and "shrank" in result.output
 
 
+def test_a_fault_in_reading_the_state_is_not_a_damaged_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the parsers' own ValueErrors say "not a monitor state file": a TypeError inside (once caught
+    along with them) is a fault of ours and surfaces as itself."""
+    state_file = tmp_path / "state.json"
+    state_file.write_text('{"log_key": "x", "edge": {"0:0": "AAAA"}}')
+
+    def broken(text: str) -> tuple[int, int]:
+        raise TypeError("a fault in reading the edge")
+
+    monkeypatch.setattr("web.monitor._node_key", broken)
+    with pytest.raises(TypeError):
+        MonitorState.load(state_file)
+
+
 def test_a_damaged_state_file_or_a_malformed_key_is_bad_input(world: World, tmp_path: Path) -> None:
     state_file = tmp_path / "state.json"
     state_file.write_text('{"log_key": "x", "edge": {"0:0": "not base64!"}}')
     damaged = run_cli("monitor", "http://127.0.0.1:9", "--state", str(state_file))
     assert damaged.exit_code == 2
     assert "is not a monitor state file" in damaged.output
+    for fields in ('{"log_key": "x", "edge": []}', '{"log_key": "x", "size": "3"}', '["x"]', '{"log_key": 1}'):
+        state_file.write_text(fields)  # JSON of the wrong shape: bad input too, never an internal error
+        damaged = run_cli("monitor", "http://127.0.0.1:9", "--state", str(state_file))
+        assert damaged.exit_code == 2 and "is not a monitor state file" in damaged.output, fields
     malformed = run_cli("monitor", "http://127.0.0.1:9", "--log-key", "no-plus-signs-here",
                         "--state", str(tmp_path / "fresh.json"))
     assert malformed.exit_code == 2

@@ -351,6 +351,22 @@ def test_pasted_key_that_is_not_a_key_is_400(env: dict[str, Any]) -> None:
     assert response.status_code == 400 and "is not a log key" in response.text
 
 
+@pytest.mark.parametrize("pasted", ["", "own"])
+def test_a_fault_in_verifying_is_a_500_not_a_bad_log_key(env: dict[str, Any], pasted: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only parsing the pasted key answers "not a log key": a ValueError from inside verification
+    (the verifiers' word for misuse, so a bug of ours) is an internal error, whatever was pasted."""
+    bundle = export_bundle(env["ledger"], env["students"][3])
+    key = env["ledger"].transparency_log.verifier_key if pasted else ""
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("misuse inside verification")
+
+    monkeypatch.setattr("web.verifier.verify_bundle", broken)
+    response = upload(client(env["app"]), json.dumps(bundle).encode(), log_key=key)
+    assert response.status_code == 500 and "is not a log key" not in response.text
+
+
 def test_link_to_a_transcript_without_credentials(env: dict[str, Any]) -> None:
     ledger = env["ledger"]
     student = ledger.register_student("riverbend", {"name": "Nell Newcomer", "birth_date": "2009-01-01",

@@ -188,6 +188,17 @@ def test_bad_input_exits_2(files: Files) -> None:
     assert run(str(files.good), "--log-key", files.key, "--online", "ftp://example.org").exit_code == 2
 
 
+def test_a_fault_in_verifying_exits_70_not_as_a_bad_log_key(files: Files, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only parsing --log-key answers "invalid input": a ValueError from inside verification (the
+    verifiers' word for misuse, so a bug of ours) is an internal error, exit 70."""
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("misuse inside verification")
+
+    monkeypatch.setattr("verifiers.bundle.verify_bundle", broken)
+    result = run(str(files.good), "--log-key", files.key)
+    assert result.exit_code == 70 and "--log-key" not in result.stderr
+
+
 def test_an_unreachable_server_exits_5(files: Files) -> None:
     result = run(str(files.linked), "--log-key", files.key, "--online", "http://127.0.0.1:9")
     assert result.exit_code == 5

@@ -108,7 +108,8 @@ def worker(c: Context, interval: float) -> None:
 def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | None, state_file: Path) -> None:
     """Mirror a remote log, check it only ever grows, list new events (by issuer)."""
     from verifiers.errors import VerificationError
-    from web.monitor import FetchError, MonitorError, MonitorState, StateError, monitor
+    from web.exceptions import FetchError, MonitorError, StateError
+    from web.monitor import MonitorState, monitor
 
     try:
         state = MonitorState.load(state_file)

@@ -121,6 +121,7 @@ def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | 
 
     from verifiers.bundle import OnlineUnavailable, online_access_from_bundle, verify_bundle
     from verifiers.errors import BundleFormatError
+    from verifiers.policy import VerificationPolicy
 
     bundle = _read_bundle(file)
     try:
@@ -131,14 +132,18 @@ def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | 
         _fail(EXIT_INPUT, "invalid input", "--online: the server URL must be http(s)")
     try:
         access = online_access_from_bundle(bundle)
-        result = verify_bundle(bundle, list(log_keys), today=today)
-        online = _online(online_url, access, result) if online_url else None
-        if online is not None:
-            result = verify_bundle(bundle, list(log_keys), today=today, online=online)
     except BundleFormatError as e:
         _fail(EXIT_INPUT, "not a transcript bundle", str(e))
-    except ValueError as e:  # an unreadable --log-key
+    # The keys parsed alone (after the bundle, whose refusal comes first): a ValueError from verifying
+    # itself is a fault of ours (exit 70), not an unreadable --log-key.
+    try:
+        policy = VerificationPolicy.from_log_keys(log_keys)
+    except ValueError as e:
         _fail(EXIT_INPUT, "invalid input", f"--log-key: {e}")
+    result = verify_bundle(bundle, today=today, policy=policy)
+    online = _online(online_url, access, result) if online_url else None
+    if online is not None:
+        result = verify_bundle(bundle, today=today, online=online, policy=policy)
     unavailable = online.reason if isinstance(online, OnlineUnavailable) else None
     c.out(_verify_json(result, unavailable), lambda: _verify_human(result, unavailable))
     sys.exit(EXIT_FAILED if not result.ok else EXIT_NOT_CURRENT if unavailable else 0)
