@@ -75,8 +75,12 @@ class Signer:
         """The raw 32-byte Ed25519 public key."""
         return self._public_key
 
-    def sign(self, document: dict[str, Any], created: str, suite: Cryptosuite = EDDSA_JCS_2022) -> dict[str, Any]:
+    def sign(self, document: dict[str, Any], created: str, suite: Cryptosuite = EDDSA_JCS_2022, *,
+             verification_method: str | None = None) -> dict[str, Any]:
         """Return a copy of ``document`` secured with a ``suite`` proof (``eddsa-jcs-2022``) made at ``created``.
+
+        The proof names this key's did:key verification method unless told another that denotes
+        the same key (an issuer's ``did:web:…#…`` method, for the exports the ecosystem reads).
 
         ``created`` is an RFC 3339 UTC timestamp ending in ``Z``, as
         :func:`verifiers.timestamps.format_timestamp` writes it; time is a
@@ -93,7 +97,8 @@ class Signer:
             raise TypeError("created must be an RFC 3339 string; use format_timestamp(dt)")
         try:
             parse_timestamp(created)
-            options = proof_options(self._key_id, created, context=document.get("@context"), suite=suite)
+            options = proof_options(verification_method or self._key_id, created, context=suite.proof_context(document),
+                                    suite=suite)
             data = hash_data(document, options, suite)
         except MalformedError as error:
             raise ValueError(f"cannot sign this document: {error}") from error

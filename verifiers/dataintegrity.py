@@ -1,14 +1,15 @@
-"""W3C Data Integrity proofs, with the cryptosuites we know (``eddsa-jcs-2022`` today).
+"""W3C Data Integrity proofs, with the cryptosuites we know (``eddsa-jcs-2022``, ``eddsa-rdfc-2022``).
 
 Follows "Data Integrity EdDSA Cryptosuites v1.0" (https://www.w3.org/TR/vc-di-eddsa/).
 A cryptosuite is given there in four parts, and ``Cryptosuite`` has one method for
 each: proof configuration (the proof options, checked and canonicalized), transformation
 (the unsecured document, canonicalized), hashing (``proofConfigHash || documentHash``)
 and proof serialization (signing the hash data), with verification its inverse.
-``eddsa-jcs-2022`` (§3.3: JCS, RFC 8785; SHA-256; Ed25519) is ``EDDSA_JCS_2022``,
-the only one in ``CRYPTOSUITES``; another (``eddsa-rdfc-2022``, RDF canonicalization)
-would be a second implementation and a second entry. What every suite shares stays
-here: the proof layout, the ``@context`` rule, ``proofValue`` as multibase base58btc.
+``eddsa-jcs-2022`` (§3.3: JCS, RFC 8785; SHA-256; Ed25519) is ``EDDSA_JCS_2022``, what
+credledger's own events use; ``eddsa-rdfc-2022`` (§3.2: RDFC-1.0 of the JSON-LD, see
+``verifiers.rdfc``; SHA-256; Ed25519) is ``EDDSA_RDFC_2022``, what its Open Badges 3.0 and
+CLR 2.0 exports use, because the ecosystem's verifiers read only that. What every suite shares
+stays here: the proof layout, the ``@context`` rule, ``proofValue`` as multibase base58btc.
 
 Verification picks the suite the proof names (``cryptosuite``) and refuses one not in
 ``CRYPTOSUITES`` as malformed. Signing lives in ``keys/``: it calls ``hash_data``, has
@@ -36,14 +37,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from verifiers.errors import MalformedError, SignatureError
 from verifiers.jcs import canonicalize
 from verifiers.multibase import multibase_decode, multibase_encode
+from verifiers.contexts import BUNDLED
+from verifiers.rdfc import LIMITS, Limits, canonical_nquads
 
 __all__ = [
     "CRYPTOSUITES",
     "EDDSA_JCS_2022",
+    "EDDSA_RDFC_2022",
     "PROOF_TYPE",
     "SIGNATURE_LENGTH",
     "Cryptosuite",
     "EddsaJcs2022",
+    "EddsaRdfc2022",
     "cryptosuite_of",
     "hash_data",
     "proof_options",
@@ -77,8 +82,13 @@ class Cryptosuite(Protocol):
         """The proof's ``cryptosuite`` value."""
         ...
 
-    def proof_configuration(self, options: dict[str, Any]) -> bytes:
-        """Check the proof options (without ``proofValue``) for this suite; their canonical form.
+    def proof_context(self, document: dict[str, Any]) -> Any:
+        """The ``@context`` a new proof carries (None: none), by the suite's Create Proof step."""
+        ...
+
+    def proof_configuration(self, options: dict[str, Any], unsecured_document: dict[str, Any]) -> bytes:
+        """Check the proof options (without ``proofValue``) for this suite; their canonical form
+        (an RDF suite gives them the document's ``@context``).
 
         Raises ``MalformedError`` for options this suite cannot use.
         """
@@ -106,9 +116,13 @@ class EddsaJcs2022:
 
     name = "eddsa-jcs-2022"
 
-    def proof_configuration(self, options: dict[str, Any]) -> bytes:
+    def proof_context(self, document: dict[str, Any]) -> Any:
+        # §3.3.1 Create Proof, step 2: the document's @context, since JCS does not read it.
+        return document.get("@context")
+
+    def proof_configuration(self, options: dict[str, Any], unsecured_document: dict[str, Any]) -> bytes:
         # §3.3.5 Proof Configuration: the options are this suite's and well formed; JCS.
-        if _cryptosuite_named(options) is not self:
+        if _cryptosuite_named(options).name != self.name:
             raise MalformedError(f"proof cryptosuite must be {self.name!r}")
         return canonicalize(options)
 
@@ -137,9 +151,42 @@ class EddsaJcs2022:
             raise SignatureError("Signature is invalid for input") from None
 
 
+class EddsaRdfc2022(EddsaJcs2022):
+    """``eddsa-rdfc-2022`` (vc-di-eddsa §3.2): RDFC-1.0, SHA-256, pure Ed25519 (RFC 8032).
+
+    Hashing, serialization and verification are eddsa-jcs-2022's; only the canonical forms differ.
+    """
+
+    name = "eddsa-rdfc-2022"
+
+    def __init__(self, contexts: Mapping[str, Any] = BUNDLED, limits: Limits = LIMITS) -> None:
+        self.contexts = contexts  # the bundled ones; a test adds the W3C examples context
+        self.limits = limits
+
+    def proof_context(self, document: dict[str, Any]) -> Any:
+        # §3.2.1 Create Proof copies no @context: the proof is read in the document's.
+        return None
+
+    def proof_configuration(self, options: dict[str, Any], unsecured_document: dict[str, Any]) -> bytes:
+        # §3.2.5 Proof Configuration: the options are this suite's; they take the document's
+        # @context (step 4); RDFC-1.0 of the result.
+        if _cryptosuite_named(options).name != self.name:
+            raise MalformedError(f"proof cryptosuite must be {self.name!r}")
+        if "@context" not in unsecured_document:
+            raise MalformedError("an eddsa-rdfc-2022 document is JSON-LD: it needs an @context")
+        config = {**options, "@context": unsecured_document["@context"]}
+        return canonical_nquads(config, self.contexts, self.limits).encode("utf-8")
+
+    def transform(self, unsecured_document: dict[str, Any], options: dict[str, Any]) -> bytes:
+        # §3.2.3 Transformation: RDFC-1.0 of the unsecured document, in safe mode.
+        return canonical_nquads(unsecured_document, self.contexts, self.limits).encode("utf-8")
+
+
 EDDSA_JCS_2022 = EddsaJcs2022()
+EDDSA_RDFC_2022 = EddsaRdfc2022()
 #: The suites a proof may name: verification refuses any other.
-CRYPTOSUITES: Mapping[str, Cryptosuite] = MappingProxyType({EDDSA_JCS_2022.name: EDDSA_JCS_2022})
+CRYPTOSUITES: Mapping[str, Cryptosuite] = MappingProxyType(
+    {suite.name: suite for suite in (EDDSA_JCS_2022, EDDSA_RDFC_2022)})
 
 
 def cryptosuite_of(options: dict[str, Any]) -> Cryptosuite:
@@ -189,8 +236,9 @@ def hash_data(
         raise ValueError("hash_data takes proof options, without proofValue")
     suite = suite or cryptosuite_of(options)
     # Proof configuration, transformation (of the unsecured document), hashing.
-    proof_configuration = suite.proof_configuration(options)
-    transformed = suite.transform(_unsecured_document(document, options), options)
+    unsecured = _unsecured_document(document, options)
+    proof_configuration = suite.proof_configuration(options, unsecured)
+    transformed = suite.transform(unsecured, options)
     return suite.hash(transformed, proof_configuration)
 
 

@@ -314,7 +314,7 @@ def test_a_signer_signs_with_the_suite_it_is_given(monkeypatch: pytest.MonkeyPat
     class Other(dataintegrity.EddsaJcs2022):
         name = "test-other-2099"
 
-        def proof_configuration(self, options: dict[str, Any]) -> bytes:
+        def proof_configuration(self, options: dict[str, Any], unsecured_document: dict[str, Any]) -> bytes:
             return canonicalize(options)
 
         def transform(self, unsecured_document: dict[str, Any], options: dict[str, Any]) -> bytes:
