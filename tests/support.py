@@ -31,15 +31,22 @@ class Clock:
         return self.now
 
 
+def naive_split(n: int) -> int:
+    """The largest power of two smaller than n (n > 1): where RFC 9162 §2.1.1 splits D[n]."""
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
 def naive_root(leaves: list[bytes]) -> bytes:
-    """MTH(D[n]) exactly as RFC 9162 §2.1.1 defines it: slow, obviously right, for cross-checks."""
+    """MTH(D[n]) exactly as RFC 9162 §2.1.1 defines it: slow, obviously right, for cross-checks.
+    The suite's one reference root (verifiers', ledger's and the web log's tests all use it)."""
     if not leaves:
         return hashlib.sha256(b"").digest()
     if len(leaves) == 1:
         return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
+    k = naive_split(len(leaves))
     return hashlib.sha256(b"\x01" + naive_root(leaves[:k]) + naive_root(leaves[k:])).digest()
 
 
