@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,16 +31,90 @@ class Clock:
         return self.now
 
 
+def naive_split(n: int) -> int:
+    """The largest power of two smaller than n (n > 1): where RFC 9162 §2.1.1 splits D[n]."""
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
 def naive_root(leaves: list[bytes]) -> bytes:
-    """MTH(D[n]) exactly as RFC 9162 §2.1.1 defines it: slow, obviously right, for cross-checks."""
+    """MTH(D[n]) exactly as RFC 9162 §2.1.1 defines it: slow, obviously right, for cross-checks.
+    The suite's one reference root (verifiers', ledger's and the web log's tests all use it)."""
     if not leaves:
         return hashlib.sha256(b"").digest()
     if len(leaves) == 1:
         return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
+    k = naive_split(len(leaves))
     return hashlib.sha256(b"\x01" + naive_root(leaves[:k]) + naive_root(leaves[k:])).digest()
+
+
+# The demo world ------------------------------------------------------------------------------------
+
+DEMO_PASSPHRASE = "demo-world-passphrase-7f3a"  # distinctive, so that the CLI harness can look for it
+DEMO_SCRYPT_N = 2**10  # the instance's key store: fast for tests
+
+# Staff accounts a demo world may hold, by the name tests use: (email, name, password, issuer, role).
+STAFF: dict[str, tuple[str, str, str, str | None, str]] = {
+    "operator": ("op@state.example", "Olu Operator", "operator-pw-1", None, "operator"),
+    "rb_admin": ("admin@riverbend.example", "Ada Admin", "password-rb-1", "riverbend", "admin"),
+    "rb_registrar": ("reg@riverbend.example", "Rae Registrar", "password-rb-2", "riverbend", "registrar"),
+    "rb_viewer": ("view@riverbend.example", "Vic Viewer", "password-rb-3", "riverbend", "viewer"),
+    "lk_registrar": ("reg@lakeshore.example", "Lee Lakeshore", "password-lk-1", "lakeshore", "registrar"),
+    "lk_admin": ("admin@lakeshore.example", "Lou Lakeshore", "password-lk-2", "lakeshore", "admin"),
+    "lk_viewer": ("view@lakeshore.example", "Lia Lakeshore", "password-lk-3", "lakeshore", "viewer"),
+    "ctc_registrar": ("reg@ctc.example", "Cy Center", "password-ctc-1", "riverbend-ctc", "registrar"),
+}
+
+
+@dataclass
+class DemoWorld:
+    """An instance holding the demo district (credledger_tools.demo): its ledger, the web app over it
+    (None without one), the demo's summary, the staff accounts asked for (name -> user id)."""
+
+    data_dir: Path
+    ledger: Any
+    app: Any
+    demo: dict[str, Any]
+    users: dict[str, str]
+    passphrase: str = DEMO_PASSPHRASE
+
+
+def make_demo_world(data_dir: Path, *, students: int = 10, database_url: str | None = None,
+                    passphrase: str = DEMO_PASSPHRASE, web: bool = True, staff: Sequence[str] = (),
+                    app_config: Mapping[str, Any] | None = None,
+                    clock: Callable[[], datetime] | None = None, close: bool = False) -> DemoWorld:
+    """The suite's one demo-world factory: a new instance at `data_dir` (SQLite, or `database_url`),
+    the web tables (with `web`), the demo district with `students` students, the `staff` accounts
+    (names from STAFF) and the app (with `web`; `app_config`
+    added to its config). With `close`, the ledger is closed and only the files are left (for runs of
+    the CLI). The caller closes the ledger otherwise. Staff password hashing is as costly as
+    web.security.SCRYPT_N says: callers patch it down for as long as the world lives."""
+    from credledger_tools.demo.district import load_demo
+    from ledger.instance import init_instance
+
+    ledger = init_instance(data_dir, passphrase, scrypt_n=DEMO_SCRYPT_N, database_url=database_url)
+    if clock is not None:
+        ledger.clock = clock
+    users: dict[str, str] = {}
+    app = None
+    if web:
+        from web import create_app
+        from web.accounts import Accounts
+        from web.db import create_web_tables
+
+        create_web_tables(ledger.store)
+    demo = load_demo(ledger, students=students)
+    if web:
+        accounts = Accounts(ledger.store)
+        for who in staff:
+            email, name, password, issuer, role = STAFF[who]
+            users[who] = accounts.add_user(email, name, password, issuer=issuer, role=role)
+        app = create_app({"LEDGER": ledger, "TESTING": True, **(app_config or {})})
+    if close:
+        ledger.close()
+    return DemoWorld(data_dir, ledger, app, demo, users, passphrase)
 
 
 def transfer(ledger: Any, awards: Sequence[str], to_slug: str, reason: str) -> list[Any]:
@@ -115,22 +189,95 @@ class CliResult:
     code: int
     out: str
     err: str
+    output: str = ""  # what a terminal shows: stdout and stderr (interleaved, from click's runner)
+
+    def __post_init__(self) -> None:
+        self.output = self.output or self.out + self.err
 
     def json(self) -> Any:
         return json.loads(self.out)
 
 
-def run_cli(data: Path, *args: str, passphrase: str | None, json_out: bool = False) -> CliResult:
-    """`credledger --data DATA [--json] ARGS…` in a subprocess, with no CREDLEDGER_ setting of ours but the
-    passphrase; a traceback on stderr fails the test."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
+def check_cli_output(result: CliResult, *, secrets: Sequence[str | None] = (), traceback_ok: bool = False,
+                     expect: int | None = None, what: str = "") -> CliResult:
+    """The guards every CLI run in the suite goes through: no secret (the passphrase, above all) in what
+    it printed, no traceback unless the test says it expects one, and, with `expect`, that exit code."""
+    shown = result.out + result.err + result.output
+    for secret in secrets:
+        if secret:
+            assert secret not in shown, f"{what}: a secret (the passphrase?) leaked into the output"
+    if not traceback_ok:
+        assert "Traceback" not in shown, f"{what}: {shown}"
+    if expect is not None:
+        assert result.code == expect, f"{what}: exit {result.code}, not {expect}: {shown}"
+    return result
+
+
+def cli_env(passphrase: str | None, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without any CREDLEDGER_ setting, then the passphrase and `env`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
     if passphrase is not None:
-        env["CREDLEDGER_PASSPHRASE"] = passphrase
-    command = [str(CLI), "--data", str(data)] + (["--json"] if json_out else []) + list(args)
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-                          check=False)
-    assert "Traceback" not in done.stderr, done.stderr
-    return CliResult(done.returncode, done.stdout, done.stderr)
+        environment["CREDLEDGER_PASSPHRASE"] = passphrase
+    environment.update(env or {})
+    return environment
+
+
+def cli_command(data: Path | None, args: Sequence[str], json_out: bool = False) -> list[str]:
+    return (["--data", str(data)] if data is not None else []) + (["--json"] if json_out else []) + list(args)
+
+
+def run_cli(data: Path | None, *args: str, passphrase: str | None, json_out: bool = False,
+            env: Mapping[str, str] | None = None, input: str | None = None, cwd: Path | None = None,
+            expect: int | None = None, traceback_ok: bool = False, secrets: Sequence[str] = (),
+            timeout: float = 120, preexec_fn: Callable[[], Any] | None = None) -> CliResult:
+    """`credledger [--data DATA] [--json] ARGS…` as a user runs it: the installed console script in a
+    subprocess, with no CREDLEDGER_ setting of ours but the passphrase and `env`, stdin `input` (or
+    none). The guards of check_cli_output hold: the passphrase (and `secrets`) never printed, no
+    traceback (unless `traceback_ok`), and exit code `expect` when given."""
+    command = [str(CLI), *cli_command(data, args, json_out)]
+    done = subprocess.run(command, env=cli_env(passphrase, env), capture_output=True, text=True, timeout=timeout,
+                          input=input, stdin=None if input is not None else subprocess.DEVNULL, cwd=cwd,
+                          preexec_fn=preexec_fn, check=False)
+    return check_cli_output(CliResult(done.returncode, done.stdout, done.stderr),
+                            secrets=[passphrase, *secrets], traceback_ok=traceback_ok, expect=expect,
+                            what=" ".join(args))
+
+
+def start_cli(data: Path | None, *args: str, passphrase: str | None, json_out: bool = False,
+              env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """run_cli's command started and left running (for runs that must overlap); finish it with
+    finish_cli, which applies the same guards."""
+    return subprocess.Popen([str(CLI), *cli_command(data, args, json_out)], env=cli_env(passphrase, env),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_cli(process: subprocess.Popen[str], *, passphrase: str | None, expect: int | None = None,
+               traceback_ok: bool = False, timeout: float = 120) -> CliResult:
+    out, err = process.communicate(timeout=timeout)
+    return check_cli_output(CliResult(process.returncode, out, err), secrets=[passphrase],
+                            traceback_ok=traceback_ok, expect=expect, what=" ".join(map(str, process.args)))
+
+
+def invoke_cli(data: Path | None, *args: str, passphrase: str | None, json_out: bool = False,
+               env: Mapping[str, str] | None = None, input: str | None = None, expect: int | None = None,
+               traceback_ok: bool = False, secrets: Sequence[str] = (), catch_exceptions: bool = False) -> CliResult:
+    """The same command in this process, through click's CliRunner: for tests that patch the code
+    under it (a fault injected, a fake clock) or run it many times. The same guards as run_cli; the
+    environment is the runner's (this process's), with CREDLEDGER_ settings of ours masked out."""
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    masked: dict[str, str | None] = {k: None for k in os.environ if k.startswith("CREDLEDGER_")}
+    masked.update({"CREDLEDGER_PASSPHRASE": passphrase} if passphrase is not None else {})
+    masked.update(env or {})
+    done = CliRunner().invoke(main, cli_command(data, args, json_out), env=masked, input=input,
+                              catch_exceptions=catch_exceptions)
+    if done.exception is not None and not isinstance(done.exception, SystemExit) and not traceback_ok:
+        raise AssertionError(f"{' '.join(args)}: raised {done.exception!r}") from done.exception
+    return check_cli_output(CliResult(done.exit_code, done.stdout, done.stderr, done.output),
+                            secrets=[passphrase, *secrets], traceback_ok=traceback_ok, expect=expect,
+                            what=" ".join(args))
 
 
 def signed_in_client(app: Any, csrf: str, user_id: str | None) -> Any:

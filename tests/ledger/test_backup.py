@@ -4,9 +4,6 @@ SQLite and PostgreSQL. People and schools are fictional."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -14,16 +11,12 @@ import psycopg
 import pytest
 
 from tests.ledger.test_ledger_audit import PASSPHRASE, build
-
-CLI = Path(sys.executable).with_name("credledger")
+from tests.support import run_cli
 
 
 def cli(*args: str) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
-    env["CREDLEDGER_PASSPHRASE"] = PASSPHRASE
-    done = subprocess.run([str(CLI), *args], env=env, capture_output=True, text=True, timeout=120)
-    assert "Traceback" not in done.stderr, done.stderr
-    return done.returncode, done.stdout + done.stderr
+    done = run_cli(None, *args, passphrase=PASSPHRASE)  # the harness's guards: no passphrase, no traceback
+    return done.code, done.output
 
 
 def test_a_sqlite_backup_restores_as_a_new_instance_that_audits_clean(tmp_path: Path) -> None:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -28,11 +25,10 @@ from ledger.application import IssueRequest
 from ledger.audit import audit
 from ledger.config import SQLITE_FILE
 from ledger.instance import init_instance, open_ledger
-from tests.support import transfer
+from tests.support import invoke_cli, run_cli, transfer
 
 PASSPHRASE = "audit-test-passphrase"
 MARKER = b"SS-9977331"
-CLI = Path(sys.executable).with_name("credledger")
 
 
 @dataclass
@@ -82,20 +78,13 @@ def build(data: Path, database_url: str | None = None) -> Instance:
 
 
 def run_audit(data: Path) -> tuple[int, dict, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
-    env["CREDLEDGER_PASSPHRASE"] = PASSPHRASE
-    result = subprocess.run([str(CLI), "--data", str(data), "--json", "audit"], env=env,
-                            capture_output=True, text=True, timeout=60)
-    assert PASSPHRASE not in result.stdout + result.stderr
-    return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}, result.stderr
+    result = run_cli(data, "audit", passphrase=PASSPHRASE, json_out=True, timeout=60)
+    return result.code, result.json() if result.out.strip() else {}, result.err
 
 
 def run_audit_human(data: Path) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
-    env["CREDLEDGER_PASSPHRASE"] = PASSPHRASE
-    result = subprocess.run([str(CLI), "--data", str(data), "audit"], env=env, capture_output=True, text=True,
-                            timeout=60)
-    return result.returncode, result.stdout + result.stderr
+    result = run_cli(data, "audit", passphrase=PASSPHRASE, timeout=60)
+    return result.code, result.output
 
 
 def position_of(data: Path, stream: str, sequence: int = 1) -> int:
@@ -295,12 +284,9 @@ def test_a_deleted_postgres_row_is_caught(tmp_path: Path, postgres_url: str) -> 
 # The log's anchor outside the database (issue 10, findings 4 and 6) -------------------------------
 
 
-def run_cli(data: Path, *args: str) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
-    env["CREDLEDGER_PASSPHRASE"] = PASSPHRASE
-    result = subprocess.run([str(CLI), "--data", str(data), *args], env=env, capture_output=True, text=True,
-                            timeout=60)
-    return result.returncode, result.stdout + result.stderr
+def cli(data: Path, *args: str) -> tuple[int, str]:
+    result = run_cli(data, *args, passphrase=PASSPHRASE, timeout=60)
+    return result.code, result.output
 
 
 def test_deleting_every_checkpoint_is_caught(sqlite_instance: Instance) -> None:
@@ -329,7 +315,7 @@ def test_a_consistent_rollback_is_caught(sqlite_instance: Instance) -> None:
     code, report, _ = run_audit(data)
     assert code == 1 and "rolled back" in report["finding"]["problem"]
     # And the log key refuses to sign a head that does not extend the one it signed.
-    code, out = run_cli(data, "issuer", "add", "maplewood", "--name", "Maplewood Academy")
+    code, out = cli(data, "issuer", "add", "maplewood", "--name", "Maplewood Academy")
     assert code != 0 and "rolled back or replaced" in out
 
 
@@ -343,11 +329,11 @@ def test_a_destroyed_database_is_named_and_migrate_will_not_start_over(sqlite_in
             path.unlink(missing_ok=True)
         else:
             path.write_bytes(b"")
-    code, out = run_cli(data, "audit")
+    code, out = cli(data, "audit")
     assert code == 5 and "restore it from backup" in out and "run `credledger migrate`" not in out
-    code, out = run_cli(data, "migrate")
+    code, out = cli(data, "migrate")
     assert code == 5 and "never lays a new ledger over a lost one" in out
-    code, out = run_cli(data, "audit")
+    code, out = cli(data, "audit")
     assert code != 0 and "OK" not in out
 
 
@@ -398,14 +384,14 @@ def test_a_deleted_vault_row_is_not_an_erasure(sqlite_instance: Instance) -> Non
 
 def test_audit_read_models_names_a_read_model_that_differs_and_rebuilds_it(sqlite_instance: Instance) -> None:
     data = sqlite_instance.data
-    code, out = run_cli(data, "audit", "--read-models")
+    code, out = cli(data, "audit", "--read-models")
     assert code == 0 and "OK:" in out and "differed" not in out
     with sqlite3.connect(data / SQLITE_FILE) as conn:  # a read model edited behind the ledger's back
         assert conn.execute("UPDATE rm_awards SET custodian = 'did:web:elsewhere' WHERE award_id = ?",
                             (sqlite_instance.awards[2],)).rowcount == 1
-    code, out = run_cli(data, "audit", "--read-models")
+    code, out = cli(data, "audit", "--read-models")
     assert code == 1 and "rm_awards (2 rows)" in out
-    code, out = run_cli(data, "audit", "--read-models")
+    code, out = cli(data, "audit", "--read-models")
     assert code == 0  # rebuilt from the events
 
 
@@ -414,18 +400,14 @@ def test_an_internal_error_has_its_own_exit_code_and_no_traceback(sqlite_instanc
     """Issue 10, finding 5: a fault of ours printed a traceback and exited 1, which reads as "tampering
     found". It exits 70, says it is ours, and prints none of the values it was holding. The fault is
     injected (a correct build has none to find)."""
-    from click.testing import CliRunner
-
     import ledger.audit
-    from web.cli import main
 
     def faulty(*_: Any) -> Any:
         raise RuntimeError("Juniper Okafor-Lind, born 2008-10-03")  # what a real bug's message could hold
 
     monkeypatch.setattr(ledger.audit, "changes_of", faulty)
-    result = CliRunner().invoke(main, ["--data", str(sqlite_instance.data), "audit"],
-                                env={"CREDLEDGER_PASSPHRASE": PASSPHRASE, "CREDLEDGER_DEBUG": ""})
-    assert result.exit_code == 70, result.output
+    result = invoke_cli(sqlite_instance.data, "audit", passphrase=PASSPHRASE, env={"CREDLEDGER_DEBUG": ""},
+                        catch_exceptions=True, expect=70)  # and, as every run, no traceback
     assert "internal error: RuntimeError at ledger/audit.py:" in result.output
     assert "not a finding about your data" in result.output
     assert "Juniper" not in result.output and "Traceback" not in result.output
@@ -443,14 +425,9 @@ def test_a_full_disk_is_named_and_stores_nothing(sqlite_instance: Instance, room
     limit = 0 if room == 0 else 2048
     before = journal_rows(data)
     keys_before = [p for p in sorted(p.name for p in (data / "keys").iterdir()) if p.endswith(".json")]  # no orphan
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
-    env["CREDLEDGER_PASSPHRASE"] = PASSPHRASE
-    result = subprocess.run(
-        [str(CLI), "--data", str(data), "issuer", "key", "rotate", "willow-creek"], env=env,
-        capture_output=True, text=True, timeout=60,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY)))
-    out = result.stdout + result.stderr
-    assert result.returncode == 5 and "Traceback" not in out, out
+    result = run_cli(data, "issuer", "key", "rotate", "willow-creek", passphrase=PASSPHRASE, timeout=60, expect=5,
+                     preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY)))
+    out = result.output
     assert ("File too large" in out) if room == 0 else ("nothing was stored" in out), out
     assert journal_rows(data) == before
     assert [p for p in sorted(p.name for p in (data / "keys").iterdir()) if p.endswith(".json")] == keys_before

@@ -1,7 +1,7 @@
 """ledger.treemath (proofs from stored nodes) against a slow reference written from RFC 9162 §2.1.
 
-The reference (``ref_path``, ``ref_proof``, over ``ref_mth`` of
-tests/verifiers/test_compact_range.py) follows the recursive definitions
+The reference (``ref_path``, ``ref_proof``, over ``naive_root`` of
+tests/support.py) follows the recursive definitions
 literally and is used only to cross-check the fast, stored-node based results.
 Every proof treemath produces must also pass the independent verifier in
 ``verifiers.merkle``.
@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.treemath import NodeRef, consistency_path, inclusion_path, nodes_needed, resolve
-from tests.verifiers.test_compact_range import DATA, MAX_SIZE, ROOTS, STORE, ref_mth, ref_split
+from tests.support import naive_root, naive_split
+from tests.verifiers.test_compact_range import DATA, MAX_SIZE, ROOTS, STORE
 from verifiers.compact_range import append_leaves
 from verifiers.errors import ProofError
 from verifiers.merkle import hash_leaf, verify_consistency, verify_inclusion
@@ -30,20 +31,20 @@ def ref_path(m: int, d: list[bytes]) -> list[bytes]:
     n = len(d)
     if n == 1:
         return []
-    k = ref_split(n)
+    k = naive_split(n)
     if m < k:
-        return ref_path(m, d[:k]) + [ref_mth(d[k:])]
-    return ref_path(m - k, d[k:]) + [ref_mth(d[:k])]
+        return ref_path(m, d[:k]) + [naive_root(d[k:])]
+    return ref_path(m - k, d[k:]) + [naive_root(d[:k])]
 
 
 def ref_subproof(m: int, d: list[bytes], b: bool) -> list[bytes]:
     n = len(d)
     if m == n:
-        return [] if b else [ref_mth(d)]
-    k = ref_split(n)
+        return [] if b else [naive_root(d)]
+    k = naive_split(n)
     if m <= k:
-        return ref_subproof(m, d[:k], b) + [ref_mth(d[k:])]
-    return ref_subproof(m - k, d[k:], False) + [ref_mth(d[:k])]
+        return ref_subproof(m, d[:k], b) + [naive_root(d[k:])]
+    return ref_subproof(m - k, d[k:], False) + [naive_root(d[:k])]
 
 
 def ref_proof(m: int, d: list[bytes]) -> list[bytes]:

@@ -93,6 +93,10 @@ CASES = [
       a.NOT_OPERATOR_OR_ISSUER),
     C("an award event in an issuer's stream", lambda v: a.check_key_event(v, A, revocation(OPERATOR)),
       a.OUT_OF_PLACE),
+    C("key added by a stranger", lambda v: a.check_key_event(v, A, event(d.ISSUER_KEY_ADDED, STRANGER)),
+      a.NOT_OPERATOR_OR_ISSUER),
+    C("a second registration in an issuer's stream", lambda v: a.check_key_event(v, A, registration()),
+      a.OUT_OF_PLACE),
     # A catalog entry.
     C("defined by the operator", lambda v: a.check_catalog_entry(v, definition()), None),
     C("defined by a registered issuer", lambda v: a.check_catalog_entry(v, definition(actor=A)), None),
@@ -105,10 +109,14 @@ CASES = [
     C("updated by another issuer", lambda v: a.check_catalog_update(v, A, event(d.CREDENTIAL_UPDATED, B)),
       a.NOT_OPERATOR_OR_OWNER),
     C("defined twice", lambda v: a.check_catalog_update(v, OPERATOR, definition()), a.OUT_OF_PLACE),
+    C("updated by a stranger", lambda v: a.check_catalog_update(v, A, event(d.CREDENTIAL_UPDATED, STRANGER)),
+      a.NOT_OPERATOR_OR_OWNER),
     # A student.
     C("student registered", lambda v: a.check_student_registration(v, student()), None),
     C("student registered by a stranger", lambda v: a.check_student_registration(
         v, student(actor=STRANGER, issuer=STRANGER)), a.NOT_ISSUER),
+    C("student registered by the operator", lambda v: a.check_student_registration(
+        v, student(actor=OPERATOR, issuer=OPERATOR)), a.NOT_ISSUER),
     C("student registered in another's name", lambda v: a.check_student_registration(v, student(issuer=B)),
       a.MISMATCH),
     C("student registered in another stream", lambda v: a.check_student_registration(v, student(stream=AWARD)),
@@ -127,9 +135,15 @@ CASES = [
       a.NOT_CUSTODIAN),
     C("revoked by the operator", lambda v: a.check_award_act(v, A, False, revocation(OPERATOR)), a.NOT_CUSTODIAN),
     C("revoked twice", lambda v: a.check_award_act(v, A, True, revocation()), a.ALREADY_REVOKED),
+    C("revoked by a stranger", lambda v: a.check_award_act(v, A, False, revocation(STRANGER)), a.NOT_CUSTODIAN),
+    C("revoked again by a non-custodian", lambda v: a.check_award_act(v, A, True, revocation(B)), a.NOT_CUSTODIAN),
     C("transferred, countersigned", lambda v: a.check_award_act(v, A, False, transfer()), None),
     C("transferred after a revocation", lambda v: a.check_award_act(v, A, True, transfer()), None),
     C("transferred by a former custodian", lambda v: a.check_award_act(v, B, False, transfer(A, to=B)),
+      a.NOT_CUSTODIAN),
+    C("transferred by its receiver", lambda v: a.check_award_act(v, A, False, transfer(B, to=B, **{"from": A})),
+      a.NOT_CUSTODIAN),
+    C("transferred by the operator", lambda v: a.check_award_act(v, A, False, transfer(OPERATOR, **{"from": A})),
       a.NOT_CUSTODIAN),
     C("transferred 'from' someone else", lambda v: a.check_award_act(v, A, False, transfer(**{"from": B})),
       a.NOT_FROM_CUSTODIAN),
@@ -139,6 +153,10 @@ CASES = [
       a.NO_COUNTERSIGNATURE),
     C("a registration in an award's stream", lambda v: a.check_award_act(v, A, False, student()), a.OUT_OF_PLACE),
     C("issued twice", lambda v: a.check_award_act(v, A, False, issuance()), a.OUT_OF_PLACE),
+    C("a key event in an award's stream", lambda v: a.check_award_act(v, A, False, event(d.ISSUER_KEY_ADDED, A)),
+      a.OUT_OF_PLACE),
+    C("a catalog update in an award's stream", lambda v: a.check_award_act(
+        v, A, False, event(d.CREDENTIAL_UPDATED, A)), a.OUT_OF_PLACE),
     # Countersignatures alone.
     C("one proof on a revocation", lambda v: a.check_countersigned(revocation()), None),
     C("one proof on a transfer", lambda v: a.check_countersigned(transfer(proofs=1)), a.NO_COUNTERSIGNATURE),

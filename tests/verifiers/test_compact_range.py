@@ -1,6 +1,6 @@
 """verifiers.compact_range against a slow reference written from RFC 9162 §2.1.1.
 
-The reference ``ref_mth`` follows the recursive definition literally and is used
+The reference ``naive_root`` (tests/support.py) follows the recursive definition literally and is used
 only to cross-check the perfect-node arithmetic: the nodes a log of ``MAX_SIZE``
 leaves stores, every tree head from them, and a right edge kept alone (what a
 monitor keeps). ``DATA``, ``STORE`` and ``ROOTS`` also serve ledger.treemath's tests.
@@ -8,12 +8,12 @@ monitor keeps). ``DATA``, ``STORE`` and ``ROOTS`` also serve ledger.treemath's t
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
+from tests.support import naive_root
 from verifiers.compact_range import (
     NodeID,
     append_leaves,
@@ -28,26 +28,6 @@ from verifiers.compact_range import (
 from verifiers.merkle import EMPTY_ROOT, hash_leaf
 
 MAX_SIZE = 300
-
-# --- reference implementation: RFC 9162 §2.1.1 -----------------------------------
-
-
-def ref_split(n: int) -> int:
-    """The largest power of two smaller than n (n > 1)."""
-    k = 1
-    while k * 2 < n:
-        k *= 2
-    return k
-
-
-def ref_mth(d: list[bytes]) -> bytes:
-    if not d:
-        return hashlib.sha256(b"").digest()
-    if len(d) == 1:
-        return hashlib.sha256(b"\x00" + d[0]).digest()
-    k = ref_split(len(d))
-    return hashlib.sha256(b"\x01" + ref_mth(d[:k]) + ref_mth(d[k:])).digest()
-
 
 # --- a log of MAX_SIZE leaves, stored as perfect nodes only ------------------
 
@@ -64,7 +44,7 @@ def _build_store() -> dict[NodeID, bytes]:
 
 
 STORE = _build_store()
-ROOTS = [ref_mth(DATA[:n]) for n in range(MAX_SIZE + 1)]
+ROOTS = [naive_root(DATA[:n]) for n in range(MAX_SIZE + 1)]
 
 
 def fast_root(size: int) -> bytes:
@@ -81,7 +61,7 @@ def test_store_holds_exactly_the_perfect_nodes() -> None:
     assert len(STORE) < 2 * MAX_SIZE
     for (level, index), value in STORE.items():
         start, end = node_range(level, index)
-        assert value == ref_mth(DATA[start:end])
+        assert value == naive_root(DATA[start:end])
 
 
 def test_new_perfect_nodes_reads_one_left_sibling_per_completed_parent() -> None:
@@ -140,7 +120,7 @@ def test_published_tree() -> None:
 
 def test_range_hash_is_the_mth_of_the_range() -> None:
     for start, end in [(0, 1), (0, 7), (4, 7), (256, 300), (288, 300), (296, 299)]:
-        assert range_hash(start, end, STORE) == ref_mth(DATA[start:end])
+        assert range_hash(start, end, STORE) == naive_root(DATA[start:end])
     with pytest.raises(LookupError):
         range_hash(0, 7, {n: STORE[n] for n in range_nodes(0, 7)[1:]})
 
@@ -166,4 +146,4 @@ def test_extend_edge_keeps_exactly_the_right_edge_and_its_root() -> None:
     for size, leaf in enumerate(leaves):
         extend_edge(edge, size, hash_leaf(leaf))
         assert set(edge) == set(root_path(size + 1))
-        assert root_from_nodes(size + 1, edge) == ref_mth(leaves[: size + 1])
+        assert root_from_nodes(size + 1, edge) == naive_root(leaves[: size + 1])

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import naive_root
 from verifiers.errors import ProofError, VerificationError
 from verifiers.merkle import (
     EMPTY_ROOT,
@@ -49,19 +50,6 @@ def _proof(entry: dict[str, Any]) -> list[bytes]:
     return [bytes.fromhex(x) for x in entry["proof"]]
 
 
-def _mth(leaves: list[bytes]) -> bytes:
-    """RFC 9162 §2.1.1 MTH, written out directly (reference only)."""
-    n = len(leaves)
-    if n == 0:
-        return hashlib.sha256(b"").digest()
-    if n == 1:
-        return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1
-    while k * 2 < n:
-        k *= 2
-    return hashlib.sha256(b"\x01" + _mth(leaves[:k]) + _mth(leaves[k:])).digest()
-
-
 # --- hashing -----------------------------------------------------------------
 
 
@@ -85,7 +73,7 @@ def test_interior_hashes_match_published_levels() -> None:
 
 @pytest.mark.parametrize("size", range(0, 9))
 def test_published_roots_for_sizes_0_to_8(size: int) -> None:
-    assert _mth(LEAVES[:size]) == ROOTS[size]
+    assert naive_root(LEAVES[:size]) == ROOTS[size]
 
 
 # --- inclusion: published proofs -----------------------------------------------
@@ -316,13 +304,13 @@ def test_every_prefix_of_the_published_tree_is_consistent_with_every_later_one()
     def subproof(m: int, leaves: list[bytes], complete: bool) -> list[bytes]:
         n = len(leaves)
         if m == n:
-            return [] if complete else [_mth(leaves)]
+            return [] if complete else [naive_root(leaves)]
         k = 1
         while k * 2 < n:
             k *= 2
         if m <= k:
-            return subproof(m, leaves[:k], complete) + [_mth(leaves[k:])]
-        return subproof(m - k, leaves[k:], False) + [_mth(leaves[:k])]
+            return subproof(m, leaves[:k], complete) + [naive_root(leaves[k:])]
+        return subproof(m - k, leaves[k:], False) + [naive_root(leaves[:k])]
 
     for size2 in range(1, 9):
         for size1 in range(1, size2 + 1):

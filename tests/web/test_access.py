@@ -16,6 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from ledger.application import IssueRequest
+from tests.support import DEMO_PASSPHRASE, CliResult, invoke_cli
 from tests.web.test_console import CSRF, TODAY, Env, post, text
 from web.accounts import Accounts
 
@@ -170,16 +171,11 @@ def test_api_doors(env: Env, tokens: dict[str, str]) -> None:
 
 
 def test_cli_doors(env: Env, tmp_path: Any) -> None:
-    from click.testing import CliRunner
-
-    from web.cli import main
-
     student = riverbend_student(env)
-    runner = CliRunner()
-    data_dir = str(env.ledger.config.data_dir)
+    data_dir = env.ledger.config.data_dir
 
-    def run(*args: str) -> Any:
-        return runner.invoke(main, ["--data", data_dir, *args], env={"CREDLEDGER_PASSPHRASE": "pw"})
+    def run(*args: str) -> CliResult:
+        return invoke_cli(data_dir, *args, passphrase=DEMO_PASSPHRASE, catch_exceptions=True)
 
     for args in (["issue", "--issuer", "lakeshore", "--student", "{}", "--credential", "osha10-general",
                   "--earned", "2026-03-01"],
@@ -187,12 +183,12 @@ def test_cli_doors(env: Env, tmp_path: Any) -> None:
                  ["share", "grant", "--from", "lakeshore", "--to", "riverbend-ctc", "--student", "{}",
                   "--until", until()]):
         unrelated, unknown = (run(*[a.replace("{}", s) for a in args]) for s in (student, UNKNOWN))
-        assert unrelated.exit_code == unknown.exit_code != 0, unrelated.output
+        assert unrelated.code == unknown.code != 0, unrelated.output
         assert unrelated.output.replace(student, "ID") == unknown.output.replace(UNKNOWN, "ID")
     csv = tmp_path / "rows.csv"
     csv.write_text(f"student,credential,earned\n{student},osha10-general,2026-03-01\n")
     result = run("import", str(csv), "--issuer", "lakeshore", "--commit")
-    assert result.exit_code == 2 and "student: no student has this id" in result.output
+    assert result.code == 2 and "student: no student has this id" in result.output
 
 
 # The CTE center's day ------------------------------------------------------------------------------------

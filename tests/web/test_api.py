@@ -23,16 +23,14 @@ from flask.testing import FlaskClient
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from werkzeug.test import TestResponse
 
-from credledger_tools.demo.district import load_demo
 from keys.signer import Signer
 from ledger.application import IssueRequest, Ledger
-from ledger.instance import init_instance
+from tests.support import make_demo_world
 from verifiers.bundle import verify_bundle
 from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
 from web import create_app
 from web.accounts import Accounts
-from web.db import create_web_tables
 from web.openapi import openapi_document
 from web.security import RateLimiter
 
@@ -55,9 +53,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    ledger = init_instance(tmp_path_factory.mktemp("api") / "i", "pw", scrypt_n=TEST_SCRYPT_N)
-    create_web_tables(ledger.store)
-    demo = load_demo(ledger, students=10)
+    built = make_demo_world(tmp_path_factory.mktemp("api") / "i", students=10)
+    ledger, demo, app = built.ledger, built.demo, built.app
     oakridge = Signer.generate()
     ledger.register_issuer("oakridge", "Oakridge Academy", "school", public_key_id=oakridge.key_id)
     accounts = Accounts(ledger.store)
@@ -67,7 +64,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                            ("riverbend-ctc", "registrar"), ("lakeshore", "viewer"), ("lakeshore", "registrar"),
                            ("oakridge", "registrar"), ("oakridge", "admin")]
     }
-    app = create_app({"LEDGER": ledger, "TESTING": True})
     yield World(ledger, app, app.test_client(), tokens, demo, oakridge)
     ledger.close()
 

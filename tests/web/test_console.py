@@ -23,13 +23,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from credledger_tools.demo.district import load_demo
 from ledger.application import IssueRequest, Ledger
-from ledger.instance import init_instance
-from tests.support import signed_in_client, transfer
-from web import create_app
-from web.accounts import Accounts
-from web.db import create_web_tables
+from tests.support import STAFF, make_demo_world, signed_in_client, transfer
 
 CSRF = "test-csrf-token"
 TODAY = date.today()
@@ -65,28 +60,8 @@ class Env:
 
 
 def make_env(data_dir: Path, database_url: str | None = None) -> Env:
-    ledger = init_instance(data_dir, "pw", scrypt_n=2**10, database_url=database_url)
-    create_web_tables(ledger.store)
-    load_demo(ledger, students=10)
-    accounts = Accounts(ledger.store)
-    users = {
-        "operator": accounts.add_user("op@state.example", "Olu Operator", "operator-pw-1", issuer=None, role="operator"),
-        "rb_admin": accounts.add_user("admin@riverbend.example", "Ada Admin", "password-rb-1", issuer="riverbend",
-                                      role="admin"),
-        "rb_registrar": accounts.add_user("reg@riverbend.example", "Rae Registrar", "password-rb-2",
-                                          issuer="riverbend", role="registrar"),
-        "rb_viewer": accounts.add_user("view@riverbend.example", "Vic Viewer", "password-rb-3", issuer="riverbend",
-                                       role="viewer"),
-        "lk_registrar": accounts.add_user("reg@lakeshore.example", "Lee Lakeshore", "password-lk-1",
-                                          issuer="lakeshore", role="registrar"),
-        "lk_admin": accounts.add_user("admin@lakeshore.example", "Lou Lakeshore", "password-lk-2",
-                                      issuer="lakeshore", role="admin"),
-        "lk_viewer": accounts.add_user("view@lakeshore.example", "Lia Lakeshore", "password-lk-3",
-                                       issuer="lakeshore", role="viewer"),
-        "ctc_registrar": accounts.add_user("reg@ctc.example", "Cy Center", "password-ctc-1", issuer="riverbend-ctc",
-                                           role="registrar"),
-    }
-    return Env(ledger, create_app({"LEDGER": ledger, "TESTING": True}), users)
+    world = make_demo_world(data_dir, database_url=database_url, students=10, staff=list(STAFF))
+    return Env(world.ledger, world.app, world.users)
 
 
 def post(client: FlaskClient, url: str, **data: Any) -> Any:

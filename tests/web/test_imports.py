@@ -19,14 +19,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from credledger_tools.demo.district import load_demo
 from ledger.application import IssueRequest, Ledger
 from ledger.errors import InputError
-from ledger.instance import init_instance
-from tests.support import signed_in_client
-from web import create_app
-from web.accounts import Accounts
-from web.db import create_web_tables
+from tests.support import make_demo_world, signed_in_client
 from web.imports import MAX_ROWS, parse_csv, template_csv
 
 CSRF = "test-csrf-token"
@@ -62,20 +57,10 @@ class Env:
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("web.security.SCRYPT_N", 2**10)
-        ledger = init_instance(tmp_path_factory.mktemp("imports") / "instance", "pw", scrypt_n=2**10)
-        create_web_tables(ledger.store)
-        load_demo(ledger, students=10)
-        accounts = Accounts(ledger.store)
-        users = {
-            "rb_registrar": accounts.add_user("reg@riverbend.example", "Rae", "password-rb-1", issuer="riverbend",
-                                              role="registrar"),
-            "rb_viewer": accounts.add_user("view@riverbend.example", "Vic", "password-rb-2", issuer="riverbend",
-                                           role="viewer"),
-            "lk_registrar": accounts.add_user("reg@lakeshore.example", "Lee", "password-lk-1", issuer="lakeshore",
-                                              role="registrar"),
-        }
-        yield Env(ledger, create_app({"LEDGER": ledger, "TESTING": True}), users)
-    ledger.close()
+        world = make_demo_world(tmp_path_factory.mktemp("imports") / "instance", students=10,
+                                staff=["rb_registrar", "rb_viewer", "lk_registrar"])
+        yield Env(world.ledger, world.app, world.users)
+    world.ledger.close()
 
 
 def csv_bytes(*lines: str) -> bytes:

@@ -17,27 +17,22 @@ from urllib.parse import unquote
 
 import pytest
 
-from credledger_tools.demo.district import load_demo
-from ledger.instance import init_instance
+from tests.support import make_demo_world
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.multibase import multibase_decode
-from web import create_app
-from web.db import create_web_tables
 from web.issuers import did_web_path
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    ledger = init_instance(Path(tmp_path_factory.mktemp("issuers")) / "i", "pw", scrypt_n=2**10)
-    create_web_tables(ledger.store)
-    load_demo(ledger, students=2)  # rotates riverbend-ctc's key once
+    world = make_demo_world(Path(tmp_path_factory.mktemp("issuers")) / "i", students=2)  # rotates riverbend-ctc's key once
+    ledger = world.ledger
     # Lakeshore: a key compromised an hour ago, then a new one signed by the operator.
     lakeshore = ledger.issuer("lakeshore")
     (compromised,) = lakeshore.keys
     ledger.declare_key_compromised("lakeshore", compromised, ledger.clock() - timedelta(hours=1))
     ledger.rotate_issuer_key("lakeshore")
-    app = create_app({"LEDGER": ledger, "TESTING": True})
-    yield {"ledger": ledger, "app": app, "compromised": compromised}
+    yield {"ledger": ledger, "app": world.app, "compromised": compromised}
     ledger.close()
 
 

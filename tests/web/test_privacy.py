@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
 from ledger.instance import init_instance, open_ledger
+from tests.support import DEMO_PASSPHRASE
 from tests.web.test_console import CSRF, Env, post, text
 from web.security import new_token
 
@@ -122,7 +123,7 @@ def test_the_documented_gunicorn_access_log_never_holds_a_token_or_code(env: Env
     args[args.index("--bind") + 1] = f"127.0.0.1:{port}"
     args[args.index("--workers") + 1] = "1"
     environ = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
-    environ |= {"CREDLEDGER_DATA": str(env.ledger.config.data_dir), "CREDLEDGER_PASSPHRASE": "pw",
+    environ |= {"CREDLEDGER_DATA": str(env.ledger.config.data_dir), "CREDLEDGER_PASSPHRASE": DEMO_PASSPHRASE,
                 "PYTHONPATH": str(REPO)}
     server = subprocess.Popen([sys.executable, "-m", *args], env=environ, cwd=REPO, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)

@@ -17,13 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from credledger_tools.demo.district import load_demo
 from ledger.application import Ledger
-from ledger.instance import init_instance
-from tests.support import signed_in_client
-from web import create_app
-from web.accounts import Accounts
-from web.db import create_web_tables
+from tests.support import make_demo_world, signed_in_client
 
 CSRF = "test-csrf-token"
 
@@ -43,20 +38,10 @@ class Env:
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("web.security.SCRYPT_N", 2**10)
-        ledger = init_instance(tmp_path_factory.mktemp("reports") / "instance", "pw", scrypt_n=2**10)
-        create_web_tables(ledger.store)
-        demo = load_demo(ledger, students=12)
-        accounts = Accounts(ledger.store)
-        users = {
-            "operator": accounts.add_user("op@state.example", "Oona Operator", "operator-pw-1", issuer=None,
-                                          role="operator"),
-            "rb_viewer": accounts.add_user("view@riverbend.example", "Vida Viewer", "password-rb-3",
-                                           issuer="riverbend", role="viewer"),
-            "lk_viewer": accounts.add_user("view@lakeshore.example", "Lars Lake", "password-lk-3",
-                                           issuer="lakeshore", role="viewer"),
-        }
-        yield Env(ledger, create_app({"LEDGER": ledger, "TESTING": True}), users, demo)
-    ledger.close()
+        world = make_demo_world(tmp_path_factory.mktemp("reports") / "instance", students=12,
+                                staff=["operator", "rb_viewer", "lk_viewer"])
+        yield Env(world.ledger, world.app, world.users, world.demo)
+    world.ledger.close()
 
 
 def text(response: Any) -> str:

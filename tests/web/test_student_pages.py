@@ -21,13 +21,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
 
-from credledger_tools.demo.district import load_demo
 from ledger.application import IssueRequest, Ledger
-from ledger.instance import init_instance
+from tests.support import make_demo_world
 from verifiers.bundle import verify_bundle
-from web import create_app
 from web.accounts import Accounts
-from web.db import create_web_tables
 from web.sharing import Sharing
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -35,10 +32,9 @@ FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    ledger = init_instance(Path(tmp_path_factory.mktemp("student")) / "i", "pw", scrypt_n=2**10)
-    create_web_tables(ledger.store)
-    info = load_demo(ledger, students=10)
-    app = create_app({"LEDGER": ledger, "TESTING": True, "VERIFY_RATE_LIMIT": (10_000, 60)})
+    world = make_demo_world(Path(tmp_path_factory.mktemp("student")) / "i", students=10,
+                            app_config={"VERIFY_RATE_LIMIT": (10_000, 60)})
+    ledger, app, info = world.ledger, world.app, world.demo
     projections = app.extensions["projections"]
     projections.catch_up()
     # Student ids are random: order them by how many active credentials they hold, most first,

@@ -21,13 +21,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from credledger_tools.demo.district import load_demo
 from ledger.application import IssueRequest, Ledger
 from ledger.export import export_bundle
 from ledger.instance import init_instance
+from tests.support import make_demo_world
 from verifiers.bundle import STEPS
 from web import MAX_UPLOAD_BYTES, create_app
-from web.db import create_web_tables
 from web.sharing import Sharing
 
 _addresses = itertools.count(1)
@@ -35,10 +34,9 @@ _addresses = itertools.count(1)
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    ledger = init_instance(Path(tmp_path_factory.mktemp("verifier")) / "i", "pw", scrypt_n=2**10)
-    create_web_tables(ledger.store)
-    load_demo(ledger, students=10)
-    app = create_app({"LEDGER": ledger, "TESTING": True, "VERIFY_RATE_LIMIT": (10_000, 60)})
+    world = make_demo_world(Path(tmp_path_factory.mktemp("verifier")) / "i", students=10,
+                            app_config={"VERIFY_RATE_LIMIT": (10_000, 60)})
+    ledger, app = world.ledger, world.app
     projections = app.extensions["projections"]
     projections.catch_up()
     # Student ids are random: order them by how many active credentials they hold, most first,

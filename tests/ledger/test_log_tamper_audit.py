@@ -7,12 +7,9 @@ in-process and as the real console script (exit code 1, the finding in JSON).
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -24,11 +21,10 @@ import pytest
 from ledger.application import IssueRequest
 from ledger.audit import AuditReport, audit
 from ledger.instance import init_instance, open_ledger
-from tests.support import transfer
+from tests.support import finish_cli, run_cli, start_cli, transfer
 from verifiers import compact_range
 
 PASSPHRASE = "tamper-test-passphrase"
-CLI = Path(sys.executable).parent / "credledger"
 SCHOOL = "pine-hollow"
 SIZES = [0, 3, 8, 21, 37]  # the kept checkpoints
 
@@ -65,16 +61,12 @@ def build(data_dir: Path, database_url: str | None = None) -> None:
 
 
 def start_cli_audit(data_dir: Path) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
-    env["CREDLEDGER_PASSPHRASE"] = PASSPHRASE
-    return subprocess.Popen([str(CLI), "--data", str(data_dir), "--json", "audit"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return start_cli(data_dir, "audit", passphrase=PASSPHRASE, json_out=True)
 
 
 def run_cli_audit(data_dir: Path) -> tuple[int, dict[str, Any]]:
-    process = start_cli_audit(data_dir)
-    out, err = process.communicate(timeout=60)
-    return process.returncode, json.loads(out) if out.strip() else {"stderr": err}
+    result = run_cli(data_dir, "audit", passphrase=PASSPHRASE, json_out=True, timeout=60)
+    return result.code, result.json() if result.out.strip() else {"stderr": result.err}
 
 
 def audit_of(data_dir: Path) -> AuditReport:
@@ -209,11 +201,8 @@ def test_cli_audit_exits_1_for_every_tamper(template: Path, tmp_path: Path) -> N
     # The console scripts run side by side: each is a second of interpreter start-up.
     running = {name: start_cli_audit(tmp_path / name) for name in expected}
     for name, process in running.items():
-        out, err = process.communicate(timeout=60)
-        assert process.returncode == 1, (name, out, err)
-        answer = json.loads(out)
+        answer = finish_cli(process, passphrase=PASSPHRASE, expect=1, timeout=60).json()  # no passphrase shown
         assert answer["ok"] is False and expected[name] in answer["finding"]["problem"], name
-        assert PASSPHRASE not in out + err
 
 
 def test_untampered_instance_audits_clean_through_the_cli(template: Path) -> None:
