@@ -2,13 +2,15 @@
 
 Each aggregate is a stream of signed documents. The eventsourcing events carry
 the document verbatim (`document`) and their timestamp is the time the ledger
-recorded it; state is what the documents say, applied by `when_<Type>` methods.
+recorded it; state is what the documents say, applied by `when_<Type>` methods, each taking
+its event type's typed document (`verifiers.protocol.payloads`).
 Rules about what may be recorded live in `ledger.rules`, not here: an aggregate
 only remembers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from ledger.statelists import Segment, apply_listing_event, school_year_from_tex
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.keyhistory import KeyRecord
 from verifiers.protocol import documents as d
+from verifiers.protocol import payloads as p
 from verifiers.protocol.authority import custodian_after
 from verifiers.timestamps import parse_timestamp
 
@@ -40,6 +43,7 @@ class SignedAggregate(Aggregate):
         self.apply_document(document)
 
     def apply_document(self, document: dict[str, Any]) -> None:
+        # Dispatch by the type's name narrows the document to what when_<Type> takes.
         getattr(self, "when_" + document["type"])(document)
         self.last_hash = d.document_hash(document)
 
@@ -66,20 +70,20 @@ def _key_record(key_id: str, valid_from: str) -> KeyRecord:
 class Issuer(SignedAggregate):
     """A school, district, CTE center or agency registered to attest credentials."""
 
-    def when_IssuerRegistered(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_IssuerRegistered(self, doc: p.IssuerRegistered) -> None:  # noqa: N802
         self.did: str = doc["issuer"]
         self.slug: str = doc["slug"]
         self.name: str = doc["name"]
         self.kind: str = doc["kind"]
         self.keys: dict[str, KeyRecord] = {doc["key"]: _key_record(doc["key"], doc["validFrom"])}
 
-    def when_IssuerKeyAdded(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_IssuerKeyAdded(self, doc: p.IssuerKeyAdded) -> None:  # noqa: N802
         self.keys[doc["key"]] = _key_record(doc["key"], doc["validFrom"])
 
-    def when_IssuerKeyRetired(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_IssuerKeyRetired(self, doc: p.IssuerKeyRetired) -> None:  # noqa: N802
         self.keys[doc["key"]] = self.keys[doc["key"]].retired(parse_timestamp(doc["at"]))
 
-    def when_IssuerKeyCompromised(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_IssuerKeyCompromised(self, doc: p.IssuerKeyCompromised) -> None:  # noqa: N802
         self.keys[doc["key"]] = self.keys[doc["key"]].compromised(parse_timestamp(doc["at"]))
 
     def valid_keys(self, at: datetime) -> list[KeyRecord]:
@@ -92,20 +96,26 @@ class Credential(SignedAggregate):
     FIELDS = ("name", "certifyingBody", "credentialType", "validityMonths", "careerField",
               "careerCluster", "soc", "naics", "cip")
 
-    def when_CredentialDefined(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_CredentialDefined(self, doc: p.CredentialDefined) -> None:  # noqa: N802
         self.code: str = doc["credential"]
         self.owner: str = doc["actor"]
         # The codes (careerCluster, soc, naics, cip) are optional: present only when given.
-        self.fields: dict[str, Any] = {f: doc[f] for f in self.FIELDS if f in doc}
+        self.fields: dict[str, Any] = self._fields_of(doc)
 
-    def when_CredentialUpdated(self, doc: dict[str, Any]) -> None:  # noqa: N802
-        self.fields.update({f: doc[f] for f in self.FIELDS if f in doc})
+    def when_CredentialUpdated(self, doc: p.CredentialUpdated) -> None:  # noqa: N802
+        self.fields.update(self._fields_of(doc))
+
+    @classmethod
+    def _fields_of(cls, doc: Mapping[str, Any]) -> dict[str, Any]:
+        """The catalog fields `doc` carries, in FIELDS order (read by names from FIELDS, not literals:
+        so as a Mapping, not its TypedDict)."""
+        return {f: doc[f] for f in cls.FIELDS if f in doc}
 
 
 class Student(SignedAggregate):
     """An opaque student id; the person's identity lives in the vault, never here."""
 
-    def when_StudentRegistered(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_StudentRegistered(self, doc: p.StudentRegistered) -> None:  # noqa: N802
         self.registered_by: str = doc["issuer"]
         self.subject: dict[str, str] = doc["subject"]
         self.cohort: int | None = doc.get("cohort")
@@ -114,7 +124,7 @@ class Student(SignedAggregate):
 class Award(SignedAggregate):
     """One student's earned credential, attested by the issuing institution."""
 
-    def when_CredentialIssued(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_CredentialIssued(self, doc: p.CredentialIssued) -> None:  # noqa: N802
         self.issuer: str = doc["issuer"]
         # Custody as the protocol defines it, so the ledger and a bundle's verifier follow one rule.
         self.custodian: str = custodian_after(None, doc)
@@ -125,10 +135,10 @@ class Award(SignedAggregate):
         self.supersedes: str | None = doc.get("supersedes")
         self.revocation: dict[str, Any] | None = None
 
-    def when_CredentialRevoked(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_CredentialRevoked(self, doc: p.CredentialRevoked) -> None:  # noqa: N802
         self.revocation = {"reason": doc["reason"], "note": doc["note"], "effective": doc["effective"]}
 
-    def when_CredentialTransferred(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_CredentialTransferred(self, doc: p.CredentialTransferred) -> None:  # noqa: N802
         self.custodian = custodian_after(self.custodian, doc)
 
 
@@ -136,13 +146,14 @@ class Listing(SignedAggregate):
     """One credential on one state's list (or a Colorado district's Menu of Options),
     year by year: `segments` say which terms were in force in which school years."""
 
-    def when_CredentialListed(self, doc: dict[str, Any]) -> None:  # noqa: N802
-        self._apply_listing(doc, listed=True)
+    def when_CredentialListed(self, doc: p.CredentialListed) -> None:  # noqa: N802
+        self._apply_listing(doc, listed=True, terms=doc.get("terms"))
 
-    def when_CredentialDelisted(self, doc: dict[str, Any]) -> None:  # noqa: N802
-        self._apply_listing(doc, listed=False)
+    def when_CredentialDelisted(self, doc: p.CredentialDelisted) -> None:  # noqa: N802
+        self._apply_listing(doc, listed=False, terms=None)
 
-    def _apply_listing(self, doc: dict[str, Any], *, listed: bool) -> None:
+    def _apply_listing(self, doc: p.CredentialListed | p.CredentialDelisted, *, listed: bool,
+                       terms: dict[str, Any] | None) -> None:
         if self.__dict__.get("segments") is None:  # the opening event
             self.credential: str = doc["credential"]
             self.state: str = doc["state"]
@@ -151,14 +162,14 @@ class Listing(SignedAggregate):
         last = doc["effectiveTo"]
         self.segments = apply_listing_event(
             self.segments, listed, school_year_from_text(doc["effectiveFrom"]),
-            None if last is None else school_year_from_text(last), doc.get("terms"), doc.get("note"),
+            None if last is None else school_year_from_text(last), terms, doc.get("note"),
         )
 
 
 class Assessment(SignedAggregate):
     """One sitting of an assessment (WorkKeys) by one student, attested by the issuer."""
 
-    def when_AssessmentRecorded(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_AssessmentRecorded(self, doc: p.AssessmentRecorded) -> None:  # noqa: N802
         self.issuer: str = doc["issuer"]
         self.student: str = doc["student"]
         self.test: str = doc["test"]
@@ -170,7 +181,7 @@ class RosterShare(SignedAggregate):
     """Named students shared by the institution that serves them with another one
     (a home district with the area CTE center they attend), for a purpose, until a day."""
 
-    def when_RosterShared(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_RosterShared(self, doc: p.RosterShared) -> None:  # noqa: N802
         self.granter: str = doc["actor"]
         self.grantee: str = doc["grantee"]
         self.students: list[str] = list(doc["students"])
@@ -180,7 +191,7 @@ class RosterShare(SignedAggregate):
         self.note: str = doc["note"]
         self.withdrawn: str | None = None
 
-    def when_RosterShareWithdrawn(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_RosterShareWithdrawn(self, doc: p.RosterShareWithdrawn) -> None:  # noqa: N802
         self.withdrawn = doc["time"]
 
 
@@ -188,7 +199,7 @@ class TransferOffer(SignedAggregate):
     """A custodian's offer of a student's awards to another institution, open until
     the receiver accepts or declines it or the custodian withdraws it."""
 
-    def when_TransferOffered(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_TransferOffered(self, doc: p.TransferOffered) -> None:  # noqa: N802
         self.sender: str = doc["actor"]
         self.receiver: str = doc["to"]
         self.student: str = doc["student"]
@@ -199,7 +210,7 @@ class TransferOffer(SignedAggregate):
         self.closed_by: str | None = None
         self.closed: str | None = None
 
-    def when_TransferOfferClosed(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_TransferOfferClosed(self, doc: p.TransferOfferClosed) -> None:  # noqa: N802
         self.outcome = doc["outcome"]
         self.closed_by = doc["actor"]
         self.closed = doc["time"]
@@ -208,7 +219,7 @@ class TransferOffer(SignedAggregate):
 class Erasure(SignedAggregate):
     """The record that a student's identity was erased from the vault (the signatures stay valid)."""
 
-    def when_IdentityErased(self, doc: dict[str, Any]) -> None:  # noqa: N802
+    def when_IdentityErased(self, doc: p.IdentityErased) -> None:  # noqa: N802
         self.student: str = doc["student"]
 
 

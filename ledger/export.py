@@ -19,6 +19,7 @@ from ledger.errors import InputError, NotFoundError
 from ledger.vault import CLAIMS
 from verifiers.protocol import documents as d
 from verifiers.protocol.bundle import Bundle, Entry, OnlineEvidence
+from verifiers.protocol.payloads import CredentialIssued, payload_as
 from verifiers.timestamps import format_timestamp
 
 
@@ -97,7 +98,7 @@ def _relied_on(document: dict[str, Any]) -> list[str]:
     """Streams whose events are needed to verify `document`: its signers' issuers, its catalog entry."""
     relied = [stream for stream in map(d.issuer_stream_of, d.required_signers(document)) if stream is not None]
     if document["type"] == d.CREDENTIAL_ISSUED:
-        relied.append(d.credential_stream(document["credential"]))
+        relied.append(d.credential_stream(payload_as(CredentialIssued, document)["credential"]))
     return relied
 
 

@@ -38,6 +38,7 @@ from verifiers.errors import AuthorityError, KeyValidityError, SignatureError, V
 from verifiers.keyhistory import KeyRecord, verify_key_valid_at
 from verifiers.protocol import authority as a
 from verifiers.protocol import documents as d
+from verifiers.protocol import payloads as p
 from verifiers.timestamps import parse_timestamp
 
 # A roster share is for a school year at most (with its summer): then it is granted anew.
@@ -145,7 +146,7 @@ _CODES = {
 }
 
 
-def _authorized(rule: Callable[..., None], doc: dict[str, Any], view: LedgerView, *facts: Any) -> None:
+def _authorized(rule: Callable[..., None], doc: p.EventDocument, view: LedgerView, *facts: Any) -> None:
     """Run one of the protocol's authority rules on `doc` (after `facts` of its stream); refuse as ingest does."""
     try:
         rule(_Authority(view), *facts, doc)
@@ -254,18 +255,18 @@ def _require_registered_issuer(view: LedgerView, did: str) -> Issuer:
     return issuer
 
 
-def _check_issuer_registered(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
+def _check_issuer_registered(doc: p.IssuerRegistered, view: LedgerView, _: Any, recorded: datetime) -> None:
     _authorized(a.check_issuer_registration, doc, view)
     _check_new_key(doc)
     _check_valid_from(doc, recorded)
 
 
-def _check_valid_from(doc: dict[str, Any], recorded: datetime) -> None:
+def _check_valid_from(doc: p.IssuerRegistered | p.IssuerKeyAdded, recorded: datetime) -> None:
     if parse_timestamp(doc["validFrom"]) < recorded - MAX_CLOCK_SKEW:
         raise RejectedError("backdated", "a key's validity cannot start in the past")
 
 
-def _check_new_key(doc: dict[str, Any]) -> None:
+def _check_new_key(doc: p.IssuerRegistered | p.IssuerKeyAdded) -> None:
     # A key that is no Ed25519 did:key verification method could never verify
     # a proof, and would break every replay of the issuer's stream.
     try:
@@ -276,7 +277,7 @@ def _check_new_key(doc: dict[str, Any]) -> None:
         raise RejectedError("malformed", "the key is not an Ed25519 did:key verification method") from None
 
 
-def _check_key_added(doc: dict[str, Any], view: LedgerView, issuer: Any, recorded: datetime) -> None:
+def _check_key_added(doc: p.IssuerKeyAdded, view: LedgerView, issuer: Any, recorded: datetime) -> None:
     _authorized(a.check_key_event, doc, view, issuer.did)
     if doc["key"] in issuer.keys:
         raise RejectedError("duplicate_key", "the issuer already has that key")
@@ -284,14 +285,14 @@ def _check_key_added(doc: dict[str, Any], view: LedgerView, issuer: Any, recorde
     _check_valid_from(doc, recorded)
 
 
-def _existing_key(doc: dict[str, Any], view: LedgerView, issuer: Any) -> KeyRecord:
+def _existing_key(doc: p.IssuerKeyRetired | p.IssuerKeyCompromised, view: LedgerView, issuer: Any) -> KeyRecord:
     _authorized(a.check_key_event, doc, view, issuer.did)
     if doc["key"] not in issuer.keys:
         raise RejectedError("unknown_key", f"{doc['key']} is not a key of {issuer.did}")
     return issuer.keys[doc["key"]]
 
 
-def _check_key_retired(doc: dict[str, Any], view: LedgerView, issuer: Any, recorded: datetime) -> None:
+def _check_key_retired(doc: p.IssuerKeyRetired, view: LedgerView, issuer: Any, recorded: datetime) -> None:
     key = _existing_key(doc, view, issuer)
     if key.retired_at is not None:
         raise RejectedError("already_retired", "that key is already retired")
@@ -299,7 +300,7 @@ def _check_key_retired(doc: dict[str, Any], view: LedgerView, issuer: Any, recor
         raise RejectedError("backdated", "retirement cannot be backdated; declare a compromise instead")
 
 
-def _check_key_compromised(doc: dict[str, Any], view: LedgerView, issuer: Any, recorded: datetime) -> None:
+def _check_key_compromised(doc: p.IssuerKeyCompromised, view: LedgerView, issuer: Any, recorded: datetime) -> None:
     key = _existing_key(doc, view, issuer)
     at = parse_timestamp(doc["at"])
     if at > recorded + MAX_CLOCK_SKEW:
@@ -308,15 +309,15 @@ def _check_key_compromised(doc: dict[str, Any], view: LedgerView, issuer: Any, r
         raise RejectedError("already_compromised", "that key is already compromised from an earlier time")
 
 
-def _check_credential_defined(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
+def _check_credential_defined(doc: p.CredentialDefined, view: LedgerView, _: Any, __: datetime) -> None:
     _authorized(a.check_catalog_entry, doc, view)
 
 
-def _check_credential_updated(doc: dict[str, Any], view: LedgerView, credential: Any, __: datetime) -> None:
+def _check_credential_updated(doc: p.CredentialUpdated, view: LedgerView, credential: Any, __: datetime) -> None:
     _authorized(a.check_catalog_update, doc, view, credential.owner)
 
 
-def _check_student_registered(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
+def _check_student_registered(doc: p.StudentRegistered, view: LedgerView, _: Any, __: datetime) -> None:
     _authorized(a.check_student_registration, doc, view)
 
 
@@ -335,7 +336,7 @@ def _require_related_student(view: LedgerView, student_id: str, institution: str
     return student
 
 
-def _require_student_subject(doc: dict[str, Any], view: LedgerView, recorded: datetime) -> None:
+def _require_student_subject(doc: p.CredentialIssued | p.AssessmentRecorded, view: LedgerView, recorded: datetime) -> None:
     """The actor may record for the student, and the event commits to the same identity
     claims as the registration."""
     student = _require_related_student(view, doc["student"], doc["actor"], recorded, RECORDING_BASES)
@@ -343,7 +344,7 @@ def _require_student_subject(doc: dict[str, Any], view: LedgerView, recorded: da
         raise RejectedError("malformed", "subject commitments differ from the student's")
 
 
-def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
+def _check_credential_issued(doc: p.CredentialIssued, view: LedgerView, _: Any, recorded: datetime) -> None:
     _authorized(a.check_issuance, doc, view)
     _require_student_subject(doc, view, recorded)
     if not isinstance(view.stream(d.credential_stream(doc["credential"])), Credential):
@@ -353,13 +354,14 @@ def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, reco
         raise RejectedError("future_date", "a credential cannot be earned in the future")
     if doc["expires"] is not None and date.fromisoformat(doc["expires"]) < earned:
         raise RejectedError("malformed", "expires is before earned")
-    if doc.get("supersedes") is not None:
-        old = view.stream(doc["supersedes"])
+    supersedes = doc.get("supersedes")
+    if supersedes is not None:
+        old = view.stream(supersedes)
         if not isinstance(old, Award) or old.student != doc["student"]:
             raise RejectedError("not_found", "the superseded award is not this student's")
         if old.custodian != doc["actor"]:
             raise RejectedError("not_authorized", "only the award's current custodian may amend it")
-        if view.amended(doc["supersedes"]):
+        if view.amended(supersedes):
             raise RejectedError("already_amended", "that award was already amended; amend the newer award instead")
         if old.revocation is None or old.revocation["reason"] != "superseded":
             raise RejectedError(
@@ -367,17 +369,17 @@ def _check_credential_issued(doc: dict[str, Any], view: LedgerView, _: Any, reco
             )
 
 
-def _check_credential_revoked(doc: dict[str, Any], view: LedgerView, award: Any, __: datetime) -> None:
+def _check_credential_revoked(doc: p.CredentialRevoked, view: LedgerView, award: Any, __: datetime) -> None:
     _authorized(a.check_award_act, doc, view, award.custodian, award.revocation is not None)
     if doc["reason"] not in REVOCATION_REASONS:
         raise RejectedError("malformed", f"unknown revocation reason {doc['reason']!r}")
 
 
-def _check_credential_transferred(doc: dict[str, Any], view: LedgerView, award: Any, __: datetime) -> None:
+def _check_credential_transferred(doc: p.CredentialTransferred, view: LedgerView, award: Any, __: datetime) -> None:
     _authorized(a.check_award_act, doc, view, award.custodian, award.revocation is not None)
 
 
-def _check_listing(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
+def _check_listing(doc: p.CredentialListed | p.CredentialDelisted, view: LedgerView, _: Any, __: datetime) -> None:
     """State lists are the operator's (the state agency or consortium); a Colorado district
     keeps its own Menu of Options, so a district-scoped entry may also be signed by that district."""
     district = doc["district"]
@@ -397,7 +399,7 @@ def _check_listing(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) 
         raise RejectedError("malformed", "effectiveTo is before effectiveFrom")
 
 
-def _check_assessment_recorded(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
+def _check_assessment_recorded(doc: p.AssessmentRecorded, view: LedgerView, _: Any, recorded: datetime) -> None:
     _require_registered_issuer(view, doc["actor"])
     if doc["issuer"] != doc["actor"] or doc["assessment"] != doc["stream"]:
         raise RejectedError("malformed", "assessment, stream and issuer do not agree")
@@ -406,7 +408,7 @@ def _check_assessment_recorded(doc: dict[str, Any], view: LedgerView, _: Any, re
         raise RejectedError("future_date", "an assessment cannot be taken in the future")
 
 
-def _check_roster_shared(doc: dict[str, Any], view: LedgerView, _: Any, recorded: datetime) -> None:
+def _check_roster_shared(doc: p.RosterShared, view: LedgerView, _: Any, recorded: datetime) -> None:
     _require_registered_issuer(view, doc["actor"])
     if doc["share"] != doc["stream"]:
         raise RejectedError("malformed", "share and stream do not agree")
@@ -425,14 +427,14 @@ def _check_roster_shared(doc: dict[str, Any], view: LedgerView, _: Any, recorded
         _require_related_student(view, student_id, doc["actor"], recorded, OWN_BASES)
 
 
-def _check_roster_share_withdrawn(doc: dict[str, Any], view: LedgerView, share: Any, __: datetime) -> None:
+def _check_roster_share_withdrawn(doc: p.RosterShareWithdrawn, view: LedgerView, share: Any, __: datetime) -> None:
     if doc["actor"] != share.granter or doc["share"] != doc["stream"]:
         raise RejectedError("not_authorized", "only the institution that granted a roster share may withdraw it")
     if share.withdrawn is not None:
         raise RejectedError("already_withdrawn", "the roster share is already withdrawn")
 
 
-def _check_transfer_offered(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
+def _check_transfer_offered(doc: p.TransferOffered, view: LedgerView, _: Any, __: datetime) -> None:
     _require_registered_issuer(view, doc["actor"])
     if doc["offer"] != doc["stream"]:
         raise RejectedError("malformed", "offer and stream do not agree")
@@ -452,7 +454,7 @@ def _check_transfer_offered(doc: dict[str, Any], view: LedgerView, _: Any, __: d
                                                     "receiver; withdraw it first")
 
 
-def _check_transfer_offer_closed(doc: dict[str, Any], view: LedgerView, offer: Any, __: datetime) -> None:
+def _check_transfer_offer_closed(doc: p.TransferOfferClosed, view: LedgerView, offer: Any, __: datetime) -> None:
     if doc["offer"] != doc["stream"]:
         raise RejectedError("malformed", "offer and stream do not agree")
     if offer.outcome is not None:
@@ -464,7 +466,7 @@ def _check_transfer_offer_closed(doc: dict[str, Any], view: LedgerView, offer: A
                                               "and only the sending one withdraws it")
 
 
-def _check_identity_erased(doc: dict[str, Any], view: LedgerView, _: Any, __: datetime) -> None:
+def _check_identity_erased(doc: p.IdentityErased, view: LedgerView, _: Any, __: datetime) -> None:
     student = view.stream(doc["student"])
     if not isinstance(student, Student):
         raise RejectedError("not_found", f"no student {doc['student']}")
@@ -475,7 +477,9 @@ def _check_identity_erased(doc: dict[str, Any], view: LedgerView, _: Any, __: da
                                               "identity")
 
 
-CHECKS = {
+# Each check takes its own event type's typed document (verifiers.protocol.payloads), so the
+# document is Any here: the table, keyed by that type, is where check_document's JSON is narrowed.
+CHECKS: dict[str, Callable[[Any, LedgerView, Any, datetime], None]] = {
     d.ISSUER_REGISTERED: _check_issuer_registered,
     d.ISSUER_KEY_ADDED: _check_key_added,
     d.ISSUER_KEY_RETIRED: _check_key_retired,

@@ -21,6 +21,7 @@ from verifiers.protocol.documents import (
     issuer_stream_of,
     text_of,
 )
+from verifiers.protocol.payloads import CredentialIssued, CredentialTransferred, payload_as
 
 
 def _check_authority(v: _Verification, evidence: _Evidence) -> str:
@@ -124,14 +125,16 @@ def _check_award_acts(v: _Verification, entries: Sequence[Entry]) -> list[str]:
     """Check who did what to the award; return its custodians in order."""
     issued = entries[0].event
     _authorized({a.MISMATCH: "the award's issuer, signer and id do not agree"}.get, a.check_issuance, v, issued)
-    custody, revoked = [a.custodian_after(None, issued)], False
+    # The stream opens with its issuance (_Evidence.issued), and an act check_award_act admits
+    # that is no revocation is a transfer.
+    custody, revoked = [a.custodian_after(None, payload_as(CredentialIssued, issued))], False
     for entry in entries[1:]:
         _authorized(partial(_act_refused, v, entry, custody[-1]),
                     a.check_award_act, v, custody[-1], revoked, entry.event)
         if entry.type == CREDENTIAL_REVOKED:
             revoked = True
         else:
-            custody.append(a.custodian_after(custody[-1], entry.event))
+            custody.append(a.custodian_after(custody[-1], payload_as(CredentialTransferred, entry.event)))
     return custody
 
 

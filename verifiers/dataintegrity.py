@@ -265,7 +265,7 @@ def secured_document(
     return secured
 
 
-def proofs_of(document: dict[str, Any]) -> list[dict[str, Any]]:
+def proofs_of(document: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Return the document's proofs as a list, whether it holds one proof or a set."""
     if not isinstance(document, dict):
         raise MalformedError("secured document must be a JSON object")

@@ -8,13 +8,17 @@ stores).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from verifiers.protocol import documents as d
+from verifiers.protocol import payloads as p
 from ledger.readmodels.schema import CATALOG_COLUMNS, Change
 
 Document = dict[str, Any]
+# One event type's rows. The document is Any: each function takes its own type's typed document
+# (verifiers.protocol.payloads), and the table, keyed by that type, is where a document is narrowed.
+Rows = Callable[[Any, str, int, int], list[Change]]
 
 
 def changes_for(document: Document, recorded: str, position: int, sequence: int) -> list[Change]:
@@ -23,12 +27,12 @@ def changes_for(document: Document, recorded: str, position: int, sequence: int)
     return rows(document, recorded, position, sequence) if rows else []
 
 
-def _student_registered(doc: Document, recorded: str, _: int, __: int) -> list[Change]:
+def _student_registered(doc: p.StudentRegistered, recorded: str, _: int, __: int) -> list[Change]:
     return [("INSERT INTO rm_students (student_id, registered_by, registered_at, cohort) VALUES (?, ?, ?, ?)",
              (doc["student"], doc["issuer"], recorded, doc.get("cohort")))]
 
 
-def _credential_issued(doc: Document, recorded: str, position: int, _: int) -> list[Change]:
+def _credential_issued(doc: p.CredentialIssued, recorded: str, position: int, _: int) -> list[Change]:
     changes: list[Change] = [(
         "INSERT INTO rm_awards (award_id, student_id, issuer, custodian, credential, earned, expires, evidence, "
         "supersedes, issued_at, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -40,12 +44,12 @@ def _credential_issued(doc: Document, recorded: str, position: int, _: int) -> l
     return changes
 
 
-def _credential_revoked(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+def _credential_revoked(doc: p.CredentialRevoked, _: str, __: int, ___: int) -> list[Change]:
     return [("UPDATE rm_awards SET revoked_reason = ?, revoked_note = ?, revoked_effective = ? WHERE award_id = ?",
              (doc["reason"], doc["note"], doc["effective"], doc["award"]))]
 
 
-def _credential_transferred(doc: Document, recorded: str, _: int, sequence: int) -> list[Change]:
+def _credential_transferred(doc: p.CredentialTransferred, recorded: str, _: int, sequence: int) -> list[Change]:
     return [
         ("UPDATE rm_awards SET custodian = ? WHERE award_id = ?", (doc["to"], doc["award"])),
         ("INSERT INTO rm_custody (award_id, sequence, from_did, to_did, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -53,7 +57,7 @@ def _credential_transferred(doc: Document, recorded: str, _: int, sequence: int)
     ]
 
 
-def _issuer_registered(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+def _issuer_registered(doc: p.IssuerRegistered, _: str, __: int, ___: int) -> list[Change]:
     return [
         ("INSERT INTO rm_issuers (did, slug, name, kind) VALUES (?, ?, ?, ?)",
          (doc["issuer"], doc["slug"], doc["name"], doc["kind"])),
@@ -61,48 +65,55 @@ def _issuer_registered(doc: Document, _: str, __: int, ___: int) -> list[Change]
     ]
 
 
-def _issuer_key_added(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+def _issuer_key_added(doc: p.IssuerRegistered | p.IssuerKeyAdded, _: str, __: int, ___: int) -> list[Change]:
     return [("INSERT INTO rm_issuer_keys (did, key_id, valid_from) VALUES (?, ?, ?)",
              (doc["issuer"], doc["key"], doc["validFrom"]))]
 
 
-def _issuer_key_ended(column: str) -> Callable[[Document, str, int, int], list[Change]]:
-    def rows(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+def _issuer_key_ended(column: str) -> Rows:
+    def rows(doc: p.IssuerKeyRetired | p.IssuerKeyCompromised, _: str, __: int, ___: int) -> list[Change]:
         return [(f"UPDATE rm_issuer_keys SET {column} = ? WHERE did = ? AND key_id = ?",
                  (doc["at"], doc["issuer"], doc["key"]))]
     return rows
 
 
-def _credential_defined(doc: Document, _: str, __: int, ___: int) -> list[Change]:
+def _credential_defined(doc: p.CredentialDefined, _: str, __: int, ___: int) -> list[Change]:
     return [("INSERT INTO rm_credentials (code, name, certifying_body, credential_type, validity_months, "
              "career_field, career_cluster, soc, naics, cip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              (doc["credential"], doc["name"], doc["certifyingBody"], doc["credentialType"], doc["validityMonths"],
               doc["careerField"], doc.get("careerCluster"), doc.get("soc"), doc.get("naics"), doc.get("cip")))]
 
 
-def _credential_updated(doc: Document, _: str, __: int, ___: int) -> list[Change]:
-    return [(f"UPDATE rm_credentials SET {column} = ? WHERE code = ?", (doc[field], doc["credential"]))
-            for field, column in CATALOG_COLUMNS.items() if field in doc]
+def _credential_updated(doc: p.CredentialUpdated, _: str, __: int, ___: int) -> list[Change]:
+    named: Mapping[str, Any] = doc  # read by the names in CATALOG_COLUMNS, not by literals
+    return [(f"UPDATE rm_credentials SET {column} = ? WHERE code = ?", (named[field], doc["credential"]))
+            for field, column in CATALOG_COLUMNS.items() if field in named]
 
 
-def _listing(listed: bool) -> Callable[[Document, str, int, int], list[Change]]:
-    def rows(doc: Document, _: str, __: int, sequence: int) -> list[Change]:
-        return [("INSERT INTO rm_listings (stream, sequence, listed, credential, state, district, effective_from, "
-                 "effective_to, terms, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (doc["stream"], sequence, listed, doc["credential"], doc["state"], doc["district"],
-                  doc["effectiveFrom"], doc["effectiveTo"],
-                  json.dumps(doc["terms"], sort_keys=True) if listed else None, doc.get("note")))]
-    return rows
+def _credential_listed(doc: p.CredentialListed, _: str, __: int, sequence: int) -> list[Change]:
+    return _listing(doc, sequence, True, json.dumps(doc["terms"], sort_keys=True))
 
 
-def _assessment_recorded(doc: Document, _: str, position: int, __: int) -> list[Change]:
+def _credential_delisted(doc: p.CredentialDelisted, _: str, __: int, sequence: int) -> list[Change]:
+    return _listing(doc, sequence, False, None)
+
+
+def _listing(doc: p.CredentialListed | p.CredentialDelisted, sequence: int, listed: bool,
+             terms: str | None) -> list[Change]:
+    return [("INSERT INTO rm_listings (stream, sequence, listed, credential, state, district, effective_from, "
+             "effective_to, terms, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             (doc["stream"], sequence, listed, doc["credential"], doc["state"], doc["district"],
+              doc["effectiveFrom"], doc["effectiveTo"], terms, doc.get("note")))]
+
+
+def _assessment_recorded(doc: p.AssessmentRecorded, _: str, position: int, __: int) -> list[Change]:
     return [("INSERT INTO rm_assessments (assessment_id, student_id, issuer, test, taken, scores, position) "
              "VALUES (?, ?, ?, ?, ?, ?, ?)",
              (doc["assessment"], doc["student"], doc["issuer"], doc["test"], doc["taken"],
               json.dumps(doc["scores"], sort_keys=True), position))]
 
 
-ROWS: dict[str, Callable[[Document, str, int, int], list[Change]]] = {
+ROWS: dict[str, Rows] = {
     d.STUDENT_REGISTERED: _student_registered,
     d.CREDENTIAL_ISSUED: _credential_issued,
     d.CREDENTIAL_REVOKED: _credential_revoked,
@@ -113,7 +124,7 @@ ROWS: dict[str, Callable[[Document, str, int, int], list[Change]]] = {
     d.ISSUER_KEY_COMPROMISED: _issuer_key_ended("compromised_at"),
     d.CREDENTIAL_DEFINED: _credential_defined,
     d.CREDENTIAL_UPDATED: _credential_updated,
-    d.CREDENTIAL_LISTED: _listing(listed=True),
-    d.CREDENTIAL_DELISTED: _listing(listed=False),
+    d.CREDENTIAL_LISTED: _credential_listed,
+    d.CREDENTIAL_DELISTED: _credential_delisted,
     d.ASSESSMENT_RECORDED: _assessment_recorded,
 }

@@ -2,6 +2,8 @@
 
 - ``documents``  the event vocabulary: type names, which event opens or follows which
                  stream, stream ids, the document hash, who must sign, the log's leaf;
+- ``payloads``   each event type's document as a TypedDict (``PAYLOAD_TYPES``), held to
+                 the ledger's schemas by a test, and ``payload_as``, the one narrowing cast;
 - ``authority``  who may sign which act and who holds an award: the rules that need
                  no ledger state, over a small view (``AuthorityView``);
 - ``status``     an award's status (active, expired, superseded, revoked: <reason>), the one

@@ -19,6 +19,10 @@ The rules, per stream:
              once; a transfer from that custodian to another registered issuer, countersigned
              by it, which then becomes the custodian.
 
+Each rule takes its event's typed document (``verifiers.protocol.payloads``), or any event
+(``EventDocument``) where telling the type apart is the rule's own check; it still reads
+members defensively (``text_of``), since a bundle's documents met no schema.
+
 A refusal is an ``AuthorityError`` whose ``reason`` is one of the constants below, in
 the words ingest answers with (a ``RejectedError`` of the reason's code); a bundle
 report words it again with the entry it is about. Pure; imports only ``verifiers``.
@@ -26,6 +30,7 @@ report words it again with the entry it is about. Pure; imports only ``verifiers
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from verifiers.dataintegrity import proofs_of
@@ -41,6 +46,15 @@ from verifiers.protocol.documents import (
     issuer_stream_of,
     required_signers,
     text_of,
+)
+from verifiers.protocol.payloads import (
+    CredentialDefined,
+    CredentialIssued,
+    CredentialRevoked,
+    CredentialTransferred,
+    EventDocument,
+    IssuerRegistered,
+    StudentRegistered,
 )
 
 __all__ = [
@@ -98,7 +112,7 @@ def _refuse(reason: str, message: str) -> AuthorityError:
     return AuthorityError(message, reason=reason)
 
 
-def check_issuer_registration(view: AuthorityView, event: dict[str, Any]) -> None:
+def check_issuer_registration(view: AuthorityView, event: IssuerRegistered) -> None:
     """``IssuerRegistered``: by the operator, in the stream of the DID, whose slug it names."""
     did, slug = text_of(event, "issuer"), text_of(event, "slug")
     if event.get("actor") != view.operator:
@@ -107,7 +121,7 @@ def check_issuer_registration(view: AuthorityView, event: dict[str, Any]) -> Non
         raise _refuse(MISMATCH, "issuer stream, slug and DID do not agree")
 
 
-def check_key_event(view: AuthorityView, issuer: str, event: dict[str, Any]) -> None:
+def check_key_event(view: AuthorityView, issuer: str, event: EventDocument) -> None:
     """A later event of ``issuer``'s stream: a key event, by the operator or the issuer itself."""
     if event.get("type") not in KEY_EVENTS:
         raise _refuse(OUT_OF_PLACE, "only key events follow an issuer's registration")
@@ -115,7 +129,7 @@ def check_key_event(view: AuthorityView, issuer: str, event: dict[str, Any]) -> 
         raise _refuse(NOT_OPERATOR_OR_ISSUER, "only the operator or the issuer itself may do this")
 
 
-def check_catalog_entry(view: AuthorityView, event: dict[str, Any]) -> None:
+def check_catalog_entry(view: AuthorityView, event: CredentialDefined) -> None:
     """``CredentialDefined``: by the operator or a registered issuer, in the stream its code names."""
     owner = text_of(event, "actor")
     if owner != view.operator:
@@ -124,7 +138,7 @@ def check_catalog_entry(view: AuthorityView, event: dict[str, Any]) -> None:
         raise _refuse(MISMATCH, "credential stream and code do not agree")
 
 
-def check_catalog_update(view: AuthorityView, owner: str, event: dict[str, Any]) -> None:
+def check_catalog_update(view: AuthorityView, owner: str, event: EventDocument) -> None:
     """A later event of a catalog entry defined by ``owner``: an update, by the operator or the owner."""
     if event.get("type") != CREDENTIAL_UPDATED:
         raise _refuse(OUT_OF_PLACE, "only updates follow a catalog entry's definition")
@@ -132,21 +146,21 @@ def check_catalog_update(view: AuthorityView, owner: str, event: dict[str, Any])
         raise _refuse(NOT_OPERATOR_OR_OWNER, "only the operator or the entry's owner may update it")
 
 
-def check_student_registration(view: AuthorityView, event: dict[str, Any]) -> None:
+def check_student_registration(view: AuthorityView, event: StudentRegistered) -> None:
     """``StudentRegistered``: by a registered issuer naming itself, in the student's own stream."""
     view.check_issuer(text_of(event, "actor"))
     if event.get("issuer") != event.get("actor") or event.get("student") != event.get("stream"):
         raise _refuse(MISMATCH, "student, stream and issuer do not agree")
 
 
-def check_issuance(view: AuthorityView, event: dict[str, Any]) -> None:
+def check_issuance(view: AuthorityView, event: CredentialIssued) -> None:
     """``CredentialIssued``: by a registered issuer naming itself, in the award's own stream."""
     view.check_issuer(text_of(event, "actor"))
     if event.get("issuer") != event.get("actor") or event.get("award") != event.get("stream"):
         raise _refuse(MISMATCH, "award, stream and issuer do not agree")
 
 
-def check_award_act(view: AuthorityView, custodian: str, revoked: bool, event: dict[str, Any]) -> None:
+def check_award_act(view: AuthorityView, custodian: str, revoked: bool, event: EventDocument) -> None:
     """A later event of an award held by ``custodian`` (and ``revoked`` or not): a revocation by
     the custodian, once; or a transfer by it to another registered issuer, countersigned."""
     kind = event.get("type")
@@ -168,13 +182,14 @@ def check_award_act(view: AuthorityView, custodian: str, revoked: bool, event: d
     check_countersigned(event)
 
 
-def check_countersigned(event: dict[str, Any]) -> None:
+def check_countersigned(event: Mapping[str, Any]) -> None:
     """A transfer carries a proof by each of its signers: the releasing custodian, then the receiver."""
     if event.get("type") == CREDENTIAL_TRANSFERRED and len(proofs_of(event)) < len(required_signers(event)):
         raise _refuse(NO_COUNTERSIGNATURE, "a transfer needs the receiving issuer's countersignature")
 
 
-def custodian_after(custodian: str | None, event: dict[str, Any]) -> str:
+def custodian_after(custodian: str | None,
+                    event: CredentialIssued | CredentialRevoked | CredentialTransferred) -> str:
     """Who holds an award after ``event``: its issuer from the issuance, the receiver after a transfer.
 
     ``custodian`` is who held it before (None before the issuance). The event is not checked

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from functools import lru_cache
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -155,7 +156,7 @@ def unsigned_document(
 
 
 
-def text_of(document: dict[str, Any], name: str) -> str:
+def text_of(document: Mapping[str, Any], name: str) -> str:
     """A member that must be text; MalformedError otherwise."""
     value = document.get(name)
     if not isinstance(value, str):
@@ -171,7 +172,7 @@ def verification_method_of(proof: dict[str, Any]) -> str:
     return method
 
 
-def required_signers(document: dict[str, Any]) -> list[str]:
+def required_signers(document: Mapping[str, Any]) -> list[str]:
     """Who must sign, in proof order: the actor, and for a transfer the receiving custodian too."""
     if document.get("type") == CREDENTIAL_TRANSFERRED:
         return [text_of(document, "actor"), text_of(document, "to")]
