@@ -132,6 +132,7 @@ class Award(SignedAggregate):
         self.credential: str = doc["credential"]
         self.earned: str = doc["earned"]
         self.expires: str | None = doc["expires"]
+        self.evidence: dict[str, str | int] = doc["evidence"]
         self.supersedes: str | None = doc.get("supersedes")
         self.revocation: dict[str, Any] | None = None
 

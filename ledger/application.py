@@ -40,7 +40,9 @@ from ledger.schemas import evidence_problems, validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirement
 from ledger.values import AwardInfo, CredentialInfo, IssuerInfo, RosterShareInfo, StudentInfo, TransferOfferInfo
 from ledger.vault import Identity, seal, unseal
+from verifiers.dataintegrity import Cryptosuite
 from verifiers.didkey import did_key_from_public_key
+from verifiers.didweb import method_of
 from verifiers.keyhistory import KeyRecord
 from verifiers.protocol import documents as d
 from verifiers.timestamps import format_timestamp
@@ -429,6 +431,14 @@ class Ledger(Application):
         batch = _Batch(self)
         return batch.build(d.CREDENTIAL_TRANSFERRED, award_id, actor=award.custodian, award=award_id,
                            **{"from": award.custodian, "to": receiver.did, "reason": reason})
+
+    def sign_export(self, did: str, document: dict[str, Any], suite: Cryptosuite) -> dict[str, Any]:
+        """A document derived from the ledger (an Open Badge, a CLR), signed now with `suite` by the
+        newest valid key of `did` this server holds, named under the DID (`<did>#<multikey>`, which
+        its did:web document lists). Exports are not events: nothing is stored."""
+        key_id = _Batch(self).signing_key(did)
+        return self.signer(key_id).sign(document, format_timestamp(self.clock()), suite,
+                                        verification_method=method_of(did, key_id))
 
     def countersign(self, document: dict[str, Any], as_slug: str) -> dict[str, Any]:
         """The receiving issuer's countersignature, with a key the server holds."""

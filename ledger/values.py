@@ -55,6 +55,7 @@ class AwardInfo:
     custodian: str  # the DID that holds it now
     earned: str
     expires: str | None
+    evidence: Mapping[str, str | int]  # certificate or license number, score, … as recorded
     supersedes: str | None
     revocation: Mapping[str, Any] | None  # reason, note, effective
     status: str  # the one status rule (award_status), on the day it was read
@@ -63,7 +64,7 @@ class AwardInfo:
     def of(cls, award: a.Award, today: date) -> AwardInfo:
         revocation = dict(award.revocation) if award.revocation else None
         return cls(str(award.id), award.version, award.last_hash, award.student, award.credential, award.issuer, award.custodian,
-                   award.earned, award.expires, award.supersedes, revocation,
+                   award.earned, award.expires, dict(award.evidence), award.supersedes, revocation,
                    award_status(award.revocation["reason"] if award.revocation else None, award.expires, today))
 
 

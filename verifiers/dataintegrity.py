@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -37,8 +37,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from verifiers.errors import MalformedError, SignatureError
 from verifiers.jcs import canonicalize
 from verifiers.multibase import multibase_decode, multibase_encode
-from verifiers.contexts import BUNDLED
-from verifiers.rdfc import LIMITS, Limits, canonical_nquads
+
+if TYPE_CHECKING:
+    from verifiers.rdfc import Limits
 
 __all__ = [
     "CRYPTOSUITES",
@@ -159,9 +160,17 @@ class EddsaRdfc2022(EddsaJcs2022):
 
     name = "eddsa-rdfc-2022"
 
-    def __init__(self, contexts: Mapping[str, Any] = BUNDLED, limits: Limits = LIMITS) -> None:
-        self.contexts = contexts  # the bundled ones; a test adds the W3C examples context
+    def __init__(self, contexts: Mapping[str, Any] | None = None, limits: Limits | None = None) -> None:
+        # None: the bundled contexts and the default limits (verifiers.rdfc), loaded on first use, so
+        # that importing this module (every CLI call, every event check) does not load PyLD.
+        self.contexts = contexts
         self.limits = limits
+
+    def _canonical(self, document: dict[str, Any]) -> bytes:
+        from verifiers.contexts import BUNDLED
+        from verifiers.rdfc import LIMITS, canonical_nquads
+
+        return canonical_nquads(document, self.contexts or BUNDLED, self.limits or LIMITS).encode("utf-8")
 
     def proof_context(self, document: dict[str, Any]) -> Any:
         # §3.2.1 Create Proof copies no @context: the proof is read in the document's.
@@ -174,12 +183,11 @@ class EddsaRdfc2022(EddsaJcs2022):
             raise MalformedError(f"proof cryptosuite must be {self.name!r}")
         if "@context" not in unsecured_document:
             raise MalformedError("an eddsa-rdfc-2022 document is JSON-LD: it needs an @context")
-        config = {**options, "@context": unsecured_document["@context"]}
-        return canonical_nquads(config, self.contexts, self.limits).encode("utf-8")
+        return self._canonical({**options, "@context": unsecured_document["@context"]})
 
     def transform(self, unsecured_document: dict[str, Any], options: dict[str, Any]) -> bytes:
         # §3.2.3 Transformation: RDFC-1.0 of the unsecured document, in safe mode.
-        return canonical_nquads(unsecured_document, self.contexts, self.limits).encode("utf-8")
+        return self._canonical(unsecured_document)
 
 
 EDDSA_JCS_2022 = EddsaJcs2022()

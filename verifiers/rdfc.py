@@ -79,7 +79,7 @@ def canonical_nquads(document: Any, contexts: Mapping[str, Any] = BUNDLED, limit
         raise CanonicalizationError(f"the term {term!r} is not defined by the document's contexts, "
                                     "so a signature would not cover it")
 
-    options = {"documentLoader": load, "base": "", "rdfDirection": "i18n-datatype", "processingMode": "json-ld-1.1",
+    options = {"documentLoader": load, "base": None, "rdfDirection": "i18n-datatype", "processingMode": "json-ld-1.1",
                "extractAllScripts": False}
     processor = jsonld.JsonLdProcessor(on_property_dropped=dropped)
     try:

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ledger.errors import InputError
 from web.cli.base import (
     EXIT_FAILED,
     EXIT_INPUT,
@@ -45,32 +46,69 @@ def students(c: Context) -> None:
 
 @main.command()
 @click.argument("student_id")
-@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path),
+              help="The file to write (--as bundle), or the directory for one <award>.json each (--as ob3).")
+@click.option("--as", "form", type=click.Choice(["bundle", "ob3"]), default="bundle", show_default=True,
+              help="bundle: the portable transcript (credledger's own, verifiable offline). "
+                   "ob3: each award as an Open Badges 3.0 credential, for wallets and other verifiers.")
 @click.option("--only", "only", multiple=True, metavar="AWARD", help="Export only these awards (repeatable).")
-@click.option("--disclose", default="", help="Identity claims to disclose, e.g. name,birth_date (default none).")
+@click.option("--disclose", default="", help="Identity claims to disclose, e.g. name,birth_date (default none; "
+                                             "ob3: name only, else each badge carries the name hashed).")
+@click.option("--evidence", default="", help="ob3: evidence each badge shows where its award holds it, "
+                                             "e.g. certificate,score (default none).")
 @click.option("--offline", is_flag=True,
               help="No link for online checks in the file (otherwise a file link the student can withdraw).")
 @json_option
 @pass_ctx
-def export(c: Context, student_id: str, out_file: Path, only: tuple[str, ...], disclose: str, offline: bool) -> None:
-    """Write the student's portable transcript bundle (verifiable offline; online too, unless --offline)."""
+def export(c: Context, student_id: str, out_path: Path, form: str, only: tuple[str, ...], disclose: str,
+           evidence: str, offline: bool) -> None:
+    """Write the student's portable transcript bundle (verifiable offline; online too, unless --offline),
+    or each award as an Open Badges 3.0 credential (--as ob3)."""
+    claims = [x.strip() for x in disclose.split(",") if x.strip()]
+    if form == "ob3":
+        _export_badges(c, student_id, out_path, list(only), claims, [x.strip() for x in evidence.split(",") if x.strip()])
+        return
     from ledger.export import export_bundle
     from web.sharing import Sharing, embed_file_link, evidence_url
 
     with reported():
-        claims = [x.strip() for x in disclose.split(",") if x.strip()]
+        if evidence:
+            raise InputError.for_field("evidence", "only for --as ob3: a bundle carries every award's evidence")
         bundle = export_bundle(c.ledger, student_id, only=list(only) or None, disclose=claims)
         if not offline:
             bundle = embed_file_link(Sharing(c.ledger.store), bundle, evidence_url(c.ledger.config.domain),
                                      EXPORT_LABEL, c.ledger.clock())
-        out_file.write_text(json.dumps(bundle, indent=1) + "\n")
+        out_path.write_text(json.dumps(bundle, indent=1) + "\n")
         online = bundle.get("online", {}).get("url")
-        c.out({"file": str(out_file), "awards": len(bundle["awards"]), "disclosed": sorted(bundle["disclosed"]),
+        c.out({"file": str(out_path), "awards": len(bundle["awards"]), "disclosed": sorted(bundle["disclosed"]),
                "online": online},
-              f"Wrote {out_file}: {len(bundle['awards'])} credential(s), disclosed: "
+              f"Wrote {out_path}: {len(bundle['awards'])} credential(s), disclosed: "
               f"{', '.join(sorted(bundle['disclosed'])) or 'nothing'}; online checks: "
               f"{'at ' + online + ' until the student withdraws the link or it expires' if online else 'none'}. "
-              f"Verify with `credledger verify {out_file} --log-key \"$(credledger log key)\"`.")
+              f"Verify with `credledger verify {out_path} --log-key \"$(credledger log key)\"`.")
+
+
+def _export_badges(c: Context, student_id: str, out_dir: Path, only: list[str], claims: list[str],
+                   evidence: list[str]) -> None:
+    from ledger.vc.openbadge import open_badges
+
+    with reported():
+        if [x for x in claims if x != "name"]:
+            raise InputError.for_field("disclose", "an Open Badge can disclose only the name")
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError.for_field("out", f"{out_dir} is a file; --as ob3 writes a directory")
+        badges, withdrawn = open_badges(c.ledger, student_id, only=only or None, name_in_plain="name" in claims,
+                                        evidence=evidence)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files = []
+        for award_id, badge in badges.items():
+            path = out_dir / f"{award_id}.json"
+            path.write_text(json.dumps(badge, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            files.append(str(path))
+        left = f"; left out {len(withdrawn)} revoked or replaced" if withdrawn else ""
+        c.out({"directory": str(out_dir), "files": files, "withdrawn": withdrawn},
+              f"Wrote {len(files)} Open Badges 3.0 credential(s) to {out_dir}{left}. Each is signed "
+              f"eddsa-rdfc-2022 by its institution's key, listed in the institution's did:web document.")
 
 
 EXPORT_LABEL = "Exported file (credledger export)"

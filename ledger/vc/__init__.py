@@ -1,0 +1,7 @@
+"""Credentials for the ecosystem, derived from the signed events and signed when exported: W3C
+Verifiable Credentials that wallets, LinkedIn and other verifiers read.
+
+    openbadge   each award as an Open Badges 3.0 OpenBadgeCredential (eddsa-rdfc-2022, did:web)
+
+May import `ledger` and `verifiers`; the events stay the source of truth and nothing here is stored.
+"""

@@ -1,0 +1,134 @@
+"""Verifying an Open Badges 3.0 `OpenBadgeCredential` signed `eddsa-rdfc-2022` under a did:web DID.
+
+Steps, each reported (`StepResult`: ok True / False / None for not checked), in this order:
+
+    format      an OpenBadgeCredential: VC 2.0 and OB 3.0 contexts, a URL id, an issuer with an id,
+                an AchievementSubject with an achievement, a validFrom
+    signature   an eddsa-rdfc-2022 proof for assertionMethod by a key the issuer's DID document lists
+                (the document is a parameter: resolving did:web is the caller's I/O)
+    validity    validFrom has come; past validUntil the badge is expired, genuine but not current
+                (not a failure, as for transcript bundles)
+
+The status step (a Bitstring Status List) is the caller's until status lists are published.
+Pure: the DID documents and the moment are parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from verifiers.bundle_results import StepResult
+from verifiers.dataintegrity import EDDSA_RDFC_2022, proofs_of, verify_proof
+from verifiers.didweb import key_of_method
+from verifiers.errors import VerificationError
+from verifiers.timestamps import format_timestamp
+
+__all__ = ["BADGE_STEPS", "BadgeResult", "verify_open_badge"]
+
+BADGE_STEPS = ("format", "signature", "validity")
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB_CONTEXTS = ("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+               "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json")
+
+
+@dataclass(frozen=True)
+class BadgeResult:
+    id: str | None
+    name: str | None
+    issuer: str | None
+    issuer_name: str | None
+    valid_from: str | None
+    valid_until: str | None
+    status: str  # active | expired | not yet valid | unknown (when the badge could not be read)
+    steps: tuple[StepResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Genuine: every step passed (an expired badge is genuine)."""
+        return all(s.ok is True for s in self.steps)
+
+
+def verify_open_badge(credential: object, did_documents: Mapping[str, Mapping[str, Any]], now: datetime) -> BadgeResult:
+    """Verify one badge against the DID documents of its issuer (by DID) at `now` (aware)."""
+    doc = credential if isinstance(credential, dict) else {}
+    issuer = doc.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None
+    issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
+    steps = [_format(credential)]
+    if steps[0].ok:
+        steps.append(_signature(doc, str(issuer_id), did_documents))
+        validity, status = _validity(doc, now)
+        steps.append(validity)
+    else:
+        steps += [StepResult(name, None, "not checked: not an Open Badges 3.0 credential") for name in BADGE_STEPS[1:]]
+        status = "unknown"
+    text = {k: doc.get(k) if isinstance(doc.get(k), str) else None for k in ("id", "name", "validFrom", "validUntil")}
+    return BadgeResult(text["id"], text["name"], issuer_id if isinstance(issuer_id, str) else None,
+                       issuer_name if isinstance(issuer_name, str) else None, text["validFrom"], text["validUntil"],
+                       status, tuple(steps))
+
+
+def _format(credential: object) -> StepResult:
+    if not isinstance(credential, dict):
+        return StepResult("format", False, "not a JSON object")
+    context, types = credential.get("@context"), credential.get("type")
+    subject = credential.get("credentialSubject")
+    issuer = credential.get("issuer")
+    problems = [
+        (isinstance(context, list) and len(context) >= 2 and context[0] == VC_CONTEXT and context[1] in OB_CONTEXTS,
+         "its @context is not VC 2.0 then Open Badges 3.0"),
+        (isinstance(types, list) and "VerifiableCredential" in types and "OpenBadgeCredential" in types,
+         "its type is not VerifiableCredential and OpenBadgeCredential"),
+        (isinstance(credential.get("id"), str) and str(credential.get("id")).startswith(("https://", "http://", "urn:")),
+         "its id is not a URL"),
+        (isinstance(issuer, (str, dict)) and (isinstance(issuer, str) or isinstance(issuer.get("id"), str)),
+         "it names no issuer id"),
+        (isinstance(subject, dict) and isinstance(subject.get("achievement"), dict),
+         "its credentialSubject has no achievement"),
+        (isinstance(credential.get("validFrom"), str), "it has no validFrom"),
+    ]
+    failed = [why for fine, why in problems if not fine]
+    if failed:
+        return StepResult("format", False, "; ".join(failed))
+    return StepResult("format", True, "an Open Badges 3.0 credential")
+
+
+def _signature(doc: dict[str, Any], issuer: str, did_documents: Mapping[str, Mapping[str, Any]]) -> StepResult:
+    try:
+        proofs = [p for p in proofs_of(doc) if p.get("cryptosuite") == EDDSA_RDFC_2022.name]
+        if not proofs:
+            return StepResult("signature", False, "no eddsa-rdfc-2022 proof")
+        proof = proofs[0]
+        method = proof.get("verificationMethod")
+        if proof.get("proofPurpose") != "assertionMethod":
+            return StepResult("signature", False, "the proof is not for assertionMethod")
+        if not isinstance(method, str) or method.partition("#")[0] != issuer:
+            return StepResult("signature", False, f"signed by {method!r}, not by a key of the issuer {issuer}")
+        document = did_documents.get(issuer)
+        if document is None:
+            return StepResult("signature", None, f"not checked: no DID document of {issuer}")
+        verify_proof(doc, proof, key_of_method(document, method))
+    except VerificationError as e:
+        return StepResult("signature", False, str(e))
+    return StepResult("signature", True, f"signed by {method}, a key its issuer's DID document lists")
+
+
+def _validity(doc: dict[str, Any], now: datetime) -> tuple[StepResult, str]:
+    try:
+        start = datetime.fromisoformat(str(doc["validFrom"]).replace("Z", "+00:00"))
+        end_text = doc.get("validUntil")
+        end = datetime.fromisoformat(str(end_text).replace("Z", "+00:00")) if end_text is not None else None
+        if start.tzinfo is None or (end is not None and end.tzinfo is None):
+            raise ValueError("no time zone")
+    except ValueError:
+        return StepResult("validity", False, "validFrom or validUntil is not a date-time with a time zone"), "unknown"
+    at = format_timestamp(now)
+    if now < start:
+        return StepResult("validity", False, f"not valid before {doc['validFrom']} (checked {at})"), "not yet valid"
+    if end is not None and now > end:
+        return StepResult("validity", True, f"expired on {end_text}: genuine, no longer current"), "expired"
+    until = f"until {end_text}" if end is not None else "with no end"
+    return StepResult("validity", True, f"valid from {doc['validFrom']} {until}"), "active"
