@@ -19,6 +19,11 @@ Routes
 - `GET  /me/transcript.json`     the portable bundle (`award=` to choose credentials,
                                  `disclose=name|birth_date`, none by default; `offline=1`
                                  for a file without online checks)
+- `GET  /me/badges/<award>.json` one credential as an Open Badges 3.0 file, what a wallet
+                                 imports (`name=1` shows the name in plain; hashed otherwise)
+- `POST /me/badges/<award>/linkedin`  "Add to LinkedIn": a share link of that one credential
+                                 (the verification URL LinkedIn shows), then LinkedIn's
+                                 add-to-profile page, prefilled; a link only, nothing is sent
 
 A share link always discloses the student's name, so that whoever receives it
 can match the transcript to the applicant; the create-link page says so
@@ -63,6 +68,7 @@ bp = Blueprint("student", __name__, url_prefix="/me")
 
 DOWNLOAD_CLAIMS = {"name": "Your name", "birth_date": "Your date of birth"}
 DOWNLOAD_LABEL = "Downloaded file"
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"  # LinkedIn's add-to-profile link (startTask=CERTIFICATION_NAME)
 
 
 def _student() -> str:
@@ -196,7 +202,8 @@ def disclosures() -> Any:
 @student_required
 def download_form() -> Any:
     awards = _awards(_student(), _ledger().clock().date())
-    return render_template("student/download.html", awards=awards, claims=DOWNLOAD_CLAIMS,
+    badges = [a for a in awards if a["badge"] in (ACTIVE, EXPIRED)]  # a badge says what counts
+    return render_template("student/download.html", awards=awards, badges=badges, claims=DOWNLOAD_CLAIMS,
                            default_days=DEFAULT_DAYS)
 
 
@@ -218,3 +225,51 @@ def bundle() -> Response:
     filename = f"credentials-{ledger.clock().date().isoformat()}.json"
     return Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _own_badge_award(award_id: str) -> Any:
+    """One of the student's own awards that a badge may carry (not revoked or replaced); else 404."""
+    from verifiers.protocol.status import is_withdrawn
+
+    award = _ledger().find_award(award_id)
+    if award is None or award.student != _student() or is_withdrawn(award.status):
+        abort(404)
+    return award
+
+
+@bp.get("/badges/<award_id>.json")
+@student_required
+def badge(award_id: str) -> Response:
+    from ledger.vc.openbadge import open_badge
+
+    award = _own_badge_award(award_id)
+    document = open_badge(_ledger(), award.id, name_in_plain=request.args.get("name") == "1")
+    return Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="badge-{award.credential}.json"'})
+
+
+@bp.post("/badges/<award_id>/linkedin")
+@student_required
+def linkedin(award_id: str) -> Any:
+    award = _own_badge_award(award_id)
+    ledger, student = _ledger(), _student()
+    entry = next(a for a in _awards(student, ledger.clock().date()) if a["award"] == award.id)
+    now = ledger.clock()
+    token = _sharing().create(student, f"LinkedIn: {entry['name'] or entry['credential']}", awards=[award.id],
+                              days=MAX_DAYS, now=now)
+    return redirect(linkedin_add_url(entry, url_for("verifier.shared", token=token, _external=True)), 303)
+
+
+def linkedin_add_url(award: dict[str, Any], verify_url: str) -> str:
+    """LinkedIn's add-to-profile link for one credential: name, organization, issue and expiry month,
+    credential id and the URL where it is verified."""
+    from urllib.parse import urlencode
+
+    earned = date.fromisoformat(award["earned"])
+    query: dict[str, Any] = {"startTask": "CERTIFICATION_NAME", "name": award["name"] or award["credential"],
+                             "organizationName": award["issuer_name"], "issueYear": earned.year,
+                             "issueMonth": earned.month, "certUrl": verify_url, "certId": award["award"]}
+    if award.get("expires"):
+        expires = date.fromisoformat(award["expires"])
+        query |= {"expirationYear": expires.year, "expirationMonth": expires.month}
+    return f"{LINKEDIN_ADD}?{urlencode(query)}"

@@ -384,3 +384,57 @@ def test_download_carries_a_file_link_the_student_sees_and_can_revoke(env: dict[
     offline = json.loads(client.get(f"/me/transcript.json?pick=1&offline=1&award={award}").data)
     assert "online" not in offline
     assert len([link for link in sharing.links(student) if link.kind == "file"]) == 1
+
+
+# Open Badges for a wallet, and LinkedIn --------------------------------------------------------
+
+
+def test_a_student_downloads_each_credential_as_an_open_badge(env: dict[str, Any]) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from verifiers.didweb import did_document
+    from verifiers.openbadge import verify_open_badge
+
+    ledger, student = env["ledger"], env["students"][0]
+    client = signed_in(env["app"], ledger, student)
+    page = client.get("/me/download").text
+    awards = [a for a in transcript(env, student) if a["status"] == "active"]
+    assert awards and "Each credential on its own: for a wallet or LinkedIn" in page
+    award = awards[0]
+    response = client.get(f"/me/badges/{award['award']}.json")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    badge = response.get_json()
+    assert badge["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+    assert badge["credentialSubject"]["identifier"][0]["hashed"] is True
+    documents = {i.did: did_document(i.did, i.keys.values(), ledger.clock()) for i in ledger.issuers()}
+    assert verify_open_badge(badge, documents, ledger.clock()).ok
+    named = client.get(f"/me/badges/{award['award']}.json?name=1").get_json()
+    assert named["credentialSubject"]["identifier"][0]["hashed"] is False
+    # Another student's award, an unknown one: not found, as for every student page.
+    other = next(a for s in env["students"][1:] for a in transcript(env, s))
+    assert client.get(f"/me/badges/{other['award']}.json").status_code == 404
+    assert client.get("/me/badges/not-an-award.json").status_code == 404
+    # Add to LinkedIn: a share link of that one credential, then LinkedIn's own form, prefilled.
+    answer = client.post(f"/me/badges/{award['award']}/linkedin", data={"csrf_token": csrf(client)})
+    assert answer.status_code == 303
+    target = urlsplit(answer.location)
+    assert (target.scheme, target.netloc, target.path) == ("https", "www.linkedin.com", "/profile/add")
+    query = {k: v[0] for k, v in parse_qs(target.query).items()}
+    assert query["startTask"] == "CERTIFICATION_NAME" and query["name"] == award["name"]
+    assert query["organizationName"] == award["issuer_name"] and query["certId"] == award["award"]
+    assert (query["issueYear"], query["issueMonth"]) == tuple(str(int(x)) for x in award["earned"].split("-")[:2])
+    shared = client.get(urlsplit(query["certUrl"]).path + ".json").get_json()
+    assert [c["award"] for c in shared["credentials"]] == [award["award"]] and shared["verified"]
+    assert "LinkedIn: " in client.get("/me/links").text
+    # Without the form's token nothing is made.
+    assert client.post(f"/me/badges/{award['award']}/linkedin").status_code == 400
+
+
+def test_a_revoked_credential_has_no_badge(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][2]
+    award = next(a for a in transcript(env, student) if a["status"] == "active")
+    ledger.revoke(award["award"], "issued_in_error", "recorded for the wrong student")
+    client = signed_in(env["app"], ledger, student)
+    assert client.get(f"/me/badges/{award['award']}.json").status_code == 404  # the ledger's word, at once
+    transcript(env, student)  # the page lists from the read models, once they have caught up
+    assert f"/me/badges/{award['award']}.json" not in client.get("/me/download").text
