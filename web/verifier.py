@@ -78,6 +78,7 @@ from verifiers.errors import BundleFormatError
 from verifiers.policy import VerificationPolicy
 from verifiers.protocol.status import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, status_kind
 from web.auth import rate_limited
+from web.badge_verifier import badge_page_view, check_badge, is_open_badge
 from web.errors import error_response, wants_json
 from web.exceptions import GoneError
 from web.qr import qr_svg
@@ -317,6 +318,13 @@ def upload_check() -> Any:
     except (ValueError, RecursionError):
         return _refuse("This file is not a credledger transcript: it is not JSON. Ask the student for the file "
                        "they downloaded from their credentials page.", "not_a_bundle")
+    ledger = current_app.extensions["ledger"]
+    if is_open_badge(bundle):  # an Open Badges 3.0 file: checked against this site's DID documents
+        data = check_badge(ledger, bundle)
+        if wants_json():
+            return Response(json.dumps(data, ensure_ascii=False), mimetype="application/json")
+        return render_template("verifier/badge_result.html", result=badge_page_view(data),
+                               filename=upload.filename if upload is not None else "")
     pasted = request.form.get("log_key", "").strip()
     policy = shared_transcripts().policy
     if pasted:
@@ -326,7 +334,6 @@ def upload_check() -> Any:
         except ValueError:
             return _refuse("The log key you pasted is not a log key. It looks like "
                            "“name+1a2b3c4d+AbC…”; leave the field empty to use this site's own log.", "bad_log_key")
-    ledger = current_app.extensions["ledger"]
     try:
         data = check(bundle, policy, ledger.clock().date())
     except BundleFormatError as e:

@@ -390,3 +390,57 @@ def test_an_erased_identity_leaves_the_link_at_once(env: dict[str, Any]) -> None
     # Erasure records no event: the cached result must not outlive the vault row.
     after = c.get(f"/v/{token}.json").get_json()
     assert after["student"] == {} and after["verified"] is True
+
+
+# Open Badges 3.0 files --------------------------------------------------------------------------
+
+
+def test_upload_an_open_badge_of_this_site(env: dict[str, Any]) -> None:
+    from ledger.vc.openbadge import open_badge
+
+    ledger, student = env["ledger"], env["students"][4]
+    badge = open_badge(ledger, active_awards(env, student)[0])
+    page = upload(client(env["app"]), json.dumps(badge).encode())
+    assert page.status_code == 200
+    no_inline_code(page.text)
+    assert "✓ Genuine: signed by" in page.text and f"<title>Genuine — {badge['name']}" in page.text
+    data = upload(client(env["app"]), json.dumps(badge).encode(), headers={"Accept": "application/json"}).get_json()
+    assert data["kind"] == "open_badge" and data["verified"] is True and data["status"] == "active"
+    assert [s["step"] for s in data["steps"]] == ["format", "signature", "validity"]
+    # One changed letter: not verified, and the page says which step failed.
+    forged = dict(badge, name=badge["name"] + "s")
+    page = upload(client(env["app"]), json.dumps(forged).encode())
+    assert "✗ Not verified: do not rely on this badge" in page.text and "<title>Not verified" in page.text
+    data = upload(client(env["app"]), json.dumps(forged).encode(), headers={"Accept": "application/json"}).get_json()
+    assert {s["step"]: s["ok"] for s in data["steps"]}["signature"] is False
+
+
+def test_an_expired_badge_is_expired_not_forged(env: dict[str, Any]) -> None:
+    from ledger.vc.openbadge import open_badge
+
+    page = upload(client(env["app"]), json.dumps(open_badge(env["ledger"], env["expired"])).encode())
+    assert "Expired (genuine)" in page.text and "✗" not in page.text.split("What was checked")[0]
+
+
+def test_a_badge_from_another_site_is_not_checked_and_nothing_is_fetched(env: dict[str, Any]) -> None:
+    from ledger.vc.openbadge import open_badge
+
+    ledger, student = env["ledger"], env["students"][4]
+    badge = open_badge(ledger, active_awards(env, student)[0])
+    badge["issuer"] = dict(badge["issuer"], id="did:web:elsewhere.example:issuers:x")
+    data = upload(client(env["app"]), json.dumps(badge).encode(), headers={"Accept": "application/json"}).get_json()
+    signature = next(s for s in data["steps"] if s["step"] == "signature")
+    assert data["verified"] is False and signature["ok"] is False  # its proof names a key of another DID
+    badge["proof"] = dict(badge["proof"], verificationMethod="did:web:elsewhere.example:issuers:x#z6Mkfake")
+    data = upload(client(env["app"]), json.dumps(badge).encode(), headers={"Accept": "application/json"}).get_json()
+    signature = next(s for s in data["steps"] if s["step"] == "signature")
+    assert signature == {"step": "signature", "ok": None,
+                         "detail": "not checked: no DID document of did:web:elsewhere.example:issuers:x"}
+    assert "Not checked: this badge comes from another site" in upload(
+        client(env["app"]), json.dumps(badge).encode()).text
+
+
+def test_a_malformed_badge_is_not_verified_not_unchecked(env: dict[str, Any]) -> None:
+    badge = {"type": ["VerifiableCredential", "OpenBadgeCredential"], "name": "Welding"}
+    page = upload(client(env["app"]), json.dumps(badge).encode())
+    assert page.status_code == 200 and "✗ Not verified" in page.text and "another site" not in page.text
