@@ -67,8 +67,9 @@ def export_bundle(
     ).to_json()
 
 
-def online_evidence(ledger: Ledger, award_ids: Sequence[str], since: int) -> dict[str, Any]:
-    """What an online verifier asks: the newest checkpoint, consistency from `since`, and the awards' streams."""
+def online_evidence(ledger: Ledger, award_ids: Sequence[str], since: int) -> OnlineEvidence:
+    """What an online verifier asks: the newest checkpoint, consistency from `since`, and the awards'
+    streams. NotFoundError for an award this ledger does not hold; InputError for `since` outside the log."""
     for award_id in award_ids:
         ledger.award(award_id)
     ledger.transparency_log.integrate()
@@ -76,7 +77,7 @@ def online_evidence(ledger: Ledger, award_ids: Sequence[str], since: int) -> dic
     if not 0 < since <= size:
         raise InputError.for_field("since", f"must be in [1, {size}]")
     return OnlineEvidence(note, ledger.transparency_log.consistency_proof(since, size),
-                          stream_entries(ledger, list(award_ids), size)).to_json()
+                          stream_entries(ledger, list(award_ids), size))
 
 
 def stream_entries(ledger: Ledger, stream_ids: Iterable[str], size: int) -> dict[str, list[dict[str, Any]]]:

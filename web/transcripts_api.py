@@ -79,7 +79,7 @@ def evidence() -> Response:
         raise InputError.for_field("since", "the bundle's checkpoint size")
     link = _covering_link(link_token(), awards)
     ledger = _ledger()
-    response = jsonify(online_evidence(ledger, awards, int(since)))
+    response = jsonify(online_evidence(ledger, awards, int(since)).to_json())
     _sharing().record_view(link, ONLINE_CHANNEL, viewer_family(request.headers.get("User-Agent", "")),
                            ledger.clock())
     response.headers["Cache-Control"] = "no-store"

@@ -72,9 +72,11 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from ledger.application import Ledger
 from ledger.errors import InputError, NotFoundError
-from ledger.export import export_bundle, student_awards
-from verifiers.bundle import BundleResult, StepResult, verify_bundle
-from verifiers.errors import BundleFormatError
+from ledger.export import export_bundle, online_evidence, student_awards
+from verifiers.bundle import BundleResult, OnlineEvidence, OnlineUnavailable, StepResult, verify_bundle
+from verifiers.checkpoint import checkpoint_from_text
+from verifiers.note import note_from_text
+from verifiers.errors import BundleFormatError, MalformedError
 from verifiers.policy import VerificationPolicy
 from verifiers.protocol.status import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, status_kind
 from web.auth import rate_limited
@@ -147,10 +149,29 @@ def _disclosed_name(bundle: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def check(bundle: object, policy: VerificationPolicy, today: date, *, live: bool = False) -> dict[str, Any]:
+def check(bundle: object, policy: VerificationPolicy, today: date, *, live: bool = False,
+          online: OnlineEvidence | OnlineUnavailable | None = None) -> dict[str, Any]:
     """Verify a bundle and return its stable JSON. Raises BundleFormatError if it is not a bundle."""
-    result = verify_bundle(bundle, today=today, policy=policy)
+    result = verify_bundle(bundle, today=today, policy=policy, online=online)
     return result_json(result, disclosed_name=_disclosed_name(bundle), live=live)
+
+
+def own_evidence(ledger: Ledger, bundle: object) -> OnlineEvidence | OnlineUnavailable | None:
+    """For a file of this site's ledger, the online evidence `credledger verify --online` would fetch,
+    taken from this server's own store (a newer checkpoint, consistency from the file's, every later
+    event of its awards' streams). None for a file of another ledger: it is checked offline only."""
+    if not (isinstance(bundle, dict) and bundle.get("ledger") == ledger.config.ledger_id):
+        return None
+    awards, note = bundle.get("awards"), bundle.get("checkpoint")
+    if not (isinstance(awards, list) and all(isinstance(a, str) for a in awards) and isinstance(note, str)):
+        return None  # not a bundle: the verifier says so
+    try:
+        since = checkpoint_from_text(note_from_text(note).text).size
+        return online_evidence(ledger, awards, since)
+    except (MalformedError, NotFoundError, InputError):
+        # Its checkpoint is unreadable or larger than this log, or it names an award this ledger does
+        # not hold: whatever the offline checks find, its current state cannot come from here.
+        return OnlineUnavailable("the file names a checkpoint or an award this site's ledger does not have")
 
 
 def page_view(data: dict[str, Any]) -> dict[str, Any]:
@@ -334,8 +355,9 @@ def upload_check() -> Any:
         except ValueError:
             return _refuse("The log key you pasted is not a log key. It looks like "
                            "“name+1a2b3c4d+AbC…”; leave the field empty to use this site's own log.", "bad_log_key")
+    online = own_evidence(ledger, bundle) if not pasted else None
     try:
-        data = check(bundle, policy, ledger.clock().date())
+        data = check(bundle, policy, ledger.clock().date(), online=online)
     except BundleFormatError as e:
         return _refuse(f"This file is not a credledger transcript ({e}).", "not_a_bundle")
     except RecursionError:
@@ -345,4 +367,5 @@ def upload_check() -> Any:
     own = data["checkpoint"]["origin"] == ledger.transparency_log.origin
     return render_template("verifier/result.html", result=page_view(data), source="file", link=None,
                            link_url=None, print_url=None, own_log=own, pasted_key=bool(pasted),
+                           checked_online=isinstance(online, OnlineEvidence),
                            filename=upload.filename if upload is not None else "")

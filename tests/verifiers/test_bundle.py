@@ -100,9 +100,7 @@ def verify(bundle: Any, ledger: Ledger, **kwargs: Any) -> BundleResult:
 def evidence_now(ledger: Ledger, bundle: dict[str, Any]) -> OnlineEvidence:
     """What `credledger verify --online` fetches, built by the server's own code."""
     since = int(bundle["checkpoint"].split("\n")[1])
-    answer = online_evidence(ledger, bundle["awards"], since)
-    return OnlineEvidence(answer["checkpoint"], [base64.b64decode(h) for h in answer["consistency"]],
-                          answer["streams"])
+    return online_evidence(ledger, bundle["awards"], since)
 
 
 def failing(credential: CredentialResult) -> set[str]:

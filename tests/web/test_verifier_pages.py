@@ -246,7 +246,9 @@ def test_upload_a_good_bundle(env: dict[str, Any]) -> None:
     as_json = upload(client(env["app"]), json.dumps(bundle).encode(), headers={"Accept": "application/json"})
     data = as_json.get_json()
     assert data["verified"] is True and len(data["credentials"]) == 2
-    assert all(s["detail"].startswith("not checked") for c in data["credentials"] for s in c["steps"][8:])
+    # A file of this site's ledger is checked against its current state too (issue 13: it was offline only).
+    online = [s for c in data["credentials"] for s in c["steps"] if s["step"] in ("consistency", "current_status")]
+    assert len(online) == 4 and all(s["ok"] is True for s in online), online
 
 
 def test_upload_without_a_name_shows_none(env: dict[str, Any]) -> None:
@@ -444,3 +446,61 @@ def test_a_malformed_badge_is_not_verified_not_unchecked(env: dict[str, Any]) ->
     badge = {"type": ["VerifiableCredential", "OpenBadgeCredential"], "name": "Welding"}
     page = upload(client(env["app"]), json.dumps(badge).encode())
     assert page.status_code == 200 and "✗ Not verified" in page.text and "another site" not in page.text
+
+
+
+# Uploads are checked against this site's ledger as it is now ---------------------------------------
+
+
+def _upload_json(env: dict[str, Any], bundle: dict[str, Any]) -> dict[str, Any]:
+    answer = upload(client(env["app"]), json.dumps(bundle).encode(), headers={"Accept": "application/json"})
+    assert answer.status_code == 200, answer.text
+    return answer.get_json()  # type: ignore[no-any-return]
+
+
+def test_a_file_revoked_after_export_shows_revoked(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][5]
+    award = active_awards(env, student)[0]
+    bundle = export_bundle(ledger, student, only=[award])
+    ledger.revoke(award, "issued_in_error", "recorded for the wrong student")
+    (credential,) = _upload_json(env, bundle)["credentials"]
+    assert credential["status"] == "revoked: issued_in_error" and credential["verified"] is False
+    step = next(s for s in credential["steps"] if s["step"] == "current_status")
+    assert step["ok"] is False and "revoked after the export" in step["detail"]
+    assert "✓" not in upload(client(env["app"]), json.dumps(bundle).encode()).text.split("</h1>")[1].split("</p>")[0]
+
+
+def test_a_file_with_its_revocation_cut_out_is_caught(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][6]
+    award = active_awards(env, student)[0]
+    ledger.revoke(award, "misconduct", "exam irregularity")
+    ledger.transparency_log.integrate()
+    bundle = export_bundle(ledger, student, only=[award])
+    bundle["streams"][award] = bundle["streams"][award][:1]  # the CredentialRevoked entry removed
+    data = _upload_json(env, bundle)
+    (credential,) = data["credentials"]
+    assert data["verified"] is False and credential["status"].startswith("revoked")
+    step = next(s for s in credential["steps"] if s["step"] == "current_status")
+    assert step["ok"] is False
+
+
+def test_a_file_of_another_ledger_is_checked_offline_and_says_so(env: dict[str, Any],
+                                                                 tmp_path: Path) -> None:
+    other = make_demo_world(tmp_path / "other", students=2, web=False)
+    try:
+        student = other.ledger.store.select_journal_of_type("StudentRegistered")[0].originator_id
+        bundle = export_bundle(other.ledger, str(student))
+    finally:
+        other.ledger.close()
+    data = _upload_json(env, bundle)
+    steps = [s for c in data["credentials"] for s in c["steps"] if s["step"] in ("consistency", "current_status")]
+    assert steps and all(s["ok"] is None and s["detail"].startswith("not checked") for s in steps)
+
+
+def test_the_page_says_which_checks_were_online(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][3]
+    bundle = export_bundle(ledger, student, only=active_awards(env, student)[:1])
+    assert "Checked against this site's records as they are now" in upload(
+        client(env["app"]), json.dumps(bundle).encode()).text
+    bundle["awards"] = bundle["awards"] + ["00000000-0000-4000-8000-000000000000"]
+    assert "Checked offline only" in upload(client(env["app"]), json.dumps(bundle).encode()).text

@@ -182,8 +182,8 @@ def build(data: Path) -> Instance:
     ledger.transparency_log.integrate()
     notes["N2"] = ledger.transparency_log.checkpoint()
     since = int(notes["N1"].split("\n")[1])
-    online = {ODALYS: online_evidence(ledger, bundles[ODALYS]["awards"], since),
-              BRANNOCK: online_evidence(ledger, bundles[BRANNOCK]["awards"], since)}
+    online = {ODALYS: online_evidence(ledger, bundles[ODALYS]["awards"], since).to_json(),
+              BRANNOCK: online_evidence(ledger, bundles[BRANNOCK]["awards"], since).to_json()}
     assert online[ODALYS]["checkpoint"] == notes["N2"]
     return Instance(ledger, clock, {ODALYS: odalys, BRANNOCK: brannock}, {ODALYS: a, BRANNOCK: b}, bundles,
                     online, notes, story)
