@@ -39,6 +39,7 @@ from verifiers.keyhistory import KeyRecord, verify_key_valid_at
 from verifiers.protocol import authority as a
 from verifiers.protocol import documents as d
 from verifiers.protocol import payloads as p
+from verifiers.protocol import status
 from verifiers.timestamps import parse_timestamp
 
 # A roster share is for a school year at most (with its summer): then it is granted anew.
@@ -49,13 +50,7 @@ OFFER_OUTCOMES = ("accepted", "declined", "withdrawn")
 # so nobody can sign "in the future" to outlive a key's retirement.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
 
-REVOCATION_REASONS = {
-    "issued_in_error": "recorded by mistake",
-    "superseded": "replaced by a corrected award (amendment)",
-    "evidence_withdrawn": "the certifying body withdrew or voided the result",
-    "misconduct": "obtained by cheating or fraud",
-    "other": "another reason, explained in the note",
-}
+REVOCATION_REASONS = status.REVOCATION_REASONS  # the protocol's vocabulary, here for the schemas and pages
 ISSUER_KINDS = ("district", "school", "cte_center", "agency", "college")
 CREDENTIAL_TYPES = ("certification", "license", "certificate", "assessment")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")

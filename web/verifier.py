@@ -78,7 +78,7 @@ from verifiers.checkpoint import checkpoint_from_text
 from verifiers.note import note_from_text
 from verifiers.errors import BundleFormatError, MalformedError
 from verifiers.policy import VerificationPolicy
-from verifiers.protocol.status import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, status_kind
+from verifiers.protocol.status import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, status_in_words, status_kind
 from web.auth import rate_limited
 from web.badge_verifier import badge_page_view, check_badge, is_open_badge
 from web.errors import error_response, wants_json
@@ -182,7 +182,7 @@ def page_view(data: dict[str, Any]) -> dict[str, Any]:
         badge = status_kind(status) if status_kind(status) in BADGES else "bad"
         credentials.append(c | {
             "badge": badge,
-            "badge_text": "superseded by an amended record" if badge == SUPERSEDED else status,
+            "badge_text": status_in_words(status),
             "steps": [s | {"title": STEP_TITLES.get(s["step"], s["step"]),
                            "mark": {True: "ok", False: "bad"}.get(s["ok"], "skip")} for s in c["steps"]],
         })

@@ -27,3 +27,15 @@ def test_award_status(reason: str | None, expires: str | None, status: str, kind
 def test_an_expiry_that_is_not_a_date_is_refused() -> None:
     with pytest.raises(ValueError, match="Invalid isoformat string"):
         award_status(None, "next June", TODAY)
+
+
+@pytest.mark.parametrize(("status", "words"), [
+    ("active", "active"), ("expired", "expired"), ("superseded", "replaced by a correction"),
+    ("revoked: misconduct", "revoked (obtained by cheating or fraud)"),
+    ("revoked: issued_in_error", "revoked (recorded by mistake)"),
+    ("revoked: some_future_reason", "revoked (some_future_reason)"),  # a reason we do not know yet: as given
+])
+def test_status_in_words(status: str, words: str) -> None:
+    from verifiers.protocol.status import status_in_words
+
+    assert status_in_words(status) == words

@@ -18,6 +18,15 @@ EXPIRED = "expired"
 SUPERSEDED = "superseded"  # also the revocation reason an amendment requires of the award it replaces
 REVOKED = "revoked"
 
+# Why an award was revoked: the reason a CredentialRevoked event carries, and the same in words.
+REVOCATION_REASONS = {
+    "issued_in_error": "recorded by mistake",
+    SUPERSEDED: "replaced by a corrected award (amendment)",
+    "evidence_withdrawn": "the certifying body withdrew or voided the result",
+    "misconduct": "obtained by cheating or fraud",
+    "other": "another reason, explained in the note",
+}
+
 
 def award_status(revoked_reason: str | None, expires: str | None, today: date) -> str:
     """The status on `today` of an award revoked for `revoked_reason` (None: not revoked) that expires
@@ -32,6 +41,16 @@ def award_status(revoked_reason: str | None, expires: str | None, today: date) -
 def revoked_status(reason: str) -> str:
     """The status of an award revoked for `reason`, whatever the day."""
     return SUPERSEDED if reason == SUPERSEDED else f"{REVOKED}: {reason}"
+
+
+def status_in_words(status: str) -> str:
+    """A status for a person: "revoked: misconduct" → "revoked (obtained by cheating or fraud)"."""
+    if status == SUPERSEDED:
+        return "replaced by a correction"
+    if status.startswith(f"{REVOKED}: "):
+        reason = status.removeprefix(f"{REVOKED}: ")
+        return f"revoked ({REVOCATION_REASONS.get(reason, reason)})"
+    return status
 
 
 def is_withdrawn(status: str) -> bool:
