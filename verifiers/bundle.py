@@ -75,6 +75,7 @@ from verifiers.bundle_steps import (
     _open,
     _registration_subject,
     _status,
+    revocation_in_bundle,
     _Verification,
 )
 from verifiers.checkpoint import Checkpoint, checkpoint_from_text
@@ -86,7 +87,7 @@ from verifiers.note import note_from_text
 from verifiers.policy import VerificationPolicy
 from verifiers.protocol.bundle import FORMAT, Bundle, OnlineAccess, OnlineEvidence, leaf_from_entry
 from verifiers.protocol.documents import credential_stream, issuer_stream_of
-from verifiers.protocol.status import is_withdrawn
+from verifiers.protocol.status import is_withdrawn, revoked_status
 
 __all__ = [
     "FORMAT",
@@ -124,8 +125,8 @@ def _step(name: str, check: Callable[..., str], *args: Any) -> StepResult:
         return StepResult(name, False, f"malformed evidence ({type(e).__name__}: {e})")
 
 
-def _current_step(v: _Verification, evidence: _Evidence) -> tuple[StepResult, str | None]:
-    """Step 10, and the status it found (a revocation after the export), if any."""
+def _current_step(v: _Verification, evidence: _Evidence) -> tuple[StepResult, dict[str, Any] | None]:
+    """Step 10, and the revocation it found after the export, if any."""
     try:
         return _check_current(v, evidence)
     except VerificationError as e:
@@ -139,8 +140,9 @@ def _credential(
 ) -> CredentialResult:
     status, status_step = _status(evidence, today)
     current_step, revoked_later = _current_step(v, evidence)
+    revocation = revocation_in_bundle(evidence) if is_withdrawn(status) else None
     if revoked_later is not None and not is_withdrawn(status):
-        status = revoked_later
+        status, revocation = revoked_status(str(revoked_later.get("reason"))), revoked_later
     consistency_step = v.consistency_step
     if unavailable is not None:
         consistency_step, current_step = (StepResult(name, None, f"not checked: {unavailable.reason}")
@@ -168,6 +170,7 @@ def _credential(
         expires=_plain(issued.get("expires")),
         status=status,
         steps=steps,
+        revoked_on=_plain(revocation.get("effective")) if revocation else None,
     )
 
 

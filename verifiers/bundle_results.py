@@ -38,6 +38,7 @@ class CredentialResult:
     expires: str | None
     status: str  # verifiers.protocol.status: active, expired, superseded, revoked: <reason>; or "unknown"
     steps: tuple[StepResult, ...]
+    revoked_on: str | None = None  # when a revocation (the bundle's, or one found online) takes effect
 
     @property
     def ok(self) -> bool:

@@ -355,6 +355,12 @@ def _status(evidence: _Evidence, today: date) -> tuple[str, StepResult]:
     return "active", StepResult("status", True, f"active on {today.isoformat()}: earned {issued.get('earned')}, {until}")
 
 
+def revocation_in_bundle(evidence: _Evidence) -> dict[str, Any] | None:
+    """The award's last CredentialRevoked event in the bundle, if any."""
+    revocations = [e.event for e in evidence.award_entries() if e.type == CREDENTIAL_REVOKED]
+    return revocations[-1] if revocations else None
+
+
 def _revocation(event: dict[str, Any], when: str = "") -> tuple[str, str]:
     """The status and a plain account of a revocation."""
     reason = event.get("reason")
@@ -442,7 +448,7 @@ def _newer_entries(v: _Verification, stream_id: str, label: str) -> tuple[Entry,
     return entries[len(known):]
 
 
-def _check_current(v: _Verification, evidence: _Evidence) -> tuple[StepResult, str | None]:
+def _check_current(v: _Verification, evidence: _Evidence) -> tuple[StepResult, dict[str, Any] | None]:
     # 10. Online: the award's and its issuers' events up to the newer checkpoint extend
     #     the bundle's; no later revocation, no later compromise reaching back over its events.
     if v.online is None:
@@ -464,8 +470,8 @@ def _check_current(v: _Verification, evidence: _Evidence) -> tuple[StepResult, s
     _check_later_compromises(v, evidence, compromises)
     revocations = [e.event for e in later_award if e.type == CREDENTIAL_REVOKED]
     if revocations:
-        status, detail = _revocation(revocations[-1], " after the export")
-        return StepResult("current_status", False, detail), status
+        _, detail = _revocation(revocations[-1], " after the export")
+        return StepResult("current_status", False, detail), revocations[-1]
     moves = [e.event.get("to") for e in later_award if e.type == CREDENTIAL_TRANSFERRED]
     moved = f"; custody since transferred to {moves[-1]}" if moves else ""
     return StepResult("current_status", True, f"no revocation and no key compromise up to the log's "

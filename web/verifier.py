@@ -40,6 +40,7 @@ The JSON of a share link (`/v/<token>.json`), stable::
           "issuer": "<issuer DID>", "issuer_name": "…",
           "earned": "YYYY-MM-DD", "expires": "YYYY-MM-DD" | null,
           "status": "active" | "expired" | "superseded" | "revoked: <reason>",   # verifiers.protocol.status
+          "revoked_on": "<RFC 3339>" | null,   # when the revocation (in the file, or found online) took effect
           "verified": true,           # every step passed, not revoked or superseded (expired is not a failure)
           "steps": [{"step": "<name>", "ok": true | false | null, "detail": "<plain words>"}, …]
         }
@@ -78,9 +79,10 @@ from verifiers.checkpoint import checkpoint_from_text
 from verifiers.note import note_from_text
 from verifiers.errors import BundleFormatError, MalformedError
 from verifiers.policy import VerificationPolicy
-from verifiers.protocol.status import ACTIVE, EXPIRED, REVOKED, SUPERSEDED, status_in_words, status_kind
+from verifiers.protocol.status import SUPERSEDED, status_in_words
 from web.auth import rate_limited
 from web.badge_verifier import badge_page_view, check_badge, is_open_badge
+from web.verdicts import VERDICTS, headline, verdict_line, verdict_of, worst
 from web.errors import error_response, wants_json
 from web.exceptions import GoneError
 from web.qr import qr_svg
@@ -91,7 +93,6 @@ bp = Blueprint("verifier", __name__)
 VERIFY_LIMIT = (120, 60)  # per client: a clerk never gets near it; a scraper does
 CACHE_SIZE = 512
 DISCLOSED_BY_LINK = ("name",)
-BADGES = (ACTIVE, EXPIRED, SUPERSEDED, REVOKED)  # anything else ("unknown") is shown as a failure
 
 STEP_TITLES = {
     "checkpoint": "Public log checkpoint",
@@ -128,6 +129,7 @@ def result_json(result: BundleResult, *, disclosed_name: str | None = None, live
             {
                 "award": c.award, "credential": c.credential, "name": c.name, "issuer": c.issuer,
                 "issuer_name": c.issuer_name, "earned": c.earned, "expires": c.expires, "status": c.status,
+                "revoked_on": c.revoked_on,
                 "verified": c.ok,
                 "steps": [{"step": s.step, "ok": s.ok, "detail": _detail(s, live)} for s in c.steps],
             }
@@ -175,18 +177,27 @@ def own_evidence(ledger: Ledger, bundle: object) -> OnlineEvidence | OnlineUnava
 
 
 def page_view(data: dict[str, Any]) -> dict[str, Any]:
-    """The JSON result with what a page needs besides: badges and step titles."""
+    """The JSON result with what a page needs besides: each credential's verdict (web.verdicts), its
+    badge and step titles, and the headline that counts the verdicts."""
     credentials = []
     for c in data["credentials"]:
-        status = c["status"]
-        badge = status_kind(status) if status_kind(status) in BADGES else "bad"
+        verdict = verdict_of(c, LIVE_STEP_DETAIL)
+        colour, icon, words = VERDICTS[verdict]
         credentials.append(c | {
-            "badge": badge,
-            "badge_text": status_in_words(status),
+            "verdict": verdict, "verdict_class": colour, "verdict_icon": icon, "verdict_words": words,
+            "verdict_line": verdict_line(c, verdict),
+            # A forged card shows no status of its own as fact: the badge says what was found.
+            "badge": colour if verdict != "altered" else "bad",
+            "badge_text": words if verdict in ("altered", "unknown") else status_in_words(c["status"]),
             "steps": [s | {"title": STEP_TITLES.get(s["step"], s["step"]),
                            "mark": {True: "ok", False: "bad"}.get(s["ok"], "skip")} for s in c["steps"]],
         })
-    return data | {"credentials": credentials}
+    verdicts = [c["verdict"] for c in credentials]
+    top = worst(verdicts)
+    return data | {"credentials": credentials, "headline": headline(verdicts), "worst": top,
+                   "headline_class": VERDICTS[top][0] if top else "bad",
+                   "headline_icon": VERDICTS[top][1] if top else "✗",
+                   "all_current": bool(verdicts) and set(verdicts) == {"current"}}
 
 
 # Share links ------------------------------------------------------------------------------

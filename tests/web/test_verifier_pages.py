@@ -102,7 +102,7 @@ def test_link_json_is_the_documented_shape(env: dict[str, Any]) -> None:
     assert [c["award"] for c in data["credentials"]] == awards
     for credential in data["credentials"]:
         assert set(credential) == {"award", "credential", "name", "issuer", "issuer_name", "earned", "expires",
-                                   "status", "verified", "steps"}
+                                   "status", "revoked_on", "verified", "steps"}
         award = ledger.award(credential["award"])
         assert credential["issuer"] == award.issuer and credential["credential"] == award.credential
         assert credential["status"] == "active" and credential["verified"] is True
@@ -161,7 +161,8 @@ def test_expired_credential_is_not_revoked(env: dict[str, Any]) -> None:
     status = next(s for s in credential["steps"] if s["step"] == "status")
     assert status["ok"] is True and "not revoked" in status["detail"]
     page = c.get(f"/v/{token}").text
-    assert 'class="badge expired"' in page and "✓ Genuine, but expired" in page
+    assert 'class="badge warn">⌛ expired' in page and "⌛ Expired (genuine): it was valid and was not revoked" in page
+    assert "<title>1 expired (genuine) — credentials of" in page
 
 
 def test_revoking_the_award_shows_revoked_on_the_link(env: dict[str, Any]) -> None:
@@ -178,9 +179,12 @@ def test_revoking_the_award_shows_revoked_on_the_link(env: dict[str, Any]) -> No
     assert credential["status"] == "revoked: misconduct" and credential["verified"] is False
     status = next(s for s in credential["steps"] if s["step"] == "status")
     assert status["ok"] is False and "Score report was forged." in status["detail"]
+    assert credential["revoked_on"] == ledger.award(award).revocation["effective"]
     page = c.get(f"/v/{token}").text
-    assert 'class="badge revoked"' in page and "Revoked by the school" in page
-    assert "✗ Not everything verified" in page
+    day = credential["revoked_on"][:10]
+    assert f"✗ Revoked on {day}: obtained by cheating or fraud. Do not rely on it." in page
+    assert 'class="verdict bad">✗ 1 revoked.' in page and "<title>1 revoked — credentials of" in page
+    assert 'class="badge ok"' not in page
 
 
 def test_whole_transcript_link_leaves_out_superseded_awards(env: dict[str, Any]) -> None:
@@ -271,8 +275,12 @@ def test_upload_a_tampered_bundle_shows_the_failing_step(env: dict[str, Any]) ->
     bundle, award = _tampered(env)
     response = upload(client(env["app"]), json.dumps(bundle).encode())
     assert response.status_code == 200
-    assert "✗ Not everything verified" in response.text
-    assert re.search(r'<li class="bad"><strong>Signature</strong>', response.text)
+    assert "✗ 1 altered or not genuine." in response.text and "<title>1 altered or not genuine" in response.text
+    assert "✗ Altered or not genuine: a check of its evidence failed." in response.text
+    assert re.search(r'<li class="bad"><strong>Signature</strong>\s*\(failed\)', response.text)
+    # A forged card shows no green and no forged data as fact.
+    assert 'class="badge ok"' not in response.text and 'class="verdict ok"' not in response.text
+    assert "What the file claims (not proven)" in response.text
     data = upload(client(env["app"]), json.dumps(bundle).encode(), headers={"Accept": "application/json"}).get_json()
     (credential,) = data["credentials"]
     failed = {s["step"] for s in credential["steps"] if s["ok"] is False}
@@ -337,7 +345,10 @@ def test_bundle_from_another_credledger_with_its_log_key(env: dict[str, Any], tm
 
         pasted = upload(client(env["app"]), content, log_key=other.transparency_log.verifier_key)
         assert pasted.status_code == 200
-        assert "✓ Verified" in pasted.text and "Credentials of Ada Quist" in pasted.text
+        # Genuine, but never "current" without having checked: another log's file is checked offline.
+        assert "✓ Verified" not in pasted.text and "Credentials of Ada Quist" in pasted.text
+        assert "? Genuine, but whether it is still current was not checked" in pasted.text
+        assert "Checked offline only" in pasted.text
         assert "checked against the log key you pasted" in pasted.text
         main = pasted.text.split("<main>")[1].split("</main>")[0]
         assert 'href="/log/checkpoint"' not in main  # not our log: no link to our checkpoint
