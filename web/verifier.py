@@ -15,8 +15,8 @@ Routes
 
 A share link is verified the way an employer would verify the file: the server
 builds the link's bundle (`ledger.export.export_bundle`: the link's awards for a
-chosen-credentials link; for a whole-transcript link every award but those an
-amendment superseded, since the amended award replaces it) and checks it with `verifiers.bundle.verify_bundle`
+chosen-credentials link; for a whole-transcript link every current award: not those revoked
+or replaced by a correction, which go in only when the student picks them) and checks it with `verifiers.bundle.verify_bundle`
 against its own log key and today's date; nothing is taken from the read models.
 The link discloses the student's **name** (it opens its commitment in every
 award), so the person receiving it can match the transcript to the applicant in
@@ -79,7 +79,7 @@ from verifiers.checkpoint import checkpoint_from_text
 from verifiers.note import note_from_text
 from verifiers.errors import BundleFormatError, MalformedError
 from verifiers.policy import VerificationPolicy
-from verifiers.protocol.status import SUPERSEDED, status_in_words
+from verifiers.protocol.status import is_withdrawn, status_in_words
 from web.auth import rate_limited
 from web.badge_verifier import badge_page_view, check_badge, is_open_badge
 from web.verdicts import VERDICTS, headline, verdict_line, verdict_of, worst
@@ -248,12 +248,12 @@ class SharedTranscripts:
 
 
 def link_awards(ledger: Ledger, link: ShareLink) -> list[str]:
-    """The awards a link covers now: its chosen ones; for a whole-transcript link every award
-    of the student's but those an amendment superseded (the amended one replaces it)."""
+    """The awards a link covers now: its chosen ones; for a whole-transcript link every award of the
+    student's that still counts (revoked and replaced ones only when chosen: honest defaults)."""
     if link.awards:
         return list(link.awards)
     return [award_id for award_id in student_awards(ledger, link.student_id)
-            if ledger.award(award_id).status != SUPERSEDED]
+            if not is_withdrawn(ledger.award(award_id).status)]
 
 
 def shared_transcripts() -> SharedTranscripts:

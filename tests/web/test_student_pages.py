@@ -438,3 +438,31 @@ def test_a_revoked_credential_has_no_badge(env: dict[str, Any]) -> None:
     assert client.get(f"/me/badges/{award['award']}.json").status_code == 404  # the ledger's word, at once
     transcript(env, student)  # the page lists from the read models, once they have caught up
     assert f"/me/badges/{award['award']}.json" not in client.get("/me/download").text
+
+
+# Honest defaults ---------------------------------------------------------------------------
+
+
+def test_forms_default_to_current_credentials_and_a_replaced_one_verifies_as_what_it_is(
+        env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][3]
+    old = next(a for a in transcript(env, student) if a["status"] == "active")
+    ledger.revoke(old["award"], "superseded", "earned date corrected from the roster")
+    client = signed_in(env["app"], ledger, student)
+    transcript(env, student)
+    page = client.get("/me/download").text
+    ticked = re.findall(r'name="award" value="([^"]+)" checked', page)
+    assert old["award"] not in ticked and ticked  # the current ones are ticked, the replaced one is not
+    # Included on purpose, it verifies as what it is, without turning the headline red.
+    everything = [a["award"] for a in transcript(env, student)]
+    bundle = client.get("/me/transcript.json?" + "&".join(f"award={a}" for a in everything)).get_json()
+    data = verify_bundle(bundle, [ledger.transparency_log.verifier_key], today=ledger.clock().date())
+    replaced = next(c for c in data.credentials if c.award == old["award"])
+    assert replaced.status == "superseded"
+    from web.verifier import page_view, result_json
+    view = page_view(result_json(data))
+    assert view["headline_class"] == "warn" and "replaced by a correction" in view["headline"]
+    # A whole-transcript share link covers the current credentials only.
+    path, _ = share(client, scope="all")
+    shared = env["app"].test_client().get(path + ".json").get_json()
+    assert old["award"] not in [c["award"] for c in shared["credentials"]] and shared["verified"]
