@@ -1,5 +1,6 @@
 """The demo's people: the CTE center's registrar (who records for the students the district
-shares with the center), the district's administrator, a student's claim link and a live share link.
+shares with the center), the district's administrator, the operator (the state agency running the
+service), a student's claim link and a live share link.
 
 Printed by `credledger demo` (and `make run`) so a newcomer can click through
 all three roles at once. Fictional accounts with a published password: for
@@ -19,6 +20,8 @@ REGISTRAR_EMAIL = "registrar@riverbend-ctc.example"
 REGISTRAR_PASSWORD = "demo-registrar-2026"
 ADMIN_EMAIL = "admin@riverbend.example"
 ADMIN_PASSWORD = "demo-admin-2026"
+OPERATOR_EMAIL = "operator@state-agency.example"
+OPERATOR_PASSWORD = "demo-operator-2026"
 
 
 def add_demo_accounts(ledger: Ledger) -> None:
@@ -26,6 +29,7 @@ def add_demo_accounts(ledger: Ledger) -> None:
     accounts.add_user(REGISTRAR_EMAIL, "Dana Whitlock (registrar)", REGISTRAR_PASSWORD, issuer="riverbend-ctc",
                       role="registrar")
     accounts.add_user(ADMIN_EMAIL, "Sam Okonkwo (district admin)", ADMIN_PASSWORD, issuer="riverbend", role="admin")
+    accounts.add_user(OPERATOR_EMAIL, "Jo Marchetti (operator)", OPERATOR_PASSWORD, issuer=None, role="operator")
 
 
 def demo_links(ledger: Ledger, student_id: str, base_url: str) -> dict[str, Any]:
@@ -40,6 +44,8 @@ def demo_links(ledger: Ledger, student_id: str, base_url: str) -> dict[str, Any]
         "registrar_password": REGISTRAR_PASSWORD,
         "admin_email": ADMIN_EMAIL,
         "admin_password": ADMIN_PASSWORD,
+        "operator_email": OPERATOR_EMAIL,
+        "operator_password": OPERATOR_PASSWORD,
         "student_claim_link": f"{base}/claim/{code}",
         "share_link": f"{base}/v/{token}",
     }

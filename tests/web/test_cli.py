@@ -287,3 +287,30 @@ def test_demo_loads_a_district_and_audits_clean(tmp_path: Path) -> None:
     shown = ok(data, "show", summary["transferred_student"], json_out=True).json()
     assert any(e["type"] == "CredentialTransferred" and "Lakeshore County Schools" in e["summary"] for e in shown)
     expect(data, [(["demo"], 2, "demo")])  # loaded already
+
+
+def test_demo_prints_one_working_login_per_role(tmp_path: Path) -> None:
+    """`make run` prints where each role starts; every printed login signs in to its own pages."""
+    data = tmp_path / "demo"
+    run_cli(data, "init", passphrase="demo-roles-passphrase", expect=0)
+    out = run_cli(data, "demo", "--students", "4", passphrase="demo-roles-passphrase", expect=0).out
+    logins = re.findall(r"email (\S+)  password (\S+)", out)
+    assert [email for email, _ in logins] == ["registrar@riverbend-ctc.example", "admin@riverbend.example",
+                                              "operator@state-agency.example"]
+    assert "Student (claim link):" in out and "Employer (live share link):" in out
+    from web import create_app
+
+    ledger = open_ledger(data, "demo-roles-passphrase")
+    try:
+        app = create_app({"LEDGER": ledger, "TESTING": True})
+        for (email, password), home in zip(logins, ["/console/riverbend-ctc/shares", "/console/riverbend/keys",
+                                                     "/console/"]):
+            client = app.test_client()
+            client.get("/login")
+            with client.session_transaction() as session:
+                token = session["csrf"]
+            answer = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+            assert answer.status_code == 302, (email, answer.text[:300])
+            assert client.get(home).status_code == 200, (email, home)
+    finally:
+        ledger.close()

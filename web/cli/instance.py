@@ -77,8 +77,12 @@ def _print_demo(summary: dict[str, Any], links: dict[str, str]) -> None:
   CTE center registrar (console; the district shares its CTE roster with the center):
                                {links['registrar_login']}
                                email {links['registrar_email']}  password {links['registrar_password']}
-  District administrator:      {links['registrar_login']}
+  District administrator (keys, staff, tokens, reports):
+                               {links['registrar_login']}
                                email {links['admin_email']}  password {links['admin_password']}
+  Operator (the state agency: every institution):
+                               {links['registrar_login']}
+                               email {links['operator_email']}  password {links['operator_password']}
   Student (claim link):        {links['student_claim_link']}
   Employer (live share link):  {links['share_link']}
 """)
