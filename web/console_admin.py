@@ -8,7 +8,8 @@ account it changes (web.accounts).
     /console/<slug>/keys/rotate|retire|compromise                 POST                            admin
     /console/<slug>/staff                                         GET POST list, add staff        admin
     /console/<slug>/staff/<user_id>/disable|enable|role|password  POST                            admin
-    /console/<slug>/tokens, /tokens/<id>/revoke                   POST  API tokens (shown once)   admin
+    /console/<slug>/tokens, /tokens/<id>/revoke              GET, POST  API tokens (shown once;   admin
+                                                                        GET: to the staff page)
     /console/account/password                                     GET POST your own password      any staff
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, redirect, request, url_for
 
 from ledger.errors import InputError, LedgerError, NotFoundError
 from web import schemas
@@ -40,9 +41,19 @@ def key_rows(s: Scope) -> list[dict[str, Any]]:
     for key in sorted(entry["keys"], key=lambda k: k["valid_from"], reverse=True):
         state = s.issuer.keys[key["key_id"]].state_in_words(moment)
         badge = KEY_BADGES[state]
-        rows.append(key | {"short": short_key(key["key_id"]), "held": ledger().holds_key(key["key_id"]),
+        rows.append(key | {"short": short_key(key["key_id"]), "custody": _custody(key, state),
                            "state": state, "badge": badge})
     return rows
+
+
+def _custody(key: dict[str, Any], state: str) -> str:
+    """Where the private key is, as far as this server knows. A retired or compromised key it does not
+    hold may have been its own, destroyed at rotation: not "held by your institution"."""
+    if ledger().holds_key(key["key_id"]):
+        return "held by this server (encrypted)"
+    if state in ("retired", "compromised"):
+        return "not held by this server (it signs nothing more)"
+    return "held by your institution, not by this server"
 
 
 def keys_page(s: Scope, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -195,6 +206,14 @@ def password_change() -> Any:
         return page("console/password.html", 400, actor=actor, errors=e.errors, error=str(e))
     start_staff_session(actor.id)  # this session goes on; every other one (a lost laptop's) ends
     return done("Password changed. You were signed out everywhere else.", "console.home")
+
+
+@bp.get("/<slug>/tokens")
+@staff_required
+def tokens(slug: str) -> Any:
+    """The tokens are listed on the staff page: a bookmark or a reload of the form's address lands there."""
+    scope(slug, "admin")
+    return redirect(url_for(".staff", slug=slug, _anchor="tokens"))
 
 
 @bp.post("/<slug>/tokens")

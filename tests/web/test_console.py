@@ -545,7 +545,11 @@ def test_keys_rotate_retire_and_declare_compromise(key_env: Env) -> None:
     keys = key_states(env, "riverbend")
     (second,) = set(keys) - {first}
     assert keys[first].retired_at is not None
-    assert "retired" in text(client.get("/console/riverbend/keys"))
+    page = text(client.get("/console/riverbend/keys"))
+    assert "retired" in page and "held by your institution" not in page  # the server made it (issue 13)
+    # The tokens form's address answers a GET too: the tokens are on the staff page.
+    answer = client.get("/console/riverbend/tokens")
+    assert answer.status_code == 302 and answer.location.endswith("/console/riverbend/staff#tokens")
 
     # Retire: never backdated (the ledger says why), a future time is scheduled.
     past = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
