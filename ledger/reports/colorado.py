@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from ledger.errors import InputError
 from ledger.reports.data import AwardRow, ReportData
-from ledger.reports.model import Report, Table, dollars
+from ledger.reports.model import Report, Table, counted, dollars
 from ledger.statelists import school_year_of, school_year_to_text
 
 PER_STUDENT_CENTS = 100_000  # $1,000
@@ -77,19 +77,25 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
          "yes" if student in frl else "no", dollars(amount)]
         for student, owner, a, tier, amount in claimants if district_did is None or owner == district_did
     ]
-    requested_total = sum(sum(c.values()) for c in claims.values())
+    # The headline counts what the tables show: one district's claim when a district is asked for.
+    shown = [d for d in claims if district_did is None or d == district_did]
+    students_shown = len(student_rows)
+    requested_total = sum(sum(claims[d].values()) for d in shown)
+    paid_total = sum(paid[d] for d in shown)
+    whose = f" of {data.issuer_name(district_did)}" if district_did else ""
     return Report(
         "colorado-incentive", "Colorado Career Development Incentive Program: district claims",
         {"year": school_year_to_text(year), "funds": dollars(funds_cents), "district": district},
-        f"{len(best)} students completed a qualified credential in {school_year_to_text(year)}; requested "
-        f"{dollars(requested_total)}, paid {dollars(funds_cents - remaining)} of {dollars(funds_cents)} available.",
-        {"students": len(best), "requested_cents": requested_total, "paid_cents": funds_cents - remaining,
+        f"{counted(students_shown, 'student')}{whose} completed a qualified "
+        f"credential in {school_year_to_text(year)}; requested {dollars(requested_total)}, paid "
+        f"{dollars(paid_total)} of {dollars(funds_cents)} available statewide.",
+        {"students": students_shown, "requested_cents": requested_total, "paid_cents": paid_total,
          "district_cap_cents": cap, "funds_cents": funds_cents},
         [Table("District claims", ["district", "students", "FRL students", "requested", "after 10% cap", "paid",
                                    "by tier"], rows),
          Table("Students", ["student", "district", "credential", "tier", "FRL", "requested"], student_rows)],
         [(f"Up to {dollars(PER_STUDENT_CENTS)} per student per year ({FRL_PERCENT}% for students eligible for free "
-         "or reduced lunch, from the --frl list, which is never written into the ledger)."),
+         "or reduced lunch, from the list given with the report, which is never written into the ledger)."),
          "Paid in tier order (tier 1 first); where the funds run out a tier is prorated, rounding down to the cent.",
          (f"No district receives more than {DISTRICT_CAP_PERCENT}% of the funds available (the statewide "
          "industry-credential total); amounts above the cap are not redistributed."),

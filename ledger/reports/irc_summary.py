@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from ledger.errors import InputError
 from ledger.pathways.missouri import missouri_tally
 from ledger.reports.data import HOME, NO_CLUSTER, AwardRow, ReportData, by_student
-from ledger.reports.model import Report, Table, percent
+from ledger.reports.model import Report, Table, counted, percent
 from ledger.statelists import STATE_NAMES, STATES, school_year_of, school_year_to_text
 
 
@@ -102,7 +102,7 @@ def irc_summary(data: ReportData, *, year: int | None = None, state: str | None 
         long_rows += [[label, *row] for row in rows]
     centers = Counter(columns[0])
     top = next(((c, n) for c, n in centers.most_common() if c != HOME), None)
-    headline = f"{total} {what} earned by {len(set(students_column))} students" + (
+    headline = f"{total} {what} earned by {counted(len(set(students_column)), 'student')}" + (
         f"; {percent(top[1], total)}% at {top[0]}" if top else "") + "."
     summary_table = Table("All breakdowns", ["breakdown", "group", "earned", "students", "share %"], long_rows,
                           file_only=True)

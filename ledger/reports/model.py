@@ -74,3 +74,8 @@ def percent(part: int, whole: int) -> str:
 
 def dollars(cents: int) -> str:
     return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """"1 student", "2 students": a count with its noun in the right number."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"

@@ -16,7 +16,7 @@ from typing import Any
 
 from ledger.pathways import StudentInputs, evaluate_student
 from ledger.reports.data import ReportData, by_student
-from ledger.reports.model import Report, Table, percent
+from ledger.reports.model import Report, Table, counted, percent
 from ledger.reports.student import student_facts
 from ledger.statelists import school_year_to_text
 
@@ -46,7 +46,7 @@ def ohio_status(data: ReportData, *, today: date, year: int | None = None,
     return Report(
         "ohio-status", "Ohio credential option: status by student",
         {"year": school_year_to_text(year) if year else None},
-        f"{option_met} of {total} students meet the credential option; "
+        f"{option_met} of {counted(total, 'student')} meet the credential option; "
         f"{counts[('oh-report-card', 'met')]} have a 12-point bundle (report card).",
         {"students": total, **{f"{rule}:{status}": n for (rule, status), n in sorted(counts.items())}},
         [Table("Students", ["student", "class", "best career field", "points", "credential option", "IRC seal",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ledger.reports.data import NO_CLUSTER, ReportData, by_student
-from ledger.reports.model import Report, Table, percent
+from ledger.reports.model import Report, Table, counted, percent
 from ledger.statelists import last_day_of, school_year_to_text
 
 
@@ -50,7 +50,8 @@ def perkins_5s1(data: ReportData, *, year: int | None = None, concentrators: set
              ("A recognized postsecondary credential: an active award of a certification, license or certificate "
              "earned by graduation (30 June of the class year); assessments such as the NCRC do not count.")]
     if year is not None and unknown_cohort:
-        notes.append(f"{unknown_cohort} students have no recorded graduating class and are left out.")
+        notes.append(f"{counted(unknown_cohort, 'student')} with no recorded graduating class "
+                     f"{'is' if unknown_cohort == 1 else 'are'} left out.")
     return Report(
         "perkins-5s1", "Perkins V 5S1: concentrators who attained a recognized postsecondary credential",
         {"year": school_year_to_text(year) if year else None, "concentrators": basis},

@@ -348,3 +348,16 @@ def test_year_parameters_accept_both_spellings() -> None:
     assert parse_year("2025-26") == parse_year("2026") == 2026 and parse_year(None) is None
     with pytest.raises(InputError):
         parse_year("next year")
+
+
+def test_colorado_headline_agrees_with_its_table_for_one_district() -> None:
+    """Issue 13: "26 students, $26,000" above a table of 1 student and $1,000."""
+    data = _colorado_data({"alder": [("s1", 1)], "birch": [("s4", 1), ("s5", 1), ("s6", 2)]})
+    whole = colorado_incentive(data, year=2026, funds_cents=30_000_00)
+    assert whole.totals["students"] == 4 and whole.headline.startswith("4 students completed")
+    one = colorado_incentive(data, year=2026, funds_cents=30_000_00, district="alder")
+    (row,) = one.tables[0].rows
+    assert one.totals["students"] == row[1] == 1 and one.totals["requested_cents"] == 1_000_00
+    assert one.headline.startswith("1 student of Alder completed a qualified credential")
+    assert "requested $1,000.00, paid $1,000.00 of $30,000.00 available statewide" in one.headline
+    assert not any("--" in note for note in one.notes)  # no command-line flags in what pages show
