@@ -74,11 +74,14 @@ FORMAT = [
     ("license_number", "no", "state license number"),
     ("(any other column)", "no", "kept as one more evidence field under its column name; empty cells are skipped"),
 ]
+# The sample rows are the demo district's (credledger demo): in the demo, the template imports as it is;
+# elsewhere, replace them with your own students' rows. Students are named by local id; the `student`
+# column takes the opaque id instead, when a system has it.
 TEMPLATE_ROWS = [
     ["local_id", "student", "credential", "earned", "certificate", "score", "license_number"],
     ["RB-100001", "", "osha10-general", "2026-05-14", "OSHA-4471302", "", ""],
     ["RB-100002", "", "ncrc-workkeys", "2026-04-30", "NCRC-2209187", "5", ""],
-    ["", "00000000-0000-4000-8000-000000000000", "stna", "2026-03-02", "", "", "STNA-0099812"],
+    ["RB-100003", "", "stna", "2026-03-02", "", "", "STNA-0099812"],
 ]
 
 

@@ -124,6 +124,14 @@ def test_the_template_parses_with_the_documented_columns() -> None:
                                                    "score", "license_number"}
 
 
+def test_the_template_imports_as_it_is_in_the_demo(env: Env) -> None:
+    """Issue 13: the template's own sample rows failed. In the demo district every row is valid."""
+    client = env.client("rb_registrar")
+    job_id = job_id_of(upload(client, template_csv().encode(), name="template.csv"))
+    page = text(client.get(f"/console/riverbend/import/{job_id}"))
+    assert "Ready: confirm to sign and record all 3 credentials" in page, page[:2000]
+
+
 # Preview ---------------------------------------------------------------------
 
 
