@@ -354,8 +354,8 @@ def create_student(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     """Register a student. The ledger keeps an opaque id and salted commitments; the claims go to the PII vault."""
     issuer = _issuer(actor)
     claims = {"name": data["name"], "birth_date": data["birth_date"].isoformat(), "local_id": data["local_id"]}
-    student_id = _ledger().register_student(issuer.slug, claims)
-    return {"student": student_id, "issuer": issuer.did, "identity": claims,
+    student_id = _ledger().register_student(issuer.slug, claims, cohort=data["cohort"])
+    return {"student": student_id, "issuer": issuer.did, "identity": claims, "cohort": data["cohort"],
             "log_index": _position(student_id, 1)}
 
 

@@ -188,6 +188,7 @@ class StudentCreated(Schema):
     student = fields.String(required=True, metadata={"format": "uuid"})
     issuer = fields.String(required=True)
     identity = fields.Nested(Identity, required=True)
+    cohort = fields.Integer(required=True, allow_none=True, metadata={"description": "Graduating class, if given"})
     log_index = fields.Integer(required=True, metadata={"description": "Leaf index of the event in the log"})
 
 

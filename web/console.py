@@ -137,13 +137,14 @@ def student_new(slug: str) -> Any:
     try:
         data = schemas.load(schemas.StudentInput, {"issuer": slug, "name": form.get("name", ""),
                                                    "birth_date": form.get("birth_date", ""),
-                                                   "local_id": form.get("local_id", "")})
+                                                   "local_id": form.get("local_id", ""),
+                                                   "cohort": form.get("cohort", "").strip() or None})
         projections().catch_up()
         if folded(data["local_id"]) in roster().by_local_id(s.did):
             raise InputError.for_field("local_id", "a student of your institution already has this local id")
         student_id = ledger().register_student(slug, {"name": data["name"],
                                                       "birth_date": data["birth_date"].isoformat(),
-                                                      "local_id": data["local_id"]})
+                                                      "local_id": data["local_id"]}, cohort=data["cohort"])
     except LedgerError as e:
         return form_error("console/student_new.html", e, scope=s, form=form)
     if form.get("claim"):

@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.errors import InputError
+from ledger.statelists import FIRST_YEAR, LAST_YEAR
 from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
 from ledger.schemas import CIP, KEY_ID, MAX_SAFE_INTEGER, NAICS, NOT_UNICODE, SLUG, SOC, is_unicode
 
@@ -72,6 +73,8 @@ class StudentInput(Schema):
     name = fields.String(required=True, validate=NAME)
     birth_date = fields.Date(required=True)
     local_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    # The graduating class (the year the student is expected to graduate): the state rules depend on it.
+    cohort = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR))
     # Whether the birth date is plausible is the ledger's rule (ledger.rules.check_birth_date, on its clock).
 
 

@@ -829,3 +829,14 @@ def test_responses_are_not_cached(world: World) -> None:
     response = call(world.client, "GET", "/issuer", world.tokens["riverbend/viewer"])
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_student_registered_with_a_graduating_class(world: World) -> None:
+    body = {"name": "Ilse Marchand-Oyelaran", "birth_date": "2010-03-03", "local_id": f"T-{uuid.uuid4().hex[:8]}",
+            "cohort": 2028}
+    created = ok(world, call(world.client, "POST", "/students", world.tokens["riverbend/registrar"], body), 201,
+                 "/students", "post")
+    assert created["cohort"] == 2028 and world.ledger.student(created["student"]).cohort == 2028
+    bad = call(world.client, "POST", "/students", world.tokens["riverbend/registrar"], body | {"cohort": 1066})
+    assert error(world, bad, 400, "invalid_input")["errors"] == {"cohort": ["Must be greater than or equal to 1990 "
+                                                                            "and less than or equal to 2200."]}

@@ -196,11 +196,26 @@ def test_register_a_student_refuses_bad_input_naming_the_field(env: Env) -> None
     for data, field in [({"name": "", "birth_date": "2009-02-11", "local_id": "RB-7005"}, "name"),
                         ({"name": "A B", "birth_date": "2099-01-01", "local_id": "RB-7005"}, "birth_date"),
                         ({"name": "A B", "birth_date": "11/02/2009", "local_id": "RB-7005"}, "birth_date"),
-                        ({"name": "A B", "birth_date": "2009-02-11", "local_id": "rb-7004"}, "local_id")]:
+                        ({"name": "A B", "birth_date": "2009-02-11", "local_id": "rb-7004"}, "local_id"),
+                        ({"name": "A B", "birth_date": "2009-02-11", "local_id": "RB-7005", "cohort": "1889"},
+                         "cohort"),
+                        ({"name": "A B", "birth_date": "2009-02-11", "local_id": "RB-7005", "cohort": "next year"},
+                         "cohort")]:
         response = post(client, "/console/riverbend/students/new", **data)
         assert response.status_code == 400, data
         assert f"{field}:" in text(response)
     assert env.journal() == before
+
+
+def test_register_a_student_with_a_graduating_class(env: Env) -> None:
+    """Issue 13: pathway status asks for the graduating class, and nothing in the console recorded it."""
+    client = env.client("rb_registrar")
+    assert 'name="cohort"' in text(client.get("/console/riverbend/students/new"))
+    response = post(client, "/console/riverbend/students/new", name="Tomasz Reyes-Akande", birth_date="2010-01-20",
+                    local_id="RB-7010", cohort="2028")
+    assert response.status_code == 303
+    student = response.location.rsplit("/", 1)[1]
+    assert env.ledger.student(student).cohort == 2028
 
 
 def test_register_a_student_is_refused_to_viewers_and_other_institutions(env: Env) -> None:

@@ -225,9 +225,9 @@ def student_add(c: Context, issuer: str, name: str, birth_date: str, local_id: s
     """Register a student; prints the opaque student id."""
     with reported():
         data = schemas.load(schemas.StudentInput, {"issuer": issuer, "name": name, "birth_date": birth_date,
-                                                   "local_id": local_id})
+                                                   "local_id": local_id, "cohort": cohort})
         claims = {"name": data["name"], "birth_date": data["birth_date"].isoformat(), "local_id": data["local_id"]}
-        student_id = c.ledger.register_student(data["issuer"], claims, cohort=cohort)
+        student_id = c.ledger.register_student(data["issuer"], claims, cohort=data["cohort"])
         c.out({"student": student_id}, student_id)
 
 
