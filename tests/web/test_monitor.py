@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from werkzeug.serving import make_server
 
 from ledger.application import IssueRequest, Ledger
@@ -30,10 +29,9 @@ from ledger.instance import init_instance, open_ledger
 from verifiers.errors import MalformedError
 from verifiers.note import key_string_from_public_key
 from web import create_app
-from web.cli import main
 from web.exceptions import FetchError, MonitorError
 from web.monitor import MonitorState, monitor
-from tests.support import transfer
+from tests.support import CliResult, invoke_cli, transfer
 
 PASSPHRASE = "monitor-test-passphrase"
 RIVER, LAKE = "river-test-school", "lake-test-district"
@@ -100,8 +98,9 @@ def copy_instance(world: World, target: Path) -> Ledger:
     return open_ledger(target, PASSPHRASE)
 
 
-def run_cli(*args: str) -> Any:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+def run_cli(*args: str) -> CliResult:
+    """The monitor needs no instance: the suite's in-process CLI harness, with no data directory."""
+    return invoke_cli(None, *args, passphrase=None)
 
 
 # The monitor as a library ------------------------------------------------------
@@ -252,8 +251,8 @@ def test_cli_first_and_second_run(world: World, tmp_path: Path) -> None:
     with serving(world.ledger) as url:
         first = run_cli("--json", "monitor", url, "--log-key", world.key, "--state", str(state_file),
                         "--issuer", world.lake)
-        assert first.exit_code == 0, first.output
-        answer = json.loads(first.stdout)
+        assert first.code == 0, first.output
+        answer = json.loads(first.out)
         assert (answer["previous_size"], answer["size"]) == (0, world.ledger.transparency_log.size())
         assert [e["type"] for e in answer["events"]] == ["CredentialTransferred"]
         assert json.loads(state_file.read_text())["size"] == answer["size"]
@@ -261,9 +260,9 @@ def test_cli_first_and_second_run(world: World, tmp_path: Path) -> None:
         world.issue(LAKE, 2, "cli")
         world.ledger.transparency_log.integrate()
         second = run_cli("monitor", url, "--state", str(state_file), "--issuer", world.lake)  # key from the state
-        assert second.exit_code == 0, second.output
-        assert f"log grew {answer['size']} -> {answer['size'] + 2}, consistent." in second.stdout
-        assert second.stdout.count(world.lake) == 2
+        assert second.code == 0, second.output
+        assert f"log grew {answer['size']} -> {answer['size'] + 2}, consistent." in second.out
+        assert second.out.count(world.lake) == 2
         assert "Morgan" not in second.output  # the public log carries no PII
 
 
@@ -272,7 +271,7 @@ def test_cli_wrong_key_exits_1_and_keeps_no_state(world: World, tmp_path: Path) 
     wrong = key_string_from_public_key(world.ledger.transparency_log.origin, bytes(range(32)))
     with serving(world.ledger) as url:
         result = run_cli("monitor", url, "--log-key", wrong, "--state", str(state_file))
-    assert result.exit_code == 1
+    assert result.code == 1
     assert "LOG MISBEHAVED" in result.output
     assert not state_file.exists()
 
@@ -280,14 +279,14 @@ def test_cli_wrong_key_exits_1_and_keeps_no_state(world: World, tmp_path: Path) 
 def test_cli_first_run_needs_a_key(world: World, tmp_path: Path) -> None:
     with serving(world.ledger) as url:
         result = run_cli("monitor", url, "--state", str(tmp_path / "state.json"))
-    assert result.exit_code == 2 and "--log-key" in result.output
+    assert result.code == 2 and "--log-key" in result.output
 
 
 @pytest.mark.parametrize("grow", [False, True], ids=["same-size", "grown"])
 def test_cli_rewritten_history_exits_1(world: World, tmp_path: Path, grow: bool) -> None:
     state_file = tmp_path / "state.json"
     with serving(world.ledger) as url:
-        assert run_cli("monitor", url, "--log-key", world.key, "--state", str(state_file)).exit_code == 0
+        assert run_cli("monitor", url, "--log-key", world.key, "--state", str(state_file)).code == 0
     saved = state_file.read_text()
     forged = rewrite_history(world, tmp_path / "forged", grow=grow)
     try:
@@ -295,7 +294,7 @@ def test_cli_rewritten_history_exits_1(world: World, tmp_path: Path, grow: bool)
             result = run_cli("monitor", url, "--state", str(state_file))
     finally:
         forged.close()
-    assert result.exit_code == 1, result.output
+    assert result.code == 1, result.output
     assert "LOG MISBEHAVED" in result.output
     assert state_file.read_text() == saved  # the forged head is not remembered
 
@@ -307,12 +306,12 @@ def test_cli_shrunk_log_exits_1(world: World, tmp_path: Path) -> None:
         world.issue(RIVER, 1, "later")
         world.ledger.transparency_log.integrate()
         with serving(world.ledger) as url:
-            assert run_cli("monitor", url, "--log-key", world.key, "--state", str(state_file)).exit_code == 0
+            assert run_cli("monitor", url, "--log-key", world.key, "--state", str(state_file)).code == 0
         with serving(older) as url:
             result = run_cli("monitor", url, "--state", str(state_file))
     finally:
         older.close()
-    assert result.exit_code == 1
+    assert result.code == 1
     assert "LOG MISBEHAVED" in result.output and "shrank" in result.output
 
 
@@ -334,13 +333,13 @@ def test_a_damaged_state_file_or_a_malformed_key_is_bad_input(world: World, tmp_
     state_file = tmp_path / "state.json"
     state_file.write_text('{"log_key": "x", "edge": {"0:0": "not base64!"}}')
     damaged = run_cli("monitor", "http://127.0.0.1:9", "--state", str(state_file))
-    assert damaged.exit_code == 2
+    assert damaged.code == 2
     assert "is not a monitor state file" in damaged.output
     for fields in ('{"log_key": "x", "edge": []}', '{"log_key": "x", "size": "3"}', '["x"]', '{"log_key": 1}'):
         state_file.write_text(fields)  # JSON of the wrong shape: bad input too, never an internal error
         damaged = run_cli("monitor", "http://127.0.0.1:9", "--state", str(state_file))
-        assert damaged.exit_code == 2 and "is not a monitor state file" in damaged.output, fields
+        assert damaged.code == 2 and "is not a monitor state file" in damaged.output, fields
     malformed = run_cli("monitor", "http://127.0.0.1:9", "--log-key", "no-plus-signs-here",
                         "--state", str(tmp_path / "fresh.json"))
-    assert malformed.exit_code == 2
+    assert malformed.code == 2
     assert "invalid log key" in malformed.output

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,21 +22,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from werkzeug.serving import make_server
 
 from ledger.application import IssueRequest, Ledger
 from ledger.export import export_bundle
 from ledger.instance import init_instance
-from tests.support import Clock
+from tests.support import CliResult, Clock, invoke_cli
+from tests.support import run_cli as run_installed
 from web import create_app
-from web.cli import main
 from web.db import create_web_tables
 from web.sharing import FILE, ONLINE_CHANNEL, Sharing, embed_file_link
 
 PASSPHRASE = "verify-cli-passphrase"
 TODAY = "2026-11-22"
-CLI = Path(sys.executable).with_name("credledger")
 
 
 @dataclass
@@ -102,14 +97,15 @@ def fresh(tmp_path: Path) -> Iterator[Files]:
     made.ledger.close()
 
 
-def run(*args: str) -> Any:
-    return CliRunner().invoke(main, ["verify", *args], catch_exceptions=False)
+def run(*args: str) -> CliResult:
+    """`credledger verify ARGS`: needs no instance and no passphrase (the suite's in-process harness)."""
+    return invoke_cli(None, "verify", *args, passphrase=None)
 
 
 def test_a_bundle_that_verifies_exits_0_with_a_readable_table(files: Files) -> None:
     result = run(str(files.good), "--log-key", files.key, "--today", TODAY)
-    assert result.exit_code == 0, result.output
-    out = result.stdout
+    assert result.code == 0, result.output
+    out = result.out
     assert "✓ BLS Provider — Birchfield Unified School District" in out
     assert "✓ signature" in out and "✓ key_validity" in out and "✓ identity" in out
     assert "– consistency" in out and "not checked: offline" in out
@@ -120,16 +116,16 @@ def test_a_bundle_that_verifies_exits_0_with_a_readable_table(files: Files) -> N
 
 def test_a_revoked_credential_exits_1_and_says_why(files: Files) -> None:
     result = run(str(files.mixed), "--log-key", files.key, "--today", TODAY)
-    assert result.exit_code == 1
-    assert "✓" in result.stdout and "✗" in result.stdout
-    assert "✗ status" in result.stdout and "issued_in_error (Duplicate record.)" in result.stdout
-    assert "1 of 2 credential(s) verified. NOT everything verified." in result.stdout
+    assert result.code == 1
+    assert "✓" in result.out and "✗" in result.out
+    assert "✗ status" in result.out and "issued_in_error (Duplicate record.)" in result.out
+    assert "1 of 2 credential(s) verified. NOT everything verified." in result.out
 
 
 def test_json_output_reports_every_step(files: Files) -> None:
     result = run(str(files.mixed), "--log-key", files.key, "--today", TODAY, "--json")
-    assert result.exit_code == 1
-    data = json.loads(result.stdout)
+    assert result.code == 1
+    data = json.loads(result.out)
     assert data["ok"] is False and data["format"] == "credledger.transcript/v1"
     assert data["checkpoint"]["ok"] is True and data["identity"] == {}
     statuses = {c["award"]: (c["status"], c["ok"]) for c in data["credentials"]}
@@ -139,12 +135,12 @@ def test_json_output_reports_every_step(files: Files) -> None:
     assert steps == ["checkpoint", "log_inclusion", "hash_chain", "signature", "key_validity", "issuer_authority",
                      "status", "identity", "consistency", "current_status"]
     good = run(str(files.good), "--log-key", files.key, "--today", TODAY, "--json")
-    assert good.exit_code == 0 and json.loads(good.stdout)["ok"] is True
+    assert good.code == 0 and json.loads(good.out)["ok"] is True
 
 
 def test_the_group_json_flag_works_too(files: Files) -> None:
-    result = CliRunner().invoke(main, ["--json", "verify", str(files.good), "--log-key", files.key])
-    assert result.exit_code == 0 and json.loads(result.stdout)["ok"] is True
+    result = invoke_cli(None, "verify", str(files.good), "--log-key", files.key, passphrase=None, json_out=True)
+    assert result.code == 0 and json.loads(result.out)["ok"] is True
 
 
 def test_a_tampered_bundle_exits_1_at_the_right_step(files: Files) -> None:
@@ -153,8 +149,8 @@ def test_a_tampered_bundle_exits_1_at_the_right_step(files: Files) -> None:
     tampered = files.tmp / "tampered.json"
     tampered.write_text(json.dumps(bundle))
     result = run(str(tampered), "--log-key", files.key, "--today", TODAY)
-    assert result.exit_code == 1
-    assert "✗ signature" in result.stdout and "was changed after signing" in result.stdout
+    assert result.code == 1
+    assert "✗ signature" in result.out and "was changed after signing" in result.out
 
 
 def test_another_logs_key_fails_every_credential_at_the_checkpoint(files: Files) -> None:
@@ -162,12 +158,12 @@ def test_another_logs_key_fails_every_credential_at_the_checkpoint(files: Files)
     other_key = other.transparency_log.verifier_key
     other.close()
     result = run(str(files.good), "--log-key", other_key, "--json")
-    assert result.exit_code == 1
-    data = json.loads(result.stdout)
+    assert result.code == 1
+    data = json.loads(result.out)
     assert data["checkpoint"]["ok"] is False
     assert {c["steps"][0]["ok"] for c in data["credentials"]} == {False}
     both = run(str(files.good), "--log-key", other_key, "--log-key", files.key)
-    assert both.exit_code == 0
+    assert both.code == 0
 
 
 @pytest.mark.parametrize("content", [b"not json at all", b"\xff\xfe\x00", b"[1, 2, 3]", b'{"format": "other"}',
@@ -176,16 +172,16 @@ def test_what_is_not_a_bundle_exits_2(files: Files, content: bytes) -> None:
     path = files.tmp / "not-a-bundle.json"
     path.write_bytes(content)
     result = run(str(path), "--log-key", files.key)
-    assert result.exit_code == 2
-    assert "not a transcript bundle" in result.stderr
+    assert result.code == 2
+    assert "not a transcript bundle" in result.err
 
 
 def test_bad_input_exits_2(files: Files) -> None:
-    assert run(str(files.tmp / "missing.json"), "--log-key", files.key).exit_code == 2
-    assert run(str(files.good), "--log-key", "no-such-key").exit_code == 2
-    assert run(str(files.good), "--log-key", files.key, "--today", "22/11/2026").exit_code == 2
-    assert run(str(files.good)).exit_code == 2  # --log-key is required
-    assert run(str(files.good), "--log-key", files.key, "--online", "ftp://example.org").exit_code == 2
+    assert run(str(files.tmp / "missing.json"), "--log-key", files.key).code == 2
+    assert run(str(files.good), "--log-key", "no-such-key").code == 2
+    assert run(str(files.good), "--log-key", files.key, "--today", "22/11/2026").code == 2
+    assert run(str(files.good)).code == 2  # --log-key is required
+    assert run(str(files.good), "--log-key", files.key, "--online", "ftp://example.org").code == 2
 
 
 def test_a_fault_in_verifying_exits_70_not_as_a_bad_log_key(files: Files, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,13 +192,13 @@ def test_a_fault_in_verifying_exits_70_not_as_a_bad_log_key(files: Files, monkey
 
     monkeypatch.setattr("verifiers.bundle.verify_bundle", broken)
     result = run(str(files.good), "--log-key", files.key)
-    assert result.exit_code == 70 and "--log-key" not in result.stderr
+    assert result.code == 70 and "--log-key" not in result.err
 
 
 def test_an_unreachable_server_exits_5(files: Files) -> None:
     result = run(str(files.linked), "--log-key", files.key, "--online", "http://127.0.0.1:9")
-    assert result.exit_code == 5
-    assert "unreachable" in result.stderr and "127.0.0.1:9" in result.stderr
+    assert result.code == 5
+    assert "unreachable" in result.err and "127.0.0.1:9" in result.err
 
 
 @dataclass
@@ -241,23 +237,23 @@ def test_online_a_revocation_after_export_is_detected(fresh: Files, server: Serv
     fresh.ledger.issue([IssueRequest("birchfield", fresh.student, "bls-provider", date(2026, 8, 29),
                                      {"card": "BLS-44122"})])  # the log grows past the bundle's checkpoint
     before = run(str(fresh.linked), "--log-key", fresh.key, "--today", TODAY, "--online", server.url, "--json")
-    assert before.exit_code == 0, before.output
-    steps = {s["step"]: s for s in json.loads(before.stdout)["credentials"][0]["steps"]}
+    assert before.code == 0, before.output
+    steps = {s["step"]: s for s in json.loads(before.out)["credentials"][0]["steps"]}
     assert steps["consistency"]["ok"] is True and steps["current_status"]["ok"] is True
-    assert json.loads(before.stdout)["online_unavailable"] is None
+    assert json.loads(before.out)["online_unavailable"] is None
 
     fresh.clock.advance(days=2)
     fresh.ledger.revoke(fresh.good_award, "misconduct", "Card obtained without the course.")
     after = run(str(fresh.linked), "--log-key", fresh.key, "--today", TODAY, "--online", server.url)
-    assert after.exit_code == 1
-    assert "✓ consistency" in after.stdout
-    assert "✗ current_status" in after.stdout and "revoked after the export" in after.stdout
-    assert "status revoked: misconduct" in after.stdout
+    assert after.code == 1
+    assert "✓ consistency" in after.out
+    assert "✗ current_status" in after.out and "revoked after the export" in after.out
+    assert "status revoked: misconduct" in after.out
 
 
 def test_online_the_link_goes_in_a_header_and_each_check_is_a_disclosure(fresh: Files, server: Server) -> None:
     token = json.loads(fresh.linked.read_text())["online"]["link"]
-    assert run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url).exit_code == 0
+    assert run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url).code == 0
     assert [path.split("?")[0] for path, _ in server.requests] == ["/log/checkpoint", "/transcripts/evidence"]
     assert all(token not in path for path, _ in server.requests)  # never in a URL, so never in an access log
     assert server.requests[1][1]["HTTP_AUTHORIZATION"] == f"Bearer {token}"
@@ -271,37 +267,37 @@ def test_online_the_link_goes_in_a_header_and_each_check_is_a_disclosure(fresh: 
 @pytest.mark.parametrize("how", ["withdrawn", "expired"])
 def test_online_after_the_link_is_gone_the_offline_proof_still_stands(fresh: Files, server: Server,
                                                                        how: str) -> None:
-    assert run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url).exit_code == 0
+    assert run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url).code == 0
     (file_link,) = Sharing(fresh.ledger.store).links(fresh.student)
     if how == "withdrawn":
         Sharing(fresh.ledger.store).revoke(fresh.student, file_link.id, fresh.clock())
     else:
         fresh.clock.advance(days=31)
     result = run(str(fresh.linked), "--log-key", fresh.key, "--today", TODAY, "--online", server.url)
-    assert result.exit_code == 6, result.output
+    assert result.code == 6, result.output
     withdrawn = "online checks were withdrawn by the student or have expired; the offline proof still stands"
-    assert f"– consistency       not checked: {withdrawn}" in result.stdout
-    assert f"– current_status    not checked: {withdrawn}" in result.stdout
-    assert "✓ signature" in result.stdout and "✓ log_inclusion" in result.stdout and "✗" not in result.stdout
-    assert "1 of 1 credential(s) verified." in result.stdout
-    assert "network" not in result.output and "unreachable" not in result.stderr
+    assert f"– consistency       not checked: {withdrawn}" in result.out
+    assert f"– current_status    not checked: {withdrawn}" in result.out
+    assert "✓ signature" in result.out and "✓ log_inclusion" in result.out and "✗" not in result.out
+    assert "1 of 1 credential(s) verified." in result.out
+    assert "network" not in result.output and "unreachable" not in result.err
     assert len(online_records(fresh)) == 1  # only the check before; nothing after
-    data = json.loads(run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url, "--json").stdout)
+    data = json.loads(run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url, "--json").out)
     assert data["ok"] is True and data["online_unavailable"].startswith("online checks were withdrawn")
 
 
 def test_online_a_file_for_offline_checking_asks_nothing(fresh: Files, server: Server) -> None:
     result = run(str(fresh.good), "--log-key", fresh.key, "--today", TODAY, "--online", server.url)
-    assert result.exit_code == 6, result.output
-    assert "not checked: this file was exported for offline checking only" in result.stdout
-    assert "1 of 1 credential(s) verified." in result.stdout
+    assert result.code == 6, result.output
+    assert "not checked: this file was exported for offline checking only" in result.out
+    assert "1 of 1 credential(s) verified." in result.out
     assert server.requests == []
 
 
 def test_online_a_server_that_is_not_credledger_exits_5(fresh: Files, server: Server) -> None:
     result = run(str(fresh.linked), "--log-key", fresh.key, "--online", server.url + "/nowhere")
-    assert result.exit_code == 5
-    assert "HTTP 404" in result.stderr
+    assert result.code == 5
+    assert "HTTP 404" in result.err
 
 
 def test_a_malformed_online_member_is_not_a_bundle(files: Files) -> None:
@@ -310,16 +306,14 @@ def test_a_malformed_online_member_is_not_a_bundle(files: Files) -> None:
     path = files.tmp / "bad-online.json"
     path.write_text(json.dumps(bundle))
     result = run(str(path), "--log-key", files.key)
-    assert result.exit_code == 2 and "'online'" in result.stderr
+    assert result.code == 2 and "'online'" in result.err
 
 
 def test_export_embeds_a_file_link_unless_offline(fresh: Files) -> None:
     def export(*args: str) -> dict[str, Any]:
         out = fresh.tmp / "exported.json"
-        done = CliRunner().invoke(main, ["--data", str(fresh.tmp / "instance"), "export", fresh.student,
-                                         "--out", str(out), *args],
-                                  env={"CREDLEDGER_PASSPHRASE": PASSPHRASE}, catch_exceptions=False)
-        assert done.exit_code == 0, done.output
+        invoke_cli(fresh.tmp / "instance", "export", fresh.student, "--out", str(out), *args, passphrase=PASSPHRASE,
+                   expect=0)
         return json.loads(out.read_text())  # type: ignore[no-any-return]
 
     before = {link.id for link in Sharing(fresh.ledger.store).links(fresh.student)}
@@ -337,15 +331,12 @@ def test_online_is_not_asked_for_a_bundle_from_another_log(files: Files) -> None
     other.close()
     # No server listens there: a checkpoint that does not verify is never sent anywhere.
     result = run(str(files.linked), "--log-key", other_key, "--online", "http://127.0.0.1:9", "--json")
-    assert result.exit_code == 1
-    steps = {s["step"]: s for s in json.loads(result.stdout)["credentials"][0]["steps"]}
+    assert result.code == 1
+    steps = {s["step"]: s for s in json.loads(result.out)["credentials"][0]["steps"]}
     assert steps["consistency"]["ok"] is None and "did not verify" in steps["consistency"]["detail"]
 
 
 def test_the_installed_command_needs_no_ledger(files: Files, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDLEDGER_")}
-    env["CREDLEDGER_DATA"] = str(tmp_path / "no-instance-here")  # nothing to open, no passphrase
-    done = subprocess.run([str(CLI), "verify", str(files.good), "--log-key", files.key], env=env,
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, done.stderr
-    assert "1 of 1 credential(s) verified." in done.stdout
+    done = run_installed(tmp_path / "no-instance-here", "verify", str(files.good), "--log-key", files.key,
+                         passphrase=None, expect=0)  # nothing to open, no passphrase
+    assert "1 of 1 credential(s) verified." in done.out
