@@ -113,19 +113,15 @@ def monitor(base_url: str, state: MonitorState, issuer: str | None = None) -> tu
         raise MonitorError("the checkpoint's root is not the root of the log's own entries: a fork or tampering")
     old_root = base64.b64decode(state.root)
     if 0 < state.size < checkpoint.size:
+        proof = _consistency_proof(_get(f"{base}/log/proof/consistency?from={state.size}&to={checkpoint.size}"))
         try:
-            answer = json.loads(_get(f"{base}/log/proof/consistency?from={state.size}&to={checkpoint.size}"))
-            verify_consistency(state.size, checkpoint.size, [base64.b64decode(h) for h in answer["proof"]],
-                               old_root, checkpoint.root_hash)
-        except (VerificationError, KeyError, ValueError) as e:
+            verify_consistency(state.size, checkpoint.size, proof, old_root, checkpoint.root_hash)
+        except VerificationError as e:
             raise MonitorError(f"the log's consistency proof fails: {e}") from None
     new_events = []
     for offset, leaf in enumerate(leaves):
-        try:
-            record = json.loads(leaf)
-        except ValueError:
-            raise MonitorError(f"leaf {state.size + offset} is not a JSON record") from None
-        if issuer is None or any(signer.get("did") == issuer for signer in record.get("signers", [])):
+        record = _leaf_record(leaf, state.size + offset)
+        if issuer is None or any(signer.get("did") == issuer for signer in record["signers"]):
             new_events.append({"index": state.size + offset} | record)
     new_state = MonitorState(
         log_key=state.log_key,
@@ -134,6 +130,30 @@ def monitor(base_url: str, state: MonitorState, issuer: str | None = None) -> tu
         edge={f"{l}:{i}": base64.b64encode(v).decode() for (l, i), v in edge.items()},
     )
     return new_state, new_events
+
+
+def _consistency_proof(answer: bytes) -> list[bytes]:
+    """The proof of a /log/proof/consistency answer, read whole: anything else is the log's fault (exit 1)."""
+    try:
+        data = json.loads(answer)
+        hashes = data.get("proof") if isinstance(data, dict) else None
+        if not (isinstance(hashes, list) and all(isinstance(h, str) for h in hashes)):
+            raise ValueError("no list of base64 hashes under 'proof'")
+        return [base64.b64decode(h, validate=True) for h in hashes]
+    except ValueError as e:  # not UTF-8 or JSON, not the shape, or not base64 (binascii.Error)
+        raise MonitorError(f"the log's consistency proof is unreadable: {e}") from None
+
+
+def _leaf_record(leaf: bytes, index: int) -> dict[str, Any]:
+    """A leaf as the log's record: a JSON object whose signers are a list of objects."""
+    try:
+        record = json.loads(leaf)
+    except ValueError:
+        raise MonitorError(f"leaf {index} is not a JSON record") from None
+    signers = record.get("signers") if isinstance(record, dict) else None
+    if not (isinstance(signers, list) and all(isinstance(s, dict) for s in signers)):
+        raise MonitorError(f"leaf {index} is not a log record (no list of signers)")
+    return record
 
 
 def _is_state(data: object) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 import socket
 import sqlite3
@@ -343,3 +344,23 @@ def test_a_damaged_state_file_or_a_malformed_key_is_bad_input(world: World, tmp_
                         "--state", str(tmp_path / "fresh.json"))
     assert malformed.code == 2
     assert "invalid log key" in malformed.output
+
+
+@pytest.mark.parametrize(("answer", "says"), [
+    (b"[1, 2]", "the log's consistency proof is unreadable: no list of base64 hashes under 'proof'"),
+    (b'{"proof": ["not base64!"]}', "the log's consistency proof is unreadable"),
+    (b"\xff\xfe", "the log's consistency proof is unreadable"),
+])
+def test_a_log_answering_nonsense_for_a_proof_is_log_misbehaviour(world: World, monkeypatch: pytest.MonkeyPatch,
+                                                                  answer: bytes, says: str) -> None:
+    """Not a crash of ours (it was an AttributeError, exit 70): a finding about the log."""
+    import web.monitor
+
+    with serving(world.ledger) as url:
+        first, _ = monitor(url, MonitorState(log_key=world.key))
+        world.issue(RIVER, 1, "later")
+        world.ledger.transparency_log.integrate()
+        real_get = web.monitor._get
+        monkeypatch.setattr(web.monitor, "_get", lambda u: answer if "/log/proof/consistency" in u else real_get(u))
+        with pytest.raises(MonitorError, match=re.escape(says)):
+            monitor(url, first)
