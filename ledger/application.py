@@ -185,13 +185,13 @@ class Ledger(Application):
     def issuer_did(self, slug: str) -> str:
         return f"did:web:{self.config.domain.replace(':', '%3A')}:issuers:{slug}"
 
-    def issuers(self) -> list[Issuer]:
+    def issuers(self) -> list[IssuerInfo]:
         rows = self.store.select_journal_of_type(d.ISSUER_REGISTERED)
-        return [self._load_existing(row.originator_id, Issuer) for row in rows]
+        return [IssuerInfo.of(self._load_existing(row.originator_id, Issuer)) for row in rows]
 
-    def credentials(self) -> list[Credential]:
+    def credentials(self) -> list[CredentialInfo]:
         rows = self.store.select_journal_of_type(d.CREDENTIAL_DEFINED)
-        return [self._load_existing(row.originator_id, Credential) for row in rows]
+        return [CredentialInfo.of(self._load_existing(row.originator_id, Credential)) for row in rows]
 
     def _load_existing(self, stream_id: str, kind: type[SignedAggregate]) -> Any:
         aggregate = self.stream(stream_id)

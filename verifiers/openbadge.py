@@ -26,7 +26,7 @@ from verifiers.didweb import key_of_method
 from verifiers.errors import VerificationError
 from verifiers.timestamps import format_timestamp
 
-__all__ = ["BADGE_STEPS", "BadgeResult", "verify_open_badge"]
+__all__ = ["BADGE_STEPS", "BadgeResult", "issuer_of", "signature_step", "validity_step", "verify_open_badge"]
 
 BADGE_STEPS = ("format", "signature", "validity")
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -54,21 +54,29 @@ class BadgeResult:
 def verify_open_badge(credential: object, did_documents: Mapping[str, Mapping[str, Any]], now: datetime) -> BadgeResult:
     """Verify one badge against the DID documents of its issuer (by DID) at `now` (aware)."""
     doc = credential if isinstance(credential, dict) else {}
-    issuer = doc.get("issuer")
-    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer if isinstance(issuer, str) else None
-    issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
+    issuer_id, issuer_name = issuer_of(doc)
     steps = [_format(credential)]
     if steps[0].ok:
-        steps.append(_signature(doc, str(issuer_id), did_documents))
-        validity, status = _validity(doc, now)
+        steps.append(signature_step(doc, str(issuer_id), did_documents))
+        validity, status = validity_step(doc, now)
         steps.append(validity)
     else:
         steps += [StepResult(name, None, "not checked: not an Open Badges 3.0 credential") for name in BADGE_STEPS[1:]]
         status = "unknown"
     text = {k: doc.get(k) if isinstance(doc.get(k), str) else None for k in ("id", "name", "validFrom", "validUntil")}
-    return BadgeResult(text["id"], text["name"], issuer_id if isinstance(issuer_id, str) else None,
-                       issuer_name if isinstance(issuer_name, str) else None, text["validFrom"], text["validUntil"],
+    return BadgeResult(text["id"], text["name"], issuer_id, issuer_name, text["validFrom"], text["validUntil"],
                        status, tuple(steps))
+
+
+def issuer_of(doc: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """A credential's issuer id and name (an issuer is a URL/DID or a Profile object)."""
+    issuer = doc.get("issuer")
+    if isinstance(issuer, str):
+        return issuer, None
+    if isinstance(issuer, dict):
+        ident, name = issuer.get("id"), issuer.get("name")
+        return (ident if isinstance(ident, str) else None), (name if isinstance(name, str) else None)
+    return None, None
 
 
 def _format(credential: object) -> StepResult:
@@ -96,7 +104,7 @@ def _format(credential: object) -> StepResult:
     return StepResult("format", True, "an Open Badges 3.0 credential")
 
 
-def _signature(doc: dict[str, Any], issuer: str, did_documents: Mapping[str, Mapping[str, Any]]) -> StepResult:
+def signature_step(doc: dict[str, Any], issuer: str, did_documents: Mapping[str, Mapping[str, Any]]) -> StepResult:
     try:
         proofs = [p for p in proofs_of(doc) if p.get("cryptosuite") == EDDSA_RDFC_2022.name]
         if not proofs:
@@ -116,7 +124,7 @@ def _signature(doc: dict[str, Any], issuer: str, did_documents: Mapping[str, Map
     return StepResult("signature", True, f"signed by {method}, a key its issuer's DID document lists")
 
 
-def _validity(doc: dict[str, Any], now: datetime) -> tuple[StepResult, str]:
+def validity_step(doc: dict[str, Any], now: datetime) -> tuple[StepResult, str]:
     try:
         start = datetime.fromisoformat(str(doc["validFrom"]).replace("Z", "+00:00"))
         end_text = doc.get("validUntil")

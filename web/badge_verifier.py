@@ -1,4 +1,4 @@
-"""Checking an Open Badges 3.0 file on the site's verifier (`POST /verify` with an OpenBadgeCredential).
+"""Checking an Open Badges 3.0 or CLR 2.0 file on the site's verifier (`POST /verify`).
 
 The badge is checked by `verifiers.openbadge` against the DID document of its issuer. For an
 institution of this site the document is this site's own (what `/issuers/<slug>/did.json`
@@ -11,6 +11,10 @@ The JSON (`Accept: application/json`), stable::
     {"kind": "open_badge", "verified": bool, "status": "active" | "expired" | "not yet valid" | "unknown",
      "credential": {"id", "name", "issuer", "issuer_name", "valid_from", "valid_until"},
      "steps": [{"step": "format" | "signature" | "validity", "ok": true | false | null, "detail": "…"}]}
+
+    {"kind": "clr", "verified": bool,              # the CLR and every credential in it
+     "clr": {"id", "name", "issuer", "issuer_name"}, "steps": [… as above, the CLR's own],
+     "credentials": [<an open_badge object as above, without "kind">, …]}
 """
 
 from __future__ import annotations
@@ -18,27 +22,43 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.application import Ledger
+from verifiers.clr import verify_clr
 from verifiers.didweb import did_document
-from verifiers.openbadge import verify_open_badge
+from verifiers.openbadge import BadgeResult, verify_open_badge
 
 STEP_TITLES = {"format": "An Open Badges 3.0 credential", "signature": "Signed by its institution",
                "validity": "Dates"}
 
 
-def is_open_badge(document: object) -> bool:
+def kind_of(document: object) -> str | None:
+    """"clr", "open_badge", or None for anything else (a transcript bundle, say)."""
     types = document.get("type") if isinstance(document, dict) else None
-    return isinstance(types, list) and "OpenBadgeCredential" in types
+    if not isinstance(types, list):
+        return None
+    return "clr" if "ClrCredential" in types else "open_badge" if "OpenBadgeCredential" in types else None
 
 
-def check_badge(ledger: Ledger, badge: dict[str, Any]) -> dict[str, Any]:
-    """The stable JSON of a badge checked against this site's DID documents, now."""
-    issuer = badge.get("issuer")
-    did = issuer.get("id") if isinstance(issuer, dict) else issuer
-    own = ledger.issuer_by_did(did) if isinstance(did, str) else None
-    documents = {own.did: did_document(own.did, own.keys.values(), ledger.clock())} if own else {}
-    result = verify_open_badge(badge, documents, ledger.clock())
+def _own_documents(ledger: Ledger) -> dict[str, Any]:
+    """This site's institutions' DID documents, as /issuers/<slug>/did.json serves them now."""
+    return {i.did: did_document(i.did, i.keys.values(), ledger.clock()) for i in ledger.issuers()}
+
+
+def check_credential(ledger: Ledger, document: dict[str, Any]) -> dict[str, Any]:
+    """The stable JSON of an uploaded badge or CLR, checked against this site's DID documents now."""
+    documents = _own_documents(ledger)
+    if kind_of(document) == "clr":
+        result = verify_clr(document, documents, ledger.clock())
+        return {"kind": "clr", "verified": result.ok,
+                "clr": {"id": result.id, "name": result.name, "issuer": result.issuer,
+                        "issuer_name": result.issuer_name},
+                "steps": [{"step": s.step, "ok": s.ok, "detail": s.detail} for s in result.steps],
+                "credentials": [_badge_json(c) for c in result.credentials]}
+    return {"kind": "open_badge", **_badge_json(verify_open_badge(document, documents, ledger.clock()))}
+
+
+def _badge_json(result: BadgeResult) -> dict[str, Any]:
     return {
-        "kind": "open_badge", "verified": result.ok, "status": result.status,
+        "verified": result.ok, "status": result.status,
         "credential": {"id": result.id, "name": result.name, "issuer": result.issuer,
                        "issuer_name": result.issuer_name, "valid_from": result.valid_from,
                        "valid_until": result.valid_until},
@@ -46,10 +66,17 @@ def check_badge(ledger: Ledger, badge: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def credential_page_view(data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON with what the page needs besides: verdicts in words, step titles and marks."""
+    if data["kind"] == "clr":
+        return badge_page_view(data) | {"credentials": [badge_page_view(c) for c in data["credentials"]]}
+    return badge_page_view(data)
+
+
 def badge_page_view(data: dict[str, Any]) -> dict[str, Any]:
-    """The JSON with what the page needs besides: a verdict in words, step titles and marks."""
+    """One badge's (or a CLR's own) verdict in words, step titles and marks."""
     if data["verified"]:
-        verdict = "expired" if data["status"] == "expired" else "genuine"
+        verdict = "expired" if data.get("status") == "expired" else "genuine"
     else:
         ok = {s["step"]: s["ok"] for s in data["steps"]}
         # Unchecked only when nothing failed: a badge of another site whose keys are not fetched.

@@ -81,7 +81,7 @@ from verifiers.errors import BundleFormatError, MalformedError
 from verifiers.policy import VerificationPolicy
 from verifiers.protocol.status import is_withdrawn, status_in_words
 from web.auth import rate_limited
-from web.badge_verifier import badge_page_view, check_badge, is_open_badge
+from web.badge_verifier import check_credential, credential_page_view, kind_of
 from web.verdicts import VERDICTS, headline, verdict_line, verdict_of, worst
 from web.errors import error_response, wants_json
 from web.exceptions import GoneError
@@ -351,11 +351,12 @@ def upload_check() -> Any:
         return _refuse("This file is not a credledger transcript: it is not JSON. Ask the student for the file "
                        "they downloaded from their credentials page.", "not_a_bundle")
     ledger = current_app.extensions["ledger"]
-    if is_open_badge(bundle):  # an Open Badges 3.0 file: checked against this site's DID documents
-        data = check_badge(ledger, bundle)
+    if kind_of(bundle):  # an Open Badges 3.0 or CLR 2.0 file: checked against this site's DID documents
+        data = check_credential(ledger, bundle)
         if wants_json():
             return Response(json.dumps(data, ensure_ascii=False), mimetype="application/json")
-        return render_template("verifier/badge_result.html", result=badge_page_view(data),
+        template = "verifier/clr_result.html" if data["kind"] == "clr" else "verifier/badge_result.html"
+        return render_template(template, result=credential_page_view(data),
                                filename=upload.filename if upload is not None else "")
     pasted = request.form.get("log_key", "").strip()
     policy = shared_transcripts().policy

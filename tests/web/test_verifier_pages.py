@@ -515,3 +515,21 @@ def test_the_page_says_which_checks_were_online(env: dict[str, Any]) -> None:
         client(env["app"]), json.dumps(bundle).encode()).text
     bundle["awards"] = bundle["awards"] + ["00000000-0000-4000-8000-000000000000"]
     assert "Checked offline only" in upload(client(env["app"]), json.dumps(bundle).encode()).text
+
+
+def test_upload_a_clr_of_this_site(env: dict[str, Any]) -> None:
+    from ledger.vc.clr import clr_credential
+
+    ledger, student = env["ledger"], env["students"][4]
+    clr = clr_credential(ledger, student)
+    page = upload(client(env["app"]), json.dumps(clr).encode())
+    assert page.status_code == 200
+    no_inline_code(page.text)
+    assert "✓ Verified: the transcript and every credential in it are genuine" in page.text
+    assert "<title>Verified —" in page.text
+    data = upload(client(env["app"]), json.dumps(clr).encode(), headers={"Accept": "application/json"}).get_json()
+    assert data["kind"] == "clr" and data["verified"] is True
+    assert len(data["credentials"]) == len(clr["credentialSubject"]["verifiableCredential"])
+    clr["credentialSubject"]["verifiableCredential"][0]["name"] = "Forged"
+    page = upload(client(env["app"]), json.dumps(clr).encode())
+    assert "✗ Not verified: 1 credential altered or not genuine" in page.text and "<title>Not verified" in page.text

@@ -196,7 +196,7 @@ def credential_define(c: Context, code: str, name: str, certifying_body: str, cr
 def credential_list(c: Context) -> None:
     """List the catalog."""
     with reported():
-        entries = [{"code": e.code} | e.fields for e in c.ledger.credentials()]
+        entries = [{"code": e.code, **e.fields} for e in c.ledger.credentials()]
         def human() -> None:
             for e in entries:
                 click.echo(f"{e['code']:<28} {e['name']}  ({e['certifyingBody']})")

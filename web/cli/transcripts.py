@@ -47,10 +47,11 @@ def students(c: Context) -> None:
 @main.command()
 @click.argument("student_id")
 @click.option("--out", "out_path", required=True, type=click.Path(path_type=Path),
-              help="The file to write (--as bundle), or the directory for one <award>.json each (--as ob3).")
-@click.option("--as", "form", type=click.Choice(["bundle", "ob3"]), default="bundle", show_default=True,
+              help="The file to write (--as bundle or clr), or the directory for one <award>.json each (--as ob3).")
+@click.option("--as", "form", type=click.Choice(["bundle", "ob3", "clr"]), default="bundle", show_default=True,
               help="bundle: the portable transcript (credledger's own, verifiable offline). "
-                   "ob3: each award as an Open Badges 3.0 credential, for wallets and other verifiers.")
+                   "ob3: each award as an Open Badges 3.0 credential, for wallets and other verifiers. "
+                   "clr: the transcript as one CLR 2.0 credential holding those badges.")
 @click.option("--only", "only", multiple=True, metavar="AWARD", help="Export only these awards (repeatable).")
 @click.option("--disclose", default="", help="Identity claims to disclose, e.g. name,birth_date (default none; "
                                              "ob3: name only, else each badge carries the name hashed).")
@@ -65,8 +66,12 @@ def export(c: Context, student_id: str, out_path: Path, form: str, only: tuple[s
     """Write the student's portable transcript bundle (verifiable offline; online too, unless --offline),
     or each award as an Open Badges 3.0 credential (--as ob3)."""
     claims = [x.strip() for x in disclose.split(",") if x.strip()]
+    chosen_evidence = [x.strip() for x in evidence.split(",") if x.strip()]
     if form == "ob3":
-        _export_badges(c, student_id, out_path, list(only), claims, [x.strip() for x in evidence.split(",") if x.strip()])
+        _export_badges(c, student_id, out_path, list(only), claims, chosen_evidence)
+        return
+    if form == "clr":
+        _export_clr(c, student_id, out_path, list(only), claims, chosen_evidence)
         return
     from ledger.export import export_bundle
     from web.sharing import Sharing, embed_file_link, evidence_url
@@ -86,6 +91,22 @@ def export(c: Context, student_id: str, out_path: Path, form: str, only: tuple[s
               f"{', '.join(sorted(bundle['disclosed'])) or 'nothing'}; online checks: "
               f"{'at ' + online + ' until the student withdraws the link or it expires' if online else 'none'}. "
               f"Verify with `credledger verify {out_path} --log-key \"$(credledger log key)\"`.")
+
+
+def _export_clr(c: Context, student_id: str, out_file: Path, only: list[str], claims: list[str],
+                evidence: list[str]) -> None:
+    from ledger.vc.clr import clr_credential
+
+    with reported():
+        if [x for x in claims if x != "name"]:
+            raise InputError.for_field("disclose", "a CLR can disclose only the name")
+        clr = clr_credential(c.ledger, student_id, only=only or None, name_in_plain="name" in claims,
+                             evidence=evidence)
+        out_file.write_text(json.dumps(clr, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        held = len(clr["credentialSubject"]["verifiableCredential"])
+        c.out({"file": str(out_file), "credentials": held, "issuer": clr["issuer"]["id"]},
+              f"Wrote {out_file}: a CLR 2.0 transcript of {held} credential(s), signed eddsa-rdfc-2022 by "
+              f"{clr['issuer']['name']}; each credential in it signed by its own institution.")
 
 
 def _export_badges(c: Context, student_id: str, out_dir: Path, only: list[str], claims: list[str],
