@@ -19,6 +19,7 @@ Routes
 - `GET  /me/transcript.json`     the portable bundle (`award=` to choose credentials,
                                  `disclose=name|birth_date`, none by default; `offline=1`
                                  for a file without online checks)
+- `GET  /me/transcript.clr.json` every credential that counts as one CLR 2.0 file (`name=1`)
 - `GET  /me/badges/<award>.json` one credential as an Open Badges 3.0 file, what a wallet
                                  imports (`name=1` shows the name in plain; hashed otherwise)
 - `POST /me/badges/<award>/linkedin`  "Add to LinkedIn": a share link of that one credential
@@ -246,6 +247,18 @@ def badge(award_id: str) -> Response:
     document = open_badge(_ledger(), award.id, name_in_plain=request.args.get("name") == "1")
     return Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="badge-{award.credential}.json"'})
+
+
+@bp.get("/transcript.clr.json")
+@student_required
+def clr() -> Response:
+    """Every credential that counts as one CLR 2.0 file (name hashed unless `name=1`)."""
+    from ledger.vc.clr import clr_credential
+
+    ledger = _ledger()
+    document = clr_credential(ledger, _student(), name_in_plain=request.args.get("name") == "1")
+    return Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="transcript-clr.json"'})
 
 
 @bp.post("/badges/<award_id>/linkedin")

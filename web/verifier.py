@@ -270,12 +270,21 @@ def _limit() -> None:
 
 
 def _open_link(token: str, channel: str) -> tuple[ShareLink, dict[str, Any], bytes]:
+    """The link's verified result (its view recorded through `channel`)."""
+    link = _open(token)
+    now = current_app.extensions["ledger"].clock()
+    data, body = shared_transcripts().result(link, now.date())
+    current_app.extensions["sharing"].record_view(link, channel, viewer_family(request.headers.get("User-Agent", "")),
+                                                  now)
+    return link, data, body
+
+
+def _open(token: str) -> ShareLink:
+    """A live link, or the words an employer reads for a wrong, withdrawn or expired one."""
     _limit()
-    ledger = current_app.extensions["ledger"]
     sharing: Sharing = current_app.extensions["sharing"]
-    now = ledger.clock()
     try:
-        link = sharing.open(token, now)
+        link = sharing.open(token, current_app.extensions["ledger"].clock())
     except NotFoundError:
         raise NotFoundError("No transcript is shared at this address. Check that the whole link was copied, "
                             "or ask the student to send it again.") from None
@@ -284,9 +293,7 @@ def _open_link(token: str, channel: str) -> tuple[ShareLink, dict[str, Any], byt
             raise GoneError("The student has withdrawn this share link. Ask them for a new one if you still "
                             "need to check their credentials.") from None
         raise GoneError("This share link has expired. Ask the student for a new one.") from None
-    data, body = shared_transcripts().result(link, now.date())
-    sharing.record_view(link, channel, viewer_family(request.headers.get("User-Agent", "")), now)
-    return link, data, body
+    return link
 
 
 def _json(body: bytes) -> Response:
@@ -299,6 +306,22 @@ def _json(body: bytes) -> Response:
 def shared_json(token: str) -> Response:
     _, _, body = _open_link(token, "json")
     return _json(body)
+
+
+@bp.get("/v/<token>.clr.json")
+def shared_clr(token: str) -> Response:
+    """The link's credentials as a CLR 2.0 transcript (what a wallet or another verifier reads); it
+    shows the name, as the link does. Recorded in the student's disclosures as channel "clr"."""
+    from ledger.vc.clr import clr_credential
+
+    link = _open(token)
+    ledger = current_app.extensions["ledger"]
+    clr = clr_credential(ledger, link.student_id, only=link_awards(ledger, link), name_in_plain=True)
+    current_app.extensions["sharing"].record_view(link, "clr", viewer_family(request.headers.get("User-Agent", "")),
+                                                  ledger.clock())
+    response = Response(json.dumps(clr, ensure_ascii=False, indent=1), mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="transcript-clr.json"'
+    return response
 
 
 @bp.get("/v/<token>")

@@ -99,7 +99,8 @@ def no_inline_code(html: str) -> None:
 
 def test_student_pages_need_a_claim(env: dict[str, Any]) -> None:
     client = env["app"].test_client()
-    for path in ("/me/", "/me/share", "/me/links", "/me/disclosures", "/me/download", "/me/transcript.json"):
+    for path in ("/me/", "/me/share", "/me/links", "/me/disclosures", "/me/download", "/me/transcript.json",
+                 "/me/transcript.clr.json", "/me/badges/x.json"):
         response = client.get(path)
         assert response.status_code == 302 and response.location.endswith("/claim"), path
 
@@ -414,6 +415,10 @@ def test_a_student_downloads_each_credential_as_an_open_badge(env: dict[str, Any
     other = next(a for s in env["students"][1:] for a in transcript(env, s))
     assert client.get(f"/me/badges/{other['award']}.json").status_code == 404
     assert client.get("/me/badges/not-an-award.json").status_code == 404
+    clr = client.get("/me/transcript.clr.json").get_json()
+    assert clr["type"] == ["VerifiableCredential", "ClrCredential"] and "/me/transcript.clr.json" in page
+    from verifiers.clr import verify_clr
+    assert verify_clr(clr, documents, ledger.clock()).ok
     # Add to LinkedIn: a share link of that one credential, then LinkedIn's own form, prefilled.
     answer = client.post(f"/me/badges/{award['award']}/linkedin", data={"csrf_token": csrf(client)})
     assert answer.status_code == 303

@@ -533,3 +533,26 @@ def test_upload_a_clr_of_this_site(env: dict[str, Any]) -> None:
     clr["credentialSubject"]["verifiableCredential"][0]["name"] = "Forged"
     page = upload(client(env["app"]), json.dumps(clr).encode())
     assert "✗ Not verified: 1 credential altered or not genuine" in page.text and "<title>Not verified" in page.text
+
+
+def test_a_share_link_offers_its_clr(env: dict[str, Any]) -> None:
+    from verifiers.clr import verify_clr
+    from verifiers.didweb import did_document
+
+    ledger, student = env["ledger"], env["students"][1]
+    awards = active_awards(env, student)[:2]
+    token = link(env, student, awards, label="clr")
+    c = client(env["app"])
+    assert f"/v/{token}.clr.json" in c.get(f"/v/{token}").text
+    answer = c.get(f"/v/{token}.clr.json")
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    clr = answer.get_json()
+    held = [b["id"].rsplit("/", 1)[1] for b in clr["credentialSubject"]["verifiableCredential"]]
+    assert held == awards
+    identity = clr["credentialSubject"]["identifier"][0]
+    assert identity["hashed"] is False and identity["identityHash"] == ledger.identity(student).claims["name"]
+    documents = {i.did: did_document(i.did, i.keys.values(), ledger.clock()) for i in ledger.issuers()}
+    assert verify_clr(clr, documents, ledger.clock()).ok
+    channels = [d["channel"] for d in Sharing(ledger.store).disclosures(student)]
+    assert "clr" in channels
+    assert c.get("/v/no-such-token.clr.json").status_code == 404
