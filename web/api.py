@@ -400,13 +400,41 @@ def student_bundle(actor: Actor, student_id: Any) -> dict[str, Any]:
     Verifiable offline with only the log key pinned (`credledger verify`). It discloses no identity
     claims and no other institution's awards: the student shares their whole transcript themselves.
     """
+    _, awards = _own_awards(actor, student_id)
+    return export_bundle(_ledger(), str(student_id), only=awards)
+
+
+def _own_awards(actor: Actor, student_id: Any) -> tuple[Any, list[str]]:
+    """The token's issuer and the student's awards it issued or holds (InputError when none)."""
     ledger, issuer, student = _ledger(), _issuer(actor), str(student_id)
-    roster = _roster()
     _require_student(student, issuer)
-    mine, _ = roster.awards_of(issuer.did, student, ledger.clock().date())
+    mine, _ = _roster().awards_of(issuer.did, student, ledger.clock().date())
     if not mine:
         raise InputError.for_field("student_id", "this issuer issued or holds none of this student's awards")
-    return export_bundle(ledger, student, only=[a["award"] for a in mine])
+    return issuer, [a["award"] for a in mine]
+
+
+@route("GET", "/students/<uuid:student_id>/badges", role="registrar", tag="students", response=s.Badges,
+       errors=(400, 404, 409))
+def student_badges(actor: Actor, student_id: Any) -> dict[str, Any]:
+    """The awards this issuer issued or holds for the student as Open Badges 3.0 credentials, each signed
+    by the institution that recorded it (the name hashed). 409 when this server holds no key of it."""
+    from ledger.vc.openbadge import open_badges
+
+    _, awards = _own_awards(actor, student_id)
+    badges, withdrawn = open_badges(_ledger(), str(student_id), only=awards)
+    return {"badges": list(badges.values()), "withdrawn": withdrawn}
+
+
+@route("GET", "/students/<uuid:student_id>/clr", role="registrar", tag="students", response=s.VerifiableCredential,
+       errors=(400, 404, 409))
+def student_clr(actor: Actor, student_id: Any) -> dict[str, Any]:
+    """The awards this issuer issued or holds for the student, as one CLR 2.0 credential signed by this
+    issuer (it publishes what it holds), each badge in it by its own recorder."""
+    from ledger.vc.clr import clr_credential
+
+    issuer, awards = _own_awards(actor, student_id)
+    return clr_credential(_ledger(), str(student_id), only=awards, publisher=issuer.slug)
 
 
 def _award_json(award_id: str) -> dict[str, Any]:

@@ -338,6 +338,29 @@ class KeyRotated(Schema):
     issuer = fields.Nested(IssuerOut, required=True)
 
 
+class VerifiableCredential(Schema):
+    """A W3C VC 2.0 credential signed eddsa-rdfc-2022: an Open Badges 3.0 OpenBadgeCredential or a CLR 2.0
+    ClrCredential (README "Exports for the ecosystem"), passed through as signed."""
+
+    context = fields.List(fields.String(), required=True, data_key="@context", attribute="@context")
+    id = fields.String(required=True, metadata={"format": "uri"})
+    type = fields.List(fields.String(), required=True)
+    issuer = fields.Dict(required=True)
+    name = fields.String(required=True)
+    validFrom = fields.String(required=True, metadata={"format": "date-time"})
+    validUntil = fields.String(metadata={"format": "date-time"})
+    credentialSubject = fields.Dict(required=True)
+    evidence = fields.List(fields.Dict())
+    proof = fields.Dict(required=True, metadata={"description": "W3C Data Integrity, eddsa-rdfc-2022"})
+
+
+class Badges(Schema):
+    badges = fields.List(fields.Nested(VerifiableCredential), required=True,
+                         metadata={"description": "One OpenBadgeCredential per award that counts"})
+    withdrawn = fields.List(fields.String(), required=True,
+                            metadata={"description": "Awards left out: revoked or replaced by a correction"})
+
+
 class Bundle(Schema):
     """A portable transcript bundle (docs/transcript-bundle.md), checked offline by `credledger verify`."""
 

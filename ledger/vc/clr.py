@@ -35,14 +35,16 @@ CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 
 
 def clr_credential(ledger: Ledger, student_id: str, *, only: Sequence[str] | None = None,
-                   name_in_plain: bool = False, evidence: Sequence[str] = ()) -> dict[str, Any]:
-    """The student's transcript as a signed ClrCredential. InputError when no award counts (a CLR
-    holds at least one credential) or for an award not the student's; RejectedError when this server
-    holds no key of the home institution."""
+                   name_in_plain: bool = False, evidence: Sequence[str] = (),
+                   publisher: str | None = None) -> dict[str, Any]:
+    """The student's transcript as a signed ClrCredential, published (signed) by the home institution,
+    or by `publisher` (a slug: the institution that asks, through the API, for the records it holds).
+    InputError when no award counts (a CLR holds at least one credential) or for an award not the
+    student's; RejectedError when this server holds no key of the publisher."""
     badges, _ = open_badges(ledger, student_id, only=only, name_in_plain=name_in_plain, evidence=evidence)
     if not badges:
         raise InputError.for_field("student", "no credential of this student counts now: a CLR would be empty")
-    home = ledger.issuer(d.issuer_slug_from_did(ledger.student(student_id).registered_by))
+    home = ledger.issuer(publisher or d.issuer_slug_from_did(ledger.student(student_id).registered_by))
     now = ledger.clock()
     first = next(iter(badges.values()))
     document = {

@@ -840,3 +840,29 @@ def test_a_student_registered_with_a_graduating_class(world: World) -> None:
     bad = call(world.client, "POST", "/students", world.tokens["riverbend/registrar"], body | {"cohort": 1066})
     assert error(world, bad, 400, "invalid_input")["errors"] == {"cohort": ["Must be greater than or equal to 1990 "
                                                                             "and less than or equal to 2200."]}
+
+
+def test_exports_for_the_ecosystem(world: World) -> None:
+    """GET /students/<id>/badges and /clr: this issuer's awards, signed, verifiable with its did:web."""
+    from verifiers.clr import verify_clr
+    from verifiers.didweb import did_document
+    from verifiers.openbadge import verify_open_badge
+
+    ledger = world.ledger
+    student = new_student(world)
+    award = ok(world, call(world.client, "POST", "/awards", world.tokens["riverbend/registrar"],
+                           {"student": student, "credential": "osha10-general", "earned": "2026-05-01",
+                            "evidence": {"card": "OSHA-1"}}), 201, "/awards", "post")["award"]
+    documents = {i.did: did_document(i.did, i.keys.values(), ledger.clock()) for i in ledger.issuers()}
+    badges = ok(world, call(world.client, "GET", f"/students/{student}/badges", world.tokens["riverbend/registrar"]),
+                200, "/students/{student_id}/badges", "get")
+    (badge,) = badges["badges"]
+    assert badge["id"].endswith(award) and badges["withdrawn"] == []
+    assert verify_open_badge(badge, documents, ledger.clock()).ok
+    clr = ok(world, call(world.client, "GET", f"/students/{student}/clr", world.tokens["riverbend/registrar"]), 200,
+             "/students/{student_id}/clr", "get")
+    assert clr["issuer"]["id"] == ledger.issuer("riverbend").did and verify_clr(clr, documents, ledger.clock()).ok
+    # Another institution that neither issued nor holds anything of the student's: refused as for the bundle.
+    for path in ("badges", "clr"):
+        refused = call(world.client, "GET", f"/students/{student}/{path}", world.tokens["lakeshore/registrar"])
+        assert refused.status_code in (403, 404), refused.get_data(as_text=True)
