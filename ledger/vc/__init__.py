@@ -2,6 +2,7 @@
 Verifiable Credentials that wallets, LinkedIn and other verifiers read.
 
     openbadge   each award as an Open Badges 3.0 OpenBadgeCredential (eddsa-rdfc-2022, did:web)
+    clr         the transcript as a CLR 2.0 ClrCredential holding the badges, signed by the home institution
 
 May import `ledger` and `verifiers`; the events stay the source of truth and nothing here is stored.
 """
