@@ -36,3 +36,24 @@ def test_readme_walkthrough_runs(tmp_path: Path) -> None:
         # The student's name went to the vault, never to output or the ledger's events.
         assert "Rowan Tally" not in out
         assert b"Rowan Tally" not in (tmp_path / "walkthrough" / "ledger.sqlite").read_bytes()
+        _the_exports_verify(tmp_path)
+
+
+def _the_exports_verify(folder: Path) -> None:
+    """The walkthrough's CLR and badges verify against the institutions' DID documents, as the site
+    serves them (the issuer of each is an institution of the walkthrough's instance)."""
+    import json
+
+    from ledger.instance import open_ledger
+    from verifiers.clr import verify_clr
+    from verifiers.didweb import did_document
+
+    ledger = open_ledger(folder / "walkthrough", "walkthrough-passphrase")
+    try:
+        documents = {i.did: did_document(i.did, i.keys.values(), ledger.clock()) for i in ledger.issuers()}
+        clr = json.loads((folder / "transcript.clr.json").read_text())
+        result = verify_clr(clr, documents, ledger.clock())
+        assert result.ok and len(result.credentials) >= 1, (result.steps, result.credentials)
+        assert len(list((folder / "badges").glob("*.json"))) == len(result.credentials)
+    finally:
+        ledger.close()
