@@ -8,7 +8,7 @@ export CREDLEDGER_DATA ?= $(DATA)
 # The demo passphrase protects only the demo's keys; set your own for real data.
 export CREDLEDGER_PASSPHRASE ?= demo-passphrase-not-for-production
 
-.PHONY: run test install browser clean
+.PHONY: run test install browser interop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,23 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
-test: $(STAMP) browser
+# The reference verifier (tests/interop): Digital Bazaar's stack, pinned by its package-lock.json,
+# installed when node_modules is missing or older than the lock. Without node/npm the interop
+# tests skip; with CI=true that is a failure (as for PostgreSQL).
+INTEROP := tests/interop/node_modules/.package-lock.json
+
+$(INTEROP): tests/interop/package-lock.json
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/interop --no-audit --no-fund; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "node and npm are required in CI (tests/interop runs the reference verifier)" >&2; exit 1; \
+	else \
+		echo "node/npm not found: the reference-verifier tests (tests/interop) will be skipped" >&2; \
+	fi
+
+interop: $(INTEROP)
+
+test: $(STAMP) browser interop
 	$(BIN)/python -m pytest
 
 clean:

@@ -9,4 +9,5 @@ schema), measures, and removes it; nothing touches the instance of `--data`.
     projections   `bench projections`: a full rebuild of the read models
     verify        `bench verify`: offline verification of a bundle against the bare floor
     report        `bench report`: a district report over many awards
+    export        `bench export`: sign and verify one Open Badges 3.0 badge against the bare floor
 """

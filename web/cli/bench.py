@@ -94,6 +94,18 @@ def bench_verify(c: Context, credentials: int) -> None:
         _print(c, run_verify_benchmark(credentials=credentials), 20)
 
 
+@bench.command("export")
+@click.option("--runs", default=300, show_default=True, type=click.IntRange(5, 100_000))
+@json_option
+@pass_ctx
+def bench_export(c: Context, runs: int) -> None:
+    """Sign and verify one Open Badges 3.0 badge (p50), against the bare canonicalize+hash+Ed25519 floor."""
+    from credledger_tools.bench.export import run_export_benchmark
+
+    with reported():
+        _print(c, run_export_benchmark(runs=runs), 20)
+
+
 @bench.command("report")
 @click.option("--awards", default=100_000, show_default=True, type=click.IntRange(1))
 @click.option("--students", default=10_000, show_default=True, type=click.IntRange(1))
