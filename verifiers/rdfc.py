@@ -34,8 +34,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
 from pyld import jsonld  # type: ignore[import-untyped]
 from pyld.canon import URDNA2015  # type: ignore[import-untyped]
+from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
 
 from verifiers.contexts import BUNDLED
 from verifiers.errors import CanonicalizationError
@@ -73,14 +75,15 @@ def canonical_nquads(document: Any, contexts: Mapping[str, Any] = BUNDLED, limit
     def load(url: str, options: Any = None) -> dict[str, Any]:
         if url not in contexts:
             raise CanonicalizationError(f"the context {url} is not one this verifier knows (contexts are never fetched)")
-        return {"contextUrl": None, "documentUrl": url, "document": contexts[url]}
+        # "static": the content never changes, so PyLD may keep the resolved context (in this mapping's cache).
+        return {"contextUrl": None, "documentUrl": url, "document": contexts[url], "tag": "static"}
 
     def dropped(term: str | None) -> None:
         raise CanonicalizationError(f"the term {term!r} is not defined by the document's contexts, "
                                     "so a signature would not cover it")
 
     options = {"documentLoader": load, "base": None, "rdfDirection": "i18n-datatype", "processingMode": "json-ld-1.1",
-               "extractAllScripts": False}
+               "extractAllScripts": False, "contextResolver": ContextResolver(_resolved_cache(contexts), load)}
     processor = jsonld.JsonLdProcessor(on_property_dropped=dropped)
     try:
         expanded = processor.expand(document, options)
@@ -90,6 +93,19 @@ def canonical_nquads(document: Any, contexts: Mapping[str, Any] = BUNDLED, limit
         return str(_BoundedCanonicalizer(limits).main(dataset, {"format": "application/n-quads"}))
     except jsonld.JsonLdError as e:
         raise CanonicalizationError(f"not valid JSON-LD: {_cause(e)}") from None
+
+
+# Resolved contexts, one cache per contexts mapping: PyLD's own cache is module-wide and keyed by URL
+# alone, so a canonicalization with other contexts could be served this one's. Holding the mapping
+# keeps its id from being reused. Bounded: inline contexts in uploads are cached too.
+_CACHES: dict[int, tuple[Mapping[str, Any], LRUCache[str, Any]]] = {}
+
+
+def _resolved_cache(contexts: Mapping[str, Any]) -> LRUCache[str, Any]:
+    held = _CACHES.get(id(contexts))
+    if held is None or held[0] is not contexts:
+        held = _CACHES[id(contexts)] = (contexts, LRUCache(maxsize=64))
+    return held[1]
 
 
 def _cause(error: BaseException) -> str:

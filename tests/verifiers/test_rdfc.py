@@ -222,3 +222,13 @@ def test_the_bundled_suite_signs_and_verifies_an_open_badge() -> None:
         verify_proof(altered, altered["proof"], signer.public_key)
     options = {k: v for k, v in signed["proof"].items() if k != "proofValue"}
     assert len(hash_data(_credential(), options)) == 64
+
+
+def test_resolved_contexts_are_cached_per_mapping_never_across() -> None:
+    """Contexts are resolved once per mapping (speed), and a mapping without a context still refuses it
+    after another mapping resolved it (PyLD's own cache is keyed by URL alone)."""
+    canonical_nquads(_credential())  # OB 3.0.3 resolved with the bundled mapping
+    only_vc = {VC: BUNDLED[VC]}
+    with pytest.raises(CanonicalizationError, match=re.escape(f"the context {OB} is not one this verifier knows")):
+        canonical_nquads(_credential(), only_vc)
+    assert canonical_nquads(_credential()) == canonical_nquads(copy.deepcopy(_credential()), dict(BUNDLED))
