@@ -1,6 +1,8 @@
-"""The background duties of a deployment, in one place: integrating the transparency log and keeping
-the read models up to date (next: status lists and asking witnesses). One worker process per
-deployment (`credledger worker`), or a thread of `credledger serve`."""
+"""The background duties of a deployment, in one place: integrating the transparency log, keeping
+the read models up to date, and signing again the Bitstring Status Lists whose bits changed
+(`ledger.vc.statuslist`: a revocation shows in its list within a tick, about `interval` seconds).
+Next: asking witnesses. One worker process per deployment (`credledger worker`), or a thread of
+`credledger serve`."""
 
 from __future__ import annotations
 
@@ -9,10 +11,11 @@ from collections.abc import Callable
 
 from ledger.application import Ledger
 from ledger.readmodels import Projections
+from ledger.vc.statuslist import refresh_status_lists
 
 
 class Worker:
-    """The background process of a deployment: log integration and projections."""
+    """The background process of a deployment: log integration, projections, status lists."""
 
     def __init__(self, ledger: Ledger, interval: float = 0.5, on_error: Callable[[Exception], None] | None = None):
         self.ledger = ledger
@@ -30,11 +33,16 @@ class Worker:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    def tick(self) -> None:
+        """One round of every duty, in order: the status lists read the read models just caught up."""
+        self.ledger.transparency_log.integrate()
+        self.projections.catch_up()
+        refresh_status_lists(self.ledger, self.projections)
+
     def run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.ledger.transparency_log.integrate()
-                self.projections.catch_up()
+                self.tick()
             except Exception as e:  # a passing database error must not end the worker
                 if self.on_error:
                     self.on_error(e)
