@@ -7,11 +7,17 @@ Next: asking witnesses. One worker process per deployment (`credledger worker`),
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from ledger.application import Ledger
 from ledger.readmodels import Projections
 from ledger.vc.statuslist import refresh_status_lists
+
+
+# Status lists are looked at after every tick in which the read models moved (a revocation, a key
+# rotation) and otherwise at least this often (a list past half its lifetime is signed again).
+STATUS_SWEEP_SECONDS = 60.0
 
 
 class Worker:
@@ -22,6 +28,9 @@ class Worker:
         self.projections = Projections.of(ledger)
         self.interval = interval
         self.on_error = on_error
+        # time.monotonic() and the read models' position at the last status list sweep (the web's
+        # pages catch the read models up too: the position, not this worker's own catch-up, tells)
+        self._swept: tuple[float, int] | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.run, name="credledger-worker", daemon=True)
 
@@ -37,7 +46,10 @@ class Worker:
         """One round of every duty, in order: the status lists read the read models just caught up."""
         self.ledger.transparency_log.integrate()
         self.projections.catch_up()
-        refresh_status_lists(self.ledger, self.projections)
+        position = self.projections.position()
+        if self._swept is None or self._swept[1] != position or time.monotonic() - self._swept[0] >= STATUS_SWEEP_SECONDS:
+            refresh_status_lists(self.ledger, self.projections)
+            self._swept = (time.monotonic(), position)
 
     def run(self) -> None:
         while not self._stop.is_set():

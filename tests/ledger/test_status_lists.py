@@ -282,3 +282,16 @@ def test_the_stored_list_is_served_until_it_nears_its_end(ledger: Ledger, world:
     assert published_list(ledger, projections, "pinecrest", 0) == first
     stored = projections.view.query("SELECT document FROM rm_status_lists ")
     assert [json.loads(r[0]) for r in stored] == [first]
+
+
+def test_the_worker_sees_a_revocation_another_reader_caught_up(ledger: Ledger, world: dict[str, Any]) -> None:
+    """The web's pages catch the read models up themselves: the worker must still sign the list again."""
+    projections = Projections.of(ledger)
+    worker = Worker(ledger)
+    worker.tick()
+    award = world["awards"][0]
+    ledger.revoke(award, "misconduct", "Card obtained improperly")
+    projections.catch_up()  # as a console page does after its write
+    worker.tick()
+    status_list, index = _published(ledger, projections, award)
+    assert bit(decode_list(status_list["credentialSubject"]["encodedList"]), index)
