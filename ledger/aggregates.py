@@ -135,6 +135,9 @@ class Award(SignedAggregate):
         self.evidence: dict[str, str | int] = doc["evidence"]
         self.supersedes: str | None = doc.get("supersedes")
         self.revocation: dict[str, Any] | None = None
+        # (list number, index) in the recording issuer's status lists; None for awards recorded before them.
+        self.status_entry: tuple[int, int] | None = (
+            (doc["statusList"], doc["statusIndex"]) if "statusList" in doc and "statusIndex" in doc else None)
 
     def when_CredentialRevoked(self, doc: p.CredentialRevoked) -> None:  # noqa: N802
         self.revocation = {"reason": doc["reason"], "note": doc["note"], "effective": doc["effective"]}

@@ -13,6 +13,7 @@ touch aggregates or eventsourcing.
 from __future__ import annotations
 
 import logging
+import secrets
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -37,7 +38,7 @@ from ledger.log import MerkleLog, log_origin
 from ledger.relations import AMENDED, OFFERED, Change, Drop, Relation, RelationSet, changes_of
 from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
 from ledger.schemas import evidence_problems, validate_document
-from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirement
+from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirement, StatusEntry
 from ledger.values import AwardInfo, CredentialInfo, IssuerInfo, RosterShareInfo, StudentInfo, TransferOfferInfo
 from ledger.vault import Identity, seal, unseal
 from verifiers.dataintegrity import Cryptosuite
@@ -45,10 +46,16 @@ from verifiers.didkey import did_key_from_public_key
 from verifiers.didweb import method_of
 from verifiers.keyhistory import KeyRecord
 from verifiers.protocol import documents as d
+from verifiers.statuslist import LIST_SIZE
 from verifiers.timestamps import format_timestamp
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# A status list takes new awards until this many of its entries are held; then the next list opens.
+# Entries are drawn at random among the free ones, and the last tenth is left free, so a draw takes a
+# few tries at most and a list never fills in an order that tells when each award was recorded.
+STATUS_LIST_FILL = LIST_SIZE * 9 // 10
+STATUS_DRAWS = 64  # candidate entries probed in one query
 
 
 def utcnow() -> datetime:
@@ -398,6 +405,7 @@ class Ledger(Application):
             "evidence": dict(request.evidence),
             "subject": student.subject,
             "supersedes": request.supersedes,
+            **dict(zip(("statusList", "statusIndex"), batch.allocate_status_entry(issuer.did))),
         }
 
     def prepare_issue(self, requests: Sequence[IssueRequest]) -> list[dict[str, Any]]:
@@ -466,6 +474,15 @@ class Ledger(Application):
         relations = list(facts)
         self.store.replace_relations(relations)
         return len(relations)
+
+    def rebuild_status_entries(self) -> int:
+        """Derive the held status list entries again from the signed `CredentialIssued` events
+        (`credledger migrate`); returns how many."""
+        entries = [(doc["issuer"], doc["statusList"], doc["statusIndex"], doc["award"])
+                   for row, doc, _ in self.documents_of(self.store.select_journal_of_type(d.CREDENTIAL_ISSUED))
+                   if "statusList" in doc and "statusIndex" in doc]
+        self.store.replace_status_entries(entries)
+        return len(entries)
 
     def share_roster(self, granter: str, grantee: str, students: Sequence[str], *, purpose: str, until: date,
                      note: str = "") -> str:
@@ -596,6 +613,13 @@ class _Batch:
         self._rows: dict[tuple[str, str], list[Relation]] = {}
         self._stored: dict[Requirement, bool] = {}
         self.required: dict[Requirement, None] = {}  # in order, once each
+        # Status list entries (issuer, list, index, award) this batch stores, and the state of each
+        # issuer's open list: its number, how many entries are held, free candidates drawn.
+        self.statuses: list[StatusEntry] = []
+        self._status_held: set[tuple[str, int, int]] = set()  # drawn or stored by this batch
+        self._status_stored: set[tuple[str, int, int]] = set()
+        self._status_open: dict[str, tuple[int, int]] = {}
+        self._status_free: dict[str, list[int]] = {}
         self._related: set[Requirement] = set()  # questions answered yes in this batch
         # The LedgerView that rules.check_document reads.
         self.ledger_id = ledger.config.ledger_id
@@ -646,6 +670,44 @@ class _Batch:
         # Facts of these kinds are never ended by a batch that also asks (a transfer ends an offer,
         # but no batch both transfers and offers one award); the store's unique index guards races.
         return self._overlay.exists(ref, basis) or self.ledger.store.relation_exists(ref, basis)
+
+    def allocate_status_entry(self, issuer: str) -> tuple[int, int]:
+        """A free entry (list number, index) of `issuer`'s open status list, drawn at random (`secrets`)
+        among the free ones; the next list once the open one holds STATUS_LIST_FILL. Only a draw:
+        the entry is held when the event is stored (`add`), and the store's key refuses a taken one."""
+        if issuer not in self._status_open:
+            sizes = self.ledger.store.status_list_sizes(issuer)
+            number = max(sizes, default=0)
+            self._status_open[issuer] = (number, sizes.get(number, 0))
+        number, held = self._status_open[issuer]
+        if held >= STATUS_LIST_FILL:
+            number, held = number + 1, 0
+            self._status_open[issuer] = (number, held)
+            self._status_free[issuer] = []
+        free = self._status_free.setdefault(issuer, [])
+        while not free:
+            drawn = list(dict.fromkeys(secrets.randbelow(LIST_SIZE) for _ in range(STATUS_DRAWS)))
+            taken = self.ledger.store.status_entries_taken(issuer, number, drawn)
+            free.extend(i for i in drawn if i not in taken and (issuer, number, i) not in self._status_held)
+        index = free.pop()
+        # Held from now on for this batch, stored or not (prepare_issue returns documents unstored).
+        self._status_held.add((issuer, number, index))
+        return number, index
+
+    def _hold_status_entry(self, document: Mapping[str, Any], submitted: bool) -> None:
+        if document["type"] != d.CREDENTIAL_ISSUED or "statusList" not in document:
+            return
+        issuer, number, index = document["issuer"], document["statusList"], document["statusIndex"]
+        key = (issuer, number, index)
+        if key in self._status_stored or (submitted and (key in self._status_held or
+                                                         self.ledger.store.status_entries_taken(issuer, number, [index]))):
+            raise RejectedError("status_entry_taken", f"entry {index} of status list {number} of {issuer} is "
+                                                      "another award's; prepare the issuance again")
+        self._status_held.add(key)
+        self._status_stored.add(key)
+        self.statuses.append((issuer, number, index, document["award"]))
+        if self._status_open.get(issuer, (None, 0))[0] == number:
+            self._status_open[issuer] = (number, self._status_open[issuer][1] + 1)
 
     def new_stream(self) -> str:
         stream_id = str(uuid.uuid4())
@@ -714,6 +776,7 @@ class _Batch:
 
     def add(self, document: dict[str, Any], *, verify_signatures: bool) -> None:
         rules.check_document(document, self, self.recorded, verify_signatures=verify_signatures)
+        self._hold_status_entry(document, submitted=verify_signatures)
         stream_id = document["stream"]
         aggregate = self.pending.get(stream_id)
         if aggregate is None:
@@ -748,7 +811,8 @@ class _Batch:
         processing: ProcessingEvent[uuid.UUID] = ProcessingEvent()
         processing.events.extend(self.events)
         processing.saved_kwargs.update(journal=self.journal, identities=self.identities, erased=self.erased,
-                                       relations=self.relation_changes, required=list(self.required))
+                                       relations=self.relation_changes, required=list(self.required),
+                                       statuses=self.statuses)
         try:
             self.ledger._record(processing)
         except StoreIntegrityError:

@@ -88,5 +88,6 @@ def migrate_instance(data_dir: Path, passphrase: str) -> None:
     # The access facts are derived from the events: rebuilding them is always right, and fills
     # the table for a store made by a version that did not keep it.
     ledger.rebuild_relations()
+    ledger.rebuild_status_entries()  # likewise the status list entries the signed issuances hold
     ledger.transparency_log.integrate()
     ledger.close()

@@ -50,7 +50,7 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
         try:
             self._write_ledger_rows(
                 curs, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
-                kwargs.get("relations", ()), kwargs.get("erased", ()),
+                kwargs.get("relations", ()), kwargs.get("erased", ()), kwargs.get("statuses", ()),
             )
         except Exception:
             # eventsourcing holds an exception raised here back until its transaction block has ended,

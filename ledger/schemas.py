@@ -22,6 +22,7 @@ from ledger.statelists import FIRST_YEAR, LAST_YEAR, STATES, school_year_from_te
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.errors import MalformedError
 from verifiers.protocol import documents as d
+from verifiers.statuslist import LIST_SIZE
 from verifiers.timestamps import parse_timestamp
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="lowercase letters, digits and dashes")
@@ -34,6 +35,7 @@ UUID_TEXT = validate.Regexp(
 )
 TEXT = validate.Length(min=1, max=500)
 MAX_SHARED_STUDENTS = 5000  # one roster share event; a larger roster is shared in parts
+MAX_STATUS_LISTS = 10_000  # per issuer: 1.3 billion entries
 MAX_SAFE_INTEGER = 2**53 - 1  # RFC 8785 (I-JSON): larger integers cannot be signed exactly
 NOT_UNICODE = "text that is valid Unicode (no lone surrogate)"
 _DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -187,6 +189,10 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
         "expires": fields.String(required=True, allow_none=True, validate=DATE),
         "evidence": EVIDENCE, "subject": COMMITMENTS,
         "supersedes": fields.String(required=True, allow_none=True, validate=UUID_TEXT),
+        # Its entry in the recording issuer's Bitstring Status Lists (ledger.statuslists): both or
+        # neither (awards recorded before status lists have none).
+        "statusList": fields.Integer(strict=True, validate=validate.Range(0, MAX_STATUS_LISTS - 1)),
+        "statusIndex": fields.Integer(strict=True, validate=validate.Range(0, LIST_SIZE - 1)),
     },
     d.CREDENTIAL_REVOKED: {
         "award": ID,
@@ -252,6 +258,7 @@ def validate_document(document: Any, *, index: int = 0) -> None:
     try:
         schema(unknown=RAISE).load(document)
         _check_evidence(document)
+        _check_status_entry(document)
         _check_listing(document)
         _check_scores(document)
     except ValidationError as e:
@@ -301,6 +308,12 @@ def evidence_problems(evidence: dict[str, Any]) -> dict[str, list[str]]:
         elif isinstance(value, str) and not is_unicode(value):
             problems[f"evidence.{key}"] = [NOT_UNICODE]
     return problems
+
+
+def _check_status_entry(document: dict[str, Any]) -> None:
+    if document["type"] == d.CREDENTIAL_ISSUED and ("statusList" in document) != ("statusIndex" in document):
+        missing = "statusIndex" if "statusList" in document else "statusList"
+        raise ValidationError({missing: ["statusList and statusIndex come together, or neither"]})
 
 
 def _check_listing(document: dict[str, Any]) -> None:

@@ -9,6 +9,9 @@ transaction as the events (journal, vault, access facts), so a crash can never s
   in the transaction that stores the student's signed `IdentityErased`).
 - `ledger_relations`: who relates to which student (ledger.relations), the facts
   the access rule reads, derived from the events of the same transaction.
+- `ledger_status_entries`: which entry of which of its Bitstring Status Lists each award
+  holds (the `statusList`/`statusIndex` of its signed `CredentialIssued`), keyed by issuer,
+  list and index, so two awards can never hold one entry: racing writers collide here.
 
 Positions are taken inside the insert transaction while the events table is
 locked (PostgreSQL takes an EXCLUSIVE table lock per insert; SQLite has one
@@ -32,6 +35,8 @@ from ledger.relations import ALL_BASES, ONCE_PER_REF, Change, Drop, Relation
 
 # (student, institution, day YYYY-MM-DD, bases): a relation a batch was allowed on.
 Requirement = tuple[str, str, str, frozenset[str]]
+# (issuer DID, list number, index, award id): an award's entry in its issuer's status lists.
+StatusEntry = tuple[str, int, int, str]
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class JournalRow:
 JOURNAL = "ledger_journal"
 VAULT = "student_identities"
 RELATIONS = "ledger_relations"
+STATUS_ENTRIES = "ledger_status_entries"
 NODES = "log_nodes"
 CHECKPOINTS = "log_checkpoints"
 
@@ -74,6 +80,7 @@ class LedgerRecorderMixin:
         statement = statement.replace("{journal}", self.table_prefix + JOURNAL)
         statement = statement.replace("{vault}", self.table_prefix + VAULT)
         statement = statement.replace("{relations}", self.table_prefix + RELATIONS)
+        statement = statement.replace("{status_entries}", self.table_prefix + STATUS_ENTRIES)
         statement = statement.replace("{nodes}", self.table_prefix + NODES)
         statement = statement.replace("{checkpoints}", self.table_prefix + CHECKPOINTS)
         return statement.replace("?", self.placeholder)
@@ -103,6 +110,11 @@ class LedgerRecorderMixin:
             # An award is amended once and offered to one receiver at a time: racing writers collide here.
             self._sql("CREATE UNIQUE INDEX IF NOT EXISTS ledger_relations_once ON {relations} (ref, basis) "
                       f"WHERE basis IN ({', '.join(repr(b) for b in ONCE_PER_REF)})"),
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {status_entries} ("
+                "issuer TEXT NOT NULL, list INTEGER NOT NULL, idx INTEGER NOT NULL, award TEXT NOT NULL UNIQUE, "
+                "PRIMARY KEY (issuer, list, idx))"
+            ),
             # The Merkle log: every perfect subtree hash, written once (ledger.log).
             self._sql(
                 "CREATE TABLE IF NOT EXISTS {nodes} ("
@@ -126,6 +138,7 @@ class LedgerRecorderMixin:
         identities: Mapping[str, bytes],
         relations: Sequence[Change],
         erased: Sequence[str] = (),
+        statuses: Sequence[StatusEntry] = (),
     ) -> None:
         rows = []
         for stored, notification_id in zip(stored_events, notification_ids):
@@ -156,6 +169,9 @@ class LedgerRecorderMixin:
                 list(identities.items()),
             )
         self._write_relations(cursor, relations)
+        if statuses:  # a duplicate entry is a uniqueness conflict: the batch is refused, nothing stored
+            cursor.executemany(self._sql("INSERT INTO {status_entries} (issuer, list, idx, award) VALUES (?, ?, ?, ?)"),
+                               [list(entry) for entry in statuses])
         for student_id in erased:
             cursor.execute(self._sql("DELETE FROM {vault} WHERE student_id = ?"), [student_id])
 
@@ -355,6 +371,35 @@ class LedgerRecorderMixin:
              [[r.student, r.institution, r.basis, r.ref, r.until] for r in relations]),
         ])
 
+    # Status list entries (ledger.vc.statuslist) -------------------------------
+
+    def status_list_sizes(self, issuer: str) -> dict[int, int]:
+        """How many entries of each of the issuer's status lists are held, by list number."""
+        rows = self.query(self._sql("SELECT list, COUNT(*) FROM {status_entries} WHERE issuer = ? GROUP BY list"),
+                          [issuer])
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def status_entries_taken(self, issuer: str, list_number: int, indices: Sequence[int]) -> set[int]:
+        """Which of `indices` of the issuer's list are held by an award."""
+        if not indices:
+            return set()
+        marks = ", ".join("?" * len(indices))
+        rows = self.query(self._sql(f"SELECT idx FROM {{status_entries}} WHERE issuer = ? AND list = ? "
+                                    f"AND idx IN ({marks})"), [issuer, list_number, *indices])
+        return {int(r[0]) for r in rows}
+
+    def select_status_entries(self) -> list[StatusEntry]:
+        rows = self.query(self._sql("SELECT issuer, list, idx, award FROM {status_entries}"), [])
+        return [(str(r[0]), int(r[1]), int(r[2]), str(r[3])) for r in rows]
+
+    def replace_status_entries(self, entries: Sequence[StatusEntry]) -> None:
+        """Rebuild the entries from the events (`credledger migrate`)."""
+        self.execute_many([
+            (self._sql("DELETE FROM {status_entries}"), [[]]),
+            (self._sql("INSERT INTO {status_entries} (issuer, list, idx, award) VALUES (?, ?, ?, ?)"),
+             [list(e) for e in entries]),
+        ])
+
     def noncanonical_events(self) -> list[tuple[int, str, int]]:
         """(notification id, stream id as stored, version) of events whose id is not spelled canonically.
         PostgreSQL stores ids as `uuid`, so only SQLite's text can be misspelled."""
@@ -401,7 +446,7 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
         self._check_required(c, kwargs.get("required", ()))
         self._write_ledger_rows(
             c, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
-            kwargs.get("relations", ()), kwargs.get("erased", ()),
+            kwargs.get("relations", ()), kwargs.get("erased", ()), kwargs.get("statuses", ()),
         )
         return notification_ids
 

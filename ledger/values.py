@@ -59,13 +59,16 @@ class AwardInfo:
     supersedes: str | None
     revocation: Mapping[str, Any] | None  # reason, note, effective
     status: str  # the one status rule (award_status), on the day it was read
+    # (list number, index) in the recording issuer's Bitstring Status Lists; None: recorded before them
+    status_entry: tuple[int, int] | None = None
 
     @classmethod
     def of(cls, award: a.Award, today: date) -> AwardInfo:
         revocation = dict(award.revocation) if award.revocation else None
         return cls(str(award.id), award.version, award.last_hash, award.student, award.credential, award.issuer, award.custodian,
                    award.earned, award.expires, dict(award.evidence), award.supersedes, revocation,
-                   award_status(award.revocation["reason"] if award.revocation else None, award.expires, today))
+                   award_status(award.revocation["reason"] if award.revocation else None, award.expires, today),
+                   getattr(award, "status_entry", None))
 
 
 @dataclass(frozen=True)

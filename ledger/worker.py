@@ -1,24 +1,36 @@
-"""The background duties of a deployment, in one place: integrating the transparency log and keeping
-the read models up to date (next: status lists and asking witnesses). One worker process per
-deployment (`credledger worker`), or a thread of `credledger serve`."""
+"""The background duties of a deployment, in one place: integrating the transparency log, keeping
+the read models up to date, and signing again the Bitstring Status Lists whose bits changed
+(`ledger.vc.statuslist`: a revocation shows in its list within a tick, about `interval` seconds).
+Next: asking witnesses. One worker process per deployment (`credledger worker`), or a thread of
+`credledger serve`."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from ledger.application import Ledger
 from ledger.readmodels import Projections
+from ledger.vc.statuslist import refresh_status_lists
+
+
+# Status lists are looked at after every tick in which the read models moved (a revocation, a key
+# rotation) and otherwise at least this often (a list past half its lifetime is signed again).
+STATUS_SWEEP_SECONDS = 60.0
 
 
 class Worker:
-    """The background process of a deployment: log integration and projections."""
+    """The background process of a deployment: log integration, projections, status lists."""
 
     def __init__(self, ledger: Ledger, interval: float = 0.5, on_error: Callable[[Exception], None] | None = None):
         self.ledger = ledger
         self.projections = Projections.of(ledger)
         self.interval = interval
         self.on_error = on_error
+        # time.monotonic() and the read models' position at the last status list sweep (the web's
+        # pages catch the read models up too: the position, not this worker's own catch-up, tells)
+        self._swept: tuple[float, int] | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.run, name="credledger-worker", daemon=True)
 
@@ -30,11 +42,19 @@ class Worker:
         self._stop.set()
         self._thread.join(timeout=5)
 
+    def tick(self) -> None:
+        """One round of every duty, in order: the status lists read the read models just caught up."""
+        self.ledger.transparency_log.integrate()
+        self.projections.catch_up()
+        position = self.projections.position()
+        if self._swept is None or self._swept[1] != position or time.monotonic() - self._swept[0] >= STATUS_SWEEP_SECONDS:
+            refresh_status_lists(self.ledger, self.projections)
+            self._swept = (time.monotonic(), position)
+
     def run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.ledger.transparency_log.integrate()
-                self.projections.catch_up()
+                self.tick()
             except Exception as e:  # a passing database error must not end the worker
                 if self.on_error:
                     self.on_error(e)

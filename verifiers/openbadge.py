@@ -8,9 +8,15 @@ Steps, each reported (`StepResult`: ok True / False / None for not checked), in 
                 (the document is a parameter: resolving did:web is the caller's I/O)
     validity    validFrom has come; past validUntil the badge is expired, genuine but not current
                 (not a failure, as for transcript bundles)
+    status      the badge's `BitstringStatusListEntry` read in the status list credential given
+                (`verifiers.statuslist`: the list must be the one the entry names, issued and signed
+                eddsa-rdfc-2022 by the badge's issuer, current): a set bit is a revoked badge (the
+                step fails, `status` "revoked"); no list given, or a badge with no entry (recorded
+                before status lists), or an expired list: not checked (ok None), said in words
 
-The status step (a Bitstring Status List) is the caller's until status lists are published.
-Pure: the DID documents and the moment are parameters.
+`ok` means genuine and not known to be revoked: every step passed, except that the status step may
+be not checked (as an expired badge is still genuine; `status_checked` says whether it was).
+Pure: the DID documents, the status list and the moment are parameters (fetching is the caller's).
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ from verifiers.bundle_results import StepResult
 from verifiers.dataintegrity import EDDSA_RDFC_2022, proofs_of, verify_proof
 from verifiers.didweb import key_of_method
 from verifiers.errors import VerificationError
+from verifiers.statuslist import check_status
 from verifiers.timestamps import format_timestamp
 
 __all__ = ["BADGE_STEPS", "BadgeResult", "issuer_of", "signature_step", "validity_step", "verify_open_badge"]
 
-BADGE_STEPS = ("format", "signature", "validity")
+BADGE_STEPS = ("format", "signature", "validity", "status")
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXTS = ("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
                "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json")
@@ -42,17 +49,26 @@ class BadgeResult:
     issuer_name: str | None
     valid_from: str | None
     valid_until: str | None
-    status: str  # active | expired | not yet valid | unknown (when the badge could not be read)
+    status: str  # active | expired | not yet valid | revoked | unknown (when the badge could not be read)
     steps: tuple[StepResult, ...]
 
     @property
     def ok(self) -> bool:
-        """Genuine: every step passed (an expired badge is genuine)."""
-        return all(s.ok is True for s in self.steps)
+        """Genuine and not known to be revoked: every step passed (an expired badge is genuine), the
+        status step passed or was not checked (no list given, or none published for this badge)."""
+        return all(s.ok is True or (s.step == "status" and s.ok is None) for s in self.steps)
+
+    @property
+    def status_checked(self) -> bool:
+        """Whether a status list was read for this badge (revoked or not)."""
+        return any(s.step == "status" and s.ok is not None for s in self.steps)
 
 
-def verify_open_badge(credential: object, did_documents: Mapping[str, Mapping[str, Any]], now: datetime) -> BadgeResult:
-    """Verify one badge against the DID documents of its issuer (by DID) at `now` (aware)."""
+def verify_open_badge(credential: object, did_documents: Mapping[str, Mapping[str, Any]], now: datetime,
+                      status_list: Mapping[str, Any] | None = None) -> BadgeResult:
+    """Verify one badge against the DID documents of its issuer (by DID) at `now` (aware), and its
+    revocation status against `status_list`, the status list credential its entry names (None: the
+    caller did not fetch it; the status step is then not checked)."""
     doc = credential if isinstance(credential, dict) else {}
     issuer_id, issuer_name = issuer_of(doc)
     steps = [_format(credential)]
@@ -60,6 +76,10 @@ def verify_open_badge(credential: object, did_documents: Mapping[str, Mapping[st
         steps.append(signature_step(doc, str(issuer_id), did_documents))
         validity, status = validity_step(doc, now)
         steps.append(validity)
+        step, revoked = check_status(doc, status_list, did_documents, now)
+        steps.append(step)
+        if revoked:
+            status = "revoked"
     else:
         steps += [StepResult(name, None, "not checked: not an Open Badges 3.0 credential") for name in BADGE_STEPS[1:]]
         status = "unknown"

@@ -11,7 +11,9 @@ had (retired and compromised ones too), `assertionMethod` every key but the
 compromised ones, each key named `<did>#<multibase key>`.
 
 Routes: `GET /issuers/` (directory), `GET /issuers/<slug>` (name, kind, keys
-with their history), `GET /issuers/<slug>/did.json` (application/did+json).
+with their history), `GET /issuers/<slug>/did.json` (application/did+json),
+`GET /issuers/<slug>/status/<n>` (the issuer's Bitstring Status List n, a signed
+`BitstringStatusListCredential`, as the worker last signed it: ledger.vc.statuslist).
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template
 
+from ledger.vc.statuslist import CACHE_SECONDS, published_list
 from verifiers.didweb import did_document, multikey_of
 from web.services import ledger as _ledger
+from web.services import projections as _projections
 
 bp = Blueprint("issuers", __name__, url_prefix="/issuers")
 
 DID_MEDIA_TYPE = "application/did+json"
+VC_MEDIA_TYPE = "application/vc"  # W3C VC 2.0 §6.3
 KIND_NAMES = {"district": "School district", "school": "School", "cte_center": "Career and technical center",
               "agency": "State agency", "college": "College"}
 
@@ -61,3 +66,11 @@ def did_document_view(slug: str) -> Response:
     document = did_document(issuer.did, issuer.keys.values(), ledger.clock())
     return Response(json.dumps(document, indent=2), mimetype=DID_MEDIA_TYPE,
                     headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=60"})
+
+
+@bp.get("/<slug>/status/<int:number>", endpoint="status_list")
+def status_list_view(slug: str, number: int) -> Response:
+    """The signed status list (404 for an unknown one, or an issuer whose key the server does not hold)."""
+    document = published_list(_ledger(), _projections(), slug, number)
+    return Response(json.dumps(document, indent=2), mimetype=VC_MEDIA_TYPE,
+                    headers={"Access-Control-Allow-Origin": "*", "Cache-Control": f"public, max-age={CACHE_SECONDS}"})

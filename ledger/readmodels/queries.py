@@ -11,7 +11,7 @@ from typing import Any
 from ledger.errors import NotFoundError
 from verifiers.protocol.status import award_status
 from ledger.readmodels.recorders import ReadModelMixin
-from ledger.readmodels.schema import TABLES
+from ledger.readmodels.schema import NOT_REPRODUCED, TABLES
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,8 @@ class Queries:
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every read-model row, sorted: what a rebuild must reproduce."""
-        return {table: sorted(self.view.query(f"SELECT * FROM {table} "), key=repr) for table in TABLES}
+        return {table: sorted(self.view.query(f"SELECT * FROM {table} "), key=repr) for table in TABLES
+                if table not in NOT_REPRODUCED}
 
     def catalog(self) -> list[CatalogEntry]:
         """The credential catalog, by name."""

@@ -46,6 +46,13 @@ class ReadModelMixin:
             self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
         return True
 
+    def write(self, changes: Sequence[Change]) -> None:
+        """Statements outside the event projection (the signed status lists, which are not rows of
+        events), in one transaction."""
+        with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            for statement, params in changes:
+                c.execute(self._sql(statement), params)
+
     def _one_processor_at_a_time(self, cursor: Any, tracking: Tracking) -> None:
         """Serialize processors before the tracking check, so the check and the changes are not
         interleaved with another processor's (each backend's own lock)."""

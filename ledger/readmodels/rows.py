@@ -35,9 +35,10 @@ def _student_registered(doc: p.StudentRegistered, recorded: str, _: int, __: int
 def _credential_issued(doc: p.CredentialIssued, recorded: str, position: int, _: int) -> list[Change]:
     changes: list[Change] = [(
         "INSERT INTO rm_awards (award_id, student_id, issuer, custodian, credential, earned, expires, evidence, "
-        "supersedes, issued_at, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "supersedes, issued_at, position, status_list, status_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (doc["award"], doc["student"], doc["issuer"], doc["issuer"], doc["credential"], doc["earned"],
-         doc["expires"], json.dumps(doc["evidence"], sort_keys=True), doc.get("supersedes"), recorded, position),
+         doc["expires"], json.dumps(doc["evidence"], sort_keys=True), doc.get("supersedes"), recorded, position,
+         doc.get("statusList"), doc.get("statusIndex")),
     )]
     if doc.get("supersedes"):
         changes.append(("UPDATE rm_awards SET superseded_by = ? WHERE award_id = ?", (doc["award"], doc["supersedes"])))

@@ -12,7 +12,7 @@ TABLES = {
         "award_id TEXT PRIMARY KEY, student_id TEXT NOT NULL, issuer TEXT NOT NULL, custodian TEXT NOT NULL, "
         "credential TEXT NOT NULL, earned TEXT NOT NULL, expires TEXT, evidence TEXT NOT NULL, "
         "supersedes TEXT, superseded_by TEXT, revoked_reason TEXT, revoked_note TEXT, revoked_effective TEXT, "
-        "issued_at TEXT NOT NULL, position BIGINT NOT NULL"
+        "issued_at TEXT NOT NULL, position BIGINT NOT NULL, status_list INTEGER, status_index INTEGER"
     ),
     "rm_custody": (
         "award_id TEXT NOT NULL, sequence INTEGER NOT NULL, from_did TEXT NOT NULL, to_did TEXT NOT NULL, "
@@ -36,6 +36,13 @@ TABLES = {
         "state TEXT NOT NULL, district TEXT, effective_from TEXT NOT NULL, effective_to TEXT, terms TEXT, "
         "note TEXT, PRIMARY KEY (stream, sequence)"
     ),
+    # The signed Bitstring Status List credentials as last published (ledger.vc.statuslist): derived
+    # documents, not rows of events (a rebuild empties it; lists are signed again on demand), so the
+    # rebuild comparison leaves it out (NOT_REPRODUCED).
+    "rm_status_lists": (
+        "issuer TEXT NOT NULL, list INTEGER NOT NULL, revoked INTEGER NOT NULL, key_id TEXT NOT NULL, "
+        "signed_at TEXT NOT NULL, valid_until TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (issuer, list)"
+    ),
     "rm_assessments": (
         "assessment_id TEXT PRIMARY KEY, student_id TEXT NOT NULL, issuer TEXT NOT NULL, test TEXT NOT NULL, "
         "taken TEXT NOT NULL, scores TEXT NOT NULL, position BIGINT NOT NULL"
@@ -49,7 +56,10 @@ ADDED_COLUMNS = [
     ("rm_credentials", "soc", "TEXT"),
     ("rm_credentials", "naics", "TEXT"),
     ("rm_credentials", "cip", "TEXT"),
+    ("rm_awards", "status_list", "INTEGER"),
+    ("rm_awards", "status_index", "INTEGER"),
 ]
+NOT_REPRODUCED = {"rm_status_lists"}
 CATALOG_COLUMNS = {
     "name": "name", "certifyingBody": "certifying_body", "credentialType": "credential_type",
     "validityMonths": "validity_months", "careerField": "career_field", "careerCluster": "career_cluster",
@@ -58,5 +68,6 @@ CATALOG_COLUMNS = {
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS rm_awards_student ON rm_awards (student_id)",
     "CREATE INDEX IF NOT EXISTS rm_awards_custodian ON rm_awards (custodian)",
+    "CREATE INDEX IF NOT EXISTS rm_awards_status ON rm_awards (issuer, status_list)",
     "CREATE INDEX IF NOT EXISTS rm_assessments_student ON rm_assessments (student_id)",
 ]

@@ -12,7 +12,10 @@ signed then (its proof's `created` is the export's moment). What goes in:
   `achievementType`, the certifying body as `creator`, CIP / SOC / NAICS alignments, the career
   field and cluster as tags);
 - `validFrom` = the day earned, `validUntil` = the end of the expiry day (UTC);
-- `evidence`: only the award's evidence the student chose (certificate or license number, score).
+- `evidence`: only the award's evidence the student chose (certificate or license number, score);
+- `credentialStatus`: a `BitstringStatusListEntry` at the award's entry in the recording issuer's
+  revocation list (`ledger.vc.statuslist`), fixed in its signed `CredentialIssued`; none for an
+  award recorded before status lists (a verifier then says its status cannot be checked).
 
 The `id` is stable (`https://<domain>/credentials/<award>`), so a badge exported twice names the same
 credential. May import `ledger` and `verifiers`.
@@ -79,6 +82,11 @@ def open_badge(ledger: Ledger, award_id: str, *, name_in_plain: bool = False, ev
             "achievement": achievement(ledger, award.credential),
         },
     }
+    from ledger.vc.statuslist import status_entry  # it builds on this module's URLs
+
+    entry = status_entry(ledger, award)
+    if entry is not None:
+        document["credentialStatus"] = entry
     if evidence:
         document["evidence"] = [{"type": ["Evidence"], "name": _words(name), "narrative": str(award.evidence[name])}
                                 for name in evidence]

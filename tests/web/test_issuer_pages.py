@@ -120,3 +120,36 @@ def test_issuer_directory_and_unknown_page(env: dict[str, Any]) -> None:
         assert f'href="/issuers/{slug}"' in directory.text
     missing = client.get("/issuers/nowhere")
     assert missing.status_code == 404 and "Not found" in missing.text
+
+
+def test_the_status_list_is_published_signed_under_the_issuer_path(env: dict[str, Any]) -> None:
+    """GET /issuers/<slug>/status/<n>: the signed BitstringStatusListCredential a badge's entry names;
+    a revocation shows after a worker tick; the list verifies against the issuer's did.json."""
+    import json as _json
+
+    from ledger.vc.openbadge import open_badge
+    from ledger.worker import Worker
+    from verifiers.openbadge import verify_open_badge
+    from verifiers.statuslist import bit, decode_list
+
+    ledger, client = env["ledger"], env["app"].test_client()
+    awards = [ledger.award(r.originator_id) for r in ledger.store.select_journal_of_type("CredentialIssued")]
+    award = next(a for a in awards if a.revocation is None and a.status_entry is not None)
+    slug = award.issuer.rsplit(":", 1)[1]
+    badge = open_badge(ledger, award.id)
+    number, index = award.status_entry
+    path = f"/issuers/{slug}/status/{number}"
+    assert badge["credentialStatus"]["statusListCredential"] == f"https://localhost:5000{path}"
+    response = client.get(path)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "public, max-age=300"
+    assert response.mimetype == "application/vc"
+    status_list = _json.loads(response.get_data(as_text=True))
+    did_json = client.get(f"/issuers/{slug}/did.json").get_json()
+    assert verify_open_badge(badge, {award.issuer: did_json}, ledger.clock(), status_list).status == "active"
+    ledger.revoke(award.id, "issued_in_error", "Wrong student")
+    Worker(ledger).tick()
+    status_list = _json.loads(client.get(path).get_data(as_text=True))
+    assert bit(decode_list(status_list["credentialSubject"]["encodedList"]), index)
+    assert verify_open_badge(badge, {award.issuer: did_json}, ledger.clock(), status_list).status == "revoked"
+    assert client.get(f"/issuers/{slug}/status/{number + 50}").status_code == 404

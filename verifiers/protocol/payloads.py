@@ -110,6 +110,9 @@ class CredentialIssued(EventDocument):
     evidence: dict[str, str | int]
     subject: dict[str, str]
     supersedes: str | None
+    # The award's entry in the recording issuer's status lists (both or neither; older awards have none).
+    statusList: NotRequired[int]
+    statusIndex: NotRequired[int]
 
 
 class CredentialRevoked(EventDocument):
