@@ -23,6 +23,7 @@ from verifiers.openbadge import (
     validity_step,
     verify_open_badge,
 )
+from verifiers.statuslist import status_entries
 
 __all__ = ["CLR_CONTEXTS", "ClrResult", "verify_clr"]
 
@@ -45,7 +46,10 @@ class ClrResult:
         return all(s.ok is True for s in self.steps) and all(c.ok for c in self.credentials)
 
 
-def verify_clr(clr: object, did_documents: Mapping[str, Mapping[str, Any]], now: datetime) -> ClrResult:
+def verify_clr(clr: object, did_documents: Mapping[str, Mapping[str, Any]], now: datetime,
+               status_lists: Mapping[str, Mapping[str, Any]] | None = None) -> ClrResult:
+    """`status_lists`: the status list credentials the nested badges' entries name, by URL (fetching
+    them is the caller's I/O); a badge whose list is not given has its status step not checked."""
     doc = clr if isinstance(clr, dict) else {}
     issuer_id, issuer_name = issuer_of(doc)
     form = _format(clr)
@@ -56,9 +60,17 @@ def verify_clr(clr: object, did_documents: Mapping[str, Mapping[str, Any]], now:
         steps = (form, *(StepResult(n, None, "not checked: not a CLR 2.0 credential") for n in ("signature", "validity")))
     subject = doc.get("credentialSubject")
     nested = subject.get("verifiableCredential") if isinstance(subject, dict) else None
-    credentials = tuple(verify_open_badge(c, did_documents, now) for c in nested) if isinstance(nested, list) else ()
+    lists = status_lists or {}
+    credentials = tuple(verify_open_badge(c, did_documents, now, _list_for(c, lists))
+                        for c in nested) if isinstance(nested, list) else ()
     text = {k: doc.get(k) if isinstance(doc.get(k), str) else None for k in ("id", "name")}
     return ClrResult(text["id"], text["name"], issuer_id, issuer_name, steps, credentials)
+
+
+def _list_for(badge: object, lists: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    entries = status_entries(badge) if isinstance(badge, dict) else []
+    url = entries[0].get("statusListCredential") if entries else None
+    return lists.get(url) if isinstance(url, str) else None
 
 
 def _format(clr: object) -> StepResult:

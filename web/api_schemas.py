@@ -351,7 +351,10 @@ class VerifiableCredential(Schema):
     validUntil = fields.String(metadata={"format": "date-time"})
     credentialSubject = fields.Dict(required=True)
     evidence = fields.List(fields.Dict())
+    credentialStatus = fields.Dict(metadata={"description": "A BitstringStatusListEntry"})
     proof = fields.Dict(required=True, metadata={"description": "W3C Data Integrity, eddsa-rdfc-2022"})
+    # Every member a signed export has is declared: a member the dump left out would break the proof
+    # (test_exports_for_the_ecosystem verifies what the API answers).
 
 
 class Badges(Schema):

@@ -22,12 +22,17 @@ from __future__ import annotations
 from typing import Any
 
 from ledger.application import Ledger
+from ledger.errors import NotFoundError, RejectedError
+from ledger.readmodels import Projections
+from ledger.vc.openbadge import base_url
+from ledger.vc.statuslist import build_list
 from verifiers.clr import verify_clr
 from verifiers.didweb import did_document
 from verifiers.openbadge import BadgeResult, verify_open_badge
+from verifiers.statuslist import status_entries
 
 STEP_TITLES = {"format": "An Open Badges 3.0 credential", "signature": "Signed by its institution",
-               "validity": "Dates"}
+               "validity": "Dates", "status": "Not revoked (the institution's status list)"}
 
 
 def kind_of(document: object) -> str | None:
@@ -43,17 +48,43 @@ def _own_documents(ledger: Ledger) -> dict[str, Any]:
     return {i.did: did_document(i.did, i.keys.values(), ledger.clock()) for i in ledger.issuers()}
 
 
-def check_credential(ledger: Ledger, document: dict[str, Any]) -> dict[str, Any]:
-    """The stable JSON of an uploaded badge or CLR, checked against this site's DID documents now."""
+def _own_status_lists(ledger: Ledger, projections: Projections, document: dict[str, Any]) -> dict[str, Any]:
+    """The status lists of this site that the badge (or a CLR's badges) name, by URL, signed from the
+    ledger as it is now (not the published copy, which the worker re-signs a moment after a
+    revocation: this server is the ledger). Another site's lists are not fetched ("not checked")."""
+    projections.catch_up()
+    subject = document.get("credentialSubject")
+    nested = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    badges = [document, *(nested if isinstance(nested, list) else [])]
+    prefix = f"{base_url(ledger)}/issuers/"
+    lists: dict[str, Any] = {}
+    for badge in badges:
+        for entry in status_entries(badge) if isinstance(badge, dict) else []:
+            url = entry.get("statusListCredential")
+            slug, _, number = url.removeprefix(prefix).partition("/status/") if isinstance(url, str) else ("", "", "")
+            if url in lists or not isinstance(url, str) or not url.startswith(prefix) or not number.isdigit():
+                continue
+            try:
+                lists[url] = build_list(ledger, projections, ledger.issuer(slug).did, int(number))[0]
+            except (NotFoundError, RejectedError):
+                pass  # no such list here, or no key to sign it with: the step says it was not checked
+    return lists
+
+
+def check_credential(ledger: Ledger, projections: Projections, document: dict[str, Any]) -> dict[str, Any]:
+    """The stable JSON of an uploaded badge or CLR, checked against this site's DID documents and
+    status lists now."""
     documents = _own_documents(ledger)
+    lists = _own_status_lists(ledger, projections, document)
     if kind_of(document) == "clr":
-        result = verify_clr(document, documents, ledger.clock())
+        result = verify_clr(document, documents, ledger.clock(), lists)
         return {"kind": "clr", "verified": result.ok,
                 "clr": {"id": result.id, "name": result.name, "issuer": result.issuer,
                         "issuer_name": result.issuer_name},
                 "steps": [{"step": s.step, "ok": s.ok, "detail": s.detail} for s in result.steps],
                 "credentials": [_badge_json(c) for c in result.credentials]}
-    return {"kind": "open_badge", **_badge_json(verify_open_badge(document, documents, ledger.clock()))}
+    own_list = next(iter(lists.values()), None) if lists else None
+    return {"kind": "open_badge", **_badge_json(verify_open_badge(document, documents, ledger.clock(), own_list))}
 
 
 def _badge_json(result: BadgeResult) -> dict[str, Any]:
@@ -79,8 +110,13 @@ def badge_page_view(data: dict[str, Any]) -> dict[str, Any]:
         verdict = "expired" if data.get("status") == "expired" else "genuine"
     else:
         ok = {s["step"]: s["ok"] for s in data["steps"]}
-        # Unchecked only when nothing failed: a badge of another site whose keys are not fetched.
-        verdict = "unchecked" if ok["signature"] is None and False not in ok.values() else "failed"
+        genuine = all(ok.get(step) is True for step in ("format", "signature", "validity"))
+        if genuine and data.get("status") == "revoked":
+            verdict = "revoked"  # genuine, and its institution's status list says revoked
+        elif ok["signature"] is None and False not in ok.values():
+            verdict = "unchecked"  # a badge of another site, whose keys are not fetched
+        else:
+            verdict = "failed"
     return data | {"verdict": verdict, "steps": [
         s | {"title": STEP_TITLES[s["step"]], "mark": {True: "ok", False: "bad"}.get(s["ok"], "skip")}
         for s in data["steps"]]}

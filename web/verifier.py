@@ -375,7 +375,7 @@ def upload_check() -> Any:
                        "they downloaded from their credentials page.", "not_a_bundle")
     ledger = current_app.extensions["ledger"]
     if kind_of(bundle):  # an Open Badges 3.0 or CLR 2.0 file: checked against this site's DID documents
-        data = check_credential(ledger, bundle)
+        data = check_credential(ledger, current_app.extensions["projections"], bundle)
         if wants_json():
             return Response(json.dumps(data, ensure_ascii=False), mimetype="application/json")
         template = "verifier/clr_result.html" if data["kind"] == "clr" else "verifier/badge_result.html"

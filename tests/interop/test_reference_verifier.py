@@ -64,10 +64,12 @@ def reference_verifier() -> list[str]:
 
 
 def reference_verify(command: list[str], credentials: list[Any], did_documents: dict[str, Any],
-                     contexts: dict[str, Any], *, now: str | None = None, check: str = "credential") -> list[dict[str, Any]]:
-    """What the reference verifier says of each credential: {verified, errors}, in order."""
+                     contexts: dict[str, Any], *, now: str | None = None, check: str = "credential",
+                     status_lists: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """What the reference verifier says of each credential: {verified, errors}, in order. `status_lists`:
+    the signed status list credentials, by URL, that the badges' entries name."""
     payload = {"credentials": credentials, "didDocuments": did_documents, "contexts": contexts, "check": check,
-               **({"now": now} if now else {})}
+               "statusLists": status_lists or {}, **({"now": now} if now else {})}
     done = subprocess.run(command, input=json.dumps(payload), capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout)
@@ -79,6 +81,29 @@ def reference_verify(command: list[str], credentials: list[Any], did_documents: 
 def backend() -> None:
     """SQLite only: what is checked here is the exported document, not the store."""
     return None
+
+
+def _status_lists(ledger: Ledger, badges: list[dict[str, Any]]) -> dict[str, Any]:
+    """The status lists the badges name, as /issuers/<slug>/status/<n> serves them, signed on the wall
+    clock: the reference checks a list's validUntil against the real time (it takes no `now`)."""
+    from ledger.application import utcnow
+    from ledger.readmodels import Projections
+    from ledger.vc.statuslist import build_list
+
+    projections = Projections.of(ledger)
+    projections.catch_up()
+    lists, test_clock = {}, ledger.clock
+    ledger.clock = utcnow
+    try:
+        for badge in badges:
+            status = badge.get("credentialStatus")
+            if isinstance(status, dict):
+                url = status["statusListCredential"]
+                slug, _, number = url.rsplit("/issuers/", 1)[1].partition("/status/")
+                lists[url] = build_list(ledger, projections, ledger.issuer(slug).did, int(number))[0]
+    finally:
+        ledger.clock = test_clock
+    return lists
 
 
 def _documents(ledger: Ledger) -> dict[str, dict[str, Any]]:
@@ -140,7 +165,7 @@ def test_the_reference_verifier_verifies_our_badges_and_refuses_what_we_refuse(
     assert not any(verify_open_badge(b, documents, ledger.clock()).ok for b in bad.values())
 
     results = reference_verify(reference_verifier, [*good, *bad.values()], documents, dict(BUNDLED),
-                               now=format_timestamp(ledger.clock()))
+                               now=format_timestamp(ledger.clock()), status_lists=_status_lists(ledger, good))
     for badge, result in zip(good, results[:len(good)], strict=True):
         assert result == {"verified": True, "errors": []}, (badge["id"], result)
     said = dict(zip(bad, results[len(good):], strict=True))
@@ -203,3 +228,12 @@ def test_our_vc_context_is_the_one_the_reference_ships(reference_verifier: list[
     """A different copy of a context changes the canonical N-Quads (DESIGN.md): @digitalbazaar/vc's own."""
     shipped = HERE / "node_modules" / "@digitalbazaar" / "credentials-context" / "contexts" / "v2.jsonld"
     assert json.loads(shipped.read_text()) == BUNDLED[VC]
+
+
+def test_the_reference_reads_a_revocation_from_our_status_list(
+        ledger: Ledger, world: dict[str, Any], reference_verifier: list[str]) -> None:
+    badge = world["badges"][0]
+    ledger.revoke(badge["id"].rsplit("/", 1)[1], "misconduct", "exam irregularity")
+    (result,) = reference_verify(reference_verifier, [badge], _documents(ledger), dict(BUNDLED),
+                                 now=format_timestamp(ledger.clock()), status_lists=_status_lists(ledger, [badge]))
+    assert result == {"verified": False, "errors": ["revoked: the status list bit is set"]}

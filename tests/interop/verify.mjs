@@ -28,12 +28,16 @@ import jsigs from 'jsonld-signatures';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 
+import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
 const {purposes: {AssertionProofPurpose}} = jsigs;
 
-export function documentLoaderFor({contexts = {}, didDocuments = {}}) {
+export function documentLoaderFor({contexts = {}, didDocuments = {}, statusLists = {}}) {
   return async url => {
     if(Object.hasOwn(contexts, url)) {
       return {contextUrl: null, documentUrl: url, document: contexts[url]};
+    }
+    if(Object.hasOwn(statusLists, url)) {  // the signed BitstringStatusListCredentials, as published
+      return {contextUrl: null, documentUrl: url, document: statusLists[url]};
     }
     const [did, fragment] = url.split('#', 2);
     if(Object.hasOwn(didDocuments, did)) {
@@ -96,8 +100,10 @@ export async function verifyOne(credential, {documentLoader, now, check = 'crede
         suite, purpose: new AssertionProofPurpose(), documentLoader
       });
     } else if(check === 'credential') {
+      // checkStatus: Digital Bazaar's Bitstring Status List check (it verifies the list's own proof too).
       result = await vc.verifyCredential({
-        credential, suite, documentLoader, ...(now ? {now: new Date(now)} : {})
+        credential, suite, documentLoader, checkStatus: options => checkStatus({...options, suite}),
+        ...(now ? {now: new Date(now)} : {})
       });
     } else {
       throw new Error(`check must be "credential" or "proof", not ${JSON.stringify(check)}`);
@@ -115,7 +121,17 @@ export async function verifyOne(credential, {documentLoader, now, check = 'crede
       messages(r.purposeResult.error, errors);
     }
   }
-  return {verified: result.verified === true, errors: [...new Set(errors)]};
+  // The Bitstring Status List check: its error, or "revoked" when the bit is set (vc.verifyCredential
+  // reports a set bit in statusResult but still answers verified: true, so a wallet reads it there).
+  let revoked = false;
+  if(result.statusResult) {
+    messages(result.statusResult.error, errors);
+    revoked = (result.statusResult.results || []).some(s => s.status === true);
+    if(revoked) {
+      errors.push('revoked: the status list bit is set');
+    }
+  }
+  return {verified: result.verified === true && !revoked, errors: [...new Set(errors)]};
 }
 
 async function main() {

@@ -419,7 +419,7 @@ def test_upload_an_open_badge_of_this_site(env: dict[str, Any]) -> None:
     assert "✓ Genuine: signed by" in page.text and f"<title>Genuine — {badge['name']}" in page.text
     data = upload(client(env["app"]), json.dumps(badge).encode(), headers={"Accept": "application/json"}).get_json()
     assert data["kind"] == "open_badge" and data["verified"] is True and data["status"] == "active"
-    assert [s["step"] for s in data["steps"]] == ["format", "signature", "validity"]
+    assert [s["step"] for s in data["steps"]] == ["format", "signature", "validity", "status"]
     # One changed letter: not verified, and the page says which step failed.
     forged = dict(badge, name=badge["name"] + "s")
     page = upload(client(env["app"]), json.dumps(forged).encode())
@@ -441,6 +441,7 @@ def test_a_badge_from_another_site_is_not_checked_and_nothing_is_fetched(env: di
     ledger, student = env["ledger"], env["students"][4]
     badge = open_badge(ledger, active_awards(env, student)[0])
     badge["issuer"] = dict(badge["issuer"], id="did:web:elsewhere.example:issuers:x")
+    badge.pop("credentialStatus")  # another site's badge names another site's list
     data = upload(client(env["app"]), json.dumps(badge).encode(), headers={"Accept": "application/json"}).get_json()
     signature = next(s for s in data["steps"] if s["step"] == "signature")
     assert data["verified"] is False and signature["ok"] is False  # its proof names a key of another DID
@@ -532,7 +533,7 @@ def test_upload_a_clr_of_this_site(env: dict[str, Any]) -> None:
     assert len(data["credentials"]) == len(clr["credentialSubject"]["verifiableCredential"])
     clr["credentialSubject"]["verifiableCredential"][0]["name"] = "Forged"
     page = upload(client(env["app"]), json.dumps(clr).encode())
-    assert "✗ Not verified: 1 credential altered or not genuine" in page.text and "<title>Not verified" in page.text
+    assert "✗ Not verified: 1 credential revoked, altered or not genuine" in page.text and "<title>Not verified" in page.text
 
 
 def test_a_share_link_offers_its_clr(env: dict[str, Any]) -> None:
@@ -556,3 +557,18 @@ def test_a_share_link_offers_its_clr(env: dict[str, Any]) -> None:
     channels = [d["channel"] for d in Sharing(ledger.store).disclosures(student)]
     assert "clr" in channels
     assert c.get("/v/no-such-token.clr.json").status_code == 404
+
+
+def test_a_badge_revoked_after_export_shows_revoked_from_the_status_list(env: dict[str, Any]) -> None:
+    from ledger.vc.openbadge import open_badge
+
+    ledger, student = env["ledger"], env["students"][7]
+    award = active_awards(env, student)[0]
+    badge = open_badge(ledger, award)
+    assert "credentialStatus" in badge
+    before = upload(client(env["app"]), json.dumps(badge).encode(), headers={"Accept": "application/json"}).get_json()
+    assert {s["step"]: s["ok"] for s in before["steps"]}["status"] is True and before["verified"]
+    ledger.revoke(award, "misconduct", "exam irregularity")
+    env["app"].extensions["projections"].catch_up()
+    page = upload(client(env["app"]), json.dumps(badge).encode())
+    assert "✗ Revoked:" in page.text and "<title>Revoked —" in page.text
