@@ -180,16 +180,22 @@ def _head(doc: _Document, result: dict[str, Any], name: str | None, link_url: st
     doc.multi_cell(text_width, 5, f"Verified against the public log {checkpoint['origin'] or 'unknown'}, "
                    f"a signed tree of {checkpoint['size']} entries, on {made_text}.",
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
-    doc.ln(1)
-    doc.multi_cell(text_width, 5, "Check it at", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
-    doc.set_font("sans", "B", 9)
-    doc.multi_cell(text_width, 4.5, link_url, new_x=XPos.LMARGIN, new_y=YPos.NEXT, link=link_url, align="L")
-    doc.set_font("sans", "", 9.5)
-    doc.multi_cell(text_width, 5, f"or scan the code (the link works until {_utc(link_expires)}); the "
-                   "page shows the credentials as they are then, each check in plain words.",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    # The live link, under the code at the page's full width: on one line when it can be (smaller
+    # type rather than a break inside the address).
     doc.qr(link_url, doc.l_margin + doc.epw - QR_SIZE, top, QR_SIZE)
-    doc.set_y(max(doc.get_y(), top + QR_SIZE) + 4)
+    doc.set_y(max(doc.get_y() + 1, top + QR_SIZE + 2))
+    doc.multi_cell(doc.epw, 5, "Check it at", new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    size = 10.0
+    doc.set_font("sans", "B", size)
+    while size > 7 and doc.get_string_width(link_url) > doc.epw - 1:
+        size -= 0.5
+        doc.set_font("sans", "B", size)
+    doc.multi_cell(doc.epw, 5, link_url, new_x=XPos.LMARGIN, new_y=YPos.NEXT, link=link_url, align="L")
+    doc.set_font("sans", "", 9.5)
+    doc.multi_cell(doc.epw, 5, f"or scan the code (the link works until {_utc(link_expires)}): the page shows "
+                   "the credentials as they are then, each check in plain words.",
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    doc.ln(4)
     doc.set_draw_color(*MUTED)
     doc.set_line_width(0.3)
     doc.line(doc.l_margin, doc.get_y(), doc.l_margin + doc.epw, doc.get_y())

@@ -169,9 +169,11 @@ def test_without_its_fonts_the_server_makes_no_pdf_and_records_nothing(
 def test_a_transcript_of_no_credentials_and_no_name() -> None:
     result = page_view({"verified": False, "student": {}, "checkpoint": {"origin": "example/log", "size": 3},
                         "credentials": []})
-    data = transcript_pdf(result, link_url="https://example.org/v/abc", link_expires="2030-01-01T00:00:00+00:00",
+    url = "https://credentials.riverbend-unified.k12.example.org/v/" + "MwQ0-Gd8_KzWmNbH4xVq7RtYpLs2UcEaJo9fXi3kBnO"  # a long one
+    data = transcript_pdf(result, link_url=url, link_expires="2030-01-01T00:00:00+00:00",
                           made=datetime(2029, 12, 1, 9, 30, tzinfo=timezone.utc), fonts=find_fonts())
     (text,) = pages(data)
+    assert f"Check it at {url}" in text  # on one line: smaller type, no break inside the address
     assert "Credentials The link discloses no name." in text
     assert "✗ Nothing to rely on: no credentials." in text and "holds no credentials" in text
     assert "works until 2030-01-01 00:00 UTC" in text and "made by credledger on 2029-12-01 09:30 UTC" in text
