@@ -8,7 +8,7 @@ export CREDLEDGER_DATA ?= $(DATA)
 # The demo passphrase protects only the demo's keys; set your own for real data.
 export CREDLEDGER_PASSPHRASE ?= demo-passphrase-not-for-production
 
-.PHONY: run test install browser interop clean
+.PHONY: run test install browser fonts interop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # First run: a SQLite ledger with the demo district. Every run: fresh demo links, then serve.
-run: $(STAMP)
+run: $(STAMP) fonts
 	@if [ ! -f "$(CREDLEDGER_DATA)/config.json" ]; then \
 		$(BIN)/credledger init && $(BIN)/credledger demo; \
 	else \
@@ -49,7 +49,13 @@ $(INTEROP): tests/interop/package-lock.json
 
 interop: $(INTEROP)
 
-test: $(STAMP) browser interop
+# The share link's PDF embeds DejaVu Sans (web/pdf.py): a server needs it too.
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+		echo "Installing Debian's fonts-dejavu-core for the PDFs"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core; }
+
+test: $(STAMP) browser fonts interop
 	$(BIN)/python -m pytest
 
 clean:

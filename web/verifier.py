@@ -6,6 +6,8 @@ Routes
                             client's Accept header prefers `application/json`
 - `GET /v/<token>.json`     the same as JSON, whatever the Accept header
 - `GET /v/<token>/print`    a printable page with a QR code of the link
+- `GET /v/<token>.pdf`      the same as a designed PDF (web.pdf), with the QR code; 503 when the
+                            server lacks its fonts
 - `GET /verify`             a form to upload a transcript file
 - `POST /verify`            verify the uploaded file (multipart field `bundle`),
                             against the pinned log key: this server's own, or one
@@ -22,7 +24,7 @@ The link discloses the student's **name** (it opens its commitment in every
 award), so the person receiving it can match the transcript to the applicant in
 front of them; the birth date and local id stay undisclosed. The create-link page
 says so. Every view is recorded for the student (34 CFR 99.32) with its channel
-(`html`, `json`, `print`) and the viewer's browser family; an expired or revoked
+(`html`, `json`, `print`, `pdf`) and the viewer's browser family; an expired or revoked
 link is 410, an unknown one 404, and so is the token of a file's own link (web.sharing:
 it answers only online checks of the file's awards, never a page). Verify endpoints
 are rate limited per client (`VERIFY_RATE_LIMIT` in the app config: (hits, seconds), default 120 a minute;
@@ -85,6 +87,7 @@ from web.badge_verifier import check_credential, credential_page_view, kind_of
 from web.verdicts import VERDICTS, headline, verdict_line, verdict_of, worst
 from web.errors import error_response, wants_json
 from web.exceptions import GoneError
+from web.pdf import FontsMissing, find_fonts, pdf_filename, transcript_pdf
 from web.qr import qr_svg
 from web.sharing import ShareLink, Sharing, viewer_family
 
@@ -331,7 +334,8 @@ def shared(token: str) -> Any:
     link, data, _ = _open_link(token, "html")
     url = url_for("verifier.shared", token=token, _external=True)
     page = render_template("verifier/result.html", result=page_view(data), source="link", link=link,
-                           link_url=url, print_url=url_for("verifier.printable", token=token), own_log=True)
+                           link_url=url, print_url=url_for("verifier.printable", token=token),
+                           pdf_url=url_for("verifier.shared_pdf", token=token), own_log=True)
     return Response(page, headers={"Vary": "Accept"})
 
 
@@ -340,7 +344,24 @@ def printable(token: str) -> Any:
     link, data, _ = _open_link(token, "print")
     url = url_for("verifier.shared", token=token, _external=True)
     return render_template("verifier/print.html", result=page_view(data), link=link, link_url=url,
+                           pdf_url=url_for("verifier.shared_pdf", token=token),
                            qr=qr_svg(url, title="QR code of this share link"))
+
+
+@bp.get("/v/<token>.pdf")
+def shared_pdf(token: str) -> Response:
+    try:  # before the link is opened: no disclosure is recorded for a PDF not made
+        fonts = find_fonts()
+    except FontsMissing:
+        current_app.logger.error("PDF fonts missing: install Debian's fonts-dejavu-core")
+        abort(503, description="The PDF cannot be made on this server now. Open the link for the same "
+                               "transcript as a page (it has a printable view).")
+    link, data, _ = _open_link(token, "pdf")
+    url = url_for("verifier.shared", token=token, _external=True)
+    made = current_app.extensions["ledger"].clock()
+    body = transcript_pdf(page_view(data), link_url=url, link_expires=link.expires, made=made, fonts=fonts)
+    return Response(body, mimetype="application/pdf", headers={
+        "Cache-Control": "no-store", "Content-Disposition": f'inline; filename="{pdf_filename(made)}"'})
 
 
 # Upload ---------------------------------------------------------------------------------
