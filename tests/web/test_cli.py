@@ -314,3 +314,21 @@ def test_demo_prints_one_working_login_per_role(tmp_path: Path) -> None:
             assert client.get(home).status_code == 200, (email, home)
     finally:
         ledger.close()
+
+
+def test_export_as_open_badges_and_clr(instance: Instance, tmp_path: Path) -> None:
+    data = instance.data
+    badges = ok(data, "export", instance.student, "--as", "ob3", "--out", str(tmp_path / "badges"),
+                json_out=True).json()
+    assert badges["files"] and all(Path(f).exists() for f in badges["files"])
+    clr = ok(data, "export", instance.student, "--as", "clr", "--out", str(tmp_path / "t.clr.json"),
+             "--disclose", "name", json_out=True).json()
+    document = json.loads((tmp_path / "t.clr.json").read_text())
+    assert document["type"] == ["VerifiableCredential", "ClrCredential"] and clr["credentials"] >= 1
+    assert document["credentialSubject"]["identifier"][0]["hashed"] is False
+    refused = run(data, "export", instance.student, "--as", "clr", "--out", str(tmp_path / "x.json"),
+                  "--disclose", "birth_date")
+    assert refused.code == 2 and "disclose: an Open Badge or a CLR can disclose only the name" in refused.err
+    refused = run(data, "export", instance.student, "--out", str(tmp_path / "y.json"), "--evidence", "score")
+    assert refused.code == 2 and "evidence: only for --as ob3" in refused.err
+    assert not (tmp_path / "x.json").exists() and not (tmp_path / "y.json").exists()

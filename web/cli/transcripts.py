@@ -78,7 +78,7 @@ def export(c: Context, student_id: str, out_path: Path, form: str, only: tuple[s
 
     with reported():
         if evidence:
-            raise InputError.for_field("evidence", "only for --as ob3: a bundle carries every award's evidence")
+            raise InputError.for_field("evidence", "only for --as ob3 or clr: a bundle carries every award's evidence")
         bundle = export_bundle(c.ledger, student_id, only=list(only) or None, disclose=claims)
         if not offline:
             bundle = embed_file_link(Sharing(c.ledger.store), bundle, evidence_url(c.ledger.config.domain),
@@ -93,14 +93,19 @@ def export(c: Context, student_id: str, out_path: Path, form: str, only: tuple[s
               f"Verify with `credledger verify {out_path} --log-key \"$(credledger log key)\"`.")
 
 
+def _name_shown(claims: list[str]) -> bool:
+    """--disclose for a badge or a CLR: the name in plain, or nothing (they carry no other claim)."""
+    if [x for x in claims if x != "name"]:
+        raise InputError.for_field("disclose", "an Open Badge or a CLR can disclose only the name")
+    return "name" in claims
+
+
 def _export_clr(c: Context, student_id: str, out_file: Path, only: list[str], claims: list[str],
                 evidence: list[str]) -> None:
     from ledger.vc.clr import clr_credential
 
     with reported():
-        if [x for x in claims if x != "name"]:
-            raise InputError.for_field("disclose", "a CLR can disclose only the name")
-        clr = clr_credential(c.ledger, student_id, only=only or None, name_in_plain="name" in claims,
+        clr = clr_credential(c.ledger, student_id, only=only or None, name_in_plain=_name_shown(claims),
                              evidence=evidence)
         out_file.write_text(json.dumps(clr, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         held = len(clr["credentialSubject"]["verifiableCredential"])
@@ -114,11 +119,10 @@ def _export_badges(c: Context, student_id: str, out_dir: Path, only: list[str], 
     from ledger.vc.openbadge import open_badges
 
     with reported():
-        if [x for x in claims if x != "name"]:
-            raise InputError.for_field("disclose", "an Open Badge can disclose only the name")
+        shown = _name_shown(claims)
         if out_dir.exists() and not out_dir.is_dir():
             raise InputError.for_field("out", f"{out_dir} is a file; --as ob3 writes a directory")
-        badges, withdrawn = open_badges(c.ledger, student_id, only=only or None, name_in_plain="name" in claims,
+        badges, withdrawn = open_badges(c.ledger, student_id, only=only or None, name_in_plain=shown,
                                         evidence=evidence)
         out_dir.mkdir(parents=True, exist_ok=True)
         files = []
