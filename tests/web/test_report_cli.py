@@ -99,7 +99,7 @@ def test_reports_as_text_csv_and_json(demo: Demo) -> None:
     rows = list(csv.reader(io.StringIO(as_csv.out)))
     assert rows[0] == ["breakdown", "group", "earned", "students", "share %"]
     centers = [r for r in rows[1:] if r[0] == "attending center"]
-    assert {r[1] for r in centers} == {"Riverbend Career & Technical Center", "Home school (not at a CTE center)"}
+    assert {r[1] for r in centers} == {"Riverbend Career & Technical Center", "Home high school (not at a CTE center)"}
     as_json, missouri = both(demo.data, (["report", "irc-summary"], True),
                              (["report", "irc-summary", "--state", "MO", "--csv"], False))
     report = as_json.json()
