@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.errors import InputError
 from ledger.pathways import StudentInputs
@@ -90,13 +91,13 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
             earned_on[a.student] = a.earned
     claims: list[Claim] = []
     for student, (tier, code) in sorted(best.items()):
-        owner = data.students.get(student, (None, None))[0] or next(
+        owner: str = data.students.get(student, ("", None))[0] or next(
             a.issuer for a in data.awards if a.student == student)
         claims.append(Claim(student, owner, f"tier {tier}", data.credential_name(code), amount(student)))
     for student, given in sorted(inputs.items()):
-        owner = data.students.get(student, (None, None))[0]
-        if owner is None:
+        if student not in data.students:
             continue
+        owner = data.students[student][0]
         if given.workplace_training:
             claims.append(Claim(student, owner, WORKPLACE, "qualified internship / workplace training",
                                 amount(student)))
@@ -111,9 +112,9 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
     per_district: dict[str, list[Claim]] = defaultdict(list)
     for c in certificates:
         per_district[c.district].append(c)
-    for rows in per_district.values():
-        rows.sort(key=lambda c: (rank.get(c.category, len(rank)), -c.amount, c.student))
-        within.update(rows[:cap_count])
+    for district_claims in per_district.values():
+        district_claims.sort(key=lambda c: (rank.get(c.category, len(rank)), -c.amount, c.student))
+        within.update(district_claims[:cap_count])
     within.update(c for c in claims if not c.category.startswith("tier "))
 
     paid: dict[Claim, int] = {}
@@ -131,7 +132,7 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
 
     district_did = data.issuer_did(district) if district else None
     shown = [c for c in claims if district_did is None or c.district == district_did]
-    rows = []
+    rows: list[list[Any]] = []
     for d in sorted({c.district for c in shown}, key=data.issuer_name):
         mine = [c for c in shown if c.district == d]
         students = {c.student for c in mine}

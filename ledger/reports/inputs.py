@@ -37,6 +37,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from ledger.csv_rows import YES_NO
 from ledger.errors import InputError
@@ -121,9 +122,8 @@ def _merge(inputs: StudentInputs, row: dict[str, str]) -> StudentInputs:
     hours = whole("wbl_hours")
     if hours is not None:
         inputs = replace(inputs, wbl_hours=hours)
-    for column in _YES_NO_INPUTS:
-        if (answer := yes_no(column)) is not None:
-            inputs = replace(inputs, **{column: answer})
+    answers: dict[str, Any] = {c: a for c in _YES_NO_INPUTS if (a := yes_no(c)) is not None}
+    inputs = replace(inputs, **answers)
     attendance = row.get("attendance", "").rstrip("%")
     if attendance:
         try:

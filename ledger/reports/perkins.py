@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from ledger.errors import InputError
-from ledger.reports.data import ReportData, by_student
+from ledger.reports.data import AwardRow, ReportData, by_student
 from ledger.reports.model import Report, Table, counted, percent
 from ledger.statelists import STATE_NAMES, STATES, last_day_of, school_year_of, school_year_to_text
 
@@ -63,7 +63,8 @@ def perkins_5s1(data: ReportData, *, year: int | None = None, concentrators: set
             unknown_state.add(data.issuer_name(registered_by))
             continue
         when = graduated[student] or (last_day_of(cohort) if cohort is not None else None)
-        recognized, other = [], []
+        recognized: list[AwardRow] = []
+        other: list[AwardRow] = []
         for a in active.get(student, []):
             if when is not None and a.earned > when:
                 continue
