@@ -442,3 +442,19 @@ def test_colorado_headline_agrees_with_its_table_for_one_district() -> None:
     assert one.headline.startswith("1 student of Alder completed a qualified credential or program")
     assert "requested $1,000.00, paid $1,000.00 of $30,000.00 available statewide" in one.headline
     assert not any("--" in note for note in one.notes)  # no command-line flags in what pages show
+
+
+def test_listings_csv_carries_several_career_fields_exam_licenses_and_the_postsecondary_mark(ledger: Ledger) -> None:
+    world(ledger)
+    text = ("state,credential,effective_from,career_field,points,exam_license,postsecondary\n"
+            "OH,osha10-general,2022-23,all,1,,no\n"
+            "OH,stna,2019-20,Health; Human Services,6,yes,yes\n")
+    general, stna = parse_listings_csv(ledger, text)
+    assert len(general.terms["careerFields"]) == 13 and general.terms["postsecondary"] is False
+    assert stna.terms == {"careerFields": ["Health", "Human Services"], "points": 6, "examLicense": True,
+                          "postsecondary": True}
+    assert list_credentials(ledger, [general, stna])["listed"] == 2  # the signed event's schema accepts them
+    with pytest.raises(InputError) as error:
+        parse_listings_csv(ledger, "state,credential,effective_from,career_field,points\n"
+                                   "OH,stna,2019-20,Health; Cooking,6\n")
+    assert error.value.errors["row 2.career_field"][0].startswith("career_fields are Ohio career fields")
