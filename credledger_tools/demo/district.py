@@ -7,7 +7,7 @@ records most of their CTE credentials), and Lakeshore County Schools that one
 student moves to (an offer Lakeshore accepts). The catalog and listings are
 `credledger_tools.demo.catalog`'s. Students are invented names; the same seed
 always gives the same district. The first student is of the class of 2026 (the
-Ohio framework of 2023 on) and the second of the class of 2022 (the credential
+Ohio framework of 2023 on) and the eighth of the class of 2022 (the credential
 option, with credentials and WorkKeys from before graduation). The Missouri and
 Colorado listings and Riverbend's Menu of Options are there to exercise those
 states' rules and reports (`--state`). May import ledger.
@@ -27,8 +27,9 @@ from ledger.pathways.states import write_issuer_states
 
 # The state of each demo institution (ledger.pathways.states): written to the instance's issuer-states.json.
 ISSUER_STATES = {"riverbend": "OH", "riverbend-ctc": "OH", "lakeshore": "OH"}
-# (birth date, graduating class) of the first students: a class of 2026 and a class of 2022.
-FIXED_CLASSES = [("2007-11-14", 2026), ("2003-12-02", 2022)]
+# Student (by registration order) -> (birth date, graduating class): the first is of the class of 2026, the
+# eighth of the class of 2022 (demos of eight students or more).
+FIXED_CLASSES = {0: ("2007-11-14", 2026), 7: ("2003-12-02", 2022)}
 
 ISSUERS = [
     ("riverbend", "Riverbend Unified School District", "district"),
@@ -74,8 +75,9 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
          "local_id": f"RB-{100000 + i}"}
         for i in range(students)
     ]
-    for claim, (birth, _) in zip(claims, FIXED_CLASSES):
-        claim["birth_date"] = birth
+    for index, (birth, _) in FIXED_CLASSES.items():
+        if index < len(claims):
+            claims[index]["birth_date"] = birth
     student_ids = ledger.register_students("riverbend", claims,
                                            cohorts=[_cohort(date.fromisoformat(c["birth_date"])) for c in claims])
     # The district shares its CTE roster with the center its students attend half days,
@@ -83,8 +85,8 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
     share = ledger.share_roster("riverbend", "riverbend-ctc", student_ids, purpose="record",
                                 until=today + timedelta(days=365), note="CTE roster, school year")
 
-    graduated = {student_ids[i]: cohort for i, (_, cohort) in enumerate(FIXED_CLASSES[:len(student_ids)])
-                 if cohort < today.year}
+    graduated = {student_ids[i]: cohort for i, (_, cohort) in FIXED_CLASSES.items()
+                 if i < len(student_ids) and cohort < today.year}
     requests = []
     for student_id in student_ids:
         codes: list[str] = []
