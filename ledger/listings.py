@@ -11,7 +11,12 @@ says (a re-import) is skipped.
 Listings CSV columns (state may be omitted with --state):
     state, credential, effective_from, effective_to, district, career_field,
     points, list_kind, program_area, stackable, meets_english, meets_math,
-    incentive_tier, note
+    incentive_tier, exam_license, postsecondary, note
+
+career_field names one Ohio career field, several separated by ";" (the
+driver's license: "all" for the 13), stored as careerFields when more than
+one. exam_license (Ohio) and postsecondary (every statewide list) are yes/no
+and may be left empty (no).
 
 May import ledger.application, ledger.aggregates, verifiers.protocol.documents and ledger.statelists.
 """
@@ -28,6 +33,8 @@ from ledger.application import Ledger, Receipt
 from ledger.csv_rows import YES_NO, raise_if_invalid, read_rows
 from ledger.errors import InputError, NotFoundError
 from ledger.statelists import (
+    OHIO_CAREER_FIELDS,
+    OPTIONAL_TERMS,
     STATES,
     TERMS,
     apply_listing_event,
@@ -101,7 +108,7 @@ LISTING_COLUMNS = {
     "state": None, "credential": None, "effective_from": None, "effective_to": None, "district": None,
     "career_field": "careerField", "points": "points", "list_kind": "listKind", "program_area": "programArea",
     "stackable": "stackable", "meets_english": "meetsEnglish", "meets_math": "meetsMath",
-    "incentive_tier": "incentiveTier", "note": None,
+    "incentive_tier": "incentiveTier", "exam_license": "examLicense", "postsecondary": "postsecondary", "note": None,
 }
 _TERM_COLUMNS = {v: k for k, v in LISTING_COLUMNS.items() if v}
 
@@ -179,12 +186,19 @@ def _years(row: dict[str, str], problems: dict[str, list[str]]) -> tuple[int | N
 
 def _terms(row: dict[str, str], state: str, district: str | None, problems: dict[str, list[str]]) -> dict[str, Any]:
     """The listing's terms from their columns, typed as the state's listing carries them."""
-    shape = TERMS.get((state, district is not None), {})
+    shape = {**TERMS.get((state, district is not None), {}), **OPTIONAL_TERMS.get((state, district is not None), {})}
     terms: dict[str, Any] = {}
     for name, column in _TERM_COLUMNS.items():
         value = row.get(column, "")
         if not value:
             continue
+        if name == "careerField" and name in shape:
+            fields = list(OHIO_CAREER_FIELDS) if value.strip().lower() == "all" else [
+                f.strip() for f in value.split(";") if f.strip()]
+            if len(fields) > 1:
+                terms["careerFields"] = fields
+                continue
+            value = fields[0] if fields else value
         if name not in shape:
             where = "a district's Menu of Options" if district else f"the {state} statewide list"
             problems.setdefault(column, []).append(f"not a term of {where}")
@@ -203,7 +217,7 @@ def _terms(row: dict[str, str], state: str, district: str | None, problems: dict
         else:
             terms[name] = value
     for problem in terms_problems(state, district, terms):
-        column = next((c for n, c in _TERM_COLUMNS.items() if problem.startswith(n + " ")), "terms")
+        column = next((c for n, c in _TERM_COLUMNS.items() if problem.startswith((n + " ", n + "s "))), "terms")
         if column not in problems:
             problems.setdefault(column, []).append(problem.replace(LISTING_COLUMNS.get(column) or column, column, 1))
     return terms

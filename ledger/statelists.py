@@ -47,6 +47,16 @@ TERMS: dict[tuple[str, bool], dict[str, type]] = {
     ("CO", False): {"incentiveTier": int},  # the state's incentive-program list
     ("CO", True): {"meetsEnglish": bool, "meetsMath": bool},  # a district's Menu of Options
 }
+# Terms a listing may carry (absent: the default in the comment). `list` is a list of texts.
+OPTIONAL_TERMS: dict[tuple[str, bool], dict[str, type]] = {
+    # careerFields: every career field the credential is listed in (the Ohio driver's license: all 13), in
+    # place of careerField; examLicense: "a state-issued license for a practice in a vocation that requires an
+    # examination" (the IRC Seal's third option; default false); postsecondary: on the state's list of
+    # recognized postsecondary credentials (Perkins V 5S1; default false).
+    ("OH", False): {"careerFields": list, "examLicense": bool, "postsecondary": bool},
+    ("MO", False): {"postsecondary": bool},
+    ("CO", False): {"postsecondary": bool},
+}
 
 _SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_YEAR, LAST_YEAR = 1990, 2200
@@ -92,11 +102,20 @@ def terms_problems(state: str, district: str | None, terms: Any) -> list[str]:
         return [f"{STATE_NAMES.get(state, state)} has no district lists; leave district empty"]
     if not isinstance(terms, dict):
         return ["terms is a JSON object"]
-    problems = [f"unexpected term {k!r}" for k in terms if k not in shape]
-    for name, kind in shape.items():
+    optional = OPTIONAL_TERMS.get((state, district is not None), {})
+    problems = [f"unexpected term {k!r}" for k in terms if k not in shape and k not in optional]
+    if state == "OH" and district is None and "careerFields" in terms:
+        # Several career fields in place of one: careerField is then not given.
+        shape = {k: v for k, v in shape.items() if k != "careerField"}
+        if "careerField" in terms:
+            problems.append("give careerField or careerFields, not both")
+    for name, kind in {**shape, **{k: v for k, v in optional.items() if k in terms}}.items():
         value = terms.get(name)
         if value is None:
             problems.append(f"{name} is required")
+        elif kind is list and (not isinstance(value, list) or not value
+                               or not all(isinstance(v, str) and v.strip() for v in value)):
+            problems.append(f"{name} is a non-empty list of texts")
         elif kind is bool and not isinstance(value, bool):
             problems.append(f"{name} is true or false")
         elif kind is int and (isinstance(value, bool) or not isinstance(value, int)):
@@ -106,7 +125,12 @@ def terms_problems(state: str, district: str | None, terms: Any) -> list[str]:
     if problems:
         return problems
     if state == "OH":
-        if terms["careerField"] not in OHIO_CAREER_FIELDS:
+        if "careerFields" in terms:
+            if any(f not in OHIO_CAREER_FIELDS for f in terms["careerFields"]):
+                problems.append(f"careerFields are Ohio career fields ({', '.join(OHIO_CAREER_FIELDS)})")
+            elif len(set(terms["careerFields"])) != len(terms["careerFields"]):
+                problems.append("careerFields names each field once")
+        elif terms["careerField"] not in OHIO_CAREER_FIELDS:
             problems.append(f"careerField is one of Ohio's 13 career fields ({', '.join(OHIO_CAREER_FIELDS)})")
         if not 1 <= terms["points"] <= OHIO_MAX_POINTS:
             problems.append(f"points is between 1 and {OHIO_MAX_POINTS}")
@@ -115,6 +139,12 @@ def terms_problems(state: str, district: str | None, terms: Any) -> list[str]:
     if state == "CO" and district is None and terms["incentiveTier"] not in COLORADO_TIERS:
         problems.append(f"incentiveTier is one of {', '.join(map(str, COLORADO_TIERS))}")
     return problems
+
+
+def ohio_fields(terms: Mapping[str, Any]) -> tuple[str, ...]:
+    """The career fields an Ohio listing puts a credential in (one, or several: `careerFields`)."""
+    fields = terms.get("careerFields")
+    return tuple(fields) if fields else (terms["careerField"],)
 
 
 # Resolving listing events --------------------------------------------------------

@@ -32,7 +32,8 @@ from flask import (
 
 from ledger.errors import InputError, LedgerError, NotFoundError
 from ledger.reports import REPORTS, build_report
-from ledger.reports.inputs import parse_inputs_csv, parse_student_ids
+from ledger.pathways.states import load_issuer_states
+from ledger.reports.inputs import parse_concentrators, parse_inputs_csv, parse_student_ids
 from ledger.reports.student import student_pathways
 from ledger.statelists import STATES, school_year_of, school_year_to_text
 from web.auth import current_actor, staff_required
@@ -49,7 +50,7 @@ DESCRIPTIONS = {
                                                        "tier order, with the caps.")),
 }
 UPLOADS = {"colorado-incentive": ("frl", "Students eligible for free/reduced lunch (one student id a line)"),
-           "perkins-5s1": ("concentrators", "CTE concentrators (one student id a line)"),
+           "perkins-5s1": ("concentrators", "CTE concentrators (CSV: student, graduated)"),
            "ohio-status": ("inputs", "Pathway inputs CSV (work-based hours, WebXams, seals)")}
 
 
@@ -92,7 +93,8 @@ def show(name: str) -> Any:
             state=(values.get("state") or "").upper() or None, district=district,
             inputs=parse_inputs_csv(inputs) if inputs else None,
             frl=parse_student_ids(frl, what="frl") if frl else None,
-            concentrators=parse_student_ids(concentrators, what="concentrators") if concentrators else None,
+            concentrators=parse_concentrators(concentrators) if concentrators else None,
+            issuer_states=load_issuer_states(ledger().config.data_dir),
             funds_cents=_funds(values.get("funds")),
             served=ledger().access.students(ledger().issuer_did(district)) if district else None,
         )

@@ -88,6 +88,11 @@ MISSOURI = {
     "nccer-core": ("Construction", True), "ase-entry-level": ("Automotive Technology", False),
     "mssc-clt": ("Manufacturing", False),
 }
+# Not recognized postsecondary credentials under WIOA guidance (TEGL 10-16: OSHA 10, food handler, CPR, general
+# computer skills); every other listed credential is marked `postsecondary` (Perkins V 5S1) on each state's list.
+NOT_POSTSECONDARY = {"osha10-general", "osha10-construction", "servsafe-handler", "bls-provider", "mos-excel"}
+# Ohio: "a state-issued license for a practice in a vocation that requires an examination" (the IRC Seal).
+OHIO_EXAM_LICENSES = {"stna"}
 COLORADO_TIER_2 = {"servsafe-handler", "bls-provider", "osha10-general", "osha10-construction"}
 # Riverbend's own Menu of Options, signed by the district: code -> (meets English, meets math)
 RIVERBEND_MENU = {
@@ -110,13 +115,19 @@ def define_demo_catalog(ledger: Ledger) -> None:
 def load_listings(ledger: Ledger) -> int:
     """Illustrative Ohio, Missouri and Colorado listings from 2019-20 on (see ILLUSTRATIVE)."""
     first = 2020  # school year 2019-20
-    requests = [ListingRequest("OH", code, first, None, {"careerField": field, "points": OHIO_POINTS[code]},
-                               note=ILLUSTRATIVE)
+    def marks(code: str) -> dict[str, bool]:
+        return {"postsecondary": code not in NOT_POSTSECONDARY}
+
+    requests = [ListingRequest("OH", code, first, None, {"careerField": field, "points": OHIO_POINTS[code],
+                                                         **marks(code),
+                                                         **({"examLicense": True} if code in OHIO_EXAM_LICENSES
+                                                            else {})}, note=ILLUSTRATIVE)
                 for code, _, _, _, _, field in CATALOG if code in OHIO_POINTS and field]
     requests += [ListingRequest("MO", code, first, None, {"listKind": "irc", "programArea": area,
-                                                          "stackable": stackable}, note=ILLUSTRATIVE)
+                                                          "stackable": stackable, **marks(code)}, note=ILLUSTRATIVE)
                  for code, (area, stackable) in MISSOURI.items()]
-    requests += [ListingRequest("CO", code, first, None, {"incentiveTier": 2 if code in COLORADO_TIER_2 else 1},
+    requests += [ListingRequest("CO", code, first, None, {"incentiveTier": 2 if code in COLORADO_TIER_2 else 1,
+                                                          **marks(code)},
                                 note=ILLUSTRATIVE) for code, *_ in CATALOG if code != "ncrc-workkeys"]
     stored = list_credentials(ledger, requests)["listed"]
     # The district signs its own Menu of Options.

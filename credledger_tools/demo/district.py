@@ -1,11 +1,16 @@
 """A realistic, entirely fictional demo district: `load_demo`.
 
-Riverbend Unified (a district), the Riverbend Career & Technical Center its
-students attend half days (the district shares its roster with the center, which
+Riverbend Unified (a district, configured as an Ohio district in the instance's
+`issuer-states.json`, with its CTE center and Lakeshore), the Riverbend Career &
+Technical Center its students attend half days (the district shares its roster with the center, which
 records most of their CTE credentials), and Lakeshore County Schools that one
 student moves to (an offer Lakeshore accepts). The catalog and listings are
 `credledger_tools.demo.catalog`'s. Students are invented names; the same seed
-always gives the same district. May import ledger.
+always gives the same district. The first student is of the class of 2026 (the
+Ohio framework of 2023 on) and the eighth of the class of 2022 (the credential
+option, with credentials and WorkKeys from before graduation). The Missouri and
+Colorado listings and Riverbend's Menu of Options are there to exercise those
+states' rules and reports (`--state`). May import ledger.
 """
 
 from __future__ import annotations
@@ -18,6 +23,13 @@ from ledger.application import IssueRequest, Ledger
 from credledger_tools.demo.catalog import CATALOG, define_demo_catalog, load_listings
 from ledger.assessments import AssessmentRequest, record_assessments
 from ledger.errors import InputError, NotFoundError
+from ledger.pathways.states import write_issuer_states
+
+# The state of each demo institution (ledger.pathways.states): written to the instance's issuer-states.json.
+ISSUER_STATES = {"riverbend": "OH", "riverbend-ctc": "OH", "lakeshore": "OH"}
+# Student (by registration order) -> (birth date, graduating class): the first is of the class of 2026, the
+# eighth of the class of 2022 (demos of eight students or more).
+FIXED_CLASSES = {0: ("2007-11-14", 2026), 7: ("2003-12-02", 2022)}
 
 ISSUERS = [
     ("riverbend", "Riverbend Unified School District", "district"),
@@ -53,6 +65,7 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
         pass
     for slug, name, kind in ISSUERS:
         ledger.register_issuer(slug, name, kind)
+    write_issuer_states(ledger.config.data_dir, ISSUER_STATES)
     define_demo_catalog(ledger)
     listings = load_listings(ledger)
     today = ledger.clock().date()
@@ -62,6 +75,9 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
          "local_id": f"RB-{100000 + i}"}
         for i in range(students)
     ]
+    for index, (birth, _) in FIXED_CLASSES.items():
+        if index < len(claims):
+            claims[index]["birth_date"] = birth
     student_ids = ledger.register_students("riverbend", claims,
                                            cohorts=[_cohort(date.fromisoformat(c["birth_date"])) for c in claims])
     # The district shares its CTE roster with the center its students attend half days,
@@ -69,6 +85,8 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
     share = ledger.share_roster("riverbend", "riverbend-ctc", student_ids, purpose="record",
                                 until=today + timedelta(days=365), note="CTE roster, school year")
 
+    graduated = {student_ids[i]: cohort for i, (_, cohort) in FIXED_CLASSES.items()
+                 if i < len(student_ids) and cohort < today.year}
     requests = []
     for student_id in student_ids:
         codes: list[str] = []
@@ -76,6 +94,8 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
             codes += [c for c in pathway[: rng.randint(2, len(pathway))] if c not in codes]
         for code in codes + ["ncrc-workkeys"] * rng.randint(0, 1):
             earned = today - timedelta(days=rng.randrange(30, 900))
+            if student_id in graduated:  # a graduate's credentials were earned in high school
+                earned = date(graduated[student_id], 5, 1) - timedelta(days=(today - earned).days % 700)
             # Most CTE credentials are attested by the center the student attends.
             issuer = "riverbend-ctc" if code != "ncrc-workkeys" and rng.random() < 0.75 else "riverbend"
             evidence: dict[str, str | int] = {"certificate": f"{code[:4].upper()}-{rng.randrange(10**6, 10**7)}"}
@@ -108,7 +128,7 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
     # Riverbend offers the record; Lakeshore's registrar accepts it.
     offer = ledger.offer_transfer("riverbend", "lakeshore", mover, "Student enrolled at Lakeshore County Schools")
     ledger.accept_transfer(offer, "lakeshore")
-    assessments = _load_workkeys(ledger, student_ids, by_award, today, random.Random(seed + 1))
+    assessments = _load_workkeys(ledger, student_ids, by_award, today, random.Random(seed + 1), graduated)
     return {
         "issuers": len(ISSUERS),
         "credentials": len(CATALOG),
@@ -131,14 +151,16 @@ def _cohort(birth: date) -> int:
 
 
 def _load_workkeys(ledger: Ledger, students: list[str], by_award: dict[str, IssueRequest], today: date,
-                   rng: random.Random) -> int:
-    """WorkKeys sittings: every NCRC holder, and a third of the other students."""
+                   rng: random.Random, graduated: dict[str, int]) -> int:
+    """WorkKeys sittings: every NCRC holder, a third of the other students, and the graduates (in school)."""
     holders = {r.student for r in by_award.values() if r.credential == "ncrc-workkeys"}
     requests = []
     for student in students:
-        if student not in holders and rng.random() > 0.33:
+        if student not in holders and rng.random() > 0.33 and student not in graduated:
             continue
         taken = today - timedelta(days=rng.randrange(60, 700))
+        if student in graduated:
+            taken = date(graduated[student], 2, 1) - timedelta(days=(today - taken).days % 300)
         scores = {test: rng.choice((3, 4, 4, 5, 5, 6, 7)) for test in
                   ("appliedMath", "graphicLiteracy", "workplaceDocuments")}
         requests.append(AssessmentRequest("riverbend", student, taken, scores,

@@ -29,10 +29,19 @@ from ledger.pathways.facts import (
     StudentInputs,
     WorkKeysSitting,
 )
-from ledger.pathways.rulebook import RULES, WORKKEYS, Cohorts, Rule, WorkKeysThreshold, workkeys_threshold
+from ledger.pathways.rulebook import (
+    MISSOURI_STACKABLES,
+    RULES,
+    WORKKEYS,
+    Cohorts,
+    Rule,
+    StackableRule,
+    WorkKeysThreshold,
+    workkeys_threshold,
+)
 
 __all__ = [
-    "RULES", "WORKKEYS", "WORKKEYS_TESTS", "Cohorts", "Counted", "CteProgress", "EarnedCredential", "ListingBook",
+    "MISSOURI_STACKABLES", "RULES", "StackableRule", "WORKKEYS", "WORKKEYS_TESTS", "Cohorts", "Counted", "CteProgress", "EarnedCredential", "ListingBook",
     "Rule", "RuleResult", "StudentFacts", "StudentInputs", "WorkKeysSitting", "WorkKeysThreshold",
     "evaluate_rule", "evaluate_student", "workkeys_threshold",
 ]  # fmt: skip
@@ -55,13 +64,21 @@ def evaluate_student(
     today: date,
     rules: Sequence[Rule] = RULES,
     states: Iterable[str] | None = None,
+    applicable_only: bool = False,
 ) -> list[RuleResult]:
-    """One result per rule id (in table order), using the version in effect for the student's class."""
+    """One result per rule id (in table order), using the version in effect for the student's class.
+
+    With `applicable_only`, rules whose versions do not cover the student's (recorded) class are left out:
+    a class-of-2026 Ohio student is not shown the credential option of the classes of 2018–2022 at all.
+    """
     wanted = None if states is None else set(states)
     by_id: dict[str, list[Rule]] = {}
     for rule in rules:
         if wanted is None or rule.state in wanted:
             by_id.setdefault(rule.id, []).append(rule)
+    if applicable_only and facts.cohort is not None:
+        by_id = {k: v for k, v in by_id.items()
+                 if any(facts.cohort in r.cohorts or not r.cohorts.bounded for r in v)}
     memo: dict[object, object] = {}
     return [evaluate_rule(versions, facts, book, today=today, memo=memo) for versions in by_id.values()]
 

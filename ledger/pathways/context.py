@@ -62,12 +62,12 @@ class Context:
 
     def result(
         self, status: str, summary: str, *, missing: Sequence[str] = (), counted: Sequence[Counted] = (),
-        notes: Sequence[str] = (), version: str | None = None,
+        notes: Sequence[str] = (), version: str | None = None, closes_gap: Sequence[str] = (),
     ) -> RuleResult:
         return RuleResult(
             rule=self.rule.id, state=self.rule.state, title=self.rule.title, status=status, summary=summary,
             missing=tuple(missing), counted=tuple(counted), notes=tuple(notes),
-            version=str(self.rule.cohorts) if version is None else version,
+            version=str(self.rule.cohorts) if version is None else version, closes_gap=tuple(closes_gap),
         )
 
 

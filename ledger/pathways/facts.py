@@ -69,6 +69,17 @@ class StudentInputs:
     pre_apprenticeship: bool | None = None  # Ohio: completed a pre-apprenticeship
     omj_seal: bool | None = None  # Ohio: OhioMeansJobs Readiness Seal
     cte_programs: Mapping[str, CteProgress] | None = None  # Missouri: program of study -> progress
+    # Ohio, class of 2023 on: remedial support given and at least one end-of-course retake taken without
+    # reaching competency, which opens the career-focused demonstrations
+    eoc_retake: bool | None = None
+    # Missouri CTE Certificate criteria the school's information system knows
+    graduation_requirements: bool | None = None  # all graduation requirements met
+    attendance: Decimal | None = None  # percent, grades 9–12
+    soft_skills: bool | None = None  # soft/business skills demonstrated
+    ccr_measure: bool | None = None  # at or above the state standard on a DESE-approved CCR measure
+    # Colorado Career Development Incentive Program, for the report's school year
+    workplace_training: bool | None = None  # a qualified internship, residency or pre-apprenticeship completed
+    cs_ap: bool | None = None  # qualified for college credit in a computer-science AP course
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,10 @@ class StudentFacts:
     district: str | None = None  # DID of the district whose Menu of Options applies (Colorado)
     district_name: str | None = None
     inputs: StudentInputs = field(default_factory=StudentInputs)
+    state: str | None = None  # the state of the district of record (ledger.pathways.states)
+    # credential code -> the names of the student's schools that have recorded it (for anyone): what a counselor
+    # can arrange where the student already goes
+    recorded_at: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class ListingBook:
@@ -137,6 +152,8 @@ class RuleResult:
     counted: tuple[Counted, ...] = ()
     notes: tuple[str, ...] = ()  # why other credentials did not count, which inputs were not recorded
     version: str = ""  # which version of the rule applied ("classes of 2020–2024")
+    # listed credentials that would close the gap in the student's best field, best first ("CPHT (12 points)")
+    closes_gap: tuple[str, ...] = ()
 
     @property
     def met(self) -> bool | None:

@@ -1,9 +1,13 @@
-"""Ohio: the credential option, the IRC seal, two demonstrations, the report-card bundle.
+"""Ohio: the credential option (classes of 2018–2022), the IRC seal and the career-focused
+demonstrations (class of 2023 on), the report-card bundle.
 
 Points come from Ohio's list in the school year each credential was earned;
 they add up only within one career field (a Taser certificate + IT
-certificates + ServSafe is not a bundle). A credential earned twice counts
-once in a field.
+certificates + ServSafe is not a bundle). A credential listed in several
+career fields (the driver's license: 1 point in all 13) counts in each of
+them; a credential earned twice counts once in a field. Where the best field
+falls short, `closes_gap` names the listed credentials that would close it,
+those the student's schools have recorded before first.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field
 from ledger.pathways.context import Context, year_text
 from ledger.pathways.facts import WORKKEYS_TESTS, Counted, EarnedCredential, ListingBook, RuleResult, WorkKeysSitting
 from ledger.pathways.rulebook import WorkKeysThreshold, workkeys_threshold
-from ledger.statelists import school_year_of
+from ledger.statelists import ohio_fields, school_year_of, terms_in
 
 
 @dataclass
@@ -33,9 +37,10 @@ def field_points(credentials: Iterable[EarnedCredential], book: ListingBook) -> 
         if terms is None:
             unlisted.append(f"{c.name} was not on Ohio's list in {year_text(c.earned)}, when it was earned.")
             continue
-        key = (terms["careerField"], c.credential)
-        if key not in best or terms["points"] > best[key][0]:
-            best[key] = (terms["points"], c)
+        for career_field in ohio_fields(terms):
+            key = (career_field, c.credential)
+            if key not in best or terms["points"] > best[key][0]:
+                best[key] = (terms["points"], c)
     tallies: dict[str, FieldTally] = {}
     for (career_field, _), (points, c) in sorted(best.items(), key=lambda kv: (kv[1][1].earned, kv[1][1].award)):
         tally = tallies.setdefault(career_field, FieldTally())
@@ -106,14 +111,70 @@ def _points_missing(field_name: str | None, points: int, need: int) -> str:
     return f"{more} more point{'s' if more != 1 else ''} in {field_name}"
 
 
+GAP_OPTIONS_SHOWN = 6
+
+
+@dataclass(frozen=True)
+class GapOptions:
+    options: tuple[str, ...]  # "Certified Pharmacy Technician (12 points; recorded before at ...)"
+    closes: bool  # each alone closes the gap (otherwise: the largest toward it)
+    field: str | None
+
+    def missing(self) -> list[str]:
+        if not self.options:
+            return []
+        where = f"in {self.field}" if self.field else "in one career field"
+        how = "each would close the gap" if self.closes else "toward it"
+        return [f"on Ohio's list {where} this school year, {how}: " + "; ".join(self.options)]
+
+
+def gap_options(ctx: Context, tallies: Mapping[str, FieldTally], field_name: str | None, points: int,
+                need: int) -> GapOptions:
+    """Credentials on Ohio's list this school year that would close the gap in the best field (each alone;
+    without any, the largest toward it). Those the student's schools have recorded before come first."""
+    if points >= need:
+        return GapOptions((), False, field_name)
+    year = school_year_of(ctx.cutoff)
+    held = {c.credential for t in tallies.values() for c in t.counted}
+    gap = need - points
+    candidates: list[tuple[str, int]] = []
+    for (state, district, code), segments in ctx.book.items():
+        if state != "OH" or district is not None or code in held:
+            continue
+        terms = terms_in(segments, year)
+        if terms is None or (field_name is not None and field_name not in ohio_fields(terms)):
+            continue
+        candidates.append((code, terms["points"]))
+    recorded = ctx.facts.recorded_at
+    closing = [c for c in candidates if c[1] >= gap]
+    chosen = closing or candidates
+    chosen.sort(key=lambda c: (not recorded.get(c[0]), -c[1], ctx.book.name(c[0])))
+    options = []
+    for code, value in chosen[:GAP_OPTIONS_SHOWN]:
+        where = recorded.get(code)
+        options.append(f"{ctx.book.name(code)} ({value} point{'s' if value != 1 else ''}"
+                       + (f"; recorded before at {', '.join(where)})" if where else ")"))
+    if len(chosen) > GAP_OPTIONS_SHOWN:
+        options.append(f"and {len(chosen) - GAP_OPTIONS_SHOWN} more on Ohio's list")
+    return GapOptions(tuple(options), bool(closing), field_name)
+
+
+def _gap(ctx: Context, tallies: Mapping[str, FieldTally], name: str | None, points: int, need: int) -> GapOptions:
+    """What would close the gap, while the student is still in school (none after graduation)."""
+    if ctx.cutoff < ctx.today:
+        return GapOptions((), False, name)
+    return gap_options(ctx, tallies, name, points, need)
+
+
 def credential_option(ctx: Context) -> RuleResult:
     need = ctx.rule.params["points"]
     tallies, unlisted = _points(ctx)
     name, points = best_field(tallies)
     workkeys = _workkeys(ctx)
     assert workkeys is not None  # every cohort the rule covers has a WorkKeys row (a test checks the table)
+    gap = _gap(ctx, tallies, name, points, need)
     missing = [] if points >= need else [_points_missing(name, points, need)]
-    missing += workkeys.missing
+    missing += workkeys.missing + gap.missing()
     counted = tallies[name].counted if name else []
     version = f"{ctx.rule.cohorts}; {workkeys.threshold.name} for the {workkeys.threshold.cohorts}"
     notes = mixing_note(tallies) + unlisted + ctx.not_counted_notes()
@@ -126,7 +187,7 @@ def credential_option(ctx: Context) -> RuleResult:
         where = f"{points} of {need} points in {name}" if name else f"no points toward {need}"
     wk = "WorkKeys met" if workkeys.ok else "WorkKeys not met"
     return ctx.result("not met", f"Not met: {where}; {wk}.", missing=missing, counted=counted, notes=notes,
-                      version=version)
+                      version=version, closes_gap=gap.options)
 
 
 def bundle(ctx: Context) -> RuleResult:
@@ -137,21 +198,36 @@ def bundle(ctx: Context) -> RuleResult:
     notes = mixing_note(tallies) + unlisted
     if points >= need:
         return ctx.result("met", f"Met: {points} points in {name}.", counted=counted, notes=notes)
+    gap = _gap(ctx, tallies, name, points, need)
     return ctx.result("not met", f"Not met: best is {points} points" + (f" in {name}." if name else "."),
-                      missing=[_points_missing(name, points, need)], counted=counted, notes=notes)
+                      missing=[_points_missing(name, points, need), *gap.missing()], counted=counted, notes=notes,
+                      closes_gap=gap.options)
+
+
+def exam_licenses(ctx: Context) -> list[Counted]:
+    """Credentials Ohio lists (in the year earned) as "a state-issued license for a practice in a vocation that
+    requires an examination": the listing's examLicense, never the catalog type alone."""
+    found = []
+    for c in ctx.credentials():
+        terms = ctx.book.terms("OH", c.credential, school_year_of(c.earned))
+        if terms is not None and terms.get("examLicense"):
+            found.append(Counted(c.award, c.credential, c.name, "state-issued license, examination required"))
+    return found
 
 
 def irc_seal(ctx: Context) -> RuleResult:
+    """One of the readiness seals (two are needed, one state-defined) of the class of 2023 on."""
     need = ctx.rule.params["points"]
-    credentials = ctx.credentials()
     tallies, unlisted = _points(ctx)
     name, points = best_field(tallies)
     single = [c for t in tallies.values() for c in t.counted if (c.points or 0) >= need]
-    licenses = [Counted(c.award, c.credential, c.name, "state license") for c in credentials
-                if c.credential_type == "license"]
+    licenses = exam_licenses(ctx)
     notes = mixing_note(tallies) + unlisted
-    if licenses:
-        notes.append("Licenses in the catalog are taken to be exam-based state licenses.")
+    other_licenses = sorted({c.name for c in ctx.credentials() if c.credential_type == "license"}
+                            - {c.name for c in licenses})
+    if other_licenses:
+        notes.append(f"{', '.join(other_licenses)}: a license, but not listed by Ohio as a state-issued license "
+                     "for a vocation that requires an examination; it counts only by its points.")
     if single:
         return ctx.result("met", f"Met: {single[0].name} is a {need}-point credential.", counted=single[:1],
                           notes=notes)
@@ -159,14 +235,20 @@ def irc_seal(ctx: Context) -> RuleResult:
         return ctx.result("met", f"Met: a {points}-point bundle in {name}.", counted=tallies[name].counted,
                           notes=notes)
     if licenses:
-        return ctx.result("met", f"Met: {licenses[0].name} is a state license.", counted=licenses[:1], notes=notes)
-    missing = [f"a {need}-point credential, {_points_missing(name, points, need)}, or an exam-based state license"]
-    return ctx.result("not met", f"Not met: no {need}-point credential or bundle, and no state license.",
-                      missing=missing, counted=tallies[name].counted if name else [], notes=notes)
+        return ctx.result("met", f"Met: {licenses[0].name} is a state-issued license for a vocation that requires "
+                                 "an examination.", counted=licenses[:1], notes=notes)
+    gap = _gap(ctx, tallies, name, points, need)
+    missing = [f"a {need}-point credential, {_points_missing(name, points, need)}, or a state-issued license "
+               "for a vocation that requires an examination", *gap.missing()]
+    return ctx.result("not met", f"Not met: no {need}-point credential or bundle, and no exam-based state license.",
+                      missing=missing, counted=tallies[name].counted if name else [], notes=notes,
+                      closes_gap=gap.options)
 
 
 def demonstrations(ctx: Context) -> RuleResult:
-    """Two demonstrations, at least one foundational; unrecorded inputs make the answer unknown, not no."""
+    """Competency by career-focused demonstrations: two, at least one foundational, open once the student has
+    had remedial support and retaken the end-of-course test (an input). Unrecorded inputs make the answer
+    unknown, not no."""
     params, inputs = ctx.rule.params, ctx.facts.inputs
     tallies, unlisted = _points(ctx)
     name, points = best_field(tallies)
@@ -210,12 +292,28 @@ def demonstrations(ctx: Context) -> RuleResult:
     more = 2 - len(done) - (1 if need_foundational else 0)
     if more > 0:
         missing.append("one more demonstration from: " + "; ".join(option(k) for k in every if not every[k]))
-    summary = {"met": "Met: " + " and ".join(done) + ".",
-               "not met": f"Not met: {len(done)} of 2 demonstrations" + (f" ({', '.join(done)})." if done else "."),
-               "unknown": f"Cannot tell yet: {len(done)} of 2 demonstrations recorded; "
-                          "other demonstrations are not recorded in the ledger."}[status]
-    return ctx.result(status, summary, missing=missing if status != "met" else (),
-                      counted=tallies[name].counted if name and points >= params["points"] else [], notes=notes)
+    progress = {"met": "two demonstrations (" + " and ".join(done) + ")",
+                "not met": f"{len(done)} of 2 demonstrations" + (f" ({', '.join(done)})" if done else ""),
+                "unknown": f"{len(done)} of 2 demonstrations recorded; others are not recorded in the ledger"}[status]
+    counted = tallies[name].counted if name and points >= params["points"] else []
+    retake = inputs.eoc_retake
+    if retake is False:
+        return ctx.result("not applicable", f"Not open yet: {progress}. The career-focused demonstrations count "
+                                            "toward competency only after remedial support and an end-of-course "
+                                            "retake (the inputs say not yet).", counted=counted, notes=notes)
+    if retake is None:
+        notes.append("Whether the student has had remedial support and retaken the end-of-course test is not "
+                     "recorded (a report input, eoc_retake); the demonstrations count toward competency only then.")
+        if status != "not met":
+            missing.append("the end-of-course retake condition (remedial support and at least one retake; "
+                           "not recorded)")
+            status = "unknown"
+    summary = {"met": f"Met: {progress}.",
+               "not met": f"Not met: {progress}.",
+               "unknown": f"Cannot tell yet: {progress}" + (
+                   "; the end-of-course retake condition is not recorded." if retake is None else ".")}[status]
+    return ctx.result(status, summary, missing=missing if status != "met" else (), counted=counted, notes=notes)
 
 
-__all__ = ["bundle", "credential_option", "demonstrations", "field_points", "irc_seal", "workkeys_outcome"]
+__all__ = ["bundle", "credential_option", "demonstrations", "exam_licenses", "field_points", "gap_options", "irc_seal",
+           "workkeys_outcome"]

@@ -7,8 +7,9 @@ name, as the CLI and the web ask for it. One module per report:
 
     irc_summary   `irc-summary`: credentials (or one state's IRCs) earned, by attending center, school,
                   issuer, program or cluster, school year and credential, with each group's share
-    perkins       `perkins-5s1`: CTE concentrators who attained a recognized postsecondary credential
-    ohio          `ohio-status`: each student's Ohio credential option, IRC seal, two demonstrations, bundle
+    perkins       `perkins-5s1`: graduating CTE concentrators who attained a recognized postsecondary credential
+    ohio          `ohio-status`: each student's Ohio rules of their class (credential option 2018–2022;
+                  IRC seal and career-focused demonstrations 2023 on; report-card bundle)
     colorado      `colorado-incentive`: each district's Career Development Incentive claim
 
 and what they share:
@@ -38,7 +39,8 @@ from ledger.reports.data import load_report_data
 from ledger.reports.irc_summary import irc_summary
 from ledger.reports.model import Report
 from ledger.reports.ohio import ohio_status
-from ledger.reports.perkins import perkins_5s1
+from ledger.reports.inputs import Concentrators
+from ledger.reports.perkins import CONCENTRATORS_NEEDED, GRADUATED_NEEDED, perkins_5s1
 from ledger.statelists import school_year_from_text, school_year_of
 
 REPORTS = ("irc-summary", "perkins-5s1", "ohio-status", "colorado-incentive")
@@ -57,18 +59,29 @@ def parse_year(text: str | None) -> int | None:
 def build_report(
     name: str, view: Any, *, today: date, year: str | None = None, state: str | None = None,
     district: str | None = None, inputs: Mapping[str, StudentInputs] | None = None, frl: set[str] | None = None,
-    concentrators: set[str] | None = None, funds_cents: int | None = None, served: set[str] | None = None,
+    concentrators: set[str] | Concentrators | None = None, funds_cents: int | None = None,
+    served: set[str] | None = None, graduates: set[str] | None = None,
+    issuer_states: Mapping[str, str] | None = None,
 ) -> Report:
     """One report by name, from the read models (the CLI and the web call this).
 
     With `district`, the per-student reports (perkins-5s1, ohio-status) cover `served`: the
-    students the institution relates to (ledger.access), given by the caller.
+    students the institution relates to (ledger.access), given by the caller. perkins-5s1 needs the
+    concentrators and which of them graduated (a `Concentrators` with its graduated column, or `graduates`).
+    `issuer_states`: the configured states of institutions (ledger.pathways.states.load_issuer_states).
     """
     if name not in REPORTS:
         raise InputError.for_field("report", f"one of {', '.join(REPORTS)}")
     with _collector_paused():
+        graduated: dict[str, date | None] | None = None
+        if isinstance(concentrators, Concentrators):
+            graduated = concentrators.graduated
+            concentrators = set(concentrators.students)
+        if graduates is not None:
+            graduated = {**{s: None for s in graduates}, **(graduated or {})}
         return _build(name, view, today=today, year=year, state=state, district=district, inputs=inputs, frl=frl,
-                      concentrators=concentrators, funds_cents=funds_cents, served=served)
+                      concentrators=concentrators, funds_cents=funds_cents, served=served, graduated=graduated,
+                      issuer_states=issuer_states)
 
 
 @contextmanager
@@ -88,20 +101,26 @@ def _collector_paused() -> Iterator[None]:
 def _build(
     name: str, view: Any, *, today: date, year: str | None, state: str | None, district: str | None,
     inputs: Mapping[str, StudentInputs] | None, frl: set[str] | None, concentrators: set[str] | None,
-    funds_cents: int | None, served: set[str] | None,
+    funds_cents: int | None, served: set[str] | None, graduated: dict[str, date | None] | None,
+    issuer_states: Mapping[str, str] | None,
 ) -> Report:
     school_year = parse_year(year)
-    data = load_report_data(view)
+    if name == "perkins-5s1":  # refused before any reading: the inputs it cannot do without
+        if concentrators is None:
+            raise InputError.for_field("concentrators", CONCENTRATORS_NEEDED)
+        if graduated is None:
+            raise InputError.for_field("graduated", GRADUATED_NEEDED)
+    data = load_report_data(view, issuer_states=issuer_states)
     if district is not None and name in ("perkins-5s1", "ohio-status"):
         data.issuer_did(district)  # an unknown institution is named
         data.students = {s: v for s, v in data.students.items() if s in (served or set())}
     if name == "irc-summary":
         return irc_summary(data, year=school_year, state=state, district=district)
     if name == "perkins-5s1":
-        return perkins_5s1(data, year=school_year, concentrators=concentrators)
+        return perkins_5s1(data, year=school_year, concentrators=concentrators, graduated=graduated, state=state)
     if name == "ohio-status":
         return ohio_status(data, today=today, year=school_year, inputs=inputs)
     if funds_cents is None:
         raise InputError.for_field("funds", "the dollars available statewide (--funds)")
     return colorado_incentive(data, year=school_year or school_year_of(today), funds_cents=funds_cents, frl=frl,
-                              district=district)
+                              district=district, inputs=inputs)

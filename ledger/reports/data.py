@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
 from ledger.errors import NotFoundError
 from ledger.pathways import EarnedCredential, ListingBook, WorkKeysSitting
+from ledger.pathways.states import issuer_state
 from ledger.statelists import Segment, apply_listing_event, school_year_from_text
 
-HOME = "Home school (not at a CTE center)"
+# "Home school" means home-schooled in US reporting: the school a student attends when not at a CTE center is
+# the home high school (the sending school, as a CTE center calls it).
+HOME = "Home high school (not at a CTE center)"
 NO_CLUSTER = "(no cluster)"
 
 
@@ -46,6 +49,14 @@ class ReportData:
     awards: list[AwardRow]
     book: ListingBook
     workkeys: dict[str, list[WorkKeysSitting]]
+    # credential code -> DIDs of the institutions that have recorded it (for anyone); loaded for one student's
+    # pathways (what their schools have recorded before), empty in the district reports
+    recorded_by: dict[str, set[str]] = field(default_factory=dict)
+    issuer_states: dict[str, str] = field(default_factory=dict)  # configured: issuer slug -> state
+
+    def state_of(self, did: str) -> tuple[str | None, str]:
+        """The state of an institution (ledger.pathways.states), and how it was decided."""
+        return issuer_state(did, self.issuers.get(did, (None,))[0], self.book, self.issuer_states)
 
     def issuer_name(self, did: str) -> str:
         return self.issuers.get(did, (did, did, ""))[1]
@@ -93,8 +104,10 @@ def load_listing_book(view: Any, names: Mapping[str, str] | None = None) -> List
     return ListingBook(segments, names)
 
 
-def load_report_data(view: Any, *, students: Sequence[str] | None = None) -> ReportData:
-    """Load the read models (all students, or only `students`)."""
+def load_report_data(view: Any, *, students: Sequence[str] | None = None,
+                     issuer_states: Mapping[str, str] | None = None) -> ReportData:
+    """Load the read models (all students, or only `students`: then also which institutions have recorded
+    which credentials, for the counselor's view). `issuer_states`: the configured states (ledger.pathways.states)."""
     issuers = {r[0]: (r[1], r[2], r[3]) for r in view.query("SELECT did, slug, name, kind FROM rm_issuers ")}
     credentials = {
         r[0]: {"name": r[1], "type": r[2], "careerField": r[3], "careerCluster": r[4]}
@@ -113,9 +126,14 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None) -> Rep
     for student, taken, scores in view.query(
             f"SELECT student_id, taken, scores FROM rm_assessments {where} ORDER BY position", params):
         workkeys[student].append(WorkKeysSitting(parse(taken), json.loads(scores)))
+    recorded_by: dict[str, set[str]] = defaultdict(set)
+    if students is not None:
+        for issuer, credential in view.query("SELECT DISTINCT issuer, credential FROM rm_awards "
+                                             "WHERE revoked_reason IS NULL"):
+            recorded_by[credential].add(issuer)
     return ReportData(
         issuers=issuers, credentials=credentials,
         students={r[0]: (r[1], None if r[2] is None else int(r[2])) for r in student_rows},
         awards=awards, book=load_listing_book(view, {k: v["name"] for k, v in credentials.items()}),
-        workkeys=dict(workkeys),
+        workkeys=dict(workkeys), recorded_by=dict(recorded_by), issuer_states=dict(issuer_states or {}),
     )

@@ -14,7 +14,17 @@ one report run, and are never written into events:
 
 Pathway inputs CSV (one or more rows per student; later rows add to earlier ones):
     student, wbl_hours, webxams_pathway, webxams_passed, pre_apprenticeship,
-    omj_seal, cte_program, cte_courses, cte_gpa
+    omj_seal, cte_program, cte_courses, cte_gpa, eoc_retake,
+    graduation_requirements, attendance, soft_skills, ccr_measure,
+    workplace_training, cs_ap
+(eoc_retake: Ohio, remedial support and at least one end-of-course retake;
+attendance: percent for grades 9–12; graduation_requirements, soft_skills,
+ccr_measure: Missouri's CTE Certificate; workplace_training, cs_ap: Colorado's
+incentive program, for the report's school year.)
+
+Concentrators (`--concentrators`): one student id a line, or a CSV with a
+header `student,graduated` where graduated is yes, no or the graduation date
+(YYYY-MM-DD): Perkins V 5S1 counts the concentrators who graduated.
 
 May import ledger.pathways (the StudentInputs they become) and ledger.csv_rows.
 """
@@ -24,15 +34,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from ledger.csv_rows import YES_NO
 from ledger.errors import InputError
 from ledger.pathways import CteProgress, StudentInputs
 
 INPUT_COLUMNS = ("student", "wbl_hours", "webxams_pathway", "webxams_passed", "pre_apprenticeship", "omj_seal",
-                 "cte_program", "cte_courses", "cte_gpa")
+                 "cte_program", "cte_courses", "cte_gpa", "eoc_retake", "graduation_requirements", "attendance",
+                 "soft_skills", "ccr_measure", "workplace_training", "cs_ap")
+_YES_NO_INPUTS = ("pre_apprenticeship", "omj_seal", "eoc_retake", "graduation_requirements", "soft_skills",
+                  "ccr_measure", "workplace_training", "cs_ap")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -107,10 +122,17 @@ def _merge(inputs: StudentInputs, row: dict[str, str]) -> StudentInputs:
     hours = whole("wbl_hours")
     if hours is not None:
         inputs = replace(inputs, wbl_hours=hours)
-    if (apprenticeship := yes_no("pre_apprenticeship")) is not None:
-        inputs = replace(inputs, pre_apprenticeship=apprenticeship)
-    if (seal := yes_no("omj_seal")) is not None:
-        inputs = replace(inputs, omj_seal=seal)
+    answers: dict[str, Any] = {c: a for c in _YES_NO_INPUTS if (a := yes_no(c)) is not None}
+    inputs = replace(inputs, **answers)
+    attendance = row.get("attendance", "").rstrip("%")
+    if attendance:
+        try:
+            percent = Decimal(attendance)
+        except InvalidOperation:
+            raise ValueError("attendance: a percentage like 96.5") from None
+        if not Decimal(0) <= percent <= Decimal(100):
+            raise ValueError("attendance: between 0 and 100")
+        inputs = replace(inputs, attendance=percent)
     pathway, passed = row.get("webxams_pathway", ""), whole("webxams_passed")
     if bool(pathway) != (passed is not None):
         raise ValueError("webxams_pathway and webxams_passed go together")
@@ -129,3 +151,48 @@ def _merge(inputs: StudentInputs, row: dict[str, str]) -> StudentInputs:
             raise ValueError("cte_gpa: between 0 and 5")
         inputs = replace(inputs, cte_programs={**(inputs.cte_programs or {}), program: CteProgress(courses, gpa)})
     return inputs
+
+
+@dataclass(frozen=True)
+class Concentrators:
+    """The Perkins concentrator list, and which of them graduated (None: not given)."""
+
+    students: frozenset[str]
+    graduated: dict[str, date | None] | None  # student -> graduation date (None: yes, no date)
+
+
+def parse_concentrators(text: str) -> Concentrators:
+    """The concentrators file: ids one a line, or `student,graduated` rows. InputError naming every bad line."""
+    lines = text.lstrip("\ufeff").splitlines()
+    header = [h.strip().strip('"').lower() for h in (lines[0].split(",") if lines else [])]
+    if "graduated" not in header:
+        return Concentrators(frozenset(parse_student_ids(text, what="concentrators")), None)
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    students: set[str] = set()
+    graduated: dict[str, date | None] = {}
+    errors: dict[str, list[str]] = {}
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        student, answer = row.get("student", "").lower(), row.get("graduated", "").lower()
+        if not student and not answer:
+            continue
+        problems = [] if _UUID.match(student) else ["student: a student id (UUID)"]
+        when: date | None = None
+        if answer in YES_NO:
+            is_graduate = YES_NO[answer]
+        else:
+            try:
+                when, is_graduate = date.fromisoformat(answer), True
+            except ValueError:
+                problems.append("graduated: yes, no or the graduation date (YYYY-MM-DD)")
+                is_graduate = False
+        if problems:
+            errors[f"concentrators line {number}"] = problems
+            continue
+        students.add(student)
+        if is_graduate:
+            graduated[student] = when
+    if errors:
+        first = next(iter(errors.items()))
+        raise InputError(f"{first[0]}: {first[1][0]}", errors)
+    return Concentrators(frozenset(students), graduated)

@@ -2,7 +2,7 @@
 
 The attending center is the institution that attested the award when it is a
 CTE center (the student earned it there); other awards count as earned at the
-home school. The school is the institution that registered the student. With
+home high school (the sending school). The school is the institution that registered the student. With
 a state, only credentials on that state's list in the school year earned
 count, and for Missouri two stackable credentials in one program area count
 as one IRC (`ledger.pathways.missouri`). May import ledger.pathways,
@@ -19,7 +19,7 @@ from ledger.errors import InputError
 from ledger.pathways.missouri import missouri_tally
 from ledger.reports.data import HOME, NO_CLUSTER, AwardRow, ReportData, by_student
 from ledger.reports.model import Report, Table, counted, percent
-from ledger.statelists import STATE_NAMES, STATES, school_year_of, school_year_to_text
+from ledger.statelists import STATE_NAMES, STATES, ohio_fields, school_year_of, school_year_to_text
 
 
 class Earned(NamedTuple):
@@ -54,12 +54,16 @@ def counted_units(data: ReportData, *, state: str | None = None, district: str |
                 names = " + ".join(c.name for c in unit.credentials)
                 units.append(Earned(student, award_of[last.award], unit.program_area, names))
         return units
-    term = {"OH": "careerField", "CO": "incentiveTier"}[state]
     result = []
     for a in active:
         terms = data.book.terms(state, a.credential, school_year_of(a.earned))
         if terms is not None:
-            program = terms[term] if state == "OH" else data.cluster(a.credential)
+            if state == "OH":  # listed in several fields: counted once, in the catalog's field if it is one of them
+                fields = ohio_fields(terms)
+                catalog_field = data.credentials.get(a.credential, {}).get("careerField")
+                program = catalog_field if catalog_field in fields else fields[0]
+            else:
+                program = data.cluster(a.credential)
             result.append(Earned(a.student, a, str(program), data.credential_name(a.credential)))
     return result
 
@@ -107,7 +111,8 @@ def irc_summary(data: ReportData, *, year: int | None = None, state: str | None 
     summary_table = Table("All breakdowns", ["breakdown", "group", "earned", "students", "share %"], long_rows,
                           file_only=True)
     notes = ["Revoked and superseded awards are not counted; expired ones count in the year earned.",
-             "The attending center is the CTE center that attested the award; other awards count at the home school."]
+             ("The attending center is the CTE center that attested the award; other awards count at the home high "
+              "school (the sending school).")]
     if state == "MO":
         notes.append("Two stackable credentials in one program area count as one IRC, in the year the second "
                      "was earned.")

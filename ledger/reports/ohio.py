@@ -1,6 +1,10 @@
-"""`ohio-status`: each student's Ohio credential option, IRC seal, two demonstrations and 12-point bundle.
+"""`ohio-status`: each student's Ohio rules, by the framework of their class.
 
-Per student of a graduating class, the Ohio rules of `ledger.pathways`
+The classes of 2018–2022 had the credential option (12 points in one career
+field and WorkKeys); from the class of 2023 the IRC Seal and the career-focused
+demonstrations (after the end-of-course retake condition) apply instead, and
+the credential option is "not applicable" to them, never "not met". Per
+student of a graduating class, the Ohio rules of `ledger.pathways`
 (points within one career field, from Ohio's list in the school year each
 credential was earned); WebXams, work-based learning, pre-apprenticeships and
 the OhioMeansJobs seal come from the report's inputs. May import
@@ -38,21 +42,36 @@ def ohio_status(data: ReportData, *, today: date, year: int | None = None,
         status = [results[r].status for r in OHIO_RULES]
         for rule, s in zip(OHIO_RULES, status):
             counts[(rule, s)] += 1
-        missing = "; ".join(m for r in OHIO_RULES[:1] for m in results[r].missing)
+        pathway = "oh-credential-option" if results["oh-credential-option"].status != "not applicable" \
+            else "oh-irc-seal"
+        missing = "; ".join(results[pathway].missing)
         rows.append([student, cohort, name or "", points, *status, missing])
     total = len(rows)
     option_met = counts[("oh-credential-option", "met")]
+    option_total = sum(n for (rule, s), n in counts.items() if rule == "oh-credential-option" and s != "not applicable")
+    seal_total = sum(n for (rule, s), n in counts.items() if rule == "oh-irc-seal" and s != "not applicable")
+    parts = []
+    if option_total:
+        parts.append(f"{option_met} of {counted(option_total, 'student')} of the classes of 2018–2022 meet the "
+                     "credential option")
+    if seal_total:
+        parts.append(f"{counts[('oh-irc-seal', 'met')]} of {counted(seal_total, 'student')} of the class of 2023 "
+                     "on have the IRC Seal")
+    if not parts:
+        parts.append(f"{counted(total, 'student')}")
     chart_rows = [[rule, status, n, percent(n, total)] for (rule, status), n in sorted(counts.items())]
     return Report(
-        "ohio-status", "Ohio credential option: status by student",
+        "ohio-status", "Ohio graduation and report-card rules: status by student",
         {"year": school_year_to_text(year) if year else None},
-        f"{option_met} of {counted(total, 'student')} meet the credential option; "
-        f"{counts[('oh-report-card', 'met')]} have a 12-point bundle (report card).",
+        "; ".join(parts) + f"; {counts[('oh-report-card', 'met')]} of {total} have a 12-point bundle (report card).",
         {"students": total, **{f"{rule}:{status}": n for (rule, status), n in sorted(counts.items())}},
         [Table("Students", ["student", "class", "best career field", "points", "credential option", "IRC seal",
-                            "two demonstrations", "12-point bundle", "missing (credential option)"], rows),
+                            "career-focused demonstrations", "12-point bundle",
+                            "missing (credential option, or IRC Seal from 2023)"], rows),
          Table("Status counts", ["rule", "status", "students", "share %"], chart_rows, chart="share %")],
-        ["Points count within one career field, from Ohio's list in the school year each credential was earned.",
-         ("WebXams, work-based learning, pre-apprenticeships and the OhioMeansJobs seal are report inputs "
-         "(--inputs); without them two demonstrations may be 'unknown'.")],
+        ["The credential option is a diploma pathway of the classes of 2018–2022 only; from the class of 2023 a "
+         "12-point bundle counts as a foundational demonstration and toward the IRC Seal.",
+         "Points count within one career field, from Ohio's list in the school year each credential was earned.",
+         ("WebXams, work-based learning, pre-apprenticeships, the OhioMeansJobs seal and the end-of-course retake "
+         "condition are report inputs; without them the career-focused demonstrations may be 'unknown'.")],
     )

@@ -1,62 +1,104 @@
-"""`perkins-5s1`: CTE concentrators who attained a recognized postsecondary credential (Perkins V 5S1).
+"""`perkins-5s1`: CTE concentrators graduating from high school who attained a recognized postsecondary
+credential (Perkins V 5S1).
 
-Concentrators come from an input list; without one, a proxy: students with two
-or more credentials in one career cluster (the report says which it used).
-Assessments (the NCRC) are not counted as credentials; a credential counts if
-earned by graduation (30 June of the class year). May import
-ledger.statelists and ledger.reports' data and model.
+Concentrators come from the student information system (an input list): a
+secondary concentrator completed at least two courses in one CTE program or
+program of study, which cannot be guessed from awards — without the list
+the report refuses (a guess from the awards makes the rate near 100% by
+construction). The denominator is the concentrators who graduated; graduation
+is not yet recorded in the ledger, so it is an input too (a `graduated`
+column of the concentrator list, or a graduates list). A credential counts
+when it is on the state's list of recognized postsecondary credentials in the
+school year earned (the listing's `postsecondary` term: OSHA-10, food handler,
+CPR/BLS and general computer-skills certificates are not, under WIOA
+guidance) and was earned by graduation. The state is the one asked for, or
+each student's state of record. May import ledger.pathways, ledger.statelists
+and ledger.reports' data and model.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Mapping
+from datetime import date
 
-from ledger.reports.data import NO_CLUSTER, ReportData, by_student
+from ledger.errors import InputError
+from ledger.reports.data import AwardRow, ReportData, by_student
 from ledger.reports.model import Report, Table, counted, percent
-from ledger.statelists import last_day_of, school_year_to_text
+from ledger.statelists import STATE_NAMES, STATES, last_day_of, school_year_of, school_year_to_text
+
+CONCENTRATORS_NEEDED = ("the list of CTE concentrators from the student information system (one student id a "
+                        "line, with a graduated column): concentrator status cannot be guessed from awards, and a "
+                        "guess makes the rate near 100% by construction")
+GRADUATED_NEEDED = ("which concentrators graduated (a graduated column, yes/no or the graduation date, in the "
+                    "concentrators file): graduation is not recorded in the ledger yet")
 
 
-def perkins_5s1(data: ReportData, *, year: int | None = None, concentrators: set[str] | None = None) -> Report:
-    basis = "input list" if concentrators is not None else "proxy: 2+ credentials in one career cluster"
-    rows, attained_total, unknown_cohort = [], 0, 0
+def perkins_5s1(data: ReportData, *, year: int | None = None, concentrators: set[str] | frozenset[str] | None = None,
+                graduated: Mapping[str, date | None] | None = None, state: str | None = None) -> Report:
+    """`graduated`: concentrator -> graduation date (None: graduated, date not given; 30 June of the class
+    year is used). Concentrators not in it did not graduate (yet) and are outside the denominator."""
+    if concentrators is None:
+        raise InputError.for_field("concentrators", CONCENTRATORS_NEEDED)
+    if graduated is None:
+        raise InputError.for_field("graduated", GRADUATED_NEEDED)
+    if state is not None and state not in STATES:
+        raise InputError.for_field("state", f"one of {', '.join(STATES)}")
+    rows, attained_total, unknown_cohort, not_graduated = [], 0, 0, 0
     active = by_student(a for a in data.awards if a.revoked is None)
-    for student, (_, cohort) in sorted(data.students.items()):
+    unknown_state: set[str] = set()
+    for student, (registered_by, cohort) in sorted(data.students.items()):
+        if student not in concentrators:
+            continue
         if cohort is None:
             unknown_cohort += 1
             if year is not None:
                 continue
         elif year is not None and cohort != year:
             continue
-        awards = active.get(student, [])
-        cutoff = last_day_of(cohort) if cohort is not None else None
-        if concentrators is not None:
-            if student not in concentrators:
+        if student not in graduated:
+            not_graduated += 1
+            continue
+        student_state = state or data.state_of(registered_by)[0]
+        if student_state is None:
+            unknown_state.add(data.issuer_name(registered_by))
+            continue
+        when = graduated[student] or (last_day_of(cohort) if cohort is not None else None)
+        recognized: list[AwardRow] = []
+        other: list[AwardRow] = []
+        for a in active.get(student, []):
+            if when is not None and a.earned > when:
                 continue
-            why = "listed"
-        else:
-            clusters = Counter(data.cluster(a.credential) for a in awards if not data.is_assessment(a.credential))
-            cluster = next((c for c, n in clusters.most_common() if n >= 2 and c != NO_CLUSTER), None)
-            if cluster is None:
-                continue
-            why = f"2+ credentials in {cluster}"
-        recognized = [a for a in awards if not data.is_assessment(a.credential)
-                      and (cutoff is None or a.earned <= cutoff)]
+            terms = data.book.terms(student_state, a.credential, school_year_of(a.earned))
+            (recognized if terms is not None and terms.get("postsecondary") else other).append(a)
         attained = bool(recognized)
         attained_total += attained
         names = sorted({data.credential_name(a.credential) for a in recognized})
-        rows.append([student, cohort, why, "yes" if attained else "no", "; ".join(names)])
+        others = sorted({data.credential_name(a.credential) for a in other})
+        rows.append([student, cohort, STATE_NAMES[student_state], "yes" if attained else "no", "; ".join(names),
+                     "; ".join(others)])
+    if unknown_state:
+        raise InputError.for_field("state", f"the state whose list of recognized postsecondary credentials applies: "
+                                            f"the state of {', '.join(sorted(unknown_state))} is not known")
     total = len(rows)
-    notes = [f"Concentrators: {basis}.",
-             ("A recognized postsecondary credential: an active award of a certification, license or certificate "
-             "earned by graduation (30 June of the class year); assessments such as the NCRC do not count.")]
+    notes = ["Concentrators and graduation: from the lists given with the report (the student information "
+             "system's); graduation is not yet recorded in the ledger.",
+             ("A recognized postsecondary credential: an active award of a credential on the state's list of "
+              "recognized postsecondary credentials in the school year earned, earned by graduation (the date given, "
+              "or 30 June of the class year). Under WIOA guidance OSHA-10, food handler, CPR/BLS, general computer-"
+              "skills certificates and the NCRC do not count.")]
+    if not_graduated:
+        notes.append(f"{counted(not_graduated, 'concentrator')} of the class not marked as graduated "
+                     f"{'is' if not_graduated == 1 else 'are'} outside the denominator.")
     if year is not None and unknown_cohort:
-        notes.append(f"{counted(unknown_cohort, 'student')} with no recorded graduating class "
+        notes.append(f"{counted(unknown_cohort, 'concentrator')} with no recorded graduating class "
                      f"{'is' if unknown_cohort == 1 else 'are'} left out.")
     return Report(
-        "perkins-5s1", "Perkins V 5S1: concentrators who attained a recognized postsecondary credential",
-        {"year": school_year_to_text(year) if year else None, "concentrators": basis},
-        f"{attained_total} of {total} CTE concentrators attained a recognized postsecondary credential "
-        f"({percent(attained_total, total)}%).",
+        "perkins-5s1", "Perkins V 5S1: graduating concentrators who attained a recognized postsecondary credential",
+        {"year": school_year_to_text(year) if year else None, "concentrators": "input list", "state": state},
+        f"{attained_total} of {counted(total, 'graduating CTE concentrator')} attained a recognized postsecondary "
+        f"credential ({percent(attained_total, total)}%).",
         {"numerator": attained_total, "concentrators": total, "rate": percent(attained_total, total)},
-        [Table("Concentrators", ["student", "class", "concentrator", "attained", "credentials"], rows)], notes,
+        [Table("Concentrators who graduated", ["student", "class", "state list", "attained",
+                                              "recognized credentials", "other credentials (not counted)"], rows)],
+        notes,
     )

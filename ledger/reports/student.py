@@ -13,6 +13,7 @@ from typing import Any
 
 from ledger.errors import NotFoundError
 from ledger.pathways import RuleResult, StudentFacts, StudentInputs, evaluate_student
+from ledger.pathways.states import load_issuer_states
 from ledger.reports.data import AwardRow, ReportData, load_report_data
 
 
@@ -21,11 +22,15 @@ def student_facts(data: ReportData, student_id: str, inputs: StudentInputs | Non
     if student_id not in data.students:
         raise NotFoundError(f"no student {student_id!r}")
     registered_by, recorded_cohort = data.students[student_id]
-    mine = awards if awards is not None else (a for a in data.awards if a.student == student_id)
+    mine = list(awards if awards is not None else (a for a in data.awards if a.student == student_id))
+    schools = {registered_by} | {a.issuer for a in mine}
+    recorded_at = {code: tuple(sorted(data.issuer_name(d) for d in dids & schools))
+                   for code, dids in data.recorded_by.items() if dids & schools}
     return StudentFacts(
         student=student_id, cohort=cohort if cohort is not None else recorded_cohort,
         credentials=tuple(data.earned(a) for a in mine), workkeys=tuple(data.workkeys.get(student_id, ())),
         district=registered_by, district_name=data.issuer_name(registered_by), inputs=inputs or StudentInputs(),
+        state=data.state_of(registered_by)[0], recorded_at=recorded_at,
     )
 
 
@@ -35,9 +40,22 @@ def student_pathways(
 ) -> list[RuleResult]:
     """A student's pathway status from the read models (caught up first).
 
-    The district whose Colorado Menu of Options applies is the institution that registered the student.
+    Without `states`, the rules of the state of the district of record (ledger.pathways.states; the
+    institution that registered the student), only those that apply to the student's class; when that state
+    is not known, one "unknown" result saying so. The district whose Colorado Menu of Options applies is the
+    institution that registered the student.
     """
     projections.catch_up()
-    data = load_report_data(projections.view, students=[student_id])
-    return evaluate_student(student_facts(data, student_id, inputs, cohort=cohort), data.book, today=today,
-                            states=states)
+    ledger = getattr(projections, "ledger", None)
+    config = getattr(ledger, "config", None)
+    data = load_report_data(projections.view, students=[student_id],
+                            issuer_states=load_issuer_states(getattr(config, "data_dir", None)))
+    facts = student_facts(data, student_id, inputs, cohort=cohort)
+    if states is not None:
+        return evaluate_student(facts, data.book, today=today, states=states)
+    state, why = data.state_of(facts.district or "")
+    if state is None:
+        return [RuleResult("state-of-record", "", "State rules", "unknown",
+                           f"Cannot tell which state's rules apply: the state of {facts.district_name} is {why}.",
+                           missing=(f"the state of {facts.district_name} (the district of record)",))]
+    return evaluate_student(facts, data.book, today=today, states=[state], applicable_only=True)

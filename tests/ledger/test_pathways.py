@@ -7,6 +7,7 @@ opaque ids.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -29,7 +30,7 @@ from ledger.pathways import (
     workkeys_threshold,
 )
 from ledger.pathways.missouri import missouri_tally
-from ledger.pathways.ohio import best_field, field_points
+from ledger.pathways.ohio import best_field, field_points, workkeys_outcome
 from ledger.statelists import (
     OHIO_CAREER_FIELDS,
     Segment,
@@ -108,6 +109,20 @@ def result(facts: StudentFacts, rule: str, *, listings: ListingBook | None = Non
 
 
 GOOD_WORKKEYS = (workkeys(5, 5, 5),)
+AFTER_2022 = date(2023, 5, 15)  # a year after the class of 2022 graduated: no gap suggestions
+
+
+def class_of_2022(facts: StudentFacts) -> StudentFacts:
+    """The same student three years earlier: the class of 2022, the last with the credential option."""
+    def back(day: date) -> date:
+        return day.replace(year=day.year - 3)
+    return replace(facts, cohort=2022,
+                   credentials=tuple(replace(c, earned=back(c.earned)) for c in facts.credentials),
+                   workkeys=tuple(replace(w, taken=back(w.taken)) for w in facts.workkeys))
+
+
+def option(facts: StudentFacts, *, listings: ListingBook | None = None, today: date = AFTER_2022) -> RuleResult:
+    return result(class_of_2022(facts), "oh-credential-option", listings=listings, today=today)
 
 
 # School years and listing semantics --------------------------------------------------
@@ -153,7 +168,7 @@ def test_cmsd_seed_taser_it_and_servsafe_bundle_does_not_qualify() -> None:
     # 3 (Law & Public Safety) + 6 + 3 (Information Technology) + 3 (Hospitality & Tourism) = 15 points, mixed.
     facts = student(earned("taser"), earned("comptia-a-plus"), earned("comptia-network-plus"),
                     earned("servsafe-manager"), sittings=GOOD_WORKKEYS)
-    r = result(facts, "oh-credential-option")
+    r = option(facts)
     assert r.status == "not met" and r.met is False
     assert r.missing == ("3 more points in Information Technology",)
     assert {c.credential for c in r.counted} == {"comptia-a-plus", "comptia-network-plus"}
@@ -165,11 +180,10 @@ def test_cmsd_seed_taser_it_and_servsafe_bundle_does_not_qualify() -> None:
 def test_twelve_points_in_one_field_with_workkeys_meets_the_credential_option() -> None:
     facts = student(earned("stna"), earned("ccma"), earned("bls-provider"), earned("bls-provider", date(2025, 4, 1)),
                     earned("taser"), sittings=GOOD_WORKKEYS)
-    r = result(facts, "oh-credential-option")
+    r = option(facts)
     # BLS earned twice counts once: 6 + 4 + 1 = 11 in Health.
     assert (r.status, r.missing) == ("not met", ("1 more point in Health",))
-    r = result(student(*facts.credentials, earned("osha10-general"), earned("cpht"), sittings=GOOD_WORKKEYS),
-               "oh-credential-option")
+    r = option(student(*facts.credentials, earned("osha10-general"), earned("cpht"), sittings=GOOD_WORKKEYS))
     assert r.status == "met" and r.summary.startswith("Met: 23 points in Health")
     assert sorted(c.detail for c in r.counted) == ["1 point, Health", "12 points, Health", "4 points, Health",
                                                    "6 points, Health"]
@@ -180,8 +194,9 @@ def test_points_come_from_the_list_in_the_year_earned() -> None:
                                             Segment(2025, None, {"careerField": "Health", "points": 12})]})
     before = student(earned("stna", date(2024, 6, 30)), sittings=GOOD_WORKKEYS)
     after = student(earned("stna", date(2024, 7, 1)), sittings=GOOD_WORKKEYS)
-    assert result(before, "oh-credential-option", listings=listings).missing == ("6 more points in Health",)
-    assert result(after, "oh-credential-option", listings=listings).status == "met"
+    r = result(before, "oh-report-card", listings=listings)
+    assert r.missing[0] == "6 more points in Health"
+    assert result(after, "oh-report-card", listings=listings).status == "met"
     unlisted = student(earned("stna", date(2015, 3, 1)), sittings=GOOD_WORKKEYS, cohort=2018)
     r = result(unlisted, "oh-credential-option", listings=listings, today=date(2018, 5, 1))
     assert r.missing[0] == "12 points from Ohio-listed credentials in one career field"
@@ -189,11 +204,11 @@ def test_points_come_from_the_list_in_the_year_earned() -> None:
 
 
 def test_revoked_superseded_and_late_awards_do_not_count_but_expired_ones_do() -> None:
-    cpht = earned("cpht", date(2022, 3, 1), expires=date(2024, 3, 1))  # expired before graduation
-    assert result(student(cpht, sittings=GOOD_WORKKEYS), "oh-credential-option").status == "met"
+    cpht = earned("cpht", date(2025, 3, 1), expires=date(2025, 5, 1))  # expired before graduation
+    assert option(student(cpht, sittings=GOOD_WORKKEYS)).status == "met"
     for bad in (earned("cpht", revoked="superseded"), earned("cpht", revoked="issued_in_error"),
-                earned("cpht", date(2025, 7, 1))):  # after graduation (30 June 2025)
-        r = result(student(bad, sittings=GOOD_WORKKEYS), "oh-credential-option", today=date(2025, 9, 1))
+                earned("cpht", date(2025, 7, 1))):  # after graduation (30 June 2022, once shifted)
+        r = option(student(bad, sittings=GOOD_WORKKEYS), today=date(2022, 9, 1))
         assert r.status == "not met", bad
         assert len(r.notes) == 1 and "does not count" in r.notes[0]
 
@@ -209,42 +224,62 @@ def test_workkeys_table_covers_every_class_of_the_credential_option_without_over
     assert option.cohorts.first == WORKKEYS[0].cohorts.first
 
 
-@pytest.mark.parametrize(("cohort", "levels", "status", "missing"), [
-    # classes of 2018–2019: a total of 13, the CMSD seed's number, no per-test minimum
-    (2019, (5, 4, 4), "met", ()),
-    (2019, (4, 4, 4), "not met", ("WorkKeys total 12, needs 13",)),
-    (2019, (7, 6, None), "not met", ("WorkKeys Workplace Documents not taken",)),
+@pytest.mark.parametrize(("cohort", "levels", "ok", "missing"), [
+    # classes of 2018–2019 (Ohio DEW, Workforce Readiness Score): a total of 13 AND at least 3 on each test
+    (2019, (5, 4, 4), True, ()),
+    (2019, (4, 4, 4), False, ("WorkKeys total 12, needs 13",)),
+    (2019, (7, 4, 2), False, ("WorkKeys Workplace Documents 2, needs 3",)),  # 13 in total, one test below 3
+    (2018, (7, 6, None), False, ("WorkKeys Workplace Documents not taken (needs 3)",)),
     # class of 2020 on: 14, each test 3 or more
-    (2020, (5, 4, 4), "not met", ("WorkKeys total 13, needs 14",)),
-    (2020, (5, 5, 4), "met", ()),
-    (2024, (7, 4, 3), "met", ()),
+    (2020, (5, 4, 4), False, ("WorkKeys total 13, needs 14",)),
+    (2020, (5, 5, 4), True, ()),
+    (2024, (7, 4, 3), True, ()),
     # from 2024-25 (class of 2025 on): Silver NCRC, 4 on each
-    (2025, (7, 4, 3), "not met", ("WorkKeys Workplace Documents 3, needs 4",)),
-    (2025, (4, 3, 4), "not met", ("WorkKeys Graphic Literacy 3, needs 4",)),
-    (2025, (4, 4, 4), "met", ()),
-    (2026, (None, 4, 4), "not met", ("WorkKeys Applied Math not taken (needs 4)",)),
+    (2025, (7, 4, 3), False, ("WorkKeys Workplace Documents 3, needs 4",)),
+    (2025, (4, 3, 4), False, ("WorkKeys Graphic Literacy 3, needs 4",)),
+    (2025, (4, 4, 4), True, ()),
+    (2026, (None, 4, 4), False, ("WorkKeys Applied Math not taken (needs 4)",)),
 ])
-def test_workkeys_rule_of_the_cohort(cohort: int, levels: tuple[int | None, ...], status: str,
+def test_workkeys_rule_of_the_cohort(cohort: int, levels: tuple[int | None, ...], ok: bool,
                                      missing: tuple[str, ...]) -> None:
-    facts = student(earned("cpht", date(cohort - 1, 3, 1)), cohort=cohort, sittings=(workkeys(*levels, on=date(
-        cohort - 1, 2, 1)),))
-    r = result(facts, "oh-credential-option", today=date(cohort, 5, 1))
-    assert (r.status, r.missing) == (status, missing)
+    threshold = workkeys_threshold(cohort)
+    assert threshold is not None
+    outcome = workkeys_outcome([workkeys(*levels, on=date(cohort - 1, 2, 1))], threshold)
+    assert (outcome.ok, tuple(outcome.missing)) == (ok, missing)
+    if cohort <= 2022:  # the credential option reads the same row
+        facts = student(earned("cpht", date(cohort - 1, 3, 1)), cohort=cohort,
+                        sittings=(workkeys(*levels, on=date(cohort - 1, 2, 1)),))
+        r = result(facts, "oh-credential-option", today=date(cohort, 5, 1))
+        assert (r.status, r.missing) == ("met" if ok else "not met", missing)
 
 
 def test_best_level_per_test_across_sittings_counts_and_later_sittings_do_not() -> None:
     sittings = (workkeys(4, 3, 4, on=date(2024, 10, 1)), workkeys(None, 4, None, on=date(2025, 1, 15)),
                 workkeys(None, 7, None, on=date(2025, 8, 1)))  # after graduation
-    r = result(student(earned("cpht"), sittings=sittings), "oh-credential-option", today=date(2025, 9, 1))
-    assert r.status == "met" and "Silver NCRC" in r.version
+    facts = student(earned("cpht"), sittings=sittings, inputs=StudentInputs(eoc_retake=True))
+    r = result(facts, "oh-demonstrations", today=date(2025, 9, 1))
+    assert r.status == "met" and "WorkKeys" in r.summary  # the bundle and the Silver NCRC (class of 2025)
+    one_short = replace(facts, workkeys=sittings[:1] + sittings[2:])
+    r = result(one_short, "oh-demonstrations", today=date(2025, 9, 1))  # Graphic Literacy 3 (the 4 came later)
+    assert r.status == "unknown" and "1 of 2 demonstrations" in r.summary
 
 
 def test_a_class_before_the_credential_option_is_not_applicable_and_an_unknown_class_is_unknown() -> None:
     r = result(student(earned("cpht", date(2016, 3, 1)), cohort=2017, sittings=GOOD_WORKKEYS),
                "oh-credential-option", today=date(2017, 5, 1))
-    assert (r.status, r.met) == ("not applicable", None) and "class of 2018 on" in r.summary
+    assert (r.status, r.met) == ("not applicable", None) and "classes of 2018–2022" in r.summary
     r = result(student(earned("cpht"), cohort=None, sittings=GOOD_WORKKEYS), "oh-credential-option")
     assert (r.status, r.missing) == ("unknown", ("the student's graduating class",))
+    # The class of 2026 does not have the credential option: not applicable, never "not met" ...
+    r = result(student(earned("stna"), cohort=2026), "oh-credential-option")
+    assert r.status == "not applicable" and "class of 2026" in r.summary
+    # ... and a page showing the rules of the student's class leaves it out.
+    shown = {x.rule for x in evaluate_student(student(earned("stna"), cohort=2026), book(), today=TODAY,
+                                              states=["OH"], applicable_only=True)}
+    assert shown == {"oh-irc-seal", "oh-demonstrations", "oh-report-card"}
+    shown = {x.rule for x in evaluate_student(student(earned("stna"), cohort=2022), book(), today=TODAY,
+                                              states=["OH"], applicable_only=True)}
+    assert shown == {"oh-credential-option", "oh-report-card"}
     # A rule for every class still works without one: the report-card bundle.
     assert result(student(earned("cpht"), cohort=None), "oh-report-card").status == "met"
 
@@ -252,38 +287,93 @@ def test_a_class_before_the_credential_option_is_not_applicable_and_an_unknown_c
 # Ohio: IRC seal and two demonstrations (class of 2023 on) -----------------------------
 
 
-def test_irc_seal_by_a_12_point_credential_a_bundle_or_a_state_license() -> None:
+def test_irc_seal_by_a_12_point_credential_a_bundle_or_an_exam_based_state_license() -> None:
     assert result(student(earned("cpht")), "oh-irc-seal").summary == "Met: CPHT is a 12-point credential."
     bundle = student(earned("stna"), earned("ccma"), earned("bls-provider"), earned("taser"),
                      earned("osha10-general"), earned("comptia-a-plus"))
     assert result(bundle, "oh-irc-seal").status == "not met"
     r = result(student(*bundle.credentials, earned("stna", date(2025, 1, 1), award="second")), "oh-irc-seal")
     assert r.status == "not met" and r.missing == (
-        "a 12-point credential, 1 more point in Health, or an exam-based state license",)
-    license_only = student(earned("nurse-aide-license", credential_type="license"))
-    r = result(license_only, "oh-irc-seal")
-    assert (r.status, r.counted[0].detail) == ("met", "state license")
+        "a 12-point credential, 1 more point in Health, or a state-issued license for a vocation that requires an "
+        "examination",)
+    # Ohio DEW: "a state-issued license for a practice in a vocation that requires an examination" -- a listing
+    # attribute, not the catalog's type: a license Ohio does not list as exam-based counts only by its points.
+    listings = book({("OH", None, "cosmetology"): [Segment(2016, None, {"careerField": "Human Services",
+                                                                         "points": 1, "examLicense": True})],
+                     ("OH", None, "work-permit"): [Segment(2016, None, {"careerField": "Human Services",
+                                                                         "points": 1})]})
+    r = result(student(earned("cosmetology", credential_type="license")), "oh-irc-seal", listings=listings)
+    assert (r.status, r.counted[0].detail) == ("met", "state-issued license, examination required")
+    r = result(student(earned("work-permit", credential_type="license")), "oh-irc-seal", listings=listings)
+    assert r.status == "not met" and "not listed by Ohio as a state-issued license" in r.notes[0]
     assert result(student(earned("cpht"), cohort=2022), "oh-irc-seal").status == "not applicable"
 
 
-def test_two_demonstrations_need_one_foundational_and_say_what_is_not_recorded() -> None:
-    bundle_only = student(earned("cpht"))
-    r = result(bundle_only, "oh-demonstrations")
+def test_a_credential_listed_in_several_fields_counts_in_each() -> None:
+    """Ohio's driver's license: 1 point in all 13 career fields (from 2022-23)."""
+    listings = book({("OH", None, "drivers-license"): [Segment(2023, None, {"careerFields": list(OHIO_CAREER_FIELDS),
+                                                                             "points": 1})]})
+    assert terms_problems("OH", None, {"careerFields": list(OHIO_CAREER_FIELDS), "points": 1}) == []
+    assert terms_problems("OH", None, {"careerFields": ["Health"], "careerField": "Health", "points": 1}) == [
+        "give careerField or careerFields, not both"]
+    health = student(earned("stna"), earned("ccma"), earned("bls-provider"), earned("drivers-license"))
+    r = result(health, "oh-report-card", listings=listings)
+    assert r.status == "met" and r.summary == "Met: 12 points in Health."  # 6 + 4 + 1 + the license's 1
+    tallies, _ = field_points(health.credentials, listings)
+    assert tallies["Transportation"].points == 1 and tallies["Information Technology"].points == 1
+    # Earned before it was listed (2021-22): no points anywhere.
+    early = student(earned("stna"), earned("ccma"), earned("bls-provider"), earned("drivers-license", date(2022, 3, 1)))
+    assert result(early, "oh-report-card", listings=listings).status == "not met"
+
+
+def test_a_counselor_sees_which_listed_credentials_close_the_gap_in_the_best_field() -> None:
+    """Class of 2026, in school: 7 points in Health. CPHT (12) alone closes the gap of 5 (CCMA's 4 does not);
+    the student's schools have recorded CPHT before."""
+    facts = replace(student(earned("stna"), earned("bls-provider"), earned("osha10-general"), cohort=2026),
+                    recorded_at={"cpht": ("Aspen Technical Center",)})
+    r = result(facts, "oh-irc-seal")
+    assert r.status == "not met"
+    assert r.closes_gap == ("Certified Pharmacy Technician (12 points; recorded before at Aspen Technical Center)",)
+    assert r.missing[-1] == ("on Ohio's list in Health this school year, each would close the gap: "
+                             "Certified Pharmacy Technician (12 points; recorded before at Aspen Technical Center)")
+    # With 11 points, anything in Health closes it: those the schools recorded first, then by points.
+    more = replace(facts, credentials=facts.credentials + (earned("ccma"),))
+    assert result(more, "oh-irc-seal").closes_gap[0].startswith("Certified Pharmacy Technician (12 points; recorded")
+    # After graduation there is nothing left to arrange.
+    assert result(facts, "oh-irc-seal", today=date(2026, 9, 1)).closes_gap == ()
+
+
+def test_career_focused_demonstrations_need_one_foundational_after_the_retake_condition() -> None:
+    retook = StudentInputs(eoc_retake=True)
+    r = result(student(earned("cpht"), inputs=retook), "oh-demonstrations")
     assert r.status == "unknown"  # WorkKeys not taken; hours and the seal are not recorded
     assert "250 hours of work-based learning" in r.notes[0]
-    assert result(student(earned("cpht"), sittings=GOOD_WORKKEYS), "oh-demonstrations").status == "met"
+    assert result(student(earned("cpht"), sittings=GOOD_WORKKEYS, inputs=retook), "oh-demonstrations").status == "met"
     supporting_only = student(sittings=GOOD_WORKKEYS, inputs=StudentInputs(wbl_hours=300, omj_seal=True,
                                                                            webxams={"Health": 2},
-                                                                           pre_apprenticeship=False))
+                                                                           pre_apprenticeship=False, eoc_retake=True))
     r = result(supporting_only, "oh-demonstrations")
     assert r.status == "not met" and r.missing[0].startswith("a foundational demonstration: 12 points from")
     webxams = student(inputs=StudentInputs(webxams={"Health": 3}, wbl_hours=250, omj_seal=False,
-                                           pre_apprenticeship=False))
+                                           pre_apprenticeship=False, eoc_retake=True))
     r = result(webxams, "oh-demonstrations")
-    assert r.status == "met" and r.summary == "Met: 3+ WebXams in one pathway and 250 hours of work-based learning."
-    one = student(inputs=StudentInputs(webxams={"Health": 3}, wbl_hours=10, omj_seal=False, pre_apprenticeship=False))
+    assert r.status == "met" and r.summary == ("Met: two demonstrations (3+ WebXams in one pathway and 250 hours of "
+                                               "work-based learning).")
+    one = student(inputs=StudentInputs(webxams={"Health": 3}, wbl_hours=10, omj_seal=False, pre_apprenticeship=False,
+                                       eoc_retake=True))
     r = result(one, "oh-demonstrations")
     assert r.status == "not met" and r.missing[0].startswith("one more demonstration from: 12 points from")
+    # The retake condition (an input): not recorded -> unknown even with two demonstrations; not met -> not open.
+    both = student(earned("cpht"), sittings=GOOD_WORKKEYS)
+    r = result(both, "oh-demonstrations")
+    assert r.status == "unknown" and r.missing == (
+        "the end-of-course retake condition (remedial support and at least one retake; not recorded)",)
+    r = result(student(earned("cpht"), sittings=GOOD_WORKKEYS, inputs=StudentInputs(eoc_retake=False)),
+               "oh-demonstrations")
+    assert r.status == "not applicable" and r.summary.startswith("Not open yet: two demonstrations")
+    # Not met stays not met whatever the condition: no demonstration at all.
+    assert result(student(inputs=StudentInputs(wbl_hours=0, omj_seal=False, webxams={}, pre_apprenticeship=False)),
+                  "oh-demonstrations").status == "not met"
 
 
 # Missouri ------------------------------------------------------------------------
@@ -317,21 +407,52 @@ def test_missouri_list_membership_in_the_year_earned() -> None:
     assert r.status == "not met" and "STNA was not on Missouri's list in 2024-25, when it was earned." in r.notes
 
 
-def test_missouri_cte_certificate() -> None:
-    good = StudentInputs(wbl_hours=60, cte_programs={"Health Sciences": CteProgress(3, Decimal("3.0"))})
-    assert result(student(earned("stna"), inputs=good), "mo-cte-certificate").status == "met"
-    tsa = result(student(earned("nocti-health"), inputs=good), "mo-cte-certificate")
+def test_missouri_stackables_count_as_one_irc_from_school_year_2020_21() -> None:
+    """DESE: "Beginning in school year 2020-2021, students earning two stackable credentials in a program area
+    will have the same effect on a district's Perkins V reporting as earning an IRC." """
+    listings = book()
+    before = [earned("osha10-general", date(2019, 9, 1)), earned("forklift", date(2020, 6, 30))]  # 2019-20
+    assert missouri_tally(before, listings).units == ()
+    assert "only from 2020-21" in missouri_tally(before, listings).early[0]
+    across = [earned("osha10-general", date(2019, 9, 1)), earned("forklift", date(2020, 7, 1))]  # pair completes 2020-21
+    assert len(missouri_tally(across, listings).units) == 1
+    r = result(student(*before, cohort=2021), "mo-irc", today=date(2021, 5, 1))
+    assert r.status == "not met" and any("only from 2020-21" in n for n in r.notes)
+
+
+MO_ALL_EIGHT = StudentInputs(wbl_hours=60, cte_programs={"Health Sciences": CteProgress(3, Decimal("3.0"))},
+                             graduation_requirements=True, attendance=Decimal("96.0"), soft_skills=True,
+                             ccr_measure=True)
+
+
+def test_missouri_cte_certificate_needs_all_eight_criteria() -> None:
+    assert result(student(earned("stna"), inputs=MO_ALL_EIGHT), "mo-cte-certificate").status == "met"
+    tsa = result(student(earned("nocti-health"), inputs=MO_ALL_EIGHT), "mo-cte-certificate")
     assert tsa.status == "met" and tsa.counted[0].detail == "TSA, Health Sciences"
-    short = StudentInputs(wbl_hours=20, cte_programs={"Health Sciences": CteProgress(2, Decimal("2.95"))})
+    # The four the ledger and its inputs used to check are not enough: "Met" never comes from four.
+    four = StudentInputs(wbl_hours=60, cte_programs={"Health Sciences": CteProgress(3, Decimal("3.0"))})
+    r = result(student(earned("stna"), inputs=four), "mo-cte-certificate")
+    assert r.status == "unknown" and r.summary == ("Cannot tell yet for Health Sciences: 4 of the eight criteria are "
+                                                   "recorded (4 met); the others are not.")
+    assert r.missing == ("all graduation requirements (not recorded)", "95% attendance in grades 9–12 (not recorded)",
+                         "soft skills / business skills demonstrated (not recorded)",
+                         "a score at or above the state standard on a DESE-approved college and career readiness "
+                         "measure (not recorded)")
+    short = replace(MO_ALL_EIGHT, wbl_hours=20, attendance=Decimal("94.5"),
+                    cte_programs={"Health Sciences": CteProgress(2, Decimal("2.95"))})
     r = result(student(earned("stna"), inputs=short), "mo-cte-certificate")
     assert r.status == "not met" and r.missing == (
-        "1 more course in Health Sciences", "GPA in Health Sciences 2.95, needs 3.0",
-        "30 more hours of work-based learning (20 of 50)")
-    elsewhere = result(student(earned("osha10-general"), earned("forklift"), inputs=good), "mo-cte-certificate")
+        "1 more course in Health Sciences (a CTE concentrator)", "GPA in Health Sciences 2.95, needs 3.0",
+        "30 more hours of work-based learning (20 of 50)", "attendance 94.5%, needs 95%")
+    elsewhere = result(student(earned("osha10-general"), earned("forklift"), inputs=MO_ALL_EIGHT),
+                       "mo-cte-certificate")
     assert elsewhere.missing == ("an approved TSA or IRC in Health Sciences",)
     unknown = result(student(earned("stna")), "mo-cte-certificate")
-    assert unknown.status == "unknown" and "CTE courses and GPA are not recorded in the ledger (a report input)." \
-        in unknown.notes
+    assert unknown.status == "unknown" and unknown.notes[0].startswith(
+        "Not recorded in the ledger (a report input): CTE courses and GPA, all graduation requirements")
+    # For students entering high school in 2017-18 or later: the class of 2021 on.
+    assert result(student(earned("stna", date(2019, 3, 1)), cohort=2020, inputs=MO_ALL_EIGHT), "mo-cte-certificate",
+                  today=date(2020, 5, 1)).status == "not applicable"
 
 
 # Colorado -----------------------------------------------------------------------
@@ -390,7 +511,7 @@ def test_no_mixture_of_fields_reaches_12_unless_one_field_does(listed: dict[str,
     credentials = _credentials(codes)
     facts = StudentFacts("s", 2025, tuple(credentials), GOOD_WORKKEYS)
     option = next(r for r in evaluate_student(facts, listings, today=TODAY, states=["OH"])
-                  if r.rule == "oh-credential-option")
+                  if r.rule == "oh-report-card")
     per_field: dict[str, int] = {}
     for code in dict.fromkeys(codes):
         if code in listed:

@@ -32,6 +32,7 @@ from ledger.reports.data import AwardRow, ReportData, load_report_data
 from ledger.reports.irc_summary import irc_summary
 from ledger.reports.perkins import perkins_5s1
 from ledger.reports.student import student_pathways
+from ledger.pathways.states import write_issuer_states
 from ledger.statelists import Segment, school_year_of, school_year_to_text
 from verifiers.protocol import documents as d
 
@@ -133,13 +134,30 @@ def test_pathways_from_the_read_models_and_a_rebuild_reproduces_them(ledger: Led
     record_assessments(ledger, [AssessmentRequest("aspen-valley", student, date(2026, 3, 2), {
         "appliedMath": 4, "graphicLiteracy": 3, "workplaceDocuments": 4})])
     projections = Projections.of(ledger)
-    results = {r.rule: r for r in student_pathways(projections, student, today=date(2026, 9, 1), states=["OH"])}
-    option = results["oh-credential-option"]
-    assert option.missing == ("6 more points in Health", "WorkKeys Graphic Literacy 3, needs 4")
-    assert [c.name for c in option.counted] == ["State Tested Nursing Assistant"]
-    assert results["oh-irc-seal"].status == "met"  # a state license
+    # The ledger holds Ohio's list only: Aspen Valley is an Ohio district, and its class of 2027 sees the
+    # framework of 2023 on (no credential option), with what would close the gap in Health.
+    results = {r.rule: r for r in student_pathways(projections, student, today=date(2026, 9, 1))}
+    assert set(results) == {"oh-irc-seal", "oh-demonstrations", "oh-report-card"}
+    seal = results["oh-irc-seal"]
+    assert seal.status == "not met"  # STNA is a license, but not listed as exam-based: 6 points
+    assert seal.missing[0] == ("a 12-point credential, 6 more points in Health, or a state-issued license for a "
+                               "vocation that requires an examination")
+    assert [c.name for c in seal.counted] == ["State Tested Nursing Assistant"]
+    assert seal.closes_gap == ("Certified Pharmacy Technician (12 points)",)
+    explicit = {r.rule: r for r in student_pathways(projections, student, today=date(2026, 9, 1), states=["OH"])}
+    assert explicit["oh-credential-option"].status == "not applicable"
+    # A second state's list: the state of record is no longer evident, and is not guessed ...
+    list_credentials(ledger, [ListingRequest("MO", "stna", 2020, None, {"listKind": "irc", "programArea": "Health",
+                                                                         "stackable": False})])
+    (unknown,) = student_pathways(projections, student, today=date(2026, 9, 1))
+    assert unknown.status == "unknown" and "issuer-states.json" in unknown.summary
+    # ... until it is configured.
+    write_issuer_states(ledger.config.data_dir, {"aspen-valley": "MO"})
+    assert {r.rule for r in student_pathways(projections, student, today=date(2026, 9, 1))} == {
+        "mo-irc", "mo-cte-certificate"}
+    assert {r.rule for r in student_pathways(projections, student, today=date(2026, 9, 1))}
     before = projections.dump()
-    assert {"rm_listings", "rm_assessments"} <= set(before) and len(before["rm_listings"]) == 2
+    assert {"rm_listings", "rm_assessments"} <= set(before) and len(before["rm_listings"]) == 3
     projections.rebuild()
     assert projections.dump() == before
 
@@ -248,7 +266,7 @@ def test_report_totals_equal_counts_from_the_raw_events(make_ledger: Callable[..
     tables = {t.title: {row[0]: row[1] for row in t.rows} for t in report.tables[1:]}
     assert tables["By issuing institution"] == dict(Counter(kinds[doc["issuer"]][1] for doc in active))
     centers = Counter(kinds[doc["issuer"]][1] if kinds[doc["issuer"]][0] == "cte_center" else
-                      "Home school (not at a CTE center)" for doc in active)
+                      "Home high school (not at a CTE center)" for doc in active)
     assert tables["By attending center"] == dict(centers)
     by_year = Counter(school_year_to_text(school_year_of(date.fromisoformat(doc["earned"]))) for doc in active)
     assert tables["By school year"] == dict(by_year)
@@ -271,9 +289,13 @@ def test_report_totals_equal_counts_from_the_raw_events(make_ledger: Callable[..
     year = 2027
     ohio = build_report("ohio-status", projections.view, today=today, year=str(year))
     assert ohio.totals["students"] == sum(1 for c in cohorts.values() if c == year)
-    perkins = perkins_5s1(data, concentrators={s for s, c in cohorts.items() if c == year})
+    from credledger_tools.demo.catalog import NOT_POSTSECONDARY, OHIO_POINTS
+
+    of_class = {s for s, c in cohorts.items() if c == year}
+    perkins = perkins_5s1(data, concentrators=of_class, graduated={s: None for s in of_class}, state="OH")
     attained = {doc["student"] for doc in active
-                if doc["credential"] != "ncrc-workkeys" and date.fromisoformat(doc["earned"]) <= date(year, 6, 30)}
+                if doc["credential"] in OHIO_POINTS and doc["credential"] not in NOT_POSTSECONDARY
+                and date.fromisoformat(doc["earned"]) <= date(year, 6, 30)}
     assert perkins.totals["concentrators"] == sum(1 for c in cohorts.values() if c == year)
     assert perkins.totals["numerator"] == len({s for s, c in cohorts.items() if c == year} & attained)
     assert report.to_csv().splitlines()[0] == "breakdown,group,earned,students,share %"
@@ -282,8 +304,10 @@ def test_report_totals_equal_counts_from_the_raw_events(make_ledger: Callable[..
 # Colorado incentive, hand-worked ---------------------------------------------------------
 
 
-def _colorado_data(districts: dict[str, list[tuple[str, int]]]) -> ReportData:
-    """districts: slug -> [(student, tier)]; every student earned one credential of that tier in 2025-26."""
+def _colorado_data(districts: dict[str, list[tuple[str, int]]], *, elsewhere: int = 0) -> ReportData:
+    """districts: slug -> [(student, tier)]; every student earned one credential of that tier in 2025-26.
+    `elsewhere`: that many more districts of one tier-1 student each (the rest of the state's certificates)."""
+    districts = districts | {f"zz{i:03d}": [(f"z{i}", 1)] for i in range(elsewhere)}
     issuers = {f"did:web:x:issuers:{slug}": (slug, slug.title(), "district") for slug in districts}
     students, awards = {}, []
     tiers = {1: "cna", 2: "food-handler"}
@@ -299,24 +323,51 @@ def _colorado_data(districts: dict[str, list[tuple[str, int]]]) -> ReportData:
     return ReportData(issuers, credentials, students, awards, book, {})
 
 
-def test_colorado_claims_pay_tier_one_first_with_frl_120_percent_and_a_10_percent_district_cap() -> None:
+def test_colorado_cap_is_10_percent_of_the_number_of_certificates_reported_not_of_the_dollars() -> None:
+    """HB18-1266: one district's industry-certificate distribution is limited to 10% of the total NUMBER of
+    completed industry certificates reported. 31 reported statewide: at most 3 per district."""
     data = _colorado_data({
-        "alder": [("s1", 1), ("s2", 1), ("s3", 1)],  # s3 FRL: 1,000 + 1,000 + 1,200 = 3,200 > cap 3,000
+        "alder": [("s1", 1), ("s2", 1), ("s3", 1), ("s3b", 1)],  # 4 > 3: one is over the cap
         "birch": [("s4", 1), ("s5", 1), ("s6", 2)],
         "cedar": [("s7", 2), ("s8", 2)],  # both FRL: 2,400
-    })
-    report = colorado_incentive(data, year=2026, funds_cents=30_000_00, frl={"s3", "s7", "s8"})
+    }, elsewhere=22)
+    report = colorado_incentive(data, year=2026, funds_cents=100_000_00, frl={"s3", "s7", "s8"})
+    assert report.totals["certificates_reported"] == 31 and report.totals["district_cap_certificates"] == 3
     rows = {row[0]: row for row in report.tables[0].rows}
-    assert rows["Alder"][1:6] == [3, 1, "$3,200.00", "$3,000.00", "$3,000.00"]
+    # s3 (FRL, $1,200) is kept before s1, s2; s3b is the fourth: not paid. A dollar cap (10% of $100,000) would
+    # not have bitten at all.
+    assert rows["Alder"][1:6] == [4, 1, "$4,200.00", "$3,200.00", "$3,200.00"]
+    over = [r for r in report.tables[1].rows if r[6] != "yes"]
+    assert [r[0] for r in over] == ["s3b"]
     assert rows["Birch"][5] == "$3,000.00" and rows["Birch"][6] == "tier 1: $2,000.00; tier 2: $1,000.00"
     assert rows["Cedar"][5] == "$2,400.00"
-    assert report.totals["paid_cents"] == 8_400_00 and report.totals["requested_cents"] == 8_600_00
     # A second credential the same year does not raise the per-student claim.
     data.awards.append(AwardRow("a-s1-again", "s1", "did:web:x:issuers:alder", "food-handler", date(2026, 1, 5),
                                 None, None))
-    assert colorado_incentive(data, year=2026, funds_cents=30_000_00, frl={"s3"}).totals["students"] == 8
+    assert colorado_incentive(data, year=2026, funds_cents=30_000_00, frl={"s3"}).totals["students"] == 31
     # Another year's awards are not this year's claim.
     assert colorado_incentive(data, year=2025, funds_cents=30_000_00).totals["students"] == 0
+
+
+def test_colorado_workplace_training_and_cs_ap_are_paid_after_certificates_in_the_configured_order() -> None:
+    from ledger.pathways import StudentInputs
+    from ledger.reports.colorado import IncentiveProgram
+
+    data = _colorado_data({"alder": [("s1", 1), ("s2", 2)]}, elsewhere=18)
+    inputs = {"s1": StudentInputs(workplace_training=True), "s2": StudentInputs(cs_ap=True)}
+    # 20 certificates ($20,000) + workplace training ($1,000) + CS AP ($1,000); $20,500 runs out in training.
+    report = colorado_incentive(data, year=2026, funds_cents=20_500_00, inputs=inputs)
+    claims = {(r[0], r[3]): r[7] for r in report.tables[1].rows}
+    assert claims[("s1", "workplace training")] == "$500.00" and claims[("s2", "computer science AP")] == "$0.00"
+    assert report.totals["paid_cents"] == 20_500_00
+    # The order and the shortfall rule are data: "stop" pays nothing in the category where funds run out.
+    stop = colorado_incentive(data, year=2026, funds_cents=20_500_00, inputs=inputs,
+                              program=IncentiveProgram(shortfall="stop"))
+    assert stop.totals["paid_cents"] == 20_000_00
+    ap_first = IncentiveProgram(order=("computer science AP", "tier 1", "tier 2", "tier 3", "workplace training"))
+    first = colorado_incentive(data, year=2026, funds_cents=1_000_00, inputs=inputs, program=ap_first)
+    assert {(r[0], r[3]): r[7] for r in first.tables[1].rows}[("s2", "computer science AP")] == "$1,000.00"
+    assert any("could not be verified" in n for n in report.notes)
 
 
 def test_colorado_funds_running_out_prorate_the_tier_where_they_end() -> None:
@@ -328,18 +379,48 @@ def test_colorado_funds_running_out_prorate_the_tier_where_they_end() -> None:
     assert report.totals["paid_cents"] == 12 * 83_333
 
 
-def test_perkins_proxy_and_list() -> None:
-    data = _colorado_data({"alder": [("s1", 1), ("s2", 1)]})
-    data.credentials["cna"]["careerCluster"] = "Health Science"
-    data.awards.append(AwardRow("a-s1-2", "s1", "did:web:x:issuers:alder", "cna", date(2026, 2, 1), None, None))
-    data.awards.append(AwardRow("a-s1-3", "s1", "did:web:x:issuers:alder", "cna", date(2026, 3, 1), None,
-                                "issued_in_error"))
-    proxy = perkins_5s1(data, year=2026)
-    assert proxy.totals == {"numerator": 1, "concentrators": 1, "rate": "100.0"}  # only s1 has 2+ in one cluster
-    listed = perkins_5s1(data, year=2026, concentrators={"s1", "s2", "s-unknown"})
-    assert listed.totals["concentrators"] == 2 and listed.totals["numerator"] == 2
+def test_perkins_refuses_without_concentrators_and_counts_listed_postsecondary_credentials_of_graduates() -> None:
+    data = _colorado_data({"alder": [("s1", 1), ("s2", 2), ("s3", 1)]})
+    data.book = ListingBook({("OH", None, "cna"): [Segment(2020, None, {"careerField": "Health", "points": 12,
+                                                                         "postsecondary": True})],
+                             ("OH", None, "food-handler"): [Segment(2020, None, {"careerField": "Hospitality & Tourism",
+                                                                                  "points": 1})]})
+    # Without the list, no guess: the old proxy (2+ credentials in one cluster) made it 100% by construction.
+    with pytest.raises(InputError) as error:
+        perkins_5s1(data, year=2026, concentrators=None, graduated={})
+    assert "concentrators" in error.value.errors
+    with pytest.raises(InputError) as error:
+        perkins_5s1(data, year=2026, concentrators={"s1"}, graduated=None)
+    assert "graduated" in error.value.errors
+    # s1 CNA (recognized), s2 only a food handler card (not under WIOA guidance), s3 did not graduate.
+    report = perkins_5s1(data, year=2026, concentrators={"s1", "s2", "s3", "s-unknown"},
+                         graduated={"s1": None, "s2": None}, state="OH")
+    assert report.totals == {"numerator": 1, "concentrators": 2, "rate": "50.0"}
+    rows = {r[0]: r for r in report.tables[0].rows}
+    assert rows["s2"][3:] == ["no", "", "Food Handler"]
+    assert any("1 concentrator of the class not marked as graduated" in n for n in report.notes)
+    # A graduation date: what was earned after it does not count.
+    late = perkins_5s1(data, year=2026, concentrators={"s1"}, graduated={"s1": date(2025, 9, 1)}, state="OH")
+    assert late.totals["numerator"] == 0
+    # The state: asked for, or the state of record (here: not evident from a ledger of one state's list? yes: OH).
+    assert perkins_5s1(data, year=2026, concentrators={"s1"}, graduated={"s1": None}).totals["numerator"] == 1
+    with pytest.raises(InputError):
+        build_report("perkins-5s1", None, today=date(2026, 5, 1))
     with pytest.raises(InputError):
         irc_summary(data, state="TX")
+
+
+def test_concentrators_file_with_a_graduated_column() -> None:
+    from ledger.reports.inputs import parse_concentrators
+
+    a, b, c = ("00000000-0000-4000-8000-00000000000" + str(i) for i in range(3))
+    plain = parse_concentrators(f"{a}\n{b}\n")
+    assert plain.students == {a, b} and plain.graduated is None
+    full = parse_concentrators(f"student,graduated\n{a},yes\n{b},2026-05-30\n{c},no\n")
+    assert full.students == {a, b, c} and full.graduated == {a: None, b: date(2026, 5, 30)}
+    with pytest.raises(InputError) as error:
+        parse_concentrators(f"student,graduated\n{a},maybe\nnobody,yes\n")
+    assert set(error.value.errors) == {"concentrators line 2", "concentrators line 3"}
 
 
 def test_year_parameters_accept_both_spellings() -> None:
@@ -352,12 +433,28 @@ def test_year_parameters_accept_both_spellings() -> None:
 
 def test_colorado_headline_agrees_with_its_table_for_one_district() -> None:
     """Issue 13: "26 students, $26,000" above a table of 1 student and $1,000."""
-    data = _colorado_data({"alder": [("s1", 1)], "birch": [("s4", 1), ("s5", 1), ("s6", 2)]})
+    data = _colorado_data({"alder": [("s1", 1)], "birch": [("s4", 1), ("s5", 1), ("s6", 2)]}, elsewhere=26)
     whole = colorado_incentive(data, year=2026, funds_cents=30_000_00)
-    assert whole.totals["students"] == 4 and whole.headline.startswith("4 students completed")
+    assert whole.totals["students"] == 30 and whole.headline.startswith("30 students completed")
     one = colorado_incentive(data, year=2026, funds_cents=30_000_00, district="alder")
     (row,) = one.tables[0].rows
     assert one.totals["students"] == row[1] == 1 and one.totals["requested_cents"] == 1_000_00
-    assert one.headline.startswith("1 student of Alder completed a qualified credential")
+    assert one.headline.startswith("1 student of Alder completed a qualified credential or program")
     assert "requested $1,000.00, paid $1,000.00 of $30,000.00 available statewide" in one.headline
     assert not any("--" in note for note in one.notes)  # no command-line flags in what pages show
+
+
+def test_listings_csv_carries_several_career_fields_exam_licenses_and_the_postsecondary_mark(ledger: Ledger) -> None:
+    world(ledger)
+    text = ("state,credential,effective_from,career_field,points,exam_license,postsecondary\n"
+            "OH,osha10-general,2022-23,all,1,,no\n"
+            "OH,stna,2019-20,Health; Human Services,6,yes,yes\n")
+    general, stna = parse_listings_csv(ledger, text)
+    assert len(general.terms["careerFields"]) == 13 and general.terms["postsecondary"] is False
+    assert stna.terms == {"careerFields": ["Health", "Human Services"], "points": 6, "examLicense": True,
+                          "postsecondary": True}
+    assert list_credentials(ledger, [general, stna])["listed"] == 2  # the signed event's schema accepts them
+    with pytest.raises(InputError) as error:
+        parse_listings_csv(ledger, "state,credential,effective_from,career_field,points\n"
+                                   "OH,stna,2019-20,Health; Cooking,6\n")
+    assert error.value.errors["row 2.career_field"][0].startswith("career_fields are Ohio career fields")

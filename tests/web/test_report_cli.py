@@ -99,7 +99,7 @@ def test_reports_as_text_csv_and_json(demo: Demo) -> None:
     rows = list(csv.reader(io.StringIO(as_csv.out)))
     assert rows[0] == ["breakdown", "group", "earned", "students", "share %"]
     centers = [r for r in rows[1:] if r[0] == "attending center"]
-    assert {r[1] for r in centers} == {"Riverbend Career & Technical Center", "Home school (not at a CTE center)"}
+    assert {r[1] for r in centers} == {"Riverbend Career & Technical Center", "Home high school (not at a CTE center)"}
     as_json, missouri = both(demo.data, (["report", "irc-summary"], True),
                              (["report", "irc-summary", "--state", "MO", "--csv"], False))
     report = as_json.json()
@@ -116,7 +116,8 @@ def test_reports_as_text_csv_and_json(demo: Demo) -> None:
                            (["report", "colorado-incentive", "--funds", "250000", "--frl", str(frl),
                              "--year", school_year], True))
     assert no_funds.code == 2 and "--funds" in no_funds.err
-    assert claim.code == 0 and claim.json()["totals"]["district_cap_cents"] == 25_000_00
+    totals = claim.json()["totals"]  # the cap is a number of certificates (HB18-1266), not dollars
+    assert claim.code == 0 and totals["district_cap_certificates"] == totals["certificates_reported"] // 10
     assert "never written into the ledger" in " ".join(claim.json()["notes"])
 
     bad_frl = demo.tmp / "bad-frl.txt"
@@ -124,7 +125,12 @@ def test_reports_as_text_csv_and_json(demo: Demo) -> None:
     refused, perkins = both(demo.data, (["report", "colorado-incentive", "--funds", "1", "--frl", str(bad_frl)], False),
                             (["report", "perkins-5s1", "--year", "2027"], True))
     assert refused.code == 2 and "frl line 1" in refused.err
-    assert perkins.code == 0 and "proxy" in perkins.json()["parameters"]["concentrators"]
+    # Perkins 5S1 without a concentrator list refuses, naming the input (the old proxy gave ~100% by construction).
+    assert perkins.code == 2 and "concentrators" in perkins.err
+    listed = demo.tmp / "concentrators.csv"
+    listed.write_text("student,graduated\n" + demo.summary["sample_student"] + ",yes\n")
+    rate = ok(demo.data, "report", "perkins-5s1", "--concentrators", str(listed), json_out=True).json()
+    assert rate["totals"]["concentrators"] == 1 and rate["tables"][0]["rows"][0]["state list"] == "Ohio"
 
 
 def test_assessment_pathways_and_ohio_status(demo: Demo) -> None:
@@ -142,17 +148,22 @@ def test_assessment_pathways_and_ohio_status(demo: Demo) -> None:
                  "report=WK-1234567")
     assert len(sitting.out.strip()) == 36
     inputs = demo.tmp / "inputs.csv"
-    inputs.write_text(f"student,wbl_hours,omj_seal,webxams_pathway,webxams_passed\n{student},300,no,Health,1\n")
+    inputs.write_text(f"student,wbl_hours,omj_seal,webxams_pathway,webxams_passed,eoc_retake\n"
+                      f"{student},300,no,Health,1,yes\n")
     shown, status = both(demo.data, (["pathways", student, "--state", "OH", "--inputs", str(inputs)], True),
                          (["report", "ohio-status", "--year", "2026", "--inputs", str(inputs), "--csv"], False))
     results = {r["rule"]: r for r in shown.json()}
+    # The class of 2026 has no credential option (classes of 2018–2022): not applicable, never "not met".
     option = results["oh-credential-option"]
-    assert option["status"] == "not met" and option["missing"] == ["WorkKeys Graphic Literacy 3, needs 4"]
-    assert option["counted"][0]["name"] == "Certified Pharmacy Technician" and option["met"] is False
-    assert results["oh-irc-seal"]["status"] == "met"
-    assert results["oh-demonstrations"]["status"] == "met"  # a 12-point bundle + 250 hours of work-based learning
+    assert option["status"] == "not applicable" and option["met"] is None
+    seal = results["oh-irc-seal"]
+    assert seal["status"] == "met" and seal["counted"][0]["name"] == "Certified Pharmacy Technician"
+    assert results["oh-demonstrations"]["status"] == "met"  # a 12-point bundle + 250 hours, after the retake
     row = next(r for r in csv.reader(io.StringIO(status.out)) if r[0] == student)
-    assert row[1:8] == ["2026", "Health", "12", "not met", "met", "met", "met"]
+    assert row[1:8] == ["2026", "Health", "12", "not applicable", "met", "met", "met"]
+    # Without --state: the rules of the state of record (Riverbend: Ohio, configured by the demo), of the class.
+    mine = {r["rule"] for r in ok(demo.data, "pathways", student, json_out=True).json()}
+    assert mine == {"oh-irc-seal", "oh-demonstrations", "oh-report-card"}
     refused = run(demo.data, "assessment", "record", "--issuer", "riverbend", "--student", student,
                   "--taken", taken)
     assert refused.code == 2 and "--applied-math" in refused.err

@@ -212,7 +212,7 @@ _PATHWAY_MARKS = {"met": "✓", "not met": "✗", "unknown": "?", "not applicabl
 @click.option("--frl", "frl_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="colorado-incentive: student ids eligible for free/reduced lunch (never stored).")
 @click.option("--concentrators", "concentrators_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="perkins-5s1: student ids of CTE concentrators (default: a proxy, see the report's notes).")
+              help="perkins-5s1 (required): CTE concentrators, a student id a line, with a graduated column.")
 @click.option("--funds", type=click.IntRange(0), help="colorado-incentive: dollars available statewide.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD")
 @json_option
@@ -223,7 +223,8 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
     """District reports: irc-summary, perkins-5s1, ohio-status, colorado-incentive."""
     from ledger.readmodels import Projections
     from ledger.reports import build_report
-    from ledger.reports.inputs import parse_student_ids
+    from ledger.pathways.states import load_issuer_states
+    from ledger.reports.inputs import parse_concentrators, parse_student_ids
 
     with reported():
         projections = Projections.of(c.ledger)
@@ -232,8 +233,8 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
             name, projections.view, today=_today(c, today_text), year=year, state=state.upper() if state else None,
             district=district, inputs=_inputs(inputs_file),
             frl=parse_student_ids(_read_text(frl_file), what="frl") if frl_file else None,
-            concentrators=parse_student_ids(_read_text(concentrators_file), what="concentrators")
-            if concentrators_file else None,
+            concentrators=parse_concentrators(_read_text(concentrators_file)) if concentrators_file else None,
+            issuer_states=load_issuer_states(c.ledger.config.data_dir),
             funds_cents=None if funds is None else funds * 100,
             served=c.ledger.access.students(c.ledger.issuer(district).did) if district else None,
         )
