@@ -256,8 +256,11 @@ async def _share_by_keyboard(page: Any, ids: dict[str, Any]) -> None:
     async def focused(attribute: str) -> str:
         return await page.evaluate(f"document.activeElement.getAttribute('{attribute}') || ''")
 
+    async def ringed() -> bool:  # a visible focus ring (:focus-visible)
+        return await page.evaluate("getComputedStyle(document.activeElement).outlineStyle !== 'none'")
+
     await page.keyboard.press("Tab")
-    assert await focused("href") == "#main", "the first Tab reaches the skip link"
+    assert await focused("href") == "#main" and await ringed(), "the first Tab reaches the skip link, shown"
     await page.keyboard.press("Enter")  # skip the navigation
     for _ in range(20):
         await page.keyboard.press("Tab")
@@ -266,6 +269,7 @@ async def _share_by_keyboard(page: Any, ids: dict[str, Any]) -> None:
     else:
         raise AssertionError("Tab never reached the share form's label field")
     await page.keyboard.type("Application at Harborview Pharmacy")
+    assert await ringed()
     await page.keyboard.press("Tab")
     assert await focused("name") == "days"
     await page.keyboard.press("Control+A")
@@ -277,7 +281,7 @@ async def _share_by_keyboard(page: Any, ids: dict[str, Any]) -> None:
     await page.keyboard.press("Tab")
     assert await focused("id") == "award-1"
     await page.keyboard.press("Space")
-    assert await page.is_checked("#award-1")
+    assert await page.is_checked("#award-1") and await ringed()
     async with page.expect_navigation():
         await page.keyboard.press("Enter")  # in a form field, Enter submits the form
     ids["share_link"] = await page.input_value("#share-link")
