@@ -113,7 +113,7 @@ def test_dashboard_shows_counts_activity_with_log_index_and_pending_transfers(en
     last = env.ledger.store.journal_size() - 1
     page = text(env.client("rb_registrar").get("/console/"))
     assert "Riverbend Unified School District" in page and "credentials active" in page
-    assert "Log index" in page and f'<td class="mono">{last}</td>' in page
+    assert "Log index" in page and f'<td class="mono" data-label="Log index">{last}</td>' in page
     assert "OSHA 10-Hour General Industry" in page and "Dashiell Moreau-Kapoor" in page
     assert "Transfers waiting for you" in page
     # A registrar never sees another institution's dashboard, whatever the URL says.

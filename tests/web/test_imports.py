@@ -178,7 +178,7 @@ def test_preview_shows_every_rows_errors_next_to_it_and_stores_nothing(env: Env)
     page = text(client.get(f"/console/riverbend/import/{job_id}"))
     assert "9 row(s) have errors" in page and "Nothing can be recorded" in page
     assert "Confirm: record" not in page
-    assert "<td>4</td>" in page and "is not in the catalog" in page and "duplicate of line 2" in page
+    assert '<td data-label="Line">4</td>' in page and "is not in the catalog" in page and "duplicate of line 2" in page
     assert "Student 0 Lindqvist" in page  # the registrar sees whom a row will be recorded for
     assert job.rows[7].evidence == {"score": "Gold"}  # not a number: kept as text
 

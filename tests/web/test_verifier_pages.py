@@ -350,7 +350,7 @@ def test_bundle_from_another_credledger_with_its_log_key(env: dict[str, Any], tm
         assert "? Genuine, but whether it is still current was not checked" in pasted.text
         assert "Checked offline only" in pasted.text
         assert "checked against the log key you pasted" in pasted.text
-        main = pasted.text.split("<main>")[1].split("</main>")[0]
+        main = pasted.text.split('<main id="main" tabindex="-1">')[1].split("</main>")[0]
         assert 'href="/log/checkpoint"' not in main  # not our log: no link to our checkpoint
     finally:
         other.close()
