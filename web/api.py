@@ -132,7 +132,8 @@ def route(method: str, rule: str, *, role: str | None, tag: str, body: type[Sche
             if operation.query is not None:
                 values["query"] = load(operation.query, request.args.to_dict())
             result = view(*args, **values)
-            if operation.response is not None:
+            # A signed document goes out exactly as signed: its schema documents it, never filters it.
+            if operation.response is not None and not getattr(operation.response, "SIGNED", False):
                 result = operation.response().dump(result)
             response = jsonify(result)
             response.status_code = operation.status

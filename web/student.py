@@ -266,6 +266,7 @@ def clr() -> Response:
 def linkedin(award_id: str) -> Any:
     award = _own_badge_award(award_id)
     ledger, student = _ledger(), _student()
+    current_app.extensions["projections"].catch_up()  # an award recorded a moment ago is in the ledger already
     entry = next(a for a in _awards(student, ledger.clock().date()) if a["award"] == award.id)
     now = ledger.clock()
     token = _sharing().create(student, f"LinkedIn: {entry['name'] or entry['credential']}", awards=[award.id],

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifiers.protocol.status import EXPIRED, REVOCATION_REASONS, REVOKED, SUPERSEDED
+from verifiers.protocol.status import EXPIRED, REVOCATION_REASONS, REVOKED, SUPERSEDED, is_withdrawn
 
 # verdict: (colour class, icon, short words for counts)
 VERDICTS = {
@@ -36,7 +36,7 @@ def verdict_of(credential: dict[str, Any], live_detail: str) -> str:
     status: str = credential["status"]
     steps = {s["step"]: s for s in credential["steps"]}
     failed = {name for name, s in steps.items() if s["ok"] is False}
-    withdrawn = status == SUPERSEDED or status.startswith(f"{REVOKED}: ")
+    withdrawn = is_withdrawn(status)
     if status == "unknown" or failed - STATUS_STEPS or (failed and not withdrawn):
         return "altered"
     if status == SUPERSEDED:

@@ -424,4 +424,6 @@ def upload_check() -> Any:
     return render_template("verifier/result.html", result=page_view(data), source="file", link=None,
                            link_url=None, print_url=None, own_log=own, pasted_key=bool(pasted),
                            checked_online=isinstance(online, OnlineEvidence),
+                           # A name in the file that did not open its commitments was altered (issue 13).
+                           name_unproven=_disclosed_name(bundle) is not None and not data["student"].get("name"),
                            filename=upload.filename if upload is not None else "")

@@ -866,3 +866,13 @@ def test_exports_for_the_ecosystem(world: World) -> None:
     for path in ("badges", "clr"):
         refused = call(world.client, "GET", f"/students/{student}/{path}", world.tokens["lakeshore/registrar"])
         assert refused.status_code in (403, 404), refused.get_data(as_text=True)
+
+
+def test_a_future_birth_date_is_refused_through_the_api(world: World) -> None:
+    """The ledger's rule (ledger.rules.check_birth_date) at this door too; nothing is stored."""
+    before = world.ledger.store.journal_size()
+    body = {"name": "Tal Ostrowski-Ibe", "birth_date": "2999-01-01", "local_id": f"T-{uuid.uuid4().hex[:8]}"}
+    refused = error(world, call(world.client, "POST", "/students", world.tokens["riverbend/registrar"], body), 400,
+                    "invalid_input")
+    assert refused["errors"] == {"birth_date": ["not a plausible birth date"]}
+    assert world.ledger.store.journal_size() == before

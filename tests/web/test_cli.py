@@ -333,3 +333,12 @@ def test_export_as_open_badges_and_clr(instance: Instance, tmp_path: Path) -> No
     refused = run(data, "export", instance.student, "--out", str(tmp_path / "y.json"), "--evidence", "score")
     assert refused.code == 2 and "evidence: only for --as ob3" in refused.err
     assert not (tmp_path / "x.json").exists() and not (tmp_path / "y.json").exists()
+
+
+def test_student_add_refuses_a_future_birth_date_and_a_bad_class(instance: Instance) -> None:
+    """The same rules as the console and the API, at the CLI's door."""
+    base = ("student", "add", "--issuer", "lindenwood", "--name", "Ines Arvelo-Quay", "--local-id", "LW-9901")
+    refused = run(instance.data, *base, "--birth-date", "2999-01-01")
+    assert refused.code == 2 and "birth_date: not a plausible birth date" in refused.err
+    refused = run(instance.data, *base, "--birth-date", "2010-01-01", "--cohort", "1066")
+    assert refused.code == 2 and "--cohort" in refused.err

@@ -471,3 +471,13 @@ def test_forms_default_to_current_credentials_and_a_replaced_one_verifies_as_wha
     path, _ = share(client, scope="all")
     shared = env["app"].test_client().get(path + ".json").get_json()
     assert old["award"] not in [c["award"] for c in shared["credentials"]] and shared["verified"]
+
+
+def test_add_to_linkedin_right_after_an_award_is_recorded(env: dict[str, Any]) -> None:
+    """The ledger has the award before the read models do: no 500 (it was a StopIteration)."""
+    ledger, student = env["ledger"], env["students"][5]
+    client = signed_in(env["app"], ledger, student)
+    (award,) = ledger.issue([IssueRequest("riverbend-ctc", student, "aws-certified-welder",
+                                          ledger.clock().date(), {"certificate": "AWS-2468013"})])
+    answer = client.post(f"/me/badges/{award}/linkedin", data={"csrf_token": csrf(client)})
+    assert answer.status_code == 303 and "certId=" + award in answer.location

@@ -572,3 +572,13 @@ def test_a_badge_revoked_after_export_shows_revoked_from_the_status_list(env: di
     env["app"].extensions["projections"].catch_up()
     page = upload(client(env["app"]), json.dumps(badge).encode())
     assert "✗ Revoked:" in page.text and "<title>Revoked —" in page.text
+
+
+def test_a_tampered_disclosed_name_is_called_altered(env: dict[str, Any]) -> None:
+    """Issue 13: a changed name read "The file does not disclose a name."."""
+    ledger, student = env["ledger"], env["students"][3]
+    bundle = export_bundle(ledger, student, only=active_awards(env, student)[:1], disclose=["name"])
+    bundle["disclosed"]["name"]["value"] = "Someone Else Entirely"
+    page = upload(client(env["app"]), json.dumps(bundle).encode()).text
+    assert "that name is not the one the schools signed: it was altered" in page
+    assert "The file does not disclose a name." not in page and "Someone Else Entirely" not in page
