@@ -24,7 +24,7 @@ from typing import Any
 from ledger.application import Ledger
 from ledger.errors import NotFoundError, RejectedError
 from ledger.readmodels import Projections
-from ledger.vc.openbadge import base_url
+from ledger.vc.addresses import base_url
 from ledger.vc.statuslist import build_list
 from verifiers.clr import verify_clr
 from verifiers.didweb import did_document

@@ -27,12 +27,10 @@ from typing import Any
 
 from ledger.application import Ledger
 from ledger.errors import InputError
-from ledger.vc.openbadge import OB_CONTEXT, VC_CONTEXT, base_url, open_badges
+from ledger.vc.addresses import CLR_CONTEXT, OB_CONTEXT, VC_CONTEXT, base_url
+from ledger.vc.openbadge import open_badges
 from verifiers.dataintegrity import EDDSA_RDFC_2022
 from verifiers.protocol import documents as d
-
-CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
-
 
 def clr_credential(ledger: Ledger, student_id: str, *, only: Sequence[str] | None = None,
                    name_in_plain: bool = False, evidence: Sequence[str] = (),

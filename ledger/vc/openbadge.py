@@ -31,11 +31,11 @@ from typing import Any
 
 from ledger.application import Ledger
 from ledger.errors import InputError
+from ledger.vc.addresses import OB_CONTEXT, VC_CONTEXT, base_url
+from ledger.vc.statuslist import status_entry
 from verifiers.dataintegrity import EDDSA_RDFC_2022
 from verifiers.protocol import documents as d
 
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 ACHIEVEMENT_TYPES = {"certification": "Certification", "license": "License", "certificate": "Certificate",
                      "assessment": "Assessment"}
 # The public registries of the codes a catalog entry may carry (targetUrl of an OB 3.0 Alignment).
@@ -47,11 +47,6 @@ ALIGNMENTS = {  # catalog field: (short name, framework, URL of the code)
     "naics": ("NAICS", "North American Industry Classification System (NAICS 2022)",
               "https://www.census.gov/naics/?input={code}&year=2022&details={code}"),
 }
-
-
-def base_url(ledger: Ledger) -> str:
-    """Where this instance's public pages are: did:web resolves over https, so its exports name https."""
-    return f"https://{ledger.config.domain}"
 
 
 def credential_id(ledger: Ledger, award_id: str) -> str:
@@ -82,7 +77,6 @@ def open_badge(ledger: Ledger, award_id: str, *, name_in_plain: bool = False, ev
             "achievement": achievement(ledger, award.credential),
         },
     }
-    from ledger.vc.statuslist import status_entry  # it builds on this module's URLs
 
     entry = status_entry(ledger, award)
     if entry is not None:

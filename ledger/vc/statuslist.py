@@ -51,7 +51,7 @@ from ledger.application import Ledger, _Batch
 from ledger.errors import NotFoundError, RejectedError
 from ledger.readmodels import Projections
 from ledger.values import AwardInfo
-from ledger.vc.openbadge import VC_CONTEXT, base_url
+from ledger.vc.addresses import VC_CONTEXT, base_url
 from verifiers.dataintegrity import EDDSA_RDFC_2022
 from verifiers.didweb import method_of
 from verifiers.protocol import documents as d
