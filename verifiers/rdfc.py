@@ -24,6 +24,15 @@ minutes) and no hook for dropped terms.
 Purity: like all of ``verifiers``, no network, no clock, no environment. The contexts are package
 data, read once (``verifiers.contexts``); PyLD is always given the bundled document loader, so its
 own loader, which could fetch, is never called.
+
+Speed (``credledger bench export``): PyLD keeps each processed context per *active context*. Three
+things made it redo that work on every call, and `_Processor` and `_Resolver` mend them for the
+pinned PyLD 3.3.0 (whose private methods they name): a type-scoped context (OB 3.0 defines one per
+type) was applied to a fresh copy of the active context each time, so its processed form was never
+found again; an inline context was looked up by its JCS serialization; and the document was
+expanded twice (ours, then `to_rdf`'s own). The results are the objects PyLD would build; only
+their reuse across calls is new (`tests/verifiers/test_rdfc.py` compares with PyLD alone after warm
+caches and after a change in place between calls).
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from cachetools import LRUCache
 from pyld import jsonld  # type: ignore[import-untyped]
 from pyld.canon import URDNA2015  # type: ignore[import-untyped]
 from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
+from pyld.identifier_issuer import IdentifierIssuer  # type: ignore[import-untyped]
 
 from verifiers.contexts import BUNDLED
 from verifiers.errors import CanonicalizationError
@@ -83,29 +93,117 @@ def canonical_nquads(document: Any, contexts: Mapping[str, Any] = BUNDLED, limit
                                     "so a signature would not cover it")
 
     options = {"documentLoader": load, "base": None, "rdfDirection": "i18n-datatype", "processingMode": "json-ld-1.1",
-               "extractAllScripts": False, "contextResolver": ContextResolver(_resolved_cache(contexts), load)}
-    processor = jsonld.JsonLdProcessor(on_property_dropped=dropped)
+               "extractAllScripts": False, "produceGeneralizedRdf": False,
+               "contextResolver": _Resolver(_caches(contexts), load)}
+    processor = _Processor(on_property_dropped=dropped)
     try:
         expanded = processor.expand(document, options)
         _check_expanded(expanded)
-        dataset = processor.to_rdf(expanded, options)
+        dataset = processor.dataset(expanded, options)
         _check_dataset(dataset)
         return str(_BoundedCanonicalizer(limits).main(dataset, {"format": "application/n-quads"}))
     except jsonld.JsonLdError as e:
         raise CanonicalizationError(f"not valid JSON-LD: {_cause(e)}") from None
 
 
-# Resolved contexts, one cache per contexts mapping: PyLD's own cache is module-wide and keyed by URL
-# alone, so a canonicalization with other contexts could be served this one's. Holding the mapping
-# keeps its id from being reused. Bounded: inline contexts in uploads are cached too.
-_CACHES: dict[int, tuple[Mapping[str, Any], LRUCache[str, Any]]] = {}
+class _ByIdentity:
+    """A bounded map from objects (by identity) to what was made from them. Each entry holds its
+    object, so that its id is not reused while the entry lives. A plain dict, emptied when full:
+    each of its operations is atomic under the GIL, so threads of a server may share it (the worst
+    a race can do is a miss)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: dict[int, tuple[Any, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        held = self._entries.get(id(key))
+        return held[1] if held is not None and held[0] is key else None
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self._entries) >= self._size:
+            self._entries.clear()
+        self._entries[id(key)] = (key, value)
 
 
-def _resolved_cache(contexts: Mapping[str, Any]) -> LRUCache[str, Any]:
+@dataclass
+class _Caches:
+    """What PyLD may keep between canonicalizations with one contexts mapping. Bounded: inline
+    contexts of uploads are kept too."""
+
+    contexts: Mapping[str, Any]  # held, so that its id is not reused while this lives
+    resolved: LRUCache[str, Any]  # PyLD's shared cache: context URL or JCS of an inline context -> ResolvedContext
+    inline: _ByIdentity  # inline context -> its ResolvedContext
+
+
+# One per contexts mapping: PyLD's own cache is module-wide and keyed by URL alone, so a
+# canonicalization with other contexts could be served this one's.
+_CACHES: dict[int, _Caches] = {}
+# Active context -> its non-propagating child (see _Processor), shared by every mapping.
+_CHILDREN = _ByIdentity(1024)
+
+
+def _caches(contexts: Mapping[str, Any]) -> _Caches:
     held = _CACHES.get(id(contexts))
-    if held is None or held[0] is not contexts:
-        held = _CACHES[id(contexts)] = (contexts, LRUCache(maxsize=64))
-    return held[1]
+    if held is None or held.contexts is not contexts:
+        held = _CACHES[id(contexts)] = _Caches(contexts, LRUCache(maxsize=64), _ByIdentity(256))
+    return held
+
+
+class _Resolver(ContextResolver):  # type: ignore[misc]
+    """PyLD's resolver, finding an inline context it has seen by identity before serializing it.
+
+    The inline contexts it sees again are those inside processed contexts it keeps (a term's scoped
+    context): the same objects each call, never changed (PyLD copies the input document before it
+    reads it, so a caller's later change to a document cannot reach a kept context)."""
+
+    def __init__(self, caches: _Caches, load: Any) -> None:
+        super().__init__(caches.resolved, load)
+        self._caches = caches
+
+    def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
+        if not isinstance(context, dict) or "@context" in context:
+            return super().resolve(active_ctx, context, base, cycles)
+        known = self._caches.inline.get(context)
+        if known is not None:
+            return [known]
+        resolved = super().resolve(active_ctx, context, base, cycles)
+        self._caches.inline.put(context, resolved[0])
+        return resolved
+
+
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """PyLD's processor, reusing the child context a type-scoped context is applied to, and turning
+    an already expanded document into its dataset without expanding it again."""
+
+    def _process_context(self, active_ctx: Any, local_ctx: Any, options: Any, override_protected: bool = False,
+                         propagate: bool = True, validate_scoped: bool = True, cycles: Any = None) -> Any:
+        # PyLD 3.3.0 gives a non-propagating context (a type-scoped one) a fresh child of the active
+        # context, under a fresh id, so the processed form it keeps under that id is never found
+        # again. The child is fixed by its parent: keep one per parent. Only for an inline context
+        # without @propagate, whose propagation the caller's flag alone decides.
+        if (not propagate and isinstance(local_ctx, dict) and "@propagate" not in local_ctx
+                and not active_ctx.get("previousContext")):
+            active_ctx = _child(self, active_ctx)
+        return super()._process_context(active_ctx, local_ctx, options, override_protected, propagate,
+                                        validate_scoped, cycles)
+
+    def dataset(self, expanded: Any, options: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """`to_rdf` of an expanded document, minus its second expansion (PyLD 3.3.0's to_rdf body)."""
+        issuer = IdentifierIssuer("_:b")
+        node_map: dict[str, Any] = {"@default": {}}
+        self._create_node_map(expanded, node_map, "@default", issuer)
+        return {name: self._graph_to_rdf(graph, issuer, options) for name, graph in sorted(node_map.items())
+                if name == "@default" or jsonld._is_absolute_iri(name)}
+
+
+def _child(processor: _Processor, active_ctx: dict[str, Any]) -> dict[str, Any]:
+    child: dict[str, Any] | None = _CHILDREN.get(active_ctx)
+    if child is None:
+        child = processor._clone_active_context(active_ctx)
+        child["previousContext"] = active_ctx
+        _CHILDREN.put(active_ctx, child)
+    return child
 
 
 def _cause(error: BaseException) -> str:

@@ -232,3 +232,44 @@ def test_resolved_contexts_are_cached_per_mapping_never_across() -> None:
     with pytest.raises(CanonicalizationError, match=re.escape(f"the context {OB} is not one this verifier knows")):
         canonical_nquads(_credential(), only_vc)
     assert canonical_nquads(_credential()) == canonical_nquads(copy.deepcopy(_credential()), dict(BUNDLED))
+
+
+def _plain_pyld(document: Any) -> str:
+    """The same canonicalization by PyLD alone, with nothing kept between calls: what the caches in
+    verifiers.rdfc must never change."""
+    from pyld import jsonld  # type: ignore[import-untyped]
+    from pyld.context_resolver import ContextResolver  # type: ignore[import-untyped]
+
+    def load(url: str, options: Any = None) -> dict[str, Any]:
+        return {"contextUrl": None, "documentUrl": url, "document": TEST_CONTEXTS[url]}
+
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads", "documentLoader": load, "base": None,
+               "rdfDirection": "i18n-datatype", "contextResolver": ContextResolver({}, load)}
+    return str(jsonld.normalize(copy.deepcopy(document), options))
+
+
+def test_kept_contexts_change_no_result() -> None:
+    """verifiers.rdfc reuses processed contexts across calls (speed): every sample, canonicalized
+    after the others warmed the caches, and twice over, equals PyLD's own fresh result."""
+    samples = [_json(path) for path in sorted(ONE_EDTECH.rglob("*.json"))]
+    samples += [_credential(), _json(W3C / "unsigned.json"), _json(W3C / "employmentAuth.json")]
+    for sample in samples:
+        unsigned = {k: v for k, v in sample.items() if k != "proof"}
+        expected = _plain_pyld(unsigned)
+        assert canonical_nquads(unsigned, TEST_CONTEXTS) == expected
+        assert canonical_nquads(unsigned, TEST_CONTEXTS) == expected
+
+
+def test_a_changed_inline_scoped_context_is_read_anew() -> None:
+    """An inline context with a type-scoped context, then the same document object changed in place:
+    the second result follows the change (the caches hold PyLD's copies, never the caller's)."""
+    document = {"@context": [VC, {"Thing": {"@id": "https://example.org/Thing",
+                                             "@context": {"colour": "https://example.org/colour"}}}],
+                "type": ["VerifiableCredential", "Thing"], "issuer": "did:web:example.org",
+                "validFrom": "2026-05-20T00:00:00Z", "colour": "teal"}
+    first = canonical_nquads(document)
+    assert "<https://example.org/colour>" in first
+    document["@context"][1]["Thing"]["@context"]["colour"] = "https://example.org/hue"
+    second = canonical_nquads(document)
+    assert "<https://example.org/hue>" in second and "colour>" not in second
+    assert second == _plain_pyld(document)
