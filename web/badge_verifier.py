@@ -19,6 +19,8 @@ The JSON (`Accept: application/json`), stable::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from ledger.application import Ledger
@@ -74,17 +76,24 @@ def _own_status_lists(ledger: Ledger, projections: Projections, document: dict[s
 def check_credential(ledger: Ledger, projections: Projections, document: dict[str, Any]) -> dict[str, Any]:
     """The stable JSON of an uploaded badge or CLR, checked against this site's DID documents and
     status lists now."""
-    documents = _own_documents(ledger)
-    lists = _own_status_lists(ledger, projections, document)
+    return credential_json(document, _own_documents(ledger), ledger.clock(),
+                           _own_status_lists(ledger, projections, document))
+
+
+def credential_json(document: dict[str, Any], documents: Mapping[str, Any], now: datetime,
+                    lists: Mapping[str, Any]) -> dict[str, Any]:
+    """The stable JSON (above) of a badge or CLR checked against these DID documents (by DID) and
+    status list credentials (by URL) at `now`: the site's verifier and `credledger verify` alike."""
     if kind_of(document) == "clr":
-        result = verify_clr(document, documents, ledger.clock(), lists)
+        result = verify_clr(document, documents, now, lists)
         return {"kind": "clr", "verified": result.ok,
                 "clr": {"id": result.id, "name": result.name, "issuer": result.issuer,
                         "issuer_name": result.issuer_name},
                 "steps": [{"step": s.step, "ok": s.ok, "detail": s.detail} for s in result.steps],
                 "credentials": [_badge_json(c) for c in result.credentials]}
-    own_list = next(iter(lists.values()), None) if lists else None
-    return {"kind": "open_badge", **_badge_json(verify_open_badge(document, documents, ledger.clock(), own_list))}
+    named = [entry.get("statusListCredential") for entry in status_entries(document)]
+    status_list = next((lists[url] for url in named if isinstance(url, str) and url in lists), None)
+    return {"kind": "open_badge", **_badge_json(verify_open_badge(document, documents, now, status_list))}
 
 
 def _badge_json(result: BadgeResult) -> dict[str, Any]:

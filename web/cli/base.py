@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from eventsourcing.persistence import PersistenceError
@@ -135,7 +135,7 @@ def _anchor(data_dir: Any) -> Any:
         return None
 
 
-def _fail(code: int, kind: str, message: str, errors: dict[str, list[str]] | None = None) -> None:
+def _fail(code: int, kind: str, message: str, errors: dict[str, list[str]] | None = None) -> NoReturn:
     click.echo(f"credledger: {kind}: {message}", err=True)
     for field, problems in (errors or {}).items():
         for problem in problems:

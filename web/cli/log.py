@@ -118,7 +118,7 @@ def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | Non
     if state is None:
         if not log_key:
             _fail(EXIT_INPUT, "invalid input", "--log-key: required on the first run (pin the log's key)")
-        state = MonitorState(log_key=log_key)  # type: ignore[arg-type]
+        state = MonitorState(log_key=log_key)
     elif log_key and log_key != state.log_key:
         _fail(EXIT_INPUT, "invalid input", "--log-key differs from the key pinned in the state file")
     try:

@@ -81,6 +81,26 @@ def issuer_show(c: Context, slug: str) -> None:
         c.out(info, human)
 
 
+@issuer.command("did-document")
+@click.argument("slug")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write it to this file (default: print it).")
+@pass_ctx
+def issuer_did_document(c: Context, slug: str, out_file: Path | None) -> None:
+    """The issuer's did:web document as /issuers/SLUG/did.json serves it now: for an employer's
+    offline `credledger verify --did-document`, or to publish on another host."""
+    from verifiers.didweb import did_document
+
+    with reported():
+        record = c.ledger.issuer(slug)
+        text = json.dumps(did_document(record.did, record.keys.values(), c.ledger.clock()), indent=2) + "\n"
+        if out_file is None:
+            click.echo(text, nl=False)
+            return
+        out_file.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote the DID document of {record.did} to {out_file}")
+
+
 def _issuer_json(ledger: Ledger, slug: str) -> dict[str, Any]:
     from ledger.views import issuer_json
 

@@ -169,28 +169,48 @@ _MARKS = {True: "✓", False: "✗", None: "–"}
 
 @main.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--log-key", "log_keys", multiple=True, required=True,
-              help="The log's verifier key to pin (`credledger log key`); repeat to pin several.")
+@click.option("--log-key", "log_keys", multiple=True,
+              help="Bundles: the log's verifier key to pin (`credledger log key`); repeat to pin several.")
 @click.option("--online", "online_url", metavar="URL",
-              help="Also ask this credledger server for a newer checkpoint and current statuses, "
+              help="Bundles: also ask this credledger server for a newer checkpoint and current statuses, "
                    "with the link the file carries.")
+@click.option("--did-document", "did_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Badges and CLRs: an issuer's did:web document saved as a file; repeat for several.")
+@click.option("--status-list", "list_files", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Badges and CLRs: a status list credential saved as a file; repeat for several.")
+@click.option("--fetch", is_flag=True,
+              help="Badges and CLRs: resolve the issuers' did:web documents and fetch the status lists the file names.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Decide expiry as of this date (default: today).")
 @json_option
 @pass_ctx
-def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | None, today_text: str | None) -> None:
-    """Verify a transcript bundle: exit 0 if every credential verifies, 1 if one does not, 2 if not a bundle,
-    6 if it all verifies but --online could not check current status (link withdrawn or expired, or none)."""
-    from datetime import date
+def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | None, did_files: tuple[Path, ...],
+           list_files: tuple[Path, ...], fetch: bool, today_text: str | None) -> None:
+    """Verify a transcript bundle (--log-key), or an Open Badges 3.0 or CLR 2.0 file (--did-document and
+    --status-list files, or --fetch): exit 0 if every credential verifies, 1 if one does not, 2 if the file
+    is none of these, 6 if it all verifies but its current status could not be checked."""
+    from datetime import date, datetime, time, timezone
 
     from verifiers.bundle import OnlineUnavailable, online_access_from_bundle, verify_bundle
     from verifiers.errors import BundleFormatError
     from verifiers.policy import VerificationPolicy
+    from web.badge_verifier import kind_of
+    from web.cli.badges import refuse_bundle_options, verify_credential_file
 
     bundle = _read_bundle(file)
     try:
         today = date.fromisoformat(today_text) if today_text else date.today()
     except ValueError:
         _fail(EXIT_INPUT, "invalid input", f"--today: expected YYYY-MM-DD, got {today_text!r}")
+    if kind_of(bundle) is not None:
+        refuse_bundle_options(bundle, log_keys, online_url)
+        now = datetime.combine(today, time(12), timezone.utc) if today_text else datetime.now(timezone.utc)
+        verify_credential_file(c, bundle, did_files, list_files, fetch, now)
+    if did_files or list_files or fetch:
+        option = "--did-document" if did_files else "--status-list" if list_files else "--fetch"
+        _fail(EXIT_INPUT, "invalid input", f"{option} is for Open Badges 3.0 and CLR files; this is not one")
+    if not log_keys:
+        _fail(EXIT_INPUT, "invalid input", "--log-key is required to verify a transcript bundle "
+              "(the log's key, `credledger log key`)")
     if online_url and not online_url.startswith(("http://", "https://")):
         _fail(EXIT_INPUT, "invalid input", "--online: the server URL must be http(s)")
     try:
