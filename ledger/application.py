@@ -675,11 +675,7 @@ class _Batch:
         """A free entry (list number, index) of `issuer`'s open status list, drawn at random (`secrets`)
         among the free ones; the next list once the open one holds STATUS_LIST_FILL. Only a draw:
         the entry is held when the event is stored (`add`), and the store's key refuses a taken one."""
-        if issuer not in self._status_open:
-            sizes = self.ledger.store.status_list_sizes(issuer)
-            number = max(sizes, default=0)
-            self._status_open[issuer] = (number, sizes.get(number, 0))
-        number, held = self._status_open[issuer]
+        number, held = self._open_list(issuer)
         if held >= STATUS_LIST_FILL:
             number, held = number + 1, 0
             self._status_open[issuer] = (number, held)
@@ -694,10 +690,24 @@ class _Batch:
         self._status_held.add((issuer, number, index))
         return number, index
 
+    def _open_list(self, issuer: str) -> tuple[int, int]:
+        """The issuer's open status list (the newest one; 0 before any) and how many entries it holds."""
+        if issuer not in self._status_open:
+            sizes = self.ledger.store.status_list_sizes(issuer)
+            number = max(sizes, default=0)
+            self._status_open[issuer] = (number, sizes.get(number, 0))
+        return self._status_open[issuer]
+
     def _hold_status_entry(self, document: Mapping[str, Any], submitted: bool) -> None:
         if document["type"] != d.CREDENTIAL_ISSUED or "statusList" not in document:
             return
         issuer, number, index = document["issuer"], document["statusList"], document["statusIndex"]
+        # An issuance signed off the server names the entry it was prepared with (prepare_issue draws
+        # it from the open list): a list past the open one is not one it could have been given.
+        if submitted and number > self._open_list(issuer)[0]:
+            raise RejectedError("status_list_not_open", f"status list {number} of {issuer} is not open "
+                                                        f"(the open one is {self._open_list(issuer)[0]}); "
+                                                        "prepare the issuance again")
         key = (issuer, number, index)
         if key in self._status_stored or (submitted and (key in self._status_held or
                                                          self.ledger.store.status_entries_taken(issuer, number, [index]))):

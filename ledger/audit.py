@@ -75,6 +75,7 @@ class _ReplayView:
         self.operator_key = operator_key
         self.aggregates: dict[str, SignedAggregate] = {}
         self.facts = RelationSet()
+        self.status_entries: set[tuple[str, int, int, str]] = set()  # (issuer, list, index, award) issued
 
     def stream(self, stream_id: str) -> SignedAggregate | None:
         return self.aggregates.get(stream_id)
@@ -125,6 +126,10 @@ def audit(ledger: Ledger, progress: Callable[[int], None] | None = None) -> Audi
     if set(ledger.store.select_all_relations()) != set(view.facts):
         return AuditReport(count, Finding(count, None, "relations", 0,
                                           "the stored access facts (ledger_relations) differ from the events"))
+    # Which award a status list entry revokes is read from stored rows: exactly the issued ones.
+    if set(ledger.store.select_status_entries()) != view.status_entries:
+        return AuditReport(count, Finding(count, None, "status entries", 0, "the stored status list entries "
+                                          "(ledger_status_entries) differ from the signed CredentialIssued events"))
     return audit_log(ledger, count)
 
 
@@ -296,3 +301,5 @@ def _check_one(ledger: Ledger, view: _ReplayView, position: int, notification: A
         raise _Bad(f"log entry {position} names another event type or student than the event")
     for change in changes_of(document, aggregate):
         view.facts.apply(change)
+    if document["type"] == d.CREDENTIAL_ISSUED and "statusList" in document:
+        view.status_entries.add((document["issuer"], document["statusList"], document["statusIndex"], document["award"]))

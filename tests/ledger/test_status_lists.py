@@ -108,6 +108,39 @@ def test_the_store_refuses_two_awards_on_one_entry(ledger: Ledger, world: dict[s
         _Batch.allocate_status_entry = original  # type: ignore[method-assign]
 
 
+def test_a_submitted_issuance_may_name_only_an_opened_list(ledger: Ledger, world: dict[str, Any]) -> None:
+    (prepared,) = ledger.prepare_issue([IssueRequest("pinecrest", world["student"], "osha10-general",
+                                                     date(2026, 6, 1), {})])
+    assert prepared["statusList"] == 0
+    prepared["statusList"] = 7
+    key_id = _Batch(ledger).signing_key(ledger.issuer("pinecrest").did)
+    signed = ledger.signer(key_id).sign(prepared, prepared["time"])
+    with pytest.raises(RejectedError, match=r"status list 7 of .* is not open \(the open one is 0\)") as e:
+        ledger.submit([signed])
+    assert e.value.code == "status_list_not_open"
+    assert sorted(ledger.store.status_list_sizes(ledger.issuer("pinecrest").did)) == [0]  # nothing stored
+
+
+@pytest.mark.parametrize("change", ["delete", "move"])
+def test_the_audit_compares_the_held_entries_with_the_events(ledger: Ledger, world: dict[str, Any],
+                                                             change: str) -> None:
+    """The entries decide which award a bit revokes and that no two awards share one: a row deleted
+    (a second award could take the entry) or moved to another award is a finding."""
+    from ledger.audit import audit
+
+    assert audit(ledger).ok
+    issuer, number, index, award = sorted(ledger.store.select_status_entries())[0]
+    table = ledger.store._sql("{status_entries}")
+    if change == "delete":
+        ledger.store.execute(f"DELETE FROM {table} WHERE award = ?", [award])
+    else:
+        ledger.store.execute(f"UPDATE {table} SET idx = ? WHERE award = ?", [(index + 1) % LIST_SIZE, award])
+    report = audit(ledger)
+    assert not report.ok and report.finding is not None
+    assert report.finding.problem == ("the stored status list entries (ledger_status_entries) differ from the "
+                                      "signed CredentialIssued events")
+
+
 def test_the_entry_survives_a_rebuild(ledger: Ledger, world: dict[str, Any]) -> None:
     projections = Projections.of(ledger)
     projections.catch_up()

@@ -1,5 +1,5 @@
 """A seeded, bounded tamper campaign: on SQLite one flipped bit in one value of one row of every
-ledger-data table (events, journal, vault, log nodes and checkpoints, access facts); on PostgreSQL a
+ledger-data table (events, journal, vault, log nodes and checkpoints, access facts, status list entries); on PostgreSQL a
 targeted UPDATE of every column of those tables (a changed uuid, integer, text or bytea) and a DELETE
 of one row of each. Every change that stores a different value must be caught by `audit`, in
 process, with a finding and never an exception. `TAMPER_SEEDS=1000` runs the wider campaign whose
@@ -34,6 +34,7 @@ COLUMNS = {
     "log_nodes": ["level", "idx", "hash"],
     "log_checkpoints": ["size", "root", "note"],
     "ledger_relations": ["student_id", "institution", "basis", "ref", "until"],
+    "ledger_status_entries": ["issuer", "list", "idx", "award"],
 }
 SEEDS = range(int(os.environ.get("TAMPER_SEEDS", "60")))
 # The same tables on PostgreSQL (eventsourcing's table there is ledger_events, notification id a column).
