@@ -94,7 +94,7 @@ class Credential(SignedAggregate):
     """A catalog entry: a credential a certifying body grants (ServSafe, OSHA-10 …)."""
 
     FIELDS = ("name", "certifyingBody", "credentialType", "validityMonths", "careerField",
-              "careerCluster", "soc", "naics", "cip")
+              "careerCluster", "soc", "naics", "cip", "ctid")
 
     def when_CredentialDefined(self, doc: p.CredentialDefined) -> None:  # noqa: N802
         self.code: str = doc["credential"]

@@ -83,6 +83,8 @@ TIMESTAMP, DATE, KEY_ID, SCHOOL_YEAR = _valid_timestamp, _valid_date, _valid_key
 SOC = validate.Regexp(r"^\d{2}-\d{4}$", error="a SOC code like 29-2052")
 NAICS = validate.Regexp(r"^\d{2,6}$", error="a NAICS code of 2 to 6 digits, like 722")
 CIP = validate.Regexp(r"^\d{2}(\.\d{2}(\d{2})?)?$", error="a CIP code like 51.0801")
+CTID = validate.Regexp(r"^ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                       error="a Credential Engine CTID like ce-0b5d9a2e-4c1f-4e3a-9d6b-2f8e7c1a5b40")
 WORKKEYS_LEVELS = range(3, 8)  # levels 3–7
 
 
@@ -140,6 +142,7 @@ CATALOG_CODES: dict[str, fields.Field] = {
     "soc": fields.String(allow_none=True, validate=SOC),
     "naics": fields.String(allow_none=True, validate=NAICS),
     "cip": fields.String(allow_none=True, validate=CIP),
+    "ctid": fields.String(allow_none=True, validate=CTID),
 }
 LISTING_KEY: dict[str, fields.Field] = {
     "credential": fields.String(required=True, validate=SLUG),

@@ -80,9 +80,10 @@ def _issuer_key_ended(column: str) -> Rows:
 
 def _credential_defined(doc: p.CredentialDefined, _: str, __: int, ___: int) -> list[Change]:
     return [("INSERT INTO rm_credentials (code, name, certifying_body, credential_type, validity_months, "
-             "career_field, career_cluster, soc, naics, cip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             "career_field, career_cluster, soc, naics, cip, credential_engine_ctid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              (doc["credential"], doc["name"], doc["certifyingBody"], doc["credentialType"], doc["validityMonths"],
-              doc["careerField"], doc.get("careerCluster"), doc.get("soc"), doc.get("naics"), doc.get("cip")))]
+              doc["careerField"], doc.get("careerCluster"), doc.get("soc"), doc.get("naics"), doc.get("cip"),
+              doc.get("ctid")))]
 
 
 def _credential_updated(doc: p.CredentialUpdated, _: str, __: int, ___: int) -> list[Change]:

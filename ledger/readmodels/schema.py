@@ -28,7 +28,8 @@ TABLES = {
     ),
     "rm_credentials": (
         "code TEXT PRIMARY KEY, name TEXT NOT NULL, certifying_body TEXT NOT NULL, credential_type TEXT NOT NULL, "
-        "validity_months INTEGER, career_field TEXT, career_cluster TEXT, soc TEXT, naics TEXT, cip TEXT"
+        "validity_months INTEGER, career_field TEXT, career_cluster TEXT, soc TEXT, naics TEXT, cip TEXT, "
+        "credential_engine_ctid TEXT"
     ),
     # One row per listing event; ledger.statelists resolves them to the terms of each school year.
     "rm_listings": (
@@ -56,6 +57,7 @@ ADDED_COLUMNS = [
     ("rm_credentials", "soc", "TEXT"),
     ("rm_credentials", "naics", "TEXT"),
     ("rm_credentials", "cip", "TEXT"),
+    ("rm_credentials", "credential_engine_ctid", "TEXT"),  # "ctid" is a system column in PostgreSQL
     ("rm_awards", "status_list", "INTEGER"),
     ("rm_awards", "status_index", "INTEGER"),
 ]
@@ -63,7 +65,7 @@ NOT_REPRODUCED = {"rm_status_lists"}
 CATALOG_COLUMNS = {
     "name": "name", "certifyingBody": "certifying_body", "credentialType": "credential_type",
     "validityMonths": "validity_months", "careerField": "career_field", "careerCluster": "career_cluster",
-    "soc": "soc", "naics": "naics", "cip": "cip",
+    "soc": "soc", "naics": "naics", "cip": "cip", "ctid": "credential_engine_ctid",
 }
 INDEXES = [
     "CREATE INDEX IF NOT EXISTS rm_awards_student ON rm_awards (student_id)",

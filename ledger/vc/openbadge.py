@@ -46,6 +46,7 @@ ALIGNMENTS = {  # catalog field: (short name, framework, URL of the code)
             "https://www.onetonline.org/link/summary/{code}.00"),
     "naics": ("NAICS", "North American Industry Classification System (NAICS 2022)",
               "https://www.census.gov/naics/?input={code}&year=2022&details={code}"),
+    "ctid": ("CTID", "Credential Engine Registry", "https://credentialengineregistry.org/resources/{code}"),
 }
 
 

@@ -20,7 +20,8 @@ from verifiers.openbadge import verify_open_badge
 NAME = "Marisol Quennell-Abara"  # fictional
 SERVSAFE = {"name": "ServSafe Food Protection Manager", "certifyingBody": "National Restaurant Association",
             "credentialType": "certification", "validityMonths": 60, "careerField": "Hospitality & Tourism",
-            "cip": "12.0500", "soc": "35-1012", "naics": "722"}
+            "cip": "12.0500", "soc": "35-1012", "naics": "722",
+            "ctid": "ce-5a3c9f1e-2b7d-4e8a-9c6f-0d1e2f3a4b5c"}  # a made-up CTID of the Credential Engine form
 OSHA = {"name": "OSHA 10-Hour General Industry", "certifyingBody": "OSHA Outreach Training Program",
         "credentialType": "certificate", "validityMonths": None, "careerField": None}
 
@@ -59,7 +60,10 @@ def test_an_award_is_a_signed_open_badge_its_issuers_did_document_verifies(ledge
     achievement = badge["credentialSubject"]["achievement"]
     assert achievement["achievementType"] == "Certification"
     assert achievement["creator"]["name"] == "National Restaurant Association"
-    assert [a["targetName"] for a in achievement["alignment"]] == ["CIP 12.0500", "SOC 35-1012", "NAICS 722"]
+    assert [a["targetName"] for a in achievement["alignment"]] == [
+        "CIP 12.0500", "SOC 35-1012", "NAICS 722", "CTID ce-5a3c9f1e-2b7d-4e8a-9c6f-0d1e2f3a4b5c"]
+    assert achievement["alignment"][3]["targetUrl"] == \
+        "https://credentialengineregistry.org/resources/ce-5a3c9f1e-2b7d-4e8a-9c6f-0d1e2f3a4b5c"
     assert "evidence" not in badge  # only what the student chooses
     proof = badge["proof"]
     assert (proof["cryptosuite"], proof["proofPurpose"]) == ("eddsa-rdfc-2022", "assertionMethod")

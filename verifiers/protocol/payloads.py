@@ -76,6 +76,7 @@ class CredentialDefined(EventDocument):
     soc: NotRequired[str | None]
     naics: NotRequired[str | None]
     cip: NotRequired[str | None]
+    ctid: NotRequired[str | None]
 
 
 class CredentialUpdated(EventDocument):
@@ -91,6 +92,7 @@ class CredentialUpdated(EventDocument):
     soc: NotRequired[str | None]
     naics: NotRequired[str | None]
     cip: NotRequired[str | None]
+    ctid: NotRequired[str | None]
 
 
 class StudentRegistered(EventDocument):
