@@ -50,6 +50,65 @@ def naive_root(leaves: list[bytes]) -> bytes:
     return hashlib.sha256(b"\x01" + naive_root(leaves[:k]) + naive_root(leaves[k:])).digest()
 
 
+def naive_consistency_proof(leaves: list[bytes], m: int) -> list[bytes]:
+    """PROOF(m, D[n]) exactly as RFC 9162 §2.1.4.1 defines it (SUBPROOF), for cross-checks."""
+    def subproof(m: int, d: list[bytes], b: bool) -> list[bytes]:
+        if m == len(d):
+            return [] if b else [naive_root(d)]
+        k = naive_split(len(d))
+        if m <= k:
+            return subproof(m, d[:k], b) + [naive_root(d[k:])]
+        return subproof(m - k, d[k:], False) + [naive_root(d[:k])]
+    return subproof(m, leaves, True) if 0 < m < len(leaves) else []
+
+
+@dataclass
+class TinyLog:
+    """A log that is not credledger's: leaves in a list, checkpoints signed by one raw Ed25519 key
+    (C2SP signed note), for the witness tests. Two TinyLogs with one origin and key are a fork."""
+
+    origin: str
+    private_key: Any  # cryptography Ed25519PrivateKey
+    leaves: list[bytes]
+
+    @classmethod
+    def new(cls, origin: str, seed: bytes | None = None) -> TinyLog:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        key = Ed25519PrivateKey.from_private_bytes(seed) if seed else Ed25519PrivateKey.generate()
+        return cls(origin, key, [])
+
+    def fork(self) -> TinyLog:
+        return TinyLog(self.origin, self.private_key, list(self.leaves))
+
+    @property
+    def verifier(self) -> Any:
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        from verifiers.note import Verifier
+
+        raw = self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return Verifier.from_public_key(self.origin, raw)
+
+    def checkpoint(self, size: int | None = None) -> str:
+        """The signed checkpoint of the first `size` leaves (all, unless told)."""
+        import base64
+
+        from verifiers.note import note_with_signatures, signature_line
+
+        size = len(self.leaves) if size is None else size
+        text = f"{self.origin}\n{size}\n{base64.b64encode(naive_root(self.leaves[:size])).decode()}\n"
+        line = signature_line(self.origin, self.verifier.key_id, self.private_key.sign(text.encode()))
+        return note_with_signatures(text, [line])
+
+    def add_checkpoint(self, old: int, size: int | None = None) -> bytes:
+        """The add-checkpoint request from `old` to `size` leaves."""
+        from verifiers.witness import add_checkpoint_body
+
+        size = len(self.leaves) if size is None else size
+        return add_checkpoint_body(old, naive_consistency_proof(self.leaves[:size], old), self.checkpoint(size))
+
+
 # The demo world ------------------------------------------------------------------------------------
 
 DEMO_PASSPHRASE = "demo-world-passphrase-7f3a"  # distinctive, so that the CLI harness can look for it
