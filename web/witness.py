@@ -21,6 +21,7 @@ Loads nothing of the ledger: a witness is somebody else's machine.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -29,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from flask import Flask, Response, request
 
@@ -103,7 +105,14 @@ class WitnessState:
         if database_url is not None:
             import psycopg
 
-            self._pg = psycopg.connect(database_url, autocommit=True)  # each transaction() is BEGIN … COMMIT
+            # postgresql://…/db?schema=s, as an instance's URL: the tables live in schema s.
+            parsed = urlsplit(database_url)
+            schema = parse_qs(parsed.query).get("schema", [""])[0]
+            if schema and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", schema):
+                raise ValueError(f"database_url: {schema!r} is not a schema name")
+            options = f"-c search_path={schema}" if schema else ""
+            self._pg = psycopg.connect(urlunsplit(parsed._replace(query="")), autocommit=True,  # BEGIN … COMMIT each
+                                       options=options)
         else:
             self._sqlite = sqlite3.connect(directory / DATABASE, isolation_level=None, check_same_thread=False,
                                            timeout=30)
