@@ -59,6 +59,7 @@ EVIDENCE_KEYS = ("certificate", "score", "license_number")  # offered first on t
 
 BASIS_LABELS = {
     "registered": "your institution registered them",
+    "moved-in": "they moved to your district, now their district of record",
     "issued": "your institution recorded one of their credentials",
     "holds": "your institution holds one of their credentials",
     "amended": "your institution corrected one of their credentials",
