@@ -20,6 +20,7 @@ from typing import Any
 from ledger.aggregates import Student
 from ledger.application import Ledger, Receipt
 from ledger.rules import DIPLOMA_TYPES, EXIT_REASONS
+from ledger.values import IssuerInfo
 from verifiers.protocol import documents as d
 
 ENROLLED, EXITED, GRADUATED, MOVED = "enrolled", "exited", "graduated", "moved"
@@ -38,9 +39,16 @@ class EnrollmentFact:
     detail: str | None = None
 
 
+def _acting(ledger: Ledger, slug: str, student_id: str) -> IssuerInfo:
+    """The institution acting; a student it does not see (ledger.access) is answered as an unknown one."""
+    issuer = ledger.issuer(slug)
+    ledger.access.require_visible(issuer.did, student_id)
+    return issuer
+
+
 def correct_cohort(ledger: Ledger, slug: str, student_id: str, cohort: int, *, seen: int | None = None) -> Receipt:
     """Correct the student's graduating class, as the district of record (`slug`)."""
-    issuer = ledger.issuer(slug)
+    issuer = _acting(ledger, slug, student_id)
     with ledger.batch() as batch:
         batch.existing(student_id, Student, f"no student {student_id!r}", seen=seen)
         return batch.sign(d.COHORT_CORRECTED, student_id, actor=issuer.did, student=student_id, cohort=cohort)
@@ -49,7 +57,7 @@ def correct_cohort(ledger: Ledger, slug: str, student_id: str, cohort: int, *, s
 def record_enrollment(ledger: Ledger, slug: str, student_id: str, fact: EnrollmentFact, *,
                       seen: int | None = None) -> Receipt:
     """Record an enrollment fact, as the district of record (`slug`)."""
-    issuer = ledger.issuer(slug)
+    issuer = _acting(ledger, slug, student_id)
     fields: dict[str, str | None] = {"student": student_id, "date": fact.day.isoformat()}
     if fact.kind == ENROLLED:
         fields["building"] = fact.detail or None

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
 from ledger.errors import InputError, RejectedError
-from ledger.relations import OWN_BASES, RECORDING_BASES
+from ledger.relations import ALL_BASES, OWN_BASES, RECORDING_BASES
 from ledger.statelists import school_year_from_text
 from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import public_key_from_verification_method
@@ -493,11 +493,14 @@ def _check_identity_erased(doc: p.IdentityErased, view: LedgerView, _: Any, __: 
 
 
 def _check_student_record(doc: Mapping[str, Any], view: LedgerView, student: Any, recorded: datetime) -> None:
-    """A fact of a student's record (ledger.enrollment) is the district of record's to sign; anyone else,
-    whatever else it may see, is answered as for an unknown student."""
+    """A fact of a student's record (ledger.enrollment) is the district of record's to sign; an institution
+    that does not relate to the student is answered as for an unknown one."""
     if doc["student"] != doc["stream"]:
         raise RejectedError("malformed", "student and stream do not agree")
     if doc["actor"] != student.district:
+        if view.relates(doc["student"], doc["actor"], recorded.date(), ALL_BASES):
+            raise RejectedError("not_district_of_record", "only the student's district of record records their "
+                                                          "class and enrollment")
         raise RejectedError("not_found", f"no student {doc['student']}")
     if doc["type"] == d.COHORT_CORRECTED:
         if doc["cohort"] == student.cohort:

@@ -26,7 +26,7 @@ from ledger.rules import DIPLOMA_TYPES, EXIT_REASONS
 from web import schemas
 from web.auth import staff_required
 from web.console_common import Scope, done, form_error, issuer_names, scope, today
-from web.roster_import import FORMAT, template_csv
+from web.roster_import import FORMAT, RosterRow, template_csv
 from web.services import ledger, projections, roster, roster_import
 
 bp = Blueprint("console_roster", __name__, url_prefix="/console")
@@ -63,12 +63,11 @@ def student_import_commit(slug: str) -> Any:
             raise InputError.for_field("file", "upload the file again")
         rows, ids = roster_import().commit(slug, data, today())
     except LedgerError as e:
-        rows = None
         try:
-            rows = roster_import().check(slug, data, today())  # show each row's problem again
+            shown: list[RosterRow] | None = roster_import().check(slug, data, today())  # each row's problem again
         except LedgerError:
-            pass
-        return form_error(TEMPLATE, e, scope=s, format=FORMAT, rows=rows, csv_text=data.decode())
+            shown = None
+        return form_error(TEMPLATE, e, scope=s, format=FORMAT, rows=shown, csv_text=data.decode())
     skipped = len(rows) - len(ids)
     return done(f"Registered {len(ids)} student(s)" + (f"; {skipped} were registered already." if skipped else "."),
                 "console.students", slug=slug)

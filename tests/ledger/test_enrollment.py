@@ -55,7 +55,7 @@ def test_the_class_is_corrected_by_an_event_and_the_read_model_follows(world: tu
     with refused(ledger, "unchanged"):
         correct_cohort(ledger, "hollis", student, 2027)
     # Another district, which does not relate to the student, hears what an unknown id gets.
-    with refused(ledger, "not_found"):
+    with pytest.raises(NotFoundError):
         correct_cohort(ledger, "marren", student, 2028)
     before = projections.dump()
     projections.rebuild()
@@ -73,7 +73,7 @@ def test_enrollment_facts_and_a_move_make_the_receiver_the_district_of_record(wo
     assert ledger.access.bases(marren, student) == {"moved-in"}
     assert ledger.access.bases(hollis, student) == {"registered"}  # the history stays
     # From now on the receiving district keeps the record; the sending one no longer signs its facts.
-    with refused(ledger, "not_found"):
+    with refused(ledger, "not_district_of_record"):
         record_enrollment(ledger, "hollis", student, EnrollmentFact(GRADUATED, DAY, "regular"))
     record_enrollment(ledger, "marren", student, EnrollmentFact(GRADUATED, DAY, "regular"))
     with refused(ledger, "already_graduated"):
