@@ -19,6 +19,7 @@ from typing import Any
 
 from ledger.aggregates import Student
 from ledger.application import Ledger, Receipt
+from ledger.errors import InputError, NotFoundError
 from ledger.rules import DIPLOMA_TYPES, EXIT_REASONS
 from ledger.values import IssuerInfo
 from verifiers.protocol import documents as d
@@ -66,7 +67,10 @@ def record_enrollment(ledger: Ledger, slug: str, student_id: str, fact: Enrollme
     elif fact.kind == GRADUATED:
         fields["diploma"] = fact.detail
     elif fact.kind == MOVED:
-        fields["to"] = ledger.issuer(fact.detail or "").did
+        try:
+            fields["to"] = ledger.issuer(fact.detail or "").did
+        except NotFoundError:
+            raise InputError.for_field("to", f"no institution {fact.detail!r}") from None
     else:
         raise ValueError(f"no enrollment fact {fact.kind!r}")
     with ledger.batch() as batch:

@@ -101,8 +101,9 @@ def test_enrollment_facts_are_checked(world: tuple[Ledger, str]) -> None:
     assert "events[0].reason" in error.value.errors
     with refused(ledger, "malformed"):
         record_enrollment(ledger, "hollis", student, EnrollmentFact(MOVED, DAY, "hollis"))
-    with pytest.raises(NotFoundError):
+    with pytest.raises(InputError) as unknown:
         record_enrollment(ledger, "hollis", student, EnrollmentFact(MOVED, DAY, "nowhere"))
+    assert unknown.value.errors == {"to": ["no institution 'nowhere'"]}
     with pytest.raises(NotFoundError):
         correct_cohort(ledger, "hollis", ledger.issuer("hollis").id, 2027)  # a stream that is no student
 

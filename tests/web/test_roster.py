@@ -269,6 +269,14 @@ def test_cli_import_class_enrollment_and_the_audit(instance: Any, tmp_path: Any)
                "--diploma", "regular", passphrase=pw, expect=0)
     shown = invoke_cli(data, "show", student, passphrase=pw, json_out=True, expect=0).json()
     assert [e["type"] for e in shown] == ["StudentRegistered", "CohortCorrected", "StudentGraduated"]
+    assert "graduated 2026-05-30: regular high school diploma" in shown[2]["summary"]
+    invoke_cli(data, "student", "move", student, "--issuer", "riverbend", "--date", "2026-08-01", "--to", "lakeshore",
+               passphrase=pw, expect=0)
+    invoke_cli(data, "student", "enroll", student, "--issuer", "lakeshore", "--date", "2026-08-20",
+               "--building", "LCS-HS", passphrase=pw, expect=0)
+    refused = invoke_cli(data, "student", "exit", student, "--issuer", "riverbend", "--date", "2026-08-21",
+                         "--reason", "transferred", passphrase=pw, expect=3)
+    assert "not_district_of_record" in refused.output
     assert invoke_cli(data, "audit", "--read-models", passphrase=pw, expect=0)
     # A class changed in the read model behind the ledger's back: the comparison with a rebuild names the table.
     with sqlite3.connect(data / SQLITE_FILE) as conn:
@@ -278,3 +286,14 @@ def test_cli_import_class_enrollment_and_the_audit(instance: Any, tmp_path: Any)
     # The rebuild the audit made restored it from the signed events.
     with sqlite3.connect(data / SQLITE_FILE) as conn:
         assert conn.execute("SELECT cohort FROM rm_students WHERE student_id = ?", (student,)).fetchone() == (2027,)
+    # And the class changed in the stored signed event itself: the audit names the event, by its signature.
+    with sqlite3.connect(data / SQLITE_FILE) as conn:
+        (state,) = conn.execute("SELECT state FROM stored_events WHERE originator_id = ? AND originator_version = 2",
+                                (uuid.UUID(student).hex,)).fetchone()
+        event = json.loads(state)
+        assert event["document"]["type"] == "CohortCorrected"
+        event["document"]["cohort"] = 2031
+        conn.execute("UPDATE stored_events SET state = ? WHERE originator_id = ? AND originator_version = 2",
+                     (json.dumps(event).encode(), uuid.UUID(student).hex))
+    finding = invoke_cli(data, "audit", passphrase=pw, json_out=True, expect=1).json()["finding"]
+    assert (finding["stream"], finding["sequence"]) == (student, 2) and "signature" in finding["problem"].lower()
