@@ -119,6 +119,27 @@ class Student(SignedAggregate):
         self.registered_by: str = doc["issuer"]
         self.subject: dict[str, str] = doc["subject"]
         self.cohort: int | None = doc.get("cohort")
+        # The district of record (reports, state rules): the registering institution until a move.
+        self.district: str = doc["issuer"]
+        self.enrollment: str | None = None  # the latest enrollment fact: enrolled, exited, graduated or moved
+        self.graduated: str | None = None  # the graduation date, once recorded
+
+    def when_CohortCorrected(self, doc: p.CohortCorrected) -> None:  # noqa: N802
+        self.cohort = doc["cohort"]
+
+    def when_StudentEnrolled(self, doc: p.StudentEnrolled) -> None:  # noqa: N802
+        self.enrollment = "enrolled"
+
+    def when_StudentExited(self, doc: p.StudentExited) -> None:  # noqa: N802
+        self.enrollment = "exited"
+
+    def when_StudentGraduated(self, doc: p.StudentGraduated) -> None:  # noqa: N802
+        self.enrollment = "graduated"
+        self.graduated = doc["date"]
+
+    def when_StudentMoved(self, doc: p.StudentMoved) -> None:  # noqa: N802
+        self.enrollment = "moved"
+        self.district = doc["to"]
 
 
 class Award(SignedAggregate):

@@ -351,9 +351,12 @@ class Ledger(Application):
         return self.register_students(issuer_slug, [claims], cohorts=[cohort])[0]
 
     def register_students(
-        self, issuer_slug: str, claims_list: Sequence[dict[str, str]], *, cohorts: Sequence[int | None] | None = None
+        self, issuer_slug: str, claims_list: Sequence[dict[str, str]], *, cohorts: Sequence[int | None] | None = None,
+        buildings: Sequence[str | None] | None = None,
     ) -> list[str]:
-        """`cohorts`: each student's graduating class (the year it graduates in), when known."""
+        """`cohorts`: each student's graduating class (the year it graduates in), when known; `buildings`:
+        the district's code of the building each attends, when it keeps one. The claims (name, birth_date,
+        local_id, and state_id when known) each get their own salted commitment (ledger.vault)."""
         issuer = self.issuer(issuer_slug)
         for claims in claims_list:
             if "birth_date" in claims:
@@ -365,9 +368,11 @@ class Ledger(Application):
                 identity = Identity.new(claims)
                 batch.identities[student_id] = seal(identity, self.vault_key, student_id)
                 cohort = cohorts[i] if cohorts else None
+                building = buildings[i] if buildings else None
                 batch.sign(d.STUDENT_REGISTERED, student_id, actor=issuer.did, student=student_id,
                            issuer=issuer.did, subject=identity.commitments(),
-                           **({"cohort": cohort} if cohort is not None else {}))
+                           **({"cohort": cohort} if cohort is not None else {}),
+                           **({"building": building} if building else {}))
                 ids.append(student_id)
         return ids
 

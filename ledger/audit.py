@@ -143,9 +143,19 @@ def _vault_problem(ledger: Ledger, view: _ReplayView) -> str | None:
             if view.aggregates.get(d.erasure_stream(student_id)) is not None:
                 return f"the vault holds a row for student {student_id}, whose erasure is recorded"
             try:
-                unseal(sealed, ledger.vault_key, student_id)
+                identity = unseal(sealed, ledger.vault_key, student_id)
+                commitments = identity.commitments()
             except (IntegrityError, *UNREADABLE):
                 return f"the vault row of student {student_id} does not open (damaged, or moved from another student)"
+            # Sealed anew with another claim (a state id, a name changed by someone holding the vault key):
+            # it opens, but no longer opens the commitments the student's registration signed.
+            student = view.aggregates[student_id]
+            assert isinstance(student, Student)
+            if commitments != student.subject:
+                changed = sorted(c for c in commitments.keys() | student.subject.keys()
+                                 if commitments.get(c) != student.subject.get(c))
+                return (f"the vault row of student {student_id} does not match the commitments of their "
+                        f"registration ({', '.join(changed)})")
             held.add(student_id)
         after = rows[-1][0]
     for stream_id, aggregate in view.aggregates.items():

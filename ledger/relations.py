@@ -3,7 +3,7 @@
 An institution relates to a student, and so may see the student's identity,
 exactly when it
 
-- registered the student,
+- registered the student, or is the district the student moved to (the district of record since),
 - issued or holds (is custodian of) one of the student's awards, or recorded an
   award that amends one of them (the issuer is the first custodian: its fact is
   "issued"; "holds" is custody received by a transfer),
@@ -39,12 +39,13 @@ OFFERED = "offered"  # ref: an award offered; one pending offer per award, likew
 ONCE_PER_REF = (AMENDED, OFFERED)
 SHARED_RECORD = "shared-record"
 SHARED_REPORT = "shared-report"
+MOVED_IN = "moved-in"  # ref: the student's StudentMoved event (stream/sequence): a student may move back and forth
 
 SHARE_PURPOSES = {"record": SHARED_RECORD, "report": SHARED_REPORT}
 # What an institution may pass on by a roster share: only what it has itself,
 # never a share or an offer it received (no redisclosure: 34 CFR 99.33).
-OWN_BASES = frozenset({REGISTERED, ISSUED, HOLDS, AMENDED})
-RECORDING_BASES = frozenset({REGISTERED, ISSUED, HOLDS, AMENDED, OFFERED, SHARED_RECORD})
+OWN_BASES = frozenset({REGISTERED, MOVED_IN, ISSUED, HOLDS, AMENDED})
+RECORDING_BASES = frozenset({REGISTERED, MOVED_IN, ISSUED, HOLDS, AMENDED, OFFERED, SHARED_RECORD})
 ALL_BASES = RECORDING_BASES | {SHARED_REPORT}
 
 
@@ -87,6 +88,9 @@ def changes_of(document: dict[str, Any], aggregate: Any) -> list[Change]:
     student = str(doc.get("student") or getattr(aggregate, "student", ""))
     if kind == d.STUDENT_REGISTERED:
         return [Relation(student, str(doc["issuer"]), REGISTERED, student)]
+    if kind == d.STUDENT_MOVED:
+        # The receiving district takes the student's record on; the sending one keeps what it had.
+        return [Relation(student, str(doc["to"]), MOVED_IN, f"{doc['stream']}/{doc['sequence']}")]
     if kind == d.CREDENTIAL_ISSUED:
         issuer, award = str(doc["issuer"]), str(doc["award"])
         # The issuer is the first custodian: "issued" says both (an award moved on adds "holds" for the

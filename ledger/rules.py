@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from ledger.aggregates import AGGREGATE_CLASSES, Award, Credential, Issuer, SignedAggregate, Student
 from ledger.errors import InputError, RejectedError
-from ledger.relations import OWN_BASES, RECORDING_BASES
+from ledger.relations import ALL_BASES, OWN_BASES, RECORDING_BASES
 from ledger.statelists import school_year_from_text
 from verifiers.dataintegrity import proofs_of, verify_proof
 from verifiers.didkey import public_key_from_verification_method
@@ -54,6 +54,26 @@ REVOCATION_REASONS = status.REVOCATION_REASONS  # the protocol's vocabulary, her
 ISSUER_KINDS = ("district", "school", "cte_center", "agency", "college")
 CREDENTIAL_TYPES = ("certification", "license", "certificate", "assessment")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# Why a student left the district without graduating (the exit codes state collections share, in words).
+EXIT_REASONS = {
+    "transferred": "transferred to another school or district in the state",
+    "moved-out-of-state": "moved out of the state",
+    "private-school": "transferred to a private school",
+    "home-schooled": "withdrew to be home-schooled",
+    "dropped-out": "dropped out",
+    "completed-no-diploma": "completed school without a diploma (certificate of attendance)",
+    "aged-out": "reached the maximum age for services",
+    "deceased": "deceased",
+    "other": "another reason",
+}
+# The diploma a graduate received (ESSA counts the regular and the state-defined alternate diploma).
+DIPLOMA_TYPES = {
+    "regular": "regular high school diploma",
+    "honors": "regular diploma with honors or a state seal",
+    "alternate": "state-defined alternate diploma",
+    "other": "another diploma the state recognizes",
+}
+EARLIEST_RECORD_DATE = date(1950, 1, 1)
 
 
 class LedgerView(Protocol):
@@ -472,6 +492,33 @@ def _check_identity_erased(doc: p.IdentityErased, view: LedgerView, _: Any, __: 
                                               "identity")
 
 
+def _check_student_record(doc: Mapping[str, Any], view: LedgerView, student: Any, recorded: datetime) -> None:
+    """A fact of a student's record (ledger.enrollment) is the district of record's to sign; an institution
+    that does not relate to the student is answered as for an unknown one."""
+    if doc["student"] != doc["stream"]:
+        raise RejectedError("malformed", "student and stream do not agree")
+    if doc["actor"] != student.district:
+        if view.relates(doc["student"], doc["actor"], recorded.date(), ALL_BASES):
+            raise RejectedError("not_district_of_record", "only the student's district of record records their "
+                                                          "class and enrollment")
+        raise RejectedError("not_found", f"no student {doc['student']}")
+    if doc["type"] == d.COHORT_CORRECTED:
+        if doc["cohort"] == student.cohort:
+            raise RejectedError("unchanged", f"the graduating class is already {student.cohort}")
+        return
+    day = date.fromisoformat(doc["date"])
+    if day > latest_day(recorded.date()):
+        raise RejectedError("future_date", "an enrollment fact cannot be dated in the future")
+    if day < EARLIEST_RECORD_DATE:
+        raise RejectedError("malformed", f"an enrollment fact cannot be dated before {EARLIEST_RECORD_DATE.year}")
+    if doc["type"] == d.STUDENT_GRADUATED and student.graduated is not None:
+        raise RejectedError("already_graduated", f"the student's graduation is recorded ({student.graduated})")
+    if doc["type"] == d.STUDENT_MOVED:
+        if doc["to"] == doc["actor"]:
+            raise RejectedError("malformed", "a student cannot move to the district of record itself")
+        _require_registered_issuer(view, doc["to"])
+
+
 # Each check takes its own event type's typed document (verifiers.protocol.payloads), so the
 # document is Any here: the table, keyed by that type, is where check_document's JSON is narrowed.
 CHECKS: dict[str, Callable[[Any, LedgerView, Any, datetime], None]] = {
@@ -493,4 +540,5 @@ CHECKS: dict[str, Callable[[Any, LedgerView, Any, datetime], None]] = {
     d.TRANSFER_OFFERED: _check_transfer_offered,
     d.TRANSFER_OFFER_CLOSED: _check_transfer_offer_closed,
     d.IDENTITY_ERASED: _check_identity_erased,
+    **{event_type: _check_student_record for event_type in d.STUDENT_RECORD_EVENTS},
 }

@@ -17,7 +17,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from ledger.pathways.facts import WORKKEYS_TESTS  # the rules' list: the schema cannot drift from it
 from ledger.errors import InputError
 from ledger.relations import SHARE_PURPOSES
-from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, OFFER_OUTCOMES, REVOCATION_REASONS
+from ledger.rules import (CREDENTIAL_TYPES, DIPLOMA_TYPES, EXIT_REASONS, ISSUER_KINDS, OFFER_OUTCOMES,
+                          REVOCATION_REASONS)
 from ledger.statelists import FIRST_YEAR, LAST_YEAR, STATES, school_year_from_text, terms_problems
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.errors import MalformedError
@@ -144,6 +145,9 @@ CATALOG_CODES: dict[str, fields.Field] = {
     "cip": fields.String(allow_none=True, validate=CIP),
     "ctid": fields.String(allow_none=True, validate=CTID),
 }
+REQUIRED_DATE = fields.String(required=True, validate=DATE)
+BUILDING_TEXT = validate.Length(min=1, max=64)
+BUILDING = fields.String(validate=BUILDING_TEXT)
 LISTING_KEY: dict[str, fields.Field] = {
     "credential": fields.String(required=True, validate=SLUG),
     "state": fields.String(required=True, validate=validate.OneOf(STATES)),
@@ -184,6 +188,7 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
         "student": ID, "issuer": DID, "subject": COMMITMENTS,
         # The graduating class (the school year the student is expected to graduate in ends in it).
         "cohort": fields.Integer(strict=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR)),
+        "building": BUILDING,
     },
     d.CREDENTIAL_ISSUED: {
         "award": ID, "issuer": DID, "student": ID,
@@ -240,6 +245,16 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
         "reason": fields.String(required=True, validate=validate.Length(max=1000)),
     },
     d.IDENTITY_ERASED: {"student": ID},
+    d.COHORT_CORRECTED: {
+        "student": ID, "cohort": fields.Integer(required=True, strict=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR)),
+    },
+    d.STUDENT_ENROLLED: {"student": ID, "date": REQUIRED_DATE, "building": fields.String(required=True, allow_none=True,
+                                                                                          validate=BUILDING_TEXT)},
+    d.STUDENT_EXITED: {"student": ID, "date": REQUIRED_DATE,
+                       "reason": fields.String(required=True, validate=validate.OneOf(sorted(EXIT_REASONS)))},
+    d.STUDENT_GRADUATED: {"student": ID, "date": REQUIRED_DATE,
+                          "diploma": fields.String(required=True, validate=validate.OneOf(sorted(DIPLOMA_TYPES)))},
+    d.STUDENT_MOVED: {"student": ID, "date": REQUIRED_DATE, "to": DID},
     d.TRANSFER_OFFER_CLOSED: {
         "offer": ID, "outcome": fields.String(required=True, validate=validate.OneOf(OFFER_OUTCOMES)),
     },

@@ -79,11 +79,14 @@ class StudentInfo:
     registered_by: str  # the DID of the registering institution
     cohort: int | None  # graduating class, when recorded
     subject: Mapping[str, str]  # salted commitments to the identity claims (no PII)
+    district: str  # the DID of the district of record: the registering one until a move (ledger.enrollment)
+    enrollment: str | None  # the latest enrollment fact (enrolled, exited, graduated, moved), if any
+    graduated: str | None  # the graduation date, once recorded
 
     @classmethod
     def of(cls, student: a.Student) -> StudentInfo:
         return cls(str(student.id), student.version, student.last_hash, student.registered_by, student.cohort,
-                   dict(student.subject))
+                   dict(student.subject), student.district, student.enrollment, student.graduated)
 
 
 @dataclass(frozen=True)

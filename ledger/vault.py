@@ -20,7 +20,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from ledger.errors import IntegrityError
 from verifiers.commitments import SALT_BYTES, commitment_from_claim, salt_from_text, salt_to_text
 
-CLAIMS = ("name", "birth_date", "local_id")
+# The identity claims a student may have; the state student id (Ohio SSID, Missouri MOSIS id, Colorado
+# SASID) only when the district gave it.
+CLAIMS = ("name", "birth_date", "local_id", "state_id")
 NONCE_BYTES = 12
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from ledger.aggregates import Award
 from ledger.application import Ledger
+from ledger.enrollment import record_summary
 from ledger.pathways import WORKKEYS_TESTS
 from ledger.errors import NotFoundError
 from ledger.values import AwardInfo, IssuerInfo
@@ -49,7 +50,8 @@ def student_events(ledger: Ledger, student_id: str) -> list[dict[str, Any]]:
                 "signer_did": actor,
                 "key": proofs_of(doc)[0]["verificationMethod"],
                 "status": AwardInfo.of(award, today).status if isinstance(award, Award) else
-                ("recorded" if doc["type"] == d.ASSESSMENT_RECORDED else "registered"),
+                ("recorded" if doc["type"] == d.ASSESSMENT_RECORDED or doc["type"] in d.STUDENT_RECORD_EVENTS
+                 else "registered"),
                 "signatures": signature_status(ledger, doc, recorded),
                 "summary": _summary(ledger, doc),
             }
@@ -90,6 +92,8 @@ def _summary(ledger: Ledger, doc: dict[str, Any]) -> str:
     if kind == d.STUDENT_REGISTERED:
         cohort = f", class of {doc['cohort']}" if doc.get("cohort") else ""
         return f"registered by {signer_name(ledger, doc['issuer'])}{cohort}"
+    if kind in d.STUDENT_RECORD_EVENTS:
+        return record_summary(doc, lambda did: signer_name(ledger, did))
     if kind == d.IDENTITY_ERASED:
         return "the student's name, birth date and local id were erased; every signature stays valid"
     if kind == d.TRANSFER_OFFERED:

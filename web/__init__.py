@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # a CSV of several thousand awards, or a transcript bundle
 HSTS = "max-age=31536000; includeSubDomains"
 # Never cached: staff pages (the console's blueprints, reports), student pages, share links, the API.
-PRIVATE_BLUEPRINTS = frozenset({"console", "console_import", "console_shares", "console_admin", "reports", "student",
-                                "verifier", "api", "auth"})
+PRIVATE_BLUEPRINTS = frozenset({"console", "console_import", "console_roster", "console_shares", "console_admin",
+                                "reports", "student", "verifier", "api", "auth"})
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.accounts import Accounts
     from web.imports import Imports
     from web.roster import Roster
+    from web.roster_import import RosterImport
     from web.security import RateLimiter
     from web.sharing import Sharing
     from web.transfers import Transfers
@@ -66,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["roster"] = roster
     app.extensions["transfers"] = Transfers(ledger)
     app.extensions["imports"] = Imports(ledger, app.extensions["projections"], roster)
+    app.extensions["roster_import"] = RosterImport(ledger, app.extensions["projections"], roster)
 
     _register_security(app)
     from web.access_log import install_werkzeug_filter
@@ -84,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.console import bp as console
     from web.console_admin import bp as console_admin
     from web.console_import import bp as console_import
+    from web.console_roster import bp as console_roster
     from web.console_shares import bp as console_shares
     from web.home import bp as home
     from web.issuers import bp as issuers
@@ -93,8 +96,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.transcripts_api import bp as transcripts_api
     from web.verifier import bp as verifier
 
-    for blueprint in (home, auth, console, console_import, console_shares, console_admin, api, student, verifier,
-                      issuers, log_api, transcripts_api, reports):
+    for blueprint in (home, auth, console, console_import, console_roster, console_shares, console_admin, api, student,
+                      verifier, issuers, log_api, transcripts_api, reports):
         app.register_blueprint(blueprint)
 
 

@@ -47,6 +47,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ledger.application import IssueRequest
+from ledger.enrollment import correct_cohort, record_enrollment
 from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.export import export_bundle
 from ledger.readmodels import Projections
@@ -60,6 +61,7 @@ from web.accounts import Accounts, Actor
 from web.errors import mapped_error_response
 from web.exceptions import Forbidden, RateLimited, TooLarge, Unauthorized
 from web.roster import Roster, resolve_local_ids, share_view
+from web.schemas import enrollment_fact, student_claims
 from web.transfers import PendingTransfer
 from web import services
 from web.services import ledger as _ledger
@@ -354,10 +356,64 @@ def catalog(actor: Actor) -> dict[str, Any]:
 def create_student(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     """Register a student. The ledger keeps an opaque id and salted commitments; the claims go to the PII vault."""
     issuer = _issuer(actor)
-    claims = {"name": data["name"], "birth_date": data["birth_date"].isoformat(), "local_id": data["local_id"]}
+    claims = student_claims(data)
     student_id = _ledger().register_student(issuer.slug, claims, cohort=data["cohort"])
     return {"student": student_id, "issuer": issuer.did, "identity": claims, "cohort": data["cohort"],
             "log_index": _position(student_id, 1)}
+
+
+@route("POST", "/students/import", role="registrar", tag="students", body=s.RosterImportIn,
+       response=s.RosterImportOut)
+def import_students(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Import a roster CSV (web.roster_import): without `commit`, every row checked (the preview); with it,
+    every new student registered in one transaction, or nobody. A row whose local id is a student this
+    issuer already has is that student (skipped when it agrees; an error naming the field when it does not),
+    so the same file imported twice registers each student once. The rows answered carry no PII."""
+    issuer, raw, today = _issuer(actor), data["csv"].encode(), _ledger().clock().date()
+    if data["commit"]:
+        rows, ids = services.roster_import().commit(issuer.slug, raw, today)
+    else:
+        rows, ids = services.roster_import().check(issuer.slug, raw, today), []
+    new = iter(ids)
+    return {"committed": data["commit"], "registered": len(ids), "rows": [
+        {"line": r.line, "local_id": r.local_id, "errors": r.errors,
+         "result": "error" if r.errors else "new" if r.new else "registered",
+         "student": (next(new) if data["commit"] else None) if r.new and not r.errors else r.student}
+        for r in rows]}
+
+
+def _record_json(student_id: str, log_index: int | None = None) -> dict[str, Any]:
+    record = _projections().student_record(student_id)
+    return {"student": student_id, **record, **({"log_index": log_index} if log_index is not None else {})}
+
+
+@route("GET", "/students/<uuid:student_id>/record", role="viewer", tag="students", response=s.StudentRecordOut,
+       errors=(404,))
+def student_record(actor: Actor, student_id: Any) -> dict[str, Any]:
+    """The student's class, district of record, building, enrollment and graduation, with every fact in order."""
+    _require_student(str(student_id), _issuer(actor))
+    return _record_json(str(student_id))
+
+
+@route("POST", "/students/<uuid:student_id>/cohort", role="registrar", tag="students", body=s.CohortIn,
+       response=s.StudentRecordOut, errors=(404, 409))
+def correct_student_cohort(actor: Actor, student_id: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Correct the graduating class: a signed event of the district of record (409 `unchanged` when it is
+    the class already; any other institution gets the 404 an unknown student gets)."""
+    issuer, student = _issuer(actor), str(student_id)
+    _require_student(student, issuer)
+    receipt = correct_cohort(_ledger(), issuer.slug, student, data["cohort"])
+    return _record_json(student, _position(student, receipt.sequence))
+
+
+@route("POST", "/students/<uuid:student_id>/enrollment", role="registrar", tag="students", body=s.EnrollmentIn,
+       response=s.StudentRecordOut, errors=(404, 409))
+def record_student_enrollment(actor: Actor, student_id: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Record an enrollment fact, as the district of record; after `moved`, the receiving district is."""
+    issuer, student = _issuer(actor), str(student_id)
+    _require_student(student, issuer)
+    receipt = record_enrollment(_ledger(), issuer.slug, student, enrollment_fact(data))
+    return _record_json(student, _position(student, receipt.sequence))
 
 
 @route("GET", "/students", role="viewer", tag="students", query=s.Page, response=s.StudentList)

@@ -17,7 +17,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from ledger.relations import SHARE_PURPOSES
 from ledger.rules import REVOCATION_REASONS
 from ledger.schemas import MAX_SHARED_STUDENTS
-from web.schemas import IssueInput, RevokeInput, StudentInput
+from web.schemas import CohortInput, EnrollmentInput, IssueInput, RevokeInput, StudentInput
 
 MAX_BATCH = 1000  # awards in one batch, events in one submission
 
@@ -182,6 +182,8 @@ class Identity(Schema):
     name = fields.String(required=True)
     birth_date = fields.String(required=True, metadata={"format": "date"})
     local_id = fields.String(required=True)
+    state_id = fields.String(metadata={"description": "The state student id (Ohio SSID, Missouri MOSIS id, "
+                                                      "Colorado SASID), when given"})
 
 
 class StudentCreated(Schema):
@@ -254,6 +256,68 @@ class Transcript(Schema):
     awards = fields.List(fields.Nested(TranscriptAward), required=True)
     other_awards = fields.Integer(required=True, metadata={"description": "Awards other institutions issued "
                                                                           "and hold: counted, not shown"})
+
+
+class RosterImportIn(Schema):
+    """A roster CSV (the console's format: local_id, state_id, name, birth_date, cohort, building)."""
+
+    class Meta:
+        unknown = RAISE
+
+    csv = fields.String(required=True, validate=validate.Length(min=1),
+                        metadata={"description": "The file's text, UTF-8"})
+    commit = fields.Boolean(load_default=False, metadata={
+        "description": "false (default): check every row and answer the preview; true: register every new "
+                       "student in one transaction, or nobody (400 naming each bad row's fields)"})
+
+
+class RosterImportRow(Schema):
+    line = fields.Integer(required=True)
+    local_id = fields.String(required=True)
+    result = fields.String(required=True, validate=validate.OneOf(["new", "registered", "error"]),
+                           metadata={"description": "new; registered (already: skipped); error"})
+    student = fields.String(required=True, allow_none=True, metadata={"format": "uuid"})
+    errors = fields.List(fields.String(), required=True, metadata={"description": "`field: problem` each"})
+
+
+class RosterImportOut(Schema):
+    committed = fields.Boolean(required=True)
+    rows = fields.List(fields.Nested(RosterImportRow), required=True)
+    registered = fields.Integer(required=True, metadata={"description": "Students registered by this call"})
+
+
+class CohortIn(CohortInput):
+    """The graduating class corrected: a signed event of the district of record."""
+
+
+class EnrollmentIn(EnrollmentInput):
+    """An enrollment fact: enrolled (building optional), exited (reason), graduated (diploma), or moved (`to`:
+    the receiving district's slug, from then on the district of record). Signed by the district of record."""
+
+
+class RecordFact(Schema):
+    sequence = fields.Integer(required=True)
+    type = fields.String(required=True)
+    actor = fields.String(required=True)
+    date = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    detail = fields.String(required=True, allow_none=True)
+    recorded = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class StudentRecordOut(Schema):
+    """The student's record as the district of record keeps it."""
+
+    student = fields.String(required=True, metadata={"format": "uuid"})
+    registered_by = fields.String(required=True)
+    district = fields.String(required=True, metadata={"description": "The district of record"})
+    cohort = fields.Integer(required=True, allow_none=True)
+    building = fields.String(required=True, allow_none=True)
+    enrollment = fields.String(required=True, allow_none=True, metadata={
+        "description": "The latest enrollment fact: enrolled, exited, graduated or moved"})
+    graduated = fields.String(required=True, allow_none=True, metadata={"format": "date"})
+    diploma = fields.String(required=True, allow_none=True)
+    history = fields.List(fields.Nested(RecordFact), required=True)
+    log_index = fields.Integer(metadata={"description": "Leaf index of the event just recorded"})
 
 
 class AwardOut(Schema):

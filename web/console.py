@@ -10,6 +10,7 @@ Routes (methods; role):
     /console/                                        GET   dashboard (operator: ?issuer=slug)
     /console/<slug>/students                         GET POST find a student (POST q=name, local id or id)
     /console/<slug>/students/new                     GET POST register a student        registrar
+    (importing a roster and the facts of a student's record: web.console_roster)
     /console/<slug>/students/<id>                    GET   student: identity, transcript, actions
     /console/<slug>/students/<id>/claims             POST  make a claim code (shown once) registrar
     /console/<slug>/students/<id>/claims/<c>/revoke  POST  revoke a claim code           registrar
@@ -32,7 +33,7 @@ from ledger.application import IssueRequest
 from ledger.errors import InputError, LedgerError, NotFoundError
 from ledger.relations import OWN_BASES, RECORDING_BASES
 from ledger.reports.student import student_pathways
-from ledger.rules import REVOCATION_REASONS
+from ledger.rules import DIPLOMA_TYPES, EXIT_REASONS, REVOCATION_REASONS
 from ledger.values import AwardInfo
 from web import schemas
 from web.auth import current_actor, staff_required
@@ -59,6 +60,7 @@ EVIDENCE_KEYS = ("certificate", "score", "license_number")  # offered first on t
 
 BASIS_LABELS = {
     "registered": "your institution registered them",
+    "moved-in": "they moved to your district, now their district of record",
     "issued": "your institution recorded one of their credentials",
     "holds": "your institution holds one of their credentials",
     "amended": "your institution corrected one of their credentials",
@@ -138,13 +140,12 @@ def student_new(slug: str) -> Any:
         data = schemas.load(schemas.StudentInput, {"issuer": slug, "name": form.get("name", ""),
                                                    "birth_date": form.get("birth_date", ""),
                                                    "local_id": form.get("local_id", ""),
+                                                   "state_id": form.get("state_id", "").strip() or None,
                                                    "cohort": form.get("cohort", "").strip() or None})
         projections().catch_up()
         if folded(data["local_id"]) in roster().by_local_id(s.did):
             raise InputError.for_field("local_id", "a student of your institution already has this local id")
-        student_id = ledger().register_student(slug, {"name": data["name"],
-                                                      "birth_date": data["birth_date"].isoformat(),
-                                                      "local_id": data["local_id"]}, cohort=data["cohort"])
+        student_id = ledger().register_student(slug, schemas.student_claims(data), cohort=data["cohort"])
     except LedgerError as e:
         return form_error("console/student_new.html", e, scope=s, form=form)
     if form.get("claim"):
@@ -166,7 +167,8 @@ def student(slug: str, student_id: str) -> Any:
         claims=[c for c in accounts().claims(student_id) if c["issuer"] == slug],
         registered_by=ledger().student(student_id).registered_by,
         pending=transfers().pending_for(slug, student_id), issuer_names=issuer_names(),
-        pathways=student_pathways(projections(), student_id, today=today()))
+        pathways=student_pathways(projections(), student_id, today=today()),
+        record=projections().student_record(student_id), exit_reasons=EXIT_REASONS, diplomas=DIPLOMA_TYPES)
 
 
 def related_or_404(s: Scope, student_id: str, *, recording: bool = False) -> None:

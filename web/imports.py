@@ -29,6 +29,7 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -130,8 +131,10 @@ class ImportJob:
 # Parsing -----------------------------------------------------------------------
 
 
-def parse_csv(data: bytes) -> list[tuple[int, dict[str, str], list[str]]]:
-    """(line, cells by normalized column, problems) per non-blank row; InputError for an unusable file."""
+def parse_csv(data: bytes, *, aliases: Mapping[str, str] | None = None,
+              check_columns: Callable[[list[str]], None] | None = None) -> list[tuple[int, dict[str, str], list[str]]]:
+    """(line, cells by normalized column, problems) per non-blank row; InputError for an unusable file.
+    `aliases` and `check_columns`: another format's (web.roster_import); by default the award format's."""
     try:
         text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte order mark
     except UnicodeDecodeError:
@@ -146,8 +149,8 @@ def parse_csv(data: bytes) -> list[tuple[int, dict[str, str], list[str]]]:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
             raise InputError.for_field("file", "the file is empty: the first line must name the columns")
-        columns = [_column(h) for h in header]
-        _check_columns(columns)
+        columns = [_column(h, ALIASES if aliases is None else aliases) for h in header]
+        (check_columns or _check_columns)(columns)
         rows: list[tuple[int, dict[str, str], list[str]]] = []
         for cells in reader:
             if not any(c.strip() for c in cells):
@@ -164,16 +167,22 @@ def parse_csv(data: bytes) -> list[tuple[int, dict[str, str], list[str]]]:
     return rows
 
 
-def _column(name: str) -> str:
+def _column(name: str, aliases: Mapping[str, str]) -> str:
     key = "_".join(name.strip().lower().replace("-", " ").split())
-    return ALIASES.get(key, key)
+    return aliases.get(key, key)
 
 
-def _check_columns(columns: list[str]) -> None:
+def check_named_once(columns: list[str]) -> None:
+    """No column named twice, whatever the format."""
     named = [c for c in columns if c]
     duplicates = sorted({c for c in named if named.count(c) > 1})
     if duplicates:
         raise InputError.for_field("file", f"column(s) named twice: {', '.join(duplicates)}")
+
+
+def _check_columns(columns: list[str]) -> None:
+    check_named_once(columns)
+    named = [c for c in columns if c]
     missing = [c for c in ("credential", "earned") if c not in named]
     if "local_id" not in named and "student" not in named:
         missing.insert(0, "local_id (or student)")

@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from ledger.application import Ledger
+from ledger.enrollment import record_summary
 from ledger.errors import InputError, NotFoundError
 from ledger.readmodels import Projections
 from ledger.rules import REVOCATION_REASONS
@@ -50,6 +51,11 @@ EVENT_LABELS = {
     d.TRANSFER_OFFERED: "Transfer offered",
     d.TRANSFER_OFFER_CLOSED: "Transfer decided",
     d.IDENTITY_ERASED: "Identity erased",
+    d.COHORT_CORRECTED: "Graduating class corrected",
+    d.STUDENT_ENROLLED: "Student enrolled",
+    d.STUDENT_EXITED: "Student exited",
+    d.STUDENT_GRADUATED: "Student graduated",
+    d.STUDENT_MOVED: "Student moved",
 }
 
 
@@ -59,6 +65,7 @@ class StudentIdentity:
     name: str
     birth_date: str
     local_id: str
+    state_id: str = ""  # the state student id (SSID, MOSIS id, SASID), when the district gave it
 
 
 def folded(text: str) -> str:
@@ -77,7 +84,8 @@ class Roster:
     def identities(self, student_ids: Iterable[str]) -> dict[str, StudentIdentity]:
         """Decrypted identities of these students (erased ones, and damaged rows, are absent)."""
         return {student_id: StudentIdentity(student_id, identity.claims.get("name", ""),
-                                            identity.claims.get("birth_date", ""), identity.claims.get("local_id", ""))
+                                            identity.claims.get("birth_date", ""), identity.claims.get("local_id", ""),
+                                            identity.claims.get("state_id", ""))
                 for student_id, identity in self.ledger.identities(student_ids).items()}
 
     def identity(self, student_id: str) -> StudentIdentity | None:
@@ -157,6 +165,8 @@ class Roster:
             return f"{self._credential_name(award.credential)} {direction}: {doc['reason']}"
         if kind == d.STUDENT_REGISTERED:
             return f"by {self._issuer_name(doc['issuer'])}"
+        if kind in d.STUDENT_RECORD_EVENTS:
+            return record_summary(doc, self._issuer_name)
         if kind in (d.ISSUER_KEY_ADDED, d.ISSUER_KEY_RETIRED, d.ISSUER_KEY_COMPROMISED, d.ISSUER_REGISTERED):
             return short_key(doc["key"])
         return ""

@@ -11,12 +11,15 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from ledger.enrollment import ENROLLED, EXITED, GRADUATED, MOVED, EnrollmentFact
 from ledger.errors import InputError
 from ledger.statelists import FIRST_YEAR, LAST_YEAR
-from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
+from ledger.rules import CREDENTIAL_TYPES, DIPLOMA_TYPES, EXIT_REASONS, ISSUER_KINDS, REVOCATION_REASONS
 from ledger.schemas import CIP, CTID, KEY_ID, MAX_SAFE_INTEGER, NAICS, NOT_UNICODE, SLUG, SOC, is_unicode
 
 NAME = validate.Length(min=1, max=200)
+STATE_ID_PATTERN = r"^[A-Za-z0-9]{1,20}$"  # no state's own format is enforced: none could be verified for all three
+STATE_ID = validate.Regexp(STATE_ID_PATTERN, error="letters and digits only, at most 20")
 
 
 class UTCDateTime(fields.DateTime):
@@ -74,9 +77,54 @@ class StudentInput(Schema):
     name = fields.String(required=True, validate=NAME)
     birth_date = fields.Date(required=True)
     local_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    # The state student id (Ohio SSID, Missouri MOSIS id, Colorado SASID): PII, to the vault only.
+    state_id = fields.String(load_default=None, allow_none=True, validate=STATE_ID)
     # The graduating class (the year the student is expected to graduate): the state rules depend on it.
     cohort = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR))
     # Whether the birth date is plausible is the ledger's rule (ledger.rules.check_birth_date, on its clock).
+
+
+class CohortInput(Schema):
+    """A graduating class corrected (ledger.enrollment)."""
+
+    class Meta:
+        unknown = RAISE
+
+    cohort = fields.Integer(required=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR))
+
+
+# The one detail each enrollment fact carries, by kind: the building (optional), the exit reason, the
+# diploma, or the receiving district (a slug).
+ENROLLMENT_DETAILS = {ENROLLED: "building", EXITED: "reason", GRADUATED: "diploma", MOVED: "to"}
+
+
+class EnrollmentInput(Schema):
+    """An enrollment fact (ledger.enrollment); whether its date may be recorded is the ledger's rule."""
+
+    class Meta:
+        unknown = RAISE
+
+    kind = fields.String(required=True, validate=validate.OneOf(list(ENROLLMENT_DETAILS)))
+    date = fields.Date(required=True)
+    building = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    reason = fields.String(validate=validate.OneOf(sorted(EXIT_REASONS)))
+    diploma = fields.String(validate=validate.OneOf(sorted(DIPLOMA_TYPES)))
+    to = fields.String(validate=SLUG)
+
+    @validates_schema
+    def _detail_of_its_kind(self, data: dict[str, Any], **_: Any) -> None:
+        kind = data.get("kind")
+        for detail in ("reason", "diploma", "to"):
+            if detail in data and ENROLLMENT_DETAILS.get(str(kind)) != detail:
+                raise ValidationError(f"only for {next(k for k, v in ENROLLMENT_DETAILS.items() if v == detail)}",
+                                      detail)
+            if ENROLLMENT_DETAILS.get(str(kind)) == detail and detail not in data:
+                raise ValidationError("required", detail)
+
+
+def enrollment_fact(data: dict[str, Any]) -> EnrollmentFact:
+    """The ledger's request from a loaded EnrollmentInput."""
+    return EnrollmentFact(data["kind"], data["date"], data.get(ENROLLMENT_DETAILS[data["kind"]]) or None)
 
 
 class IssueInput(Schema):
@@ -132,3 +180,9 @@ def load(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:
         field, problems = next(iter(errors.items()))
         raise InputError(f"{field}: {problems[0]}", errors) from None
     return result
+
+
+def student_claims(data: dict[str, Any]) -> dict[str, str]:
+    """The identity claims of a loaded StudentInput, as the vault keeps them (the state id when given)."""
+    claims = {"name": data["name"], "birth_date": data["birth_date"].isoformat(), "local_id": data["local_id"]}
+    return claims | ({"state_id": data["state_id"].upper()} if data.get("state_id") else {})

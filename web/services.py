@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from web.accounts import Accounts
     from web.imports import Imports
     from web.roster import Roster
+    from web.roster_import import RosterImport
     from web.sharing import Sharing
     from web.transfers import Transfers
 
@@ -42,3 +43,7 @@ def transfers() -> Transfers:
 
 def imports() -> Imports:
     return cast("Imports", current_app.extensions["imports"])
+
+
+def roster_import() -> RosterImport:
+    return cast("RosterImport", current_app.extensions["roster_import"])

@@ -4,7 +4,9 @@ Riverbend Unified (a district, configured as an Ohio district in the instance's
 `issuer-states.json`, with its CTE center and Lakeshore), the Riverbend Career &
 Technical Center its students attend half days (the district shares its roster with the center, which
 records most of their CTE credentials), and Lakeshore County Schools that one
-student moves to (an offer Lakeshore accepts). The catalog and listings are
+student moves to (an offer Lakeshore accepts, and the move recorded: Lakeshore becomes the district of
+record). Every student has a (fictional) state id; the students whose class has graduated have their
+graduation recorded. The catalog and listings are
 `credledger_tools.demo.catalog`'s. Students are invented names; the same seed
 always gives the same district. The first student is of the class of 2026 (the
 Ohio framework of 2023 on) and the eighth of the class of 2022 (the credential
@@ -22,6 +24,7 @@ from typing import Any
 from ledger.application import IssueRequest, Ledger
 from credledger_tools.demo.catalog import CATALOG, define_demo_catalog, load_listings
 from ledger.assessments import AssessmentRequest, record_assessments
+from ledger.enrollment import ENROLLED, GRADUATED, MOVED, EnrollmentFact, record_enrollment
 from ledger.errors import InputError, NotFoundError
 from ledger.pathways.states import write_issuer_states
 
@@ -72,7 +75,7 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
     claims = [
         {"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
          "birth_date": (date(2007, 9, 1) + timedelta(days=rng.randrange(3 * 365))).isoformat(),
-         "local_id": f"RB-{100000 + i}"}
+         "local_id": f"RB-{100000 + i}", "state_id": f"XZ{3100000 + i}"}  # an SSID's shape; XZ is no real prefix
         for i in range(students)
     ]
     for index, (birth, _) in FIXED_CLASSES.items():
@@ -120,7 +123,7 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
                                old.evidence, supersedes=amended)])
 
     # One student moves to Lakeshore: the district's records of them change custody.
-    mover = student_ids[-1]
+    mover = next(s for i, s in reversed(list(enumerate(student_ids))) if i not in FIXED_CLASSES)  # not a graduate
     movable = [a for a, r in by_award.items() if r.student == mover and r.issuer == "riverbend" and a not in revoked]
     if not movable:
         movable = ledger.issue([IssueRequest("riverbend", mover, "ncrc-workkeys", today - timedelta(days=40),
@@ -128,6 +131,17 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
     # Riverbend offers the record; Lakeshore's registrar accepts it.
     offer = ledger.offer_transfer("riverbend", "lakeshore", mover, "Student enrolled at Lakeshore County Schools")
     ledger.accept_transfer(offer, "lakeshore")
+    # The move itself: Lakeshore becomes the district of record (its reports count the student); Riverbend's
+    # history of the student stays. Lakeshore then records the enrollment at its high school.
+    record_enrollment(ledger, "riverbend", mover, EnrollmentFact(MOVED, today - timedelta(days=45), "lakeshore"))
+    record_enrollment(ledger, "lakeshore", mover, EnrollmentFact(ENROLLED, today - timedelta(days=44), "LCS-HS"))
+    # The students whose class has graduated by now: their graduation is recorded (Perkins V 5S1 reads it).
+    graduates = []
+    for index, (_, cohort) in FIXED_CLASSES.items():
+        day = date(cohort, 5, 30)
+        if index < len(student_ids) and day <= today:
+            record_enrollment(ledger, "riverbend", student_ids[index], EnrollmentFact(GRADUATED, day, "regular"))
+            graduates.append(student_ids[index])
     assessments = _load_workkeys(ledger, student_ids, by_award, today, random.Random(seed + 1), graduated)
     return {
         "issuers": len(ISSUERS),
@@ -141,6 +155,9 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
         "assessments": assessments,
         "sample_student": student_ids[0],
         "transferred_student": mover,
+        "moved_student": mover,
+        "graduated": len(graduates),
+        "graduates": graduates,
         "roster_share": share,
     }
 

@@ -103,6 +103,21 @@ class Queries:
         return {table: sorted(self.view.query(f"SELECT * FROM {table} "), key=repr) for table in TABLES
                 if table not in NOT_REPRODUCED}
 
+    def student_record(self, student_id: str) -> dict[str, Any]:
+        """The student's record as the district of record keeps it (ledger.enrollment): the class, the
+        district of record, the building, the latest enrollment fact, the graduation, and every fact in order."""
+        rows = self.view.query("SELECT registered_by, cohort, COALESCE(district, registered_by), building, enrollment, "
+                               "graduated, diploma FROM rm_students WHERE student_id = ?", [student_id])
+        if not rows:
+            raise NotFoundError(f"no student {student_id!r}")
+        registered_by, cohort, district, building, enrollment, graduated, diploma = rows[0]
+        history = [{"sequence": int(r[0]), "type": r[1], "actor": r[2], "date": r[3], "detail": r[4], "recorded": r[5]}
+                   for r in self.view.query("SELECT sequence, type, actor, day, detail, recorded FROM rm_student_record "
+                                            "WHERE student_id = ? ORDER BY sequence", [student_id])]
+        return {"registered_by": registered_by, "cohort": None if cohort is None else int(cohort), "district": district,
+                "building": building, "enrollment": enrollment, "graduated": graduated, "diploma": diploma,
+                "history": history}
+
     def catalog(self) -> list[CatalogEntry]:
         """The credential catalog, by name."""
         rows = self.view.query("SELECT code, name, certifying_body, credential_type, validity_months, career_field "

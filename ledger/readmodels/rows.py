@@ -28,8 +28,42 @@ def changes_for(document: Document, recorded: str, position: int, sequence: int)
 
 
 def _student_registered(doc: p.StudentRegistered, recorded: str, _: int, __: int) -> list[Change]:
-    return [("INSERT INTO rm_students (student_id, registered_by, registered_at, cohort) VALUES (?, ?, ?, ?)",
-             (doc["student"], doc["issuer"], recorded, doc.get("cohort")))]
+    return [("INSERT INTO rm_students (student_id, registered_by, registered_at, cohort, district, building) "
+             "VALUES (?, ?, ?, ?, ?, ?)",
+             (doc["student"], doc["issuer"], recorded, doc.get("cohort"), doc["issuer"], doc.get("building")))]
+
+
+def _history(doc: Mapping[str, Any], recorded: str, sequence: int, day: str | None, detail: str | None) -> Change:
+    return ("INSERT INTO rm_student_record (student_id, sequence, type, actor, day, detail, recorded) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", (doc["student"], sequence, doc["type"], doc["actor"], day, detail, recorded))
+
+
+def _cohort_corrected(doc: p.CohortCorrected, recorded: str, _: int, sequence: int) -> list[Change]:
+    return [("UPDATE rm_students SET cohort = ? WHERE student_id = ?", (doc["cohort"], doc["student"])),
+            _history(doc, recorded, sequence, None, str(doc["cohort"]))]
+
+
+def _student_enrolled(doc: p.StudentEnrolled, recorded: str, _: int, sequence: int) -> list[Change]:
+    return [("UPDATE rm_students SET enrollment = 'enrolled', building = COALESCE(?, building) WHERE student_id = ?",
+             (doc["building"], doc["student"])),
+            _history(doc, recorded, sequence, doc["date"], doc["building"])]
+
+
+def _student_exited(doc: p.StudentExited, recorded: str, _: int, sequence: int) -> list[Change]:
+    return [("UPDATE rm_students SET enrollment = 'exited' WHERE student_id = ?", (doc["student"],)),
+            _history(doc, recorded, sequence, doc["date"], doc["reason"])]
+
+
+def _student_graduated(doc: p.StudentGraduated, recorded: str, _: int, sequence: int) -> list[Change]:
+    return [("UPDATE rm_students SET enrollment = 'graduated', graduated = ?, diploma = ? WHERE student_id = ?",
+             (doc["date"], doc["diploma"], doc["student"])),
+            _history(doc, recorded, sequence, doc["date"], doc["diploma"])]
+
+
+def _student_moved(doc: p.StudentMoved, recorded: str, _: int, sequence: int) -> list[Change]:
+    return [("UPDATE rm_students SET enrollment = 'moved', district = ? WHERE student_id = ?",
+             (doc["to"], doc["student"])),
+            _history(doc, recorded, sequence, doc["date"], doc["to"])]
 
 
 def _credential_issued(doc: p.CredentialIssued, recorded: str, position: int, _: int) -> list[Change]:
@@ -129,4 +163,9 @@ ROWS: dict[str, Rows] = {
     d.CREDENTIAL_LISTED: _credential_listed,
     d.CREDENTIAL_DELISTED: _credential_delisted,
     d.ASSESSMENT_RECORDED: _assessment_recorded,
+    d.COHORT_CORRECTED: _cohort_corrected,
+    d.STUDENT_ENROLLED: _student_enrolled,
+    d.STUDENT_EXITED: _student_exited,
+    d.STUDENT_GRADUATED: _student_graduated,
+    d.STUDENT_MOVED: _student_moved,
 }

@@ -18,8 +18,16 @@ TABLES = {
         "award_id TEXT NOT NULL, sequence INTEGER NOT NULL, from_did TEXT NOT NULL, to_did TEXT NOT NULL, "
         "reason TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (award_id, sequence)"
     ),
+    # district: the district of record (ledger.enrollment), NULL for a row projected before it was kept
+    # (read as registered_by); enrollment: the latest enrollment fact; graduated, diploma: once recorded.
     "rm_students": (
-        "student_id TEXT PRIMARY KEY, registered_by TEXT NOT NULL, registered_at TEXT NOT NULL, cohort INTEGER"
+        "student_id TEXT PRIMARY KEY, registered_by TEXT NOT NULL, registered_at TEXT NOT NULL, cohort INTEGER, "
+        "district TEXT, building TEXT, enrollment TEXT, graduated TEXT, diploma TEXT"
+    ),
+    # Every fact of a student's record after the registration, in stream order: the history a move keeps.
+    "rm_student_record": (
+        "student_id TEXT NOT NULL, sequence INTEGER NOT NULL, type TEXT NOT NULL, actor TEXT NOT NULL, "
+        "day TEXT, detail TEXT, recorded TEXT NOT NULL, PRIMARY KEY (student_id, sequence)"
     ),
     "rm_issuers": "did TEXT PRIMARY KEY, slug TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL",
     "rm_issuer_keys": (
@@ -60,6 +68,11 @@ ADDED_COLUMNS = [
     ("rm_credentials", "credential_engine_ctid", "TEXT"),  # "ctid" is a system column in PostgreSQL
     ("rm_awards", "status_list", "INTEGER"),
     ("rm_awards", "status_index", "INTEGER"),
+    ("rm_students", "district", "TEXT"),
+    ("rm_students", "building", "TEXT"),
+    ("rm_students", "enrollment", "TEXT"),
+    ("rm_students", "graduated", "TEXT"),
+    ("rm_students", "diploma", "TEXT"),
 ]
 NOT_REPRODUCED = {"rm_status_lists"}
 CATALOG_COLUMNS = {

@@ -40,7 +40,7 @@ from ledger.reports.irc_summary import irc_summary
 from ledger.reports.model import Report
 from ledger.reports.ohio import ohio_status
 from ledger.reports.inputs import Concentrators
-from ledger.reports.perkins import CONCENTRATORS_NEEDED, GRADUATED_NEEDED, perkins_5s1
+from ledger.reports.perkins import CONCENTRATORS_NEEDED, perkins_5s1
 from ledger.statelists import school_year_from_text, school_year_of
 
 REPORTS = ("irc-summary", "perkins-5s1", "ohio-status", "colorado-incentive")
@@ -67,7 +67,8 @@ def build_report(
 
     With `district`, the per-student reports (perkins-5s1, ohio-status) cover `served`: the
     students the institution relates to (ledger.access), given by the caller. perkins-5s1 needs the
-    concentrators and which of them graduated (a `Concentrators` with its graduated column, or `graduates`).
+    concentrators; which of them graduated is the graduation recorded in the ledger, and what the
+    concentrators' graduated column (a `Concentrators`) or `graduates` add.
     `issuer_states`: the configured states of institutions (ledger.pathways.states.load_issuer_states).
     """
     if name not in REPORTS:
@@ -105,11 +106,8 @@ def _build(
     issuer_states: Mapping[str, str] | None,
 ) -> Report:
     school_year = parse_year(year)
-    if name == "perkins-5s1":  # refused before any reading: the inputs it cannot do without
-        if concentrators is None:
-            raise InputError.for_field("concentrators", CONCENTRATORS_NEEDED)
-        if graduated is None:
-            raise InputError.for_field("graduated", GRADUATED_NEEDED)
+    if name == "perkins-5s1" and concentrators is None:  # refused before any reading: it cannot do without
+        raise InputError.for_field("concentrators", CONCENTRATORS_NEEDED)
     data = load_report_data(view, issuer_states=issuer_states)
     if district is not None and name in ("perkins-5s1", "ohio-status"):
         data.issuer_did(district)  # an unknown institution is named

@@ -45,7 +45,8 @@ class ReportData:
 
     issuers: dict[str, tuple[str, str, str]]  # did -> (slug, name, kind)
     credentials: dict[str, dict[str, Any]]  # code -> name, type, careerField, careerCluster
-    students: dict[str, tuple[str, int | None]]  # id -> (registered_by DID, cohort)
+    # id -> (the district of record's DID, cohort): the registering institution until a move (ledger.enrollment)
+    students: dict[str, tuple[str, int | None]]
     awards: list[AwardRow]
     book: ListingBook
     workkeys: dict[str, list[WorkKeysSitting]]
@@ -53,6 +54,7 @@ class ReportData:
     # pathways (what their schools have recorded before), empty in the district reports
     recorded_by: dict[str, set[str]] = field(default_factory=dict)
     issuer_states: dict[str, str] = field(default_factory=dict)  # configured: issuer slug -> state
+    graduations: dict[str, date] = field(default_factory=dict)  # student -> graduation date, where recorded
 
     def state_of(self, did: str) -> tuple[str | None, str]:
         """The state of an institution (ledger.pathways.states), and how it was decided."""
@@ -116,7 +118,8 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
     where, params = "", list(students or [])
     if students is not None:
         where = f" WHERE student_id IN ({', '.join('?' * len(params))})" if params else " WHERE 1 = 0"
-    student_rows = view.query(f"SELECT student_id, registered_by, cohort FROM rm_students {where}", params)
+    student_rows = view.query(f"SELECT student_id, COALESCE(district, registered_by), cohort, graduated "
+                              f"FROM rm_students {where}", params)
     award_rows = view.query(
         f"SELECT award_id, student_id, issuer, credential, earned, expires, revoked_reason FROM rm_awards {where} "
         "ORDER BY position", params)
@@ -136,4 +139,5 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
         students={r[0]: (r[1], None if r[2] is None else int(r[2])) for r in student_rows},
         awards=awards, book=load_listing_book(view, {k: v["name"] for k, v in credentials.items()}),
         workkeys=dict(workkeys), recorded_by=dict(recorded_by), issuer_states=dict(issuer_states or {}),
+        graduations={r[0]: parse(r[3]) for r in student_rows if r[3]},
     )

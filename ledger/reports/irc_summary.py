@@ -34,8 +34,9 @@ class Earned(NamedTuple):
 def counted_units(data: ReportData, *, state: str | None = None, district: str | None = None) -> list[Earned]:
     """What the summary counts: every active award, or with `state`, that state's recognized credentials.
 
-    An institution's (`district`'s) summary counts the awards of the students it registered, wherever
-    they were recorded, and the awards it recorded itself: a CTE center's covers the students it
+    An institution's (`district`'s) summary counts the awards of the students whose district of record
+    it is (it registered them, or they moved to it: ledger.enrollment), wherever they were recorded, and
+    the awards it recorded itself: a CTE center's covers the students it
     served, by sending district ("school"), and never their other awards.
     """
     active = [a for a in data.awards if a.revoked is None

@@ -5,9 +5,11 @@ Concentrators come from the student information system (an input list): a
 secondary concentrator completed at least two courses in one CTE program or
 program of study, which cannot be guessed from awards — without the list
 the report refuses (a guess from the awards makes the rate near 100% by
-construction). The denominator is the concentrators who graduated; graduation
-is not yet recorded in the ledger, so it is an input too (a `graduated`
-column of the concentrator list, or a graduates list). A credential counts
+construction). The denominator is the concentrators who graduated: the
+graduation recorded in the ledger (`StudentGraduated`, ledger.enrollment),
+and for students whose graduation is not recorded, the `graduated` column of
+the concentrator list (or a graduates list); where both say so, the recorded
+date is the one used. With neither, the report refuses. A credential counts
 when it is on the state's list of recognized postsecondary credentials in the
 school year earned (the listing's `postsecondary` term: OSHA-10, food handler,
 CPR/BLS and general computer-skills certificates are not, under WIOA
@@ -29,18 +31,22 @@ from ledger.statelists import STATE_NAMES, STATES, last_day_of, school_year_of, 
 CONCENTRATORS_NEEDED = ("the list of CTE concentrators from the student information system (one student id a "
                         "line, with a graduated column): concentrator status cannot be guessed from awards, and a "
                         "guess makes the rate near 100% by construction")
-GRADUATED_NEEDED = ("which concentrators graduated (a graduated column, yes/no or the graduation date, in the "
-                    "concentrators file): graduation is not recorded in the ledger yet")
+GRADUATED_NEEDED = ("which concentrators graduated: record their graduation (the student page, the API or "
+                    "`credledger student graduate`), or give a graduated column (yes/no or the graduation date) in "
+                    "the concentrators file")
 
 
 def perkins_5s1(data: ReportData, *, year: int | None = None, concentrators: set[str] | frozenset[str] | None = None,
                 graduated: Mapping[str, date | None] | None = None, state: str | None = None) -> Report:
     """`graduated`: concentrator -> graduation date (None: graduated, date not given; 30 June of the class
-    year is used). Concentrators not in it did not graduate (yet) and are outside the denominator."""
+    year is used), for those whose graduation the ledger does not record (`data.graduations`). Concentrators
+    in neither did not graduate (yet) and are outside the denominator."""
     if concentrators is None:
         raise InputError.for_field("concentrators", CONCENTRATORS_NEEDED)
-    if graduated is None:
+    recorded = {s: data.graduations[s] for s in concentrators if s in data.graduations}
+    if graduated is None and not recorded:
         raise InputError.for_field("graduated", GRADUATED_NEEDED)
+    graduated = {**(graduated or {}), **recorded}
     if state is not None and state not in STATES:
         raise InputError.for_field("state", f"one of {', '.join(STATES)}")
     rows, attained_total, unknown_cohort, not_graduated = [], 0, 0, 0
@@ -80,8 +86,9 @@ def perkins_5s1(data: ReportData, *, year: int | None = None, concentrators: set
         raise InputError.for_field("state", f"the state whose list of recognized postsecondary credentials applies: "
                                             f"the state of {', '.join(sorted(unknown_state))} is not known")
     total = len(rows)
-    notes = ["Concentrators and graduation: from the lists given with the report (the student information "
-             "system's); graduation is not yet recorded in the ledger.",
+    notes = ["Concentrators: from the list given with the report (the student information system's). "
+             f"Graduation: recorded in the ledger for {counted(len(recorded), 'concentrator')}; for the others, "
+             "the graduated column given with the report.",
              ("A recognized postsecondary credential: an active award of a credential on the state's list of "
               "recognized postsecondary credentials in the school year earned, earned by graduation (the date given, "
               "or 30 June of the class year). Under WIOA guidance OSHA-10, food handler, CPR/BLS, general computer-"

@@ -319,6 +319,30 @@ async def _import(page: Any, ids: dict[str, Any]) -> None:
         await page.click("button:has-text('Upload and check')")
 
 
+async def _roster_import(page: Any, ids: dict[str, Any]) -> None:
+    """A roster preview: the template's two new students and one bad row, each problem named."""
+    await page.goto(ids["base"] + "/console/riverbend/students/import")
+    template = await (await page.request.get(ids["base"] + "/console/import/students-template.csv")).text()
+    rows = template + "RB-200103,QA1000003,Ilka Sørensen-Baptiste,2010-02-30,2028,RB-HS\r\n"
+    await page.set_input_files("input[name=file]", {"name": "roster.csv", "mimeType": "text/csv",
+                                                    "buffer": rows.encode()})
+    async with page.expect_navigation():
+        await page.click("button:has-text('Upload and check')")
+    assert "birth_date:" in await page.inner_text("main")
+
+
+async def _roster_registered(page: Any, ids: dict[str, Any]) -> None:
+    """The template's two students previewed and confirmed: the file rides back in the form, whole."""
+    await page.goto(ids["base"] + "/console/riverbend/students/import")
+    template = await (await page.request.get(ids["base"] + "/console/import/students-template.csv")).body()
+    await page.set_input_files("input[name=file]", {"name": "roster.csv", "mimeType": "text/csv", "buffer": template})
+    async with page.expect_navigation():
+        await page.click("button:has-text('Upload and check')")
+    async with page.expect_navigation():
+        await page.click("button:has-text('Confirm: register 2 student(s)')")
+    assert "Registered 2 student(s)." in await page.inner_text("main")
+
+
 async def _transfer(page: Any, ids: dict[str, Any]) -> None:
     """The registrar sends the other student's record to the district; the transfer's page, by the student's."""
     await page.goto(ids["base"] + "/console/riverbend-ctc/students/{other}/transfer".format(**ids))
@@ -379,6 +403,10 @@ PAGES: list[tuple[str, str, str | Step]] = [
     ("admin", "claim code", _submit("/console/riverbend/students/{student}", "Make a claim code")),
     ("admin", "import", "/console/riverbend/import"),
     ("admin", "import job", _import),
+    ("admin", "roster import", "/console/riverbend/students/import"),
+    ("admin", "roster import preview", _roster_import),
+    ("admin", "roster registered", _roster_registered),
+    ("admin", "student record", "/console/riverbend/students/{student}/record"),
     ("admin", "shares", "/console/riverbend/shares"),
     ("admin", "share new", "/console/riverbend/shares/new"),
     ("admin", "share", _follow("/console/riverbend/shares", "a:has-text('Details') >> nth=0")),

@@ -54,6 +54,13 @@ ROSTER_SHARE_WITHDRAWN = "RosterShareWithdrawn"
 TRANSFER_OFFERED = "TransferOffered"
 TRANSFER_OFFER_CLOSED = "TransferOfferClosed"
 IDENTITY_ERASED = "IdentityErased"
+# A student's record as the district of record keeps it (ledger.enrollment): the graduating class corrected,
+# enrollment facts, and a move to another district, which becomes the district of record.
+COHORT_CORRECTED = "CohortCorrected"
+STUDENT_ENROLLED = "StudentEnrolled"
+STUDENT_EXITED = "StudentExited"
+STUDENT_GRADUATED = "StudentGraduated"
+STUDENT_MOVED = "StudentMoved"
 
 # Which event opens which kind of stream, and which events may follow it.
 OPENING_EVENTS = {
@@ -84,7 +91,15 @@ FOLLOWING_EVENTS = {
     CREDENTIAL_DELISTED: "Listing",
     ROSTER_SHARE_WITHDRAWN: "RosterShare",
     TRANSFER_OFFER_CLOSED: "TransferOffer",
+    COHORT_CORRECTED: "Student",
+    STUDENT_ENROLLED: "Student",
+    STUDENT_EXITED: "Student",
+    STUDENT_GRADUATED: "Student",
+    STUDENT_MOVED: "Student",
 }
+# The facts of a student's record that follow the registration (ledger.enrollment).
+STUDENT_RECORD_EVENTS = frozenset({COHORT_CORRECTED, STUDENT_ENROLLED, STUDENT_EXITED, STUDENT_GRADUATED,
+                                   STUDENT_MOVED})
 EVENT_TYPES = frozenset(OPENING_EVENTS) | frozenset(FOLLOWING_EVENTS)
 # An issuer's key history after its registration (which names its first key).
 KEY_EVENTS = frozenset({ISSUER_KEY_ADDED, ISSUER_KEY_RETIRED, ISSUER_KEY_COMPROMISED})

@@ -100,6 +100,7 @@ class StudentRegistered(EventDocument):
     issuer: str
     subject: dict[str, str]  # claim -> salted commitment (hex)
     cohort: NotRequired[int]
+    building: NotRequired[str]  # the district's code of the school building the student attends
 
 
 class CredentialIssued(EventDocument):
@@ -195,6 +196,35 @@ class IdentityErased(EventDocument):
     student: str
 
 
+class CohortCorrected(EventDocument):
+    student: str
+    cohort: int  # the graduating class as corrected
+
+
+class StudentEnrolled(EventDocument):
+    student: str
+    date: str
+    building: str | None  # the district's own code of the school building, when it keeps one
+
+
+class StudentExited(EventDocument):
+    student: str
+    date: str
+    reason: str  # one of ledger.rules.EXIT_REASONS
+
+
+class StudentGraduated(EventDocument):
+    student: str
+    date: str
+    diploma: str  # one of ledger.rules.DIPLOMA_TYPES
+
+
+class StudentMoved(EventDocument):
+    student: str
+    date: str
+    to: str  # the receiving district, from now on the district of record
+
+
 PAYLOAD_TYPES: dict[str, type[EventDocument]] = {
     d.ISSUER_REGISTERED: IssuerRegistered,
     d.ISSUER_KEY_ADDED: IssuerKeyAdded,
@@ -214,6 +244,11 @@ PAYLOAD_TYPES: dict[str, type[EventDocument]] = {
     d.TRANSFER_OFFERED: TransferOffered,
     d.TRANSFER_OFFER_CLOSED: TransferOfferClosed,
     d.IDENTITY_ERASED: IdentityErased,
+    d.COHORT_CORRECTED: CohortCorrected,
+    d.STUDENT_ENROLLED: StudentEnrolled,
+    d.STUDENT_EXITED: StudentExited,
+    d.STUDENT_GRADUATED: StudentGraduated,
+    d.STUDENT_MOVED: StudentMoved,
 }
 _EVENT_TYPE_OF = {kind: event_type for event_type, kind in PAYLOAD_TYPES.items()}
 

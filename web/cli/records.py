@@ -239,16 +239,18 @@ def student() -> None:
 @click.option("--name", required=True)
 @click.option("--birth-date", required=True, help="YYYY-MM-DD")
 @click.option("--local-id", required=True, help="The school's own student number.")
+@click.option("--state-id", help="The state student id (Ohio SSID, Missouri MOSIS id, Colorado SASID).")
 @click.option("--cohort", type=click.IntRange(1990, 2200), help="Graduating class, e.g. 2027.")
 @json_option
 @pass_ctx
 @writes
-def student_add(c: Context, issuer: str, name: str, birth_date: str, local_id: str, cohort: int | None) -> None:
+def student_add(c: Context, issuer: str, name: str, birth_date: str, local_id: str, state_id: str | None,
+                cohort: int | None) -> None:
     """Register a student; prints the opaque student id."""
     with reported():
         data = schemas.load(schemas.StudentInput, {"issuer": issuer, "name": name, "birth_date": birth_date,
-                                                   "local_id": local_id, "cohort": cohort})
-        claims = {"name": data["name"], "birth_date": data["birth_date"].isoformat(), "local_id": data["local_id"]}
+                                                   "local_id": local_id, "state_id": state_id, "cohort": cohort})
+        claims = schemas.student_claims(data)
         student_id = c.ledger.register_student(data["issuer"], claims, cohort=data["cohort"])
         c.out({"student": student_id}, student_id)
 

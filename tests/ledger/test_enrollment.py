@@ -1,0 +1,138 @@
+"""A student's record (ledger.enrollment): the graduating class corrected, enrollment facts and a move to
+another district, each a signed event of the district of record, on both backends. People and schools
+are fictional."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+
+from ledger.audit import audit
+from ledger.application import Ledger
+from ledger.enrollment import ENROLLED, EXITED, GRADUATED, MOVED, EnrollmentFact, correct_cohort, record_enrollment
+from ledger.errors import InputError, NotFoundError
+from ledger.readmodels import Projections
+from ledger.reports.data import load_report_data
+from ledger.reports.perkins import perkins_5s1
+from ledger.vault import seal, unseal
+from tests.ledger.test_ledger_application import refused
+from verifiers.protocol import documents as d
+
+CLAIMS = {"name": "Odalys Verhoeven", "birth_date": "2008-02-11", "local_id": "HV-2210", "state_id": "QX1234567"}
+DAY = date(2026, 5, 29)
+
+
+@pytest.fixture
+def world(make_ledger: Callable[..., Ledger]) -> tuple[Ledger, str]:
+    ledger = make_ledger()
+    for slug, name in [("hollis", "Hollis Valley Local Schools"), ("marren", "Marren City Schools"),
+                       ("tallow", "Tallow Creek District")]:
+        ledger.register_issuer(slug, name, "district")
+    return ledger, ledger.register_students("hollis", [CLAIMS], cohorts=[2026], buildings=["HV-HS"])[0]
+
+
+def test_the_state_id_has_its_own_commitment_and_stays_out_of_the_events(world: tuple[Ledger, str]) -> None:
+    ledger, student = world
+    subject = ledger.student(student).subject
+    assert set(subject) == {"name", "birth_date", "local_id", "state_id"}
+    identity = ledger.identity(student)
+    assert identity is not None and identity.claims["state_id"] == "QX1234567"
+    for _, document, _ in ledger.student_history(student):
+        assert "QX1234567" not in repr(document)
+    (registered,) = [doc for _, doc, _ in ledger.student_history(student)]
+    assert registered["building"] == "HV-HS" and registered["cohort"] == 2026
+
+
+def test_the_class_is_corrected_by_an_event_and_the_read_model_follows(world: tuple[Ledger, str]) -> None:
+    ledger, student = world
+    projections = Projections.of(ledger)
+    correct_cohort(ledger, "hollis", student, 2027)
+    assert ledger.student(student).cohort == 2027
+    projections.catch_up()
+    assert projections.student_record(student)["cohort"] == 2027
+    with refused(ledger, "unchanged"):
+        correct_cohort(ledger, "hollis", student, 2027)
+    # Another district, which does not relate to the student, hears what an unknown id gets.
+    with pytest.raises(NotFoundError):
+        correct_cohort(ledger, "marren", student, 2028)
+    before = projections.dump()
+    projections.rebuild()
+    assert projections.dump() == before
+
+
+def test_enrollment_facts_and_a_move_make_the_receiver_the_district_of_record(world: tuple[Ledger, str]) -> None:
+    ledger, student = world
+    hollis, marren = ledger.issuer_did("hollis"), ledger.issuer_did("marren")
+    record_enrollment(ledger, "hollis", student, EnrollmentFact(ENROLLED, date(2022, 8, 20), "HV-HS"))
+    assert not ledger.access.may_see(marren, student)
+    record_enrollment(ledger, "hollis", student, EnrollmentFact(MOVED, date(2025, 1, 6), "marren"))
+    info = ledger.student(student)
+    assert info.district == marren and info.enrollment == "moved"
+    assert ledger.access.bases(marren, student) == {"moved-in"}
+    assert ledger.access.bases(hollis, student) == {"registered"}  # the history stays
+    # From now on the receiving district keeps the record; the sending one no longer signs its facts.
+    with refused(ledger, "not_district_of_record"):
+        record_enrollment(ledger, "hollis", student, EnrollmentFact(GRADUATED, DAY, "regular"))
+    record_enrollment(ledger, "marren", student, EnrollmentFact(GRADUATED, DAY, "regular"))
+    with refused(ledger, "already_graduated"):
+        record_enrollment(ledger, "marren", student, EnrollmentFact(GRADUATED, DAY, "honors"))
+    projections = Projections.of(ledger)
+    projections.catch_up()
+    record = projections.student_record(student)
+    assert (record["district"], record["enrollment"], record["graduated"], record["diploma"]) == (
+        marren, "graduated", DAY.isoformat(), "regular")
+    assert [h["type"] for h in record["history"]] == [d.STUDENT_ENROLLED, d.STUDENT_MOVED, d.STUDENT_GRADUATED]
+    data = load_report_data(projections.view)
+    assert data.students[student] == (marren, 2026) and data.graduations == {student: DAY}
+    before = projections.dump()
+    projections.rebuild()
+    assert projections.dump() == before
+    assert audit(ledger).ok
+
+
+def test_enrollment_facts_are_checked(world: tuple[Ledger, str]) -> None:
+    ledger, student = world
+    with refused(ledger, "future_date"):
+        record_enrollment(ledger, "hollis", student, EnrollmentFact(EXITED, date(2099, 1, 1), "dropped-out"))
+    with pytest.raises(InputError) as error:
+        record_enrollment(ledger, "hollis", student, EnrollmentFact(EXITED, DAY, "bored"))
+    assert "events[0].reason" in error.value.errors
+    with refused(ledger, "malformed"):
+        record_enrollment(ledger, "hollis", student, EnrollmentFact(MOVED, DAY, "hollis"))
+    with pytest.raises(InputError) as unknown:
+        record_enrollment(ledger, "hollis", student, EnrollmentFact(MOVED, DAY, "nowhere"))
+    assert unknown.value.errors == {"to": ["no institution 'nowhere'"]}
+    with pytest.raises(NotFoundError):
+        correct_cohort(ledger, "hollis", ledger.issuer("hollis").id, 2027)  # a stream that is no student
+
+
+def test_perkins_counts_the_recorded_graduation(world: tuple[Ledger, str]) -> None:
+    ledger, student = world
+    projections = Projections.of(ledger)
+    projections.catch_up()
+    with pytest.raises(InputError) as error:
+        perkins_5s1(load_report_data(projections.view), concentrators={student}, graduated=None, state="OH")
+    assert "graduated" in error.value.errors
+    record_enrollment(ledger, "hollis", student, EnrollmentFact(GRADUATED, DAY, "regular"))
+    projections.catch_up()
+    report = perkins_5s1(load_report_data(projections.view), concentrators={student}, graduated=None, state="OH")
+    assert report.totals["concentrators"] == 1
+    assert any("recorded in the ledger for 1 concentrator" in n for n in report.notes)
+
+
+def test_the_audit_names_a_vault_row_resealed_with_another_state_id(world: tuple[Ledger, str]) -> None:
+    """Whoever holds the vault key could seal a row anew: it opens, but not the registration's commitments."""
+    ledger, student = world
+    identity = ledger.identity(student)
+    assert identity is not None
+    changed = type(identity)(claims={**identity.claims, "state_id": "QX7654321"}, salts=identity.salts)
+    ledger.store.execute("UPDATE {vault} SET sealed = ? WHERE student_id = ?",
+                         [seal(changed, ledger.vault_key, student), student])
+    assert unseal(ledger.store.select_identity(student) or b"", ledger.vault_key, student).claims["state_id"] == \
+        "QX7654321"
+    report = audit(ledger)
+    assert report.finding is not None and report.finding.stream == "student_identities"
+    assert report.finding.problem == (f"the vault row of student {student} does not match the commitments of "
+                                      "their registration (state_id)")
