@@ -34,6 +34,7 @@ from ledger.relations import OWN_BASES, RECORDING_BASES
 from ledger.reports.student import student_pathways
 from ledger.rules import REVOCATION_REASONS
 from ledger.values import AwardInfo
+from verifiers.protocol.status import status_in_words
 from web import schemas
 from web.auth import current_actor, staff_required
 from web.console_common import (
@@ -71,6 +72,12 @@ BASIS_LABELS = {
 @bp.app_template_filter("basis_label")
 def basis_label(basis: str) -> str:
     return BASIS_LABELS.get(basis, basis)
+
+
+@bp.app_template_filter("status_words")
+def status_words(status: str) -> str:
+    """An award's status as people read it ("revoked (obtained by cheating or fraud)"), never its code."""
+    return status_in_words(status)
 
 
 @bp.app_template_filter("console_time")

@@ -14,6 +14,7 @@ from keys.passphrase import passphrase_from_env_or_prompt
 from ledger.application import IssueRequest, Ledger, parse_date
 from ledger.errors import InputError, RejectedError
 from verifiers.protocol.documents import issuer_slug_from_did
+from verifiers.protocol.status import status_in_words
 from web import schemas
 from web.cli.base import (
     EXIT_FAILED,
@@ -643,8 +644,9 @@ def show(c: Context, student_id: str) -> None:
 
         def human() -> None:
             for e in events:
-                click.echo(f"#{e['position']:<6} {e['recorded'][:19]}  {e['type']:<22} {e['summary']}")
-                click.echo(f"        signed by {e['signer']}  [{e['status']}; signature {e['signatures']}]")
+                click.echo(f"#{e['position']:<6} {e['recorded'][:19]}  {e['label']}: {e['summary']}")
+                click.echo(f"        signed by {e['signer']}  [{status_in_words(e['status'])}; "
+                           f"signature {e['signatures']}]")
 
         c.out(events, human)
 
