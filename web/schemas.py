@@ -15,8 +15,10 @@ from ledger.errors import InputError
 from ledger.statelists import FIRST_YEAR, LAST_YEAR
 from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
 from ledger.schemas import CIP, KEY_ID, MAX_SAFE_INTEGER, NAICS, NOT_UNICODE, SLUG, SOC, is_unicode
+from web.student_list import SORTS
 
 NAME = validate.Length(min=1, max=200)
+COHORT = validate.Range(FIRST_YEAR, LAST_YEAR)  # a graduating class
 
 
 class UTCDateTime(fields.DateTime):
@@ -74,7 +76,7 @@ class StudentInput(Schema):
     birth_date = fields.Date(required=True)
     local_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     # The graduating class (the year the student is expected to graduate): the state rules depend on it.
-    cohort = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR))
+    cohort = fields.Integer(load_default=None, allow_none=True, validate=COHORT)
     # Whether the birth date is plausible is the ledger's rule (ledger.rules.check_birth_date, on its clock).
 
 
@@ -119,6 +121,28 @@ class TransferInput(Schema):
     awards = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
     to = fields.String(required=True, validate=SLUG)
     reason = fields.String(load_default="student changed school", validate=validate.Length(max=1000))
+
+
+class StudentListQuery(Schema):
+    """The student list's parameters (web.student_list), the same in the console's query string and
+    the API's; each caller adds its paging and picks its default order."""
+
+    class Meta:
+        unknown = RAISE
+
+    sort = fields.String(load_default=None, validate=validate.OneOf(sorted(SORTS)))
+    cohort = fields.Integer(load_default=None, validate=COHORT, metadata={"description": "Only this graduating class"})
+
+
+class ConsoleStudentQuery(StudentListQuery):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 1_000_000))
+
+
+class ClaimLettersQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    cohort = fields.Integer(required=True, validate=COHORT)
 
 
 def load(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:

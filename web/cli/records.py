@@ -239,13 +239,15 @@ def student_add(c: Context, issuer: str, name: str, birth_date: str, local_id: s
 @json_option
 @pass_ctx
 def student_claim(c: Context, student_id: str, issuer: str, base_url: str) -> None:
-    """Make a claim code for a student (shown once; give it to the student privately)."""
+    """Make a claim code for a student (shown once; give it to the student privately); the codes this
+    institution gave the student before stop working."""
     from web.accounts import Accounts
 
     with reported():
         # The console's rule: only an institution that serves the student itself (ledger.access).
         c.ledger.access.require_own(c.ledger.issuer(issuer).did, student_id)
-        code = Accounts(c.ledger.store).add_claim(student_id, issuer)
+        # It replaces the codes this institution gave the student before, as the console's do.
+        code = Accounts(c.ledger.store).replace_claims([student_id], issuer)[student_id]
         link = f"{base_url.rstrip('/')}/claim/{code}"
         c.out({"code": code, "link": link}, f"Claim code: {code}\nClaim link: {link}")
 
