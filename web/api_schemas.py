@@ -137,6 +137,9 @@ class Page(Schema):
 class StudentPage(Page, StudentListQuery):
     """A page of the student list: `limit` and `offset`, `sort` and `cohort` (web.student_list)."""
 
+    class Meta:  # both bases say the same; mypy wants it said once here
+        unknown = RAISE
+
 
 # Responses --------------------------------------------------------------------
 
