@@ -228,8 +228,13 @@ def claim_letters(slug: str) -> Any:
     projections().catch_up()
     # Only the students this institution serves itself (as for one claim code: ledger.access.require_own),
     # by name, as a teacher hands the letters out.
-    rows, _ = projections().students_page(s.did, ledger().access.students_query(s.did, today(), own=True),
-                                          cohort=cohort)
+    own = ledger().access.students_query(s.did, today(), own=True)
+    if cohort is None:
+        if request.method == "POST":
+            raise InputError.for_field("cohort", "choose a graduating class")
+        return render_template("console/claim_letters_confirm.html", scope=s, cohort=None,
+                               cohorts=projections().cohorts(own))
+    rows, _ = projections().students_page(s.did, own, cohort=cohort)
     people = sorted(roster().identities(r.student for r in rows).values(), key=lambda p: (folded(p.name), p.local_id))
     if request.method == "GET":
         return render_template("console/claim_letters_confirm.html", scope=s, cohort=cohort, count=len(people))

@@ -66,13 +66,6 @@ class Roster:
     def identity(self, student_id: str) -> StudentIdentity | None:
         return self.identities([student_id]).get(student_id)
 
-    def search(self, did: str, query: str) -> list[StudentIdentity]:
-        """Students of this institution whose name or local id contains `query`, by name."""
-        needle = folded(query)
-        people = self.identities(self.ledger.access.students(did)).values()
-        matches = [p for p in people if not needle or needle in folded(p.name) or needle in folded(p.local_id)]
-        return sorted(matches, key=lambda p: (folded(p.name), p.local_id))
-
     def by_local_id(self, did: str, *, recording: bool = False) -> dict[str, list[str]]:
         """Folded local id -> the related students carrying it (more than one: ambiguous);
         with `recording`, only those the institution may record for."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.errors import InputError
 from ledger.statelists import FIRST_YEAR, LAST_YEAR
@@ -135,6 +135,9 @@ class StudentListQuery(Schema):
 
 
 class ConsoleStudentQuery(StudentListQuery):
+    class Meta:  # a page's stray parameter (an old bookmark's q=: searches are posted) is ignored, never echoed
+        unknown = EXCLUDE
+
     page = fields.Integer(load_default=1, validate=validate.Range(1, 1_000_000))
 
 
@@ -142,7 +145,7 @@ class ClaimLettersQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    cohort = fields.Integer(required=True, validate=COHORT)
+    cohort = fields.Integer(load_default=None, validate=COHORT)  # none yet: the page asks for one
 
 
 def load(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:

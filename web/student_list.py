@@ -36,7 +36,8 @@ SORTS = {
 
 @dataclass(frozen=True)
 class Listed:
-    """One student of a page: the read model's row, and the identity (None once erased)."""
+    """One student of a page: the read model's row, and the identity (None when there is none on
+    record: erased, or a vault row that does not open, which the audit names)."""
 
     row: StudentRow
     identity: StudentIdentity | None
@@ -63,7 +64,7 @@ class StudentPage:
 
 
 def _identity_key(sort: str, listed: Listed) -> tuple[int, str, str, str]:
-    """Name or local id order; erased identities last."""
+    """Name or local id order; students without an identity on record last."""
     if listed.identity is None:
         return (1, "", "", listed.row.student)
     first, second = ((listed.identity.name, listed.identity.local_id) if sort == "name"
@@ -91,7 +92,7 @@ def student_page(roster: Roster, did: str, on: date, *, sort: str, cohort: int |
                                         cohort=cohort)
     identities = roster.identities(r.student for r in rows)
     listed = [Listed(r, identities.get(r.student)) for r in rows]
-    if needle:  # an erased identity has nothing to match
+    if needle:  # a student without an identity on record has nothing to match
         listed = [entry for entry in listed if entry.identity is not None
                   and (needle in folded(entry.identity.name) or needle in folded(entry.identity.local_id))]
     if sort not in STUDENT_ORDERS:
