@@ -28,9 +28,9 @@ PAGE_SIZE = 50  # the console's page
 SORTS = {
     "name": "Name (A–Z)",
     "local_id": "Local id",
-    "class": "Graduating class (earliest first)",
-    "activity": "Latest credential recorded (newest first)",
-    "registered": "Registered (oldest first)",
+    "class": "Graduating class, earliest first",
+    "activity": "Latest credential recorded first",
+    "registered": "Registered, oldest first",
 }
 
 

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -22,9 +21,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger.application import IssueRequest, Ledger
+from ledger.readmodels.queries import STUDENT_ORDERS
 from tests.support import make_demo_world, signed_in_client
 from web.accounts import Accounts
 from web.roster import Roster, folded
+from web.student_list import SORTS
 
 CSRF = "test-csrf-token"
 TODAY = date.today()
@@ -105,6 +106,11 @@ def named(world: World) -> list[str]:
 
 
 # The console's list --------------------------------------------------------------
+
+
+def test_every_sort_is_the_read_models_or_by_identity() -> None:
+    # Name and local id live only in the vault; every other order is the query's (STUDENT_ORDERS).
+    assert set(SORTS) - {"name", "local_id"} == set(STUDENT_ORDERS)
 
 
 def test_pages_of_fifty_by_name_with_next_and_previous(world: World) -> None:
