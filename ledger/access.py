@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from ledger.aggregates import RosterShare, SignedAggregate, Student, TransferOffer
 from ledger.errors import NotFoundError
@@ -57,6 +58,14 @@ class Access:
         """Every student the institution relates to (may record for, with `recording`) on that day."""
         bases = sorted(RECORDING_BASES if recording else ALL_BASES)
         return self.store.select_related_students(institution, self._today(on).isoformat(), bases)
+
+    def students_query(self, institution: str, on: date | None = None, *,
+                       own: bool = False) -> tuple[str, list[Any]]:
+        """`students(institution, on)` as a subquery (SQL and parameters) for a read-model query
+        (`Queries.students_page`): the same rule, answered inside the database. With `own`, only the
+        students it serves itself (as `require_own` asks: those it may give a claim code)."""
+        return self.store.related_students_query(institution, self._today(on).isoformat(),
+                                                 sorted(OWN_BASES if own else ALL_BASES))
 
     def registered_by(self, institution: str) -> set[str]:
         return self.store.select_related_students(institution, None, [REGISTERED])

@@ -353,12 +353,17 @@ class LedgerRecorderMixin:
 
     def select_related_students(self, institution: str, on: str | None, bases: Sequence[str]) -> set[str]:
         """Students the institution relates to on one of `bases`, on that day (None: whatever the day)."""
+        return {str(r[0]) for r in self.query(*self.related_students_query(institution, on, bases))}
+
+    def related_students_query(self, institution: str, on: str | None,
+                               bases: Sequence[str]) -> tuple[str, list[Any]]:
+        """The statement (in this store's SQL) and parameters of `select_related_students`: also a
+        subquery for the read models, which live in the same database, so a page of students is
+        filtered, sorted and cut there rather than over every id in Python."""
         marks = ", ".join("?" * len(bases))
-        rows = self.query(self._sql(f"SELECT DISTINCT student_id FROM {{relations}} WHERE institution = ? "
-                                    f"AND (CAST(? AS TEXT) IS NULL OR until IS NULL OR until >= ?) "
-                                    f"AND basis IN ({marks})"),
-                          [institution, on, on, *bases])
-        return {str(r[0]) for r in rows}
+        return (self._sql(f"SELECT DISTINCT student_id FROM {{relations}} WHERE institution = ? "
+                          f"AND (CAST(? AS TEXT) IS NULL OR until IS NULL OR until >= ?) AND basis IN ({marks})"),
+                [institution, on, on, *bases])
 
     def relation_exists(self, ref: str, basis: str) -> bool:
         return bool(self.query(self._sql("SELECT 1 FROM {relations} WHERE ref = ? AND basis = ?"), [ref, basis]))

@@ -15,6 +15,7 @@ from verifiers.dataintegrity import proofs_of
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import verify_key_valid_at
 from verifiers.protocol import documents as d
+from verifiers.protocol.event_words import event_in_words
 from verifiers.timestamps import format_timestamp
 
 
@@ -42,6 +43,7 @@ def student_events(ledger: Ledger, student_id: str) -> list[dict[str, Any]]:
                 "position": row.position,
                 "recorded": format_timestamp(recorded),
                 "type": doc["type"],
+                "label": event_in_words(doc),
                 "stream": doc["stream"],
                 "sequence": doc["sequence"],
                 "hash": d.document_hash(doc),
@@ -86,7 +88,7 @@ def _summary(ledger: Ledger, doc: dict[str, Any]) -> str:
         expires = f", expires {doc['expires']}" if doc["expires"] else ""
         return f"{name}, earned {doc['earned']}{expires}"
     if kind == d.CREDENTIAL_REVOKED:
-        return f"revoked ({doc['reason']}): {doc['note']}"
+        return doc["note"]  # the reason is in the event's words (its label)
     if kind == d.CREDENTIAL_TRANSFERRED:
         return f"custody to {signer_name(ledger, doc['to'])}: {doc['reason']}"
     if kind == d.STUDENT_REGISTERED:

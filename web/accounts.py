@@ -13,7 +13,7 @@ ends every session of that account at its next request (web.auth).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -204,6 +204,19 @@ class Accounts:
         )
         return code
 
+    def replace_claims(self, student_ids: Sequence[str], issuer: str) -> dict[str, str]:
+        """A new claim code for each student (returned once; stored hashed), replacing every live code
+        this institution gave them before, all in one transaction: a lost code must stop working, and
+        a class's letters are either all printable or none changed."""
+        now, codes = self._now(), {student_id: new_claim_code() for student_id in dict.fromkeys(student_ids)}
+        self.store.execute_many([
+            ("UPDATE {t:web_claims} SET revoked = ? WHERE student_id = ? AND issuer = ? AND revoked IS NULL",
+             [[now, student_id, issuer] for student_id in codes]),
+            ("INSERT INTO {t:web_claims} (id, code_hash, student_id, issuer, created) VALUES (?, ?, ?, ?, ?)",
+             [[str(uuid.uuid4()), token_hash(code), student_id, issuer, now] for student_id, code in codes.items()]),
+        ])
+        return codes
+
     def claim(self, code: str) -> str | None:
         """The student a live claim code opens, or None."""
         digest = token_hash(normalize_claim_code(code))
@@ -218,11 +231,6 @@ class Accounts:
         rows = self.store.query("SELECT id, issuer, created, revoked, last_used FROM {t:web_claims} "
                                 "WHERE student_id = ? ORDER BY created", [student_id])
         return [{"id": r[0], "issuer": r[1], "created": r[2], "revoked": r[3], "last_used": r[4]} for r in rows]
-
-    def revoke_claims(self, student_id: str, issuer: str) -> int:
-        """Revoke the live codes this institution gave the student (a lost code must stop working)."""
-        return self.store.execute("UPDATE {t:web_claims} SET revoked = ? WHERE student_id = ? AND issuer = ? "
-                                  "AND revoked IS NULL", [self._now(), student_id, issuer])
 
     def claim_issuer(self, claim_id: str, student_id: str) -> str:
         """The institution that gave out this claim code; NotFoundError if there is none."""

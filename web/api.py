@@ -62,6 +62,7 @@ from web.errors import mapped_error_response
 from web.exceptions import Forbidden, RateLimited, TooLarge, Unauthorized
 from web.roster import Roster, resolve_local_ids, share_view
 from web.schemas import enrollment_fact, student_claims
+from web.student_list import student_page
 from web.transfers import PendingTransfer
 from web import services
 from web.services import ledger as _ledger
@@ -416,18 +417,21 @@ def record_student_enrollment(actor: Actor, student_id: Any, data: dict[str, Any
     return _record_json(student, _position(student, receipt.sequence))
 
 
-@route("GET", "/students", role="viewer", tag="students", query=s.Page, response=s.StudentList)
+@route("GET", "/students", role="viewer", tag="students", query=s.StudentPage, response=s.StudentList)
 def list_students(actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
-    """Students of this issuer: registered by it, or holding awards it issued or keeps."""
+    """Students of this issuer: registered by it, holding awards it issued or keeps, offered to it, or
+    shared with it. `sort` as in the console (default `registered`, oldest first: a page stays put as
+    students are added); `cohort` only one graduating class. No text filter: names stay out of URLs."""
     issuer = _issuer(actor)
-    rows = _projections().students_page(issuer.did, _ledger().access.students(issuer.did), query["limit"] + 1,
-                                        query["offset"])
-    more = len(rows) > query["limit"]
+    listing = student_page(_roster(), issuer.did, _ledger().clock().date(), sort=query["sort"] or "registered",
+                           cohort=query["cohort"], offset=query["offset"], limit=query["limit"])
     return {
         "students": [{"student": r.student, "registered_by": r.registered_by,
                       "registered_here": r.registered_by == issuer.did, "registered_at": r.registered_at,
-                      "awards": r.awards} for r in rows[: query["limit"]]],
-        "next_offset": query["offset"] + query["limit"] if more else None,
+                      "cohort": r.cohort, "awards": r.awards, "latest_award": r.latest_award}
+                     for r in (entry.row for entry in listing.students)],
+        "total": listing.total,
+        "next_offset": listing.next_offset,
     }
 
 

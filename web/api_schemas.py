@@ -17,7 +17,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from ledger.relations import SHARE_PURPOSES
 from ledger.rules import REVOCATION_REASONS
 from ledger.schemas import MAX_SHARED_STUDENTS
-from web.schemas import CohortInput, EnrollmentInput, IssueInput, RevokeInput, StudentInput
+from web.schemas import CohortInput, EnrollmentInput, IssueInput, RevokeInput, StudentInput, StudentListQuery
 
 MAX_BATCH = 1000  # awards in one batch, events in one submission
 
@@ -134,6 +134,13 @@ class Page(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000_000))
 
 
+class StudentPage(Page, StudentListQuery):
+    """A page of the student list: `limit` and `offset`, `sort` and `cohort` (web.student_list)."""
+
+    class Meta:  # both bases say the same; mypy wants it said once here
+        unknown = RAISE
+
+
 # Responses --------------------------------------------------------------------
 
 
@@ -199,12 +206,16 @@ class StudentSummary(Schema):
     registered_by = fields.String(required=True)
     registered_here = fields.Boolean(required=True)
     registered_at = fields.String(required=True, metadata={"format": "date-time"})
+    cohort = fields.Integer(required=True, allow_none=True, metadata={"description": "Graduating class, if given"})
     awards = fields.Integer(required=True, metadata={"description": "Awards issued by or in the custody of "
                                                                     "this issuer"})
+    latest_award = fields.String(required=True, allow_none=True, metadata={
+        "format": "date-time", "description": "When the latest of those awards was recorded"})
 
 
 class StudentList(Schema):
     students = fields.List(fields.Nested(StudentSummary), required=True)
+    total = fields.Integer(required=True, metadata={"description": "Students matching, on every page"})
     next_offset = fields.Integer(required=True, allow_none=True)
 
 

@@ -8,12 +8,14 @@ staff, API tokens and one's own password (web.console_admin).
 
 Routes (methods; role):
     /console/                                        GET   dashboard (operator: ?issuer=slug)
-    /console/<slug>/students                         GET POST find a student (POST q=name, local id or id)
+    /console/<slug>/students                         GET POST the students, in pages (?sort= &cohort= &page=;
+                                                           POST q=name, local id or id: a search)
     /console/<slug>/students/new                     GET POST register a student        registrar
     (importing a roster and the facts of a student's record: web.console_roster)
     /console/<slug>/students/<id>                    GET   student: identity, transcript, actions
     /console/<slug>/students/<id>/claims             POST  make a claim code (shown once) registrar
     /console/<slug>/students/<id>/claims/<c>/revoke  POST  revoke a claim code           registrar
+    /console/<slug>/claim-letters?cohort=YEAR        GET POST a class's claim-code letters (new codes) registrar
     /console/<slug>/students/<id>/awards/new         GET POST record an award (?supersedes=) registrar
     /console/<slug>/awards/<id>/revoke               GET POST revoke, or amend (?amend=1) registrar
     /console/<slug>/students/<id>/transfer           GET POST propose a transfer        registrar
@@ -35,6 +37,7 @@ from ledger.relations import OWN_BASES, RECORDING_BASES
 from ledger.reports.student import student_pathways
 from ledger.rules import DIPLOMA_TYPES, EXIT_REASONS, REVOCATION_REASONS
 from ledger.values import AwardInfo
+from verifiers.protocol.status import status_in_words
 from web import schemas
 from web.auth import current_actor, staff_required
 from web.console_common import (
@@ -49,7 +52,9 @@ from web.console_common import (
     today,
 )
 from web.imports import evidence_value
+from web.qr import qr_svg
 from web.roster import folded
+from web.student_list import PAGE_SIZE, SORTS, student_page
 from web.services import accounts, imports, ledger, projections, roster, transfers
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -73,6 +78,12 @@ BASIS_LABELS = {
 @bp.app_template_filter("basis_label")
 def basis_label(basis: str) -> str:
     return BASIS_LABELS.get(basis, basis)
+
+
+@bp.app_template_filter("status_words")
+def status_words(status: str) -> str:
+    """An award's status as people read it ("revoked (obtained by cheating or fraud)"), never its code."""
+    return status_in_words(status)
 
 
 @bp.app_template_filter("console_time")
@@ -118,15 +129,21 @@ def home() -> Any:
 @staff_required
 def students(slug: str) -> Any:
     s = scope(slug)
-    # A POST form: names and local ids searched for never appear in a URL, a history or an access log.
+    # The list's own parameters (a sort, a class, a page: no one's data) are in the query string. A
+    # name or local id searched for is posted, and the page's paging controls post it again, so it
+    # never appears in a URL, a history or an access log. An empty field of the GET form means "any".
+    args = schemas.load(schemas.ConsoleStudentQuery, {k: v for k, v in request.args.items() if v})
     query = request.form.get("q", "").strip() if request.method == "POST" else ""
     projections().catch_up()
     if query and UUID_TEXT.fullmatch(query.lower()):
         ledger().access.require_visible(s.did, query.lower())  # unknown and unrelated alike: 404
         return redirect(url_for(".student", slug=slug, student_id=query.lower()), code=303)
-    matches = roster().search(s.did, query)
-    return render_template("console/students.html", scope=s, query=query, matches=matches[:200],
-                           more=max(0, len(matches) - 200))
+    sort = args["sort"] or "name"
+    listing = student_page(roster(), s.did, today(), sort=sort, cohort=args["cohort"], text=query,
+                           offset=(args["page"] - 1) * PAGE_SIZE, clamp=True)
+    return render_template("console/students.html", scope=s, query=query, listing=listing, sort=sort,
+                           sorts=SORTS, cohort=args["cohort"],
+                           cohorts=projections().cohorts(ledger().access.students_query(s.did, today())))
 
 
 @bp.route("/<slug>/students/new", methods=["GET", "POST"])
@@ -186,8 +203,7 @@ def related_or_404(s: Scope, student_id: str, *, recording: bool = False) -> Non
 def claim_page(s: Scope, student_id: str, name: str, status: int = 201) -> tuple[str, int]:
     """A new claim code, shown once. It replaces the codes this institution gave the student before:
     a registrar makes a new one when the old one was lost, and a lost code must stop working."""
-    accounts().revoke_claims(student_id, s.slug)
-    code = accounts().add_claim(student_id, s.slug)
+    code = accounts().replace_claims([student_id], s.slug)[student_id]
     link = url_for("auth.claim_link", code=code, _external=True)
     return page("console/claim_code.html", status, scope=s, student_id=student_id, name=name, code=code, link=link)
 
@@ -201,6 +217,38 @@ def claim_new(slug: str, student_id: str) -> Any:
     ledger().access.require_own(s.did, student_id)
     identity = roster().identity(student_id)
     return claim_page(s, student_id, identity.name if identity else "this student")
+
+
+@bp.route("/<slug>/claim-letters", methods=["GET", "POST"])
+@staff_required
+def claim_letters(slug: str) -> Any:
+    """Printable claim-code letters for a graduating class, one page per student. GET says what printing
+    does; the POST issues the codes and shows the letters, once. Codes are stored only as fingerprints,
+    so printing is issuing: each student's earlier codes from this institution stop working."""
+    s = scope(slug, "registrar")
+    cohort = schemas.load(schemas.ClaimLettersQuery, request.args.to_dict())["cohort"]
+    projections().catch_up()
+    # Only the students this institution serves itself (as for one claim code: ledger.access.require_own),
+    # by name, as a teacher hands the letters out.
+    own = ledger().access.students_query(s.did, today(), own=True)
+    if cohort is None:
+        if request.method == "POST":
+            raise InputError.for_field("cohort", "choose a graduating class")
+        return render_template("console/claim_letters_confirm.html", scope=s, cohort=None,
+                               cohorts=projections().cohorts(own))
+    rows, _ = projections().students_page(s.did, own, cohort=cohort)
+    people = sorted(roster().identities(r.student for r in rows).values(), key=lambda p: (folded(p.name), p.local_id))
+    if request.method == "GET":
+        return render_template("console/claim_letters_confirm.html", scope=s, cohort=cohort, count=len(people))
+    if not people:
+        raise InputError.for_field("cohort", f"no student of the class of {cohort} that your institution serves "
+                                             "itself has a name on record")
+    codes = accounts().replace_claims([p.student_id for p in people], s.slug)
+    letters = [{"name": p.name, "code": codes[p.student_id],
+                "qr": qr_svg(url_for("auth.claim_link", code=codes[p.student_id], _external=True),
+                             title=f"QR code: the claim link for {p.name}")} for p in people]
+    return page("console/claim_letters.html", 201, scope=s, cohort=cohort, letters=letters, printed=today(),
+                claim_url=url_for("auth.claim_form", _external=True))
 
 
 @bp.post("/<slug>/students/<student_id>/claims/<claim_id>/revoke")

@@ -85,6 +85,11 @@ class WebTables:
         checked = self._checked(statement)
         return self._store.execute(checked, params)
 
+    def execute_many(self, statements: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> None:
+        """Each statement over its rows, all in one transaction."""
+        if not self._store.execute_many([(self._checked(statement), rows) for statement, rows in statements]):
+            raise ValueError("a web table refused a row as a duplicate")  # random ids: a bug of ours
+
     def _checked(self, statement: str) -> str:
         named = self._NAMES.findall(statement)
         if not named or any(not prefix or name not in TABLES for prefix, name in named) \

@@ -29,34 +29,12 @@ from ledger.application import Ledger
 from ledger.enrollment import record_summary
 from ledger.errors import InputError, NotFoundError
 from ledger.readmodels import Projections
-from ledger.rules import REVOCATION_REASONS
 from ledger.store import JournalRow
 from ledger.values import IssuerInfo, RosterShareInfo
 from verifiers.protocol import documents as d
+from verifiers.protocol.event_words import event_in_words
 
 ACTIVITY_SCAN = 5000  # journal rows looked at, newest first, to find an institution's recent events
-EVENT_LABELS = {
-    d.ISSUER_REGISTERED: "Institution registered",
-    d.ISSUER_KEY_ADDED: "Signing key added",
-    d.ISSUER_KEY_RETIRED: "Signing key retired",
-    d.ISSUER_KEY_COMPROMISED: "Key declared compromised",
-    d.CREDENTIAL_DEFINED: "Catalog entry defined",
-    d.CREDENTIAL_UPDATED: "Catalog entry updated",
-    d.STUDENT_REGISTERED: "Student registered",
-    d.CREDENTIAL_ISSUED: "Credential recorded",
-    d.CREDENTIAL_REVOKED: "Credential revoked",
-    d.CREDENTIAL_TRANSFERRED: "Record transferred",
-    d.ROSTER_SHARED: "Students shared",
-    d.ROSTER_SHARE_WITHDRAWN: "Roster share withdrawn",
-    d.TRANSFER_OFFERED: "Transfer offered",
-    d.TRANSFER_OFFER_CLOSED: "Transfer decided",
-    d.IDENTITY_ERASED: "Identity erased",
-    d.COHORT_CORRECTED: "Graduating class corrected",
-    d.STUDENT_ENROLLED: "Student enrolled",
-    d.STUDENT_EXITED: "Student exited",
-    d.STUDENT_GRADUATED: "Student graduated",
-    d.STUDENT_MOVED: "Student moved",
-}
 
 
 @dataclass(frozen=True)
@@ -90,13 +68,6 @@ class Roster:
 
     def identity(self, student_id: str) -> StudentIdentity | None:
         return self.identities([student_id]).get(student_id)
-
-    def search(self, did: str, query: str) -> list[StudentIdentity]:
-        """Students of this institution whose name or local id contains `query`, by name."""
-        needle = folded(query)
-        people = self.identities(self.ledger.access.students(did)).values()
-        matches = [p for p in people if not needle or needle in folded(p.name) or needle in folded(p.local_id)]
-        return sorted(matches, key=lambda p: (folded(p.name), p.local_id))
 
     def by_local_id(self, did: str, *, recording: bool = False) -> dict[str, list[str]]:
         """Folded local id -> the related students carrying it (more than one: ambiguous);
@@ -144,7 +115,7 @@ class Roster:
             end = start
         return [
             {"position": row.position, "recorded": f"{recorded:%Y-%m-%d %H:%M:%S}", "type": doc["type"],
-             "label": EVENT_LABELS.get(doc["type"], doc["type"]), "summary": self._summary(doc, issuer),
+             "label": event_in_words(doc), "summary": self._summary(doc, issuer),
              "student": row.student_id}
             for row, doc, recorded in self.ledger.documents_of(found)
         ]
@@ -152,12 +123,10 @@ class Roster:
     def _summary(self, doc: dict[str, Any], issuer: IssuerInfo) -> str:
         kind = doc["type"]
         if kind == d.CREDENTIAL_ISSUED:
-            return f"{self._credential_name(doc['credential'])}, earned {doc['earned']}" + (
-                " (amends an earlier award)" if doc.get("supersedes") else "")
+            return f"{self._credential_name(doc['credential'])}, earned {doc['earned']}"
         if kind == d.CREDENTIAL_REVOKED:
-            award = self.ledger.award(doc["award"])
-            reason = REVOCATION_REASONS.get(doc["reason"], doc["reason"])
-            return f"{self._credential_name(award.credential)}: {reason}. {doc['note']}"
+            award = self.ledger.award(doc["award"])  # the reason is in the event's words (its label)
+            return f"{self._credential_name(award.credential)}: {doc['note']}"
         if kind == d.CREDENTIAL_TRANSFERRED:
             award = self.ledger.award(doc["award"])
             direction = (f"to {self._issuer_name(doc['to'])}" if doc["from"] == issuer.did

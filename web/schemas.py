@@ -9,15 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from ledger.enrollment import ENROLLED, EXITED, GRADUATED, MOVED, EnrollmentFact
 from ledger.errors import InputError
 from ledger.statelists import FIRST_YEAR, LAST_YEAR
 from ledger.rules import CREDENTIAL_TYPES, DIPLOMA_TYPES, EXIT_REASONS, ISSUER_KINDS, REVOCATION_REASONS
 from ledger.schemas import CIP, CTID, KEY_ID, MAX_SAFE_INTEGER, NAICS, NOT_UNICODE, SLUG, SOC, is_unicode
+from web.student_list import SORTS
 
 NAME = validate.Length(min=1, max=200)
+COHORT = validate.Range(FIRST_YEAR, LAST_YEAR)  # a graduating class
 STATE_ID_PATTERN = r"^[A-Za-z0-9]{1,20}$"  # no state's own format is enforced: none could be verified for all three
 STATE_ID = validate.Regexp(STATE_ID_PATTERN, error="letters and digits only, at most 20")
 
@@ -80,7 +82,7 @@ class StudentInput(Schema):
     # The state student id (Ohio SSID, Missouri MOSIS id, Colorado SASID): PII, to the vault only.
     state_id = fields.String(load_default=None, allow_none=True, validate=STATE_ID)
     # The graduating class (the year the student is expected to graduate): the state rules depend on it.
-    cohort = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR))
+    cohort = fields.Integer(load_default=None, allow_none=True, validate=COHORT)
     # Whether the birth date is plausible is the ledger's rule (ledger.rules.check_birth_date, on its clock).
 
 
@@ -90,7 +92,7 @@ class CohortInput(Schema):
     class Meta:
         unknown = RAISE
 
-    cohort = fields.Integer(required=True, validate=validate.Range(FIRST_YEAR, LAST_YEAR))
+    cohort = fields.Integer(required=True, validate=COHORT)
 
 
 # The one detail each enrollment fact carries, by kind: the building (optional), the exit reason, the
@@ -168,6 +170,31 @@ class TransferInput(Schema):
     awards = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1))
     to = fields.String(required=True, validate=SLUG)
     reason = fields.String(load_default="student changed school", validate=validate.Length(max=1000))
+
+
+class StudentListQuery(Schema):
+    """The student list's parameters (web.student_list), the same in the console's query string and
+    the API's; each caller adds its paging and picks its default order."""
+
+    class Meta:
+        unknown = RAISE
+
+    sort = fields.String(load_default=None, validate=validate.OneOf(sorted(SORTS)))
+    cohort = fields.Integer(load_default=None, validate=COHORT, metadata={"description": "Only this graduating class"})
+
+
+class ConsoleStudentQuery(StudentListQuery):
+    class Meta:  # a page's stray parameter (an old bookmark's q=: searches are posted) is ignored, never echoed
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 1_000_000))
+
+
+class ClaimLettersQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    cohort = fields.Integer(load_default=None, validate=COHORT)  # none yet: the page asks for one
 
 
 def load(schema: type[Schema], data: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -30,6 +30,19 @@ class StudentRow:
     registered_by: str
     registered_at: str
     awards: int  # awards the asking institution issued or holds
+    cohort: int | None  # the graduating class, when recorded
+    latest_award: str | None  # when the latest of those awards was recorded
+
+
+ALL_ROWS = 2**63 - 1  # a LIMIT that is none, in both SQLite's and PostgreSQL's words
+# How `students_page` can order students: what the read models hold (names and local ids are only in
+# the encrypted vault, so ordering by them is the web's: web.student_list). Each ends in the student id,
+# so a page boundary never falls between equal keys differently on two requests.
+STUDENT_ORDERS = {
+    "registered": "s.registered_at, s.student_id",  # oldest first: a new student joins the end, pages stay put
+    "class": "(s.cohort IS NULL), s.cohort, s.registered_at, s.student_id",  # earliest class first, none last
+    "activity": "(MAX(a.issued_at) IS NULL), MAX(a.issued_at) DESC, s.student_id",  # latest credential first
+}
 
 
 class Queries:
@@ -133,17 +146,32 @@ class Queries:
                                "AND revoked_reason IS NULL", [did])
         return {(str(r[0]), str(r[1]), str(r[2])): str(r[3]) for r in rows}
 
-    def students_page(self, did: str, related: Collection[str], limit: int, offset: int) -> list[StudentRow]:
-        """A page of the `related` students (ledger.access decides who they are), oldest first, each with
-        the number of awards `did` issued or holds."""
-        rows = [r for r in self.view.query(
-            "SELECT student_id, registered_by, registered_at FROM rm_students ORDER BY registered_at, student_id")
-            if str(r[0]) in related][offset:offset + limit]
-        counts: dict[str, int] = {}
-        for (student,) in self.view.query("SELECT student_id FROM rm_awards WHERE issuer = ? OR custodian = ?",
-                                          [did, did]):
-            counts[str(student)] = counts.get(str(student), 0) + 1
-        return [StudentRow(str(r[0]), str(r[1]), str(r[2]), counts.get(str(r[0]), 0)) for r in rows]
+    def students_page(self, did: str, related: tuple[str, Sequence[Any]], *, order: str = "registered",
+                      cohort: int | None = None, limit: int | None = None,
+                      offset: int = 0) -> tuple[list[StudentRow], int]:
+        """A page of the `related` students (a subquery and its parameters: ledger.access.students_query
+        decides who they are), in `order` (a key of STUDENT_ORDERS), only the class of `cohort` if given,
+        each with the awards `did` issued or holds: how many and when the latest was recorded. Also how
+        many such students there are in all. Without `limit`, every one from `offset` on."""
+        subquery, params = related
+        where = f"s.student_id IN ({subquery})" + (" AND s.cohort = ?" if cohort is not None else "")
+        where_params = [*params, *([cohort] if cohort is not None else [])]
+        rows = self.view.query(
+            "SELECT s.student_id, s.registered_by, s.registered_at, s.cohort, COUNT(a.award_id), MAX(a.issued_at) "
+            "FROM rm_students s LEFT JOIN rm_awards a ON a.student_id = s.student_id AND (a.issuer = ? OR "
+            f"a.custodian = ?) WHERE {where} GROUP BY s.student_id, s.registered_by, s.registered_at, s.cohort "
+            f"ORDER BY {STUDENT_ORDERS[order]} LIMIT ? OFFSET ?",
+            [did, did, *where_params, ALL_ROWS if limit is None else limit, offset])
+        (total,) = self.view.query(f"SELECT COUNT(*) FROM rm_students s WHERE {where}", where_params)
+        return ([StudentRow(str(r[0]), str(r[1]), str(r[2]), int(r[4]), int(r[3]) if r[3] is not None else None,
+                            str(r[5]) if r[5] is not None else None) for r in rows], int(total[0]))
+
+    def cohorts(self, related: tuple[str, Sequence[Any]]) -> list[int]:
+        """The graduating classes among the `related` students (as for `students_page`), earliest first."""
+        subquery, params = related
+        return [int(r[0]) for r in self.view.query(
+            f"SELECT DISTINCT cohort FROM rm_students WHERE cohort IS NOT NULL AND student_id IN ({subquery}) "
+            "ORDER BY cohort", params)]
 
     def award_counts(self, did: str, today: date) -> dict[str, int]:
         """Counts over the awards in the institution's custody (what it answers for now), and what it issued."""

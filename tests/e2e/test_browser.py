@@ -50,12 +50,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
                                 if ledger.award(row.originator_id).issuer.endswith(":riverbend-ctc")))
     student, other = served[0], served[1]  # the other: whose record the every-page test transfers
     claim_code = Accounts(ledger.store).add_claim(student, "riverbend-ctc")
+    # A class the district registered students of: its claim-code letters are printed below.
+    cohort = next(info.cohort for info in map(ledger.student, sorted(ledger.access.registered_by(
+        ledger.issuer_did("riverbend")))) if info.cohort is not None)
     app = create_app({"LEDGER": ledger})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {"base": f"http://127.0.0.1:{server.server_port}", "student": student, "claim_code": claim_code,
-           "other": other}
+           "other": other, "cohort": str(cohort)}
     server.shutdown()
     ledger.close()
 
@@ -125,6 +128,65 @@ def test_registrar_records_student_shares_employer_verifies_then_revocation_show
     employer.wait_for_selector("text=the certifying body withdrew or voided the result", timeout=10_000)
     assert "✗ 1 revoked" in employer.content() and employer.title().startswith("1 revoked")
     employer.screenshot(path=str(ARTIFACTS / "4-public-verifier-revoked.png"), full_page=True)
+
+
+def test_copy_buttons_copy_and_announce_and_are_absent_without_javascript(site: dict[str, str],
+                                                                         browser: object) -> None:
+    """The claim page's link and code get a Copy button (static/copy.js) that copies and says so to screen
+    readers; without JavaScript there is no button and the link is plain, selectable text."""
+    base = site["base"]
+
+    def claim_page(context: object) -> object:
+        page = context.new_page()  # type: ignore[attr-defined]
+        page.goto(f"{base}/login")
+        page.fill("input[name=email]", ADMIN_EMAIL)
+        page.fill("input[name=password]", ADMIN_PASSWORD)
+        page.click("button:has-text('Sign in')")
+        page.wait_for_url("**/console/**")
+        page.goto(f"{base}/console/riverbend/students/{site['student']}")
+        page.click("button:has-text('Make a claim code')")
+        page.wait_for_selector("text=Claim code for")
+        return page
+
+    page = claim_page(browser.new_context(permissions=["clipboard-read", "clipboard-write"]))  # type: ignore
+    link = page.get_attribute("a[data-copy]", "href")
+    assert link and "/claim/" in link
+    page.click("button.copy:has-text('Copy link')")
+    page.wait_for_selector(".copy-status:has-text('Copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    status = page.locator("a[data-copy] + button.copy + .copy-status")
+    assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
+    page.click("button.copy:has-text('Copy code')")
+    assert page.evaluate("navigator.clipboard.readText()") == page.inner_text("strong[data-copy]")
+
+    plain = claim_page(browser.new_context(java_script_enabled=False))  # type: ignore[attr-defined]
+    assert plain.locator("button.copy").count() == 0 and plain.inner_text("a[data-copy]").startswith(base)
+
+
+def test_claim_letters_print_one_page_per_student(site: dict[str, str], browser: object) -> None:
+    """A class's letters, printed by the browser itself: one PDF page per student, the console's navigation
+    left off the paper."""
+    import io
+
+    from pypdf import PdfReader
+
+    base = site["base"]
+    page = browser.new_context().new_page()  # type: ignore[attr-defined]
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", ADMIN_EMAIL)
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/console/**")
+    page.goto(f"{base}/console/riverbend/claim-letters?cohort={site['cohort']}")
+    page.click("button:has-text('Issue')")
+    page.wait_for_selector("article.letter")
+    letters = page.locator("article.letter").count()
+    names = [page.inner_text(f"article.letter >> nth={i} >> h2") for i in range(letters)]
+    pages = PdfReader(io.BytesIO(page.pdf(format="Letter"))).pages
+    assert letters >= 1 and len(pages) == letters
+    for name, printed in zip(names, pages):
+        words = printed.extract_text()
+        assert name in words and "How to open it" in words and "Signing keys" not in words
 
 
 def axe_violations(page: object, impacts: tuple[str, ...] | None = None) -> list[str]:
@@ -354,6 +416,10 @@ async def _transfer(page: Any, ids: dict[str, Any]) -> None:
     ids["transfer"] = page.url
 
 
+async def _search(page: Any) -> None:
+    await page.fill("input[name=q]", "a")
+
+
 async def _token(page: Any) -> None:
     await page.fill("#tokens input[name=label]", "PowerSchool nightly sync")
 
@@ -385,6 +451,8 @@ PAGES: list[tuple[str, str, str | Step]] = [
     ("registrar", "transfer", _transfer),
     ("registrar", "dashboard with a transfer sent", "/console/"),
     ("registrar", "students", "/console/riverbend-ctc/students"),
+    ("registrar", "students by class", "/console/riverbend-ctc/students?sort=class&cohort={cohort}"),
+    ("registrar", "student search", _submit("/console/riverbend-ctc/students?sort=activity", "Search", _search)),
     ("registrar", "student", "/console/riverbend-ctc/students/{student}"),
     ("registrar", "register a student", "/console/riverbend-ctc/students/new"),
     ("registrar", "record a credential", "/console/riverbend-ctc/students/{student}/awards/new"),
@@ -401,6 +469,8 @@ PAGES: list[tuple[str, str, str | Step]] = [
     ("admin", "students", "/console/riverbend/students"),
     ("admin", "student", "/console/riverbend/students/{student}"),
     ("admin", "claim code", _submit("/console/riverbend/students/{student}", "Make a claim code")),
+    ("admin", "claim letters confirm", "/console/riverbend/claim-letters?cohort={cohort}"),
+    ("admin", "claim letters", _submit("/console/riverbend/claim-letters?cohort={cohort}", "Issue")),
     ("admin", "import", "/console/riverbend/import"),
     ("admin", "import job", _import),
     ("admin", "roster import", "/console/riverbend/students/import"),
@@ -467,7 +537,8 @@ async def _visit_role(browser: Any, role: str, ids: dict[str, Any], found: dict[
             where = f"{role} · {name} ({page.url.removeprefix(ids['base'])})"
             # Perkins 5S1 refuses without a concentrator list (issue 14): its page says so, a 400.
             expected = (404 if name == "not found" else 400 if name == "report perkins-5s1"
-                        else 201 if name in ("link created", "claim code", "token created") else 200)
+                        else 201 if name in ("link created", "claim code", "claim letters", "token created")
+                        else 200)
             assert status[-1] == expected, where
             for size in WIDTHS:
                 await page.set_viewport_size(size)

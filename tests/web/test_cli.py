@@ -182,8 +182,11 @@ def test_issue_revoke_show(instance: Instance) -> None:
     award = issue(instance)
     ok(data, "revoke", award, "--reason", "issued_in_error", "--note", "Entered for the wrong student.")
     human = ok(data, "show", instance.student).out
-    assert "StudentRegistered" in human and "CredentialIssued" in human and "CredentialRevoked" in human
-    assert "revoked: issued_in_error" in human and "signed by Lindenwood Unified School District" in human
+    # For people, in words: no event class name, no reason code.
+    assert "Student registered: registered by" in human and "Credential recorded: " in human
+    assert "Credential revoked — recorded by mistake: Entered for the wrong student." in human
+    assert "[revoked (recorded by mistake)" in human and "signed by Lindenwood Unified School District" in human
+    assert "CredentialRevoked" not in human and "issued_in_error" not in human
     events = ok(data, "show", instance.student, json_out=True).json()
     assert events[0]["type"] == "StudentRegistered"
     assert [e["position"] for e in events] == sorted(e["position"] for e in events)

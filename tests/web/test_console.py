@@ -116,6 +116,8 @@ def test_dashboard_shows_counts_activity_with_log_index_and_pending_transfers(en
     assert "Log index" in page and f'<td class="mono" data-label="Log index">{last}</td>' in page
     assert "OSHA 10-Hour General Industry" in page and "Dashiell Moreau-Kapoor" in page
     assert "Transfers waiting for you" in page
+    # The feed's events in words (verifiers.protocol.event_words), never their class names.
+    assert '<td data-label="Event">Credential recorded</td>' in page and "CredentialIssued" not in page
     # A registrar never sees another institution's dashboard, whatever the URL says.
     assert env.client("rb_registrar").get("/console/?issuer=lakeshore").status_code == 403
 
@@ -333,7 +335,8 @@ def test_revoke_with_a_reason_and_a_note(env: Env) -> None:
                     note="Exam proctor reported the result void.")
     assert response.status_code == 303
     assert env.ledger.award(award).revocation["reason"] == "misconduct"  # type: ignore[index]
-    assert "revoked: misconduct" in text(client.get(response.location))
+    page = text(client.get(response.location))  # the status in words, never its code
+    assert "revoked (obtained by cheating or fraud)" in page and "revoked: misconduct" not in page
     again = post(client, f"/console/riverbend/awards/{award}/revoke", reason="other", note="twice")
     assert again.status_code == 409 and "already revoked" in text(again)
 

@@ -264,6 +264,7 @@ def test_cli_first_and_second_run(world: World, tmp_path: Path) -> None:
         assert second.code == 0, second.output
         assert f"log grew {answer['size']} -> {answer['size'] + 2}, consistent." in second.out
         assert second.out.count(world.lake) == 2
+        assert second.out.count("Credential recorded: ") == 2 and "CredentialIssued" not in second.out  # in words
         assert "Morgan" not in second.output  # the public log carries no PII
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ledger.errors import InputError
+from verifiers.protocol.event_words import event_type_in_words
 from web.cli.base import (
     EXIT_FAILED,
     EXIT_INPUT,
@@ -134,7 +135,7 @@ def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | Non
     def human() -> None:
         click.echo(f"log grew {state.size} -> {new_state.size}, consistent.")
         for e in events:
-            click.echo(f"  #{e['index']} {e['recorded'][:19]} {e['type']:<22} "
+            click.echo(f"  #{e['index']} {e['recorded'][:19]} {event_type_in_words(e['type'])}: "
                        + ", ".join(f"{s['did']} ({s['key']})" for s in e["signers"]))
 
     c.out({"size": new_state.size, "previous_size": state.size, "events": events}, human)

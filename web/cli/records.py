@@ -14,6 +14,7 @@ from keys.passphrase import passphrase_from_env_or_prompt
 from ledger.application import IssueRequest, Ledger, parse_date
 from ledger.errors import InputError, RejectedError
 from verifiers.protocol.documents import issuer_slug_from_did
+from verifiers.protocol.status import status_in_words
 from web import schemas
 from web.cli.base import (
     EXIT_FAILED,
@@ -262,13 +263,15 @@ def student_add(c: Context, issuer: str, name: str, birth_date: str, local_id: s
 @json_option
 @pass_ctx
 def student_claim(c: Context, student_id: str, issuer: str, base_url: str) -> None:
-    """Make a claim code for a student (shown once; give it to the student privately)."""
+    """Make a claim code for a student (shown once; give it to the student privately); the codes this
+    institution gave the student before stop working."""
     from web.accounts import Accounts
 
     with reported():
         # The console's rule: only an institution that serves the student itself (ledger.access).
         c.ledger.access.require_own(c.ledger.issuer(issuer).did, student_id)
-        code = Accounts(c.ledger.store).add_claim(student_id, issuer)
+        # It replaces the codes this institution gave the student before, as the console's do.
+        code = Accounts(c.ledger.store).replace_claims([student_id], issuer)[student_id]
         link = f"{base_url.rstrip('/')}/claim/{code}"
         c.out({"code": code, "link": link}, f"Claim code: {code}\nClaim link: {link}")
 
@@ -667,8 +670,9 @@ def show(c: Context, student_id: str) -> None:
 
         def human() -> None:
             for e in events:
-                click.echo(f"#{e['position']:<6} {e['recorded'][:19]}  {e['type']:<22} {e['summary']}")
-                click.echo(f"        signed by {e['signer']}  [{e['status']}; signature {e['signatures']}]")
+                click.echo(f"#{e['position']:<6} {e['recorded'][:19]}  {e['label']}: {e['summary']}")
+                click.echo(f"        signed by {e['signer']}  [{status_in_words(e['status'])}; "
+                           f"signature {e['signatures']}]")
 
         c.out(events, human)
 
