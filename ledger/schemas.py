@@ -83,6 +83,10 @@ TIMESTAMP, DATE, KEY_ID, SCHOOL_YEAR = _valid_timestamp, _valid_date, _valid_key
 SOC = validate.Regexp(r"^\d{2}-\d{4}$", error="a SOC code like 29-2052")
 NAICS = validate.Regexp(r"^\d{2,6}$", error="a NAICS code of 2 to 6 digits, like 722")
 CIP = validate.Regexp(r"^\d{2}(\.\d{2}(\d{2})?)?$", error="a CIP code like 51.0801")
+# A certifying body's public page for looking a certificate up: the same for every student, so it
+# never carries anyone's data (a page links to it as it is).
+LOOKUP_URL = validate.And(validate.Length(max=300), validate.Regexp(r"^https://[^\s<>\"]+$",
+                                                                  error="an https:// address of a public lookup page"))
 WORKKEYS_LEVELS = range(3, 8)  # levels 3–7
 
 
@@ -140,6 +144,7 @@ CATALOG_CODES: dict[str, fields.Field] = {
     "soc": fields.String(allow_none=True, validate=SOC),
     "naics": fields.String(allow_none=True, validate=NAICS),
     "cip": fields.String(allow_none=True, validate=CIP),
+    "lookupUrl": fields.String(allow_none=True, validate=LOOKUP_URL),
 }
 LISTING_KEY: dict[str, fields.Field] = {
     "credential": fields.String(required=True, validate=SLUG),

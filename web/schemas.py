@@ -14,7 +14,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from ledger.errors import InputError
 from ledger.statelists import FIRST_YEAR, LAST_YEAR
 from ledger.rules import CREDENTIAL_TYPES, ISSUER_KINDS, REVOCATION_REASONS
-from ledger.schemas import CIP, KEY_ID, MAX_SAFE_INTEGER, NAICS, NOT_UNICODE, SLUG, SOC, is_unicode
+from ledger.schemas import CIP, KEY_ID, LOOKUP_URL, MAX_SAFE_INTEGER, NAICS, NOT_UNICODE, SLUG, SOC, is_unicode
 
 NAME = validate.Length(min=1, max=200)
 
@@ -63,6 +63,7 @@ class CredentialInput(Schema):
     soc = fields.String(allow_none=True, validate=SOC)
     naics = fields.String(allow_none=True, validate=NAICS)
     cip = fields.String(allow_none=True, validate=CIP)
+    lookupUrl = fields.String(allow_none=True, validate=LOOKUP_URL)
 
 
 class StudentInput(Schema):

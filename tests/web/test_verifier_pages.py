@@ -102,7 +102,7 @@ def test_link_json_is_the_documented_shape(env: dict[str, Any]) -> None:
     assert [c["award"] for c in data["credentials"]] == awards
     for credential in data["credentials"]:
         assert set(credential) == {"award", "credential", "name", "issuer", "issuer_name", "earned", "expires",
-                                   "status", "revoked_on", "verified", "steps"}
+                                   "status", "revoked_on", "evidence", "lookup_url", "verified", "steps"}
         award = ledger.award(credential["award"])
         assert credential["issuer"] == award.issuer and credential["credential"] == award.credential
         assert credential["status"] == "active" and credential["verified"] is True

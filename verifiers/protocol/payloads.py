@@ -76,6 +76,7 @@ class CredentialDefined(EventDocument):
     soc: NotRequired[str | None]
     naics: NotRequired[str | None]
     cip: NotRequired[str | None]
+    lookupUrl: NotRequired[str | None]  # the certifying body's public lookup page (https)
 
 
 class CredentialUpdated(EventDocument):
@@ -91,6 +92,7 @@ class CredentialUpdated(EventDocument):
     soc: NotRequired[str | None]
     naics: NotRequired[str | None]
     cip: NotRequired[str | None]
+    lookupUrl: NotRequired[str | None]  # the certifying body's public lookup page (https)
 
 
 class StudentRegistered(EventDocument):

@@ -171,17 +171,19 @@ def credential() -> None:
 @click.option("--soc", help="SOC occupation code, e.g. 29-2052.")
 @click.option("--naics", help="NAICS industry code, e.g. 722.")
 @click.option("--cip", help="CIP program code, e.g. 51.0805.")
+@click.option("--lookup-url", help="The certifying body's public page for looking a certificate up (https).")
 @click.option("--owner", help="Define it as this issuer (slug) instead of the operator.")
 @json_option
 @pass_ctx
 @writes
 def credential_define(c: Context, code: str, name: str, certifying_body: str, credential_type: str,
                       validity_months: int | None, career_field: str | None, career_cluster: str | None,
-                      soc: str | None, naics: str | None, cip: str | None, owner: str | None) -> None:
+                      soc: str | None, naics: str | None, cip: str | None, lookup_url: str | None,
+                      owner: str | None) -> None:
     """Add a catalog entry."""
     with reported():
-        codes = {k: v for k, v in (("careerCluster", career_cluster), ("soc", soc), ("naics", naics), ("cip", cip))
-                 if v is not None}
+        codes = {k: v for k, v in (("careerCluster", career_cluster), ("soc", soc), ("naics", naics), ("cip", cip),
+                                   ("lookupUrl", lookup_url)) if v is not None}
         data = schemas.load(schemas.CredentialInput, {
             "code": code, "name": name, "certifyingBody": certifying_body, "credentialType": credential_type,
             "validityMonths": validity_months, "careerField": career_field, **codes})
