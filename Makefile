@@ -59,9 +59,9 @@ fonts:
 # Then translate what is new or fuzzy in web/translations/*/LC_MESSAGES/messages.po and run this again:
 # the compiled .mo is committed, so `make run` needs nothing more (tests/web/test_i18n.py checks both).
 translations: $(STAMP)
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o $(VENV)/messages.pot .
-	$(BIN)/pybabel update --quiet -i $(VENV)/messages.pot -d web/translations --no-location --width 120
-	$(BIN)/pybabel compile --quiet -d web/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o $(VENV)/messages.pot .
+	$(BIN)/pybabel -q update -i $(VENV)/messages.pot -d web/translations --no-location --width 120
+	$(BIN)/pybabel -q compile -d web/translations
 
 test: $(STAMP) browser fonts interop
 	$(BIN)/python -m pytest

@@ -22,6 +22,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, render_template
+from flask_babel import lazy_gettext as _l
 
 from ledger.vc.statuslist import CACHE_SECONDS, published_list
 from verifiers.didweb import did_document, multikey_of
@@ -32,8 +33,9 @@ bp = Blueprint("issuers", __name__, url_prefix="/issuers")
 
 DID_MEDIA_TYPE = "application/did+json"
 VC_MEDIA_TYPE = "application/vc"  # W3C VC 2.0 §6.3
-KIND_NAMES = {"district": "School district", "school": "School", "cte_center": "Career and technical center",
-              "agency": "State agency", "college": "College"}
+# In the page's language (web.i18n): the home page lists the institutions too.
+KIND_NAMES = {"district": _l("School district"), "school": _l("School"), "cte_center": _l("Career and technical center"),
+              "agency": _l("State agency"), "college": _l("College")}
 
 
 # A key's state (KeyRecord.state_in_words) as a badge; the words are always shown beside the colour.
