@@ -60,7 +60,7 @@ fonts:
 # the compiled .mo is committed, so `make run` needs nothing more (tests/web/test_i18n.py checks both).
 translations: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o $(VENV)/messages.pot .
-	$(BIN)/pybabel -q update -i $(VENV)/messages.pot -d web/translations --no-location --width 120
+	$(BIN)/pybabel -q update -i $(VENV)/messages.pot -d web/translations --width 120 --ignore-obsolete --ignore-pot-creation-date
 	$(BIN)/pybabel -q compile -d web/translations
 
 test: $(STAMP) browser fonts interop
