@@ -55,6 +55,13 @@ TITLES = {400: _l("That did not work"), 401: _l("Please sign in"), 403: _l("Not 
           405: _l("Not allowed"), 409: _l("Refused"), 410: _l("This link is no longer active"),
           413: _l("File too large"), 429: _l("Slow down"), 500: _l("Something went wrong"),
           503: _l("Busy, try again")}
+# Instead of Werkzeug's own descriptions (English, and written for developers), when no view gave one.
+PLAIN_DESCRIPTIONS = {
+    401: _l("Sign in to see this page."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("There is no page at this address. Check the link, or start again from the home page."),
+    405: _l("This page does not take that kind of request. Go back and use the page's own buttons."),
+}
 JSON_PREFIXES = ("/api/", "/log/", "/transcripts/")
 
 
@@ -118,7 +125,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
         status = e.code or 500
-        return error_response(status, (e.name or "error").lower().replace(" ", "_"), e.description or "")
+        description = e.description or ""
+        if description == type(e).description and status in PLAIN_DESCRIPTIONS:
+            description = str(PLAIN_DESCRIPTIONS[status])
+        return error_response(status, (e.name or "error").lower().replace(" ", "_"), description)
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception) -> Response:

@@ -232,7 +232,8 @@ def pages(env: dict[str, Any], language: str) -> dict[str, str]:
                                                       "scope": "chosen", "award": env["awards"][0]}).get_data(as_text=True)
     out["share refused"] = me.post("/me/share", data={"csrf_token": csrf(me), "days": "0"}).get_data(as_text=True)
     token = env["token"]
-    for path in ("/", "/claim", "/claim/ABCD-EFGH", "/verify", f"/v/{token}", f"/v/{token}/print", "/v/no-such-link"):
+    for path in ("/", "/claim", "/claim/ABCD-EFGH", "/verify", f"/v/{token}", f"/v/{token}/print", "/v/no-such-link",
+                 "/no-such-page"):
         out[path] = anyone.get(path).get_data(as_text=True)
     bundle = export_bundle(ledger, student, only=env["awards"][:2], disclose=["name"])
     out["upload"] = upload(anyone, bundle)
@@ -277,17 +278,22 @@ def test_spanish_verifier_reads_as_spanish(env: dict[str, Any]) -> None:
 def test_the_switch_changes_the_language_and_remembers_it(env: dict[str, Any]) -> None:
     c = client(env["app"], "en")
     page = c.get("/verify").get_data(as_text=True)
-    assert '<html lang="en">' in page and 'href="/verify?lang=es"' in page and ">Español</a>" in page
+    assert '<html lang="en">' in page and 'href="?lang=es"' in page and ">Español</a>" in page
     assert "Vary" in c.get("/verify").headers and "Accept-Language" in c.get("/verify").headers["Vary"]
     switched = c.get("/verify?lang=es")
     assert '<html lang="es">' in switched.get_data(as_text=True)
     cookie = c.get_cookie(COOKIE)
     assert cookie is not None and cookie.value == "es" and cookie.http_only  # the language code, nothing else
     again = c.get("/verify").get_data(as_text=True)  # the browser still says English; the choice stands
-    assert '<html lang="es">' in again and 'href="/verify?lang=en"' in again and ">English</a>" in again
+    assert '<html lang="es">' in again and 'href="?lang=en"' in again and ">English</a>" in again
     assert "Verificar el archivo de un expediente" in again
     back = c.get("/verify?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in back and c.get_cookie(COOKIE).value == "en"  # type: ignore[union-attr]
+
+
+def test_the_switch_never_links_off_the_site(env: dict[str, Any]) -> None:
+    page = client(env["app"], "es").get("//elsewhere.example/x").get_data(as_text=True)  # a 404 page, in Spanish
+    assert '<html lang="es">' in page and "elsewhere.example" not in page and 'href="?lang=en"' in page
 
 
 def test_an_unknown_language_is_ignored(env: dict[str, Any]) -> None:
