@@ -1,9 +1,9 @@
 """English and Spanish for the pages students and employers read, through Flask-Babel.
 
 Which pages: the claim page, the student's pages (`/me`), the public verifier (`/v`, `/verify`), the
-home page and the error pages they lead to. The staff pages (the console, reports, the staff
-sign-in, the JSON API) and the institutions' pages (`/issuers`) stay English: `english_only()`
-names them.
+home page, the institutions' public pages (`/issuers`) and the error pages they lead to. The staff
+pages (the console, reports, the staff sign-in, the JSON API) stay English: `english_only()` names
+them.
 
 The language is, first, `?lang=es` on any page (the switch in the page's header is that link,
 so it works without JavaScript and never posts a form), kept in a cookie that holds only the
@@ -32,10 +32,10 @@ LANGUAGES = {"en": "English", "es": "Español"}
 DEFAULT = "en"
 COOKIE = "credledger_lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
-# Staff pages stay English this issue (issue 13): their blueprints, and the staff sign-in; so do the
-# institutions' public pages (for now) and what machines read.
+# Staff pages stay English this issue (issue 13): their blueprints, and the staff sign-in; so does what
+# machines read.
 ENGLISH_BLUEPRINTS = frozenset({"console", "console_import", "console_shares", "console_admin", "reports", "api",
-                                "log", "transcripts", "issuers"})
+                                "log", "transcripts"})
 ENGLISH_ENDPOINTS = frozenset({"auth.login"})
 
 
