@@ -25,6 +25,7 @@ web's edge (web.verdicts).
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from flask import Flask, Response, request
 from flask_babel import Babel, format_date, get_locale
 
