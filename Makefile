@@ -8,7 +8,7 @@ export CREDLEDGER_DATA ?= $(DATA)
 # The demo passphrase protects only the demo's keys; set your own for real data.
 export CREDLEDGER_PASSPHRASE ?= demo-passphrase-not-for-production
 
-.PHONY: run test install browser fonts interop clean
+.PHONY: run test install browser fonts interop translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ fonts:
 	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
 		echo "Installing Debian's fonts-dejavu-core for the PDFs"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-dejavu-core; }
+
+# The Spanish pages (web/i18n.py): extract the messages, merge them into each catalog, compile.
+# Then translate what is new or fuzzy in web/translations/*/LC_MESSAGES/messages.po and run this again:
+# the compiled .mo is committed, so `make run` needs nothing more (tests/web/test_i18n.py checks both).
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header -o $(VENV)/messages.pot .
+	$(BIN)/pybabel -q update -i $(VENV)/messages.pot -d web/translations --width 120 --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel -q compile -d web/translations
 
 test: $(STAMP) browser fonts interop
 	$(BIN)/python -m pytest

@@ -94,12 +94,12 @@ class Credential(SignedAggregate):
     """A catalog entry: a credential a certifying body grants (ServSafe, OSHA-10 …)."""
 
     FIELDS = ("name", "certifyingBody", "credentialType", "validityMonths", "careerField",
-              "careerCluster", "soc", "naics", "cip", "ctid")
+              "careerCluster", "soc", "naics", "cip", "ctid", "lookupUrl")
 
     def when_CredentialDefined(self, doc: p.CredentialDefined) -> None:  # noqa: N802
         self.code: str = doc["credential"]
         self.owner: str = doc["actor"]
-        # The codes (careerCluster, soc, naics, cip) are optional: present only when given.
+        # The codes (careerCluster, soc, naics, cip) and lookupUrl are optional: present only when given.
         self.fields: dict[str, Any] = self._fields_of(doc)
 
     def when_CredentialUpdated(self, doc: p.CredentialUpdated) -> None:  # noqa: N802

@@ -9,7 +9,7 @@ be stored. CSV import validates every row first and reports every bad row
 
 Catalog CSV columns (header row required; code, name, certifying_body required):
     code, name, certifying_body, type, validity_months, career_field,
-    career_cluster, soc, naics, cip, ctid
+    career_cluster, soc, naics, cip, ctid, lookup_url (the certifying body's public lookup page, https)
 
 State listings are `ledger.listings`; assessment results `ledger.assessments`.
 May import ledger.application, ledger.aggregates, verifiers.protocol.documents and ledger.schemas.
@@ -55,7 +55,7 @@ def define_catalog(ledger: Ledger, entries: Sequence[dict[str, Any]]) -> dict[st
 CATALOG_COLUMNS = {
     "code": "code", "name": "name", "certifying_body": "certifyingBody", "type": "credentialType",
     "validity_months": "validityMonths", "career_field": "careerField", "career_cluster": "careerCluster",
-    "soc": "soc", "naics": "naics", "cip": "cip", "ctid": "ctid",
+    "soc": "soc", "naics": "naics", "cip": "cip", "ctid": "ctid", "lookup_url": "lookupUrl",
 }
 
 

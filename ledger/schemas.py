@@ -86,6 +86,10 @@ NAICS = validate.Regexp(r"^\d{2,6}$", error="a NAICS code of 2 to 6 digits, like
 CIP = validate.Regexp(r"^\d{2}(\.\d{2}(\d{2})?)?$", error="a CIP code like 51.0801")
 CTID = validate.Regexp(r"^ce-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
                        error="a Credential Engine CTID like ce-0b5d9a2e-4c1f-4e3a-9d6b-2f8e7c1a5b40")
+# A certifying body's public page for looking a certificate up: the same for every student, so it
+# never carries anyone's data (a page links to it as it is).
+LOOKUP_URL = validate.And(validate.Length(max=300), validate.Regexp(r"^https://[^\s<>\"]+$",
+                                                                  error="an https:// address of a public lookup page"))
 WORKKEYS_LEVELS = range(3, 8)  # levels 3–7
 
 
@@ -144,6 +148,7 @@ CATALOG_CODES: dict[str, fields.Field] = {
     "naics": fields.String(allow_none=True, validate=NAICS),
     "cip": fields.String(allow_none=True, validate=CIP),
     "ctid": fields.String(allow_none=True, validate=CTID),
+    "lookupUrl": fields.String(allow_none=True, validate=LOOKUP_URL),
 }
 REQUIRED_DATE = fields.String(required=True, validate=DATE)
 BUILDING_TEXT = validate.Length(min=1, max=64)

@@ -163,7 +163,7 @@ def _credential(
     return CredentialResult(
         award=evidence.award,
         credential=_plain(issued.get("credential")) or "",
-        name=_catalog_name(v, issued),
+        name=_catalog(v, issued, "name"),
         issuer=_plain(issued.get("issuer")) or "",
         issuer_name=_issuer_name(v, issued.get("issuer")),
         earned=_plain(issued.get("earned")) or "",
@@ -171,6 +171,8 @@ def _credential(
         status=status,
         steps=steps,
         revoked_on=_plain(revocation.get("effective")) if revocation else None,
+        evidence=_evidence(issued.get("evidence")),
+        lookup_url=_https(_catalog(v, issued, "lookupUrl")),
     )
 
 
@@ -178,14 +180,27 @@ def _plain(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _catalog_name(v: _Verification, issued: dict[str, Any]) -> str | None:
+def _catalog(v: _Verification, issued: dict[str, Any], member: str) -> str | None:
+    """The newest value of `member` in the catalog entry of the awarded credential (defined, then updated)."""
     code = issued.get("credential")
     try:
         entries = v.stream(credential_stream(code)) if isinstance(code, str) else ()
     except MalformedError:
         return None
-    names = [e.event["name"] for e in entries if isinstance(e.event.get("name"), str)]
-    return names[-1] if names else None
+    values = [e.event[member] for e in entries if member in e.event]
+    return _plain(values[-1]) if values else None
+
+
+def _evidence(value: object) -> dict[str, str | int]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items()
+            if isinstance(k, str) and isinstance(v, (str, int)) and not isinstance(v, bool)}
+
+
+def _https(url: str | None) -> str | None:
+    """Only a plain https link is one a page may offer."""
+    return url if url is not None and url.startswith("https://") else None
 
 
 def _issuer_name(v: _Verification, did: object) -> str | None:

@@ -7,7 +7,7 @@ Pure, like all of `verifiers`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from verifiers.protocol.status import is_withdrawn
 
@@ -39,6 +39,10 @@ class CredentialResult:
     status: str  # verifiers.protocol.status: active, expired, superseded, revoked: <reason>; or "unknown"
     steps: tuple[StepResult, ...]
     revoked_on: str | None = None  # when a revocation (the bundle's, or one found online) takes effect
+    # What the issuance event carries as evidence (certificate or license number, score), as signed.
+    evidence: dict[str, str | int] = field(default_factory=dict)
+    # The certifying body's public lookup page, from the signed catalog entry (an https URL), if any.
+    lookup_url: str | None = None
 
     @property
     def ok(self) -> bool:

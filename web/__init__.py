@@ -70,6 +70,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["roster_import"] = RosterImport(ledger, app.extensions["projections"], roster)
 
     _register_security(app)
+    from web.i18n import register_i18n
+
+    register_i18n(app)
     from web.access_log import install_werkzeug_filter
 
     install_werkzeug_filter()  # the development server's request log: no share token or claim code
@@ -113,6 +116,7 @@ def csrf_token() -> str:
 
 def _register_security(app: Flask) -> None:
     from flask import Response, abort, request, session
+    from flask_babel import gettext
 
     from web.security import SECURITY_HEADERS
 
@@ -124,7 +128,8 @@ def _register_security(app: Flask) -> None:
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.path.startswith("/api/"):
             sent = request.form.get("csrf_token", "")
             if not sent or not hmac.compare_digest(sent, str(session.get("csrf", ""))):
-                abort(400, description="The form expired or came from elsewhere. Reload the page and try again.")
+                abort(400, description=gettext("The form expired or came from elsewhere. Reload the page and try "
+                                               "again."))
 
     @app.after_request
     def security_headers(response: Response) -> Response:

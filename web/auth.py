@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 
 from web.accounts import Actor
 from web.security import RateLimiter, new_token, token_hash
@@ -135,7 +136,7 @@ def logout() -> Any:
     if actor is not None:
         accounts().end_sessions(actor.id)  # every copy of this session cookie (and every other) stops working
     session.clear()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("home.index"))
 
 
@@ -153,11 +154,11 @@ def claim_link(code: str) -> Any:
 @bp.post("/claim")
 def claim() -> Any:
     if rate_limited("claim", CLAIM_LIMIT):
-        abort(429, description="Too many attempts. Wait a few minutes and try again.")
+        abort(429, description=gettext("Too many attempts. Wait a few minutes and try again."))
     student_id = accounts().claim(request.form.get("code", ""))
     if student_id is None:
-        flash("That code is not valid. Check it against the letter from your school, or ask the school "
-              "for a new one.", "error")
+        flash(gettext("That code is not valid. Check it against the letter from your school, or ask the school "
+                      "for a new one."), "error")
         return render_template("auth/claim.html", code=""), 401
     _start_session(student=student_id)
     return redirect(url_for("student.transcript"))

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from ledger.application import Ledger
 from ledger.errors import NotFoundError, RejectedError
 from ledger.readmodels import Projections
@@ -33,8 +35,8 @@ from verifiers.didweb import did_document
 from verifiers.openbadge import BadgeResult, verify_open_badge
 from verifiers.statuslist import status_entries
 
-STEP_TITLES = {"format": "An Open Badges 3.0 credential", "signature": "Signed by its institution",
-               "validity": "Dates", "status": "Not revoked (the institution's status list)"}
+STEP_TITLES = {"format": _l("An Open Badges 3.0 credential"), "signature": _l("Signed by its institution"),
+               "validity": _l("Dates"), "status": _l("Not revoked (the institution's status list)")}
 
 
 def kind_of(document: object) -> str | None:
@@ -127,5 +129,5 @@ def badge_page_view(data: dict[str, Any]) -> dict[str, Any]:
         else:
             verdict = "failed"
     return data | {"verdict": verdict, "steps": [
-        s | {"title": STEP_TITLES[s["step"]], "mark": {True: "ok", False: "bad"}.get(s["ok"], "skip")}
+        s | {"title": str(STEP_TITLES[s["step"]]), "mark": {True: "ok", False: "bad"}.get(s["ok"], "skip")}
         for s in data["steps"]]}

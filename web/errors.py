@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext as _l
 from eventsourcing.persistence import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -49,9 +50,18 @@ ERRORS: tuple[Row, ...] = (
     Row(StateError, 500, "internal", INTERNAL_MESSAGE),
 )
 _ROWS = {row.kind: row for row in ERRORS}
-TITLES = {400: "That did not work", 401: "Please sign in", 403: "Not allowed", 404: "Not found",
-          405: "Not allowed", 409: "Refused", 410: "This link is no longer active", 413: "File too large",
-          429: "Slow down", 500: "Something went wrong", 503: "Busy, try again"}
+# The error page's heading (people only), in the page's language (web.i18n).
+TITLES = {400: _l("That did not work"), 401: _l("Please sign in"), 403: _l("Not allowed"), 404: _l("Not found"),
+          405: _l("Not allowed"), 409: _l("Refused"), 410: _l("This link is no longer active"),
+          413: _l("File too large"), 429: _l("Slow down"), 500: _l("Something went wrong"),
+          503: _l("Busy, try again")}
+# Instead of Werkzeug's own descriptions (English, and written for developers), when no view gave one.
+PLAIN_DESCRIPTIONS = {
+    401: _l("Sign in to see this page."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("There is no page at this address. Check the link, or start again from the home page."),
+    405: _l("This page does not take that kind of request. Go back and use the page's own buttons."),
+}
 JSON_PREFIXES = ("/api/", "/log/", "/transcripts/")
 
 
@@ -67,7 +77,7 @@ def error_response(status: int, code: str, message: str, errors: dict[str, Any] 
         response = jsonify({"code": code, "status": status, "message": message, "errors": errors or {}})
         response.status_code = status
         return response
-    page = render_template("error.html", status=status, title=TITLES.get(status, "Error"), message=message,
+    page = render_template("error.html", status=status, title=TITLES.get(status) or gettext("Error"), message=message,
                            errors=errors or {})
     return page, status
 
@@ -115,7 +125,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
         status = e.code or 500
-        return error_response(status, (e.name or "error").lower().replace(" ", "_"), e.description or "")
+        description = e.description or ""
+        if description == type(e).description and status in PLAIN_DESCRIPTIONS:
+            description = str(PLAIN_DESCRIPTIONS[status])
+        return error_response(status, (e.name or "error").lower().replace(" ", "_"), description)
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception) -> Response:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, url_for
 
+from web.issuers import KIND_NAMES
 from web.services import ledger, projections
 
 bp = Blueprint("home", __name__)
@@ -15,7 +16,8 @@ bp = Blueprint("home", __name__)
 def index() -> str:
     # The directory from the read models: no aggregate is rebuilt for a public page.
     latest = ledger().store.latest_checkpoint()
-    return render_template("home.html", issuers=projections().issuers(), log_size=latest[0] if latest else 0)
+    return render_template("home.html", issuers=projections().issuers(), kinds=KIND_NAMES,
+                           log_size=latest[0] if latest else 0)
 
 
 @bp.get("/favicon.ico")

@@ -22,6 +22,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, render_template
+from flask_babel import lazy_gettext as _l
 
 from ledger.vc.statuslist import CACHE_SECONDS, published_list
 from verifiers.didweb import did_document, multikey_of
@@ -32,13 +33,16 @@ bp = Blueprint("issuers", __name__, url_prefix="/issuers")
 
 DID_MEDIA_TYPE = "application/did+json"
 VC_MEDIA_TYPE = "application/vc"  # W3C VC 2.0 §6.3
-KIND_NAMES = {"district": "School district", "school": "School", "cte_center": "Career and technical center",
-              "agency": "State agency", "college": "College"}
+# In the page's language (web.i18n): the home page lists the institutions too.
+KIND_NAMES = {"district": _l("School district"), "school": _l("School"), "cte_center": _l("Career and technical center"),
+              "agency": _l("State agency"), "college": _l("College")}
 
 
 # A key's state (KeyRecord.state_in_words) as a badge; the words are always shown beside the colour.
 KEY_BADGES = {"current": "active", "retiring": "warn", "not yet valid": "warn", "retired": "expired",
               "compromised": "revoked"}
+KEY_STATES = {"current": _l("current"), "retiring": _l("retiring"), "not yet valid": _l("not yet valid"),
+              "retired": _l("retired"), "compromised": _l("compromised")}  # the same states, in the page's words
 
 
 @bp.get("/")
@@ -52,11 +56,11 @@ def page(slug: str) -> Any:
     ledger = _ledger()
     issuer = ledger.issuer(slug)
     now = ledger.clock()
-    keys = [{"record": r, "multikey": multikey_of(r.key_id), "state": r.state_in_words(now),
+    keys = [{"record": r, "multikey": multikey_of(r.key_id), "state": str(KEY_STATES[r.state_in_words(now)]),
              "badge": KEY_BADGES[r.state_in_words(now)]}
             for r in sorted(issuer.keys.values(), key=lambda k: (k.valid_from, k.key_id))]
     return render_template("issuers/page.html", issuer=issuer, keys=keys,
-                           kind=KIND_NAMES.get(issuer.kind, issuer.kind.replace("_", " ")))
+                           kind=str(KIND_NAMES.get(issuer.kind, issuer.kind.replace("_", " "))))
 
 
 @bp.get("/<slug>/did.json", endpoint="did_document")

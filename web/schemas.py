@@ -15,7 +15,7 @@ from ledger.enrollment import ENROLLED, EXITED, GRADUATED, MOVED, EnrollmentFact
 from ledger.errors import InputError
 from ledger.statelists import FIRST_YEAR, LAST_YEAR
 from ledger.rules import CREDENTIAL_TYPES, DIPLOMA_TYPES, EXIT_REASONS, ISSUER_KINDS, REVOCATION_REASONS
-from ledger.schemas import CIP, CTID, KEY_ID, MAX_SAFE_INTEGER, NAICS, NOT_UNICODE, SLUG, SOC, is_unicode
+from ledger.schemas import CIP, CTID, KEY_ID, LOOKUP_URL, MAX_SAFE_INTEGER, NAICS, NOT_UNICODE, SLUG, SOC, is_unicode
 from web.student_list import SORTS
 
 NAME = validate.Length(min=1, max=200)
@@ -69,6 +69,7 @@ class CredentialInput(Schema):
     naics = fields.String(allow_none=True, validate=NAICS)
     cip = fields.String(allow_none=True, validate=CIP)
     ctid = fields.String(allow_none=True, validate=CTID)
+    lookupUrl = fields.String(allow_none=True, validate=LOOKUP_URL)
 
 
 class StudentInput(Schema):

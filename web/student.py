@@ -54,6 +54,8 @@ from flask import (
     url_for,
 )
 
+from flask_babel import gettext, lazy_gettext as _l
+
 from ledger.errors import InputError, NotFoundError
 from ledger.export import export_bundle
 from ledger.readmodels import Projections
@@ -64,11 +66,13 @@ from web.roster import share_view
 from web.services import ledger as _ledger
 from web.services import sharing as _sharing
 from web.sharing import DEFAULT_DAYS, MAX_DAYS, embed_file_link
+from web.verdicts import evidence_view, reason_in_words, status_words
 
 bp = Blueprint("student", __name__, url_prefix="/me")
 
-DOWNLOAD_CLAIMS = {"name": "Your name", "birth_date": "Your date of birth"}
+DOWNLOAD_CLAIMS = {"name": _l("Your name"), "birth_date": _l("Your date of birth")}
 DOWNLOAD_LABEL = "Downloaded file"
+SHARE_FIELDS = {"days": _l("Works for how many days"), "credentials": _l("What to share")}  # the form's labels
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"  # LinkedIn's add-to-profile link (startTask=CERTIFICATION_NAME)
 
 
@@ -89,6 +93,10 @@ def _awards(student: str, today: date) -> list[dict[str, Any]]:
     for award in awards:
         kind = status_kind(award["status"])
         award["badge"] = kind if kind in (ACTIVE, EXPIRED, REVOKED, SUPERSEDED) else "warn"
+        award["badge_words"] = status_words(kind)
+        award["evidence_words"] = evidence_view(award)
+        revocation = award.get("revocation")
+        award["reason_words"] = reason_in_words(revocation["reason"]) if revocation else ""
     return awards
 
 
@@ -126,7 +134,7 @@ def share_form() -> Any:
 def _days(raw: str) -> int:
     raw = raw.strip() or str(DEFAULT_DAYS)
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_DAYS:
-        raise InputError.for_field("days", f"a whole number of days from 1 to {MAX_DAYS}")
+        raise InputError.for_field("days", gettext("a whole number of days from 1 to %(most)d", most=MAX_DAYS))
     return int(raw)
 
 
@@ -143,13 +151,14 @@ def share_create() -> Any:
             own = {a["award"] for a in awards}
             chosen = list(dict.fromkeys(form.getlist("award")))
             if not chosen:
-                raise InputError.for_field("credentials", "choose at least one to share, or share the whole transcript")
+                raise InputError.for_field("credentials", gettext("choose at least one to share, or share the whole "
+                                                                  "transcript"))
             if any(a not in own for a in chosen):
-                raise InputError.for_field("credentials", "you can only share your own credentials")
+                raise InputError.for_field("credentials", gettext("you can only share your own credentials"))
     except InputError as e:
         for field, problems in e.errors.items():
             for problem in problems:
-                flash(f"{field}: {problem}", "error")
+                flash(f"{SHARE_FIELDS.get(field, field)}: {problem}", "error")
         return render_template("student/share.html", awards=awards, form=form, default_days=DEFAULT_DAYS,
                                max_days=MAX_DAYS), 400
     label = form.get("label", "")
@@ -160,7 +169,7 @@ def share_create() -> Any:
     names = {a["award"]: a["name"] or a["credential"] for a in awards}
     return render_template("student/link_created.html", link=link, url=url,
                            json_url=url_for("verifier.shared_json", token=token, _external=True),
-                           qr=qr_svg(url, title="QR code of your share link"),
+                           qr=qr_svg(url, title=gettext("QR code of your share link")),
                            shared=[names[a] for a in chosen] if chosen else None), 201
 
 
@@ -180,8 +189,8 @@ def revoke_link(link_id: str) -> Any:
     try:
         _sharing().revoke(_student(), link_id, _ledger().clock())
     except NotFoundError:
-        raise NotFoundError("You have no active share link with that id.") from None
-    flash("The link is revoked. Anyone who opens it now sees that it is no longer active.", "success")
+        raise NotFoundError(gettext("You have no active share link with that id.")) from None
+    flash(gettext("The link is revoked. Anyone who opens it now sees that it is no longer active."), "success")
     return redirect(url_for("student.links"))
 
 

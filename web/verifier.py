@@ -43,6 +43,8 @@ The JSON of a share link (`/v/<token>.json`), stable::
           "earned": "YYYY-MM-DD", "expires": "YYYY-MM-DD" | null,
           "status": "active" | "expired" | "superseded" | "revoked: <reason>",   # verifiers.protocol.status
           "revoked_on": "<RFC 3339>" | null,   # when the revocation (in the file, or found online) took effect
+          "evidence": {"certificate": "SSM-5501234", "score": 91, …},   # as the institution signed it
+          "lookup_url": "https://…" | null,    # the certifying body's public lookup page (the catalog's)
           "verified": true,           # every step passed, not revoked or superseded (expired is not a failure)
           "steps": [{"step": "<name>", "ok": true | false | null, "detail": "<plain words>"}, …]
         }
@@ -72,6 +74,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import force_locale, gettext, lazy_gettext as _l
 
 from ledger.application import Ledger
 from ledger.errors import InputError, NotFoundError
@@ -81,10 +84,10 @@ from verifiers.checkpoint import checkpoint_from_text
 from verifiers.note import note_from_text
 from verifiers.errors import BundleFormatError, MalformedError
 from verifiers.policy import VerificationPolicy
-from verifiers.protocol.status import is_withdrawn, status_in_words
+from verifiers.protocol.status import is_withdrawn
 from web.auth import rate_limited
 from web.badge_verifier import check_credential, credential_page_view, kind_of
-from web.verdicts import VERDICTS, headline, verdict_line, verdict_of, worst
+from web.verdicts import VERDICTS, evidence_view, headline, status_words, verdict_line, verdict_of, worst
 from web.errors import error_response, wants_json
 from web.exceptions import GoneError
 from web.pdf import FontsMissing, find_fonts, pdf_filename, transcript_pdf
@@ -98,16 +101,39 @@ CACHE_SIZE = 512
 DISCLOSED_BY_LINK = ("name",)
 
 STEP_TITLES = {
-    "checkpoint": "Public log checkpoint",
-    "log_inclusion": "Recorded in the public log",
-    "hash_chain": "Record history unbroken",
-    "signature": "Signature",
-    "key_validity": "Issuer's key valid at the time",
-    "issuer_authority": "Issuer's authority",
-    "status": "Status",
-    "identity": "Belongs to this person",
-    "consistency": "Consistent with the newest log",
-    "current_status": "Still current",
+    "checkpoint": _l("Public log checkpoint"),
+    "log_inclusion": _l("Recorded in the public log"),
+    "hash_chain": _l("Record history unbroken"),
+    "signature": _l("Signature"),
+    "key_validity": _l("Issuer's key valid at the time"),
+    "issuer_authority": _l("Issuer's authority"),
+    "status": _l("Status"),
+    "identity": _l("Belongs to this person"),
+    "consistency": _l("Consistent with the newest log"),
+    "current_status": _l("Still current"),
+}
+# Each step in plain words, when it passed and when it failed; the verifier's own detail (technical,
+# in English: the command line's words) follows. A step not checked says why in that detail.
+STEP_WORDS = {
+    "checkpoint": (_l("The public log's signed summary is genuine."),
+                   _l("The public log's signed summary does not verify.")),
+    "log_inclusion": (_l("The record is written in the public log."),
+                      _l("The record is not in the public log as the file claims.")),
+    "hash_chain": (_l("No record of its history is missing or out of order."),
+                   _l("Its history was changed: a record is missing, altered or out of order.")),
+    "signature": (_l("The institution's signature matches the record exactly."),
+                  _l("The signature does not match: the record was changed after it was signed.")),
+    "key_validity": (_l("The institution's key was valid when the log recorded it."),
+                     _l("The key was not valid when the log recorded it.")),
+    "issuer_authority": (_l("The institution was entitled to record it."),
+                         _l("Someone without the authority to record it signed it.")),
+    "status": (_l("Not revoked."), _l("Revoked or replaced by the institution.")),
+    "identity": (_l("It belongs to the student this transcript is about."),
+                 _l("It does not belong to this student, or a disclosed detail was altered.")),
+    "consistency": (_l("The log has only grown since the file was made: nothing was rewritten."),
+                    _l("The log's newer state does not extend the file's: it is not the same history.")),
+    "current_status": (_l("Still current today: nothing was recorded against it since."),
+                       _l("Something recorded since contradicts the file, or the credential was revoked.")),
 }
 ONLINE_STEPS = ("consistency", "current_status")
 LIVE_STEP_DETAIL = "not needed: this result was built from the log's newest entries"
@@ -132,7 +158,7 @@ def result_json(result: BundleResult, *, disclosed_name: str | None = None, live
             {
                 "award": c.award, "credential": c.credential, "name": c.name, "issuer": c.issuer,
                 "issuer_name": c.issuer_name, "earned": c.earned, "expires": c.expires, "status": c.status,
-                "revoked_on": c.revoked_on,
+                "revoked_on": c.revoked_on, "evidence": dict(c.evidence), "lookup_url": c.lookup_url,
                 "verified": c.ok,
                 "steps": [{"step": s.step, "ok": s.ok, "detail": _detail(s, live)} for s in c.steps],
             }
@@ -180,20 +206,22 @@ def own_evidence(ledger: Ledger, bundle: object) -> OnlineEvidence | OnlineUnava
 
 
 def page_view(data: dict[str, Any]) -> dict[str, Any]:
-    """The JSON result with what a page needs besides: each credential's verdict (web.verdicts), its
-    badge and step titles, and the headline that counts the verdicts."""
+    """The JSON result with what a page needs besides, in the page's language: each credential's
+    verdict (web.verdicts), its badge, its steps in words and the evidence it may show, and the
+    headline that counts the verdicts."""
     credentials = []
     for c in data["credentials"]:
         verdict = verdict_of(c, LIVE_STEP_DETAIL)
         colour, icon, words = VERDICTS[verdict]
         credentials.append(c | {
-            "verdict": verdict, "verdict_class": colour, "verdict_icon": icon, "verdict_words": words,
+            "verdict": verdict, "verdict_class": colour, "verdict_icon": icon, "verdict_words": str(words),
             "verdict_line": verdict_line(c, verdict),
             # A forged card shows no status of its own as fact: the badge says what was found.
             "badge": colour if verdict != "altered" else "bad",
-            "badge_text": words if verdict in ("altered", "unknown") else status_in_words(c["status"]),
-            "steps": [s | {"title": STEP_TITLES.get(s["step"], s["step"]),
-                           "mark": {True: "ok", False: "bad"}.get(s["ok"], "skip")} for s in c["steps"]],
+            "badge_text": str(words) if verdict in ("altered", "unknown") else status_words(c["status"]),
+            "steps": [_step_view(s) for s in c["steps"]],
+            # Nor its evidence numbers: what a forged card claims is not shown as fact.
+            "evidence": evidence_view(c) if verdict != "altered" else [],
         })
     verdicts = [c["verdict"] for c in credentials]
     top = worst(verdicts)
@@ -201,6 +229,15 @@ def page_view(data: dict[str, Any]) -> dict[str, Any]:
                    "headline_class": VERDICTS[top][0] if top else "bad",
                    "headline_icon": VERDICTS[top][1] if top else "✗",
                    "all_current": bool(verdicts) and set(verdicts) == {"current"}}
+
+
+def _step_view(step: dict[str, Any]) -> dict[str, Any]:
+    mark = {True: "ok", False: "bad"}.get(step["ok"], "skip")
+    passed, failed = STEP_WORDS.get(step["step"], ("", ""))
+    words = {"ok": passed, "bad": failed}.get(mark) or (
+        gettext("Not needed: this result was built from the log's newest entries.")
+        if step["detail"] == LIVE_STEP_DETAIL else gettext("Not checked."))
+    return step | {"title": str(STEP_TITLES.get(step["step"], step["step"])), "mark": mark, "words": str(words)}
 
 
 # Share links ------------------------------------------------------------------------------
@@ -269,7 +306,7 @@ def shared_transcripts() -> SharedTranscripts:
 def _limit() -> None:
     limit = current_app.config.get("VERIFY_RATE_LIMIT", VERIFY_LIMIT)
     if limit and rate_limited("verify", tuple(limit)):
-        abort(429, description="Too many verifications from your address. Wait a minute and try again.")
+        abort(429, description=gettext("Too many verifications from your address. Wait a minute and try again."))
 
 
 def _open_link(token: str, channel: str) -> tuple[ShareLink, dict[str, Any], bytes]:
@@ -289,13 +326,13 @@ def _open(token: str) -> ShareLink:
     try:
         link = sharing.open(token, current_app.extensions["ledger"].clock())
     except NotFoundError:
-        raise NotFoundError("No transcript is shared at this address. Check that the whole link was copied, "
-                            "or ask the student to send it again.") from None
+        raise NotFoundError(gettext("No transcript is shared at this address. Check that the whole link was "
+                                    "copied, or ask the student to send it again.")) from None
     except GoneError as e:
         if "revoked" in str(e):
-            raise GoneError("The student has withdrawn this share link. Ask them for a new one if you still "
-                            "need to check their credentials.") from None
-        raise GoneError("This share link has expired. Ask the student for a new one.") from None
+            raise GoneError(gettext("The student has withdrawn this share link. Ask them for a new one if you "
+                                    "still need to check their credentials.")) from None
+        raise GoneError(gettext("This share link has expired. Ask the student for a new one.")) from None
     return link
 
 
@@ -345,7 +382,7 @@ def printable(token: str) -> Any:
     url = url_for("verifier.shared", token=token, _external=True)
     return render_template("verifier/print.html", result=page_view(data), link=link, link_url=url,
                            pdf_url=url_for("verifier.shared_pdf", token=token),
-                           qr=qr_svg(url, title="QR code of this share link"))
+                           qr=qr_svg(url, title=gettext("QR code of this share link")))
 
 
 @bp.get("/v/<token>.pdf")
@@ -354,12 +391,14 @@ def shared_pdf(token: str) -> Response:
         fonts = find_fonts()
     except FontsMissing:
         current_app.logger.error("PDF fonts missing: install Debian's fonts-dejavu-core")
-        abort(503, description="The PDF cannot be made on this server now. Open the link for the same "
-                               "transcript as a page (it has a printable view).")
+        abort(503, description=gettext("The PDF cannot be made on this server now. Open the link for the same "
+                                       "transcript as a page (it has a printable view)."))
     link, data, _ = _open_link(token, "pdf")
     url = url_for("verifier.shared", token=token, _external=True)
     made = current_app.extensions["ledger"].clock()
-    body = transcript_pdf(page_view(data), link_url=url, link_expires=link.expires, made=made, fonts=fonts)
+    with force_locale("en"):  # the PDF is English (web.pdf): its verdicts too, whatever the page's language
+        view = page_view(data)
+    body = transcript_pdf(view, link_url=url, link_expires=link.expires, made=made, fonts=fonts)
     return Response(body, mimetype="application/pdf", headers={
         "Cache-Control": "no-store", "Content-Disposition": f'inline; filename="{pdf_filename(made)}"'})
 
@@ -388,12 +427,13 @@ def upload_check() -> Any:
     upload = request.files.get("bundle")
     raw = upload.read() if upload is not None else b""
     if not raw:
-        return _refuse("Choose the transcript file (a .json file the student gave you) and try again.", "no_file")
+        return _refuse(gettext("Choose the transcript file (a .json file the student gave you) and try again."),
+                       "no_file")
     try:
         bundle = json.loads(raw)
     except (ValueError, RecursionError):
-        return _refuse("This file is not a credledger transcript: it is not JSON. Ask the student for the file "
-                       "they downloaded from their credentials page.", "not_a_bundle")
+        return _refuse(gettext("This file is not a credledger transcript: it is not JSON. Ask the student for the "
+                               "file they downloaded from their credentials page."), "not_a_bundle")
     ledger = current_app.extensions["ledger"]
     if kind_of(bundle):  # an Open Badges 3.0 or CLR 2.0 file: checked against this site's DID documents
         data = check_credential(ledger, current_app.extensions["projections"], bundle)
@@ -409,15 +449,16 @@ def upload_check() -> Any:
         try:
             policy = VerificationPolicy.from_log_keys([pasted])
         except ValueError:
-            return _refuse("The log key you pasted is not a log key. It looks like "
-                           "“name+1a2b3c4d+AbC…”; leave the field empty to use this site's own log.", "bad_log_key")
+            return _refuse(gettext("The log key you pasted is not a log key. It looks like "
+                                   "“name+1a2b3c4d+AbC…”; leave the field empty to use this site's own log."),
+                           "bad_log_key")
     online = own_evidence(ledger, bundle) if not pasted else None
     try:
         data = check(bundle, policy, ledger.clock().date(), online=online)
     except BundleFormatError as e:
-        return _refuse(f"This file is not a credledger transcript ({e}).", "not_a_bundle")
+        return _refuse(gettext("This file is not a credledger transcript (%(why)s).", why=str(e)), "not_a_bundle")
     except RecursionError:
-        return _refuse("This file is not a credledger transcript: it is nested too deeply.", "not_a_bundle")
+        return _refuse(gettext("This file is not a credledger transcript: it is nested too deeply."), "not_a_bundle")
     if wants_json():
         return Response(json.dumps(data, ensure_ascii=False), mimetype="application/json")
     own = data["checkpoint"]["origin"] == ledger.transparency_log.origin

@@ -66,6 +66,16 @@ CODES: dict[str, dict[str, str]] = {
     "mssc-clt": {"careerCluster": "Transportation, Distribution & Logistics"},
 }
 
+# Certifying bodies' public pages for looking a certificate up (the same page for everyone: no
+# student's data in it). Only where the body publishes one; the demo's numbers are invented, so a
+# lookup finds nothing: the link shows where an employer checks a real one.
+LOOKUP_URLS: dict[str, str] = {
+    "emt": "https://www.nremt.org/verify-credentials",
+    "stna": "https://nurseaideregistry.odh.ohio.gov/",
+    **{code: "https://www.certmetrics.com/comptia/public/verification.aspx"
+       for code in ("comptia-a-plus", "comptia-network-plus", "comptia-security-plus")},
+}
+
 # State listings for the demo. ILLUSTRATIVE: points, program areas, tiers and Menu of Options
 # entries are invented to exercise the rules, not checked against any state's list.
 ILLUSTRATIVE = "Illustrative demo listing: not checked against the state list."
@@ -104,7 +114,8 @@ RIVERBEND_MENU = {
 def catalog_entries() -> list[dict[str, Any]]:
     """The catalog as `define_catalog` takes it."""
     return [{"code": code, "name": name, "certifyingBody": body, "credentialType": kind, "validityMonths": months,
-             "careerField": field, **CODES.get(code, {})}
+             "careerField": field, **CODES.get(code, {}),
+             **({"lookupUrl": LOOKUP_URLS[code]} if code in LOOKUP_URLS else {})}
             for code, name, body, kind, months, field in CATALOG]
 
 

@@ -53,12 +53,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     # A class the district registered students of: its claim-code letters are printed below.
     cohort = next(info.cohort for info in map(ledger.student, sorted(ledger.access.registered_by(
         ledger.issuer_did("riverbend")))) if info.cohort is not None)
+    claim_code_es = Accounts(ledger.store).add_claim(student, "riverbend-ctc")  # for the Spanish-speaking visit
     app = create_app({"LEDGER": ledger})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield {"base": f"http://127.0.0.1:{server.server_port}", "student": student, "claim_code": claim_code,
-           "other": other, "cohort": str(cohort)}
+           "claim_code_es": claim_code_es, "other": other, "cohort": str(cohort)}
     server.shutdown()
     ledger.close()
 
@@ -187,6 +188,44 @@ def test_claim_letters_print_one_page_per_student(site: dict[str, str], browser:
     for name, printed in zip(names, pages):
         words = printed.extract_text()
         assert name in words and "How to open it" in words and "Signing keys" not in words
+
+
+def test_a_spanish_speaking_student_and_employer_at_phone_width(site: dict[str, str], browser: object) -> None:
+    """A browser set to Spanish (Mexico) gets the student's and the employer's pages in Spanish, each
+    passing axe at 390 px; the header's switch turns the page to English and the choice stays."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = site["base"]
+    phone = {"viewport": {"width": 390, "height": 844}, "locale": "es-MX"}
+    pupil = browser.new_context(**phone).new_page()  # type: ignore[attr-defined]
+    employer = browser.new_context(**phone).new_page()  # type: ignore[attr-defined]
+    checked: dict[str, list[str]] = {}
+
+    pupil.goto(f"{base}/claim/{site['claim_code_es']}")
+    assert pupil.get_attribute("html", "lang") == "es"
+    checked["reclamar"] = axe_violations(pupil, ("serious", "critical"))
+    pupil.click("button:has-text('Abrir mis credenciales')")
+    pupil.wait_for_selector("h1:has-text('Mis credenciales')")
+    checked["credenciales"] = axe_violations(pupil, ("serious", "critical"))
+    pupil.screenshot(path=str(ARTIFACTS / "5-student-transcript-es.png"), full_page=True)
+    pupil.goto(f"{base}/me/share")
+    pupil.fill("input[name=label]", "Solicitud en Farmacia Harborview")
+    pupil.click("button:has-text('Crear el enlace')")
+    pupil.wait_for_selector("h1:has-text('Tu enlace está listo')")
+    checked["enlace"] = axe_violations(pupil, ("serious", "critical"))
+    link = pupil.input_value("#share-link")
+
+    employer.goto(link)
+    assert employer.get_attribute("html", "lang") == "es"
+    employer.wait_for_selector("h1:has-text('Credenciales de')")
+    assert "Cómo se comprobó" in employer.content()
+    checked["verificador"] = axe_violations(employer, ("serious", "critical"))
+    employer.screenshot(path=str(ARTIFACTS / "6-public-verifier-es.png"), full_page=True)
+    employer.click("header a:has-text('English')")
+    employer.wait_for_selector("h1:has-text('Credentials of')")
+    assert employer.get_attribute("html", "lang") == "en"
+    employer.goto(f"{base}/verify")  # the choice is remembered, whatever the browser asks for
+    assert employer.get_attribute("html", "lang") == "en" and "Verify a transcript file" in employer.content()
+    assert checked == {name: [] for name in checked}
 
 
 def axe_violations(page: object, impacts: tuple[str, ...] | None = None) -> list[str]:

@@ -202,6 +202,21 @@ def test_catalog_csv_import_checks_every_row_and_stores_all_or_nothing(ledger: L
     assert define_catalog(ledger, parse_catalog_csv(good))["unchanged"] == ["epa-608", "stna"]
 
 
+def test_a_catalog_entry_names_its_public_lookup_page_only_as_an_https_address(ledger: Ledger) -> None:
+    world(ledger)
+    header = "code,name,certifying_body,lookup_url\n"
+    with pytest.raises(InputError) as error:
+        parse_catalog_csv(header + "emt,EMT,NREMT,http://www.nremt.org/verify\n"
+                                   "cpht,CPhT,PTCB,javascript:alert(1)\n"
+                                   "ccma,CCMA,NHA,https://lookup.example/a b\n")
+    assert error.value.errors == {f"row {n}.lookup_url": ["an https:// address of a public lookup page"]
+                                  for n in (2, 3, 4)}
+    assert "emt" not in [c.code for c in ledger.credentials()]  # nothing stored
+    define_catalog(ledger, parse_catalog_csv(header + "emt,Emergency Medical Technician,NREMT,"
+                                                      "https://www.nremt.org/verify-credentials\n"))
+    assert ledger.credential("emt").fields["lookupUrl"] == "https://www.nremt.org/verify-credentials"
+
+
 def test_listings_csv_import_per_state_with_row_errors(ledger: Ledger) -> None:
     world(ledger)
     text = ("state,credential,effective_from,effective_to,district,career_field,points,list_kind,program_area,"

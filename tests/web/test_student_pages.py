@@ -139,7 +139,7 @@ def test_transcript_badges_for_each_status(env: dict[str, Any]) -> None:
         page = signed_in(env["app"], env["ledger"], student).get("/me/").text
         assert f'class="badge {kind}"' in page, kind
     revoked_page = signed_in(env["app"], env["ledger"], seen["revoked"]).get("/me/").text
-    assert "issued in error" in revoked_page
+    assert "recorded by mistake" in revoked_page  # the reason in words (issued_in_error)
     assert "Recorded for the wrong student" in revoked_page
     expired_page = signed_in(env["app"], env["ledger"], env["students"][1]).get("/me/").text
     assert "AWS Certified Welder" in expired_page and "not revoked" in expired_page

@@ -47,3 +47,15 @@ def test_lines_and_headline() -> None:
     verdicts = ["current", "altered", "current", "current", "current"]
     assert headline(verdicts) == "1 altered or not genuine, 4 genuine and current"
     assert worst(verdicts) == "altered" and worst([]) is None
+
+
+def test_every_revocation_reason_has_words_for_the_pages() -> None:
+    """The pages' words (translatable, web.verdicts) for every reason the ledger accepts; in English the
+    same as the command line's (verifiers.protocol.status), so the two cannot drift apart."""
+    from verifiers.protocol.status import REVOCATION_REASONS, status_in_words
+    from web.verdicts import REASON_WORDS, status_words
+
+    assert set(REASON_WORDS) == set(REVOCATION_REASONS)
+    assert {code: str(words) for code, words in REASON_WORDS.items()} == REVOCATION_REASONS
+    for status in ("active", "expired", "superseded", *(f"revoked: {code}" for code in REVOCATION_REASONS)):
+        assert status_words(status) == status_in_words(status)

@@ -102,7 +102,7 @@ def test_link_json_is_the_documented_shape(env: dict[str, Any]) -> None:
     assert [c["award"] for c in data["credentials"]] == awards
     for credential in data["credentials"]:
         assert set(credential) == {"award", "credential", "name", "issuer", "issuer_name", "earned", "expires",
-                                   "status", "revoked_on", "verified", "steps"}
+                                   "status", "revoked_on", "evidence", "lookup_url", "verified", "steps"}
         award = ledger.award(credential["award"])
         assert credential["issuer"] == award.issuer and credential["credential"] == award.credential
         assert credential["status"] == "active" and credential["verified"] is True
@@ -582,3 +582,38 @@ def test_a_tampered_disclosed_name_is_called_altered(env: dict[str, Any]) -> Non
     page = upload(client(env["app"]), json.dumps(bundle).encode()).text
     assert "that name is not the one the schools signed: it was altered" in page
     assert "The file does not disclose a name." not in page and "Someone Else Entirely" not in page
+
+
+def test_the_evidence_numbers_are_shown_with_the_certifying_bodys_lookup(env: dict[str, Any]) -> None:
+    ledger, student = env["ledger"], env["students"][5]
+    today = ledger.clock().date()
+    award, osha = ledger.issue([
+        IssueRequest("riverbend-ctc", student, "comptia-a-plus", today - timedelta(days=30),
+                     {"certificate": "COMP-2468024", "score": 812}),
+        IssueRequest("riverbend-ctc", student, "osha10-general", today - timedelta(days=20),
+                     {"certificate": "OSHA-1357913"})])
+    ledger.transparency_log.integrate()
+    token = link(env, student, [award])
+    data = client(env["app"]).get(f"/v/{token}.json").get_json()
+    (credential,) = data["credentials"]
+    assert credential["evidence"] == {"certificate": "COMP-2468024", "score": 812}
+    assert credential["lookup_url"] == "https://www.certmetrics.com/comptia/public/verification.aspx"
+    page = client(env["app"]).get(f"/v/{token}").text
+    assert re.search(r"<dt>certificate number</dt><dd class=\"mono\">COMP-2468024</dd>", page)
+    assert re.search(r"<dt>score</dt><dd class=\"mono\">812</dd>", page)
+    # A plain link to the body's page: nothing of the student's in it.
+    assert ('<a href="https://www.certmetrics.com/comptia/public/verification.aspx" rel="noopener noreferrer" '
+            'target="_blank">check the number on its site</a>') in page
+    # OSHA publishes no lookup: its card shows the number without a link.
+    plain = link(env, student, [osha])
+    assert client(env["app"]).get(f"/v/{plain}.json").get_json()["credentials"][0]["lookup_url"] is None
+    page = client(env["app"]).get(f"/v/{plain}").text
+    assert "OSHA-1357913" in page and "check the number on its site" not in page
+
+
+def test_a_forged_card_shows_no_evidence_as_fact(env: dict[str, Any]) -> None:
+    bundle, _ = _tampered(env)
+    page = upload(client(env["app"]), json.dumps(bundle).encode()).text
+    assert "1 altered or not genuine" in page
+    assert "FORGED-0000001" not in page and "check the number on its site" not in page
+    assert '<dl class="evidence">' not in page

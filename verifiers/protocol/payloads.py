@@ -77,6 +77,7 @@ class CredentialDefined(EventDocument):
     naics: NotRequired[str | None]
     cip: NotRequired[str | None]
     ctid: NotRequired[str | None]
+    lookupUrl: NotRequired[str | None]  # the certifying body's public lookup page (https)
 
 
 class CredentialUpdated(EventDocument):
@@ -93,6 +94,7 @@ class CredentialUpdated(EventDocument):
     naics: NotRequired[str | None]
     cip: NotRequired[str | None]
     ctid: NotRequired[str | None]
+    lookupUrl: NotRequired[str | None]  # the certifying body's public lookup page (https)
 
 
 class StudentRegistered(EventDocument):

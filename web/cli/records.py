@@ -193,6 +193,7 @@ def credential() -> None:
 @click.option("--naics", help="NAICS industry code, e.g. 722.")
 @click.option("--cip", help="CIP program code, e.g. 51.0805.")
 @click.option("--ctid", help="Credential Engine CTID, e.g. ce-0b5d9a2e-4c1f-4e3a-9d6b-2f8e7c1a5b40.")
+@click.option("--lookup-url", help="The certifying body's public page for looking a certificate up (https).")
 @click.option("--owner", help="Define it as this issuer (slug) instead of the operator.")
 @json_option
 @pass_ctx
@@ -200,11 +201,12 @@ def credential() -> None:
 def credential_define(c: Context, code: str, name: str, certifying_body: str, credential_type: str,
                       validity_months: int | None, career_field: str | None, career_cluster: str | None,
                       soc: str | None, naics: str | None, cip: str | None, ctid: str | None,
+                      lookup_url: str | None,
                       owner: str | None) -> None:
     """Add a catalog entry."""
     with reported():
         codes = {k: v for k, v in (("careerCluster", career_cluster), ("soc", soc), ("naics", naics), ("cip", cip),
-                                   ("ctid", ctid)) if v is not None}
+                                   ("ctid", ctid), ("lookupUrl", lookup_url)) if v is not None}
         data = schemas.load(schemas.CredentialInput, {
             "code": code, "name": name, "certifyingBody": certifying_body, "credentialType": credential_type,
             "validityMonths": validity_months, "careerField": career_field, **codes})
