@@ -41,6 +41,7 @@ from ledger.schemas import evidence_problems, validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirement, StatusEntry
 from ledger.values import AwardInfo, CredentialInfo, IssuerInfo, RosterShareInfo, StudentInfo, TransferOfferInfo
 from ledger.vault import Identity, seal, unseal
+from ledger.witnessing import Witness, Witnessing
 from verifiers.dataintegrity import Cryptosuite
 from verifiers.didkey import did_key_from_public_key
 from verifiers.didweb import method_of
@@ -117,6 +118,11 @@ class Ledger(Application):
         origin = log_origin(self.config.domain, self.config.ledger_id)
         return MerkleLog(self.store, self.signer(self.config.log_key_id), origin, lambda: self.clock(),
                          LogAnchor(self.config.keys_dir))
+
+    @cached_property
+    def witnessing(self) -> Witnessing:
+        """The witnesses the log asks to cosign its checkpoints (ledger.witnessing; none unless configured)."""
+        return Witnessing(self.transparency_log, [Witness.from_setting(k, u) for k, u in self.config.witnesses])
 
     @property
     def store(self) -> LedgerRecorderMixin:

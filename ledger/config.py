@@ -35,6 +35,8 @@ class LedgerConfig:
     log_key_id: str
     database_url: str | None = None  # None: the SQLite file in data_dir
     encrypt_events: bool = False
+    # The witnesses the log asks to cosign each checkpoint (ledger.witnessing): (verifier key, URL).
+    witnesses: tuple[tuple[str, str], ...] = ()
 
     @property
     def backend(self) -> str:
@@ -62,6 +64,7 @@ class LedgerConfig:
         data = json.loads(path.read_text())
         url = os.environ.get("CREDLEDGER_DATABASE_URL") or data.get("database_url")
         data["database_url"] = url
+        data["witnesses"] = tuple((str(key), str(url)) for key, url in data.get("witnesses", ()))
         return cls(data_dir=data_dir, **data)
 
     def eventsourcing_env(self, *, create_tables: bool, cipher_key: str | None) -> dict[str, str]:

@@ -143,11 +143,13 @@ class MerkleLog:
     # Reading ---------------------------------------------------------------
 
     def latest(self) -> tuple[int, bytes, str]:
-        """(size, root, signed note) of the latest checkpoint; NotFoundError before the first."""
+        """(size, root, signed note) of the latest checkpoint, with the cosignatures its witnesses gave
+        so far (ledger.witnessing); NotFoundError before the first."""
         latest = self.store.latest_checkpoint()
         if latest is None:
             raise NotFoundError("the log has no checkpoint yet")
-        return latest
+        size, root, note = latest
+        return size, root, note + "".join(self.store.cosignature_lines(size).values())
 
     def checkpoint(self) -> str:
         return self.latest()[2]

@@ -65,6 +65,7 @@ RELATIONS = "ledger_relations"
 STATUS_ENTRIES = "ledger_status_entries"
 NODES = "log_nodes"
 CHECKPOINTS = "log_checkpoints"
+COSIGNATURES = "log_cosignatures"
 
 
 class LedgerRecorderMixin:
@@ -83,6 +84,7 @@ class LedgerRecorderMixin:
         statement = statement.replace("{status_entries}", self.table_prefix + STATUS_ENTRIES)
         statement = statement.replace("{nodes}", self.table_prefix + NODES)
         statement = statement.replace("{checkpoints}", self.table_prefix + CHECKPOINTS)
+        statement = statement.replace("{cosignatures}", self.table_prefix + COSIGNATURES)
         return statement.replace("?", self.placeholder)
 
     def ledger_table_statements(self) -> list[str]:
@@ -126,6 +128,13 @@ class LedgerRecorderMixin:
                 "CREATE TABLE IF NOT EXISTS {checkpoints} ("
                 f"size BIGINT PRIMARY KEY, root {self.blob_type} NOT NULL, note TEXT NOT NULL, "
                 "signed_at TEXT NOT NULL)"
+            ),
+            # Witnesses' cosignature lines of kept checkpoints (ledger.witnessing), each verified before
+            # it is kept: evidence that cannot be forged here, so not ledger data the audit compares.
+            self._sql(
+                "CREATE TABLE IF NOT EXISTS {cosignatures} ("
+                "size BIGINT NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, cosigned_at BIGINT NOT NULL, "
+                "PRIMARY KEY (size, witness))"
             ),
         ]
 
@@ -309,6 +318,20 @@ class LedgerRecorderMixin:
     def latest_checkpoint(self) -> tuple[int, bytes, str] | None:
         rows = self.query(self._sql("SELECT size, root, note FROM {checkpoints} ORDER BY size DESC LIMIT 1"), [])
         return (int(rows[0][0]), bytes(rows[0][1]), str(rows[0][2])) if rows else None
+
+    def insert_cosignature(self, size: int, witness: str, line: str, cosigned_at: int) -> bool:
+        """Keep a witness's verified cosignature line of the checkpoint of `size` (False: kept already)."""
+        return self.execute_many([(self._sql("INSERT INTO {cosignatures} (size, witness, line, cosigned_at) "
+                                             "VALUES (?, ?, ?, ?)"), [(size, witness, line, cosigned_at)])])
+
+    def cosignature_lines(self, size: int) -> dict[str, str]:
+        rows = self.query(self._sql("SELECT witness, line FROM {cosignatures} WHERE size = ? ORDER BY witness"), [size])
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    def latest_cosigned_size(self, witness: str) -> int | None:
+        """The largest checkpoint this witness cosigned for us (what it should hold as our latest)."""
+        rows = self.query(self._sql("SELECT MAX(size) FROM {cosignatures} WHERE witness = ?"), [witness])
+        return None if not rows or rows[0][0] is None else int(rows[0][0])
 
     def select_checkpoints(self) -> list[tuple[int, bytes, str]]:
         rows = self.query(self._sql("SELECT size, root, note FROM {checkpoints} ORDER BY size"), [])

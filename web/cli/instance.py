@@ -102,7 +102,8 @@ def serve(c: Context, host: str, port: int) -> None:
         app = create_app({"LEDGER": c.ledger})
         # The development server runs the worker itself; in production
         # `credledger worker` does, in its own process.
-        integrator = Worker(c.ledger, on_error=lambda e: app.logger.warning("worker: %s", type(e).__name__)).start()
+        integrator = Worker(c.ledger, on_error=lambda e: app.logger.warning("worker: %s", type(e).__name__),
+                            on_witness=lambda name, outcome: app.logger.warning("witness %s: %s", name, outcome)).start()
         click.echo(f"credledger is serving {c.data_dir} at http://{host}:{port}/  (Ctrl-C stops)")
         try:
             app.run(host=host, port=port)

@@ -43,11 +43,77 @@ def log_key(c: Context) -> None:
 @json_option
 @pass_ctx
 def log_checkpoint(c: Context) -> None:
-    """Integrate pending events and print the latest signed checkpoint."""
+    """Integrate pending events, ask the witnesses (if any), and print the latest signed checkpoint."""
     with reported():
         c.ledger.transparency_log.integrate()
+        outcomes = c.ledger.witnessing.ask()
         note = c.ledger.transparency_log.checkpoint()
-        c.out({"checkpoint": note}, note.rstrip("\n"))
+        for name, outcome in sorted(outcomes.items()):
+            if outcome != "cosigned":
+                click.echo(f"credledger: witness {name}: {outcome}", err=True)
+        c.out({"checkpoint": note, "witnesses": outcomes}, note.rstrip("\n"))
+
+
+@log.group("witness")
+def log_witness() -> None:
+    """The witnesses the log asks to cosign each checkpoint (C2SP tlog-witness)."""
+
+
+@log_witness.command("add")
+@click.argument("witness_key")
+@click.argument("url")
+@json_option
+@pass_ctx
+def log_witness_add(c: Context, witness_key: str, url: str) -> None:
+    """Ask the witness whose verifier key is WITNESS_KEY (`credledger witness key`) at URL, its
+    submission prefix. Give the witness the log's key first (`credledger witness add-log DIR "$(credledger log key)"`)."""
+    import dataclasses
+
+    from ledger.witnessing import Witness
+
+    with reported():
+        witness = Witness.from_setting(witness_key, url)
+        settings = [(k, u) for k, u in c.ledger.config.witnesses
+                    if Witness.from_setting(k, u).verifier.name != witness.verifier.name]
+        dataclasses.replace(c.ledger.config, witnesses=(*settings, (witness_key, witness.url))).save()
+        c.out({"witness": witness.verifier.name, "url": witness.url},
+              f"The log asks {witness.verifier.name} at {witness.url} (restart the server and worker to take it up)")
+
+
+@log_witness.command("remove")
+@click.argument("name")
+@pass_ctx
+def log_witness_remove(c: Context, name: str) -> None:
+    """Stop asking the witness NAME (its cosignatures already kept stay with their checkpoints)."""
+    import dataclasses
+
+    from ledger.witnessing import Witness
+
+    with reported():
+        kept = tuple((k, u) for k, u in c.ledger.config.witnesses if Witness.from_setting(k, u).verifier.name != name)
+        if len(kept) == len(c.ledger.config.witnesses):
+            raise InputError.for_field("name", f"the log asks no witness named {name!r}")
+        dataclasses.replace(c.ledger.config, witnesses=kept).save()
+        click.echo(f"The log no longer asks {name}")
+
+
+@log_witness.command("list")
+@json_option
+@pass_ctx
+def log_witness_list(c: Context) -> None:
+    """The witnesses the log asks, and the largest checkpoint each cosigned."""
+    from ledger.witnessing import Witness
+
+    with reported():
+        rows = [{"name": w.verifier.name, "url": w.url, "key": w.verifier.to_key_string(),
+                 "cosigned_size": c.ledger.store.latest_cosigned_size(w.verifier.name)}
+                for w in (Witness.from_setting(k, u) for k, u in c.ledger.config.witnesses)]
+
+        def human() -> None:
+            for r in rows or [{"name": "(none)", "url": "", "cosigned_size": None}]:
+                click.echo(f"{r['name']:<32} {r['url']:<40} cosigned up to {r['cosigned_size'] or 0}")
+
+        c.out(rows, human)
 
 
 @log.command("prove")
@@ -87,13 +153,14 @@ def log_prove(c: Context, index: int | None, event: str | None, size: int | None
 @click.option("--interval", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
 @pass_ctx
 def worker(c: Context, interval: float) -> None:
-    """Keep the log checkpointed and the read models current (one per deployment)."""
+    """Keep the log checkpointed and witnessed and the read models current (one per deployment)."""
     from ledger.worker import Worker
 
     with reported():
         click.echo(f"integrating the log and projections every {interval}s; Ctrl-C stops")
         try:
-            Worker(c.ledger, interval).run()
+            Worker(c.ledger, interval,
+                   on_witness=lambda name, outcome: click.echo(f"witness {name}: {outcome}", err=True)).run()
         except KeyboardInterrupt:
             pass
 
