@@ -106,6 +106,18 @@ def bench_export(c: Context, runs: int) -> None:
         _print(c, run_export_benchmark(runs=runs), 20)
 
 
+@bench.command("witness")
+@click.option("--runs", default=20, show_default=True, type=click.IntRange(3, 1000))
+@json_option
+@pass_ctx
+def bench_witness(c: Context, runs: int) -> None:
+    """From an event stored to a checkpoint covering it with 2 witness cosignatures (loopback), against the log alone."""
+    from credledger_tools.bench.witness import run_witness_benchmark
+
+    with reported():
+        _print(c, run_witness_benchmark(runs=runs), 20)
+
+
 @bench.command("report")
 @click.option("--awards", default=100_000, show_default=True, type=click.IntRange(1))
 @click.option("--students", default=10_000, show_default=True, type=click.IntRange(1))
