@@ -34,7 +34,7 @@ from ledger.aggregates import (AGGREGATE_CLASSES, Award, Credential, Issuer, Ros
                                TransferOffer)
 from ledger.config import LedgerConfig
 from ledger.anchor import LogAnchor
-from ledger.log import MerkleLog, log_origin
+from ledger.log import MerkleLog
 from ledger.relations import AMENDED, OFFERED, Change, Drop, Relation, RelationSet, changes_of
 from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
 from ledger.schemas import evidence_problems, validate_document
@@ -115,8 +115,7 @@ class Ledger(Application):
     @cached_property
     def transparency_log(self) -> MerkleLog:
         """The transparency log over this ledger's events (ledger.log)."""
-        origin = log_origin(self.config.domain, self.config.ledger_id)
-        return MerkleLog(self.store, self.signer(self.config.log_key_id), origin, lambda: self.clock(),
+        return MerkleLog(self.store, self.signer(self.config.log_key_id), self.config.origin, lambda: self.clock(),
                          LogAnchor(self.config.keys_dir))
 
     @cached_property

@@ -20,6 +20,18 @@ from ledger.errors import InputError, SetupError
 CONFIG_FILE = "config.json"
 SQLITE_FILE = "ledger.sqlite"
 DEFAULT_DATA_DIR = "instance"
+LOG_PATH = "/log"  # where web.log_api serves the log: its URL prefix is https://DOMAIN/log
+
+
+def default_log_origin(domain: str) -> str:
+    """The checkpoint origin of a new instance: the log's URL prefix without the scheme, as C2SP
+    tlog-tiles recommends (`records.example.org/log`)."""
+    return domain + LOG_PATH
+
+
+def legacy_log_origin(domain: str, ledger_id: str) -> str:
+    """The origin of an instance made before origins were the URL prefix (its config names none)."""
+    return f"{domain}/credledger/{ledger_id[:8]}"
 
 
 def data_dir_from_env(explicit: str | None = None) -> Path:
@@ -35,8 +47,16 @@ class LedgerConfig:
     log_key_id: str
     database_url: str | None = None  # None: the SQLite file in data_dir
     encrypt_events: bool = False
+    # Written once by init and never rewritten: the origin is the log key's name, so changing it
+    # would invalidate every pinned verifier key. None: an older instance (see `origin`).
+    log_origin: str | None = None
     # The witnesses the log asks to cosign each checkpoint (ledger.witnessing): (verifier key, URL).
     witnesses: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def origin(self) -> str:
+        """The checkpoint origin line, also the log key's name."""
+        return self.log_origin or legacy_log_origin(self.domain, self.ledger_id)
 
     @property
     def backend(self) -> str:
@@ -130,6 +150,7 @@ def as_dict(config: LedgerConfig) -> dict[str, Any]:
         "domain": config.domain,
         "operator_key": config.operator_key_id,
         "log_key": config.log_key_id,
+        "log_origin": config.origin,
         "database": redact(config.database_url),
         "encrypt_events": config.encrypt_events,
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from keys.store import FileKeyStore
 from ledger.application import Ledger, utcnow
-from ledger.config import CONFIG_FILE, SQLITE_FILE, LedgerConfig
+from ledger.config import CONFIG_FILE, SQLITE_FILE, LedgerConfig, default_log_origin
 from ledger.errors import InputError, SetupError
 from ledger.readmodels import Projections
 
@@ -24,9 +24,11 @@ def init_instance(
     encrypt_events: bool = False,
     scrypt_n: int | None = None,
     clock: Callable[[], datetime] = utcnow,
+    log_origin: str | None = None,
 ) -> Ledger:
     """Create the data directory, the operator key and the ledger's tables, once. `clock` is the
-    ledger's, and dates the key store's files too."""
+    ledger's, and dates the key store's files too. `log_origin` defaults to the log's URL prefix on
+    `domain` (ledger.config.default_log_origin)."""
     if (data_dir / CONFIG_FILE).exists():
         raise InputError.for_field("data", f"{data_dir} already holds a ledger")
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -45,6 +47,7 @@ def init_instance(
         log_key_id=keystore.generate("log"),
         database_url=database_url,
         encrypt_events=encrypt_events,
+        log_origin=log_origin or default_log_origin(domain),
     )
     ledger = Ledger(config, keystore, clock=clock, create_tables=True)
     ledger.transparency_log.integrate()  # the first checkpoint: the empty tree

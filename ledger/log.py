@@ -214,8 +214,3 @@ def _tile_width(width: int | None, available: int) -> int:
     if wanted > available:
         raise NotFoundError("that tile is not in the log yet")
     return wanted
-
-
-def log_origin(domain: str, ledger_id: str) -> str:
-    """The checkpoint origin line, also the log key's name."""
-    return f"{domain}/credledger/{ledger_id[:8]}"

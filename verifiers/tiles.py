@@ -3,7 +3,9 @@
 A tile index N is written in groups of three decimal digits, every group but
 the last prefixed by `x` (1234067 -> x001/x234/067); a partial tile adds
 `.p/<width>` with 1 <= width <= 255. Levels are plain decimals (0..63);
-entry bundles live under `tile/entries/`.
+entry bundles live under `tile/entries/`. Each tile has exactly one path: a
+parser refuses every other spelling (`tile/01/000`, `x000/001`, `.p/007`), so
+no cache or mirror ever holds one tile under two names.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from verifiers.errors import MalformedError
 
 TILE_WIDTH = 256
+MAX_TILE_LEVEL = 63
 #: Tree sizes, hence tile indices, are unsigned 64-bit integers in every tlog.
 MAX_TILE_INDEX = (1 << 64) - 1
 _MAX_GROUPS = 7  # 20 decimal digits
@@ -21,6 +24,7 @@ _MAX_GROUPS = 7  # 20 decimal digits
 _GROUP = re.compile(r"x[0-9]{3}")
 _LAST = re.compile(r"[0-9]{3}")
 _WIDTH = re.compile(r"[1-9][0-9]{0,2}")
+_LEVEL = re.compile(r"0|[1-9][0-9]?")
 
 
 def tile_index_to_path(index: int) -> str:
@@ -40,6 +44,13 @@ def tile_path(index: int, width: int | None = None) -> str:
     if not 1 <= width < TILE_WIDTH:
         raise ValueError("a partial tile has 1 to 255 entries")
     return f"{path}.p/{width}"
+
+
+def tile_level_from_path(text: str) -> int:
+    """The level of `tile/<L>/…`: 0 to 63 in ASCII decimal without leading zeros; MalformedError otherwise."""
+    if not _LEVEL.fullmatch(text) or int(text) > MAX_TILE_LEVEL:
+        raise MalformedError(f"a tile level is 0 to {MAX_TILE_LEVEL}, without leading zeros")
+    return int(text)
 
 
 def tile_index_from_path(path: str) -> tuple[int, int | None]:

@@ -1,22 +1,29 @@
 """The transparency log over HTTP: checkpoint, proofs and C2SP tlog-tiles.
 
-Full tiles and entry bundles never change, so they are cacheable forever;
-partial tiles and the checkpoint change as the log grows and are cached for
-a moment only.
+Every tile and entry bundle, full or partial, is cacheable forever: its path
+names its width, so its content never changes once served (a growing log
+serves a wider tile under another path). Only the checkpoint, the key and
+the proofs, which answer "the latest", are cached for a moment. Tile paths
+are canonical only (verifiers.tiles); any other spelling is refused, never
+served. Entry bundles are gzipped for a client that accepts it, as C2SP
+tlog-tiles asks; tiles of hashes are incompressible and go as they are.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from ledger.config import LOG_PATH
 from ledger.errors import InputError
 from ledger.log import MerkleLog
-from verifiers.tiles import tile_index_from_path
+from verifiers.errors import MalformedError
+from verifiers.tiles import tile_index_from_path, tile_level_from_path
 
-bp = Blueprint("log", __name__, url_prefix="/log")
+bp = Blueprint("log", __name__, url_prefix=LOG_PATH)
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=1, must-revalidate"
@@ -92,29 +99,35 @@ def consistency() -> Response:
     return response
 
 
-@bp.get("/tile/entries/<path:index_path>")
+# merge_slashes off: `tile/0//000` is not a spelling of `tile/0/000` to redirect to, but an error.
+@bp.get("/tile/entries/<path:index_path>", merge_slashes=False)
 def entries(index_path: str) -> Response:
     index, width = _tile_coordinates(index_path)
-    return _tile_response(_log().entries(index, width), width)
+    response = _tile_response(_log().entries(index, width))
+    response.vary.add("Accept-Encoding")
+    if request.accept_encodings["gzip"]:  # its quality: 0 when absent or refused (gzip;q=0)
+        # mtime 0: the same bundle always compresses to the same bytes, whoever asks and when.
+        response.set_data(gzip.compress(response.get_data(), mtime=0))
+        response.content_encoding = "gzip"
+    return response
 
 
-@bp.get("/tile/<int:level>/<path:index_path>")
-def tile(level: int, index_path: str) -> Response:
-    if not 0 <= level <= 63:
-        raise InputError.for_field("level", "0 to 63")
+@bp.get("/tile/<level_text>/<path:index_path>", merge_slashes=False)
+def tile(level_text: str, index_path: str) -> Response:
+    try:
+        level = tile_level_from_path(level_text)
+    except MalformedError as e:
+        raise InputError.for_field("level", str(e)) from None
     index, width = _tile_coordinates(index_path)
-    return _tile_response(_log().tile(level, index, width), width)
+    return _tile_response(_log().tile(level, index, width))
 
 
 def _tile_coordinates(index_path: str) -> tuple[int, int | None]:
-    from verifiers.errors import MalformedError
-
     try:
         return tile_index_from_path(index_path)
     except MalformedError as e:
         raise InputError.for_field("tile", str(e)) from None
 
 
-def _tile_response(body: bytes, width: int | None) -> Response:
-    cache = IMMUTABLE if width is None else SHORT
-    return Response(body, mimetype="application/octet-stream", headers={"Cache-Control": cache})
+def _tile_response(body: bytes) -> Response:
+    return Response(body, mimetype="application/octet-stream", headers={"Cache-Control": IMMUTABLE})

@@ -326,12 +326,12 @@ def test_leaf_records_match_the_ledger() -> None:
 def test_the_ledger_names_what_the_vectors_name() -> None:
     from verifiers.protocol import documents as d
     from verifiers.protocol.bundle import FORMAT
-    from ledger.log import log_origin
+    from ledger.config import legacy_log_origin
 
     for name, files in BUNDLE_CASES["bundles"].items():
         bundle = load(files["file"])
         assert bundle["format"] == FORMAT
-        assert log_origin("records.quillfeather.example", bundle["ledger"]) == CHECKPOINTS["origin"]
+        assert legacy_log_origin("records.quillfeather.example", bundle["ledger"]) == CHECKPOINTS["origin"]
         for stream, entries in bundle["streams"].items():
             first = entries[0]["event"]
             if first["type"] == d.ISSUER_REGISTERED:

@@ -1,7 +1,7 @@
 """verifiers.tiles: C2SP tlog-tiles index paths.
 
-The example index 1234067 -> x001/x234/067 and the width rules (1 to 255, no
-leading zeros) are from the C2SP spec, https://c2sp.org/tlog-tiles
+The example index 1234067 -> x001/x234/067, the width rules (1 to 255, no
+leading zeros) and the level rule (0 to 63, no leading zeros) are from the C2SP spec, https://c2sp.org/tlog-tiles
 (tlog-tiles.md, "Merkle Tree" section).
 """
 
@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 from verifiers.errors import MalformedError
 from verifiers.tiles import (
     MAX_TILE_INDEX,
+    MAX_TILE_LEVEL,
     TILE_WIDTH,
     tile_index_from_path,
     tile_index_to_path,
+    tile_level_from_path,
     tile_path,
 )
 
@@ -86,3 +88,17 @@ def test_malformed_paths(path: str) -> None:
 def test_misuse_is_value_error(index: int, width: int | None) -> None:
     with pytest.raises(ValueError):
         tile_path(index, width)
+
+
+@given(st.integers(min_value=0, max_value=MAX_TILE_LEVEL))
+def test_levels_round_trip(level: int) -> None:
+    assert tile_level_from_path(str(level)) == level
+
+
+@pytest.mark.parametrize(
+    "text", ["", "64", "99", "100", "00", "01", "063", "+1", "-0", " 1", "1 ", "1\n", "0x1", "1.0", "1e1",
+             "\u0661", "\uff11", "entries", "9" * 30],
+)
+def test_malformed_levels(text: str) -> None:
+    with pytest.raises(MalformedError, match="a tile level is 0 to 63, without leading zeros"):
+        tile_level_from_path(text)

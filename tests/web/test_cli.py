@@ -101,6 +101,7 @@ def test_init_json_missing_instance_and_wrong_passphrase(tmp_path: Path) -> None
     info = ok(data, "init", json_out=True).json()
     assert info["operator"].startswith("did:key:z6Mk") and info["operator_key"].startswith(info["operator"] + "#")
     assert info["database"] == "sqlite" and info["encrypt_events"] is False
+    assert info["log_origin"] == "localhost:5000/log"  # the log's URL prefix, C2SP tlog-tiles
     assert (data / "config.json").exists() and (data / "ledger.sqlite").exists()
     cases = [
         (["issuer", "list"], "not-the-passphrase", 5),

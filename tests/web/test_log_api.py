@@ -10,6 +10,7 @@ test. Runs on SQLite and PostgreSQL (one read-only ledger per backend).
 from __future__ import annotations
 
 import base64
+import gzip
 import re
 import uuid
 from datetime import date
@@ -150,6 +151,16 @@ def test_partial_level0_tiles(client: FlaskClient, leaves: list[bytes]) -> None:
     assert earlier.data == b"".join(hash_leaf(leaf) for leaf in leaves[:44])
 
 
+@pytest.mark.parametrize("partial", ["/log/tile/0/001.p/44", "/log/tile/1/000.p/1", "/log/tile/entries/001.p/44"])
+def test_partial_tiles_are_as_immutable_as_full_ones(client: FlaskClient, partial: str) -> None:
+    # A partial tile's path names its width: a growing log serves a wider tile under another path,
+    # so what was served under this one never changes (C2SP tlog-tiles: "This endpoint is immutable").
+    full = client.get("/log/tile/0/000")
+    response = client.get(partial)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == full.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
 def test_level1_tile(client: FlaskClient, leaves: list[bytes]) -> None:
     # At level 1 each hash is the MTH of a full level-0 tile: 300 leaves make one.
     response = client.get("/log/tile/1/000.p/1")
@@ -176,14 +187,48 @@ def test_tiles_beyond_the_log_are_404(client: FlaskClient, path: str) -> None:
      "/log/tile/0/000.p/256", "/log/tile/0/000.p/01", "/log/tile/0/000.p/", "/log/tile/0/abc",
      "/log/tile/0/" + quote("\u0660\u0660\u0661"), "/log/tile/0/000.p/" + quote("\uff11"),
      "/log/tile/0/" + "x001/" * 3000 + "000",
-     "/log/tile/entries/000.p/01", "/log/tile/entries/0", "/log/tile/entries/x000/000"],
+     "/log/tile/entries/000.p/01", "/log/tile/entries/0", "/log/tile/entries/x000/000",
+     "/log/tile/0/000/", "/log/tile/0/./000", "/log/tile/0/000.p/44/", "/log/tile/0/000.P/44",
+     "/log/tile/entries/000.p/256", "/log/tile/entries/000/"],
 )
 def test_malformed_tile_paths_are_400(client: FlaskClient, path: str) -> None:
     assert_error(client.get(path), 400, "invalid_input", "tile")
 
 
-def test_tile_level_out_of_range_is_400(client: FlaskClient) -> None:
-    assert_error(client.get("/log/tile/64/000"), 400, "invalid_input", "level")
+@pytest.mark.parametrize(
+    "level", ["64", "00", "01", "001", "+1", "-0", " 1", "1 ", "0x1", quote("\u0661"), quote("\uff11"), "1" * 30],
+)
+def test_non_canonical_tile_levels_are_400(client: FlaskClient, level: str) -> None:
+    # Each of these once named level 0 or 1 (`tile/01/000.p/1` served level 1's tile): C2SP
+    # tlog-tiles allows 0 to 63 in ASCII decimal "with no additional leading zeroes", nothing else.
+    assert_error(client.get(f"/log/tile/{level}/000.p/1"), 400, "invalid_input", "level")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/log/tile/0//000", "/log/tile//0/000", "/log/tile/0//x001/000", "/log/tile/entries//000",
+     "/log/tile/entries//000.p/44"],
+)
+def test_doubled_slashes_are_refused_not_redirected(client: FlaskClient, path: str) -> None:
+    # Werkzeug merges slashes by redirecting to the canonical path by default: a second spelling
+    # of a tile that a client following redirects would be served.
+    assert_error(client.get(path), 404, "not_found")
+
+
+def test_each_tile_has_one_path(client: FlaskClient) -> None:
+    # The canonical path serves; every other spelling of the same tile is refused, never served.
+    spellings = {
+        "/log/tile/0/000": ["/log/tile/00/000", "/log/tile/0/0000", "/log/tile/0/x000/000", "/log/tile/0/000.p/256",
+                            "/log/tile/0//000"],
+        "/log/tile/0/001.p/44": ["/log/tile/0/001.p/044", "/log/tile/0/x000/001.p/44", "/log/tile/00/001.p/44"],
+        "/log/tile/1/000.p/1": ["/log/tile/01/000.p/1", "/log/tile/1/000.p/01", "/log/tile/1/00.p/1"],
+        "/log/tile/entries/000": ["/log/tile/entries/x000/000", "/log/tile/entries/000.p/256",
+                                  "/log/tile/entries//000"],
+    }
+    for canonical, others in spellings.items():
+        assert client.get(canonical).status_code == 200, canonical
+        for other in others:
+            assert client.get(other).status_code in (400, 404), other
 
 
 def parse_bundle(bundle: bytes) -> list[bytes]:
@@ -208,6 +253,37 @@ def test_entry_bundles_parse_into_the_journal_leaves(client: FlaskClient, leaves
     tile = client.get("/log/tile/0/001.p/44").data
     assert [hash_leaf(e) for e in parse_bundle(partial.data)] == [tile[i:i + 32] for i in range(0, len(tile), 32)]
     assert parse_bundle(client.get("/log/tile/entries/000.p/7").data) == leaves[:7]
+
+
+@pytest.mark.parametrize("path", ["/log/tile/entries/000", "/log/tile/entries/001.p/44"])
+def test_entry_bundles_are_gzipped_for_a_client_that_accepts_it(client: FlaskClient, path: str) -> None:
+    identity = client.get(path)
+    compressed = client.get(path, headers={"Accept-Encoding": "gzip, identity"})
+    assert compressed.status_code == 200 and compressed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.data) == identity.data
+    assert len(compressed.data) < len(identity.data)
+    assert compressed.content_type == "application/octet-stream"
+    assert compressed.headers["Cache-Control"] == identity.headers["Cache-Control"]
+    # The same bundle compresses to the same bytes every time: caches and mirrors agree.
+    assert client.get(path, headers={"Accept-Encoding": "gzip"}).data == compressed.data
+    # Either answer tells a cache that it depends on Accept-Encoding.
+    for response in (identity, compressed):
+        assert "Accept-Encoding" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("accept", [None, "identity", "br", "gzip;q=0", "gzip;q=0, identity"])
+def test_entry_bundles_are_identity_unless_gzip_is_accepted(client: FlaskClient, leaves: list[bytes],
+                                                            accept: str | None) -> None:
+    response = client.get("/log/tile/entries/000", headers={"Accept-Encoding": accept} if accept else {})
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers
+    assert parse_bundle(response.data) == leaves[:256]
+
+
+def test_tiles_of_hashes_are_never_gzipped(client: FlaskClient, leaves: list[bytes]) -> None:
+    # SHA-256 hashes do not compress: gzip would only add bytes and work.
+    response = client.get("/log/tile/0/000", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in response.headers
+    assert response.data == b"".join(hash_leaf(leaf) for leaf in leaves[:256])
 
 
 # Proofs -----------------------------------------------------------------------

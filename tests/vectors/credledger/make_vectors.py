@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 from keys.store import FileKeyStore  # noqa: E402
 from verifiers.protocol import documents as d  # noqa: E402
 from ledger.application import IssueRequest, Ledger  # noqa: E402
+from ledger.config import legacy_log_origin  # noqa: E402
 from ledger.export import export_bundle, online_evidence  # noqa: E402
 from ledger.instance import init_instance  # noqa: E402
 from ledger.vault import Identity  # noqa: E402
@@ -67,6 +68,9 @@ from verifiers.timestamps import format_timestamp  # noqa: E402
 SEED = "credledger golden vectors v1"
 PASSPHRASE = "golden-vectors-passphrase"
 DOMAIN = "records.quillfeather.example"
+# The vectors' log is an instance made before origins were the log's URL prefix: its origin, which
+# such instances keep, is the older form (the ledger id's first 8 hex digits, seeded below).
+LOG_ORIGIN = legacy_log_origin(DOMAIN, "4149d6f7")
 START = datetime(2026, 9, 1, 12, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 12, 1)  # every bundle case is verified as of this day (expiry)
 OFFLINE = ["consistency", "current_status"]
@@ -105,7 +109,7 @@ class Instance:
 
 def build(data: Path) -> Instance:
     clock = Clock(START)
-    ledger = init_instance(data, PASSPHRASE, domain=DOMAIN, scrypt_n=2**10)
+    ledger = init_instance(data, PASSPHRASE, domain=DOMAIN, scrypt_n=2**10, log_origin=LOG_ORIGIN)
     ledger.clock = clock
     story: list[str] = []
 
