@@ -21,10 +21,17 @@ install: $(STAMP)
 # First run: a SQLite ledger with the demo district. Every run: fresh demo links, then serve.
 run: $(STAMP) fonts
 	@if [ ! -f "$(CREDLEDGER_DATA)/config.json" ]; then \
-		$(BIN)/credledger init && $(BIN)/credledger demo; \
+		$(BIN)/credledger init && $(BIN)/credledger demo --witnesses; \
 	else \
 		$(BIN)/credledger migrate && $(BIN)/credledger demo --links-only; \
 	fi
+	@# The demo's two witnesses beside the server (an instance made before them has none), stopped with it.
+	@pids=""; for n in 1 2; do \
+		if [ -d "$(CREDLEDGER_DATA)/witnesses/w$$n" ]; then \
+			$(BIN)/credledger witness serve "$(CREDLEDGER_DATA)/witnesses/w$$n" --port 738$$n & pids="$$pids $$!"; \
+		fi; \
+	done; \
+	trap 'kill $$pids 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/credledger serve
 
 # The end-to-end tests drive Debian's Chromium (Playwright never downloads a browser here).

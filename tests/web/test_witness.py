@@ -194,3 +194,34 @@ def test_kill_9_never_yields_two_inconsistent_cosignatures_nor_loses_state(tmp_p
     beyond = {which for size, _, which in cosigned if size > 5}
     assert len(beyond) <= 1, "the witness cosigned two inconsistent checkpoints"
     assert cosigned, "nothing was ever cosigned: the test proved nothing"
+
+
+def test_the_demo_has_two_witnesses_that_cosign_its_log(tmp_path: Path) -> None:
+    """`credledger demo --witnesses` (what `make run` does): two witness directories under the instance,
+    watching the demo's log, which asks them; served, both cosign its checkpoint."""
+    from ledger.instance import open_ledger
+    from ledger.witnessing import Witnessing
+    from tests.support import run_cli
+
+    data = tmp_path / "demo"
+    run_cli(data, "init", passphrase=PASSPHRASE, expect=0)
+    out = run_cli(data, "demo", "--students", "3", "--witnesses", passphrase=PASSPHRASE, expect=0).out
+    assert "Witnesses the log asks to cosign its checkpoints: witness1.demo.example/w, witness2.demo.example/w" in out
+    ledger = open_ledger(data, PASSPHRASE)
+    try:
+        assert [url for _, url in ledger.config.witnesses] == ["http://127.0.0.1:7381", "http://127.0.0.1:7382"]
+        clients = {f"http://127.0.0.1:738{n}/add-checkpoint": create_witness_app(data / "witnesses" / f"w{n}",
+                                                                               PASSPHRASE).test_client()
+                   for n in (1, 2)}
+
+        def post(url: str, body: bytes) -> tuple[int, str, str]:  # the witnesses' own apps, in process
+            answer = clients[url].post("/add-checkpoint", data=body)
+            return answer.status_code, answer.get_data(as_text=True), answer.mimetype
+
+        ledger.transparency_log.integrate()
+        witnessing = Witnessing(ledger.transparency_log, ledger.witnessing.witnesses, post=post)
+        assert set(witnessing.ask().values()) == {"cosigned"}
+        assert len(cosignatures(ledger.transparency_log.checkpoint(),
+                                [w.verifier for w in ledger.witnessing.witnesses])) == 2
+    finally:
+        ledger.close()

@@ -53,10 +53,12 @@ def migrate(c: Context) -> None:
 @click.option("--seed", default=7, show_default=True, help="Random seed: the same seed, the same district.")
 @click.option("--links-only", is_flag=True, help="Only print fresh demo links (the data is already loaded).")
 @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+@click.option("--witnesses", is_flag=True, help="Also make two demo witnesses under the instance and have the log "
+              "ask them on ports 7381 and 7382 (`make run` starts them).")
 @json_option
 @pass_ctx
 @writes
-def demo(c: Context, students: int, seed: int, links_only: bool, base_url: str) -> None:
+def demo(c: Context, students: int, seed: int, links_only: bool, base_url: str, witnesses: bool) -> None:
     """Fill the ledger with a fictional district, CTE center and transfer district; print where to click."""
     from credledger_tools.demo.district import load_demo
     from credledger_tools.demo.people import add_demo_accounts, demo_links, demo_student
@@ -66,6 +68,10 @@ def demo(c: Context, students: int, seed: int, links_only: bool, base_url: str) 
         if not links_only:
             summary = load_demo(c.ledger, students=students, seed=seed)
             add_demo_accounts(c.ledger)
+            if witnesses:
+                from credledger_tools.demo.witnesses import add_demo_witnesses
+
+                summary["witnesses"] = add_demo_witnesses(c.ledger, passphrase_from_env_or_prompt())
         links = demo_links(c.ledger, demo_student(c.ledger), base_url)
         c.out(summary | links, lambda: _print_demo(summary, links))
 
@@ -73,6 +79,8 @@ def demo(c: Context, students: int, seed: int, links_only: bool, base_url: str) 
 def _print_demo(summary: dict[str, Any], links: dict[str, str]) -> None:
     if summary:
         click.echo("Demo data: " + ", ".join(f"{v} {k}" for k, v in summary.items() if isinstance(v, int)))
+    if summary.get("witnesses"):
+        click.echo("Witnesses the log asks to cosign its checkpoints: " + ", ".join(summary["witnesses"]))
     click.echo(f"""
   CTE center registrar (console; the district shares its CTE roster with the center):
                                {links['registrar_login']}
