@@ -34,6 +34,7 @@ from verifiers.clr import verify_clr
 from verifiers.didweb import did_document
 from verifiers.openbadge import BadgeResult, verify_open_badge
 from verifiers.statuslist import status_entries
+from web.verdicts import VERDICTS
 
 STEP_TITLES = {"format": _l("An Open Badges 3.0 credential"), "signature": _l("Signed by its institution"),
                "validity": _l("Dates"), "status": _l("Not revoked (the institution's status list)")}
@@ -115,19 +116,25 @@ def credential_page_view(data: dict[str, Any]) -> dict[str, Any]:
     return badge_page_view(data)
 
 
-def badge_page_view(data: dict[str, Any]) -> dict[str, Any]:
-    """One badge's (or a CLR's own) verdict in words, step titles and marks."""
+def badge_verdict(data: dict[str, Any]) -> str:
+    """A badge's (or a CLR's own) verdict in the one vocabulary of web.verdicts: current only when its
+    status list was read and says not revoked; unknown when genuine but no list was read."""
+    ok = {s["step"]: s["ok"] for s in data["steps"]}
     if data["verified"]:
-        verdict = "expired" if data.get("status") == "expired" else "genuine"
-    else:
-        ok = {s["step"]: s["ok"] for s in data["steps"]}
-        genuine = all(ok.get(step) is True for step in ("format", "signature", "validity"))
-        if genuine and data.get("status") == "revoked":
-            verdict = "revoked"  # genuine, and its institution's status list says revoked
-        elif ok["signature"] is None and False not in ok.values():
-            verdict = "unchecked"  # a badge of another site, whose keys are not fetched
-        else:
-            verdict = "failed"
-    return data | {"verdict": verdict, "steps": [
+        if data.get("status") == "expired":
+            return "expired"
+        return "current" if ok.get("status") is True else "unknown"
+    genuine = all(ok.get(step) is True for step in ("format", "signature", "validity"))
+    if genuine and data.get("status") == "revoked":
+        return "revoked"  # genuine, and its institution's status list says revoked
+    if ok["signature"] is None and False not in ok.values():
+        return "unchecked"  # a badge of another site, whose keys are not fetched
+    return "altered"
+
+
+def badge_page_view(data: dict[str, Any]) -> dict[str, Any]:
+    """One badge's (or a CLR's own) verdict, its words, step titles and marks."""
+    verdict = badge_verdict(data)
+    return data | {"verdict": verdict, "verdict_words": str(VERDICTS[verdict][2]), "steps": [
         s | {"title": str(STEP_TITLES[s["step"]]), "mark": {True: "ok", False: "bad"}.get(s["ok"], "skip")}
         for s in data["steps"]]}

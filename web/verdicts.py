@@ -7,6 +7,10 @@
     replaced   replaced by a correction (revoked as superseded; the amended record replaces it)
     revoked    revoked by the institution, with the reason in words and the date it took effect
     altered    altered or not genuine: a check of the evidence itself failed; do not rely on it
+    unchecked  (badges and CLRs only) from another site, whose keys this verifier does not fetch
+
+The same words for transcript bundles, Open Badges and CLRs (web.badge_verifier maps a badge's steps
+onto them), on the page and in `credledger verify`.
 
 Each verdict has its own words, icon and colour class, so status is never colour alone. Never
 "current" without having checked: a step that was not checked keeps a verdict at "unknown".
@@ -30,6 +34,8 @@ VERDICTS = {
     "replaced": ("warn", "↻", _l("replaced by a correction")),
     "revoked": ("bad", "✗", _l("revoked")),
     "altered": ("bad", "✗", _l("altered or not genuine")),
+    # An uploaded badge of another site: this verifier fetches no other site's keys (web.badge_verifier).
+    "unchecked": ("warn", "?", _l("not checked: from another site")),
 }
 ORDER = ("altered", "revoked", "replaced", "expired", "unknown", "current")  # worst first
 STATUS_STEPS = {"status", "current_status"}  # they fail for a revocation, which is not an alteration

@@ -416,14 +416,15 @@ def test_upload_an_open_badge_of_this_site(env: dict[str, Any]) -> None:
     page = upload(client(env["app"]), json.dumps(badge).encode())
     assert page.status_code == 200
     no_inline_code(page.text)
-    assert "✓ Genuine: signed by" in page.text and f"<title>Genuine — {badge['name']}" in page.text
+    # The one vocabulary of verdicts (web.verdicts): its status list was read, so "genuine and current".
+    assert "✓ Genuine and current: signed by" in page.text and f"<title>Genuine and current — {badge['name']}" in page.text
     data = upload(client(env["app"]), json.dumps(badge).encode(), headers={"Accept": "application/json"}).get_json()
     assert data["kind"] == "open_badge" and data["verified"] is True and data["status"] == "active"
     assert [s["step"] for s in data["steps"]] == ["format", "signature", "validity", "status"]
     # One changed letter: not verified, and the page says which step failed.
     forged = dict(badge, name=badge["name"] + "s")
     page = upload(client(env["app"]), json.dumps(forged).encode())
-    assert "✗ Not verified: do not rely on this badge" in page.text and "<title>Not verified" in page.text
+    assert "✗ Not verified: do not rely on this badge" in page.text and "<title>Altered or not genuine" in page.text
     data = upload(client(env["app"]), json.dumps(forged).encode(), headers={"Accept": "application/json"}).get_json()
     assert {s["step"]: s["ok"] for s in data["steps"]}["signature"] is False
 

@@ -95,7 +95,7 @@ def revoke_and_publish(world: World) -> None:
 def test_fetch_resolves_did_web_and_reads_the_status_list(world: World) -> None:
     done = verify(world.badge, "--fetch")
     assert done.code == 0, done.err
-    assert "✓ ServSafe Manager — Larkspur Area Career Center: genuine and not revoked" in done.out
+    assert "✓ ServSafe Manager — Larkspur Area Career Center: genuine and current" in done.out
     assert "1 of 1 credential(s) verified." in done.out
     data = json.loads(verify(world.badge, "--fetch", "--json").out)
     assert data["kind"] == "open_badge" and data["verified"] is True and data["status"] == "active"
@@ -107,7 +107,7 @@ def test_a_revocation_after_export_is_seen_through_the_published_list(world: Wor
     revoke_and_publish(world)
     done = verify(world.later_badge, "--fetch")
     assert done.code == 1
-    assert "ServSafe Manager — Larkspur Area Career Center: REVOKED" in done.out
+    assert "ServSafe Manager — Larkspur Area Career Center: revoked" in done.out
     assert json.loads(verify(world.later_badge, "--fetch", "--json").out)["status"] == "revoked"
 
 

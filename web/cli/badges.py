@@ -36,8 +36,6 @@ from web.cli.base import EXIT_FAILED, EXIT_INPUT, EXIT_NOT_CURRENT, EXIT_SETUP, 
 FETCH_TIMEOUT = 10
 MAX_FETCHED_BYTES = 4 * 1024 * 1024  # a status list of 131,072 entries is ~22 kB; a DID document less
 _MARKS = {True: "✓", False: "✗", None: "–"}
-_VERDICTS = {"genuine": "genuine and not revoked", "expired": "expired (genuine)", "revoked": "REVOKED",
-             "unchecked": "signature not checked", "failed": "NOT genuine"}
 
 
 def verify_credential_file(c: Context, document: dict[str, Any], did_files: Iterable[Path],
@@ -158,7 +156,7 @@ def _human(view: dict[str, Any], badges: list[dict[str, Any]], unchecked: list[d
         credential = badge["credential"]
         click.echo()
         click.echo(f"{_MARKS[badge['verified']]} {credential['name'] or credential['id'] or '(unknown credential)'} — "
-                   f"{credential['issuer_name'] or credential['issuer'] or '?'}: {_VERDICTS[badge['verdict']]}")
+                   f"{credential['issuer_name'] or credential['issuer'] or '?'}: {badge['verdict_words']}")
         dates = f"valid from {credential['valid_from'] or '?'}"
         click.echo(f"  {dates}" + (f", until {credential['valid_until']}" if credential["valid_until"] else ""))
         for step in badge["steps"]:
