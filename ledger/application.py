@@ -121,7 +121,8 @@ class Ledger(Application):
     @cached_property
     def witnessing(self) -> Witnessing:
         """The witnesses the log asks to cosign its checkpoints (ledger.witnessing; none unless configured)."""
-        return Witnessing(self.transparency_log, [Witness.from_setting(k, u) for k, u in self.config.witnesses])
+        return Witnessing(self.transparency_log, [Witness.from_setting(k, u) for k, u in self.config.witnesses],
+                          self.config.witness_quorum)
 
     @property
     def store(self) -> LedgerRecorderMixin:

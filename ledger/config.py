@@ -52,6 +52,8 @@ class LedgerConfig:
     log_origin: str | None = None
     # The witnesses the log asks to cosign each checkpoint (ledger.witnessing): (verifier key, URL).
     witnesses: tuple[tuple[str, str], ...] = ()
+    # How many of them must have cosigned a checkpoint before /log/checkpoint serves it (0: at once).
+    witness_quorum: int = 0
 
     @property
     def origin(self) -> str:

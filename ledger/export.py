@@ -54,7 +54,7 @@ def export_bundle(
             raise InputError.for_field("disclose", "this student's identity was erased; nothing can be disclosed")
         disclosed = identity.disclosure(list(disclose))
     ledger.transparency_log.integrate()
-    size, _, note = ledger.transparency_log.latest()
+    size, _, note = ledger.witnessing.witnessed_latest()
     return Bundle(
         exported=format_timestamp(ledger.clock()),
         ledger=ledger.config.ledger_id,
@@ -73,7 +73,7 @@ def online_evidence(ledger: Ledger, award_ids: Sequence[str], since: int) -> Onl
     for award_id in award_ids:
         ledger.award(award_id)
     ledger.transparency_log.integrate()
-    size, _, note = ledger.transparency_log.latest()
+    size, _, note = ledger.witnessing.witnessed_latest()
     if not 0 < since <= size:
         raise InputError.for_field("since", f"must be in [1, {size}]")
     return OnlineEvidence(note, ledger.transparency_log.consistency_proof(since, size),

@@ -328,6 +328,13 @@ class LedgerRecorderMixin:
         rows = self.query(self._sql("SELECT witness, line FROM {cosignatures} WHERE size = ? ORDER BY witness"), [size])
         return {str(r[0]): str(r[1]) for r in rows}
 
+    def latest_checkpoint_cosigned_by(self, quorum: int) -> tuple[int, bytes, str] | None:
+        """The newest checkpoint holding at least `quorum` cosignatures (its note without them)."""
+        rows = self.query(self._sql(
+            "SELECT c.size, c.root, c.note FROM {checkpoints} c WHERE (SELECT COUNT(*) FROM {cosignatures} s "
+            "WHERE s.size = c.size) >= ? ORDER BY c.size DESC LIMIT 1"), [quorum])
+        return (int(rows[0][0]), bytes(rows[0][1]), str(rows[0][2])) if rows else None
+
     def latest_cosigned_size(self, witness: str) -> int | None:
         """The largest checkpoint this witness cosigned for us (what it should hold as our latest)."""
         rows = self.query(self._sql("SELECT MAX(size) FROM {cosignatures} WHERE witness = ?"), [witness])

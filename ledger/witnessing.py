@@ -66,10 +66,31 @@ def post_add_checkpoint(url: str, body: bytes) -> tuple[int, str, str]:
 
 
 class Witnessing:
-    def __init__(self, log: MerkleLog, witnesses: Sequence[Witness], post: Post = post_add_checkpoint) -> None:
+    def __init__(self, log: MerkleLog, witnesses: Sequence[Witness], quorum: int = 0,
+                 post: Post = post_add_checkpoint) -> None:
+        if not 0 <= quorum <= len(witnesses):
+            raise InputError.for_field("witness_quorum", f"between 0 and the {len(witnesses)} witnesses configured")
         self.log = log
         self.witnesses = list(witnesses)
+        self.quorum = quorum
         self._post = post
+
+    def published(self) -> str:
+        """What /log/checkpoint serves: the newest checkpoint with a quorum of cosignatures (and all it
+        has), or, until one has, the newest one (a log that waits for its first quorum is not blank)."""
+        held = self.log.store.latest_checkpoint_cosigned_by(self.quorum) if self.quorum else None
+        if held is None:
+            return self.log.checkpoint()
+        return held[2] + "".join(self.log.store.cosignature_lines(held[0]).values())
+
+    def witnessed_latest(self) -> tuple[int, bytes, str]:
+        """The latest checkpoint for a bundle: asked of the witnesses first when it lacks its quorum
+        (one round, each at most TIMEOUT: an export right after an issuance carries its cosignatures)."""
+        size, root, note = self.log.latest()
+        if self.quorum and len(self.log.store.cosignature_lines(size)) < self.quorum:
+            self.ask()
+            size, root, note = self.log.latest()
+        return size, root, note
 
     def ask(self) -> dict[str, str]:
         """Ask every witness that has not cosigned the latest checkpoint; {witness name: outcome}."""

@@ -52,7 +52,9 @@ def _int_arg(name: str, default: int | None = None) -> int:
 
 @bp.get("/checkpoint")
 def checkpoint() -> Response:
-    return Response(_log().checkpoint(), mimetype="text/plain", headers={"Cache-Control": SHORT})
+    # With a witness quorum configured, the newest checkpoint that has it (ledger.witnessing).
+    witnessing = current_app.extensions["ledger"].witnessing
+    return Response(witnessing.published(), mimetype="text/plain", headers={"Cache-Control": SHORT})
 
 
 @bp.get("/key")

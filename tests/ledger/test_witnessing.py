@@ -172,3 +172,29 @@ def test_a_setting_that_is_not_a_witness_names_the_field() -> None:
     verifier = CosignatureVerifier.from_public_key("w.example/w", bytes(32))
     with pytest.raises(InputError, match="the witness's submission prefix is an http"):
         Witness.from_setting(verifier.to_key_string(), "ftp://w.example")
+
+
+def test_with_a_quorum_the_log_serves_the_newest_cosigned_checkpoint_and_exports_ask(
+        ledger: Ledger, witnesses: list[Running]) -> None:
+    from ledger.export import export_bundle
+
+    configure(ledger, witnesses)
+    object.__setattr__(ledger, "config", dataclasses.replace(ledger.config, witness_quorum=2))
+    ledger.__dict__.pop("witnessing", None)
+    witnessing = ledger.witnessing
+    record(ledger)
+    first = ledger.transparency_log.integrate()
+    assert witnessing.ask() == {"witness.example/w1": "cosigned", "witness.example/w2": "cosigned"}
+    witnesses[1].stop()
+    student = record(ledger)
+    later = ledger.transparency_log.integrate()
+    witnessing.ask()  # only w1 answers: the newer checkpoint lacks its quorum
+    assert witnessing.published().split("\n")[1] == str(first)  # the newest with 2 cosignatures
+    assert len(cosignatures(witnessing.published(), [w.verifier for w in witnesses])) == 2
+    # An export asks the witnesses for the latest first; with w2 down it carries what it got.
+    bundle = export_bundle(ledger, student)
+    assert bundle["checkpoint"].split("\n")[1] == str(later)
+    assert [c.witness for c in cosignatures(bundle["checkpoint"], [w.verifier for w in witnesses])] == [
+        "witness.example/w1"]
+    with pytest.raises(Exception, match="between 0 and the 2 witnesses configured"):
+        Witnessing(ledger.transparency_log, witnessing.witnesses, quorum=3)

@@ -225,3 +225,25 @@ def test_the_demo_has_two_witnesses_that_cosign_its_log(tmp_path: Path) -> None:
                                 [w.verifier for w in ledger.witnessing.witnesses])) == 2
     finally:
         ledger.close()
+
+
+def test_the_log_s_witnesses_are_configured_from_the_cli(tmp_path: Path) -> None:
+    from tests.support import run_cli
+
+    data = tmp_path / "instance"
+    run_cli(data, "init", passphrase=PASSPHRASE, expect=0)
+    key = invoke_cli(None, "witness", "init", str(tmp_path / "w"), "--name", NAME, passphrase=PASSPHRASE).out.strip()
+
+    def cli(*args: str) -> Any:
+        return invoke_cli(data, "log", "witness", *args, passphrase=PASSPHRASE)
+
+    added = cli("add", key, "http://127.0.0.1:7390/")
+    assert added.code == 0 and f"The log asks {NAME} at http://127.0.0.1:7390" in added.out
+    assert "witness_key: not a witness verifier key" in cli("add", "not-a-key", "http://x").err
+    assert "cosigned up to 0" in cli("list").out
+    assert cli("quorum", "2").code == 2 and "count: the log asks 1 witness(es)" in cli("quorum", "2").err
+    assert cli("quorum", "1").code == 0
+    refused = cli("remove", NAME)
+    assert refused.code == 2 and "the quorum is 1: lower it first" in refused.err
+    assert cli("quorum", "0").code == 0 and cli("remove", NAME).code == 0
+    assert "(none)" in cli("list").out

@@ -93,8 +93,27 @@ def log_witness_remove(c: Context, name: str) -> None:
         kept = tuple((k, u) for k, u in c.ledger.config.witnesses if Witness.from_setting(k, u).verifier.name != name)
         if len(kept) == len(c.ledger.config.witnesses):
             raise InputError.for_field("name", f"the log asks no witness named {name!r}")
+        if c.ledger.config.witness_quorum > len(kept):
+            raise InputError.for_field("name", f"the quorum is {c.ledger.config.witness_quorum}: lower it first "
+                                               "(`credledger log witness quorum N`)")
         dataclasses.replace(c.ledger.config, witnesses=kept).save()
         click.echo(f"The log no longer asks {name}")
+
+
+@log_witness.command("quorum")
+@click.argument("count", type=click.IntRange(0))
+@pass_ctx
+def log_witness_quorum(c: Context, count: int) -> None:
+    """Serve at /log/checkpoint only checkpoints COUNT witnesses have cosigned (0: at once, as signed);
+    an export asks the witnesses first when the latest checkpoint lacks them."""
+    import dataclasses
+
+    with reported():
+        if count > len(c.ledger.config.witnesses):
+            raise InputError.for_field("count", f"the log asks {len(c.ledger.config.witnesses)} witness(es)")
+        dataclasses.replace(c.ledger.config, witness_quorum=count).save()
+        click.echo(f"/log/checkpoint serves checkpoints {count} witness(es) cosigned" if count else
+                   "/log/checkpoint serves each checkpoint at once")
 
 
 @log_witness.command("list")
