@@ -14,13 +14,13 @@ from web.witness import add_log, init_witness
 PORTS = (7381, 7382)
 
 
-def add_demo_witnesses(ledger: Ledger, passphrase: str, *, scrypt_n: int | None = None) -> list[str]:
+def add_demo_witnesses(ledger: Ledger, passphrase: str) -> list[str]:
     """Make the two witnesses and have the log ask them; returns their names."""
     settings, names = [], []
     for number, port in enumerate(PORTS, start=1):
         directory = ledger.config.data_dir / "witnesses" / f"w{number}"
         name = f"witness{number}.demo.example/w"
-        verifier = init_witness(directory, name, passphrase, **({"scrypt_n": scrypt_n} if scrypt_n else {}))
+        verifier = init_witness(directory, name, passphrase)
         add_log(directory, ledger.transparency_log.verifier_key)
         settings.append((verifier.to_key_string(), f"http://127.0.0.1:{port}"))
         names.append(name)
