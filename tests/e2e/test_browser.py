@@ -76,6 +76,15 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
+
+def sign_in(page: Any, base: str, email: str, password: str) -> None:
+    """Sign in on the login page, as a person would, and wait for the console."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url("**/console/**")
+
 def test_registrar_records_student_shares_employer_verifies_then_revocation_shows(site: dict[str, str],
                                                                                  browser: object) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
@@ -85,11 +94,7 @@ def test_registrar_records_student_shares_employer_verifies_then_revocation_show
     employer = browser.new_context().new_page()  # type: ignore[attr-defined]
 
     # 1. The registrar signs in and records a credential.
-    registrar.goto(f"{base}/login")
-    registrar.fill("input[name=email]", REGISTRAR_EMAIL)
-    registrar.fill("input[name=password]", REGISTRAR_PASSWORD)
-    registrar.click("button:has-text('Sign in')")
-    registrar.wait_for_url("**/console/**")
+    sign_in(registrar, base, REGISTRAR_EMAIL, REGISTRAR_PASSWORD)
     registrar.goto(f"{base}/console/riverbend-ctc/students/{student}/awards/new")
     registrar.select_option("select[name=credential]", "cpht")
     registrar.fill("input[name=earned]", date(2026, 6, 12).isoformat())
@@ -139,11 +144,7 @@ def test_copy_buttons_copy_and_announce_and_are_absent_without_javascript(site: 
 
     def claim_page(context: object) -> object:
         page = context.new_page()  # type: ignore[attr-defined]
-        page.goto(f"{base}/login")
-        page.fill("input[name=email]", ADMIN_EMAIL)
-        page.fill("input[name=password]", ADMIN_PASSWORD)
-        page.click("button:has-text('Sign in')")
-        page.wait_for_url("**/console/**")
+        sign_in(page, base, ADMIN_EMAIL, ADMIN_PASSWORD)
         page.goto(f"{base}/console/riverbend/students/{site['student']}")
         page.click("button:has-text('Make a claim code')")
         page.wait_for_selector("text=Claim code for")
@@ -173,11 +174,7 @@ def test_claim_letters_print_one_page_per_student(site: dict[str, str], browser:
 
     base = site["base"]
     page = browser.new_context().new_page()  # type: ignore[attr-defined]
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", ADMIN_EMAIL)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button:has-text('Sign in')")
-    page.wait_for_url("**/console/**")
+    sign_in(page, base, ADMIN_EMAIL, ADMIN_PASSWORD)
     page.goto(f"{base}/console/riverbend/claim-letters?cohort={site['cohort']}")
     page.click("button:has-text('Issue')")
     page.wait_for_selector("article.letter")
