@@ -86,6 +86,9 @@ def show(name: str) -> Any:
         abort(404)
     district = _scope()
     values = request.values
+    # The students this reader may see (an institution's: those it relates to; the operator: all), and
+    # only theirs are named beside their opaque ids.
+    served = ledger().access.students(ledger().issuer_did(district)) if district else None
     try:
         inputs, frl, concentrators = _upload("inputs"), _upload("frl"), _upload("concentrators")
         report = build_report(
@@ -96,7 +99,8 @@ def show(name: str) -> Any:
             concentrators=parse_concentrators(concentrators) if concentrators else None,
             issuer_states=load_issuer_states(ledger().config.data_dir),
             funds_cents=_funds(values.get("funds")),
-            served=ledger().access.students(ledger().issuer_did(district)) if district else None,
+            served=served,
+            identities=lambda ids: ledger().identities([i for i in ids if served is None or i in served]),
         )
     except (InputError, NotFoundError) as e:
         return render_template("reports/index.html", reports=DESCRIPTIONS, uploads=UPLOADS, states=STATES,

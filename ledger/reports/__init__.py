@@ -26,8 +26,9 @@ Years are school years (1 July – 30 June) by the year they end.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -62,8 +63,12 @@ def build_report(
     concentrators: set[str] | Concentrators | None = None, funds_cents: int | None = None,
     served: set[str] | None = None, graduates: set[str] | None = None,
     issuer_states: Mapping[str, str] | None = None,
+    identities: Callable[[Iterable[str]], Mapping[str, Any]] | None = None,
 ) -> Report:
     """One report by name, from the read models (the CLI and the web call this).
+
+    `identities` (the ledger's vault: `Ledger.identities`) names each student a table lists by local
+    id, state id and name beside the opaque id, for the staff who read a report (`identified`).
 
     With `district`, the per-student reports (perkins-5s1, ohio-status) cover `served`: the
     students the institution relates to (ledger.access), given by the caller. perkins-5s1 needs the
@@ -80,9 +85,33 @@ def build_report(
             concentrators = set(concentrators.students)
         if graduates is not None:
             graduated = {**{s: None for s in graduates}, **(graduated or {})}
-        return _build(name, view, today=today, year=year, state=state, district=district, inputs=inputs, frl=frl,
-                      concentrators=concentrators, funds_cents=funds_cents, served=served, graduated=graduated,
-                      issuer_states=issuer_states)
+        report = _build(name, view, today=today, year=year, state=state, district=district, inputs=inputs,
+                        frl=frl, concentrators=concentrators, funds_cents=funds_cents, served=served,
+                        graduated=graduated, issuer_states=issuer_states)
+    return identified(report, identities) if identities else report
+
+
+STUDENT_COLUMNS = ("local id", "state id", "name")
+
+
+def identified(report: Report, identities: Callable[[Iterable[str]], Mapping[str, Any]]) -> Report:
+    """Each table that lists students by their opaque id gains, right after it, the student's local id,
+    state id and name from the vault (empty for an erased identity): a district files and reads reports
+    by the ids it knows, never by a UUID alone."""
+    tables = []
+    for table in report.tables:
+        if "student" not in table.columns:
+            tables.append(table)
+            continue
+        at = table.columns.index("student") + 1
+        known = identities({str(row[at - 1]) for row in table.rows})
+        rows = []
+        for row in table.rows:
+            claims = getattr(known.get(str(row[at - 1])), "claims", {})
+            rows.append([*row[:at], *(claims.get(c.replace(" ", "_"), "") for c in STUDENT_COLUMNS), *row[at:]])
+        tables.append(dataclasses.replace(table, columns=[*table.columns[:at], *STUDENT_COLUMNS, *table.columns[at:]],
+                                          rows=rows))
+    return dataclasses.replace(report, tables=tables)
 
 
 @contextmanager

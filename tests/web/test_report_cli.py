@@ -159,8 +159,12 @@ def test_assessment_pathways_and_ohio_status(demo: Demo) -> None:
     seal = results["oh-irc-seal"]
     assert seal["status"] == "met" and seal["counted"][0]["name"] == "Certified Pharmacy Technician"
     assert results["oh-demonstrations"]["status"] == "met"  # a 12-point bundle + 250 hours, after the retake
-    row = next(r for r in csv.reader(io.StringIO(status.out)) if r[0] == student)
-    assert row[1:8] == ["2026", "Health", "12", "not applicable", "met", "met", "met"]
+    header, *rows = list(csv.reader(io.StringIO(status.out)))
+    row = next(r for r in rows if r[0] == student)
+    # Beside the opaque id, the ids a district files by and the name (from the vault), then the status.
+    assert header[:5] == ["student", "local id", "state id", "name", "class"]
+    assert row[1] == "RB-777001" and row[3]
+    assert row[4:11] == ["2026", "Health", "12", "not applicable", "met", "met", "met"]
     # Without --state: the rules of the state of record (Riverbend: Ohio, configured by the demo), of the class.
     mine = {r["rule"] for r in ok(demo.data, "pathways", student, json_out=True).json()}
     assert mine == {"oh-irc-seal", "oh-demonstrations", "oh-report-card"}

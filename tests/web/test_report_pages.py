@@ -127,3 +127,19 @@ def test_student_pathway_page_for_the_institutions_that_hold_the_record(env: Env
     assert env.client("operator").get(f"/reports/students/{student}").status_code == 200
     assert env.client("lk_viewer").get(f"/reports/students/{student}").status_code == 404
     assert env.client("operator").get("/reports/students/00000000-0000-4000-8000-000000000000").status_code == 404
+
+
+def test_a_report_names_students_by_local_id_and_name_only_for_those_the_reader_may_see(env: Env) -> None:
+    """The Ohio status table lists each student by opaque id, local id, state id and name: a district's
+    staff see them for their own students, and no other institution's student is named to them."""
+    riverbend = text(env.client("rb_viewer").get("/reports/ohio-status"))
+    assert "<th>local id</th>" in riverbend or "local id" in riverbend
+    ledger = env.ledger
+    rb = ledger.access.students(ledger.issuer_did("riverbend"))
+    identities = ledger.identities(sorted(rb))
+    named = [i.claims["local_id"] for i in identities.values() if i.claims.get("local_id")]
+    assert named and all(local_id in riverbend for local_id in named)
+    lakeshore = text(env.client("lk_viewer").get("/reports/ohio-status"))
+    others = ledger.identities(sorted(set(ledger.access.students(ledger.issuer_did("riverbend")))
+                                      - ledger.access.students(ledger.issuer_did("lakeshore"))))
+    assert others and not any(i.claims["name"] in lakeshore for i in others.values())
