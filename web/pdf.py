@@ -205,7 +205,7 @@ def _head(doc: _Document, result: dict[str, Any], name: str | None, link_url: st
 def _card_lines(credential: dict[str, Any]) -> list[tuple[str, float, str]]:
     """The card's lines below its verdict: (font style, size, text)."""
     lines = [("B", 12, credential["name"] or credential["credential"] or "Unknown credential"),
-             ("", 9.5, f"Issued by {credential['issuer_name'] or credential['issuer']}"),
+             ("", 9.5, f"Recorded by {credential['issuer_name'] or credential['issuer']}"),
              ("", 9.5, f"Earned {credential['earned'] or 'unknown'} · "
                        f"{'Expires ' + credential['expires'] if credential['expires'] else 'Does not expire'}")]
     failed = [s for s in credential["steps"] if s["ok"] is False]

@@ -95,7 +95,7 @@ def verdict_line(credential: dict[str, Any], verdict: str) -> str:
     """The sentence at the top of a credential's card, in the page's language."""
     when = day(credential.get("revoked_on"))
     if verdict == "current":
-        return gettext("Genuine and current: issued by the institution shown, unchanged, and not revoked.")
+        return gettext("Genuine and current: recorded by the institution shown, unchanged, and not revoked.")
     if verdict == "unknown":
         return gettext("Genuine, but whether it is still current was not checked: ask the site it comes from.")
     if verdict == "expired":

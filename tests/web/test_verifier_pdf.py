@@ -77,7 +77,7 @@ def test_the_pdf_of_a_link_says_what_the_page_says(env: dict[str, Any]) -> None:
     assert whole.count("✓ Genuine and current") == len(awards)  # a mark and words for each, never colour alone
     url = f"http://localhost/v/{token}"
     assert f"Check it at {url}" in text[0]
-    assert "Issued by Riverbend" in whole and "Earned " in whole
+    assert "Recorded by Riverbend" in whole and "Earned " in whole
     checkpoint = ledger.store.latest_checkpoint()[0]
     assert f"Verified against the public log {ledger.transparency_log.origin}, a signed tree of {checkpoint}" \
         in text[0]
