@@ -47,6 +47,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ledger.application import IssueRequest
+from ledger.assessments import record_assessments, workkeys_requests
 from ledger.enrollment import correct_cohort, record_enrollment
 from ledger.errors import InputError, IntegrityError, NotFoundError
 from ledger.export import export_bundle
@@ -60,7 +61,7 @@ from web import api_schemas as s
 from web.accounts import Accounts, Actor
 from web.errors import mapped_error_response
 from web.exceptions import Forbidden, RateLimited, TooLarge, Unauthorized
-from web.roster import Roster, resolve_local_ids, share_view
+from web.roster import Roster, local_id_resolver, resolve_local_ids, share_view
 from web.schemas import enrollment_fact, student_claims
 from web.student_list import student_page
 from web.transfers import PendingTransfer
@@ -381,6 +382,17 @@ def import_students(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
          "result": "error" if r.errors else "new" if r.new else "registered",
          "student": (next(new) if data["commit"] else None) if r.new and not r.errors else r.student}
         for r in rows]}
+
+
+@route("POST", "/assessments/import", role="registrar", tag="students", body=s.WorkKeysImportIn,
+       response=s.WorkKeysImportOut)
+def import_workkeys(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Import WorkKeys score reports (CSV, as `credledger assessment import`): every row checked, then
+    with `commit` every sitting recorded and signed by this issuer in one batch, or none."""
+    issuer = _issuer(actor)
+    requests = workkeys_requests(data["csv"], issuer.slug, local_id_resolver(_roster(), issuer.did))
+    ids = record_assessments(_ledger(), requests) if data["commit"] else []
+    return {"committed": data["commit"], "sittings": len(requests), "assessments": ids}
 
 
 def _record_json(student_id: str, log_index: int | None = None) -> dict[str, Any]:

@@ -297,6 +297,26 @@ class RosterImportOut(Schema):
     registered = fields.Integer(required=True, metadata={"description": "Students registered by this call"})
 
 
+class WorkKeysImportIn(Schema):
+    """WorkKeys score reports as CSV: local_id, taken, applied_math, graphic_literacy, workplace_documents
+    (levels 3–7; at least one) and an optional score_report, one sitting a row."""
+
+    class Meta:
+        unknown = RAISE
+
+    csv = fields.String(required=True, validate=validate.Length(min=1),
+                        metadata={"description": "The file's text, UTF-8"})
+    commit = fields.Boolean(load_default=False, metadata={
+        "description": "false (default): check every row, record nothing; true: record every sitting in one "
+                       "batch, or none (400 naming each bad row's fields)"})
+
+
+class WorkKeysImportOut(Schema):
+    committed = fields.Boolean(required=True)
+    sittings = fields.Integer(required=True, metadata={"description": "Valid sittings (recorded, if committed)"})
+    assessments = fields.List(fields.String(), required=True, metadata={"description": "Their ids, if committed"})
+
+
 class CohortIn(CohortInput):
     """The graduating class corrected: a signed event of the district of record."""
 

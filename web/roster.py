@@ -20,7 +20,7 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -171,6 +171,17 @@ def local_ids_from_csv(data: bytes) -> list[str]:
     if not cells:
         raise InputError.for_field("file", "no local ids in the first column")
     return cells
+
+
+def local_id_resolver(roster: Roster, did: str) -> Callable[[str], str | None]:
+    """The student id behind a local id of a student the institution may record for (as the award
+    import resolves them; None: none, or several)."""
+    index = roster.by_local_id(did, recording=True)
+
+    def resolve(local_id: str) -> str | None:
+        matches = index.get(folded(local_id), [])
+        return matches[0] if len(matches) == 1 else None
+    return resolve
 
 
 def resolve_local_ids(roster: Roster, did: str, local_ids: Iterable[str]) -> list[str]:

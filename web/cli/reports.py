@@ -145,6 +145,33 @@ def assessment_record(c: Context, issuer: str, student_id: str, taken: str, appl
         c.out({"assessment": assessment_id}, assessment_id)
 
 
+@assessment.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--issuer", required=True, help="The institution attesting the score reports (slug).")
+@click.option("--commit", is_flag=True, help="Record them (without it: check every row, record nothing).")
+@json_option
+@pass_ctx
+@writes
+def assessment_import(c: Context, file: Path, issuer: str, commit: bool) -> None:
+    """Import WorkKeys score reports: a CSV of local_id,taken,applied_math,graphic_literacy,workplace_documents
+    (and score_report), one sitting a row, of students the issuer may record for; all or nothing."""
+    from ledger.assessments import record_assessments, workkeys_requests
+    from ledger.readmodels import Projections
+    from web.roster import Roster, local_id_resolver
+
+    with reported():
+        projections = Projections.of(c.ledger)
+        projections.catch_up()
+        resolve = local_id_resolver(Roster(c.ledger, projections), c.ledger.issuer(issuer).did)
+        requests = workkeys_requests(_read_text(file), issuer, resolve)
+        if not commit:
+            c.out({"committed": False, "sittings": len(requests)},
+                  f"{len(requests)} sitting(s), every row valid; nothing recorded (add --commit)")
+            return
+        ids = record_assessments(c.ledger, requests)
+        c.out({"committed": True, "sittings": len(ids), "assessments": ids}, f"Recorded {len(ids)} sitting(s)")
+
+
 def _today(c: Context, text: str | None) -> Any:
     """--today, or today on the ledger's clock."""
     from ledger.application import parse_date
