@@ -12,6 +12,11 @@ offered only there, and the ledger's rule refuses anyone else the way it answers
     /console/<slug>/students/<id>/record             GET   the record's forms               registrar
     /console/<slug>/students/<id>/cohort             POST  correct the graduating class     registrar
     /console/<slug>/students/<id>/enrollment         POST  record an enrollment fact        registrar
+    /console/<slug>/assessments/import               GET POST WorkKeys score reports (check) registrar
+    /console/<slug>/assessments/import/commit        POST  record the checked file          registrar
+
+WorkKeys score reports follow the same two steps, with the API's and CLI's one rule
+(ledger.assessments.workkeys_requests): every row named, then every sitting recorded, or none.
 """
 
 from __future__ import annotations
@@ -20,17 +25,20 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
+from ledger.assessments import WORKKEYS_COLUMNS, record_assessments, workkeys_requests
 from ledger.enrollment import correct_cohort, record_enrollment
 from ledger.errors import InputError, LedgerError
 from ledger.rules import DIPLOMA_TYPES, EXIT_REASONS
 from web import schemas
 from web.auth import staff_required
 from web.console_common import Scope, done, form_error, issuer_names, scope, today
+from web.roster import local_id_resolver
 from web.roster_import import FORMAT, RosterRow, template_csv
 from web.services import ledger, projections, roster, roster_import
 
 bp = Blueprint("console_roster", __name__, url_prefix="/console")
 TEMPLATE = "console/student_import.html"
+WORKKEYS_TEMPLATE = "console/workkeys_import.html"
 
 
 @bp.route("/<slug>/students/import", methods=["GET", "POST"])
@@ -128,3 +136,41 @@ def enrollment(slug: str, student_id: str) -> Any:
     except LedgerError as e:
         return form_error("console/student_record.html", e, **{**context, "form": form})
     return done("Recorded.", "console.student", slug=slug, student_id=student_id)
+
+
+@bp.route("/<slug>/assessments/import", methods=["GET", "POST"])
+@staff_required
+def workkeys_import(slug: str) -> Any:
+    s = scope(slug, "registrar")
+    context: dict[str, Any] = {"scope": s, "columns": list(WORKKEYS_COLUMNS), "checked": None, "csv_text": ""}
+    if request.method == "GET":
+        return render_template(WORKKEYS_TEMPLATE, errors={}, **context)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise InputError.for_field("file", "choose a CSV file")
+        text = upload.read().decode("utf-8-sig")
+        requests = _workkeys(slug, s, text)
+    except UnicodeDecodeError:
+        return form_error(WORKKEYS_TEMPLATE, InputError.for_field("file", "save it as CSV UTF-8"), **context)
+    except LedgerError as e:
+        return form_error(WORKKEYS_TEMPLATE, e, **context)
+    return render_template(WORKKEYS_TEMPLATE, errors={}, **{**context, "checked": len(requests), "csv_text": text})
+
+
+@bp.post("/<slug>/assessments/import/commit")
+@staff_required
+def workkeys_import_commit(slug: str) -> Any:
+    s = scope(slug, "registrar")
+    text = request.form.get("csv", "")
+    try:
+        if not text:
+            raise InputError.for_field("file", "upload the file again")
+        ids = record_assessments(ledger(), _workkeys(slug, s, text))
+    except LedgerError as e:
+        return form_error(WORKKEYS_TEMPLATE, e, scope=s, columns=list(WORKKEYS_COLUMNS), checked=None, csv_text="")
+    return done(f"Recorded {len(ids)} WorkKeys sitting(s).", "console.students", slug=slug)
+
+
+def _workkeys(slug: str, s: Scope, text: str) -> list[Any]:
+    return workkeys_requests(text, slug, local_id_resolver(roster(), s.did))

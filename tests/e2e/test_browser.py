@@ -512,6 +512,7 @@ PAGES: list[tuple[str, str, str | Step]] = [
     ("admin", "roster import", "/console/riverbend/students/import"),
     ("admin", "roster import preview", _roster_import),
     ("admin", "roster registered", _roster_registered),
+    ("admin", "workkeys import", "/console/riverbend/assessments/import"),
     ("admin", "student record", "/console/riverbend/students/{student}/record"),
     ("admin", "shares", "/console/riverbend/shares"),
     ("admin", "share new", "/console/riverbend/shares/new"),

@@ -5,6 +5,7 @@ people (the demo world)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,14 +13,20 @@ from typing import Any
 import pytest
 
 from ledger.application import Ledger
-from tests.support import DEMO_PASSPHRASE, invoke_cli, make_demo_world
+from tests.support import DEMO_PASSPHRASE, invoke_cli, make_demo_world, signed_in_client
 from web.accounts import Accounts
+
+
+CSRF = "test-csrf-token"
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    built = make_demo_world(tmp_path_factory.mktemp("workkeys") / "instance", students=6)
-    yield built
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("web.security.SCRYPT_N", 2**10)
+        built = make_demo_world(tmp_path_factory.mktemp("workkeys") / "instance", students=6,
+                                staff=["rb_registrar", "rb_viewer"])
+        yield built
     built.ledger.close()
 
 
@@ -99,3 +106,25 @@ def test_the_cli_previews_then_commits(world: Any, tmp_path: Path) -> None:
     refused = invoke_cli(data, "assessment", "import", str(file), "--issuer", "riverbend", "--commit",
                          passphrase=DEMO_PASSPHRASE)
     assert refused.code == 2 and "row 2.local_id" in refused.err
+
+
+def test_the_console_checks_then_records_on_confirmation(world: Any) -> None:
+    ledger = world.ledger
+    client = signed_in_client(world.app, CSRF, world.users["rb_registrar"])
+    page = client.get("/console/riverbend/assessments/import")
+    assert page.status_code == 200 and "Import WorkKeys score reports" in page.text
+    first = local_ids(ledger, "riverbend")[0]
+    csv = f"local_id,taken,applied_math,graphic_literacy,workplace_documents\n{first},2026-05-02,4,5,5\n"
+    before = sittings(ledger)
+    checked = client.post("/console/riverbend/assessments/import",
+                          data={"csrf_token": CSRF, "file": (io.BytesIO(csv.encode()), "wk.csv")})
+    assert checked.status_code == 200 and "1 sitting(s) to record" in checked.text
+    assert sittings(ledger) == before
+    done = client.post("/console/riverbend/assessments/import/commit", data={"csrf_token": CSRF, "csv": csv})
+    assert done.status_code == 303 and sittings(ledger) == before + 1
+    bad = client.post("/console/riverbend/assessments/import",
+                      data={"csrf_token": CSRF, "file": (io.BytesIO(b"local_id,taken,applied_math\nX,2026-05-02,2\n"),
+                                                         "wk.csv")})
+    assert bad.status_code == 400 and "row 2.applied_math" in bad.text and "a WorkKeys level, 3 to 7" in bad.text
+    viewer = signed_in_client(world.app, CSRF, world.users["rb_viewer"])
+    assert viewer.get("/console/riverbend/assessments/import").status_code == 403
