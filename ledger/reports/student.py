@@ -13,6 +13,7 @@ from typing import Any
 
 from ledger.errors import NotFoundError
 from ledger.pathways import RuleResult, StudentFacts, StudentInputs, evaluate_student
+from ledger.pathways.ncrc import ncrc
 from ledger.pathways.states import load_issuer_states
 from ledger.reports.data import AwardRow, ReportData, load_report_data
 
@@ -51,11 +52,13 @@ def student_pathways(
     data = load_report_data(projections.view, students=[student_id],
                             issuer_states=load_issuer_states(getattr(config, "data_dir", None)))
     facts = student_facts(data, student_id, inputs, cohort=cohort)
+    # The NCRC is ACT's, the same in every state: derived from the sittings, beside the state's rules.
+    certificate = [result for result in [ncrc(facts.workkeys)] if result is not None]
     if states is not None:
-        return evaluate_student(facts, data.book, today=today, states=states)
+        return evaluate_student(facts, data.book, today=today, states=states) + certificate
     state, why = data.state_of(facts.district or "")
     if state is None:
         return [RuleResult("state-of-record", "", "State rules", "unknown",
                            f"Cannot tell which state's rules apply: the state of {facts.district_name} is {why}.",
-                           missing=(f"the state of {facts.district_name} (the district of record)",))]
-    return evaluate_student(facts, data.book, today=today, states=[state], applicable_only=True)
+                           missing=(f"the state of {facts.district_name} (the district of record)",)), *certificate]
+    return evaluate_student(facts, data.book, today=today, states=[state], applicable_only=True) + certificate

@@ -137,7 +137,8 @@ def test_pathways_from_the_read_models_and_a_rebuild_reproduces_them(ledger: Led
     # The ledger holds Ohio's list only: Aspen Valley is an Ohio district, and its class of 2027 sees the
     # framework of 2023 on (no credential option), with what would close the gap in Health.
     results = {r.rule: r for r in student_pathways(projections, student, today=date(2026, 9, 1))}
-    assert set(results) == {"oh-irc-seal", "oh-demonstrations", "oh-report-card"}
+    assert set(results) == {"oh-irc-seal", "oh-demonstrations", "oh-report-card", "ncrc"}
+    assert results["ncrc"].summary.startswith("Bronze: the lowest of the best levels is 3")  # ACT's, from the sitting
     seal = results["oh-irc-seal"]
     assert seal.status == "not met"  # STNA is a license, but not listed as exam-based: 6 points
     assert seal.missing[0] == ("a 12-point credential, 6 more points in Health, or a state-issued license for a "
@@ -149,12 +150,12 @@ def test_pathways_from_the_read_models_and_a_rebuild_reproduces_them(ledger: Led
     # A second state's list: the state of record is no longer evident, and is not guessed ...
     list_credentials(ledger, [ListingRequest("MO", "stna", 2020, None, {"listKind": "irc", "programArea": "Health",
                                                                          "stackable": False})])
-    (unknown,) = student_pathways(projections, student, today=date(2026, 9, 1))
-    assert unknown.status == "unknown" and "issuer-states.json" in unknown.summary
+    unknown, certificate = student_pathways(projections, student, today=date(2026, 9, 1))
+    assert certificate.rule == "ncrc" and unknown.status == "unknown" and "issuer-states.json" in unknown.summary
     # ... until it is configured.
     write_issuer_states(ledger.config.data_dir, {"aspen-valley": "MO"})
     assert {r.rule for r in student_pathways(projections, student, today=date(2026, 9, 1))} == {
-        "mo-irc", "mo-cte-certificate"}
+        "mo-irc", "mo-cte-certificate", "ncrc"}
     assert {r.rule for r in student_pathways(projections, student, today=date(2026, 9, 1))}
     before = projections.dump()
     assert {"rm_listings", "rm_assessments"} <= set(before) and len(before["rm_listings"]) == 3

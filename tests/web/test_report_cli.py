@@ -167,7 +167,8 @@ def test_assessment_pathways_and_ohio_status(demo: Demo) -> None:
     assert row[4:11] == ["2026", "Health", "12", "not applicable", "met", "met", "met"]
     # Without --state: the rules of the state of record (Riverbend: Ohio, configured by the demo), of the class.
     mine = {r["rule"] for r in ok(demo.data, "pathways", student, json_out=True).json()}
-    assert mine == {"oh-irc-seal", "oh-demonstrations", "oh-report-card"}
+    # …and ACT's NCRC, derived from the WorkKeys sitting recorded above (the same in every state).
+    assert mine == {"oh-irc-seal", "oh-demonstrations", "oh-report-card", "ncrc"}
     refused = run(demo.data, "assessment", "record", "--issuer", "riverbend", "--student", student,
                   "--taken", taken)
     assert refused.code == 2 and "--applied-math" in refused.err
