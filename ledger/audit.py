@@ -30,6 +30,7 @@ from ledger.schemas import validate_document
 from ledger.vault import unseal
 from verifiers import compact_range
 from verifiers.checkpoint import verify_checkpoint
+from verifiers.cosignature import cosignatures
 from verifiers.errors import VerificationError
 from verifiers.keyhistory import KeyRecord
 from verifiers.merkle import EMPTY_ROOT, hash_leaf
@@ -199,6 +200,9 @@ def audit_log(ledger: Ledger, events: int) -> AuditReport:
             return _log_finding(events, size, f"checkpoint of size {size} does not verify: {e}")
         if (checkpoint.size, checkpoint.root_hash, checkpoint.origin) != (size, root, log.origin):
             return _log_finding(events, size, f"checkpoint of size {size} differs from its stored root")
+    problem = _cosignature_problem(ledger, by_size)
+    if problem is not None:
+        return _log_finding(events, problem[0], problem[1])
     anchor = log.anchor.read()
     if anchor is not None and by_size.get(anchor.size, (None,))[0] != anchor.root:
         return _log_finding(events, anchor.size, f"the store does not hold the checkpoint of size {anchor.size} "
@@ -229,6 +233,27 @@ def audit_log(ledger: Ledger, events: int) -> AuditReport:
             if size + 1 in by_size and compact_range.root_from_nodes(size + 1, edge) != by_size[size + 1][0]:
                 return _log_finding(events, size + 1, f"checkpoint of size {size + 1} has a wrong root")
     return AuditReport(events, None, log_size, len(checkpoints))
+
+
+def _cosignature_problem(ledger: Ledger, by_size: dict[int, tuple[bytes, str]]) -> tuple[int, str] | None:
+    """Each kept witness cosignature is of a kept checkpoint and, for a witness still configured, verifies
+    over it with the time it was kept under (what /log/checkpoint and bundles serve and quorums count).
+    A witness no longer configured has no pinned key here: its lines are kept as they were, unjudged."""
+    pinned = {w.verifier.name: w.verifier for w in ledger.witnessing.witnesses}
+    for size, witness, line, cosigned_at in ledger.store.select_cosignatures():
+        if size not in by_size:
+            return size, f"a cosignature of {witness} is kept for a checkpoint of size {size} the store does not hold"
+        verifier = pinned.get(witness)
+        if verifier is None:
+            continue
+        try:
+            found = cosignatures(by_size[size][1] + line, [verifier])
+        except VerificationError:
+            found = []
+        if [c.timestamp for c in found] != [cosigned_at]:
+            return size, (f"the kept cosignature of {witness} for the checkpoint of size {size} does not verify "
+                          "with its pinned key, or not at the time kept with it")
+    return None
 
 
 def _stored_nodes(store: Any, start: int, stop: int) -> dict[tuple[int, int], bytes]:

@@ -328,6 +328,12 @@ class LedgerRecorderMixin:
         rows = self.query(self._sql("SELECT witness, line FROM {cosignatures} WHERE size = ? ORDER BY witness"), [size])
         return {str(r[0]): str(r[1]) for r in rows}
 
+    def select_cosignatures(self) -> list[tuple[int, str, str, int]]:
+        """Every kept cosignature: (size, witness, line, cosigned_at), for the audit."""
+        rows = self.query(self._sql("SELECT size, witness, line, cosigned_at FROM {cosignatures} ORDER BY size, witness"),
+                          [])
+        return [(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+
     def latest_checkpoint_cosigned_by(self, quorum: int) -> tuple[int, bytes, str] | None:
         """The newest checkpoint holding at least `quorum` cosignatures (its note without them)."""
         rows = self.query(self._sql(

@@ -8,7 +8,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -125,6 +126,52 @@ STAFF: dict[str, tuple[str, str, str, str | None, str]] = {
     "lk_viewer": ("view@lakeshore.example", "Lia Lakeshore", "password-lk-3", "lakeshore", "viewer"),
     "ctc_registrar": ("reg@ctc.example", "Cy Center", "password-ctc-1", "riverbend-ctc", "registrar"),
 }
+
+
+@dataclass
+class ThreadedWitness:
+    """One of our witnesses (web.witness) served over real HTTP from a thread, stopped and restarted at will."""
+
+    verifier: Any  # verifiers.cosignature.CosignatureVerifier
+    url: str
+    directory: Path
+    passphrase: str
+    server: Any = None
+    thread: Any = None
+
+    @classmethod
+    def create(cls, directory: Path, name: str, passphrase: str, log_keys: Sequence[str]) -> ThreadedWitness:
+        """A new witness of `name` for the logs of `log_keys`, started."""
+        from web.witness import add_log, init_witness
+
+        verifier = init_witness(directory, name, passphrase, scrypt_n=2**10)
+        for key in log_keys:
+            add_log(directory, key)
+        witness = cls(verifier, "", directory, passphrase)
+        witness.start()
+        return witness
+
+    def start(self, port: int = 0) -> None:
+        import logging
+        import threading
+
+        from werkzeug.serving import make_server
+
+        from web.witness import create_witness_app
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.server = make_server("127.0.0.1", port, create_witness_app(self.directory, self.passphrase))
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
 
 
 @dataclass
@@ -348,3 +395,24 @@ def signed_in_client(app: Any, csrf: str, user_id: str | None) -> Any:
             session["user"] = user_id
             session["version"] = 0  # a new account's session version (web.accounts)
     return client
+
+
+@contextmanager
+def serving(ledger: Any) -> Iterator[str]:
+    """The instance's web application on a real loopback port (werkzeug's threaded server); its URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from web import create_app
+
+    server = make_server("127.0.0.1", 0, create_app({"LEDGER": ledger}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="test-log-server",
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -33,6 +33,7 @@ def test_readme_walkthrough_runs(tmp_path: Path) -> None:
         assert "Registered Lakeview School District" in out
         assert "OK:" in out and "events verified" in out
         assert "proof:" in out
+        assert "✓ witnessed: the bundle's checkpoint" in out  # the walkthrough's own witness cosigned it
         # The student's name went to the vault, never to output or the ledger's events.
         assert "Rowan Tally" not in out
         assert b"Rowan Tally" not in (tmp_path / "walkthrough" / "ledger.sqlite").read_bytes()

@@ -6,21 +6,23 @@ every credential (award) of the bundle is checked on its own, and each step is
 reported separately, so a person sees exactly what was and was not proven:
 
  1. checkpoint        the signed checkpoint verifies with a pinned log key
- 2. log_inclusion     every entry the award relies on is a leaf of that tree
- 3. hash_chain        every stream it relies on is an unbroken chain of this ledger
- 4. signature         every proof of those events verifies (eddsa-jcs-2022)
- 5. key_validity      each proof's key is its signer's, valid when the log recorded it
- 6. issuer_authority  the operator registered the issuers, the issuer issued,
+ 2. witnessed         when the policy pins witnesses: a quorum of them cosigned the
+                      checkpoint (online: the newer one), `verifiers.bundle_witnessed`
+ 3. log_inclusion     every entry the award relies on is a leaf of that tree
+ 4. hash_chain        every stream it relies on is an unbroken chain of this ledger
+ 5. signature         every proof of those events verifies (eddsa-jcs-2022)
+ 6. key_validity      each proof's key is its signer's, valid when the log recorded it
+ 7. issuer_authority  the operator registered the issuers, the issuer issued,
                       the custodian revoked or transferred, the receiver countersigned
- 7. status            active, expired (not a failure), superseded or revoked (a failure)
- 8. identity          the award is the bundle's student's; disclosed claims open
- 9. consistency       online only: a newer checkpoint extends the bundle's
-10. current_status    online only: no later revocation, no later compromise of a key
+ 8. status            active, expired (not a failure), superseded or revoked (a failure)
+ 9. identity          the award is the bundle's student's; disclosed claims open
+10. consistency       online only: a newer checkpoint extends the bundle's
+11. current_status    online only: no later revocation, no later compromise of a key
                       the award's events rely on
 
 Online evidence is fetched by the caller, with the link credential of the bundle's
 optional ``online`` member (``online_access_from_bundle``). When there is none to
-be had, the caller passes an ``OnlineUnavailable`` and steps 9 and 10 say why
+be had, the caller passes an ``OnlineUnavailable`` and steps 10 and 11 say why
 (``OFFLINE_ONLY``: the file carries no link; ``WITHDRAWN``: the server refused the
 link, withdrawn by the student or expired); the offline steps are unaffected.
 
@@ -37,11 +39,11 @@ before the compromise stay valid and later ones do not.
 
 What no offline check can see is a stream cut short at its end (a revocation or
 a compromise left out of the file): the chain before the cut is intact. That is
-what steps 9 and 10 are for.
+what steps 10 and 11 are for.
 
 What the checkpoint is trusted on is a ``VerificationPolicy`` (``verifiers.policy``):
-today the pinned log keys, later a witness quorum too; ``verify_bundle`` takes one, or
-the log keys to make it of.
+the pinned log keys and, optionally, pinned witnesses and a quorum; ``verify_bundle``
+takes one, or the log keys to make it of.
 
 Pure: no I/O, no clock. ``today``, the policy and the online evidence are parameters.
 """
@@ -63,6 +65,7 @@ from verifiers.bundle_results import (
     _NotChecked,
 )
 from verifiers.bundle_authority import _check_authority
+from verifiers.bundle_witnessed import check_witnessed
 from verifiers.bundle_steps import (
     _check_chain,
     _check_current,
@@ -136,7 +139,8 @@ def _current_step(v: _Verification, evidence: _Evidence) -> tuple[StepResult, di
 
 
 def _credential(
-    v: _Verification, evidence: _Evidence, today: date, unavailable: OnlineUnavailable | None
+    v: _Verification, evidence: _Evidence, today: date, unavailable: OnlineUnavailable | None,
+    witnessed: StepResult,
 ) -> CredentialResult:
     status, status_step = _status(evidence, today)
     current_step, revoked_later = _current_step(v, evidence)
@@ -149,15 +153,16 @@ def _credential(
                                           for name in ("consistency", "current_status"))
     steps = (
         v.checkpoint_step,                                            # 1
-        _step("log_inclusion", _check_inclusion, v, evidence),        # 2
-        _step("hash_chain", _check_chain, v, evidence),               # 3
-        _step("signature", _check_signatures, v, evidence),           # 4
-        _step("key_validity", _check_keys, v, evidence),              # 5
-        _step("issuer_authority", _check_authority, v, evidence),     # 6
-        status_step,                                                  # 7
-        _step("identity", _check_identity, v, evidence),              # 8
-        consistency_step,                                             # 9
-        current_step,                                                 # 10
+        witnessed,                                                    # 2
+        _step("log_inclusion", _check_inclusion, v, evidence),        # 3
+        _step("hash_chain", _check_chain, v, evidence),               # 4
+        _step("signature", _check_signatures, v, evidence),           # 5
+        _step("key_validity", _check_keys, v, evidence),              # 6
+        _step("issuer_authority", _check_authority, v, evidence),     # 7
+        status_step,                                                  # 8
+        _step("identity", _check_identity, v, evidence),              # 9
+        consistency_step,                                             # 10
+        current_step,                                                 # 11
     )
     issued = evidence.issued or {}
     return CredentialResult(
@@ -258,7 +263,7 @@ def verify_bundle(
     What the bundle's checkpoint is trusted on is ``policy``, or the policy of
     ``log_keys`` (the pinned C2SP verifier keys of the log), one or the other;
     ``today`` decides what has expired; ``online`` (fetched by the caller) adds
-    steps 9 and 10, or says why they could not be checked.
+    steps 10 and 11, or says why they could not be checked.
     Raises ``BundleFormatError`` if ``bundle`` is not a transcript bundle at all,
     ``ValueError`` for an unreadable log key. Everything else is in the result.
     """
@@ -274,6 +279,7 @@ def verify_bundle(
     v = _Verification(parsed, policy, fetched)
     evidences = [_gather(v, award) for award in parsed.awards]
     checkpoint = v.checkpoint or _unverified_checkpoint(parsed.checkpoint)
+    witnessed = _witnessed(v)
     return BundleResult(
         format=FORMAT,
         ledger=parsed.ledger,
@@ -281,6 +287,14 @@ def verify_bundle(
         checkpoint_size=checkpoint.size if checkpoint else 0,
         student=parsed.student,
         identity=_identity(v, evidences),
-        credentials=tuple(_credential(v, evidence, today, unavailable) for evidence in evidences),
+        credentials=tuple(_credential(v, evidence, today, unavailable, witnessed) for evidence in evidences),
         checkpoint=v.checkpoint_step,
+        witnessed=witnessed,
     )
+
+
+def _witnessed(v: _Verification) -> StepResult:
+    try:
+        return check_witnessed(v)
+    except _UNFORESEEN as e:
+        return StepResult("witnessed", False, f"malformed evidence ({type(e).__name__}: {e})")

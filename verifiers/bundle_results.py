@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from verifiers.protocol.status import is_withdrawn
 
 STEPS = (
-    "checkpoint", "log_inclusion", "hash_chain", "signature", "key_validity",
+    "checkpoint", "witnessed", "log_inclusion", "hash_chain", "signature", "key_validity",
     "issuer_authority", "status", "identity", "consistency", "current_status",
 )  # fmt: skip
 
@@ -62,11 +62,13 @@ class BundleResult:
     identity: dict[str, bool]  # disclosed claim -> it opened its commitments
     credentials: tuple[CredentialResult, ...]
     checkpoint: StepResult  # step 1, shared by every credential (also when there is none)
+    witnessed: StepResult  # step 2, shared likewise: None when the policy pinned no witnesses
 
     @property
     def ok(self) -> bool:
         return (
             self.checkpoint.ok is True
+            and self.witnessed.ok is not False
             and all(c.ok for c in self.credentials)
             and all(self.identity.values())
         )
@@ -74,7 +76,7 @@ class BundleResult:
 
 @dataclass(frozen=True)
 class OnlineUnavailable:
-    """Online evidence a caller could not have, and why: steps 9 and 10 say so (``ok=None``)."""
+    """Online evidence a caller could not have, and why: steps 10 and 11 say so (``ok=None``)."""
 
     reason: str
 

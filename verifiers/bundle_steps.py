@@ -86,6 +86,7 @@ class _Verification:
 
     def __init__(self, bundle: Bundle, policy: VerificationPolicy, online: OnlineEvidence | None):
         self.bundle = bundle
+        self.policy = policy
         self.online = online
         self._streams: dict[str, tuple[Entry, ...] | str] = {}
         self._done: dict[tuple[str, str, int], tuple[type[VerificationError], str] | None] = {}

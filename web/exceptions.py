@@ -59,6 +59,10 @@ class MonitorError(WebError):
     """Raised when the log misbehaves: bad signature, shrinking or forked history."""
 
 
+class SplitView(MonitorError):
+    """Raised when what the log shows the monitor is not what its witnesses cosigned: a possible fork."""
+
+
 class FetchError(WebError):
     """Raised when the log cannot be reached or answers nonsense."""
 

@@ -52,7 +52,7 @@ The JSON of a share link (`/v/<token>.json`), stable::
     }
 
 `steps` lists, in this order, every step of `verifiers.bundle.STEPS`:
-checkpoint, log_inclusion, hash_chain, signature, key_validity, issuer_authority,
+checkpoint, witnessed, log_inclusion, hash_chain, signature, key_validity, issuer_authority,
 status, identity, consistency, current_status; `ok` is null for a step not
 checked or not applicable (a share link is built from the log's newest state,
 so the two online steps are not needed). Errors are
@@ -102,6 +102,7 @@ DISCLOSED_BY_LINK = ("name",)
 
 STEP_TITLES = {
     "checkpoint": _l("Public log checkpoint"),
+    "witnessed": _l("Seen by independent witnesses"),
     "log_inclusion": _l("Recorded in the public log"),
     "hash_chain": _l("Record history unbroken"),
     "signature": _l("Signature"),
@@ -117,6 +118,8 @@ STEP_TITLES = {
 STEP_WORDS = {
     "checkpoint": (_l("The public log's signed summary is genuine."),
                    _l("The public log's signed summary does not verify.")),
+    "witnessed": (_l("Enough independent witnesses confirmed they saw this same public log."),
+                  _l("Too few independent witnesses confirmed this public log: another version may exist.")),
     "log_inclusion": (_l("The record is written in the public log."),
                       _l("The record is not in the public log as the file claims.")),
     "hash_chain": (_l("No record of its history is missing or out of order."),

@@ -7,63 +7,34 @@ another history is reported, never cosigned into agreement. SQLite and PostgreSQ
 from __future__ import annotations
 
 import dataclasses
-import logging
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from ledger.application import IssueRequest, Ledger
 from ledger.witnessing import Witness, Witnessing
 from ledger.worker import Worker
 from verifiers.cosignature import CosignatureVerifier, cosignatures
-from web.witness import add_log, create_witness_app, init_witness
+from tests.support import ThreadedWitness
 
 PASSPHRASE = "witnessing-passphrase"
 
 
-@dataclass
-class Running:
-    verifier: CosignatureVerifier
-    url: str
-    directory: Path
-    server: Any = None
-    thread: Any = None
-
-    def start(self, port: int = 0) -> None:
-        self.server = make_server("127.0.0.1", port, create_witness_app(self.directory, PASSPHRASE))
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=5)
-
-
 @pytest.fixture
-def witnesses(tmp_path: Path, ledger: Ledger) -> Iterator[list[Running]]:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    running = []
-    for name in ("witness.example/w1", "witness.example/w2"):
-        directory = tmp_path / name.replace("/", "_")
-        verifier = init_witness(directory, name, PASSPHRASE, scrypt_n=2**10)
-        add_log(directory, ledger.transparency_log.verifier_key)
-        witness = Running(verifier, "", directory)
-        witness.start()
-        running.append(witness)
+def witnesses(tmp_path: Path, ledger: Ledger) -> Iterator[list[ThreadedWitness]]:
+    running = [ThreadedWitness.create(tmp_path / name.replace("/", "_"), name, PASSPHRASE,
+                                      [ledger.transparency_log.verifier_key])
+               for name in ("witness.example/w1", "witness.example/w2")]
     yield running
     for witness in running:
-        if witness.thread.is_alive():
+        if witness.running:
             witness.stop()
 
 
-def configure(ledger: Ledger, witnesses: list[Running]) -> Witnessing:
+def configure(ledger: Ledger, witnesses: list[ThreadedWitness]) -> Witnessing:
     object.__setattr__(ledger, "config", dataclasses.replace(
         ledger.config, witnesses=tuple((w.verifier.to_key_string(), w.url) for w in witnesses)))
     ledger.__dict__.pop("witnessing", None)  # the cached property, built again from the new config
@@ -82,7 +53,7 @@ def record(ledger: Ledger) -> str:
 
 
 def test_each_checkpoint_gains_both_cosignatures_and_the_bundle_carries_them(ledger: Ledger,
-                                                                           witnesses: list[Running]) -> None:
+                                                                           witnesses: list[ThreadedWitness]) -> None:
     from ledger.export import export_bundle
 
     witnessing = configure(ledger, witnesses)
@@ -103,7 +74,7 @@ def test_each_checkpoint_gains_both_cosignatures_and_the_bundle_carries_them(led
 
 
 def test_a_witness_that_is_down_never_stops_the_log_and_cosigns_when_back(ledger: Ledger,
-                                                                        witnesses: list[Running]) -> None:
+                                                                        witnesses: list[ThreadedWitness]) -> None:
     configure(ledger, witnesses)
     record(ledger)
     worker = Worker(ledger)
@@ -126,7 +97,7 @@ def test_a_witness_that_is_down_never_stops_the_log_and_cosigns_when_back(ledger
 
 
 def test_a_witness_that_lost_track_is_brought_up_to_date_through_its_409(ledger: Ledger,
-                                                                       witnesses: list[Running]) -> None:
+                                                                       witnesses: list[ThreadedWitness]) -> None:
     witnessing = configure(ledger, witnesses[:1])
     record(ledger)
     ledger.transparency_log.integrate()
@@ -140,7 +111,7 @@ def test_a_witness_that_lost_track_is_brought_up_to_date_through_its_409(ledger:
 
 
 def test_a_witness_holding_another_history_is_reported_not_cosigned(tmp_path: Path, ledger: Ledger,
-                                                                   witnesses: list[Running]) -> None:
+                                                                   witnesses: list[ThreadedWitness]) -> None:
     from web.witness import WitnessState
 
     witnessing = configure(ledger, witnesses[:1])
@@ -175,7 +146,7 @@ def test_a_setting_that_is_not_a_witness_names_the_field() -> None:
 
 
 def test_with_a_quorum_the_log_serves_the_newest_cosigned_checkpoint_and_exports_ask(
-        ledger: Ledger, witnesses: list[Running]) -> None:
+        ledger: Ledger, witnesses: list[ThreadedWitness]) -> None:
     from ledger.export import export_bundle
 
     configure(ledger, witnesses)
@@ -198,3 +169,25 @@ def test_with_a_quorum_the_log_serves_the_newest_cosigned_checkpoint_and_exports
         "witness.example/w1"]
     with pytest.raises(Exception, match="between 0 and the 2 witnesses configured"):
         Witnessing(ledger.transparency_log, witnessing.witnesses, quorum=3)
+
+
+def test_the_audit_checks_every_kept_cosignature(ledger: Ledger, witnesses: list[ThreadedWitness]) -> None:
+    from ledger.audit import audit
+
+    witnessing = configure(ledger, witnesses)
+    record(ledger)
+    size = ledger.transparency_log.integrate()
+    assert set(witnessing.ask().values()) == {"cosigned"}
+    assert audit(ledger).ok
+    line = ledger.store.cosignature_lines(size)["witness.example/w2"]
+    forged = line[:-3] + ("A" if line[-3] != "A" else "B") + line[-2:]  # its signature, one character off
+    ledger.store.execute(ledger.store._sql("UPDATE {cosignatures} SET line = ? WHERE witness = ?"),
+                         [forged, "witness.example/w2"])
+    report = audit(ledger)
+    assert not report.ok
+    assert report.finding.problem == (f"the kept cosignature of witness.example/w2 for the checkpoint of size {size} does not "
+                              "verify with its pinned key, or not at the time kept with it")
+    ledger.store.execute(ledger.store._sql("UPDATE {cosignatures} SET line = ?, size = ? WHERE witness = ?"),
+                         [line, size + 1000, "witness.example/w2"])
+    assert audit(ledger).finding.problem == (f"a cosignature of witness.example/w2 is kept for a checkpoint of size "
+                                     f"{size + 1000} the store does not hold")

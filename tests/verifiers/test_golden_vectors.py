@@ -255,7 +255,9 @@ def test_bundle_case(case: dict[str, Any]) -> None:
 def test_bundle_cases_cover_the_corruptions() -> None:
     cases = BUNDLE_CASES["cases"]
     failing = {step for c in cases for cred in c["want"].get("credentials", {}).values() for step in cred["fail"]}
-    assert failing == set(STEPS)  # every step is shown failing at least once
+    # Every step is shown failing at least once, but "witnessed": these cases pin no witnesses (its
+    # failures are tests/verifiers/test_bundle_witnessed.py, over real cosigned checkpoints).
+    assert failing == set(STEPS) - {"witnessed"}
     assert sum(not c["patch"] and "log_keys" not in c and "online_patch" not in c for c in cases) >= 6
     assert sum("raises" in c["want"] for c in cases) >= 3
     for needle in ("one bit flipped", "index + 1", "trailing garbage", "removed", "swapped", "wrong key",

@@ -15,43 +15,25 @@ import re
 import shutil
 import socket
 import sqlite3
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from ledger.application import IssueRequest, Ledger
 from ledger.instance import init_instance, open_ledger
 from verifiers.errors import MalformedError
 from verifiers.note import key_string_from_public_key
-from web import create_app
 from web.exceptions import FetchError, MonitorError
 from web.monitor import MonitorState, monitor
-from tests.support import CliResult, invoke_cli, transfer
+from tests.support import CliResult, invoke_cli, serving, transfer
 
 PASSPHRASE = "monitor-test-passphrase"
 RIVER, LAKE = "river-test-school", "lake-test-district"
 SERVSAFE = {"name": "ServSafe Food Handler", "certifyingBody": "National Restaurant Association",
          "credentialType": "certificate", "validityMonths": 36, "careerField": "Hospitality & Tourism"}
-
-
-@contextmanager
-def serving(ledger: Ledger) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_app({"LEDGER": ledger}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="test-log-server",
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 class World:
@@ -109,7 +91,8 @@ def run_cli(*args: str) -> CliResult:
 
 def test_first_run_mirrors_the_log_and_lists_an_issuers_events(world: World) -> None:
     with serving(world.ledger) as url:
-        state, events = monitor(url, MonitorState(log_key=world.key), world.river)
+        state, found = monitor(url, MonitorState(log_key=world.key), world.river)
+        events = found.events
     latest = world.ledger.store.latest_checkpoint()
     assert (state.size, state.root) == (latest[0], base64.b64encode(latest[1]).decode())
     assert [e["index"] for e in events] == world.signed_by(world.river)
@@ -121,7 +104,8 @@ def test_first_run_mirrors_the_log_and_lists_an_issuers_events(world: World) -> 
 
 def test_countersignatures_count_as_use_of_an_issuers_key(world: World) -> None:
     with serving(world.ledger) as url:
-        _, events = monitor(url, MonitorState(log_key=world.key), world.lake)
+        _, found = monitor(url, MonitorState(log_key=world.key), world.lake)
+        events = found.events
     # The lake district signed nothing itself (the operator registered it), but countersigned the transfer.
     assert [e["type"] for e in events] == ["CredentialTransferred"]
     (transfer,) = events
@@ -136,8 +120,10 @@ def test_second_run_lists_only_the_new_events(world: World) -> None:
         world.issue(RIVER, 2, "second")
         world.issue(LAKE, 1, "second")
         world.ledger.transparency_log.integrate()
-        second, events = monitor(url, first, world.river)
-        third, nothing = monitor(url, second, world.river)
+        second, found = monitor(url, first, world.river)
+        events = found.events
+        third, found = monitor(url, second, world.river)
+        nothing = found.events
     assert [e["index"] for e in events] == world.signed_by(world.river, start=first.size)
     assert [e["type"] for e in events] == ["CredentialIssued"] * 2
     assert all(e["index"] >= first.size for e in events)
@@ -152,7 +138,8 @@ def test_mirroring_across_tile_boundaries(world: World) -> None:
         for count in (90, 160, 40, 300):  # sizes 98, 258, 298, 598: partial, full and crossing tiles
             world.issue(RIVER, count, f"bulk{count}")
             world.ledger.transparency_log.integrate()
-            state, events = monitor(url, state)
+            state, found = monitor(url, state)
+            events = found.events
             seen += [e["index"] for e in events]
     assert state.size == 598 == world.ledger.transparency_log.size()
     assert seen == list(range(598))  # every leaf exactly once

@@ -108,8 +108,9 @@ def test_link_json_is_the_documented_shape(env: dict[str, Any]) -> None:
         assert credential["status"] == "active" and credential["verified"] is True
         assert [s["step"] for s in credential["steps"]] == list(STEPS)
         assert all(set(s) == {"step", "ok", "detail"} and s["detail"] for s in credential["steps"])
-        assert all(s["ok"] is True for s in credential["steps"][:8])
-        assert all(s["ok"] is None for s in credential["steps"][8:])  # online steps: not needed here
+        assert credential["steps"][1]["ok"] is None  # witnessed: the site pins no witnesses of its own
+        assert all(s["ok"] is True for s in credential["steps"][:9] if s["step"] != "witnessed")
+        assert all(s["ok"] is None for s in credential["steps"][9:])  # online steps: not needed here
 
 
 def test_accept_header_chooses_json_or_html(env: dict[str, Any]) -> None:

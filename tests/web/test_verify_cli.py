@@ -132,7 +132,7 @@ def test_json_output_reports_every_step(files: Files) -> None:
     assert statuses[files.good_award] == ("active", True)
     assert sorted(statuses.values()) == [("active", True), ("revoked: issued_in_error", False)]
     steps = [s["step"] for s in data["credentials"][0]["steps"]]
-    assert steps == ["checkpoint", "log_inclusion", "hash_chain", "signature", "key_validity", "issuer_authority",
+    assert steps == ["checkpoint", "witnessed", "log_inclusion", "hash_chain", "signature", "key_validity", "issuer_authority",
                      "status", "identity", "consistency", "current_status"]
     good = run(str(files.good), "--log-key", files.key, "--today", TODAY, "--json")
     assert good.code == 0 and json.loads(good.out)["ok"] is True

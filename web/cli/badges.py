@@ -56,10 +56,13 @@ def verify_credential_file(c: Context, document: dict[str, Any], did_files: Iter
     sys.exit(EXIT_FAILED if not data["verified"] else EXIT_NOT_CURRENT if asked_status and unchecked else 0)
 
 
-def refuse_bundle_options(document: dict[str, Any], log_keys: tuple[str, ...], online_url: str | None) -> None:
-    """--log-key and --online are a bundle's: say so rather than ignore them."""
-    if log_keys or online_url:
-        option = "--log-key" if log_keys else "--online"
+def refuse_bundle_options(document: dict[str, Any], log_keys: tuple[str, ...], online_url: str | None,
+                          witness_keys: tuple[str, ...] = (), quorum: int | None = None) -> None:
+    """--log-key, --witness, --quorum and --online are a bundle's: say so rather than ignore them."""
+    given = [option for option, value in (("--log-key", log_keys), ("--witness", witness_keys),
+                                          ("--quorum", quorum is not None), ("--online", online_url)) if value]
+    if given:
+        option = given[0]
         _fail(EXIT_INPUT, "invalid input", f"{option} is for transcript bundles; this file is "
               f"{'a CLR 2.0 transcript' if kind_of(document) == 'clr' else 'an Open Badges 3.0 credential'} "
               "(give --did-document and --status-list files, or --fetch)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -187,15 +188,23 @@ def worker(c: Context, interval: float) -> None:
 @main.command("monitor")
 @click.argument("url")
 @click.option("--log-key", help="The log's verifier key to pin (required on the first run).")
+@click.option("--witness", "witness_keys", multiple=True, metavar="KEY",
+              help="A witness's verifier key to pin (first run; repeat for several): each checkpoint must "
+                   "carry the quorum of their cosignatures.")
+@click.option("--quorum", type=int, metavar="K", help="How many pinned witnesses must cosign (default: all).")
+@click.option("--compare", "compare_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A cosigned checkpoint seen elsewhere (a checkpoint note, or a transcript bundle): it must be "
+                   "part of the tree the monitor mirrors.")
 @click.option("--issuer", help="Only list new events signed by this DID.")
 @click.option("--state", "state_file", default="monitor-state.json", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Where the monitor remembers the log.")
 @json_option
 @pass_ctx
-def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | None, state_file: Path) -> None:
-    """Mirror a remote log, check it only ever grows, list new events (by issuer)."""
+def monitor_command(c: Context, url: str, log_key: str | None, witness_keys: tuple[str, ...], quorum: int | None,
+                    compare_file: Path | None, issuer: str | None, state_file: Path) -> None:
+    """Mirror a remote log, check it only ever grows and that its witnesses saw it, list new events (by issuer)."""
     from verifiers.errors import VerificationError
-    from web.exceptions import FetchError, MonitorError, StateError
+    from web.exceptions import FetchError, MonitorError, SplitView, StateError
     from web.monitor import MonitorState, monitor
 
     try:
@@ -205,11 +214,20 @@ def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | Non
     if state is None:
         if not log_key:
             _fail(EXIT_INPUT, "invalid input", "--log-key: required on the first run (pin the log's key)")
-        state = MonitorState(log_key=log_key)
-    elif log_key and log_key != state.log_key:
-        _fail(EXIT_INPUT, "invalid input", "--log-key differs from the key pinned in the state file")
+        state = MonitorState(log_key=log_key, witnesses=list(witness_keys),
+                             quorum=len(witness_keys) if quorum is None else quorum)
+        _check_witness_policy(state)
+    else:
+        if log_key and log_key != state.log_key:
+            _fail(EXIT_INPUT, "invalid input", "--log-key differs from the key pinned in the state file")
+        if (witness_keys and list(witness_keys) != state.witnesses) or (quorum is not None and quorum != state.quorum):
+            _fail(EXIT_INPUT, "invalid input", "--witness/--quorum differ from the witnesses pinned in the state "
+                  "file (start a new state file to change them)")
+    compare = _checkpoint_to_compare(compare_file) if compare_file else None
     try:
-        new_state, events = monitor(url, state, issuer)
+        new_state, found = monitor(url, state, issuer, compare)
+    except SplitView as e:
+        _fail(EXIT_FAILED, "SPLIT VIEW", str(e))
     except MonitorError as e:
         _fail(EXIT_FAILED, "LOG MISBEHAVED", str(e))
     except FetchError as e:
@@ -218,10 +236,53 @@ def monitor_command(c: Context, url: str, log_key: str | None, issuer: str | Non
         _fail(EXIT_INPUT, "invalid log key", str(e))
     new_state.save(state_file)
 
+    events = found.events
+
     def human() -> None:
         click.echo(f"log grew {state.size} -> {new_state.size}, consistent.")
+        if found.witnessed_by:
+            click.echo(f"witnessed by {len(found.witnessed_by)} (quorum {state.quorum}): "
+                       + ", ".join(w["witness"] for w in found.witnessed_by))
+        if found.compared:
+            click.echo(f"compared checkpoint of {found.compared['size']} entries: {found.compared['how']}.")
         for e in events:
             click.echo(f"  #{e['index']} {e['recorded'][:19]} {event_type_in_words(e['type'])}: "
                        + ", ".join(f"{s['did']} ({s['key']})" for s in e["signers"]))
 
-    c.out({"size": new_state.size, "previous_size": state.size, "events": events}, human)
+    c.out({"size": new_state.size, "previous_size": state.size, "events": events,
+           "witnessed_by": found.witnessed_by, "quorum": state.quorum, "compared": found.compared}, human)
+
+
+def _check_witness_policy(state: Any) -> None:
+    """The first run's --witness/--quorum, refused naming the option."""
+    from verifiers.errors import MalformedError
+
+    try:
+        state.witness_verifiers()
+    except MalformedError as e:
+        _fail(EXIT_INPUT, "invalid input", f"--witness: not a witness key ({e})")
+    if len(set(state.witnesses)) != len(state.witnesses):
+        _fail(EXIT_INPUT, "invalid input", "--witness: a witness is pinned twice")
+    if state.quorum and not state.witnesses:
+        _fail(EXIT_INPUT, "invalid input", "--quorum: pin the witnesses it counts with --witness")
+    if not 0 <= state.quorum <= len(state.witnesses) or (state.witnesses and not state.quorum):
+        _fail(EXIT_INPUT, "invalid input", f"--quorum: 1 … {len(state.witnesses)} (the witnesses pinned), "
+              f"not {state.quorum}")
+
+
+def _checkpoint_to_compare(file: Path) -> str:
+    """The checkpoint note of --compare: the file itself, or the `checkpoint` of a transcript bundle."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        _fail(EXIT_INPUT, "cannot read", f"--compare: {file}: {getattr(e, 'strerror', None) or e}")
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        note = data.get("checkpoint") if isinstance(data, dict) else None
+        if not isinstance(note, str):
+            _fail(EXIT_INPUT, "invalid input", "--compare: a JSON file must be a transcript bundle (its checkpoint)")
+        return note
+    return text

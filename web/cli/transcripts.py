@@ -171,6 +171,12 @@ _MARKS = {True: "✓", False: "✗", None: "–"}
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--log-key", "log_keys", multiple=True,
               help="Bundles: the log's verifier key to pin (`credledger log key`); repeat to pin several.")
+@click.option("--witness", "witness_keys", multiple=True, metavar="KEY",
+              help="Bundles: a witness's verifier key to pin (C2SP tlog-cosignature, `credledger witness key`); "
+                   "repeat for several.")
+@click.option("--quorum", type=int, metavar="K",
+              help="Bundles: how many of the pinned witnesses must have cosigned the checkpoint "
+                   "(default: all of them).")
 @click.option("--online", "online_url", metavar="URL",
               help="Bundles: also ask this credledger server for a newer checkpoint and current statuses, "
                    "with the link the file carries.")
@@ -183,8 +189,9 @@ _MARKS = {True: "✓", False: "✗", None: "–"}
 @click.option("--today", "today_text", metavar="YYYY-MM-DD", help="Decide expiry as of this date (default: today).")
 @json_option
 @pass_ctx
-def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | None, did_files: tuple[Path, ...],
-           list_files: tuple[Path, ...], fetch: bool, today_text: str | None) -> None:
+def verify(c: Context, file: Path, log_keys: tuple[str, ...], witness_keys: tuple[str, ...], quorum: int | None,
+           online_url: str | None, did_files: tuple[Path, ...], list_files: tuple[Path, ...], fetch: bool,
+           today_text: str | None) -> None:
     """Verify a transcript bundle (--log-key), or an Open Badges 3.0 or CLR 2.0 file (--did-document and
     --status-list files, or --fetch): exit 0 if every credential verifies, 1 if one does not, 2 if the file
     is none of these, 6 if it all verifies but its current status could not be checked."""
@@ -202,7 +209,7 @@ def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | 
     except ValueError:
         _fail(EXIT_INPUT, "invalid input", f"--today: expected YYYY-MM-DD, got {today_text!r}")
     if kind_of(bundle) is not None:
-        refuse_bundle_options(bundle, log_keys, online_url)
+        refuse_bundle_options(bundle, log_keys, online_url, witness_keys, quorum)
         now = datetime.combine(today, time(12), timezone.utc) if today_text else datetime.now(timezone.utc)
         verify_credential_file(c, bundle, did_files, list_files, fetch, now)
     if did_files or list_files or fetch:
@@ -223,6 +230,13 @@ def verify(c: Context, file: Path, log_keys: tuple[str, ...], online_url: str | 
         policy = VerificationPolicy.from_log_keys(log_keys)
     except ValueError as e:
         _fail(EXIT_INPUT, "invalid input", f"--log-key: {e}")
+    if quorum is not None and not witness_keys:
+        _fail(EXIT_INPUT, "invalid input", "--quorum: pin the witnesses it counts with --witness")
+    try:
+        policy = VerificationPolicy.from_keys(log_keys, witness_keys, quorum)
+    except ValueError as e:
+        option = "--witness" if str(e).startswith(("not a witness key", "a witness is pinned twice")) else "--quorum"
+        _fail(EXIT_INPUT, "invalid input", f"{option}: {e}")
     result = verify_bundle(bundle, today=today, policy=policy)
     online = _online(online_url, access, result) if online_url else None
     if online is not None:
@@ -329,6 +343,8 @@ def _verify_human(result: Any, unavailable: str | None) -> None:
                f"{result.checkpoint_size} entries")
     if not result.checkpoint.ok:
         click.echo(f"  {_MARKS[result.checkpoint.ok]} checkpoint: {result.checkpoint.detail}")
+    if result.witnessed.ok is not None:
+        click.echo(f"  {_MARKS[result.witnessed.ok]} witnessed: {result.witnessed.detail}")
     if result.identity:
         click.echo("  identity: " + ", ".join(f"{claim} {_MARKS[opened]}" for claim, opened in result.identity.items()))
     for credential in result.credentials:

@@ -560,7 +560,8 @@ def cred(status: str, fail: Sequence[str] = (), unchecked: Sequence[str] = OFFLI
          detail: dict[str, str] | None = None) -> dict[str, Any]:
     """One credential's expected result: `fail` steps ok=False, `unchecked` ok=None, every other step ok=True."""
     fail = [s for s in STEPS if s in fail]
-    unchecked = [s for s in STEPS if s in unchecked]
+    # These cases pin no witnesses, so "witnessed" is never checked (tests/verifiers/test_bundle_witnessed.py).
+    unchecked = [s for s in STEPS if s in unchecked or s == "witnessed"]
     want = {"ok": not fail and not is_withdrawn(status), "status": status, "fail": fail,
             "unchecked": unchecked}
     return want | ({"detail": detail} if detail else {})
