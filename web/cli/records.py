@@ -341,12 +341,13 @@ def import_awards(c: Context, file: Path, issuer: str, commit: bool) -> None:
     import time
 
     from ledger.readmodels import Projections
+    from web.crosswalk import Crosswalk
     from web.imports import DONE, Imports
     from web.roster import Roster
 
     with reported():
         projections = Projections.of(c.ledger)
-        imports = Imports(c.ledger, projections, Roster(c.ledger, projections))
+        imports = Imports(c.ledger, projections, Roster(c.ledger, projections), Crosswalk(c.ledger, projections))
         started = time.perf_counter()
         job = imports.create(c.ledger.issuer(issuer).slug, "cli", file.name, file.read_bytes(),
                              c.ledger.clock().date())
