@@ -337,9 +337,11 @@ class Validator:
         vendor, exam_code = cells.get("vendor", ""), cells.get("exam_code", "")
         if exam_code and not vendor:
             errors.append("vendor: required with exam_code")
-        elif vendor and not exam_code and not credential:
+            return credential
+        if vendor and not exam_code and not credential:
             errors.append("exam_code: required with vendor (or give credential)")
-        elif vendor and exam_code:
+            return credential
+        if vendor and exam_code:
             mapped = self.exam_codes(vendor, exam_code)
             if mapped is None:
                 errors.append(f"exam_code: {exam_code!r} of {vendor!r} is not in your crosswalk; add it on the "
