@@ -15,6 +15,9 @@ like an unknown id. A transfer moves custody only when the receiver accepts
 (`POST /transfers/<id>/accept` with the receiver's own token); the API never
 signs for the other side. Roster shares (`/shares`) are granted by the institution that
 serves the students, for a purpose (`record` or `report`) and until a day.
+An award CSV (`/awards/import`) is answered row by row first, a row that could be several students with
+its candidates (opaque ids and local ids, nothing else), then committed with the registrar's `choices`;
+nothing is kept between the two calls. `/crosswalk` is the issuer's map of vendors' exam codes.
 
 Each view is declared with `route(...)`: its role, its request and response
 schemas. The wrapper authenticates, authorizes, rate-limits writes per token,

@@ -222,6 +222,11 @@ def test_a_vendor_file_imports_through_the_crosswalk_by_state_id(world: Any) -> 
     assert state_id not in json.dumps([r.errors for r in job.rows]) and state_id.lower() not in json.dumps(
         [r.evidence for r in job.rows])
 
+    both = job_of(world, upload(registrar, "/console/riverbend/import", "state_id,vendor,exam_code,credential,earned\n"
+                                f"{state_id},ServSafe,FM-V1,servsafe-handler,{EARNED}\n"))
+    assert both.rows[0].errors == ["credential: 'servsafe-handler', but your crosswalk maps 'FM-V1' to "
+                                   "'servsafe-manager'"]
+
     good = job_of(world, upload(registrar, "/console/riverbend/import", data.rsplit("\n", 3)[0] + "\n"))
     assert good.status == "ready" and not good.review
     assert registrar.post(f"/console/riverbend/import/{good.id}/commit", data={"csrf_token": CSRF}).status_code == 303
