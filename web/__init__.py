@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from ledger.readmodels import Projections
     from web.accounts import Accounts
+    from web.crosswalk import Crosswalk
     from web.imports import Imports
     from web.roster import Roster
     from web.roster_import import RosterImport
@@ -66,7 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     roster = Roster(ledger, app.extensions["projections"])
     app.extensions["roster"] = roster
     app.extensions["transfers"] = Transfers(ledger)
-    app.extensions["imports"] = Imports(ledger, app.extensions["projections"], roster)
+    app.extensions["crosswalk"] = Crosswalk(ledger, app.extensions["projections"])
+    app.extensions["imports"] = Imports(ledger, app.extensions["projections"], roster, app.extensions["crosswalk"])
     app.extensions["roster_import"] = RosterImport(ledger, app.extensions["projections"], roster)
 
     _register_security(app)

@@ -15,6 +15,9 @@ like an unknown id. A transfer moves custody only when the receiver accepts
 (`POST /transfers/<id>/accept` with the receiver's own token); the API never
 signs for the other side. Roster shares (`/shares`) are granted by the institution that
 serves the students, for a purpose (`record` or `report`) and until a day.
+An award CSV (`/awards/import`) is answered row by row first, a row that could be several students with
+its candidates (opaque ids and local ids, nothing else), then committed with the registrar's `choices`;
+nothing is kept between the two calls. `/crosswalk` is the issuer's map of vendors' exam codes.
 
 Each view is declared with `route(...)`: its role, its request and response
 schemas. The wrapper authenticates, authorizes, rate-limits writes per token,
@@ -49,7 +52,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ledger.application import IssueRequest
 from ledger.assessments import record_assessments, workkeys_requests
 from ledger.enrollment import correct_cohort, record_enrollment
-from ledger.errors import InputError, IntegrityError, NotFoundError
+from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
 from ledger.export import export_bundle
 from ledger.readmodels import Projections
 from ledger.rules import latest_day
@@ -61,7 +64,9 @@ from web import api_schemas as s
 from web.accounts import Accounts, Actor
 from web.errors import mapped_error_response
 from web.exceptions import Forbidden, RateLimited, TooLarge, Unauthorized
+from web.imports import DONE, INVALID, READY
 from web.roster import Roster, local_id_resolver, resolve_local_ids, share_view
+from web.roster_import import raise_for_errors
 from web.schemas import enrollment_fact, student_claims
 from web.student_list import student_page
 from web.transfers import PendingTransfer
@@ -393,6 +398,64 @@ def import_workkeys(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     requests = workkeys_requests(data["csv"], issuer.slug, local_id_resolver(_roster(), issuer.did))
     ids = record_assessments(_ledger(), requests) if data["commit"] else []
     return {"committed": data["commit"], "sittings": len(requests), "assessments": ids}
+
+
+@route("POST", "/awards/import", role="registrar", tag="awards", body=s.AwardImportIn, response=s.AwardImportOut,
+       errors=(409,))
+def import_awards(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Import an award CSV (the console's format, web.imports): without `commit`, every row checked, and a
+    row that could be several students (or matches a name only loosely) answered as `review` with its
+    candidates; with `commit` and a choice for each such row (`choices`), every row recorded in one
+    transaction, or none. Nothing is kept between the two calls: send the file again with the choices."""
+    issuer, today = _issuer(actor), _ledger().clock().date()
+    imports = services.imports()
+    job = imports.create(issuer.slug, actor.id, "api.csv", data["csv"].encode(), today)
+    try:
+        if data["commit"]:
+            raise_for_errors(job.rows)
+            imports.start_commit(job.id, {int(line): choice for line, choice in data["choices"].items()})
+            imports.wait(job.id, timeout=3600)
+            job = imports.get(job.id)
+            if job.status != DONE:
+                raise RejectedError("import_failed", job.message or "the import did not complete")
+    finally:
+        if job.status in (READY, INVALID):
+            imports.cancel(job.id)  # a preview, or a refused commit: its rows (local ids) go now
+    local_ids = {k: v.local_id for k, v in _roster().identities({c for r in job.rows for c in r.candidates}).items()}
+    return {"committed": data["commit"], "awards": [r.award for r in job.rows if r.award], "rows": [
+        {"line": r.line, "local_id": r.local_id, "credential": r.credential, "earned": r.earned,
+         "result": "error" if r.errors else "review" if r.in_review else "skipped" if r.skipped
+         else "recorded" if r.award else "valid", "student": r.student, "matched_by": r.matched_by,
+         "candidates": [{"student": c, "local_id": local_ids.get(c, "")} for c in r.candidates],
+         "errors": r.errors, "award": r.award} for r in job.rows]}
+
+
+@route("GET", "/crosswalk", role="viewer", tag="awards", response=s.CrosswalkOut)
+def crosswalk(actor: Actor) -> dict[str, Any]:
+    """This issuer's crosswalk from vendors' exam codes to catalog codes (web.crosswalk)."""
+    return {"mappings": [vars(m) for m in services.crosswalk().entries(_issuer(actor).slug)]}
+
+
+@route("POST", "/crosswalk/import", role="registrar", tag="awards", body=s.CrosswalkImportIn,
+       response=s.CrosswalkImportOut)
+def import_crosswalk(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Add or replace mappings from a CSV (vendor, exam_code, credential): without `commit` every row
+    checked; with it every mapping stored, or none."""
+    slug, raw = _issuer(actor).slug, data["csv"].encode()
+    rows = (services.crosswalk().commit(slug, raw, actor.id) if data["commit"]
+            else services.crosswalk().check(slug, raw))
+    return {"committed": data["commit"], "rows": [
+        {"line": r.line, "vendor": r.vendor, "exam_code": r.exam_code, "credential": r.credential,
+         "result": "error" if r.errors else "new" if r.replaces is None else "unchanged" if r.unchanged
+         else "replaces", "replaces": r.replaces, "errors": r.errors} for r in rows]}
+
+
+@route("POST", "/crosswalk/remove", role="registrar", tag="awards", body=s.CrosswalkRemoval, response=s.Removed,
+       errors=(404,))
+def remove_crosswalk(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Remove one mapping; awards recorded through it keep the catalog code they signed."""
+    services.crosswalk().remove(_issuer(actor).slug, data["vendor"], data["exam_code"])
+    return {"removed": True}
 
 
 def _record_json(student_id: str, log_index: int | None = None) -> dict[str, Any]:

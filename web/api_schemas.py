@@ -297,6 +297,102 @@ class RosterImportOut(Schema):
     registered = fields.Integer(required=True, metadata={"description": "Students registered by this call"})
 
 
+class AwardImportIn(Schema):
+    """An award CSV in the console's format (web.imports.FORMAT): students by `student`, `local_id`, `state_id`
+    or `name` + `birth_date`; credentials by `credential` or `vendor` + `exam_code` through the crosswalk."""
+
+    class Meta:
+        unknown = RAISE
+
+    csv = fields.String(required=True, validate=validate.Length(min=1),
+                        metadata={"description": "The file's text, UTF-8"})
+    commit = fields.Boolean(load_default=False, metadata={
+        "description": "false (default): check every row and answer the preview, rows for review with their "
+                       "candidates; true: record every row in one transaction, or none (400 naming each bad row's "
+                       "fields, or each row in review without a choice)"})
+    choices = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[0-9]{1,6}$", error="a line number")),
+                          values=fields.String(validate=validate.Length(max=64)), load_default=dict, metadata={
+        "description": "For the rows in review: line number -> the chosen candidate's student id, or \"skip\""})
+
+
+class Candidate(Schema):
+    student = fields.String(required=True, metadata={"format": "uuid"})
+    local_id = fields.String(required=True)
+
+
+class AwardImportRow(Schema):
+    line = fields.Integer(required=True)
+    local_id = fields.String(required=True, metadata={"description": "As the file gave it (may be empty)"})
+    credential = fields.String(required=True, metadata={"description": "The catalog code (resolved through the "
+                                                                       "crosswalk when the row gave an exam code)"})
+    earned = fields.String(required=True)
+    result = fields.String(required=True, validate=validate.OneOf(["valid", "review", "error", "skipped", "recorded"]))
+    student = fields.String(required=True, allow_none=True, metadata={"format": "uuid"})
+    matched_by = fields.String(required=True, metadata={"description": "student, local_id, state_id or name and "
+                                                                       "birth date"})
+    candidates = fields.List(fields.Nested(Candidate), required=True, metadata={
+        "description": "For a row in review: the students it may be (opaque ids and local ids only)"})
+    errors = fields.List(fields.String(), required=True, metadata={"description": "`field: problem` each"})
+    award = fields.String(required=True, allow_none=True, metadata={"format": "uuid"})
+
+
+class AwardImportOut(Schema):
+    committed = fields.Boolean(required=True)
+    rows = fields.List(fields.Nested(AwardImportRow), required=True)
+    awards = fields.List(fields.String(), required=True, metadata={"description": "The awards recorded, if committed"})
+
+
+class CrosswalkMapping(Schema):
+    vendor = fields.String(required=True)
+    exam_code = fields.String(required=True)
+    credential = fields.String(required=True)
+    updated = fields.String(required=True)
+
+
+class CrosswalkOut(Schema):
+    mappings = fields.List(fields.Nested(CrosswalkMapping), required=True)
+
+
+class CrosswalkImportIn(Schema):
+    """A crosswalk CSV: vendor, exam_code, credential (a catalog code), one mapping a row."""
+
+    class Meta:
+        unknown = RAISE
+
+    csv = fields.String(required=True, validate=validate.Length(min=1),
+                        metadata={"description": "The file's text, UTF-8"})
+    commit = fields.Boolean(load_default=False, metadata={
+        "description": "false (default): check every row; true: store every mapping (a code mapped already gets "
+                       "the file's credential), or none (400 naming each bad row's fields)"})
+
+
+class CrosswalkImportRow(Schema):
+    line = fields.Integer(required=True)
+    vendor = fields.String(required=True)
+    exam_code = fields.String(required=True)
+    credential = fields.String(required=True)
+    result = fields.String(required=True, validate=validate.OneOf(["new", "replaces", "unchanged", "error"]))
+    replaces = fields.String(required=True, allow_none=True, metadata={"description": "The credential mapped until now"})
+    errors = fields.List(fields.String(), required=True)
+
+
+class CrosswalkImportOut(Schema):
+    committed = fields.Boolean(required=True)
+    rows = fields.List(fields.Nested(CrosswalkImportRow), required=True)
+
+
+class CrosswalkRemoval(Schema):
+    class Meta:
+        unknown = RAISE
+
+    vendor = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    exam_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class Removed(Schema):
+    removed = fields.Boolean(required=True)
+
+
 class WorkKeysImportIn(Schema):
     """WorkKeys score reports as CSV: local_id, taken, applied_math, graphic_literacy, workplace_documents
     (levels 3–7; at least one) and an optional score_report, one sitting a row."""

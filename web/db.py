@@ -1,6 +1,6 @@
 """The web layer's own tables: accounts, API tokens, claim codes, share links,
-the record of disclosures, pending transfers, CSV imports awaiting commit and
-rate-limit counters.
+the record of disclosures, pending transfers, CSV imports awaiting commit,
+each institution's crosswalk of vendor exam codes and rate-limit counters.
 
 They live beside the ledger's tables (same SQLite file or PostgreSQL schema)
 and are reached through the ledger store's connection, by `WebTables` only:
@@ -47,6 +47,12 @@ TABLES = {
         "id TEXT PRIMARY KEY, issuer TEXT NOT NULL, created_by TEXT NOT NULL, created TEXT NOT NULL, "
         "filename TEXT NOT NULL, status TEXT NOT NULL, total INTEGER NOT NULL, invalid INTEGER NOT NULL, "
         "data TEXT NOT NULL, message TEXT, started TEXT, finished TEXT, last_position BIGINT"
+    ),
+    # An institution's crosswalk from vendors' exam codes to catalog codes (web.crosswalk): configuration
+    # of how it reads result files, not a fact about a student (the award signs the code it resolved to).
+    "web_crosswalk": (
+        "issuer TEXT NOT NULL, vendor TEXT NOT NULL, exam_code TEXT NOT NULL, credential TEXT NOT NULL, "
+        "updated TEXT NOT NULL, updated_by TEXT NOT NULL, PRIMARY KEY (issuer, vendor, exam_code)"
     ),
 }
 # Columns added after a table was first made: `credledger migrate` adds them to an existing database

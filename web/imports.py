@@ -4,16 +4,22 @@
    state (student known to this institution, credential in the catalog, a real
    date not in the future, no duplicate in the file or already recorded). The
    result, every row with its errors, is kept in `web_imports`; nothing is
-   signed or stored in the ledger.
+   signed or stored in the ledger. Vendors' files are read as they come: the
+   student by our id, local id, state id, or name and birth date
+   (web.student_match), the credential by catalog code or by `vendor` +
+   `exam_code` through the institution's crosswalk (web.crosswalk).
 2. Preview: the registrar sees each row's errors next to it. A file with any
-   bad row cannot be committed: fix the sheet and upload it again.
+   bad row cannot be committed: fix the sheet and upload it again. A row with
+   several candidate students (or a name that matches only loosely) is for
+   review: the registrar picks the student, or skips the row, and the commit
+   carries those choices (`resolve_choices`); no row is ever matched by guess.
 3. Commit: a background thread hands all rows to ONE `Ledger.issue()` call,
    which checks, signs and stores them in one transaction: every award or none.
    The page refreshes itself (a meta refresh, no JavaScript) until it is done.
    Measured here: 1,000 rows sign and store in ~0.4 s, 10,000 in ~4 s.
 
 The table keeps the rows as the file gave them (local ids, credential codes,
-evidence; never names) so a registrar can look back at an import; once
+evidence, candidates' opaque ids; never names, birth dates or state ids) so a registrar can look back at an import; once
 committed, local ids are dropped from the stored rows and award ids added.
 The rows are sealed at rest (AES-GCM under the key store's `web-imports`
 data key, bound to the job id), and an import that was never committed
@@ -30,9 +36,9 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledger.application import IssueRequest, Ledger
 from cryptography.exceptions import InvalidTag
@@ -42,8 +48,12 @@ from ledger.readmodels import Projections
 from ledger.rules import latest_day
 from ledger.vault import seal_bytes, unseal_bytes
 from web import schemas
-from web.roster import Roster, folded
+from web.roster import Roster
 from web.db import WebTables
+from web.student_match import IDENTITY_COLUMNS, StudentMatcher
+
+if TYPE_CHECKING:
+    from web.crosswalk import Crosswalk
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +70,30 @@ ALIASES = {
     "student_id": "student", "opaque_id": "student", "local_student_id": "local_id", "student_number": "local_id",
     "credential_code": "credential", "code": "credential", "earned_date": "earned", "date_earned": "earned",
     "date": "earned", "certificate_number": "certificate", "license": "license_number",
+    "ssid": "state_id", "mosis_id": "state_id", "mosis": "state_id", "sasid": "state_id",
+    "state_student_id": "state_id", "full_name": "name", "student_name": "name", "dob": "birth_date",
+    "date_of_birth": "birth_date", "birthdate": "birth_date", "exam": "exam_code", "exam_number": "exam_code",
+    "exam_id": "exam_code", "test_code": "exam_code", "vendor_name": "vendor", "provider": "vendor",
 }
-RESERVED = ("local_id", "student", "credential", "earned")
+# Not evidence: the student's identity (PII, never signed) and the award's own fields. The vendor and
+# exam code are kept as evidence: the signed award shows what the result file said.
+RESERVED = (*IDENTITY_COLUMNS, "credential", "earned")
+SKIP = "skip"  # the choice that records nothing for a row in review
 INTEGER_EVIDENCE = frozenset({"score"})  # digits in these columns are stored as integers
 
 # The format, as the import page documents it: (column, required, meaning).
 FORMAT = [
-    ("local_id", "one of these two", "your student number, as registered (e.g. RB-100001)"),
-    ("student", "one of these two", "or the student's credledger id (a UUID), shown on the student page"),
-    ("credential", "yes", "the catalog code (e.g. osha10-general); the catalog is listed below"),
+    ("local_id", "one way to name the student", "your student number, as registered (e.g. RB-100001)"),
+    ("student", "one way to name the student", "or the student's credledger id (a UUID), shown on the student page"),
+    ("state_id", "one way to name the student", "or the state student id (Ohio SSID, Missouri MOSIS id, Colorado "
+                                               "SASID; also read from columns ssid, mosis_id, sasid)"),
+    ("name, birth_date", "one way to name the student", "or both: the name as registered and the birth date "
+                                                        "(YYYY-MM-DD or M/D/YYYY); a near match (case, accents, "
+                                                        "spacing) or several students are for you to review"),
+    ("credential", "this, or vendor and exam_code", "the catalog code (e.g. osha10-general); the catalog is listed "
+                                                    "below"),
+    ("vendor, exam_code", "or both instead of credential", "the vendor and its exam code, as in their result file, "
+                                                           "read through your crosswalk (kept as evidence)"),
     ("earned", "yes", "the date earned: YYYY-MM-DD (or M/D/YYYY as spreadsheets write it); not in the future"),
     ("certificate", "no", "certificate number, kept as evidence"),
     ("score", "no", "score; whole numbers are kept as numbers, anything else as text"),
@@ -102,6 +127,13 @@ class ImportRow:
     evidence: dict[str, str | int]
     errors: list[str] = field(default_factory=list)
     award: str | None = None
+    candidates: list[str] = field(default_factory=list)  # for review: the students the row may be (opaque ids)
+    matched_by: str = ""  # student | local_id | state_id | name and birth date
+    skipped: bool = False  # the registrar chose to record nothing for it
+
+    @property
+    def in_review(self) -> bool:
+        return bool(self.candidates) and not self.errors
 
 
 @dataclass(frozen=True)
@@ -120,6 +152,16 @@ class ImportJob:
     finished: str | None
     last_position: int | None
     read_at: datetime  # when it was read: `stale` is judged at that moment (the ledger's clock)
+
+    @property
+    def review(self) -> list[ImportRow]:
+        """The rows waiting for the registrar's choice of student."""
+        return [r for r in self.rows if r.in_review]
+
+    @property
+    def recorded(self) -> int:
+        """Rows that are (or will be) awards: all but those skipped."""
+        return sum(1 for r in self.rows if not r.skipped)
 
     @property
     def stale(self) -> bool:
@@ -183,9 +225,11 @@ def check_named_once(columns: list[str]) -> None:
 def _check_columns(columns: list[str]) -> None:
     check_named_once(columns)
     named = [c for c in columns if c]
-    missing = [c for c in ("credential", "earned") if c not in named]
-    if "local_id" not in named and "student" not in named:
-        missing.insert(0, "local_id (or student)")
+    missing = [] if "credential" in named or {"vendor", "exam_code"} <= set(named) else ["credential (or vendor and "
+                                                                                        "exam_code)"]
+    missing += [c for c in ("earned",) if c not in named]
+    if not {"local_id", "student", "state_id"} & set(named) and not {"name", "birth_date"} <= set(named):
+        missing.insert(0, "local_id (or student, state_id, or name and birth_date)")
     if missing:
         raise InputError.for_field("file", f"missing column(s): {', '.join(missing)}; see the format below")
     too_long = [c for c in named if len(c) > 64]
@@ -211,29 +255,26 @@ def parse_date(text: str) -> date:
 class Validator:
     """Checks rows for one institution against the ledger's state as of now."""
 
-    def __init__(self, ledger: Ledger, projections: Projections, roster: Roster, slug: str, today: date):
+    def __init__(self, ledger: Ledger, projections: Projections, roster: Roster, slug: str, today: date,
+                 exam_codes: Callable[[str, str], str | None] = lambda vendor, code: None):
         projections.catch_up()  # read-your-writes: a student registered a moment ago is known
         self.slug = slug
         self.did = ledger.issuer(slug).did
         self.today = today
         self.projections = projections
-        self.recordable = ledger.access.students(self.did, today, recording=True)
-        self.local_ids = roster.by_local_id(self.did, recording=True)
+        # The only candidates there are: the students this institution may record for (ledger.access);
+        # any other id, another institution's student included, is answered as unknown.
+        self.matcher = StudentMatcher(roster.identities(ledger.access.students(self.did, today, recording=True))
+                                      .values())
         self.catalog = projections.credential_codes()
-
-    def known_students(self, ids: set[str]) -> set[str]:
-        """The named students this institution may record for (ledger.access); any other id,
-        another institution's student included, is answered as unknown."""
-        return ids & self.recordable
+        self.exam_codes = exam_codes  # the institution's crosswalk (web.crosswalk)
 
     def validate(self, records: list[tuple[int, dict[str, str], list[str]]]) -> list[ImportRow]:
-        named_ids = {_uuid(cells.get("student", "")) for _, cells, _ in records} - {None}
-        known = self.known_students({i for i in named_ids if i})
         existing = self.projections.awards_in_force(self.did)
         seen: dict[tuple[str, str, str], int] = {}
         rows = []
         for line, cells, problems in records:
-            row = self._row(line, cells, list(problems), known)
+            row = self._row(line, cells, list(problems))
             if row.student and not row.errors:
                 key = (row.student, row.credential, row.earned)
                 if key in seen:
@@ -244,14 +285,12 @@ class Validator:
             rows.append(row)
         return rows
 
-    def _row(self, line: int, cells: dict[str, str], errors: list[str], known: set[str]) -> ImportRow:
-        local_id, student_text = cells.get("local_id", ""), cells.get("student", "")
-        credential, earned_text = cells.get("credential", "").lower(), cells.get("earned", "")
-        student = self._student(local_id, student_text, known, errors)
-        if not credential:
-            errors.append("credential: required")
-        elif credential not in self.catalog:
-            errors.append(f"credential: {credential!r} is not in the catalog")
+    def _row(self, line: int, cells: dict[str, str], errors: list[str]) -> ImportRow:
+        local_id, earned_text = cells.get("local_id", ""), cells.get("earned", "")
+        match = self.matcher.match(cells, self._birth_date(cells.get("birth_date", ""), errors))
+        errors.extend(match.errors)
+        student = match.student
+        credential = self._credential(cells, errors)
         earned = ""
         if not earned_text:
             errors.append("earned: required")
@@ -281,42 +320,55 @@ class Validator:
                                                   "earned": earned, "evidence": evidence})
             except InputError as e:
                 errors.extend(f"{k}: {m}" for k, ms in e.errors.items() for m in ms)
-        return ImportRow(line, local_id, student, credential, earned, evidence, errors)
+        if not errors and match.candidates:
+            # The shape is checked with a stand-in student: the registrar's choice is one of the candidates.
+            try:
+                schemas.load(schemas.IssueInput, {"issuer": self.slug, "student": match.candidates[0],
+                                                  "credential": credential, "earned": earned, "evidence": evidence})
+            except InputError as e:
+                errors.extend(f"{k}: {m}" for k, ms in e.errors.items() for m in ms)
+        return ImportRow(line, local_id, student, credential, earned, evidence, errors,
+                         candidates=list(match.candidates) if not errors else [], matched_by=match.by)
 
-    def _student(self, local_id: str, student_text: str, known: set[str], errors: list[str]) -> str | None:
-        if student_text:
-            student = _uuid(student_text)
-            if student is None:
-                errors.append("student: not a student id (a UUID)")
-            elif student not in known:
-                errors.append("student: no student has this id")
-            elif local_id and student not in self.local_ids.get(folded(local_id), []):
-                errors.append("local_id: does not match the student id on the same line")
-            else:
-                return student
+    def _credential(self, cells: dict[str, str], errors: list[str]) -> str:
+        """The catalog code: the `credential` cell, or the `vendor` + `exam_code` through the crosswalk
+        (both given: they must agree)."""
+        credential = cells.get("credential", "").lower()
+        vendor, exam_code = cells.get("vendor", ""), cells.get("exam_code", "")
+        if exam_code and not vendor:
+            errors.append("vendor: required with exam_code")
+            return credential
+        if vendor and not exam_code and not credential:
+            errors.append("exam_code: required with vendor (or give credential)")
+            return credential
+        if vendor and exam_code:
+            mapped = self.exam_codes(vendor, exam_code)
+            if mapped is None:
+                errors.append(f"exam_code: {exam_code!r} of {vendor!r} is not in your crosswalk; add it on the "
+                              "crosswalk page")
+                return credential
+            if mapped not in self.catalog:  # a mapping to a code the catalog no longer has
+                errors.append(f"exam_code: your crosswalk maps {exam_code!r} to {mapped!r}, which is not in the "
+                              "catalog")
+            elif credential and credential != mapped:
+                errors.append(f"credential: {credential!r}, but your crosswalk maps {exam_code!r} to {mapped!r}")
+            return mapped
+        if not credential:
+            errors.append("credential: required (or vendor and exam_code)")
+        elif credential not in self.catalog:
+            errors.append(f"credential: {credential!r} is not in the catalog")
+        return credential
+
+    @staticmethod
+    def _birth_date(text: str, errors: list[str]) -> str | None:
+        """A birth date given to find the student by, as YYYY-MM-DD; None when none, or not a date (named)."""
+        if not text:
             return None
-        if not local_id:
-            errors.append("local_id: required (or a student id)")
+        try:
+            return parse_date(text).isoformat()
+        except ValueError:
+            errors.append("birth_date: not a date (YYYY-MM-DD)")  # the cell is not repeated: it is PII
             return None
-        matches = self.local_ids.get(folded(local_id), [])
-        if not matches:
-            errors.append(f"local_id: none of your students has local id {local_id!r}; register them first")
-        elif len(matches) > 1:
-            errors.append(f"local_id: {len(matches)} of your students have local id {local_id!r}; "
-                          "use the student column")
-        else:
-            return matches[0]
-        return None
-
-
-def _uuid(text: str) -> str | None:
-    """The canonical id; "" for an empty cell, None for text that is no UUID."""
-    if not text:
-        return ""
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        return None
 
 
 def evidence_value(column: str, value: str) -> str | int:
@@ -339,10 +391,11 @@ def _job(row: tuple[Any, ...], rows: list[ImportRow], read_at: datetime) -> Impo
 
 
 class Imports:
-    def __init__(self, ledger: Ledger, projections: Projections, roster: Roster):
+    def __init__(self, ledger: Ledger, projections: Projections, roster: Roster, crosswalk: Crosswalk | None = None):
         self.ledger = ledger
         self.projections = projections
         self.roster = roster
+        self.crosswalk = crosswalk
         self.store = WebTables(ledger.store)
         self._key = ledger.keystore.data_key("web-imports")
         self._threads: dict[str, threading.Thread] = {}
@@ -371,7 +424,8 @@ class Imports:
     def create(self, slug: str, created_by: str, filename: str, data: bytes, today: date) -> ImportJob:
         """Parse and validate an uploaded file and keep it for preview; nothing goes to the ledger."""
         records = parse_csv(data)
-        rows = Validator(self.ledger, self.projections, self.roster, slug, today).validate(records)
+        exam_codes = self.crosswalk.resolver(slug) if self.crosswalk else (lambda vendor, code: None)
+        rows = Validator(self.ledger, self.projections, self.roster, slug, today, exam_codes).validate(records)
         invalid = sum(1 for r in rows if r.errors)
         job_id = str(uuid.uuid4())
         self.purge()
@@ -401,14 +455,57 @@ class Imports:
                                                            READY, INVALID]):
             raise RejectedError("not_cancellable", "only an import that was not committed can be discarded")
 
-    def start_commit(self, job_id: str) -> None:
-        """Claim the import (so a double click commits once) and commit it in a background thread."""
+    def resolve_choices(self, job: ImportJob, choices: Mapping[int, str]) -> list[ImportRow]:
+        """The rows with the registrar's choices applied: each row in review gets the student chosen (one of
+        its candidates) or is skipped (SKIP). InputError naming `line N.student` for a row with no choice or a
+        choice that is no candidate, or a row that becomes a duplicate; nothing is changed."""
+        review = {r.line: r for r in job.review}
+        errors: dict[str, list[str]] = {}
+        for line in sorted(set(choices) - set(review)):
+            errors[f"line {line}.student"] = ["this line has no choice to make"]
+        rows = []
+        for row in job.rows:
+            if row.line not in review:
+                rows.append(row)
+                continue
+            choice = str(choices.get(row.line, "")).strip().lower()
+            if choice == SKIP:
+                rows.append(replace(row, candidates=[], skipped=True))
+            elif choice in row.candidates:
+                rows.append(replace(row, student=choice, candidates=[]))
+            else:
+                errors[f"line {row.line}.student"] = ["choose one of the candidates, or skip the row" if not choice
+                                                      else "not one of the candidates for this line"]
+                rows.append(row)
+        seen: dict[tuple[str, str, str], int] = {}
+        for row in rows:
+            if row.student and not row.skipped:
+                key = (row.student, row.credential, row.earned)
+                if key in seen and row.line in review:
+                    errors[f"line {row.line}.student"] = [f"the student chosen makes it a duplicate of line "
+                                                          f"{seen[key]}"]
+                seen.setdefault(key, row.line)
+        if errors:
+            first, messages = next(iter(errors.items()))
+            raise InputError(f"{len(errors)} choice(s) to fix; nothing was stored. {first}: {messages[0]}", errors)
+        if not any(not r.skipped for r in rows):
+            raise RejectedError("nothing_to_record", "every row was skipped: nothing to record")
+        return rows
+
+    def start_commit(self, job_id: str, choices: Mapping[int, str] | None = None) -> None:
+        """Claim the import (so a double click commits once) and commit it in a background thread, with the
+        registrar's `choices` (line -> student id or SKIP) for the rows in review."""
         job = self.get(job_id)
         if job.status == INVALID:
             raise RejectedError("invalid_rows", f"{job.invalid} row(s) have errors: fix them in the file and "
                                                 "upload it again; nothing was stored")
-        if not self.store.execute("UPDATE {t:web_imports} SET status = ?, started = ? WHERE id = ? AND status = ?",
-                                  [COMMITTING, self._now(), job_id, READY]):
+        if job.status != READY:
+            raise RejectedError("not_ready", f"this import is {job.status}, not ready to commit")
+        rows = self.resolve_choices(job, choices or {})
+        # The choices are sealed with the rows in the same claim: the commit records what was chosen.
+        if not self.store.execute("UPDATE {t:web_imports} SET status = ?, started = ?, data = ? WHERE id = ? "
+                                  "AND status = ?", [COMMITTING, self._now(),
+                                                     self._seal(job_id, [asdict(r) for r in rows]), job_id, READY]):
             raise RejectedError("not_ready", f"this import is {job.status}, not ready to commit")
         thread = threading.Thread(target=self._commit, args=(job_id,), name=f"import-{job_id[:8]}", daemon=True)
         self._threads[job_id] = thread
@@ -424,11 +521,13 @@ class Imports:
         try:
             job = self.get(job_id)
             self._check_still_new(job)
+            recording = [r for r in job.rows if not r.skipped]
             requests = [IssueRequest(job.issuer, str(r.student), r.credential, date.fromisoformat(r.earned),
-                                     dict(r.evidence)) for r in job.rows]
+                                     dict(r.evidence)) for r in recording]
             award_ids = self.ledger.issue(requests)  # one transaction: all rows or none
             last = self.ledger.store.select_journal_of_stream(award_ids[-1])[0].position
-            rows = [asdict(r) | {"local_id": "", "award": a} for r, a in zip(job.rows, award_ids)]
+            awards = iter(award_ids)
+            rows = [asdict(r) | {"local_id": ""} | ({} if r.skipped else {"award": next(awards)}) for r in job.rows]
             self.store.execute("UPDATE {t:web_imports} SET status = ?, finished = ?, data = ?, last_position = ?, "
                                "message = NULL WHERE id = ?", [DONE, self._now(), self._seal(job_id, rows), last, job_id])
         except LedgerError as e:
@@ -444,6 +543,8 @@ class Imports:
         self.projections.catch_up()
         existing = self.projections.awards_in_force(self.ledger.issuer(job.issuer).did)
         for row in job.rows:
+            if row.skipped:
+                continue
             award = existing.get((str(row.student), row.credential, row.earned))
             if award:
                 raise RejectedError("already_recorded", f"line {row.line} was recorded meanwhile (award {award}); "

@@ -30,8 +30,10 @@ most 20.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from ledger.application import Ledger
 from ledger.errors import InputError
@@ -148,7 +150,19 @@ class RosterImport:
         return rows, ids
 
 
-def raise_for_errors(rows: list[RosterRow]) -> None:
+class CheckedRow(Protocol):
+    """A checked row of any CSV import: its line and its problems (`field: problem`)."""
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def errors(self) -> list[str]: ...
+
+
+def raise_for_errors(rows: Sequence[CheckedRow]) -> None:
+    """InputError naming each bad row's fields (`line 3.birth_date`), if any row is bad (every CSV import's
+    one way to refuse a file: roster, crosswalk, the API's award import)."""
     errors: dict[str, list[str]] = {}
     for row in rows:
         for problem in row.errors:

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
     from ledger.readmodels import Projections
     from web.accounts import Accounts
+    from web.crosswalk import Crosswalk
     from web.imports import Imports
     from web.roster import Roster
     from web.roster_import import RosterImport
@@ -39,6 +40,10 @@ def roster() -> Roster:
 
 def transfers() -> Transfers:
     return cast("Transfers", current_app.extensions["transfers"])
+
+
+def crosswalk() -> Crosswalk:
+    return cast("Crosswalk", current_app.extensions["crosswalk"])
 
 
 def imports() -> Imports:

@@ -513,6 +513,7 @@ PAGES: list[tuple[str, str, str | Step]] = [
     ("admin", "roster import preview", _roster_import),
     ("admin", "roster registered", _roster_registered),
     ("admin", "workkeys import", "/console/riverbend/assessments/import"),
+    ("admin", "crosswalk", "/console/riverbend/crosswalk"),
     ("admin", "student record", "/console/riverbend/students/{student}/record"),
     ("admin", "shares", "/console/riverbend/shares"),
     ("admin", "share new", "/console/riverbend/shares/new"),

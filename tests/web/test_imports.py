@@ -106,7 +106,7 @@ def test_parse_skips_blank_lines_and_flags_extra_cells() -> None:
 @pytest.mark.parametrize(("data", "says"), [
     (b"", "empty"),
     (b"local_id,credential,earned\r\n", "no rows"),
-    (b"name,credential,earned\r\nx,y,z\r\n", "missing column(s): local_id (or student)"),
+    (b"name,credential,earned\r\nx,y,z\r\n", "missing column(s): local_id (or student, state_id, or name and birth_date)"),
     (b"local_id,earned\r\nx,2026-01-01\r\n", "missing column(s): credential"),
     (b"local_id,credential,earned,score,Score\r\nx,y,z,1,2\r\n", "named twice: score"),
     ("local_id,credential,earned\r\nRené,y,z\r\n".encode("latin-1"), "not UTF-8"),
@@ -173,7 +173,7 @@ def test_preview_shows_every_rows_errors_next_to_it_and_stores_nothing(env: Env)
     assert errors[7] == ["duplicate of line 2"]
     assert errors[8][0].startswith("already recorded (award ")
     assert errors[10] == ["student: not a student id (a UUID)"]
-    assert errors[11] == ["local_id: required (or a student id)"]
+    assert errors[11] == ["local_id: required (or student, state_id, or name and birth_date)"]
 
     page = text(client.get(f"/console/riverbend/import/{job_id}"))
     assert "9 row(s) have errors" in page and "Nothing can be recorded" in page

@@ -6,7 +6,7 @@ wrong passphrase, database unreachable); 70 a fault of ours (never a finding abo
 One module per area registers its commands on `main` when imported here.
 """
 
-from web.cli import bench, instance, log, records, reports, roster, transcripts, witness  # noqa: F401 (they register commands)
+from web.cli import bench, crosswalk, instance, log, records, reports, roster, transcripts, witness  # noqa: F401 (they register commands)
 from web.cli.base import main
 
 __all__ = ["main"]

@@ -333,20 +333,25 @@ def issue(c: Context, issuer: str, student_id: str, credential_code: str, earned
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--issuer", required=True, help="The institution recording the awards (slug).")
 @click.option("--commit", is_flag=True, help="Store the awards (otherwise: check every row and report).")
+@click.option("--choose", "choose", multiple=True, metavar="LINE=STUDENT",
+              help="For a row in review (several candidate students, or a near match of a name): the student id "
+                   "of the candidate it is, or LINE=skip to record nothing for it. Repeat for each such row.")
 @json_option
 @pass_ctx
 @writes
-def import_awards(c: Context, file: Path, issuer: str, commit: bool) -> None:
-    """Import awards from CSV (the console's format): every row checked; stored all or nothing."""
+def import_awards(c: Context, file: Path, issuer: str, commit: bool, choose: tuple[str, ...]) -> None:
+    """Import awards from CSV (the console's format): every row checked; stored all or nothing. A row that
+    could be several students is refused, naming its candidates, until --choose says which it is."""
     import time
 
     from ledger.readmodels import Projections
+    from web.crosswalk import Crosswalk
     from web.imports import DONE, Imports
     from web.roster import Roster
 
     with reported():
         projections = Projections.of(c.ledger)
-        imports = Imports(c.ledger, projections, Roster(c.ledger, projections))
+        imports = Imports(c.ledger, projections, Roster(c.ledger, projections), Crosswalk(c.ledger, projections))
         started = time.perf_counter()
         job = imports.create(c.ledger.issuer(issuer).slug, "cli", file.name, file.read_bytes(),
                              c.ledger.clock().date())
@@ -354,19 +359,54 @@ def import_awards(c: Context, file: Path, issuer: str, commit: bool) -> None:
         if not c.as_json:
             click.echo(f"Checked {job.total} row(s) in {time.perf_counter() - started:.1f}s: {len(bad)} with errors.")
         if bad:
+            imports.cancel(job.id)
             errors = {f"line {r.line}": r.errors for r in bad}
             raise InputError(f"{len(bad)} row(s) have errors; nothing was stored", errors)
+        choices = _choices(choose)
+        unchosen = [r for r in job.review if r.line not in choices]
+        if unchosen:
+            imports.cancel(job.id)
+            raise InputError(f"{len(unchosen)} row(s) could be more than one student; nothing was stored. Pass "
+                             f"--choose LINE=STUDENT (or LINE=skip) for each",
+                             {f"line {r.line}.student": [_candidates(c, r.candidates)] for r in unchosen})
+        try:
+            imports.resolve_choices(job, choices)  # a bad choice is named before anything is claimed
+        except InputError:
+            imports.cancel(job.id)
+            raise
         if commit:
             if not c.as_json:
-                click.echo(f"Recording {job.total} award(s) in one transaction …")
-            imports.start_commit(job.id)
+                click.echo(f"Recording {job.recorded} award(s) in one transaction …")
+            imports.start_commit(job.id, choices)
             imports.wait(job.id, timeout=3600)
             job = imports.get(job.id)
             if job.status != DONE:
                 raise RejectedError("import_failed", job.message or "the import did not complete")
-        c.out({"rows": job.total, "stored": commit, "awards": [r.award for r in job.rows] if commit else []},
-              f"Stored {job.total} award(s) in {time.perf_counter() - started:.1f}s." if commit
+        else:
+            imports.cancel(job.id)  # a check: its rows (local ids) go now
+        awards = [r.award for r in job.rows if r.award]
+        c.out({"rows": job.total, "stored": commit, "awards": awards, "skipped": [r.line for r in job.rows
+                                                                                 if r.skipped]},
+              f"Stored {len(awards)} award(s) in {time.perf_counter() - started:.1f}s." if commit
               else "All rows are valid. Run again with --commit to store them.")
+
+
+def _choices(choose: tuple[str, ...]) -> dict[int, str]:
+    """--choose LINE=STUDENT, as {line: student id or "skip"}."""
+    choices = {}
+    for item in choose:
+        line, sep, student_id = item.partition("=")
+        if not sep or not line.strip().isdigit() or not student_id.strip():
+            raise InputError.for_field("choose", f"{item!r} is not LINE=STUDENT (or LINE=skip)")
+        choices[int(line)] = student_id.strip()
+    return choices
+
+
+def _candidates(c: Context, candidates: list[str]) -> str:
+    """A row's candidates as the registrar tells them apart here: opaque ids and local ids, nothing else."""
+    people = c.ledger.identities(candidates)
+    return "candidates: " + ", ".join(f"{s} (local id {people[s].claims.get('local_id', '?')})" if s in people
+                                       else s for s in candidates)
 
 
 @main.command()
