@@ -17,8 +17,8 @@ from werkzeug.exceptions import HTTPException
 
 from ledger.errors import InputError, IntegrityError, LedgerError, NotFoundError, RejectedError, SetupError
 from verifiers.errors import VerificationError
-from web.exceptions import (AccessError, FetchError, Forbidden, GoneError, MonitorError, RateLimited, StateError,
-                            TooLarge, Unauthorized, WebError)
+from web.exceptions import (AccessError, FetchError, Forbidden, GoneError, MonitorError, RateLimited, SplitView,
+                            StateError, TooLarge, Unauthorized, WebError)
 
 
 class Row(NamedTuple):
@@ -46,6 +46,7 @@ ERRORS: tuple[Row, ...] = (
     Row(SetupError, 500, "internal", INTERNAL_MESSAGE),
     # The monitor's errors are the command line's: one reaching a request is a bug of ours.
     Row(MonitorError, 500, "internal", INTERNAL_MESSAGE),
+    Row(SplitView, 500, "internal", INTERNAL_MESSAGE),
     Row(FetchError, 500, "internal", INTERNAL_MESSAGE),
     Row(StateError, 500, "internal", INTERNAL_MESSAGE),
 )
