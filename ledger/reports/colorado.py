@@ -127,7 +127,10 @@ def incentive_claims(data: ReportData, *, year: int, funds_cents: int, frl: set[
     for c in certificates:
         per_district[c.district].append(c)
     for district_claims in per_district.values():
-        district_claims.sort(key=lambda c: (rank.get(c.category, len(rank)), -c.amount, c.student))
+        # Best tier first, then FRL (the larger claim), then the certificate completed first (then by its code):
+        # a rule a district can check; the opaque student id only breaks a tie of the same credential and day.
+        district_claims.sort(key=lambda c: (rank.get(c.category, len(rank)), -c.amount, c.earned or date.max,
+                                            c.credential or "", c.student))
         within.update(district_claims[:cap_count])
     within.update(c for c in claims if not c.category.startswith("tier "))
 
