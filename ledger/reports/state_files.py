@@ -114,7 +114,8 @@ def build_state_file(
             f"it: {', '.join(missing)}. Record their state ids, or leave them out of the file (listed with it).",
             {"state_id": [f"{m}: no state student id" for m in missing]})
     records = [r for r in records if r["student.state_id"]]
-    rows, problems = [], {}
+    rows: list[tuple[list[str], dict[str, Any]]] = []
+    problems: dict[str, list[str]] = {}
     for r in records:
         values, wrong = cells(layout, r)
         if wrong:
@@ -140,6 +141,11 @@ def _hint(message: str) -> str:
         return f"Institutions' codes are configured in {ISSUER_CODES_FILE} in the instance's data directory."
     if "listing." in message:
         return "A listing term is set on the state's list (credledger listings import)."
+    if "assessment_area" in message:
+        return ("A credential's assessment area is its Ohio listing's emisArea (credledger listings import, "
+                "column emis_area).")
+    if "credential.cip" in message:
+        return "A credential's CIP code is the catalog's (credledger catalog import, column cip)."
     return ""
 
 

@@ -342,3 +342,22 @@ def test_issuer_codes_file(tmp_path: Path, raw: Any, problem: str | None) -> Non
     with pytest.raises(InputError) as wrong:
         load_issuer_codes(tmp_path)
     assert wrong.value.errors == {ISSUER_CODES_FILE: [problem]}
+
+
+def test_an_ohio_credential_listed_without_its_assessment_area_is_named(demo: Any) -> None:
+    ledger, projections, facts = demo
+    from ledger.listings import ListingRequest, list_credentials
+
+    doc = next(doc for doc in facts.active_in(YEAR) if doc["credential"] == "cisco-ccna")
+    terms = {"careerField": "Information Technology", "points": OHIO_POINTS["cisco-ccna"], "postsecondary": True}
+    list_credentials(ledger, [ListingRequest("OH", "cisco-ccna", YEAR, YEAR, terms, note="no emisArea, a test")])
+    projections.catch_up()
+    try:
+        with pytest.raises(InputError) as refused:
+            build(ledger, projections, "oh")
+        assert f"local id {facts.ids[doc['student']]['local_id']}" in refused.value.errors
+        assert "column emis_area" in str(refused.value)
+    finally:
+        list_credentials(ledger, [ListingRequest("OH", "cisco-ccna", YEAR, YEAR,
+                                                 {**terms, "emisArea": OHIO_EMIS_AREAS["cisco-ccna"]})])
+        projections.catch_up()
