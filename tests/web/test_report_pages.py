@@ -188,3 +188,25 @@ def test_state_file_download_holds_only_the_students_the_reader_may_see(env: Env
         refused = _state_file(env, "rb_viewer", **form)
         assert refused.status_code == 400 and f"{field}:" in text(refused) and "XZ" not in text(refused), form
     assert env.ledger.store.journal_size() == journal  # a state file never writes
+
+
+def test_state_file_names_students_without_a_state_id_and_leaves_them_out_only_when_asked(env: Env) -> None:
+    from datetime import timedelta
+
+    from ledger.application import IssueRequest
+    from ledger.statelists import school_year_of, school_year_to_text
+
+    yesterday = env.ledger.clock().date() - timedelta(days=1)
+    student = env.ledger.register_student("riverbend", {"name": "Tamsin Greaves", "birth_date": "2008-06-21",
+                                                        "local_id": "RB-WEB-NOID"}, cohort=2027)
+    env.ledger.issue([IssueRequest("riverbend", student, "cisco-ccna", yesterday, {"certificate": "C-2"})])
+    year = school_year_to_text(school_year_of(yesterday))
+    refused = _state_file(env, "rb_viewer", state="nm", year=year)
+    html = text(refused)
+    assert refused.status_code == 400 and "local id RB-WEB-NOID" in html and student not in html
+    assert 'role="alert"' in html
+    # Lakeshore does not see the student: its file is not refused for them, nor names them.
+    assert _state_file(env, "lk_viewer", state="nm", year=year).status_code == 200
+    written = _state_file(env, "rb_viewer", state="nm", year=year, omit_missing="yes")
+    assert written.status_code == 200 and written.headers["X-Omitted-Students"] == "1"
+    assert "RB-WEB-NOID" not in text(written) and "RB-WEB-NOID" not in str(written.headers)
