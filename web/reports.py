@@ -81,11 +81,18 @@ def _scope() -> str | None:
 
 
 def _index(status: int = 200, **extra: Any) -> Any:
-    names = layout_names(ledger().config.data_dir)
-    files = {n: STATE_FILES.get(n) or load_layout(n, ledger().config.data_dir).title for n in names}
+    files = {n: STATE_FILES.get(n) or _layout_title(n) for n in layout_names(ledger().config.data_dir)}
     return render_template("reports/index.html", reports=DESCRIPTIONS, uploads=UPLOADS, states=STATES,
                            this_year=school_year_to_text(school_year_of(_today())), district=_scope(),
                            actor=current_actor(), state_files=files, **extra), status
+
+
+def _layout_title(name: str) -> str:
+    """An instance's own layout by its title; a broken one by its name (choosing it names the problem)."""
+    try:
+        return load_layout(name, ledger().config.data_dir).title
+    except InputError:
+        return name
 
 
 @bp.get("/")
