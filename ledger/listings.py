@@ -11,12 +11,15 @@ says (a re-import) is skipped.
 Listings CSV columns (state may be omitted with --state):
     state, credential, effective_from, effective_to, district, career_field,
     points, list_kind, program_area, stackable, meets_english, meets_math,
-    incentive_tier, exam_license, postsecondary, note
+    incentive_tier, exam_license, postsecondary, emis_area, state_code, note
 
 career_field names one Ohio career field, several separated by ";" (the
 driver's license: "all" for the 13), stored as careerFields when more than
 one. exam_license (Ohio) and postsecondary (every statewide list) are yes/no
-and may be left empty (no).
+and may be left empty (no). emis_area (Ohio, optional) is DEW's EMIS assessment area
+code of the credential (the FA record of test type GW); state_code (New
+Mexico, required there) is the state's credential code (the STARS CTE
+credential file).
 
 May import ledger.application, ledger.aggregates, verifiers.protocol.documents and ledger.statelists.
 """
@@ -108,7 +111,8 @@ LISTING_COLUMNS = {
     "state": None, "credential": None, "effective_from": None, "effective_to": None, "district": None,
     "career_field": "careerField", "points": "points", "list_kind": "listKind", "program_area": "programArea",
     "stackable": "stackable", "meets_english": "meetsEnglish", "meets_math": "meetsMath",
-    "incentive_tier": "incentiveTier", "exam_license": "examLicense", "postsecondary": "postsecondary", "note": None,
+    "incentive_tier": "incentiveTier", "exam_license": "examLicense", "postsecondary": "postsecondary",
+    "emis_area": "emisArea", "state_code": "stateCode", "note": None,
 }
 _TERM_COLUMNS = {v: k for k, v in LISTING_COLUMNS.items() if v}
 

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-STATES = ("OH", "MO", "CO")
-STATE_NAMES = {"OH": "Ohio", "MO": "Missouri", "CO": "Colorado"}
+# New Mexico has a list only for its state CTE credential file (ledger.reports.state_files): the state's
+# credential code of each credential; no pathway rules read it.
+STATES = ("OH", "MO", "CO", "NM")
+STATE_NAMES = {"OH": "Ohio", "MO": "Missouri", "CO": "Colorado", "NM": "New Mexico"}
 
 # DOMAIN.md: Ohio's 13 career fields.
 OHIO_CAREER_FIELDS = (
@@ -46,17 +48,25 @@ TERMS: dict[tuple[str, bool], dict[str, type]] = {
     ("MO", False): {"listKind": str, "programArea": str, "stackable": bool},
     ("CO", False): {"incentiveTier": int},  # the state's incentive-program list
     ("CO", True): {"meetsEnglish": bool, "meetsMath": bool},  # a district's Menu of Options
+    ("NM", False): {"stateCode": str},  # the state credential code of the STARS CTE credential file
 }
 # Terms a listing may carry (absent: the default in the comment). `list` is a list of texts.
 OPTIONAL_TERMS: dict[tuple[str, bool], dict[str, type]] = {
     # careerFields: every career field the credential is listed in (the Ohio driver's license: all 13), in
     # place of careerField; examLicense: "a state-issued license for a practice in a vocation that requires an
     # examination" (the IRC Seal's third option; default false); postsecondary: on the state's list of
-    # recognized postsecondary credentials (Perkins V 5S1; default false).
-    ("OH", False): {"careerFields": list, "examLicense": bool, "postsecondary": bool},
+    # recognized postsecondary credentials (Perkins V 5S1; default false); emisArea: DEW's EMIS assessment
+    # area code of the credential, for the FA record of test type GW (ledger.reports.state_files; default none:
+    # the Ohio file then refuses to report the credential and names it).
+    ("OH", False): {"careerFields": list, "examLicense": bool, "postsecondary": bool, "emisArea": str},
     ("MO", False): {"postsecondary": bool},
     ("CO", False): {"postsecondary": bool},
+    ("NM", False): {"postsecondary": bool},
 }
+# EMIS assessment area codes are short codes (the FA record's field holds up to 4 characters); a state
+# credential code is a code, not a name.
+EMIS_AREA = re.compile(r"^[A-Z0-9]{1,4}$")
+STATE_CODE = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
 
 _SCHOOL_YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 FIRST_YEAR, LAST_YEAR = 1990, 2200
@@ -134,6 +144,10 @@ def terms_problems(state: str, district: str | None, terms: Any) -> list[str]:
             problems.append(f"careerField is one of Ohio's 13 career fields ({', '.join(OHIO_CAREER_FIELDS)})")
         if not 1 <= terms["points"] <= OHIO_MAX_POINTS:
             problems.append(f"points is between 1 and {OHIO_MAX_POINTS}")
+        if "emisArea" in terms and not EMIS_AREA.match(terms["emisArea"]):
+            problems.append("emisArea is 1 to 4 capital letters or digits (DEW's assessment area code)")
+    if state == "NM" and not STATE_CODE.match(terms["stateCode"]):
+        problems.append("stateCode is a code of at most 20 letters, digits, '.', '_' or '-'")
     if state == "MO" and terms["listKind"] not in MISSOURI_LIST_KINDS:
         problems.append(f"listKind is one of {', '.join(MISSOURI_LIST_KINDS)}")
     if state == "CO" and district is None and terms["incentiveTier"] not in COLORADO_TIERS:

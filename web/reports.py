@@ -2,7 +2,9 @@
 
 Thin views over `ledger.reports`: the same reports as `credledger report`,
 as pages with bar charts (inline SVG sized by attributes, never a style
-attribute: the CSP forbids inline styles) and as CSV downloads. Report inputs
+attribute: the CSP forbids inline styles) and as CSV downloads; and the
+state's files (`POST /reports/state-file`, ledger.reports.state_files) as
+downloads. Report inputs
 that the ledger does not keep (free/reduced lunch, concentrators, pathway
 inputs) are uploaded with the request and never stored.
 
@@ -34,6 +36,8 @@ from ledger.errors import InputError, LedgerError, NotFoundError
 from ledger.reports import REPORTS, build_report
 from ledger.pathways.states import load_issuer_states
 from ledger.reports.inputs import parse_concentrators, parse_inputs_csv, parse_student_ids
+from ledger.reports.layouts import layout_names, load_layout
+from ledger.reports.state_files import build_state_file
 from ledger.reports.student import student_pathways
 from ledger.statelists import STATES, school_year_of, school_year_to_text
 from web.auth import current_actor, staff_required
@@ -54,6 +58,12 @@ UPLOADS = {"colorado-incentive": ("frl", "Students eligible for free/reduced lun
            "ohio-status": ("inputs", "Pathway inputs CSV (work-based hours, WebXams, seals)")}
 
 
+# The state files (ledger.reports.state_files), as the index offers them.
+STATE_FILES = {"oh": "Ohio EMIS FA Student Assessment records (GW, WK), fixed width",
+               "nm": "New Mexico STARS CTE Student Industry Credential (CSV)",
+               "co": "Colorado CDIP claim data (CSV; needs the funds)"}
+
+
 def _projections() -> Any:
     projections = current_app.extensions["projections"]
     projections.catch_up()
@@ -70,13 +80,51 @@ def _scope() -> str | None:
     return actor.issuer
 
 
+def _index(status: int = 200, **extra: Any) -> Any:
+    files = {n: STATE_FILES.get(n) or _layout_title(n) for n in layout_names(ledger().config.data_dir)}
+    return render_template("reports/index.html", reports=DESCRIPTIONS, uploads=UPLOADS, states=STATES,
+                           this_year=school_year_to_text(school_year_of(_today())), district=_scope(),
+                           actor=current_actor(), state_files=files, **extra), status
+
+
+def _layout_title(name: str) -> str:
+    """An instance's own layout by its title; a broken one by its name (choosing it names the problem)."""
+    try:
+        return load_layout(name, ledger().config.data_dir).title
+    except InputError:
+        return name
+
+
 @bp.get("/")
 @staff_required
 def index() -> Any:
-    today = _today()
-    return render_template("reports/index.html", reports=DESCRIPTIONS, uploads=UPLOADS, states=STATES,
-                           this_year=school_year_to_text(school_year_of(today)), district=_scope(),
-                           actor=current_actor())
+    return _index()
+
+
+@bp.post("/state-file")
+@staff_required
+def state_file() -> Any:
+    """The state's file as a download: the students the reader's institution may see (ledger.access), the
+    operator's of one district or of all. Refused, with every problem named, rather than written with holes."""
+    district = _scope()
+    values = request.values
+    served = ledger().access.students(ledger().issuer_did(district)) if district else None
+    try:
+        frl, inputs = _upload("frl"), _upload("inputs")
+        built = build_state_file(
+            values.get("state") or "", _projections().view, year=values.get("year") or None,
+            identities=lambda ids: ledger().identities([i for i in ids if served is None or i in served]),
+            data_dir=ledger().config.data_dir, district=district, served=served,
+            issuer_states=load_issuer_states(ledger().config.data_dir), funds_cents=_funds(values.get("funds")),
+            frl=parse_student_ids(frl, what="frl") if frl else None,
+            inputs=parse_inputs_csv(inputs) if inputs else None, omit_missing=values.get("omit_missing") == "yes")
+    except (InputError, NotFoundError) as e:
+        return _index(400, error=str(e), errors=getattr(e, "errors", None) or {}, chosen="state-file")
+    mimetype = "text/csv" if built.layout.format == "csv" else "text/plain"
+    # How many were left out for want of a state id (a count: the ids are on the refusal page, not in a header).
+    return Response(built.text.encode("utf-8"), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{built.filename}"',
+                             "X-Records": str(len(built.records)), "X-Omitted-Students": str(len(built.omitted))})
 
 
 @bp.route("/<name>", methods=["GET", "POST"])
@@ -103,10 +151,7 @@ def show(name: str) -> Any:
             identities=lambda ids: ledger().identities([i for i in ids if served is None or i in served]),
         )
     except (InputError, NotFoundError) as e:
-        return render_template("reports/index.html", reports=DESCRIPTIONS, uploads=UPLOADS, states=STATES,
-                               this_year=school_year_to_text(school_year_of(_today())), district=district,
-                               actor=current_actor(), error=str(e), errors=getattr(e, "errors", None) or {},
-                               chosen=name), 400
+        return _index(400, error=str(e), errors=getattr(e, "errors", None) or {}, chosen=name)
     if values.get("format") == "csv":
         filename = f"{name}-{report.parameters.get('year') or 'all'}.csv"
         return Response(report.to_csv(), mimetype="text/csv",

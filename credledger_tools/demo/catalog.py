@@ -1,7 +1,8 @@
 """The demo catalog and its state listings: DOMAIN.md's sample credentials, with codes.
 
 The catalog is real credentials with their certifying bodies; the Ohio,
-Missouri and Colorado listings (and Riverbend's Menu of Options) are
+Missouri, Colorado and New Mexico listings (with Ohio's EMIS assessment area
+codes and New Mexico's state credential codes) (and Riverbend's Menu of Options) are
 ILLUSTRATIVE: invented to exercise the rules, not checked against any
 state's list. Used by the demo district and by the benchmarks that want a
 realistic catalog. May import ledger.
@@ -104,6 +105,12 @@ NOT_POSTSECONDARY = {"osha10-general", "osha10-construction", "servsafe-handler"
 # Ohio: "a state-issued license for a practice in a vocation that requires an examination" (the IRC Seal).
 OHIO_EXAM_LICENSES = {"stna"}
 COLORADO_TIER_2 = {"servsafe-handler", "bls-provider", "osha10-general", "osha10-construction"}
+# Ohio's EMIS assessment area code of each listed credential (the FA record, test type GW): INVENTED codes of
+# the right shape (DEW's code list is not reproduced here), one per credential.
+OHIO_EMIS_AREAS = {code: f"D{101 + i}" for i, code in enumerate(sorted(OHIO_POINTS))}
+# New Mexico's state credential codes (the STARS CTE credential file): INVENTED, for the credentials with a CIP
+# code (the file needs one).
+NEW_MEXICO_CODES = {code: f"NMX-{i + 1:03d}" for i, code in enumerate(sorted(c for c, v in CODES.items() if "cip" in v))}
 # Riverbend's own Menu of Options, signed by the district: code -> (meets English, meets math)
 RIVERBEND_MENU = {
     "comptia-a-plus": (True, False), "cisco-ccna": (False, True), "mos-excel": (False, True),
@@ -124,13 +131,13 @@ def define_demo_catalog(ledger: Ledger) -> None:
 
 
 def load_listings(ledger: Ledger) -> int:
-    """Illustrative Ohio, Missouri and Colorado listings from 2019-20 on (see ILLUSTRATIVE)."""
+    """Illustrative Ohio, Missouri, Colorado and New Mexico listings from 2019-20 on (see ILLUSTRATIVE)."""
     first = 2020  # school year 2019-20
     def marks(code: str) -> dict[str, bool]:
         return {"postsecondary": code not in NOT_POSTSECONDARY}
 
     requests = [ListingRequest("OH", code, first, None, {"careerField": field, "points": OHIO_POINTS[code],
-                                                         **marks(code),
+                                                         **marks(code), "emisArea": OHIO_EMIS_AREAS[code],
                                                          **({"examLicense": True} if code in OHIO_EXAM_LICENSES
                                                             else {})}, note=ILLUSTRATIVE)
                 for code, _, _, _, _, field in CATALOG if code in OHIO_POINTS and field]
@@ -140,6 +147,8 @@ def load_listings(ledger: Ledger) -> int:
     requests += [ListingRequest("CO", code, first, None, {"incentiveTier": 2 if code in COLORADO_TIER_2 else 1,
                                                           **marks(code)},
                                 note=ILLUSTRATIVE) for code, *_ in CATALOG if code != "ncrc-workkeys"]
+    requests += [ListingRequest("NM", code, first, None, {"stateCode": state_code, **marks(code)}, note=ILLUSTRATIVE)
+                 for code, state_code in NEW_MEXICO_CODES.items()]
     stored = list_credentials(ledger, requests)["listed"]
     # The district signs its own Menu of Options.
     menu = [ListingRequest("CO", code, first, None, {"meetsEnglish": english, "meetsMath": math},

@@ -1,7 +1,8 @@
 """A realistic, entirely fictional demo district: `load_demo`.
 
 Riverbend Unified (a district, configured as an Ohio district in the instance's
-`issuer-states.json`, with its CTE center and Lakeshore), the Riverbend Career &
+`issuer-states.json`, with its CTE center and Lakeshore; their invented IRNs and district codes in
+`issuer-codes.json`), the Riverbend Career &
 Technical Center its students attend half days (the district shares its roster with the center, which
 records most of their CTE credentials), and Lakeshore County Schools that one
 student moves to (an offer Lakeshore accepts, and the move recorded: Lakeshore becomes the district of
@@ -27,9 +28,18 @@ from ledger.assessments import AssessmentRequest, record_assessments
 from ledger.enrollment import ENROLLED, GRADUATED, MOVED, EnrollmentFact, record_enrollment
 from ledger.errors import InputError, NotFoundError
 from ledger.pathways.states import write_issuer_states
+from ledger.reports.codes import write_issuer_codes
 
 # The state of each demo institution (ledger.pathways.states): written to the instance's issuer-states.json.
 ISSUER_STATES = {"riverbend": "OH", "riverbend-ctc": "OH", "lakeshore": "OH"}
+# The codes the state files name each institution by (ledger.reports.codes: issuer-codes.json): INVENTED, of
+# the right shape (an Ohio IRN has six digits); the district and location codes and the delivery method are
+# for the state files of New Mexico's layout and Colorado's claims, which the demo writes as well.
+ISSUER_CODES = {
+    "riverbend": {"irn": "099901", "district_code": "901", "location_code": "901-010", "delivery_method": "01"},
+    "riverbend-ctc": {"irn": "099903", "district_code": "903", "location_code": "903-010", "delivery_method": "02"},
+    "lakeshore": {"irn": "099902", "district_code": "902", "location_code": "902-010", "delivery_method": "01"},
+}
 # Student (by registration order) -> (birth date, graduating class): the first is of the class of 2026, the
 # eighth of the class of 2022 (demos of eight students or more).
 FIXED_CLASSES = {0: ("2007-11-14", 2026), 7: ("2003-12-02", 2022)}
@@ -69,6 +79,7 @@ def load_demo(ledger: Ledger, *, students: int = 50, seed: int = 7) -> dict[str,
     for slug, name, kind in ISSUERS:
         ledger.register_issuer(slug, name, kind)
     write_issuer_states(ledger.config.data_dir, ISSUER_STATES)
+    write_issuer_codes(ledger.config.data_dir, ISSUER_CODES)
     define_demo_catalog(ledger)
     listings = load_listings(ledger)
     today = ledger.clock().date()

@@ -5,7 +5,7 @@ name and a kind), and this task adds no event type. So an issuer's state is,
 in this order:
 
 1. configured: `issuer-states.json` in the instance's data directory, a JSON
-   object of issuer slug -> "OH" | "MO" | "CO" (`load_issuer_states`); the
+   object of issuer slug -> "OH" | "MO" | "CO" | "NM" (`load_issuer_states`); the
    operator writes it, the demo writes its own;
 2. derived from the lists: an institution that signs its own Colorado Menu
    of Options is a Colorado district (only Colorado has district lists);

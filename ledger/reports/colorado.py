@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ledger.errors import InputError
@@ -60,13 +61,25 @@ class Claim:
     category: str  # "tier 1" | ... | WORKPLACE | CS_AP
     what: str  # the credential's name, or the category in words
     amount: int  # cents
+    credential: str | None = None  # the catalog code of a certificate claim
+    earned: date | None = None  # when that credential was earned
 
 
-def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: set[str] | None = None,
-                       district: str | None = None, inputs: Mapping[str, StudentInputs] | None = None,
-                       program: IncentiveProgram = CDIP) -> Report:
-    """Each district's claim: certificates (one per student per year at the best tier, within the district's
-    10% count cap), workplace training and computer-science AP (inputs); paid in the program's order."""
+@dataclass(frozen=True)
+class Claims:
+    """Every claim statewide, those within the 10% cap, and what each is paid (the report and the state file)."""
+
+    claims: list[Claim]
+    within: set[Claim]
+    paid: dict[Claim, int]
+    certificates: int  # completed industry certificates reported statewide (one claim per student)
+    cap_count: int  # at most this many certificate claims count per district
+
+
+def incentive_claims(data: ReportData, *, year: int, funds_cents: int, frl: set[str] | None = None,
+                     inputs: Mapping[str, StudentInputs] | None = None, program: IncentiveProgram = CDIP) -> Claims:
+    """The claims of every district: certificates (one per student per year at the best tier, within the
+    district's 10% count cap), workplace training and computer-science AP (inputs); paid in the program's order."""
     if funds_cents < 0:
         raise InputError.for_field("funds", "not negative")
     if program.shortfall not in ("prorate", "stop"):
@@ -78,7 +91,7 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
         return program.per_student_cents * (program.frl_percent if student in frl else 100) // 100
 
     best: dict[str, tuple[int, str]] = {}  # student -> (tier, credential)
-    earned_on: dict[str, object] = {}
+    earned_on: dict[str, date] = {}
     for a in data.awards:
         if a.revoked is not None or school_year_of(a.earned) != year:
             continue
@@ -93,7 +106,8 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
     for student, (tier, code) in sorted(best.items()):
         owner: str = data.students.get(student, ("", None))[0] or next(
             a.issuer for a in data.awards if a.student == student)
-        claims.append(Claim(student, owner, f"tier {tier}", data.credential_name(code), amount(student)))
+        claims.append(Claim(student, owner, f"tier {tier}", data.credential_name(code), amount(student), code,
+                            earned_on[student]))
     for student, given in sorted(inputs.items()):
         if student not in data.students:
             continue
@@ -113,7 +127,10 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
     for c in certificates:
         per_district[c.district].append(c)
     for district_claims in per_district.values():
-        district_claims.sort(key=lambda c: (rank.get(c.category, len(rank)), -c.amount, c.student))
+        # Best tier first, then FRL (the larger claim), then the certificate completed first (then by its code):
+        # a rule a district can check; the opaque student id only breaks a tie of the same credential and day.
+        district_claims.sort(key=lambda c: (rank.get(c.category, len(rank)), -c.amount, c.earned or date.max,
+                                            c.credential or "", c.student))
         within.update(district_claims[:cap_count])
     within.update(c for c in claims if not c.category.startswith("tier "))
 
@@ -129,7 +146,17 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
         if program.shortfall == "prorate":  # funds run out in this category: prorate, whole cents, rounded down
             paid.update({c: c.amount * remaining // asked for c in asks})
         break  # later categories get nothing (rounding crumbs stay unpaid)
+    return Claims(claims, within, paid, len(certificates), cap_count)
 
+
+def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: set[str] | None = None,
+                       district: str | None = None, inputs: Mapping[str, StudentInputs] | None = None,
+                       program: IncentiveProgram = CDIP) -> Report:
+    """Each district's claim (`incentive_claims`), as a report: by district, and claim by claim."""
+    computed = incentive_claims(data, year=year, funds_cents=funds_cents, frl=frl, inputs=inputs, program=program)
+    frl = frl or set()
+    claims, within, paid, cap_count = computed.claims, computed.within, computed.paid, computed.cap_count
+    rank = {category: i for i, category in enumerate(program.order)}
     district_did = data.issuer_did(district) if district else None
     shown = [c for c in claims if district_did is None or c.district == district_did]
     rows: list[list[Any]] = []
@@ -157,7 +184,7 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
         f"credential or program in {school_year_to_text(year)}; requested {dollars(requested_total)}, paid "
         f"{dollars(paid_total)} of {dollars(funds_cents)} available statewide.",
         {"students": students_shown, "requested_cents": requested_total, "paid_cents": paid_total,
-         "certificates_reported": len(certificates), "district_cap_certificates": cap_count,
+         "certificates_reported": computed.certificates, "district_cap_certificates": cap_count,
          "funds_cents": funds_cents},
         [Table("District claims", ["district", "students", "FRL students", "requested", "after 10% cap", "paid",
                                    "by tier"], rows),
@@ -173,7 +200,7 @@ def colorado_incentive(data: ReportData, *, year: int, funds_cents: int, frl: se
             "(the order is the statute's: industry certificates, then workplace training, then computer-science "
             "AP)."),
          (f"HB18-1266: no district's industry-certificate claims count beyond {program.cap_percent}% of the "
-          f"number of completed industry certificates reported statewide ({len(certificates)} reported: at most "
+          f"number of completed industry certificates reported statewide ({computed.certificates} reported: at most "
           f"{counted(cap_count, 'certificate')} per district); claims above it are not paid."),
          ("A qualified credential is on Colorado's incentive list in the school year earned; internships / "
           "workplace training and computer-science AP courses come from the report's inputs; the claiming "

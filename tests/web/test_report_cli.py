@@ -174,3 +174,78 @@ def test_assessment_pathways_and_ohio_status(demo: Demo) -> None:
     assert refused.code == 2 and "--applied-math" in refused.err
     human = ok(demo.data, "pathways", student, "--state", "CO").out
     assert "✓ Colorado industry certificate: English" in human and "✓ Colorado industry certificate: math" in human
+
+
+# The state's files (`report state-file`) ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def files_demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    """A demo of its own: the other tests here register students without a state id, which a state file
+    refuses (as it should)."""
+    tmp = tmp_path_factory.mktemp("state-file-cli")
+    ledger = init_instance(tmp / "instance", PASSPHRASE, scrypt_n=2**10)
+    summary = load_demo(ledger, students=20)
+    ledger.close()
+    return Demo(tmp / "instance", summary, tmp)
+
+
+def _school_year(day: date) -> str:
+    start = day.year if day.month >= 7 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def test_state_files_written_whole_with_exact_formats(files_demo: Demo) -> None:
+    demo = files_demo
+    year = _school_year(date.today() - timedelta(days=200))
+    ohio, new_mexico = demo.tmp / "fa.txt", demo.tmp / "nm.csv"
+    wrote, listed = both(demo.data, (["report", "state-file", "--state", "oh", "--year", year, "--out", str(ohio)],
+                                     False),
+                         (["report", "state-file", "--state", "NM", "--year", year, "--out", str(new_mexico)], True))
+    assert wrote.code == 0 and wrote.out.startswith(f"Wrote {ohio}: Ohio EMIS FA Student Assessment records")
+    records = ohio.read_bytes().decode().split("\r\n")
+    assert records.pop() == "" and records
+    for record in records:  # fiscal year, period, IRN, SSID, test type, area, date, score, score not reported
+        assert len(record) == 40 and record[:4] == str(int(year[:4]) + 1) and record[5:11] in ("099901", "099902")
+        assert record[11:13] == "XZ" and record[13:20].isdigit() and record[20:22] in ("GW", "WK")
+        assert date(int(record[26:30]), int(record[30:32]), int(record[32:34]))  # a real date, YYYYMMDD
+    assert listed.code == 0 and listed.json()["records"] == len(new_mexico.read_text().splitlines()) - 1
+    assert new_mexico.read_text().startswith("District Code,School Year,Student ID,Location Code,CIP Code,")
+    claims = run(demo.data, "report", "state-file", "--state", "co", "--year", year, "--funds", "20000", "--out", "-")
+    assert claims.code == 0 and claims.out.startswith("District Code,School Year,SASID,Local Student ID,")
+    assert "Colorado Career Development Incentive Program claim data" in claims.err  # the summary beside the file
+    assert not [p for p in demo.tmp.iterdir() if p.name.startswith(".")]  # no temporary file left behind
+
+
+def test_state_file_refusals_name_the_field_and_change_nothing(files_demo: Demo) -> None:
+    demo = files_demo
+    year = _school_year(date.today())
+    refusals = [(["--state", "tx", "--year", year], "state: one of co, nm, oh"),
+                (["--state", "mo", "--year", year], "state: one of co, nm, oh"),
+                (["--year", year], "state: one of co, nm, oh"),
+                (["--state", "oh"], "year: the school year the file is for"),
+                (["--state", "oh", "--year", "2026-2027"], "year: the school year the file is for"),
+                (["--state", "co", "--year", year], "funds: the dollars available statewide"),
+                (["--state", "oh", "--year", year, "--district", "nowhere"], "no issuer 'nowhere'")]
+    for options, message in refusals:
+        refused = run(demo.data, "report", "state-file", *options)
+        assert refused.code in (2, 4) and message in refused.err and not refused.out, options
+    assert run(demo.data, "report", "irc-summary", "--state", "XX").code == 2
+
+    # A student without a state id: the file is refused, naming the student by local id, and the file
+    # already there is left as it was; with --omit-missing it is written and the student is listed.
+    student = ok(demo.data, "student", "add", "--issuer", "riverbend", "--name", "Linnea Oakhurst",
+                 "--birth-date", "2008-03-09", "--local-id", "RB-CLI-NOID", "--cohort", "2027").out.strip()
+    yesterday = date.today() - timedelta(days=1)
+    ok(demo.data, "issue", "--issuer", "riverbend", "--student", student, "--credential", "cisco-ccna",
+       "--earned", yesterday.isoformat())
+    out = demo.tmp / "kept.csv"
+    out.write_text("the file filed last week\n")
+    refused = run(demo.data, "report", "state-file", "--state", "nm", "--year", _school_year(yesterday),
+                  "--out", str(out))
+    assert refused.code == 2 and "local id RB-CLI-NOID" in refused.err and "state_id:" in refused.err
+    assert student not in refused.err and out.read_text() == "the file filed last week\n"
+    written = ok(demo.data, "report", "state-file", "--state", "nm", "--year", _school_year(yesterday),
+                 "--out", str(out), "--omit-missing")
+    assert "left out for want of a state student id: local id RB-CLI-NOID" in written.out
+    assert out.read_text().startswith("District Code,")

@@ -143,3 +143,70 @@ def test_a_report_names_students_by_local_id_and_name_only_for_those_the_reader_
     others = ledger.identities(sorted(set(ledger.access.students(ledger.issuer_did("riverbend")))
                                       - ledger.access.students(ledger.issuer_did("lakeshore"))))
     assert others and not any(i.claims["name"] in lakeshore for i in others.values())
+
+
+def _state_file(env: Env, who: str | None, **form: str) -> Any:
+    return env.client(who).post("/reports/state-file", data={"csrf_token": CSRF, **form})
+
+
+def test_state_file_download_holds_only_the_students_the_reader_may_see(env: Env) -> None:
+    from datetime import timedelta
+
+    from ledger.statelists import school_year_of, school_year_to_text
+
+    year = school_year_to_text(school_year_of(env.ledger.clock().date() - timedelta(days=200)))
+    index = text(env.client("rb_viewer").get("/reports/"))
+    assert 'action="/reports/state-file"' in index and "Ohio EMIS FA Student Assessment records" in index
+    no_inline_style_or_script(index)
+    anonymous = _state_file(env, None, state="oh", year=year)
+    assert anonymous.status_code == 302 and anonymous.location.startswith("/login") and "XZ" not in text(anonymous)
+
+    def ssids(response: Any) -> list[str]:
+        assert response.status_code == 200, text(response)[:400]
+        return [line[11:20] for line in text(response).split("\r\n") if line]
+
+    everyone = _state_file(env, "operator", state="oh", year=year)
+    assert everyone.mimetype == "text/plain" and everyone.headers["Content-Disposition"] == (
+        f'attachment; filename="oh-state-file-{year}.txt"')
+    ssid_of = {s: i.claims["state_id"] for s, i in env.ledger.identities(
+        env.ledger.access.students(env.ledger.issuer("riverbend").did)).items()}
+    lakeshore = {ssid_of[s] for s in env.ledger.access.students(env.ledger.issuer("lakeshore").did)}
+    riverbend = set(ssid_of.values())
+    all_records = ssids(everyone)
+    assert set(all_records) - lakeshore, "the file holds students Lakeshore may not see"
+    # An institution's staff: only the students it may see (ledger.access), whatever district they ask for.
+    mine = ssids(_state_file(env, "lk_viewer", state="oh", year=year, district="riverbend"))
+    assert mine == [s for s in all_records if s in lakeshore]
+    assert ssids(_state_file(env, "operator", state="oh", year=year, district="lakeshore")) == mine
+    assert ssids(_state_file(env, "rb_viewer", state="oh", year=year)) == [s for s in all_records if s in riverbend]
+
+    csv_file = _state_file(env, "rb_viewer", state="nm", year=year)
+    assert csv_file.mimetype == "text/csv" and text(csv_file).startswith("District Code,School Year,Student ID,")
+    journal = env.ledger.store.journal_size()
+    for form, field in [({"state": "tx", "year": year}, "state"), ({"state": "oh"}, "year"),
+                        ({"state": "co", "year": year}, "funds")]:
+        refused = _state_file(env, "rb_viewer", **form)
+        assert refused.status_code == 400 and f"{field}:" in text(refused) and "XZ" not in text(refused), form
+    assert env.ledger.store.journal_size() == journal  # a state file never writes
+
+
+def test_state_file_names_students_without_a_state_id_and_leaves_them_out_only_when_asked(env: Env) -> None:
+    from datetime import timedelta
+
+    from ledger.application import IssueRequest
+    from ledger.statelists import school_year_of, school_year_to_text
+
+    yesterday = env.ledger.clock().date() - timedelta(days=1)
+    student = env.ledger.register_student("riverbend", {"name": "Tamsin Greaves", "birth_date": "2008-06-21",
+                                                        "local_id": "RB-WEB-NOID"}, cohort=2027)
+    env.ledger.issue([IssueRequest("riverbend", student, "cisco-ccna", yesterday, {"certificate": "C-2"})])
+    year = school_year_to_text(school_year_of(yesterday))
+    refused = _state_file(env, "rb_viewer", state="nm", year=year)
+    html = text(refused)
+    assert refused.status_code == 400 and "local id RB-WEB-NOID" in html and student not in html
+    assert 'role="alert"' in html
+    # Lakeshore does not see the student: its file is not refused for them, nor names them.
+    assert _state_file(env, "lk_viewer", state="nm", year=year).status_code == 200
+    written = _state_file(env, "rb_viewer", state="nm", year=year, omit_missing="yes")
+    assert written.status_code == 200 and written.headers["X-Omitted-Students"] == "1"
+    assert "RB-WEB-NOID" not in text(written) and "RB-WEB-NOID" not in str(written.headers)

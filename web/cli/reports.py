@@ -48,12 +48,12 @@ def catalog_import(c: Context, file: Path) -> None:
 
 @main.group()
 def listings() -> None:
-    """State lists (OH, MO, CO) and Colorado districts' Menu of Options, by school year."""
+    """State lists (OH, MO, CO, NM) and Colorado districts' Menu of Options, by school year."""
 
 
 @listings.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--state", type=click.Choice(["OH", "MO", "CO"], case_sensitive=False),
+@click.option("--state", type=click.Choice(["OH", "MO", "CO", "NM"], case_sensitive=False),
               help="The file is one state's list (fills or checks the state column).")
 @click.option("--as", "as_district", metavar="SLUG", help="Sign as this district, for its own Menu of Options.")
 @json_option
@@ -63,8 +63,9 @@ def listings_import(c: Context, file: Path, state: str | None, as_district: str 
     """Store listings from CSV, signed by the operator; all or nothing, every bad row listed.
 
     Columns: state, credential, effective_from, effective_to (school years like 2024-25), district,
-    career_field, points (OH); list_kind, program_area, stackable (MO); incentive_tier (CO);
-    meets_english, meets_math (a CO district's Menu of Options); note.
+    career_field, points, exam_license, emis_area (OH); list_kind, program_area, stackable (MO);
+    incentive_tier (CO); meets_english, meets_math (a CO district's Menu of Options); state_code (NM);
+    postsecondary; note.
     """
     from ledger.listings import list_credentials, parse_listings_csv
 
@@ -75,7 +76,7 @@ def listings_import(c: Context, file: Path, state: str | None, as_district: str 
 
 
 @listings.command("show")
-@click.option("--state", type=click.Choice(["OH", "MO", "CO"], case_sensitive=False))
+@click.option("--state", type=click.Choice(["OH", "MO", "CO", "NM"], case_sensitive=False))
 @click.option("--year", help="Only what is in force in this school year (2025-26).")
 @json_option
 @pass_ctx
@@ -225,35 +226,51 @@ _PATHWAY_MARKS = {"met": "✓", "not met": "✗", "unknown": "?", "not applicabl
 
 
 @main.command("report")
-@click.argument("name", type=click.Choice(["irc-summary", "perkins-5s1", "ohio-status", "colorado-incentive"]))
+@click.argument("name", type=click.Choice(["irc-summary", "perkins-5s1", "ohio-status", "colorado-incentive",
+                                           "state-file"]))
 @click.option("--year", help="School year (2025-26, or 2026 = the year it ends): earned in (irc-summary, "
-                             "colorado-incentive) or graduating class (perkins-5s1, ohio-status).")
-@click.option("--state", type=click.Choice(["OH", "MO", "CO"], case_sensitive=False),
-              help="irc-summary: count only this state's recognized credentials.")
+                             "colorado-incentive, state-file: required) or graduating class (perkins-5s1, "
+                             "ohio-status).")
+@click.option("--state", help="irc-summary, perkins-5s1: only this state's recognized credentials (OH, MO, CO, "
+                              "NM). state-file (required): whose file, oh (EMIS FA), nm (STARS CTE credential) "
+                              "or co (CDIP claims), or an instance's own layout.")
 @click.option("--district", metavar="SLUG", help="One institution's report: the students it registered (their "
-              "credentials wherever recorded) and, for irc-summary, the awards it recorded itself.")
+              "credentials wherever recorded) and, for irc-summary, the awards it recorded itself; for "
+              "state-file, the students it may see.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the report's main table as CSV.")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Write to a file (state-file: written whole or not at all; - for standard output).")
 @click.option("--inputs", "inputs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="ohio-status: pathway inputs CSV.")
+              help="ohio-status, colorado-incentive, state-file co: pathway inputs CSV.")
 @click.option("--frl", "frl_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="colorado-incentive: student ids eligible for free/reduced lunch (never stored).")
+              help="colorado-incentive, state-file co: student ids eligible for free/reduced lunch (never stored).")
 @click.option("--concentrators", "concentrators_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="perkins-5s1 (required): CTE concentrators, a student id a line, with a graduated column.")
-@click.option("--funds", type=click.IntRange(0), help="colorado-incentive: dollars available statewide.")
+@click.option("--funds", type=click.IntRange(0), help="colorado-incentive, state-file co: dollars available "
+                                                      "statewide.")
+@click.option("--omit-missing", is_flag=True, help="state-file: leave out the students without a state student "
+              "id (they are listed) instead of refusing the file.")
 @click.option("--today", "today_text", metavar="YYYY-MM-DD")
 @json_option
 @pass_ctx
 def report_command(c: Context, name: str, year: str | None, state: str | None, district: str | None, as_csv: bool,
                    out_file: Path | None, inputs_file: Path | None, frl_file: Path | None,
-                   concentrators_file: Path | None, funds: int | None, today_text: str | None) -> None:
-    """District reports: irc-summary, perkins-5s1, ohio-status, colorado-incentive."""
+                   concentrators_file: Path | None, funds: int | None, omit_missing: bool,
+                   today_text: str | None) -> None:
+    """District reports: irc-summary, perkins-5s1, ohio-status, colorado-incentive; and the state's file
+    (state-file --state oh|nm|co --year Y --out FILE)."""
     from ledger.readmodels import Projections
     from ledger.reports import build_report
     from ledger.pathways.states import load_issuer_states
     from ledger.reports.inputs import parse_concentrators, parse_student_ids
+    from ledger.statelists import STATES
 
     with reported():
+        if name == "state-file":
+            _state_file(c, state, year, district, out_file, inputs_file, frl_file, funds, omit_missing)
+            return
+        if state is not None and state.upper() not in STATES:
+            raise InputError.for_field("state", f"one of {', '.join(STATES)}")
         projections = Projections.of(c.ledger)
         projections.catch_up()
         report = build_report(
@@ -268,9 +285,58 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
         )
         text = (report.to_csv() if as_csv else json.dumps(report.to_json(), indent=2) + "\n" if c.as_json
                 else report.to_text())
-        if out_file:
+        if out_file and str(out_file) != "-":
             out_file.write_text(text)
             click.echo(f"Wrote {out_file}: {report.headline}")
         else:
             click.echo(text, nl=False)
 
+
+def _state_file(c: Context, state: str | None, year: str | None, district: str | None, out_file: Path | None,
+                inputs_file: Path | None, frl_file: Path | None, funds: int | None, omit_missing: bool) -> None:
+    """`report state-file`: the state's file (ledger.reports.state_files), written whole or not at all."""
+    from ledger.pathways.states import load_issuer_states
+    from ledger.readmodels import Projections
+    from ledger.reports.inputs import parse_student_ids
+    from ledger.reports.layouts import layout_names
+    from ledger.reports.state_files import build_state_file
+
+    data_dir = c.ledger.config.data_dir
+    if not state:
+        raise InputError.for_field("state", f"one of {', '.join(layout_names(data_dir))} (the state's file)")
+    projections = Projections.of(c.ledger)
+    projections.catch_up()
+    built = build_state_file(
+        state, projections.view, year=year, identities=c.ledger.identities, data_dir=data_dir, district=district,
+        served=c.ledger.access.students(c.ledger.issuer(district).did) if district else None,
+        issuer_states=load_issuer_states(data_dir), funds_cents=None if funds is None else funds * 100,
+        frl=parse_student_ids(_read_text(frl_file), what="frl") if frl_file else None, inputs=_inputs(inputs_file),
+        omit_missing=omit_missing)
+    if out_file is None or str(out_file) == "-":
+        click.echo(built.text, nl=False)  # the file alone on standard output; what it holds on standard error
+        click.echo(built.summary, err=True)
+        return
+    write_atomically(out_file, built.text)
+    c.out({"file": str(out_file), "layout": built.layout.name, "year": built.year, "records": len(built.records),
+           "omitted": built.omitted}, f"Wrote {out_file}: {built.summary}")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """The whole file or none: written beside it, flushed to disk, then renamed over it (a reader never sees
+    half a file, and an earlier file stays until the new one is complete). Bytes as given: the layout decides
+    the line ends."""
+    import os
+    import tempfile
+
+    path = path.resolve()
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as f:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
