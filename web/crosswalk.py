@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import timezone
 
 from ledger.application import Ledger
-from ledger.errors import InputError, NotFoundError
+from ledger.errors import NotFoundError
 from ledger.readmodels import Projections
 from web.db import WebTables
-from web.imports import check_named_once, parse_csv
+from web.imports import check_exact_columns, parse_csv
 from web.roster_import import raise_for_errors
 
 COLUMNS = ("vendor", "exam_code", "credential")
@@ -79,14 +79,7 @@ class CrosswalkRow:
 
 
 def _check_columns(columns: list[str]) -> None:
-    check_named_once(columns)
-    unknown = [c for c in columns if c and c not in COLUMNS]
-    if unknown:
-        raise InputError.for_field("file", f"unknown column(s): {', '.join(unknown)}; the columns are "
-                                           f"{', '.join(COLUMNS)}")
-    missing = [c for c in COLUMNS if c not in columns]
-    if missing:
-        raise InputError.for_field("file", f"missing column(s): {', '.join(missing)}")
+    check_exact_columns(columns, COLUMNS, COLUMNS)
 
 
 class Crosswalk:

@@ -35,7 +35,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -220,6 +220,19 @@ def check_named_once(columns: list[str]) -> None:
     duplicates = sorted({c for c in named if named.count(c) > 1})
     if duplicates:
         raise InputError.for_field("file", f"column(s) named twice: {', '.join(duplicates)}")
+
+
+def check_exact_columns(columns: list[str], known: Sequence[str], required: Sequence[str]) -> None:
+    """A closed format's header: each column once, none unknown, every required one there. An unknown
+    column is refused rather than skipped: it may hold what must not be kept (a note, a grade)."""
+    check_named_once(columns)
+    unknown = [c for c in columns if c and c not in known]
+    if unknown:
+        raise InputError.for_field("file", f"unknown column(s): {', '.join(unknown)}; the columns are "
+                                           f"{', '.join(known)}")
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise InputError.for_field("file", f"missing column(s): {', '.join(missing)}; see the format below")
 
 
 def _check_columns(columns: list[str]) -> None:

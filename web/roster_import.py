@@ -40,7 +40,7 @@ from ledger.errors import InputError
 from ledger.readmodels import Projections
 from ledger.rules import check_birth_date
 from ledger.statelists import FIRST_YEAR, LAST_YEAR
-from web.imports import check_named_once, parse_csv, parse_date
+from web.imports import check_exact_columns, parse_csv, parse_date
 from web.schemas import STATE_ID_PATTERN
 from web.roster import Roster, StudentIdentity, folded
 
@@ -85,15 +85,7 @@ class RosterRow:
 
 
 def _check_columns(columns: list[str]) -> None:
-    check_named_once(columns)
-    unknown = [c for c in columns if c and c not in COLUMNS]
-    if unknown:
-        # Refused rather than skipped: an unexpected column may hold what must not be kept (a note, a grade).
-        raise InputError.for_field("file", f"unknown column(s): {', '.join(unknown)}; the columns are "
-                                           f"{', '.join(COLUMNS)}")
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise InputError.for_field("file", f"missing column(s): {', '.join(missing)}; see the format below")
+    check_exact_columns(columns, COLUMNS, REQUIRED)
 
 
 class RosterImport:
