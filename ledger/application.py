@@ -32,6 +32,7 @@ from ledger import rules
 from ledger.access import Access
 from ledger.aggregates import (AGGREGATE_CLASSES, Award, Credential, Issuer, RosterShare, SignedAggregate, Student,
                                TransferOffer)
+from ledger.catalog_codes import normalized
 from ledger.config import LedgerConfig
 from ledger.anchor import LogAnchor
 from ledger.log import MerkleLog
@@ -344,13 +345,13 @@ class Ledger(Application):
         actor = self.issuer(owner).did if owner else self.operator_did
         with self.batch() as batch:
             batch.sign(d.CREDENTIAL_DEFINED, d.credential_stream(code), actor=actor,
-                       credential=code, **fields)
+                       credential=code, **normalized(fields))  # soc and cip signed as lists
 
     def update_credential(self, code: str, fields: dict[str, Any]) -> None:
         credential = self.credential(code)
         actor = credential.owner  # the operator, or the issuer that defined the entry
         with self.batch() as batch:
-            batch.sign(d.CREDENTIAL_UPDATED, str(credential.id), actor=actor, credential=code, **fields)
+            batch.sign(d.CREDENTIAL_UPDATED, str(credential.id), actor=actor, credential=code, **normalized(fields))
 
     def register_student(self, issuer_slug: str, claims: dict[str, str], *, cohort: int | None = None) -> str:
         """Register a student: an opaque id in the ledger, the claims sealed in the vault."""

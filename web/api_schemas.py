@@ -178,6 +178,12 @@ class CatalogEntry(Schema):
     credentialType = fields.String(required=True)
     validityMonths = fields.Integer(required=True, allow_none=True)
     careerField = fields.String(required=True, allow_none=True)
+    careerCluster = fields.String(allow_none=True)
+    soc = fields.List(fields.String(), metadata={"description": "SOC occupation codes (29-2052); several may apply"})
+    naics = fields.String(allow_none=True)
+    cip = fields.List(fields.String(), metadata={"description": "CIP program codes (51.0805); several may apply"})
+    ctid = fields.String(allow_none=True, metadata={"description": "Credential Engine CTID"})
+    lookupUrl = fields.String(allow_none=True, metadata={"description": "the certifying body's public lookup page"})
     owner = fields.String(required=True, metadata={"description": "DID of whoever defined the entry"})
 
 

@@ -73,9 +73,9 @@ class CredentialDefined(EventDocument):
     validityMonths: int | None
     careerField: str | None
     careerCluster: NotRequired[str | None]
-    soc: NotRequired[str | None]
+    soc: NotRequired[list[str] | str | None]  # a list; one code as a string in events signed before lists
     naics: NotRequired[str | None]
-    cip: NotRequired[str | None]
+    cip: NotRequired[list[str] | str | None]  # as soc
     ctid: NotRequired[str | None]
     lookupUrl: NotRequired[str | None]  # the certifying body's public lookup page (https)
 
@@ -90,9 +90,9 @@ class CredentialUpdated(EventDocument):
     validityMonths: NotRequired[int | None]
     careerField: NotRequired[str | None]
     careerCluster: NotRequired[str | None]
-    soc: NotRequired[str | None]
+    soc: NotRequired[list[str] | str | None]  # a list; one code as a string in events signed before lists
     naics: NotRequired[str | None]
-    cip: NotRequired[str | None]
+    cip: NotRequired[list[str] | str | None]  # as soc
     ctid: NotRequired[str | None]
     lookupUrl: NotRequired[str | None]  # the certifying body's public lookup page (https)
 
