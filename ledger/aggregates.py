@@ -119,7 +119,9 @@ class Student(SignedAggregate):
 
     def when_StudentRegistered(self, doc: p.StudentRegistered) -> None:  # noqa: N802
         self.registered_by: str = doc["issuer"]
-        self.subject: dict[str, str] = doc["subject"]
+        self.subject: dict[str, str] = doc["subject"]  # the registration's commitments: what awards carry
+        # The commitments the vault row opens now: the registration's, with a state id recorded later.
+        self.commitments: dict[str, str] = dict(doc["subject"])
         self.cohort: int | None = doc.get("cohort")
         # The district of record (reports, state rules): the registering institution until a move.
         self.district: str = doc["issuer"]
@@ -128,6 +130,9 @@ class Student(SignedAggregate):
 
     def when_CohortCorrected(self, doc: p.CohortCorrected) -> None:  # noqa: N802
         self.cohort = doc["cohort"]
+
+    def when_StateIdRecorded(self, doc: p.StateIdRecorded) -> None:  # noqa: N802
+        self.commitments.update(doc["subject"])
 
     def when_StudentEnrolled(self, doc: p.StudentEnrolled) -> None:  # noqa: N802
         self.enrollment = "enrolled"

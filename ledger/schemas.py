@@ -282,6 +282,10 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
     d.STUDENT_GRADUATED: {"student": ID, "date": REQUIRED_DATE,
                           "diploma": fields.String(required=True, validate=validate.OneOf(sorted(DIPLOMA_TYPES)))},
     d.STUDENT_MOVED: {"student": ID, "date": REQUIRED_DATE, "to": DID},
+    # Exactly one commitment, to the state student id (ledger.enrollment.record_state_id).
+    d.STATE_ID_RECORDED: {"student": ID, "subject": fields.Dict(keys=fields.String(validate=validate.Equal("state_id")),
+                                                                values=fields.String(validate=HEX64), required=True,
+                                                                validate=validate.Length(equal=1))},
     d.TRANSFER_OFFER_CLOSED: {
         "offer": ID, "outcome": fields.String(required=True, validate=validate.OneOf(OFFER_OUTCOMES)),
     },

@@ -138,7 +138,8 @@ class Queries:
         """The credential catalog, by name."""
         rows = self.view.query("SELECT code, name, certifying_body, credential_type, validity_months, career_field, "
                                "soc, cip FROM rm_credentials ORDER BY name")
-        return [CatalogEntry(*r[:6], soc=tuple(split_cell(r[6])), cip=tuple(split_cell(r[7]))) for r in rows]
+        return [CatalogEntry(r[0], r[1], r[2], r[3], r[4], r[5], tuple(split_cell(r[6])), tuple(split_cell(r[7])))
+                for r in rows]
 
     def credential_codes(self) -> set[str]:
         return {str(r[0]) for r in self.view.query("SELECT code FROM rm_credentials ")}

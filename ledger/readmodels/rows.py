@@ -44,6 +44,10 @@ def _cohort_corrected(doc: p.CohortCorrected, recorded: str, _: int, sequence: i
             _history(doc, recorded, sequence, None, str(doc["cohort"]))]
 
 
+def _state_id_recorded(doc: p.StateIdRecorded, recorded: str, _: int, sequence: int) -> list[Change]:
+    return [_history(doc, recorded, sequence, None, None)]  # the value is in the vault, never in a read model
+
+
 def _student_enrolled(doc: p.StudentEnrolled, recorded: str, _: int, sequence: int) -> list[Change]:
     return [("UPDATE rm_students SET enrollment = 'enrolled', building = COALESCE(?, building) WHERE student_id = ?",
              (doc["building"], doc["student"])),
@@ -170,4 +174,5 @@ ROWS: dict[str, Rows] = {
     d.STUDENT_EXITED: _student_exited,
     d.STUDENT_GRADUATED: _student_graduated,
     d.STUDENT_MOVED: _student_moved,
+    d.STATE_ID_RECORDED: _state_id_recorded,
 }

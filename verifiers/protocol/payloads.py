@@ -203,6 +203,11 @@ class CohortCorrected(EventDocument):
     cohort: int  # the graduating class as corrected
 
 
+class StateIdRecorded(EventDocument):
+    student: str
+    subject: dict[str, str]  # {"state_id": salted commitment (hex)}: the value is in the vault, never here
+
+
 class StudentEnrolled(EventDocument):
     student: str
     date: str
@@ -251,6 +256,7 @@ PAYLOAD_TYPES: dict[str, type[EventDocument]] = {
     d.STUDENT_EXITED: StudentExited,
     d.STUDENT_GRADUATED: StudentGraduated,
     d.STUDENT_MOVED: StudentMoved,
+    d.STATE_ID_RECORDED: StateIdRecorded,
 }
 _EVENT_TYPE_OF = {kind: event_type for event_type, kind in PAYLOAD_TYPES.items()}
 
