@@ -98,6 +98,20 @@ class CohortInput(Schema):
     cohort = fields.Integer(required=True, validate=COHORT)
 
 
+class StateIdInput(Schema):
+    """A state student id given or corrected after the registration (ledger.enrollment.record_state_id)."""
+
+    class Meta:
+        unknown = RAISE
+
+    state_id = fields.String(required=True, validate=STATE_ID)
+
+
+def state_id_of(data: dict[str, Any]) -> str:
+    """The state id as registration stores it (upper case: student_claims)."""
+    return str(data["state_id"]).upper()
+
+
 # The one detail each enrollment fact carries, by kind: the building (optional), the exit reason, the
 # diploma, or the receiving district (a slug).
 ENROLLMENT_DETAILS = {ENROLLED: "building", EXITED: "reason", GRADUATED: "diploma", MOVED: "to"}

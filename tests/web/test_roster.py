@@ -165,7 +165,7 @@ def test_the_class_and_enrollment_facts_from_the_student_page(env: Env) -> None:
     assert commit(client, roster(f"{local},{state},Sunniva Petrosyan,2008-12-12,2026,RB-HS")).status_code == 303
     (student,) = find(env, "riverbend", local)
     base = f"/console/riverbend/students/{student}"
-    assert "Class and enrollment" in client.get(base).get_data(as_text=True)
+    assert "Class, state id and enrollment" in client.get(base).get_data(as_text=True)
     assert client.post(base + "/cohort", data={"csrf_token": CSRF, "cohort": "2027"}).status_code == 303
     assert env.ledger.student(student).cohort == 2027
     unchanged = client.post(base + "/cohort", data={"csrf_token": CSRF, "cohort": "2027"})
