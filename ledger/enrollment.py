@@ -1,4 +1,5 @@
-"""A student's record as the district of record keeps it: the graduating class, enrollment facts, moves.
+"""A student's record as the district of record keeps it: the graduating class, enrollment facts, moves,
+and a state student id given or corrected after the registration.
 
 Each is a signed event on the student's own stream, after the registration
 (`verifiers.protocol.documents.STUDENT_RECORD_EVENTS`), signed by the district

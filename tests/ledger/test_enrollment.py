@@ -14,6 +14,7 @@ from ledger.application import Ledger
 from ledger.enrollment import (ENROLLED, EXITED, GRADUATED, MOVED, EnrollmentFact, correct_cohort, record_enrollment,
                                record_state_id)
 from ledger.errors import InputError, NotFoundError
+from ledger.export import export_bundle
 from ledger.readmodels import Projections
 from ledger.reports.data import load_report_data
 from ledger.reports.perkins import perkins_5s1
@@ -213,3 +214,16 @@ def test_the_audit_names_a_vault_row_that_does_not_open_the_recorded_state_id(wo
     assert report.finding is not None and report.finding.problem == (
         f"the vault row of student {student} does not match the commitments of their registration and record "
         "(state_id)")
+
+
+def test_a_bundle_does_not_disclose_a_state_id_recorded_after_the_registration(world: tuple[Ledger, str]) -> None:
+    """Awards carry the registration's commitments; a state id recorded later does not open them, so a
+    bundle disclosing it is refused by name rather than exported to fail at the verifier."""
+    ledger, student = world
+    assert export_bundle(ledger, student, disclose=["state_id"])  # the registration's id: it opens
+    record_state_id(ledger, "hollis", student, "QX7654321")
+    with pytest.raises(InputError) as error:
+        export_bundle(ledger, student, disclose=["state_id"])
+    assert error.value.errors == {"disclose": ["the state id was recorded after the registration; the awards carry "
+                                               "the registration's commitment, which it does not open"]}
+    assert export_bundle(ledger, student, disclose=["name"])  # the other claims still open theirs
