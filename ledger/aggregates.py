@@ -16,6 +16,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from ledger.catalog_codes import normalized
 from ledger.statelists import Segment, apply_listing_event, school_year_from_text
 from verifiers.didkey import public_key_from_verification_method
 from verifiers.keyhistory import KeyRecord
@@ -99,7 +100,8 @@ class Credential(SignedAggregate):
     def when_CredentialDefined(self, doc: p.CredentialDefined) -> None:  # noqa: N802
         self.code: str = doc["credential"]
         self.owner: str = doc["actor"]
-        # The codes (careerCluster, soc, naics, cip) and lookupUrl are optional: present only when given.
+        # The codes (careerCluster, soc, naics, cip) and lookupUrl are optional: present only when given;
+        # soc and cip are lists (one string in events signed before lists: ledger.catalog_codes).
         self.fields: dict[str, Any] = self._fields_of(doc)
 
     def when_CredentialUpdated(self, doc: p.CredentialUpdated) -> None:  # noqa: N802
@@ -108,8 +110,8 @@ class Credential(SignedAggregate):
     @classmethod
     def _fields_of(cls, doc: Mapping[str, Any]) -> dict[str, Any]:
         """The catalog fields `doc` carries, in FIELDS order (read by names from FIELDS, not literals:
-        so as a Mapping, not its TypedDict)."""
-        return {f: doc[f] for f in cls.FIELDS if f in doc}
+        so as a Mapping, not its TypedDict); `soc` and `cip` as lists whatever shape the event has."""
+        return normalized({f: doc[f] for f in cls.FIELDS if f in doc})
 
 
 class Student(SignedAggregate):
@@ -117,7 +119,9 @@ class Student(SignedAggregate):
 
     def when_StudentRegistered(self, doc: p.StudentRegistered) -> None:  # noqa: N802
         self.registered_by: str = doc["issuer"]
-        self.subject: dict[str, str] = doc["subject"]
+        self.subject: dict[str, str] = doc["subject"]  # the registration's commitments: what awards carry
+        # The commitments the vault row opens now: the registration's, with a state id recorded later.
+        self.commitments: dict[str, str] = dict(doc["subject"])
         self.cohort: int | None = doc.get("cohort")
         # The district of record (reports, state rules): the registering institution until a move.
         self.district: str = doc["issuer"]
@@ -126,6 +130,9 @@ class Student(SignedAggregate):
 
     def when_CohortCorrected(self, doc: p.CohortCorrected) -> None:  # noqa: N802
         self.cohort = doc["cohort"]
+
+    def when_StateIdRecorded(self, doc: p.StateIdRecorded) -> None:  # noqa: N802
+        self.commitments.update(doc["subject"])
 
     def when_StudentEnrolled(self, doc: p.StudentEnrolled) -> None:  # noqa: N802
         self.enrollment = "enrolled"

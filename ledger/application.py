@@ -32,6 +32,7 @@ from ledger import rules
 from ledger.access import Access
 from ledger.aggregates import (AGGREGATE_CLASSES, Award, Credential, Issuer, RosterShare, SignedAggregate, Student,
                                TransferOffer)
+from ledger.catalog_codes import normalized
 from ledger.config import LedgerConfig
 from ledger.anchor import LogAnchor
 from ledger.log import MerkleLog
@@ -344,13 +345,13 @@ class Ledger(Application):
         actor = self.issuer(owner).did if owner else self.operator_did
         with self.batch() as batch:
             batch.sign(d.CREDENTIAL_DEFINED, d.credential_stream(code), actor=actor,
-                       credential=code, **fields)
+                       credential=code, **normalized(fields))  # soc and cip signed as lists
 
     def update_credential(self, code: str, fields: dict[str, Any]) -> None:
         credential = self.credential(code)
         actor = credential.owner  # the operator, or the issuer that defined the entry
         with self.batch() as batch:
-            batch.sign(d.CREDENTIAL_UPDATED, str(credential.id), actor=actor, credential=code, **fields)
+            batch.sign(d.CREDENTIAL_UPDATED, str(credential.id), actor=actor, credential=code, **normalized(fields))
 
     def register_student(self, issuer_slug: str, claims: dict[str, str], *, cohort: int | None = None) -> str:
         """Register a student: an opaque id in the ledger, the claims sealed in the vault."""
@@ -363,23 +364,31 @@ class Ledger(Application):
         """`cohorts`: each student's graduating class (the year it graduates in), when known; `buildings`:
         the district's code of the building each attends, when it keeps one. The claims (name, birth_date,
         local_id, and state_id when known) each get their own salted commitment (ledger.vault)."""
+        with self.batch() as batch:
+            return self.register_into(batch, issuer_slug, claims_list, cohorts=cohorts, buildings=buildings)
+
+    def register_into(
+        self, batch: _Batch, issuer_slug: str, claims_list: Sequence[dict[str, str]], *,
+        cohorts: Sequence[int | None] | None = None, buildings: Sequence[str | None] | None = None,
+    ) -> list[str]:
+        """`register_students` within a batch the caller holds (a roster import that also records state
+        ids of students already registered: one transaction)."""
         issuer = self.issuer(issuer_slug)
         for claims in claims_list:
             if "birth_date" in claims:
                 rules.check_birth_date(claims["birth_date"], self.clock().date())
         ids = []
-        with self.batch() as batch:
-            for i, claims in enumerate(claims_list):
-                student_id = batch.new_stream()
-                identity = Identity.new(claims)
-                batch.identities[student_id] = seal(identity, self.vault_key, student_id)
-                cohort = cohorts[i] if cohorts else None
-                building = buildings[i] if buildings else None
-                batch.sign(d.STUDENT_REGISTERED, student_id, actor=issuer.did, student=student_id,
-                           issuer=issuer.did, subject=identity.commitments(),
-                           **({"cohort": cohort} if cohort is not None else {}),
-                           **({"building": building} if building else {}))
-                ids.append(student_id)
+        for i, claims in enumerate(claims_list):
+            student_id = batch.new_stream()
+            identity = Identity.new(claims)
+            batch.identities[student_id] = seal(identity, self.vault_key, student_id)
+            cohort = cohorts[i] if cohorts else None
+            building = buildings[i] if buildings else None
+            batch.sign(d.STUDENT_REGISTERED, student_id, actor=issuer.did, student=student_id,
+                       issuer=issuer.did, subject=identity.commitments(),
+                       **({"cohort": cohort} if cohort is not None else {}),
+                       **({"building": building} if building else {}))
+            ids.append(student_id)
         return ids
 
     def issue(self, requests: Sequence[IssueRequest]) -> list[str]:
@@ -615,6 +624,7 @@ class _Batch:
         self.journal: dict[tuple[uuid.UUID, int], JournalEntry] = {}
         self.identities: dict[str, bytes] = {}
         self.erased: list[str] = []  # vault rows deleted in the same transaction
+        self.resealed: dict[str, bytes] = {}  # existing vault rows sealed anew (ledger.enrollment.sign_state_id)
         self.receipts: list[Receipt] = []
         # Relation facts (ledger.relations): what this batch adds or ends (stored with its events,
         # and kept in `_overlay`), and what it read of the stored ones.
@@ -833,7 +843,7 @@ class _Batch:
         processing.events.extend(self.events)
         processing.saved_kwargs.update(journal=self.journal, identities=self.identities, erased=self.erased,
                                        relations=self.relation_changes, required=list(self.required),
-                                       statuses=self.statuses)
+                                       statuses=self.statuses, resealed=self.resealed)
         try:
             self.ledger._record(processing)
         except StoreIntegrityError:

@@ -149,14 +149,15 @@ def _vault_problem(ledger: Ledger, view: _ReplayView) -> str | None:
             except (IntegrityError, *UNREADABLE):
                 return f"the vault row of student {student_id} does not open (damaged, or moved from another student)"
             # Sealed anew with another claim (a state id, a name changed by someone holding the vault key):
-            # it opens, but no longer opens the commitments the student's registration signed.
+            # it opens, but no longer opens the commitments the student's events signed: the registration's,
+            # and a state id recorded since (StateIdRecorded) in place of the registration's.
             student = view.aggregates[student_id]
             assert isinstance(student, Student)
-            if commitments != student.subject:
-                changed = sorted(c for c in commitments.keys() | student.subject.keys()
-                                 if commitments.get(c) != student.subject.get(c))
+            if commitments != student.commitments:
+                changed = sorted(c for c in commitments.keys() | student.commitments.keys()
+                                 if commitments.get(c) != student.commitments.get(c))
                 return (f"the vault row of student {student_id} does not match the commitments of their "
-                        f"registration ({', '.join(changed)})")
+                        f"registration and record ({', '.join(changed)})")
             held.add(student_id)
         after = rows[-1][0]
     for stream_id, aggregate in view.aggregates.items():

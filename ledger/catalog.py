@@ -10,6 +10,7 @@ be stored. CSV import validates every row first and reports every bad row
 Catalog CSV columns (header row required; code, name, certifying_body required):
     code, name, certifying_body, type, validity_months, career_field,
     career_cluster, soc, naics, cip, ctid, lookup_url (the certifying body's public lookup page, https)
+soc and cip take several codes separated by `;` (29-2052; 31-1131); ledger.catalog_codes.
 
 State listings are `ledger.listings`; assessment results `ledger.assessments`.
 May import ledger.application, ledger.aggregates, verifiers.protocol.documents and ledger.schemas.
@@ -24,6 +25,7 @@ from marshmallow import RAISE, ValidationError
 
 from ledger import schemas
 from ledger.aggregates import Credential
+from ledger.catalog_codes import LIST_CODES, normalized, split_cell
 from ledger.application import Ledger
 from ledger.csv_rows import raise_if_invalid, read_rows
 from verifiers.protocol import documents as d
@@ -34,7 +36,7 @@ def define_catalog(ledger: Ledger, entries: Sequence[dict[str, Any]]) -> dict[st
     done: dict[str, list[str]] = {"defined": [], "updated": [], "unchanged": []}
     with ledger.batch() as batch:
         for entry in entries:
-            code, fields = entry["code"], {k: v for k, v in entry.items() if k != "code"}
+            code, fields = entry["code"], normalized({k: v for k, v in entry.items() if k != "code"})
             existing = batch.stream(d.credential_stream(code))
             if existing is None:
                 batch.sign(d.CREDENTIAL_DEFINED, d.credential_stream(code), actor=ledger.operator_did,
@@ -65,6 +67,9 @@ def parse_catalog_csv(text: str) -> list[dict[str, Any]]:
     entries, errors, seen = [], {}, set()
     for number, row in rows:
         entry: dict[str, Any] = {CATALOG_COLUMNS[k]: (v or None) for k, v in row.items()}
+        for member in LIST_CODES:  # "29-2052; 31-1131" → a list; each code checked by the event's schema
+            if entry.get(member) is not None:
+                entry[member] = split_cell(entry[member]) or None
         entry["credentialType"] = entry.get("credentialType") or "certification"
         for optional in ("validityMonths", "careerField"):
             entry.setdefault(optional, None)

@@ -1,4 +1,5 @@
-"""A student's record as the district of record keeps it: the graduating class, enrollment facts, moves.
+"""A student's record as the district of record keeps it: the graduating class, enrollment facts, moves,
+and a state student id given or corrected after the registration.
 
 Each is a signed event on the student's own stream, after the registration
 (`verifiers.protocol.documents.STUDENT_RECORD_EVENTS`), signed by the district
@@ -22,6 +23,7 @@ from ledger.application import Ledger, Receipt
 from ledger.errors import InputError, NotFoundError
 from ledger.rules import DIPLOMA_TYPES, EXIT_REASONS
 from ledger.values import IssuerInfo
+from ledger.vault import seal
 from verifiers.protocol import documents as d
 
 ENROLLED, EXITED, GRADUATED, MOVED = "enrolled", "exited", "graduated", "moved"
@@ -53,6 +55,31 @@ def correct_cohort(ledger: Ledger, slug: str, student_id: str, cohort: int, *, s
     with ledger.batch() as batch:
         batch.existing(student_id, Student, f"no student {student_id!r}", seen=seen)
         return batch.sign(d.COHORT_CORRECTED, student_id, actor=issuer.did, student=student_id, cohort=cohort)
+
+
+def record_state_id(ledger: Ledger, slug: str, student_id: str, state_id: str, *, seen: int | None = None) -> Receipt:
+    """Give the student a state student id (SSID / MOSIS id / SASID) or correct it, as the district of
+    record (`slug`; ledger.rules refuses any other institution). The id is checked by the door (letters and
+    digits: web.schemas.STATE_ID); here it goes to the vault and the event commits to it."""
+    issuer = _acting(ledger, slug, student_id)
+    with ledger.batch() as batch:
+        batch.existing(student_id, Student, f"no student {student_id!r}", seen=seen)
+        return sign_state_id(ledger, batch, issuer.did, student_id, state_id)
+
+
+def sign_state_id(ledger: Ledger, batch: Any, actor: str, student_id: str, state_id: str) -> Receipt:
+    """Within `batch`: the vault row sealed anew with the state id under a fresh salt, and the
+    StateIdRecorded event committing to it, stored in one transaction. InputError naming `state_id` when the
+    student already has this id or their identity was erased (no value in the message: it is PII)."""
+    identity = ledger.identity(student_id)
+    if identity is None:
+        raise InputError.for_field("state_id", "this student's identity was erased; no state id can be recorded")
+    if identity.claims.get("state_id") == state_id:
+        raise InputError.for_field("state_id", "this is already the student's state id")
+    renewed = identity.with_claim("state_id", state_id)
+    batch.resealed[student_id] = seal(renewed, ledger.vault_key, student_id)
+    return batch.sign(d.STATE_ID_RECORDED, student_id, actor=actor, student=student_id,
+                      subject={"state_id": renewed.commitments()["state_id"]})
 
 
 def record_enrollment(ledger: Ledger, slug: str, student_id: str, fact: EnrollmentFact, *,
@@ -92,4 +119,6 @@ def record_summary(doc: Mapping[str, Any], name_of: Callable[[str], str]) -> str
         return f"graduated {doc['date']}: {DIPLOMA_TYPES.get(doc['diploma'], doc['diploma'])}"
     if kind == d.STUDENT_MOVED:
         return f"moved {doc['date']} to {name_of(doc['to'])}, the district of record since"
+    if kind == d.STATE_ID_RECORDED:
+        return "state student id recorded (kept in the vault)"  # never the id itself: it is PII
     raise ValueError(f"{kind} is no fact of a student's record")

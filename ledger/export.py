@@ -52,6 +52,15 @@ def export_bundle(
         identity = ledger.identity(student_id)
         if identity is None:
             raise InputError.for_field("disclose", "this student's identity was erased; nothing can be disclosed")
+        registration = ledger.student(student_id).subject
+        opened = identity.commitments()
+        # A claim recorded after the registration (a state id: StateIdRecorded) has a commitment of its own;
+        # the awards carry the registration's, which the new value does not open: refuse, never mislead.
+        later = [c for c in disclose if c in opened and opened[c] != registration.get(c)]
+        if later:
+            raise InputError.for_field("disclose", f"the {later[0].replace('_', ' ')} was recorded after the "
+                                                   "registration; the awards carry the registration's commitment, "
+                                                   "which it does not open")
         disclosed = identity.disclosure(list(disclose))
     ledger.transparency_log.integrate()
     size, _, note = ledger.witnessing.witnessed_latest()

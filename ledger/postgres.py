@@ -51,6 +51,7 @@ class PostgresLedgerRecorder(LedgerRecorderMixin, PostgresApplicationRecorder):
             self._write_ledger_rows(
                 curs, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
                 kwargs.get("relations", ()), kwargs.get("erased", ()), kwargs.get("statuses", ()),
+                kwargs.get("resealed"),
             )
         except Exception:
             # eventsourcing holds an exception raised here back until its transaction block has ended,

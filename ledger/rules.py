@@ -500,11 +500,17 @@ def _check_student_record(doc: Mapping[str, Any], view: LedgerView, student: Any
     if doc["actor"] != student.district:
         if view.relates(doc["student"], doc["actor"], recorded.date(), ALL_BASES):
             raise RejectedError("not_district_of_record", "only the student's district of record records their "
-                                                          "class and enrollment")
+                                                          "class, enrollment and state id")
         raise RejectedError("not_found", f"no student {doc['student']}")
     if doc["type"] == d.COHORT_CORRECTED:
         if doc["cohort"] == student.cohort:
             raise RejectedError("unchanged", f"the graduating class is already {student.cohort}")
+        return
+    if doc["type"] == d.STATE_ID_RECORDED:
+        # A salted commitment never repeats, so a same-value record is the command's to refuse (it reads
+        # the vault); here: a commitment the student already has would be a replayed or copied document.
+        if doc["subject"]["state_id"] == student.commitments.get("state_id"):
+            raise RejectedError("unchanged", "the student's state id commitment is already this one")
         return
     day = date.fromisoformat(doc["date"])
     if day > latest_day(recorded.date()):

@@ -15,6 +15,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ledger.pathways.facts import WORKKEYS_TESTS  # the rules' list: the schema cannot drift from it
+from ledger.catalog_codes import MAX_CODES
 from ledger.errors import InputError
 from ledger.relations import SHARE_PURPOSES
 from ledger.rules import (CREDENTIAL_TYPES, DIPLOMA_TYPES, EXIT_REASONS, ISSUER_KINDS, OFFER_OUTCOMES,
@@ -93,6 +94,27 @@ LOOKUP_URL = validate.And(validate.Length(max=300), validate.Regexp(r"^https://[
 WORKKEYS_LEVELS = range(3, 8)  # levels 3–7
 
 
+class CodeList(fields.Field):
+    """SOC or CIP codes: a list of codes (what commands sign), or one code as a string (events signed
+    before lists; they stay valid and read as one code: ledger.catalog_codes). Each code is checked."""
+
+    def __init__(self, code: validate.Validator, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.code = code
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise ValidationError("a list of codes")
+        if len(items) > MAX_CODES:
+            raise ValidationError(f"at most {MAX_CODES} codes")
+        if len(set(items)) != len(items):
+            raise ValidationError("a code appears twice")
+        for item in items:
+            self.code(item)
+        return value
+
+
 class ProofSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -144,9 +166,9 @@ COMMITMENTS = fields.Dict(keys=fields.String(), values=fields.String(validate=HE
 EVIDENCE = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)), required=True)
 CATALOG_CODES: dict[str, fields.Field] = {
     "careerCluster": fields.String(allow_none=True, validate=TEXT),
-    "soc": fields.String(allow_none=True, validate=SOC),
+    "soc": CodeList(SOC, allow_none=True),
     "naics": fields.String(allow_none=True, validate=NAICS),
-    "cip": fields.String(allow_none=True, validate=CIP),
+    "cip": CodeList(CIP, allow_none=True),
     "ctid": fields.String(allow_none=True, validate=CTID),
     "lookupUrl": fields.String(allow_none=True, validate=LOOKUP_URL),
 }
@@ -260,6 +282,10 @@ PAYLOADS: dict[str, dict[str, fields.Field]] = {
     d.STUDENT_GRADUATED: {"student": ID, "date": REQUIRED_DATE,
                           "diploma": fields.String(required=True, validate=validate.OneOf(sorted(DIPLOMA_TYPES)))},
     d.STUDENT_MOVED: {"student": ID, "date": REQUIRED_DATE, "to": DID},
+    # Exactly one commitment, to the state student id (ledger.enrollment.record_state_id).
+    d.STATE_ID_RECORDED: {"student": ID, "subject": fields.Dict(keys=fields.String(validate=validate.Equal("state_id")),
+                                                                values=fields.String(validate=HEX64), required=True,
+                                                                validate=validate.Length(equal=1))},
     d.TRANSFER_OFFER_CLOSED: {
         "offer": ID, "outcome": fields.String(required=True, validate=validate.OneOf(OFFER_OUTCOMES)),
     },

@@ -148,6 +148,7 @@ class LedgerRecorderMixin:
         relations: Sequence[Change],
         erased: Sequence[str] = (),
         statuses: Sequence[StatusEntry] = (),
+        resealed: Mapping[str, bytes] | None = None,
     ) -> None:
         rows = []
         for stored, notification_id in zip(stored_events, notification_ids):
@@ -177,6 +178,11 @@ class LedgerRecorderMixin:
                 self._sql("INSERT INTO {vault} (student_id, sealed) VALUES (?, ?)"),
                 list(identities.items()),
             )
+        if resealed:
+            # A vault row sealed anew (a state id recorded later: ledger.enrollment), with the event whose
+            # commitment it opens. UPDATE, never insert: an erased student's row is not brought back.
+            cursor.executemany(self._sql("UPDATE {vault} SET sealed = ? WHERE student_id = ?"),
+                               [(sealed, student_id) for student_id, sealed in resealed.items()])
         self._write_relations(cursor, relations)
         if statuses:  # a duplicate entry is a uniqueness conflict: the batch is refused, nothing stored
             cursor.executemany(self._sql("INSERT INTO {status_entries} (issuer, list, idx, award) VALUES (?, ?, ?, ?)"),
@@ -488,6 +494,7 @@ class SQLiteLedgerRecorder(LedgerRecorderMixin, SQLiteApplicationRecorder):
         self._write_ledger_rows(
             c, stored_events, notification_ids, kwargs["journal"], kwargs.get("identities", {}),
             kwargs.get("relations", ()), kwargs.get("erased", ()), kwargs.get("statuses", ()),
+            kwargs.get("resealed"),
         )
         return notification_ids
 

@@ -38,6 +38,11 @@ class Identity:
     def new(cls, claims: dict[str, str]) -> Identity:
         return cls(claims=dict(claims), salts={name: os.urandom(SALT_BYTES) for name in claims})
 
+    def with_claim(self, name: str, value: str) -> Identity:
+        """These claims with `name` given or replaced, under a fresh salt of its own (a state id recorded
+        after the registration: the old value's commitment stays in the registration, unopenable by this row)."""
+        return Identity(claims={**self.claims, name: value}, salts={**self.salts, name: os.urandom(SALT_BYTES)})
+
     def commitments(self) -> dict[str, str]:
         return {
             name: commitment_from_claim(name, value, self.salts[name])

@@ -51,7 +51,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ledger.application import IssueRequest
 from ledger.assessments import record_assessments, workkeys_requests
-from ledger.enrollment import correct_cohort, record_enrollment
+from ledger.enrollment import correct_cohort, record_enrollment, record_state_id
 from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
 from ledger.export import export_bundle
 from ledger.readmodels import Projections
@@ -67,7 +67,7 @@ from web.exceptions import Forbidden, RateLimited, TooLarge, Unauthorized
 from web.imports import DONE, INVALID, READY
 from web.roster import Roster, local_id_resolver, resolve_local_ids, share_view
 from web.roster_import import raise_for_errors
-from web.schemas import enrollment_fact, student_claims
+from web.schemas import enrollment_fact, state_id_of, student_claims
 from web.student_list import student_page
 from web.transfers import PendingTransfer
 from web import services
@@ -375,16 +375,18 @@ def import_students(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     """Import a roster CSV (web.roster_import): without `commit`, every row checked (the preview); with it,
     every new student registered in one transaction, or nobody. A row whose local id is a student this
     issuer already has is that student (skipped when it agrees; an error naming the field when it does not),
-    so the same file imported twice registers each student once. The rows answered carry no PII."""
+    so the same file imported twice registers each student once; a row giving a state id to a student
+    registered without one adds it (`state-id`), in the same transaction. The rows answered carry no PII."""
     issuer, raw, today = _issuer(actor), data["csv"].encode(), _ledger().clock().date()
     if data["commit"]:
         rows, ids = services.roster_import().commit(issuer.slug, raw, today)
     else:
         rows, ids = services.roster_import().check(issuer.slug, raw, today), []
     new = iter(ids)
-    return {"committed": data["commit"], "registered": len(ids), "rows": [
+    return {"committed": data["commit"], "registered": len(ids),
+            "state_ids": sum(1 for r in rows if r.adds_state_id) if data["commit"] else 0, "rows": [
         {"line": r.line, "local_id": r.local_id, "errors": r.errors,
-         "result": "error" if r.errors else "new" if r.new else "registered",
+         "result": "error" if r.errors else "new" if r.new else "state-id" if r.adds_state_id else "registered",
          "student": (next(new) if data["commit"] else None) if r.new and not r.errors else r.student}
         for r in rows]}
 
@@ -479,6 +481,18 @@ def correct_student_cohort(actor: Actor, student_id: Any, data: dict[str, Any]) 
     issuer, student = _issuer(actor), str(student_id)
     _require_student(student, issuer)
     receipt = correct_cohort(_ledger(), issuer.slug, student, data["cohort"])
+    return _record_json(student, _position(student, receipt.sequence))
+
+
+@route("POST", "/students/<uuid:student_id>/state-id", role="registrar", tag="students", body=s.StateIdIn,
+       response=s.StudentRecordOut, errors=(404, 409))
+def record_student_state_id(actor: Actor, student_id: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """Give or correct the state student id: a signed event of the district of record with its own salted
+    commitment; the id goes to the vault and is not echoed (any other institution gets the 404 an unknown
+    student gets; 409 `not_district_of_record` for one that sees the student but does not keep its record)."""
+    issuer, student = _issuer(actor), str(student_id)
+    _require_student(student, issuer)
+    receipt = record_state_id(_ledger(), issuer.slug, student, state_id_of(data))
     return _record_json(student, _position(student, receipt.sequence))
 
 

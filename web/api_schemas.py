@@ -17,7 +17,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from ledger.relations import SHARE_PURPOSES
 from ledger.rules import REVOCATION_REASONS
 from ledger.schemas import MAX_SHARED_STUDENTS
-from web.schemas import CohortInput, EnrollmentInput, IssueInput, RevokeInput, StudentInput, StudentListQuery
+from web.schemas import (CohortInput, EnrollmentInput, IssueInput, RevokeInput, StateIdInput, StudentInput,
+                         StudentListQuery)
 
 MAX_BATCH = 1000  # awards in one batch, events in one submission
 
@@ -178,6 +179,12 @@ class CatalogEntry(Schema):
     credentialType = fields.String(required=True)
     validityMonths = fields.Integer(required=True, allow_none=True)
     careerField = fields.String(required=True, allow_none=True)
+    careerCluster = fields.String(allow_none=True)
+    soc = fields.List(fields.String(), metadata={"description": "SOC occupation codes (29-2052); several may apply"})
+    naics = fields.String(allow_none=True)
+    cip = fields.List(fields.String(), metadata={"description": "CIP program codes (51.0805); several may apply"})
+    ctid = fields.String(allow_none=True, metadata={"description": "Credential Engine CTID"})
+    lookupUrl = fields.String(allow_none=True, metadata={"description": "the certifying body's public lookup page"})
     owner = fields.String(required=True, metadata={"description": "DID of whoever defined the entry"})
 
 
@@ -279,14 +286,16 @@ class RosterImportIn(Schema):
                         metadata={"description": "The file's text, UTF-8"})
     commit = fields.Boolean(load_default=False, metadata={
         "description": "false (default): check every row and answer the preview; true: register every new "
-                       "student in one transaction, or nobody (400 naming each bad row's fields)"})
+                       "student (and add the state ids rows give students registered without one) in one "
+                       "transaction, or nothing (400 naming each bad row's fields)"})
 
 
 class RosterImportRow(Schema):
     line = fields.Integer(required=True)
     local_id = fields.String(required=True)
-    result = fields.String(required=True, validate=validate.OneOf(["new", "registered", "error"]),
-                           metadata={"description": "new; registered (already: skipped); error"})
+    result = fields.String(required=True, validate=validate.OneOf(["new", "state-id", "registered", "error"]),
+                           metadata={"description": "new; state-id (registered without a state id: this row "
+                                                    "adds it); registered (already: skipped); error"})
     student = fields.String(required=True, allow_none=True, metadata={"format": "uuid"})
     errors = fields.List(fields.String(), required=True, metadata={"description": "`field: problem` each"})
 
@@ -295,6 +304,8 @@ class RosterImportOut(Schema):
     committed = fields.Boolean(required=True)
     rows = fields.List(fields.Nested(RosterImportRow), required=True)
     registered = fields.Integer(required=True, metadata={"description": "Students registered by this call"})
+    state_ids = fields.Integer(required=True, metadata={"description": "State ids added by this call to students "
+                                                                       "registered without one"})
 
 
 class AwardImportIn(Schema):
@@ -415,6 +426,11 @@ class WorkKeysImportOut(Schema):
 
 class CohortIn(CohortInput):
     """The graduating class corrected: a signed event of the district of record."""
+
+
+class StateIdIn(StateIdInput):
+    """The state student id (Ohio SSID, Missouri MOSIS id, Colorado SASID) given or corrected: a signed event
+    of the district of record with a new salted commitment; the id itself goes to the vault."""
 
 
 class EnrollmentIn(EnrollmentInput):

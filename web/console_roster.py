@@ -12,6 +12,7 @@ offered only there, and the ledger's rule refuses anyone else the way it answers
     /console/<slug>/students/<id>/record             GET   the record's forms               registrar
     /console/<slug>/students/<id>/cohort             POST  correct the graduating class     registrar
     /console/<slug>/students/<id>/enrollment         POST  record an enrollment fact        registrar
+    /console/<slug>/students/<id>/state-id           POST  give or correct the state id     registrar
     /console/<slug>/assessments/import               GET POST WorkKeys score reports (check) registrar
     /console/<slug>/assessments/import/commit        POST  record the checked file          registrar
 
@@ -26,7 +27,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 
 from ledger.assessments import WORKKEYS_COLUMNS, record_assessments, workkeys_requests
-from ledger.enrollment import correct_cohort, record_enrollment
+from ledger.enrollment import correct_cohort, record_enrollment, record_state_id
 from ledger.errors import InputError, LedgerError
 from ledger.rules import DIPLOMA_TYPES, EXIT_REASONS
 from web import schemas
@@ -76,9 +77,10 @@ def student_import_commit(slug: str) -> Any:
         except LedgerError:
             shown = None
         return form_error(TEMPLATE, e, scope=s, format=FORMAT, rows=shown, csv_text=data.decode())
-    skipped = len(rows) - len(ids)
-    return done(f"Registered {len(ids)} student(s)" + (f"; {skipped} were registered already." if skipped else "."),
-                "console.students", slug=slug)
+    added = sum(1 for r in rows if r.adds_state_id)
+    skipped = len(rows) - len(ids) - added
+    return done(f"Registered {len(ids)} student(s)" + (f"; added the state id of {added}" if added else "")
+                + (f"; {skipped} were registered already." if skipped else "."), "console.students", slug=slug)
 
 
 @bp.get("/import/students-template.csv")
@@ -118,6 +120,20 @@ def cohort(slug: str, student_id: str) -> Any:
         return form_error("console/student_record.html", e, **{**context, "form": request.form})
     return done(f"The graduating class is now {data['cohort']}.", "console.student", slug=slug,
                 student_id=student_id)
+
+
+@bp.post("/<slug>/students/<student_id>/state-id")
+@staff_required
+def state_id(slug: str, student_id: str) -> Any:
+    s = scope(slug, "registrar")
+    context = record_context(s, student_id)
+    try:
+        data = schemas.load(schemas.StateIdInput, {"state_id": request.form.get("state_id", "").strip()})
+        record_state_id(ledger(), slug, student_id, schemas.state_id_of(data))
+    except LedgerError as e:
+        return form_error("console/student_record.html", e, **{**context, "form": request.form})
+    # The id is not repeated in the message: the flash is stored in the session cookie.
+    return done("The state student id is recorded.", "console.student", slug=slug, student_id=student_id)
 
 
 @bp.post("/<slug>/students/<student_id>/enrollment")

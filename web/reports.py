@@ -53,9 +53,21 @@ DESCRIPTIONS = {
     "colorado-incentive": ("Colorado incentive claim", ("Each district's Career Development Incentive claim, in "
                                                        "tier order, with the caps.")),
 }
-UPLOADS = {"colorado-incentive": ("frl", "Students eligible for free/reduced lunch (one student id a line)"),
-           "perkins-5s1": ("concentrators", "CTE concentrators (CSV: student, graduated)"),
-           "ohio-status": ("inputs", "Pathway inputs CSV (work-based hours, WebXams, seals)")}
+# The files each report reads, as `credledger report NAME --frl/--inputs/--concentrators FILE` does:
+# report -> ((form field, label, what the file holds), ...). Read by ledger.reports.inputs, never stored.
+UPLOADS = {
+    "colorado-incentive": (
+        ("frl", "Free/reduced lunch list", "Students eligible for free/reduced lunch: one student id a line."),
+        ("inputs", "Workplace training and CS AP", "CSV with the columns student, workplace_training, cs_ap "
+                                                   "(yes/no; for the report's school year)."),
+    ),
+    "perkins-5s1": (("concentrators", "CTE concentrators", "CSV with the columns student, graduated "
+                                                           "(yes, no or the date), or one student id a line."),),
+    "ohio-status": (("inputs", "Pathway inputs", "CSV: student, wbl_hours, webxams_pathway, webxams_passed, "
+                                                 "pre_apprenticeship, omj_seal, eoc_retake (and the other input "
+                                                 "columns)."),),
+}
+FORM_FIELDS = ("year", "state", "funds", "district", "frl", "inputs", "concentrators", "graduated")
 
 
 # The state files (ledger.reports.state_files), as the index offers them.
@@ -119,7 +131,8 @@ def state_file() -> Any:
             frl=parse_student_ids(frl, what="frl") if frl else None,
             inputs=parse_inputs_csv(inputs) if inputs else None, omit_missing=values.get("omit_missing") == "yes")
     except (InputError, NotFoundError) as e:
-        return _index(400, error=str(e), errors=getattr(e, "errors", None) or {}, chosen="state-file")
+        errors = getattr(e, "errors", None) or {}
+        return _index(400, error=str(e), errors=errors, chosen="state-file", fields=_fields_in_error(errors))
     mimetype = "text/csv" if built.layout.format == "csv" else "text/plain"
     # How many were left out for want of a state id (a count: the ids are on the refusal page, not in a header).
     return Response(built.text.encode("utf-8"), mimetype=mimetype,
@@ -151,7 +164,8 @@ def show(name: str) -> Any:
             identities=lambda ids: ledger().identities([i for i in ids if served is None or i in served]),
         )
     except (InputError, NotFoundError) as e:
-        return _index(400, error=str(e), errors=getattr(e, "errors", None) or {}, chosen=name)
+        errors = getattr(e, "errors", None) or {}
+        return _index(400, error=str(e), errors=errors, chosen=name, fields=_fields_in_error(errors))
     if values.get("format") == "csv":
         filename = f"{name}-{report.parameters.get('year') or 'all'}.csv"
         return Response(report.to_csv(), mimetype="text/csv",
@@ -204,6 +218,15 @@ def _upload(field: str) -> str | None:
         return file.read().decode("utf-8")
     except UnicodeDecodeError:
         raise InputError.for_field(field, "not UTF-8 text (save it as CSV UTF-8)") from None
+
+
+def _fields_in_error(errors: dict[str, Any]) -> dict[str, str]:
+    """Error key -> the form field it is about ("inputs row 3" -> "inputs", "frl line 2" -> "frl"), so the
+    page links each error to its field; keys naming no field of the form are left out."""
+    fields = {key: key.split(" ", 1)[0].split(".", 1)[0] for key in errors}
+    # "graduated" is a column of the concentrators file (its upload is where it is fixed).
+    return {key: "concentrators" if field == "graduated" else field for key, field in fields.items()
+            if field in FORM_FIELDS}
 
 
 def _funds(text: str | None) -> int | None:

@@ -14,9 +14,15 @@ institution already relates to (ledger.access) is that student. If its
 name, birth date, state id and class agree, the row is "already registered"
 and skipped, so importing the same file twice registers each student once; if
 one differs, the row is an error naming that field (a correction is a signed
-event of its own: the class is corrected on the student page, the API or the
-CLI, never silently by a file). A student another institution registered is
-invisible here: the same local id there is another school's numbering.
+event of its own: the class and the state id are corrected on the student
+page, the API or the CLI, never silently by a file). One addition is made by
+a file: a row that gives a state id to a student registered WITHOUT one adds
+it (a `StateIdRecorded` of the district of record, with its own salted
+commitment: ledger.enrollment), in the same transaction as the new students,
+so the SIS export that now carries state ids can be imported again as it is.
+The preview says so per row; only the district of record may add it, and not
+a state id another of its students has. A student another institution
+registered is invisible here: the same local id there is another school's numbering.
 
 Unlike the award import, nothing is kept on the server between the two steps:
 the rows hold names, birth dates and state ids, so the preview page carries
@@ -36,6 +42,7 @@ from datetime import date
 from typing import Protocol
 
 from ledger.application import Ledger
+from ledger.enrollment import sign_state_id
 from ledger.errors import InputError
 from ledger.readmodels import Projections
 from ledger.rules import check_birth_date
@@ -78,6 +85,7 @@ class RosterRow:
     building: str
     errors: list[str] = field(default_factory=list)
     student: str | None = None  # the student this row is, when already registered
+    adds_state_id: bool = False  # a registered student without a state id, whom this row gives one
 
     @property
     def new(self) -> bool:
@@ -122,7 +130,11 @@ class RosterImport:
                 row.errors.append(f"local_id: {len(matches)} of your students have this local id; register this "
                                   "one on the student page")
             elif matches:
-                row = _matched(row, matches[0], self.ledger.student(matches[0].student_id).cohort)
+                info = self.ledger.student(matches[0].student_id)
+                row = _matched(row, matches[0], info.cohort, keeps_record=info.district == did)
+                if row.adds_state_id and row.state_id in by_state:
+                    row.errors.append(f"state_id: already the state id of your student with local id "
+                                      f"{by_state[row.state_id].local_id}")
             elif row.state_id in by_state:
                 row.errors.append(f"state_id: already the state id of your student with local id "
                                   f"{by_state[row.state_id].local_id}")
@@ -130,15 +142,22 @@ class RosterImport:
         return rows
 
     def commit(self, slug: str, data: bytes, today: date) -> tuple[list[RosterRow], list[str]]:
-        """Check the file again and register its new students in one transaction; (rows, new student ids).
-        InputError naming each bad row's fields (`line 3.birth_date`) when any row is bad: nothing is stored."""
+        """Check the file again; register its new students and add the state ids it gives students
+        registered without one, in one transaction; (rows, new student ids). InputError naming each bad
+        row's fields (`line 3.birth_date`) when any row is bad: nothing is stored."""
         rows = self.check(slug, data, today)
         raise_for_errors(rows)
         new = [r for r in rows if r.new]
-        if not new:
+        adds = [r for r in rows if r.adds_state_id]
+        if not new and not adds:
             return rows, []
-        ids = self.ledger.register_students(slug, [_claims(r) for r in new], cohorts=[r.cohort for r in new],
-                                            buildings=[r.building or None for r in new])
+        did = self.ledger.issuer(slug).did
+        with self.ledger.batch() as batch:
+            ids = self.ledger.register_into(batch, slug, [_claims(r) for r in new], cohorts=[r.cohort for r in new],
+                                            buildings=[r.building or None for r in new]) if new else []
+            for row in adds:
+                assert row.student is not None
+                sign_state_id(self.ledger, batch, did, row.student, row.state_id)
         return rows, ids
 
 
@@ -217,23 +236,26 @@ def _cohort(text: str, errors: list[str]) -> int | None:
     return int(text)
 
 
-def _matched(row: RosterRow, person: StudentIdentity, cohort: int | None) -> RosterRow:
-    """The row of a student already registered: the same student, or an error naming what differs."""
+def _matched(row: RosterRow, person: StudentIdentity, cohort: int | None, *, keeps_record: bool) -> RosterRow:
+    """The row of a student already registered: the same student (giving them a state id they lack, when
+    `keeps_record`: the institution is their district of record), or an error naming what differs."""
     errors = list(row.errors)
+    adds = bool(row.state_id) and not person.state_id
+    if adds and not keeps_record:
+        errors.append("state_id: only the student's district of record records their state id")
     if row.name and folded(row.name) != folded(person.name):
         errors.append(f"name: your student with local id {person.local_id} is registered under another name; "
                       "check the local id")
     if row.birth_date and row.birth_date != person.birth_date:
         errors.append(f"birth_date: your student with local id {person.local_id} has another birth date")
-    if row.state_id and row.state_id != person.state_id:
-        errors.append("state_id: " + ("the student is registered with another state id" if person.state_id else
-                                      "the student was registered without a state id, and one cannot be added "
-                                      "to a registration"))
+    if row.state_id and person.state_id and row.state_id != person.state_id:
+        errors.append("state_id: the student has another state id; to correct it, use the student's record page "
+                      "(a signed correction), then import again")
     if row.cohort is not None and row.cohort != cohort:
         errors.append(f"cohort: registered as the class of {cohort or 'unknown'}; correct the class on the "
                       "student page (a signed correction), then import again")
     return RosterRow(row.line, row.local_id, row.name, row.birth_date, row.state_id, row.cohort, row.building,
-                     errors, person.student_id)
+                     errors, person.student_id, adds_state_id=adds and keeps_record)
 
 
 def template_csv() -> str:

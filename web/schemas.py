@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from ledger.catalog_codes import MAX_CODES
 from ledger.enrollment import ENROLLED, EXITED, GRADUATED, MOVED, EnrollmentFact
 from ledger.errors import InputError
 from ledger.statelists import FIRST_YEAR, LAST_YEAR
@@ -65,9 +66,10 @@ class CredentialInput(Schema):
     careerField = fields.String(load_default=None, allow_none=True, validate=NAME)
     # Optional codes (ledger.schemas checks the same formats); absent unless given.
     careerCluster = fields.String(allow_none=True, validate=NAME)
-    soc = fields.String(allow_none=True, validate=SOC)
+    # Several SOC and CIP codes (ledger.catalog_codes), each in the format ledger.schemas checks.
+    soc = fields.List(fields.String(validate=SOC), allow_none=True, validate=validate.Length(max=MAX_CODES))
     naics = fields.String(allow_none=True, validate=NAICS)
-    cip = fields.String(allow_none=True, validate=CIP)
+    cip = fields.List(fields.String(validate=CIP), allow_none=True, validate=validate.Length(max=MAX_CODES))
     ctid = fields.String(allow_none=True, validate=CTID)
     lookupUrl = fields.String(allow_none=True, validate=LOOKUP_URL)
 
@@ -94,6 +96,20 @@ class CohortInput(Schema):
         unknown = RAISE
 
     cohort = fields.Integer(required=True, validate=COHORT)
+
+
+class StateIdInput(Schema):
+    """A state student id given or corrected after the registration (ledger.enrollment.record_state_id)."""
+
+    class Meta:
+        unknown = RAISE
+
+    state_id = fields.String(required=True, validate=STATE_ID)
+
+
+def state_id_of(data: dict[str, Any]) -> str:
+    """The state id as registration stores it (upper case: student_claims)."""
+    return str(data["state_id"]).upper()
 
 
 # The one detail each enrollment fact carries, by kind: the building (optional), the exit reason, the

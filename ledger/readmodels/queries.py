@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ledger.catalog_codes import split_cell
 from ledger.errors import NotFoundError
 from verifiers.protocol.status import award_status
 from ledger.readmodels.recorders import ReadModelMixin
@@ -22,6 +23,8 @@ class CatalogEntry:
     type: str  # certificate, license, …
     months: int | None  # validity, when it expires
     field: str | None  # career field
+    soc: tuple[str, ...] = ()  # SOC occupation codes
+    cip: tuple[str, ...] = ()  # CIP program codes
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,10 @@ class Queries:
 
     def catalog(self) -> list[CatalogEntry]:
         """The credential catalog, by name."""
-        rows = self.view.query("SELECT code, name, certifying_body, credential_type, validity_months, career_field "
-                               "FROM rm_credentials ORDER BY name")
-        return [CatalogEntry(*r) for r in rows]
+        rows = self.view.query("SELECT code, name, certifying_body, credential_type, validity_months, career_field, "
+                               "soc, cip FROM rm_credentials ORDER BY name")
+        return [CatalogEntry(r[0], r[1], r[2], r[3], r[4], r[5], tuple(split_cell(r[6])), tuple(split_cell(r[7])))
+                for r in rows]
 
     def credential_codes(self) -> set[str]:
         return {str(r[0]) for r in self.view.query("SELECT code FROM rm_credentials ")}

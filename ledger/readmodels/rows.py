@@ -13,6 +13,7 @@ from typing import Any
 
 from verifiers.protocol import documents as d
 from verifiers.protocol import payloads as p
+from ledger.catalog_codes import LIST_CODES, joined
 from ledger.readmodels.schema import CATALOG_COLUMNS, Change
 
 Document = dict[str, Any]
@@ -41,6 +42,10 @@ def _history(doc: Mapping[str, Any], recorded: str, sequence: int, day: str | No
 def _cohort_corrected(doc: p.CohortCorrected, recorded: str, _: int, sequence: int) -> list[Change]:
     return [("UPDATE rm_students SET cohort = ? WHERE student_id = ?", (doc["cohort"], doc["student"])),
             _history(doc, recorded, sequence, None, str(doc["cohort"]))]
+
+
+def _state_id_recorded(doc: p.StateIdRecorded, recorded: str, _: int, sequence: int) -> list[Change]:
+    return [_history(doc, recorded, sequence, None, None)]  # the value is in the vault, never in a read model
 
 
 def _student_enrolled(doc: p.StudentEnrolled, recorded: str, _: int, sequence: int) -> list[Change]:
@@ -116,13 +121,14 @@ def _credential_defined(doc: p.CredentialDefined, _: str, __: int, ___: int) -> 
     return [("INSERT INTO rm_credentials (code, name, certifying_body, credential_type, validity_months, "
              "career_field, career_cluster, soc, naics, cip, credential_engine_ctid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              (doc["credential"], doc["name"], doc["certifyingBody"], doc["credentialType"], doc["validityMonths"],
-              doc["careerField"], doc.get("careerCluster"), doc.get("soc"), doc.get("naics"), doc.get("cip"),
+              doc["careerField"], doc.get("careerCluster"), joined(doc.get("soc")), doc.get("naics"), joined(doc.get("cip")),
               doc.get("ctid")))]
 
 
 def _credential_updated(doc: p.CredentialUpdated, _: str, __: int, ___: int) -> list[Change]:
     named: Mapping[str, Any] = doc  # read by the names in CATALOG_COLUMNS, not by literals
-    return [(f"UPDATE rm_credentials SET {column} = ? WHERE code = ?", (named[field], doc["credential"]))
+    return [(f"UPDATE rm_credentials SET {column} = ? WHERE code = ?",
+             (joined(named[field]) if field in LIST_CODES else named[field], doc["credential"]))
             for field, column in CATALOG_COLUMNS.items() if field in named]
 
 
@@ -168,4 +174,5 @@ ROWS: dict[str, Rows] = {
     d.STUDENT_EXITED: _student_exited,
     d.STUDENT_GRADUATED: _student_graduated,
     d.STUDENT_MOVED: _student_moved,
+    d.STATE_ID_RECORDED: _state_id_recorded,
 }

@@ -34,6 +34,7 @@ TABLES = {
         "did TEXT NOT NULL, key_id TEXT NOT NULL, valid_from TEXT NOT NULL, retired_at TEXT, "
         "compromised_at TEXT, PRIMARY KEY (did, key_id)"
     ),
+    # soc and cip: the entry's codes joined by ";" (ledger.catalog_codes: one code reads as one).
     "rm_credentials": (
         "code TEXT PRIMARY KEY, name TEXT NOT NULL, certifying_body TEXT NOT NULL, credential_type TEXT NOT NULL, "
         "validity_months INTEGER, career_field TEXT, career_cluster TEXT, soc TEXT, naics TEXT, cip TEXT, "

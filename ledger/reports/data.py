@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
+from ledger.catalog_codes import split_cell
 from ledger.errors import NotFoundError
 from ledger.pathways import EarnedCredential, ListingBook, WorkKeysSitting
 from ledger.pathways.states import issuer_state
@@ -44,7 +45,7 @@ class ReportData:
     """Everything the reports read."""
 
     issuers: dict[str, tuple[str, str, str]]  # did -> (slug, name, kind)
-    credentials: dict[str, dict[str, Any]]  # code -> name, type, careerField, careerCluster
+    credentials: dict[str, dict[str, Any]]  # code -> name, type, careerField, careerCluster, soc and cip (lists)
     # id -> (the district of record's DID, cohort): the registering institution until a move (ledger.enrollment)
     students: dict[str, tuple[str, int | None]]
     awards: list[AwardRow]
@@ -112,8 +113,10 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
     which credentials, for the counselor's view). `issuer_states`: the configured states (ledger.pathways.states)."""
     issuers = {r[0]: (r[1], r[2], r[3]) for r in view.query("SELECT did, slug, name, kind FROM rm_issuers ")}
     credentials = {
-        r[0]: {"name": r[1], "type": r[2], "careerField": r[3], "careerCluster": r[4]}
-        for r in view.query("SELECT code, name, credential_type, career_field, career_cluster FROM rm_credentials ")
+        r[0]: {"name": r[1], "type": r[2], "careerField": r[3], "careerCluster": r[4], "soc": split_cell(r[5]),
+               "cip": split_cell(r[6])}
+        for r in view.query("SELECT code, name, credential_type, career_field, career_cluster, soc, cip "
+                            "FROM rm_credentials ")
     }
     where, params = "", list(students or [])
     if students is not None:

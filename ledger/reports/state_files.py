@@ -180,7 +180,10 @@ def _buildings(view: Any) -> dict[str, str]:
 
 
 def _cips(view: Any) -> dict[str, str]:
-    return {c: cip for c, cip in view.query("SELECT code, cip FROM rm_credentials WHERE cip IS NOT NULL")}
+    """A credential's CIP code for a one-code field: the first the catalog lists (its primary program;
+    the read model keeps several joined by ';', ledger.catalog_codes)."""
+    return {c: cip.split(";")[0] for c, cip in view.query("SELECT code, cip FROM rm_credentials WHERE cip IS NOT NULL")
+            if cip}
 
 
 def _sittings(view: Any, year: int) -> list[tuple[str, str, date, dict[str, int]]]:

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ledger.application import Ledger
+from ledger.catalog_codes import code_list
 from ledger.errors import InputError
 from ledger.vc.addresses import OB_CONTEXT, VC_CONTEXT, base_url
 from ledger.vc.statuslist import status_entry
@@ -101,9 +102,10 @@ def achievement(ledger: Ledger, code: str) -> dict[str, Any]:
         "criteria": {"narrative": f"Earned by meeting the requirements {body} sets for {fields['name']}."},
         "creator": {"id": f"{base_url(ledger)}/certifying-bodies/{_slug(body)}", "type": ["Profile"], "name": body},
     }
-    alignments = [{"type": ["Alignment"], "targetName": f"{short} {fields[key]}", "targetFramework": framework,
-                   "targetCode": fields[key], "targetUrl": url.format(code=fields[key])}
-                  for key, (short, framework, url) in ALIGNMENTS.items() if fields.get(key)]
+    # One alignment per code: an entry may name several SOC and CIP codes (ledger.catalog_codes).
+    alignments = [{"type": ["Alignment"], "targetName": f"{short} {code}", "targetFramework": framework,
+                   "targetCode": code, "targetUrl": url.format(code=code)}
+                  for key, (short, framework, url) in ALIGNMENTS.items() for code in code_list(fields.get(key))]
     if alignments:
         result["alignment"] = alignments
     tags = list(dict.fromkeys(fields[key] for key in ("careerField", "careerCluster") if fields.get(key)))

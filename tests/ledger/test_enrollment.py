@@ -5,14 +5,16 @@ are fictional."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from ledger.audit import audit
 from ledger.application import Ledger
-from ledger.enrollment import ENROLLED, EXITED, GRADUATED, MOVED, EnrollmentFact, correct_cohort, record_enrollment
+from ledger.enrollment import (ENROLLED, EXITED, GRADUATED, MOVED, EnrollmentFact, correct_cohort, record_enrollment,
+                               record_state_id)
 from ledger.errors import InputError, NotFoundError
+from ledger.export import export_bundle
 from ledger.readmodels import Projections
 from ledger.reports.data import load_report_data
 from ledger.reports.perkins import perkins_5s1
@@ -135,4 +137,93 @@ def test_the_audit_names_a_vault_row_resealed_with_another_state_id(world: tuple
     report = audit(ledger)
     assert report.finding is not None and report.finding.stream == "student_identities"
     assert report.finding.problem == (f"the vault row of student {student} does not match the commitments of "
-                                      "their registration (state_id)")
+                                      "their registration and record (state_id)")
+
+
+# A state id recorded after the registration ---------------------------------------------------------
+
+
+def test_a_state_id_given_later_and_corrected_gets_its_own_commitment_each_time(world: tuple[Ledger, str]) -> None:
+    """A student registered without a state id gets one later, then a wrong one corrected: each a
+    StateIdRecorded of the district of record with a new salted commitment; the value only in the vault."""
+    ledger, _ = world
+    claims = {"name": "Perpetua Anand-Solberg", "birth_date": "2009-04-30", "local_id": "HV-2211"}
+    student = ledger.register_student("hollis", claims, cohort=2027)
+    registration = dict(ledger.student(student).subject)
+    assert "state_id" not in registration
+    record_state_id(ledger, "hollis", student, "QX1111111")
+    identity = ledger.identity(student)
+    assert identity is not None and identity.claims["state_id"] == "QX1111111"
+    record_state_id(ledger, "hollis", student, "QX2222222")  # the first was mistyped
+    identity = ledger.identity(student)
+    assert identity is not None and identity.claims == {**claims, "state_id": "QX2222222"}
+    recorded = [doc for _, doc, _ in ledger.student_history(student) if doc["type"] == d.STATE_ID_RECORDED]
+    assert [set(doc["subject"]) for doc in recorded] == [{"state_id"}, {"state_id"}]
+    assert recorded[0]["subject"] != recorded[1]["subject"]
+    assert recorded[1]["subject"]["state_id"] == identity.commitments()["state_id"]
+    for _, document, _ in ledger.student_history(student):
+        assert "QX1111111" not in repr(document) and "QX2222222" not in repr(document)
+    # Awards keep carrying the registration's commitments (a bundle checks them against the registration).
+    assert ledger.student(student).subject == registration
+    projections = Projections.of(ledger)
+    projections.catch_up()
+    history = projections.student_record(student)["history"]
+    assert [(h["type"], h["detail"]) for h in history] == [(d.STATE_ID_RECORDED, None)] * 2
+    assert audit(ledger).ok
+    before = projections.dump()
+    projections.rebuild()
+    assert projections.dump() == before
+
+
+def test_only_the_district_of_record_records_a_state_id(world: tuple[Ledger, str]) -> None:
+    ledger, student = world
+    ledger.share_roster("hollis", "marren", [student], purpose="record", until=ledger.clock().date() + timedelta(days=30))
+    with refused(ledger, "not_district_of_record"):  # it sees and records for the student, not their record
+        record_state_id(ledger, "marren", student, "QX7654321")
+    with pytest.raises(NotFoundError):  # an unrelated district hears what an unknown id gets
+        record_state_id(ledger, "tallow", student, "QX7654321")
+    record_enrollment(ledger, "hollis", student, EnrollmentFact(MOVED, date(2025, 1, 6), "marren"))
+    with refused(ledger, "not_district_of_record"):  # after a move: the receiving district's
+        record_state_id(ledger, "hollis", student, "QX7654321")
+    record_state_id(ledger, "marren", student, "QX7654321")
+    identity = ledger.identity(student)
+    assert identity is not None and identity.claims["state_id"] == "QX7654321"
+    assert audit(ledger).ok
+
+
+def test_the_same_state_id_again_is_an_input_error_and_changes_nothing(world: tuple[Ledger, str]) -> None:
+    ledger, student = world
+    size = ledger.store.journal_size()
+    with pytest.raises(InputError) as error:
+        record_state_id(ledger, "hollis", student, "QX1234567")
+    assert error.value.errors == {"state_id": ["this is already the student's state id"]}
+    assert "QX1234567" not in str(error.value)  # no PII in errors
+    assert ledger.store.journal_size() == size
+
+
+def test_the_audit_names_a_vault_row_that_does_not_open_the_recorded_state_id(world: tuple[Ledger, str]) -> None:
+    """After a StateIdRecorded the vault must open the NEW commitment: a row sealed back with the old id
+    (or any other) is named, as a row changed against the registration is."""
+    ledger, student = world
+    old = ledger.identity(student)
+    record_state_id(ledger, "hollis", student, "QX7654321")
+    assert old is not None and audit(ledger).ok
+    ledger.store.execute("UPDATE {vault} SET sealed = ? WHERE student_id = ?",
+                         [seal(old, ledger.vault_key, student), student])
+    report = audit(ledger)
+    assert report.finding is not None and report.finding.problem == (
+        f"the vault row of student {student} does not match the commitments of their registration and record "
+        "(state_id)")
+
+
+def test_a_bundle_does_not_disclose_a_state_id_recorded_after_the_registration(world: tuple[Ledger, str]) -> None:
+    """Awards carry the registration's commitments; a state id recorded later does not open them, so a
+    bundle disclosing it is refused by name rather than exported to fail at the verifier."""
+    ledger, student = world
+    assert export_bundle(ledger, student, disclose=["state_id"])  # the registration's id: it opens
+    record_state_id(ledger, "hollis", student, "QX7654321")
+    with pytest.raises(InputError) as error:
+        export_bundle(ledger, student, disclose=["state_id"])
+    assert error.value.errors == {"disclose": ["the state id was recorded after the registration; the awards carry "
+                                               "the registration's commitment, which it does not open"]}
+    assert export_bundle(ledger, student, disclose=["name"])  # the other claims still open theirs

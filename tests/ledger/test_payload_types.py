@@ -12,15 +12,17 @@ from typing import Any, NotRequired, Union
 
 from marshmallow import Schema, fields
 
-from ledger.schemas import SCHEMAS, EventSchema, ProofsField
+from ledger.schemas import SCHEMAS, CodeList, EventSchema, ProofsField
 from verifiers.protocol import documents as d
 from verifiers.protocol.payloads import PAYLOAD_TYPES, EventDocument, payload_as
 
 import pytest
 
-# The JSON kind each field loads (ProofsField: one proof, or a proof set).
+# The JSON kind each field loads (ProofsField: one proof, or a proof set; CodeList: SOC / CIP codes as a
+# list, or one code as a string in events signed before lists).
 KINDS: dict[type[fields.Field], set[type]] = {
     fields.String: {str}, fields.Integer: {int}, fields.Dict: {dict}, fields.List: {list}, ProofsField: {dict, list},
+    CodeList: {list, str},
 }
 
 

@@ -198,7 +198,7 @@ def test_catalog_csv_import_checks_every_row_and_stores_all_or_nothing(ledger: L
             "31-1131,623,51.3902\n")
     done = define_catalog(ledger, parse_catalog_csv(good))
     assert done == {"defined": ["epa-608"], "updated": ["stna"], "unchanged": []}  # stna gains its NAICS code
-    assert ledger.credential("epa-608").fields["cip"] == "47.0201"
+    assert ledger.credential("epa-608").fields["cip"] == ["47.0201"]
     assert ledger.credential("stna").fields["naics"] == "623"
     assert define_catalog(ledger, parse_catalog_csv(good))["unchanged"] == ["epa-608", "stna"]
 

@@ -248,6 +248,9 @@ def test_catalog(world: World) -> None:
     codes = {c["code"]: c for c in body["credentials"]}
     assert len(codes) == world.demo["credentials"]
     assert codes["servsafe-manager"]["validityMonths"] == 60 and codes["osha10-general"]["validityMonths"] is None
+    # SOC and CIP are lists (several may apply), also for the demo's entries that name one code.
+    assert (codes["stna"]["soc"], codes["stna"]["cip"]) == (["31-1131"], ["51.3902"])
+    assert codes["servsafe-manager"]["soc"] == ["11-9051"] and "cip" not in codes["servsafe-manager"]
 
 
 def test_students_are_only_this_issuers(world: World) -> None:

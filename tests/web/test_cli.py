@@ -171,7 +171,14 @@ def test_credentials_define_and_list(instance: Instance) -> None:
     entries = {e["code"]: e for e in ok(data, "credential", "list", json_out=True).json()}
     assert entries["cpht"]["validityMonths"] == 24 and entries["osha10-general"]["validityMonths"] is None
     assert entries["cpht"]["certifyingBody"] == "PTCB"
+    # Several SOC / CIP codes: the option repeated; signed as lists.
+    ok(data, "credential", "define", "pharm-tech", "--name", "Pharmacy Technician", "--body", "NHA",
+       "--soc", "29-2052", "--soc", "31-1131", "--cip", "51.0805")
+    entries = {e["code"]: e for e in ok(data, "credential", "list", json_out=True).json()}
+    assert (entries["pharm-tech"]["soc"], entries["pharm-tech"]["cip"]) == (["29-2052", "31-1131"], ["51.0805"])
     expect(data, [
+        (["credential", "define", "ccma", "--name", "CCMA", "--body", "NHA", "--soc", "31-9092", "--soc", "319092"],
+         2, "soc"),
         (["credential", "define", "cpht", "--name", "Again", "--body", "PTCB"], 3, "stream_exists"),
         (["credential", "define", "ccma", "--name", "CCMA", "--body", "NHA", "--validity-months", "0"],
          2, "validityMonths"),

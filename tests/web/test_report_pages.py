@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from markupsafe import escape
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -210,3 +212,74 @@ def test_state_file_names_students_without_a_state_id_and_leaves_them_out_only_w
     written = _state_file(env, "rb_viewer", state="nm", year=year, omit_missing="yes")
     assert written.status_code == 200 and written.headers["X-Omitted-Students"] == "1"
     assert "RB-WEB-NOID" not in text(written) and "RB-WEB-NOID" not in str(written.headers)
+
+
+def test_every_report_that_reads_a_file_has_its_upload_on_the_form_labelled_and_described(env: Env) -> None:
+    """The form offers what `credledger report` takes: colorado-incentive --frl and --inputs, perkins-5s1
+    --concentrators, ohio-status --inputs; each file input labelled, with what the file holds linked."""
+    html = text(env.client("operator").get("/reports/"))
+    forms = dict(re.findall(r'action="/reports/([a-z0-9-]+)"(.*?)</form>', html, re.S))
+    uploads = {name: re.findall(r'type="file" name="(\w+)"', form) for name, form in forms.items()}
+    assert uploads == {"irc-summary": [], "perkins-5s1": ["concentrators"], "ohio-status": ["inputs"],
+                       "colorado-incentive": ["frl", "inputs"], "state-file": ["frl", "inputs"]}
+    colorado = forms["colorado-incentive"]
+    assert re.search(r'<label>Workplace training and CS AP \(optional file\) <input type="file" name="inputs" '
+                     r'id="colorado-incentive-inputs" aria-describedby="colorado-incentive-inputs-hint"', colorado)
+    assert 'id="colorado-incentive-inputs-hint">CSV with the columns student, workplace_training, cs_ap' in colorado
+    assert "aria-invalid" not in html  # nothing is in error before a run
+    no_inline_style_or_script(html)
+
+
+def test_colorado_workplace_training_and_cs_ap_from_an_uploaded_inputs_file_never_stored(env: Env) -> None:
+    client = env.client("operator")
+    student = env.demo["sample_student"]
+    journal = env.ledger.store.journal_size()
+    inputs = f"student,workplace_training,cs_ap\n{student},yes,yes\n".encode()
+    claim = client.post("/reports/colorado-incentive", data={
+        "csrf_token": CSRF, "year": "2025-26", "funds": "250000", "inputs": (io.BytesIO(inputs), "inputs.csv"),
+        "frl": (io.BytesIO(f"{student}\n".encode()), "frl.txt")}, content_type="multipart/form-data")
+    html = text(claim)
+    assert claim.status_code == 200, html
+    rows = [row for row in re.findall(r"<tr>(.*?)</tr>", html, re.S) if student in row]
+    categories = {category for row in rows for category in ("workplace training", "computer-science AP")
+                  if category in row}
+    assert categories == {"workplace training", "computer-science AP"}
+    assert all("$1,200" in row or "1200" in row for row in rows if "workplace training" in row)  # an FRL student
+    without = text(client.post("/reports/colorado-incentive", data={"csrf_token": CSRF, "year": "2025-26",
+                                                                  "funds": "250000"}))
+    assert "qualified internship" not in without
+    assert env.ledger.store.journal_size() == journal  # read for the run, never written
+
+
+@pytest.mark.parametrize(("report", "field", "content", "key", "message"), [
+    ("colorado-incentive", "inputs", b"student,cs_ap\nnobody,yes\n", "inputs row 2", "student: a student id (UUID)"),
+    ("colorado-incentive", "inputs", b"student,workplace\n", "inputs header", "unknown column 'workplace'"),
+    ("colorado-incentive", "frl", b"\xff\xfe", "frl", "not UTF-8 text (save it as CSV UTF-8)"),
+    ("ohio-status", "inputs", b"student,wbl_hours\n00000000-0000-4000-8000-000000000000,lots\n", "inputs row 2",
+     "wbl_hours: a whole number"),
+    ("perkins-5s1", "concentrators", b"student,graduated\n00000000-0000-4000-8000-000000000000,maybe\n",
+     "concentrators line 2", "graduated: yes, no or the graduation date (YYYY-MM-DD)"),
+])
+def test_a_bad_upload_is_a_400_naming_and_linking_its_field_and_changes_nothing(
+        env: Env, report: str, field: str, content: bytes, key: str, message: str) -> None:
+    journal = env.ledger.store.journal_size()
+    response = env.client("operator").post(f"/reports/{report}", data={
+        "csrf_token": CSRF, "year": "2025-26", "funds": "1000", field: (io.BytesIO(content), "file.csv")},
+        content_type="multipart/form-data")
+    html = text(response)
+    assert response.status_code == 400
+    message = escape(message)
+    assert f'<a href="#{report}-{field}">{key}</a>: {message}' in html
+    # The field itself is marked and points at its error; no other form's field is.
+    assert re.search(rf'id="{report}-{field}" aria-describedby="{report}-{field}-hint {report}-{field}-error" '
+                     r'aria-invalid="true"', html)
+    assert f'<span class="errors" id="{report}-{field}-error">{key}: {message}' in html
+    assert html.count('aria-invalid="true"') == 1
+    assert env.ledger.store.journal_size() == journal
+
+
+def test_perkins_without_its_concentrators_names_the_required_upload(env: Env) -> None:
+    response = env.client("operator").post("/reports/perkins-5s1", data={"csrf_token": CSRF, "year": "2026"})
+    html = text(response)
+    assert response.status_code == 400 and '<a href="#perkins-5s1-concentrators">concentrators</a>' in html
+    assert "CTE concentrators (required file)" in html

@@ -165,7 +165,7 @@ def test_the_class_and_enrollment_facts_from_the_student_page(env: Env) -> None:
     assert commit(client, roster(f"{local},{state},Sunniva Petrosyan,2008-12-12,2026,RB-HS")).status_code == 303
     (student,) = find(env, "riverbend", local)
     base = f"/console/riverbend/students/{student}"
-    assert "Class and enrollment" in client.get(base).get_data(as_text=True)
+    assert "Class, state id and enrollment" in client.get(base).get_data(as_text=True)
     assert client.post(base + "/cohort", data={"csrf_token": CSRF, "cohort": "2027"}).status_code == 303
     assert env.ledger.student(student).cohort == 2027
     unchanged = client.post(base + "/cohort", data={"csrf_token": CSRF, "cohort": "2027"})
@@ -297,3 +297,132 @@ def test_cli_import_class_enrollment_and_the_audit(instance: Any, tmp_path: Any)
                      (json.dumps(event).encode(), uuid.UUID(student).hex))
     finding = invoke_cli(data, "audit", passphrase=pw, json_out=True, expect=1).json()["finding"]
     assert (finding["stream"], finding["sequence"]) == (student, 2) and "signature" in finding["problem"].lower()
+
+
+# A state id recorded after the registration ---------------------------------------------------------
+
+
+def no_state_id(env: Env, client: FlaskClient, name: str = "Liesl Amankwah") -> tuple[str, str]:
+    """A student imported without a state id: (student id, local id)."""
+    ((local, _),) = fresh(1)
+    assert commit(client, roster(f"{local},,{name},2009-07-07,2027,RB-HS")).status_code == 303
+    (student,) = find(env, "riverbend", local)
+    identity = env.ledger.identity(student)
+    assert identity is not None and "state_id" not in identity.claims
+    return student, local
+
+
+def test_console_gives_a_state_id_later_and_corrects_it(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    client = env.client("rb_registrar")
+    student, _ = no_state_id(env, client)
+    ((_, first), (_, second)) = fresh(2)
+    base = f"/console/riverbend/students/{student}"
+    page = client.get(base + "/record").get_data(as_text=True)
+    assert "State student id" in page and "Not recorded yet." in page and "Record the state id" in page
+    assert 'name="state_id" maxlength="20" autocomplete="off" required aria-describedby="state-id-help"' in page
+    caplog.set_level(logging.DEBUG)
+    before = env.journal()
+    done = client.post(base + "/state-id", data={"csrf_token": CSRF, "state_id": first.lower()})
+    assert done.status_code == 303 and env.journal() == before + 1
+    identity = env.ledger.identity(student)
+    assert identity is not None and identity.claims["state_id"] == first  # upper case, as registration stores it
+    assert first not in done.location
+    record = client.get(base + "/record").get_data(as_text=True)
+    assert f"Recorded: <strong>{first}</strong>" in record and "Correct the state id" in record
+    assert client.post(base + "/state-id", data={"csrf_token": CSRF, "state_id": second}).status_code == 303
+    identity = env.ledger.identity(student)
+    assert identity is not None and identity.claims["state_id"] == second
+    shown = client.get(base).get_data(as_text=True)
+    assert f"state id <strong>{second}</strong>" in shown and shown.count("state id recorded") == 2
+    # Bad input names the field and changes nothing; the same id again is refused the same way.
+    before = env.journal()
+    bad = client.post(base + "/state-id", data={"csrf_token": CSRF, "state_id": "QZ-12"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "letters and digits only, at most 20" in html and 'aria-invalid="true"' in html
+    same = client.post(base + "/state-id", data={"csrf_token": CSRF, "state_id": second})
+    assert same.status_code == 400 and "this is already the student&#39;s state id" in same.get_data(as_text=True)
+    assert env.journal() == before
+    # A viewer may look, not change; another district hears what an unknown student gets.
+    assert env.client("rb_viewer").post(base + "/state-id", data={"csrf_token": CSRF, "state_id": "QZ9"}
+                                        ).status_code == 403
+    assert env.client("lk_registrar").post(f"/console/lakeshore/students/{student}/state-id",
+                                           data={"csrf_token": CSRF, "state_id": "QZ9"}).status_code == 404
+    assert env.journal() == before
+    assert first not in caplog.text and second not in caplog.text
+
+
+def test_a_roster_import_adds_a_missing_state_id_but_never_changes_one(env: Env) -> None:
+    client = env.client("rb_registrar")
+    student, local = no_state_id(env, client, "Casimir Oyelaran")
+    ((_, state), (_, other)) = fresh(2)
+    with_id = roster(f"{local},{state},Casimir Oyelaran,2009-07-07,2027,RB-HS")
+    before = env.journal()
+    page = upload(client, with_id).get_data(as_text=True)
+    assert "adds the state id</span>" in page and "Confirm: register 0 student(s) and add 1 state id(s)" in page
+    assert env.journal() == before  # the preview stores nothing
+    assert commit(client, with_id).status_code == 303 and env.journal() == before + 1
+    identity = env.ledger.identity(student)
+    assert identity is not None and identity.claims["state_id"] == state
+    # The same file again: the student agrees now, and is skipped.
+    assert "already registered</span>" in upload(client, with_id).get_data(as_text=True)
+    # Another state id for that student is a correction: the record page's, never a file's.
+    changed = upload(client, roster(f"{local},{other},Casimir Oyelaran,2009-07-07,2027,RB-HS")).get_data(as_text=True)
+    assert "state_id: the student has another state id; to correct it, use the student&#39;s record page" in changed
+    # A state id another of the district's students has is refused for a student without one too.
+    second, second_local = no_state_id(env, client, "Oriane Lindqvist")
+    taken = upload(client, roster(f"{second_local},{state},Oriane Lindqvist,2009-07-07,2027,RB-HS"))
+    assert "state_id: already the state id of your student with local id" in taken.get_data(as_text=True)
+    assert env.journal() == before + 1 + 1  # the second student's registration only
+
+
+def test_api_records_a_state_id_as_the_district_of_record_only(env: Env) -> None:
+    client = env.client("rb_registrar")
+    student, local = no_state_id(env, client, "Thandiwe Okonkwo-Reyes")
+    ((_, state), (_, later)) = fresh(2)
+    assert env.api("POST", f"/students/{student}/state-id", "lakeshore", {"state_id": state}).status_code == 404
+    done = env.api("POST", f"/students/{student}/state-id", "riverbend", {"state_id": state})
+    assert done.status_code == 200 and state not in done.get_data(as_text=True)  # not echoed
+    assert [h["type"] for h in done.get_json()["history"]] == ["StateIdRecorded"]
+    assert env.api("GET", f"/students/{student}", "riverbend").get_json()["identity"]["state_id"] == state
+    before = env.journal()
+    for body, field in [({"state_id": "Q Z"}, "state_id"), ({}, "state_id"), ({"state_id": state, "x": 1}, "x")]:
+        bad = env.api("POST", f"/students/{student}/state-id", "riverbend", body)
+        assert bad.status_code == 400 and field in bad.get_json()["errors"], body
+    same = env.api("POST", f"/students/{student}/state-id", "riverbend", {"state_id": state})
+    assert same.status_code == 400 and same.get_json()["errors"] == {"state_id": ["this is already the student's "
+                                                                                  "state id"]}
+    assert env.journal() == before
+    # After a move the receiving district keeps the record: the sending one sees the student, may not.
+    env.api("POST", f"/students/{student}/enrollment", "riverbend", {"kind": "moved", "date": "2026-01-05",
+                                                                    "to": "lakeshore"})
+    late = env.api("POST", f"/students/{student}/state-id", "riverbend", {"state_id": later})
+    assert late.status_code == 409 and late.get_json()["code"] == "not_district_of_record"
+    assert env.api("POST", f"/students/{student}/state-id", "lakeshore", {"state_id": later}).status_code == 200
+    assert env.api("GET", f"/students/{student}", "lakeshore").get_json()["identity"]["state_id"] == later
+
+
+def test_cli_student_state_id_and_the_audit(instance: Any, tmp_path: Any) -> None:
+    data, pw = instance.data_dir, instance.passphrase
+    file = tmp_path / "roster.csv"
+    ((local, state),) = fresh(1)
+    file.write_bytes(roster(f"{local},,Ysolde Achterberg,2008-10-10,2026,RB-HS"))
+    (student,) = json.loads(invoke_cli(data, "student", "import", str(file), "--issuer", "riverbend", "--commit",
+                                       passphrase=pw, json_out=True, expect=0).out)["students"]
+    refused = invoke_cli(data, "student", "state-id", student, "--issuer", "riverbend", "--state-id", "QZ-1",
+                         passphrase=pw, json_out=True, expect=2)
+    assert "state_id" in refused.output
+    invoke_cli(data, "student", "state-id", student, "--issuer", "lakeshore", "--state-id", state, passphrase=pw,
+               expect=4)  # not Lakeshore's student: not found
+    done = invoke_cli(data, "student", "state-id", student, "--issuer", "riverbend", "--state-id", state,
+                      passphrase=pw, expect=0)
+    assert "The state student id is recorded." in done.out and state not in done.out
+    shown = invoke_cli(data, "show", student, passphrase=pw, json_out=True, expect=0).json()
+    assert [e["type"] for e in shown] == ["StudentRegistered", "StateIdRecorded"]
+    assert shown[1]["summary"] == "state student id recorded (kept in the vault)"
+    # The file with the state id now agrees with the student: nothing to add.
+    file.write_bytes(roster(f"{local},{state},Ysolde Achterberg,2008-10-10,2026,RB-HS"))
+    again = json.loads(invoke_cli(data, "student", "import", str(file), "--issuer", "riverbend", "--commit",
+                                  passphrase=pw, json_out=True, expect=0).out)
+    assert (again["registered"], again["state_ids"]) == (0, 0)
+    # (The audit of a recorded state id is tests/ledger/test_enrollment.py's: this instance holds an event
+    # the test above tampered with.)

@@ -61,6 +61,9 @@ STUDENT_ENROLLED = "StudentEnrolled"
 STUDENT_EXITED = "StudentExited"
 STUDENT_GRADUATED = "StudentGraduated"
 STUDENT_MOVED = "StudentMoved"
+# The state student id (SSID / MOSIS id / SASID) given or corrected after the registration: a new salted
+# commitment to `state_id`, the value in the vault. The registration's commitments (which awards carry) stay.
+STATE_ID_RECORDED = "StateIdRecorded"
 
 # Which event opens which kind of stream, and which events may follow it.
 OPENING_EVENTS = {
@@ -96,10 +99,11 @@ FOLLOWING_EVENTS = {
     STUDENT_EXITED: "Student",
     STUDENT_GRADUATED: "Student",
     STUDENT_MOVED: "Student",
+    STATE_ID_RECORDED: "Student",
 }
 # The facts of a student's record that follow the registration (ledger.enrollment).
 STUDENT_RECORD_EVENTS = frozenset({COHORT_CORRECTED, STUDENT_ENROLLED, STUDENT_EXITED, STUDENT_GRADUATED,
-                                   STUDENT_MOVED})
+                                   STUDENT_MOVED, STATE_ID_RECORDED})
 EVENT_TYPES = frozenset(OPENING_EVENTS) | frozenset(FOLLOWING_EVENTS)
 # An issuer's key history after its registration (which names its first key).
 KEY_EVENTS = frozenset({ISSUER_KEY_ADDED, ISSUER_KEY_RETIRED, ISSUER_KEY_COMPROMISED})

@@ -41,6 +41,7 @@ EVENT_WORDS = {
     d.STUDENT_EXITED: "Student left the district",
     d.STUDENT_GRADUATED: "Student graduated",
     d.STUDENT_MOVED: "Student moved to another district",
+    d.STATE_ID_RECORDED: "State student id recorded",
 }
 # How a transfer offer ended (TransferOfferClosed's `outcome`).
 OFFER_OUTCOMES = {

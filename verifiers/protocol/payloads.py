@@ -73,9 +73,9 @@ class CredentialDefined(EventDocument):
     validityMonths: int | None
     careerField: str | None
     careerCluster: NotRequired[str | None]
-    soc: NotRequired[str | None]
+    soc: NotRequired[list[str] | str | None]  # a list; one code as a string in events signed before lists
     naics: NotRequired[str | None]
-    cip: NotRequired[str | None]
+    cip: NotRequired[list[str] | str | None]  # as soc
     ctid: NotRequired[str | None]
     lookupUrl: NotRequired[str | None]  # the certifying body's public lookup page (https)
 
@@ -90,9 +90,9 @@ class CredentialUpdated(EventDocument):
     validityMonths: NotRequired[int | None]
     careerField: NotRequired[str | None]
     careerCluster: NotRequired[str | None]
-    soc: NotRequired[str | None]
+    soc: NotRequired[list[str] | str | None]  # a list; one code as a string in events signed before lists
     naics: NotRequired[str | None]
-    cip: NotRequired[str | None]
+    cip: NotRequired[list[str] | str | None]  # as soc
     ctid: NotRequired[str | None]
     lookupUrl: NotRequired[str | None]  # the certifying body's public lookup page (https)
 
@@ -203,6 +203,11 @@ class CohortCorrected(EventDocument):
     cohort: int  # the graduating class as corrected
 
 
+class StateIdRecorded(EventDocument):
+    student: str
+    subject: dict[str, str]  # {"state_id": salted commitment (hex)}: the value is in the vault, never here
+
+
 class StudentEnrolled(EventDocument):
     student: str
     date: str
@@ -251,6 +256,7 @@ PAYLOAD_TYPES: dict[str, type[EventDocument]] = {
     d.STUDENT_EXITED: StudentExited,
     d.STUDENT_GRADUATED: StudentGraduated,
     d.STUDENT_MOVED: StudentMoved,
+    d.STATE_ID_RECORDED: StateIdRecorded,
 }
 _EVENT_TYPE_OF = {kind: event_type for event_type, kind in PAYLOAD_TYPES.items()}
 

@@ -189,9 +189,9 @@ def credential() -> None:
 @click.option("--validity-months", type=int, help="Months until it expires (omit if it never does).")
 @click.option("--career-field")
 @click.option("--cluster", "career_cluster", help="Career Cluster, e.g. Health Science.")
-@click.option("--soc", help="SOC occupation code, e.g. 29-2052.")
+@click.option("--soc", multiple=True, help="SOC occupation code, e.g. 29-2052; repeat it for several.")
 @click.option("--naics", help="NAICS industry code, e.g. 722.")
-@click.option("--cip", help="CIP program code, e.g. 51.0805.")
+@click.option("--cip", multiple=True, help="CIP program code, e.g. 51.0805; repeat it for several.")
 @click.option("--ctid", help="Credential Engine CTID, e.g. ce-0b5d9a2e-4c1f-4e3a-9d6b-2f8e7c1a5b40.")
 @click.option("--lookup-url", help="The certifying body's public page for looking a certificate up (https).")
 @click.option("--owner", help="Define it as this issuer (slug) instead of the operator.")
@@ -200,13 +200,14 @@ def credential() -> None:
 @writes
 def credential_define(c: Context, code: str, name: str, certifying_body: str, credential_type: str,
                       validity_months: int | None, career_field: str | None, career_cluster: str | None,
-                      soc: str | None, naics: str | None, cip: str | None, ctid: str | None,
+                      soc: tuple[str, ...], naics: str | None, cip: tuple[str, ...], ctid: str | None,
                       lookup_url: str | None,
                       owner: str | None) -> None:
     """Add a catalog entry."""
     with reported():
-        codes = {k: v for k, v in (("careerCluster", career_cluster), ("soc", soc), ("naics", naics), ("cip", cip),
-                                   ("ctid", ctid), ("lookupUrl", lookup_url)) if v is not None}
+        codes = {k: v for k, v in (("careerCluster", career_cluster), ("soc", list(soc) or None), ("naics", naics),
+                                   ("cip", list(cip) or None), ("ctid", ctid), ("lookupUrl", lookup_url))
+                 if v is not None}
         data = schemas.load(schemas.CredentialInput, {
             "code": code, "name": name, "certifyingBody": certifying_body, "credentialType": credential_type,
             "validityMonths": validity_months, "careerField": career_field, **codes})

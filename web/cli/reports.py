@@ -36,7 +36,8 @@ def catalog() -> None:
 def catalog_import(c: Context, file: Path) -> None:
     """Define or update catalog entries from CSV; all or nothing, every bad row listed.
 
-    Columns: code, name, certifying_body, type, validity_months, career_field, career_cluster, soc, naics, cip, lookup_url.
+    Columns: code, name, certifying_body, type, validity_months, career_field, career_cluster, soc, naics, cip, ctid,
+    lookup_url; soc and cip take several codes separated by ";".
     """
     from ledger.catalog import define_catalog, parse_catalog_csv
 

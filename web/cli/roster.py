@@ -1,5 +1,5 @@
 """The registrar's roster on the command line: `student import` (CSV, checked then committed all or nothing),
-`student class` (the graduating class corrected) and `student enroll | exit | graduate | move` (enrollment
+`student class` (the graduating class corrected), `student state-id` (a state id given or corrected) and `student enroll | exit | graduate | move` (enrollment
 facts, signed by the district of record). The same services as the console and the API."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ledger.enrollment import ENROLLED, EXITED, GRADUATED, MOVED, correct_cohort, record_enrollment
+from ledger.enrollment import ENROLLED, EXITED, GRADUATED, MOVED, correct_cohort, record_enrollment, record_state_id
 from ledger.rules import DIPLOMA_TYPES, EXIT_REASONS
 from web import schemas
 from web.cli.base import Context, json_option, pass_ctx, reported, writes
@@ -38,11 +38,13 @@ def student_import(c: Context, file: Path, issuer: str, commit: bool) -> None:
         else:
             rows, ids = service.check(slug, data, today), []
             raise_for_errors(rows)  # exit 2, naming each bad row's fields
-        new = sum(1 for r in rows if r.new)
-        c.out({"rows": len(rows), "new": new, "registered": len(ids), "students": ids, "committed": commit},
-              f"Registered {len(ids)} student(s); {len(rows) - new} were registered already." if commit else
-              f"All {len(rows)} rows are valid: {new} new, {len(rows) - new} registered already. "
-              "Run again with --commit to register them.")
+        new, adds = sum(1 for r in rows if r.new), sum(1 for r in rows if r.adds_state_id)
+        known = len(rows) - new - adds
+        c.out({"rows": len(rows), "new": new, "registered": len(ids), "students": ids, "committed": commit,
+               "state_ids": adds if commit else 0, "adds_state_ids": adds},
+              f"Registered {len(ids)} student(s); added {adds} state id(s); {known} were registered already."
+              if commit else f"All {len(rows)} rows are valid: {new} new, {adds} add a state id, {known} registered "
+              "already. Run again with --commit to register them.")
 
 
 def _record(c: Context, student_id: str, issuer: str, fact: dict[str, object]) -> None:
@@ -69,6 +71,23 @@ def student_class(c: Context, student_id: str, issuer: str, cohort: int) -> None
         data = schemas.load(schemas.CohortInput, {"cohort": cohort})
         correct_cohort(c.ledger, c.ledger.issuer(issuer).slug, student_id, data["cohort"])
         c.out({"student": student_id, "cohort": data["cohort"]}, f"The graduating class is now {data['cohort']}.")
+
+
+@student.command("state-id")
+@click.argument("student_id")
+@ISSUER
+@click.option("--state-id", "state_id", required=True, help="The Ohio SSID, Missouri MOSIS id or Colorado SASID.")
+@json_option
+@pass_ctx
+@writes
+def student_state_id(c: Context, student_id: str, issuer: str, state_id: str) -> None:
+    """Give a student registered without a state id one, or correct it (a signed event of the district of
+    record; the id goes to the vault with a new salted commitment, and is not printed back)."""
+    with reported():
+        data = schemas.load(schemas.StateIdInput, {"state_id": state_id.strip()})
+        receipt = record_state_id(c.ledger, c.ledger.issuer(issuer).slug, student_id, schemas.state_id_of(data))
+        c.out({"student": student_id, "type": receipt.type, "sequence": receipt.sequence},
+              "The state student id is recorded.")
 
 
 @student.command("enroll")
