@@ -62,6 +62,11 @@ def record_state_id(ledger: Ledger, slug: str, student_id: str, state_id: str, *
     record (`slug`; ledger.rules refuses any other institution). The id is checked by the door (letters and
     digits: web.schemas.STATE_ID); here it goes to the vault and the event commits to it."""
     issuer = _acting(ledger, slug, student_id)
+    # One state id, one student, among those the district may see (the roster import checks its whole file
+    # at once, naming the other student by local id, before it signs each row with sign_state_id).
+    others = ledger.identities(s for s in ledger.access.students(issuer.did) if s != student_id)
+    if any(other.claims.get("state_id") == state_id for other in others.values()):
+        raise InputError.for_field("state_id", "already the state id of another of your students")
     with ledger.batch() as batch:
         batch.existing(student_id, Student, f"no student {student_id!r}", seen=seen)
         return sign_state_id(ledger, batch, issuer.did, student_id, state_id)

@@ -35,8 +35,11 @@ class VerificationPolicy:
             raise ValueError("pin at least one log key")
         if not isinstance(self.witnesses, tuple) or not all(isinstance(w, CosignatureVerifier) for w in self.witnesses):
             raise TypeError("witnesses is a tuple of verifiers.cosignature.CosignatureVerifier")
-        if len({w.name for w in self.witnesses}) != len(self.witnesses):
-            raise ValueError("a witness is pinned twice (witness names are unique)")
+        # Twice by name, or one key under two names (each name gives it a valid key ID): either would count
+        # one witness twice toward the quorum.
+        if len({w.name for w in self.witnesses}) != len(self.witnesses) or len(
+                {w.public_key for w in self.witnesses}) != len(self.witnesses):
+            raise ValueError("a witness is pinned twice (one name, one key each)")
         if type(self.quorum) is not int:
             raise TypeError("quorum is an int")
         if not 0 <= self.quorum <= len(self.witnesses):

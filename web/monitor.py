@@ -52,6 +52,12 @@ class MonitorState:
     def witness_verifiers(self) -> list[CosignatureVerifier]:
         return [CosignatureVerifier.from_key_string(key) for key in self.witnesses]
 
+    def pinned_twice(self) -> bool:
+        """A witness pinned twice, by name or by key (one key under two names would count twice)."""
+        verifiers = self.witness_verifiers()
+        return (len({w.name for w in verifiers}) != len(verifiers)
+                or len({w.public_key for w in verifiers}) != len(verifiers))
+
     @classmethod
     def load(cls, path: Path) -> MonitorState | None:
         """The state saved at `path` (None if there is none), checked whole: a damaged file is reported, not
@@ -77,6 +83,8 @@ class MonitorState:
             raise StateError(f"{path} is not a monitor state file (a witness key: {e})") from None
         if not 0 <= state.quorum <= len(state.witnesses) or (state.witnesses and not state.quorum):
             raise StateError(f"{path} is not a monitor state file (its quorum)")
+        if state.pinned_twice():
+            raise StateError(f"{path} is not a monitor state file (a witness pinned twice)")
         return state
 
     def edge_nodes(self) -> dict[tuple[int, int], bytes]:
@@ -199,14 +207,22 @@ def _compare(base: str, note: str, verifier: Verifier, state: MonitorState, mirr
              f"is not part of the tree of {mirrored.size} entries this monitor mirrors "
              f"(root {base64.b64encode(mirrored.root_hash).decode()})")
     if other.size > mirrored.size:
-        raise SplitView(f"{split}: the log serves a smaller tree than one signed for it (it hides entries, or "
-                        "shows the witnesses another history)")
+        # Newer than what the log serves (with a quorum configured it serves the newest checkpoint that has
+        # it, so a bundle exported while a witness was down is ahead): fine if the log proves it extends ours.
+        try:
+            proof = _consistency_proof(_get(f"{base}/log/proof/consistency?from={mirrored.size}&to={other.size}"))
+            verify_consistency(mirrored.size, other.size, proof, mirrored.root_hash, other.root_hash)
+        except (FetchError, MonitorError, VerificationError) as e:
+            raise SplitView(f"{split}: the log serves a smaller tree and does not prove the larger one extends "
+                            f"it ({e}): it hides entries, or shows someone another history") from None
+        return found | {"how": f"ahead of the served checkpoint, proven to extend it (consistency proof from "
+                               f"{mirrored.size})"}
     if other.size == mirrored.size:
         if other.root_hash != mirrored.root_hash:
             raise SplitView(split)
         return found | {"how": "the same tree"}
     if other.size == 0:
-        return found | {"how": "the empty tree"}
+        return found | {"how": "the empty tree"}  # a prefix of every tree
     proof = _consistency_proof(_get(f"{base}/log/proof/consistency?from={other.size}&to={mirrored.size}"))
     try:
         verify_consistency(other.size, mirrored.size, proof, other.root_hash, mirrored.root_hash)

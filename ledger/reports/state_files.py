@@ -76,8 +76,8 @@ def build_state_file(
 ) -> StateFile:
     """The state's file `name` (oh, nm, co, or an instance's own layout) for school year `year`.
 
-    With `district` (a slug), only the students in `served`: those the institution may see (ledger.access),
-    given by the caller. `identities` (the vault: Ledger.identities) gives each student's local and state id.
+    With `district` (a slug), only its own records: its students of record (a CTE center: what it attested
+    itself), and of those only the students in `served` (ledger.access), given by the caller. `identities` (the vault: Ledger.identities) gives each student's local and state id.
     InputError names the field: `state`, `year`, `funds` (co), `state_id`, the codes file, a listing term.
     """
     layout = load_layout(name, data_dir)
@@ -100,6 +100,13 @@ def build_state_file(
     else:
         records = _colorado_claims(context, incentive_claims(data, year=school_year, funds_cents=funds_cents or 0,
                                                              frl=frl, inputs=inputs), frl or set())
+    if district is not None:
+        # A district files its own students (district of record), a CTE center what it attested itself: never
+        # another district's students it may merely see (a share, a student who moved away: the receiving
+        # district files those, so the state gets each record once).
+        center = data.issuers.get(data.issuer_did(district), ("", "", ""))[2] == "cte_center"
+        records = [r for r in records
+                   if r.get("district.slug") == district or (center and r.get("issuer.slug") == district)]
     if served is not None:
         records = [r for r in records if r["student"] in served]
     known = identities({r["student"] for r in records})

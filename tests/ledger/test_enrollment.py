@@ -227,3 +227,18 @@ def test_a_bundle_does_not_disclose_a_state_id_recorded_after_the_registration(w
     assert error.value.errors == {"disclose": ["the state id was recorded after the registration; the awards carry "
                                                "the registration's commitment, which it does not open"]}
     assert export_bundle(ledger, student, disclose=["name"])  # the other claims still open theirs
+
+
+def test_another_student_s_state_id_is_refused_at_the_single_door(world: tuple[Ledger, str]) -> None:
+    # The roster import checks its file; the console, API and CLI come through record_state_id, which must too.
+    ledger, student = world
+    (other,) = ledger.register_students("hollis", [{"name": "Odile Vantongeren", "birth_date": "2009-03-03",
+                                                    "local_id": "HV-0002"}])
+    size = ledger.store.journal_size()
+    with pytest.raises(InputError) as error:
+        record_state_id(ledger, "hollis", other, "QX1234567")  # the first student's
+    assert error.value.errors == {"state_id": ["already the state id of another of your students"]}
+    assert "QX1234567" not in str(error.value)
+    assert ledger.store.journal_size() == size
+    record_state_id(ledger, "hollis", other, "QX7654321")
+    assert ledger.identity(other).claims["state_id"] == "QX7654321"

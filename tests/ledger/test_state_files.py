@@ -361,3 +361,21 @@ def test_an_ohio_credential_listed_without_its_assessment_area_is_named(demo: An
         list_credentials(ledger, [ListingRequest("OH", "cisco-ccna", YEAR, YEAR,
                                                  {**terms, "emisArea": OHIO_EMIS_AREAS["cisco-ccna"]})])
         projections.catch_up()
+
+
+def test_a_district_files_its_students_of_record_and_a_center_what_it_attested(demo: Any) -> None:
+    # Not another district's students it may merely see (a share, a student who moved away): each record once.
+    ledger, projections, facts = demo
+    everyone = build(ledger, projections, "oh").records
+    by_district = {slug: build(ledger, projections, "oh", district=slug,
+                               served=ledger.access.students(ledger.issuer_did(slug))).records
+                   for slug in ("riverbend", "lakeshore", "riverbend-ctc")}
+    assert {r["student"] for r in by_district["riverbend"]} == {
+        r["student"] for r in everyone if facts.district[r["student"]] == "riverbend"}
+    assert {r["student"] for r in by_district["lakeshore"]} == {
+        r["student"] for r in everyone if facts.district[r["student"]] == "lakeshore"} != set()
+    assert sorted(r["student.state_id"] for r in by_district["riverbend"] + by_district["lakeshore"]) == sorted(
+        r["student.state_id"] for r in everyone)  # the two districts' files hold every record exactly once
+    center = by_district["riverbend-ctc"]
+    assert center and all(r["issuer.slug"] == "riverbend-ctc" for r in center)
+    assert len(center) == sum(r.get("issuer.slug") == "riverbend-ctc" for r in everyone)

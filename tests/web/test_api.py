@@ -324,6 +324,19 @@ def test_issuing_cannot_create_a_relationship_with_a_student_the_issuer_does_not
           "not_found")
 
 
+def test_personal_data_as_evidence_is_refused_naming_evidence(world: World) -> None:
+    # Evidence is signed for good: the API refuses what looks like the student's own data, as the import does.
+    student = new_student(world, name="Nia Evidence", local_id="RB-7003")
+    journal = world.ledger.store.journal_size()
+    body = {"student": student, "credential": "osha10-general", "earned": "2026-03-01",
+            "evidence": {"certificate": "OSHA-1", "candidate_email": "nia@example.org"}}
+    refused = error(world, call(world.client, "POST", "/awards", world.tokens["riverbend/registrar"], body),
+                    400, "invalid_input")
+    assert list(refused["errors"]) == ["evidence"] and "looks like personal data" in refused["errors"]["evidence"][0]
+    assert "nia@example.org" not in str(refused)
+    assert world.ledger.store.journal_size() == journal
+
+
 # Students and awards ---------------------------------------------------------------------
 
 

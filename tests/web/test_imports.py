@@ -330,3 +330,28 @@ def test_import_page_documents_the_format(env: Env) -> None:
     page = text(env.client("rb_viewer").get("/console/riverbend/import"))
     assert "The format" in page and "<code>local_id</code>" in page and "<code>osha10-general</code>" in page
     assert "/console/import/template.csv" in page and 'type="file"' not in page  # a viewer cannot upload
+
+
+def test_a_vendor_file_s_personal_columns_are_refused_never_signed_as_evidence(env: Env) -> None:
+    # Evidence is signed into a permanent event: a candidate's email or phone column must not land there.
+    (student,) = env.students(1)
+    client = env.client("rb_registrar")
+    journal = env.ledger.store.journal_size()
+    data = csv_bytes("local_id,credential,earned,certificate,Candidate Email,Phone",
+                     f"{student},osha10-general,{EARNED},OSHA-77,someone@example.org,555-0100")
+    job_id = job_id_of(upload(client, data))
+    page = text(client.get(f"/console/riverbend/import/{job_id}"))
+    assert "looks like personal data about the student, which is never signed" in page
+    assert "Ready: confirm" not in page  # the file cannot be committed as it is
+    assert env.ledger.store.journal_size() == journal
+
+
+@pytest.mark.parametrize(("column", "personal"), [
+    ("candidate_name", True), ("email", True), ("first_name", True), ("lastName", True), ("dob", True),
+    ("phone", True), ("zip", True), ("name", True), ("certificate", False), ("score", False), ("exam_code", False),
+    ("exam_name", False), ("vendor_name", False), ("test_center", False), ("license_number", False),
+])
+def test_which_evidence_names_look_personal(column: str, personal: bool) -> None:
+    from web.schemas import looks_personal
+
+    assert looks_personal(column) is personal

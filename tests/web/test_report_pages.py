@@ -180,7 +180,9 @@ def test_state_file_download_holds_only_the_students_the_reader_may_see(env: Env
     mine = ssids(_state_file(env, "lk_viewer", state="oh", year=year, district="riverbend"))
     assert mine == [s for s in all_records if s in lakeshore]
     assert ssids(_state_file(env, "operator", state="oh", year=year, district="lakeshore")) == mine
-    assert ssids(_state_file(env, "rb_viewer", state="oh", year=year)) == [s for s in all_records if s in riverbend]
+    # A district files its students of record: not the one who moved to Lakeshore, whom Riverbend still sees.
+    assert ssids(_state_file(env, "rb_viewer", state="oh", year=year)) == [
+        s for s in all_records if s in riverbend and s not in lakeshore]
 
     csv_file = _state_file(env, "rb_viewer", state="nm", year=year)
     assert csv_file.mimetype == "text/csv" and text(csv_file).startswith("District Code,School Year,Student ID,")

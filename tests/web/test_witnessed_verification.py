@@ -28,7 +28,7 @@ from verifiers.note import key_string_from_public_key
 from verifiers.policy import VerificationPolicy
 from web.exceptions import SplitView
 from web.monitor import MonitorState, monitor
-from tests.support import ThreadedWitness, invoke_cli, serving
+from tests.support import ThreadedWitness, TinyLog, invoke_cli, serving
 
 PASSPHRASE = "witnessed-passphrase"
 TODAY = date(2026, 12, 1)
@@ -196,6 +196,10 @@ def test_a_policy_is_checked_when_made() -> None:
         VerificationPolicy.from_keys([log], [w], 2)
     with pytest.raises(ValueError, match="a witness is pinned twice"):
         VerificationPolicy.from_keys([log], [w, w])
+    # One key under two names: each name gives it a valid key ID, so it would count twice toward a quorum.
+    alias = CosignatureVerifier.from_public_key("witness.example/alias", bytes(32)).to_key_string()
+    with pytest.raises(ValueError, match=r"a witness is pinned twice \(one name, one key each\)"):
+        VerificationPolicy.from_keys([log], [w, alias], 2)
     with pytest.raises(ValueError, match="pinned witnesses need a quorum of at least 1"):
         VerificationPolicy.from_keys([log], [w], 0)
     with pytest.raises(ValueError, match="not a witness key"):
@@ -217,7 +221,7 @@ def test_credledger_verify_pins_witnesses_and_a_quorum(instance: Instance, tmp_p
     w1, w2 = keys(*instance.witnesses)
     ok = _verify(file, "--log-key", instance.log_key, "--witness", w1, "--witness", w2)
     assert ok.code == 0, ok.out
-    assert f"✓ witnessed: the bundle's checkpoint" in ok.out and "the quorum is 2" in ok.out
+    assert "✓ witnessed: the bundle's checkpoint" in ok.out and "the quorum is 2" in ok.out
     data = json.loads(_verify(file, "--log-key", instance.log_key, "--witness", w1, "--witness", w2, "--json").out)
     assert data["witnessed"]["ok"] is True and data["credentials"][0]["steps"][1]["step"] == "witnessed"
     stranger = CosignatureVerifier.from_public_key("witness.example/w3", bytes(range(32))).to_key_string()
@@ -280,13 +284,25 @@ def test_a_fork_is_cosigned_at_most_once_and_caught_by_verifier_and_monitor(inst
                 monitor(url, pinned, compare=fork_checkpoint)
             state, found = monitor(url, pinned, compare=real_checkpoint)
             assert found.compared["how"] == f"extended by the mirrored tree (consistency proof from {size})"
+            # No split: w2 down, the log serves its newest checkpoint with the quorum, a bundle carries a newer
+            # one (w1 only); the log proves the newer extends the served one.
+            instance.witnesses[1].stop()
+            instance.record("Yusuf Brightwater")
+            served_size = state.size
+            newer = instance.ledger.transparency_log.checkpoint()
+            state, found = monitor(url, pinned, compare=newer)
+            assert state.size == served_size and found.compared["size"] == served_size + 2
+            assert found.compared["how"] == (f"ahead of the served checkpoint, proven to extend it (consistency "
+                                             f"proof from {served_size})")
+            assert [w["witness"] for w in found.compared["witnessed_by"]] == [W1]
         with serving(fork.ledger) as url:
             # The fork serves its newest cosigned checkpoint: the shared past, consistent on its own...
             state, found = monitor(url, pinned)
             assert state.size == shared
             # ...but the tree the witnesses cosigned for this log is not part of it: a split view.
             with pytest.raises(SplitView, match=f"SPLIT VIEW: a checkpoint of {size} entries .* is not part of the "
-                                                f"tree of {shared} entries this monitor mirrors"):
+                                                f"tree of {shared} entries this monitor mirrors .*: the log serves a "
+                                                "smaller tree and does not prove the larger one extends it"):
                 monitor(url, pinned, compare=real_checkpoint)
             # A fork that serves its own newest checkpoint shows a tree below the witness quorum.
             fork.configure(instance.witnesses, quorum=0)
@@ -313,10 +329,15 @@ def test_the_monitor_refuses_a_witness_policy_it_cannot_use(tmp_path: Path) -> N
     log = LOG_KEY
     w = CosignatureVerifier.from_public_key("witness.example/w", bytes(32)).to_key_string()
     state = str(tmp_path / "state.json")
+    other_log = tmp_path / "other.txt"
+    other_log.write_text(TinyLog.new("tiny.example/other").checkpoint())
     for args, message in (
         (("--witness", w, "--quorum", "2"), "--quorum: 1 … 1 (the witnesses pinned), not 2"),
         (("--quorum", "1"), "--quorum: pin the witnesses it counts with --witness"),
         (("--witness", "nonsense"), "--witness: not a witness key"),
+        (("--compare", str(other_log)), "--compare: not a checkpoint signed with the pinned log key"),
+        (("--witness", w, "--witness", CosignatureVerifier.from_public_key("witness.example/alias", bytes(32))
+          .to_key_string()), "--witness: a witness is pinned twice (one name, one key each)"),
     ):
         result = invoke_cli(None, "monitor", "http://127.0.0.1:9", "--log-key", log, "--state", state, *args,
                             passphrase=None)

@@ -220,10 +220,10 @@ def monitor_command(c: Context, url: str, log_key: str | None, witness_keys: tup
     else:
         if log_key and log_key != state.log_key:
             _fail(EXIT_INPUT, "invalid input", "--log-key differs from the key pinned in the state file")
-        if (witness_keys and list(witness_keys) != state.witnesses) or (quorum is not None and quorum != state.quorum):
+        if (witness_keys and set(witness_keys) != set(state.witnesses)) or (quorum is not None and quorum != state.quorum):
             _fail(EXIT_INPUT, "invalid input", "--witness/--quorum differ from the witnesses pinned in the state "
                   "file (start a new state file to change them)")
-    compare = _checkpoint_to_compare(compare_file) if compare_file else None
+    compare = _checkpoint_to_compare(compare_file, state.log_key) if compare_file else None
     try:
         new_state, found = monitor(url, state, issuer, compare)
     except SplitView as e:
@@ -261,8 +261,8 @@ def _check_witness_policy(state: Any) -> None:
         state.witness_verifiers()
     except MalformedError as e:
         _fail(EXIT_INPUT, "invalid input", f"--witness: not a witness key ({e})")
-    if len(set(state.witnesses)) != len(state.witnesses):
-        _fail(EXIT_INPUT, "invalid input", "--witness: a witness is pinned twice")
+    if state.pinned_twice():
+        _fail(EXIT_INPUT, "invalid input", "--witness: a witness is pinned twice (one name, one key each)")
     if state.quorum and not state.witnesses:
         _fail(EXIT_INPUT, "invalid input", "--quorum: pin the witnesses it counts with --witness")
     if not 0 <= state.quorum <= len(state.witnesses) or (state.witnesses and not state.quorum):
@@ -270,8 +270,22 @@ def _check_witness_policy(state: Any) -> None:
               f"not {state.quorum}")
 
 
-def _checkpoint_to_compare(file: Path) -> str:
-    """The checkpoint note of --compare: the file itself, or the `checkpoint` of a transcript bundle."""
+def _checkpoint_to_compare(file: Path, log_key: str) -> str:
+    """The checkpoint note of --compare: the file itself, or the `checkpoint` of a transcript bundle, signed
+    with the pinned log key (another log's checkpoint is bad input, not a misbehaving log)."""
+    from verifiers.checkpoint import verify_checkpoint
+    from verifiers.errors import VerificationError
+    from verifiers.note import Verifier
+
+    note = _compare_note(file)
+    try:
+        verify_checkpoint(note, Verifier.from_key_string(log_key))
+    except VerificationError as e:
+        _fail(EXIT_INPUT, "invalid input", f"--compare: not a checkpoint signed with the pinned log key ({e})")
+    return note
+
+
+def _compare_note(file: Path) -> str:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
