@@ -136,6 +136,26 @@ def test_issuers_add_list_show(instance: Instance) -> None:
     ])
 
 
+def test_an_institution_s_state_and_state_codes_are_set_from_the_cli(instance: Instance) -> None:
+    # What the pathways and the state files read (issuer-states.json, issuer-codes.json), never typed by hand.
+    assert ok(instance.data, "issuer", "state", "lindenwood", "oh", json_out=True).json() == {
+        "slug": "lindenwood", "state": "OH"}
+    assert json.loads((instance.data / "issuer-states.json").read_text()) == {"lindenwood": "OH"}
+    assert "lindenwood: OH" in ok(instance.data, "issuer", "state", "lindenwood").out
+    codes = ok(instance.data, "issuer", "codes", "lindenwood", "irn=099901", "district_code=901", json_out=True).json()
+    assert codes == {"slug": "lindenwood", "codes": {"irn": "099901", "district_code": "901"}}
+    ok(instance.data, "issuer", "codes", "lindenwood", "district_code=")
+    assert json.loads((instance.data / "issuer-codes.json").read_text()) == {"lindenwood": {"irn": "099901"}}
+    expect(instance.data, [
+        (["issuer", "state", "lindenwood", "TX"], 2, "TX"),
+        (["issuer", "state", "nowhere-high", "OH"], 4, "nowhere-high"),
+        (["issuer", "codes", "lindenwood", "irn"], 2, "codes: NAME=CODE"),
+        (["issuer", "codes", "lindenwood", "irn=has spaces"], 2, "issuer-codes.json"),
+    ])
+    ok(instance.data, "issuer", "state", "lindenwood", "none")
+    assert json.loads((instance.data / "issuer-states.json").read_text()) == {}
+
+
 def test_key_rotate_retire_compromise(instance: Instance) -> None:
     data = instance.data
     ok(data, "issuer", "add", "heronsgate", "--name", "Heronsgate Academy")

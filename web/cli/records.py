@@ -13,6 +13,7 @@ import click
 from keys.passphrase import passphrase_from_env_or_prompt
 from ledger.application import IssueRequest, Ledger, parse_date
 from ledger.errors import InputError, RejectedError
+from ledger.statelists import STATES
 from verifiers.protocol.documents import issuer_slug_from_did
 from verifiers.protocol.status import status_in_words
 from web import schemas
@@ -80,6 +81,60 @@ def issuer_show(c: Context, slug: str) -> None:
                 click.echo(f"  {state:<11} from {k['valid_from']}  {k['key_id']}")
 
         c.out(info, human)
+
+
+@issuer.command("state")
+@click.argument("slug")
+@click.argument("state", required=False, type=click.Choice([*STATES, "none"], case_sensitive=False))
+@json_option
+@pass_ctx
+def issuer_state_command(c: Context, slug: str, state: str | None) -> None:
+    """The state whose rules the institution's students see and whose files it makes (issuer-states.json);
+    without STATE, show it and how it was decided; `none` removes the setting."""
+    from ledger.pathways.states import ISSUER_STATES_FILE, load_issuer_states, write_issuer_states
+
+    with reported():
+        c.ledger.issuer(slug)  # an unknown institution is named
+        data_dir = c.ledger.config.data_dir
+        states = load_issuer_states(data_dir)
+        if state is not None:
+            if state.lower() == "none":
+                states.pop(slug, None)
+            else:
+                states[slug] = state.upper()
+            write_issuer_states(data_dir, states)
+        value = states.get(slug)
+        c.out({"slug": slug, "state": value}, f"{slug}: {value or 'no state configured'} ({ISSUER_STATES_FILE})")
+
+
+@issuer.command("codes")
+@click.argument("slug")
+@click.argument("codes", nargs=-1, metavar="[NAME=CODE]…")
+@json_option
+@pass_ctx
+def issuer_codes_command(c: Context, slug: str, codes: tuple[str, ...]) -> None:
+    """The codes the state files name the institution by (issuer-codes.json: irn, district_code,
+    location_code, delivery_method…); NAME= (empty) removes one; without arguments, show them."""
+    from ledger.reports.codes import ISSUER_CODES_FILE, load_issuer_codes, write_issuer_codes
+
+    with reported():
+        c.ledger.issuer(slug)
+        data_dir = c.ledger.config.data_dir
+        every = load_issuer_codes(data_dir)
+        mine = dict(every.get(slug, {}))
+        for pair in codes:
+            name, sep, code = pair.partition("=")
+            if not sep or not name:
+                raise InputError.for_field("codes", f"NAME=CODE, like irn=099901 (not {pair!r})")
+            if code:
+                mine[name] = code
+            else:
+                mine.pop(name, None)
+        if codes:
+            every[slug] = mine
+            write_issuer_codes(data_dir, {k: v for k, v in every.items() if v})
+        c.out({"slug": slug, "codes": mine}, f"{slug}: " + (", ".join(f"{k}={v}" for k, v in sorted(mine.items()))
+                                                          or f"no codes ({ISSUER_CODES_FILE})"))
 
 
 @issuer.command("did-document")
