@@ -66,7 +66,7 @@ from web.errors import mapped_error_response
 from web.exceptions import Forbidden, RateLimited, TooLarge, Unauthorized
 from web.imports import DONE, INVALID, READY
 from web.roster import Roster, local_id_resolver, resolve_local_ids, share_view
-from web.roster_import import raise_for_errors
+from web.csv_files import raise_for_errors
 from web.schemas import enrollment_fact, state_id_of, student_claims
 from web.student_list import student_page
 from web.transfers import PendingTransfer

@@ -29,8 +29,7 @@ from ledger.application import Ledger
 from ledger.errors import NotFoundError
 from ledger.readmodels import Projections
 from web.db import WebTables
-from web.imports import check_exact_columns, parse_csv
-from web.roster_import import raise_for_errors
+from web.csv_files import check_exact_columns, parse_csv, raise_for_errors
 
 COLUMNS = ("vendor", "exam_code", "credential")
 ALIASES = {"vendor_name": "vendor", "provider": "vendor", "exam": "exam_code", "exam_number": "exam_code",

@@ -35,7 +35,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -49,6 +49,7 @@ from ledger.rules import latest_day
 from ledger.vault import seal_bytes, unseal_bytes
 from web import schemas
 from web.roster import Roster
+from web.csv_files import check_named_once, parse_csv, parse_date
 from web.db import WebTables
 from web.student_match import IDENTITY_COLUMNS, StudentMatcher
 
@@ -57,7 +58,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_ROWS = 10_000
 MAX_VALUE = 200  # characters in one evidence cell
 EARLIEST = date(1950, 1, 1)
 READY, INVALID, COMMITTING, DONE, FAILED, CANCELLED = "ready", "invalid", "committing", "done", "failed", "cancelled"
@@ -173,66 +173,9 @@ class ImportJob:
 # Parsing -----------------------------------------------------------------------
 
 
-def parse_csv(data: bytes, *, aliases: Mapping[str, str] | None = None,
-              check_columns: Callable[[list[str]], None] | None = None) -> list[tuple[int, dict[str, str], list[str]]]:
-    """(line, cells by normalized column, problems) per non-blank row; InputError for an unusable file.
-    `aliases` and `check_columns`: another format's (web.roster_import); by default the award format's."""
-    try:
-        text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte order mark
-    except UnicodeDecodeError:
-        raise InputError.for_field("file", "not UTF-8 text: in your spreadsheet, save as \"CSV UTF-8\"") from None
-    first_line = text.split("\n", 1)[0]
-    try:
-        dialect: Any = csv.Sniffer().sniff(first_line, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        header = next(reader, None)
-        if not header or not any(h.strip() for h in header):
-            raise InputError.for_field("file", "the file is empty: the first line must name the columns")
-        columns = [_column(h, ALIASES if aliases is None else aliases) for h in header]
-        (check_columns or _check_columns)(columns)
-        rows: list[tuple[int, dict[str, str], list[str]]] = []
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            if len(rows) == MAX_ROWS:
-                raise InputError.for_field("file", f"more than {MAX_ROWS:,} rows: split the file")
-            problems = ["more cells than there are columns"] if len(cells) > len(columns) else []
-            values = {c: v.strip() for c, v in zip(columns, cells) if c}
-            rows.append((reader.line_num, values, problems))
-    except csv.Error as e:
-        raise InputError.for_field("file", f"line {reader.line_num}: {e}") from None
-    if not rows:
-        raise InputError.for_field("file", "the file has a header line but no rows")
-    return rows
-
-
-def _column(name: str, aliases: Mapping[str, str]) -> str:
-    key = "_".join(name.strip().lower().replace("-", " ").split())
-    return aliases.get(key, key)
-
-
-def check_named_once(columns: list[str]) -> None:
-    """No column named twice, whatever the format."""
-    named = [c for c in columns if c]
-    duplicates = sorted({c for c in named if named.count(c) > 1})
-    if duplicates:
-        raise InputError.for_field("file", f"column(s) named twice: {', '.join(duplicates)}")
-
-
-def check_exact_columns(columns: list[str], known: Sequence[str], required: Sequence[str]) -> None:
-    """A closed format's header: each column once, none unknown, every required one there. An unknown
-    column is refused rather than skipped: it may hold what must not be kept (a note, a grade)."""
-    check_named_once(columns)
-    unknown = [c for c in columns if c and c not in known]
-    if unknown:
-        raise InputError.for_field("file", f"unknown column(s): {', '.join(unknown)}; the columns are "
-                                           f"{', '.join(known)}")
-    missing = [c for c in required if c not in columns]
-    if missing:
-        raise InputError.for_field("file", f"missing column(s): {', '.join(missing)}; see the format below")
+def parse_award_csv(data: bytes) -> list[tuple[int, dict[str, str], list[str]]]:
+    """The award format's rows (web.csv_files.parse_csv with its aliases and header rule)."""
+    return parse_csv(data, aliases=ALIASES, check_columns=_check_columns)
 
 
 def _check_columns(columns: list[str]) -> None:
@@ -248,18 +191,6 @@ def _check_columns(columns: list[str]) -> None:
     too_long = [c for c in named if len(c) > 64]
     if too_long:
         raise InputError.for_field("file", "a column name is longer than 64 characters")
-
-
-def parse_date(text: str) -> date:
-    """YYYY-MM-DD, or M/D/YYYY as US spreadsheets write dates."""
-    if "/" in text:
-        month, day, year = text.split("/")
-        if len(year) != 4:
-            raise ValueError(text)
-        return date(int(year), int(month), int(day))
-    if len(text) != 10:
-        raise ValueError(text)
-    return date.fromisoformat(text)
 
 
 # Validation --------------------------------------------------------------------
@@ -436,7 +367,7 @@ class Imports:
 
     def create(self, slug: str, created_by: str, filename: str, data: bytes, today: date) -> ImportJob:
         """Parse and validate an uploaded file and keep it for preview; nothing goes to the ledger."""
-        records = parse_csv(data)
+        records = parse_award_csv(data)
         exam_codes = self.crosswalk.resolver(slug) if self.crosswalk else (lambda vendor, code: None)
         rows = Validator(self.ledger, self.projections, self.roster, slug, today, exam_codes).validate(records)
         invalid = sum(1 for r in rows if r.errors)

@@ -36,10 +36,8 @@ most 20.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
 
 from ledger.application import Ledger
 from ledger.enrollment import sign_state_id
@@ -47,7 +45,7 @@ from ledger.errors import InputError
 from ledger.readmodels import Projections
 from ledger.rules import check_birth_date
 from ledger.statelists import FIRST_YEAR, LAST_YEAR
-from web.imports import check_exact_columns, parse_csv, parse_date
+from web.csv_files import check_exact_columns, parse_csv, parse_date, raise_for_errors
 from web.schemas import STATE_ID_PATTERN
 from web.roster import Roster, StudentIdentity, folded
 
@@ -159,31 +157,6 @@ class RosterImport:
                 assert row.student is not None
                 sign_state_id(self.ledger, batch, did, row.student, row.state_id)
         return rows, ids
-
-
-class CheckedRow(Protocol):
-    """A checked row of any CSV import: its line and its problems (`field: problem`)."""
-
-    @property
-    def line(self) -> int: ...
-
-    @property
-    def errors(self) -> list[str]: ...
-
-
-def raise_for_errors(rows: Sequence[CheckedRow]) -> None:
-    """InputError naming each bad row's fields (`line 3.birth_date`), if any row is bad (every CSV import's
-    one way to refuse a file: roster, crosswalk, the API's award import)."""
-    errors: dict[str, list[str]] = {}
-    for row in rows:
-        for problem in row.errors:
-            column, _, message = problem.partition(": ")
-            errors.setdefault(f"line {row.line}.{column}" if message else f"line {row.line}", []).append(
-                message or problem)
-    if errors:
-        bad = len({r.line for r in rows if r.errors})
-        first, messages = next(iter(errors.items()))
-        raise InputError(f"{bad} row(s) have errors; nothing was stored. {first}: {messages[0]}", errors)
 
 
 def _claims(row: RosterRow) -> dict[str, str]:

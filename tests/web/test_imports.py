@@ -22,7 +22,8 @@ from flask.testing import FlaskClient
 from ledger.application import IssueRequest, Ledger
 from ledger.errors import InputError
 from tests.support import make_demo_world, signed_in_client
-from web.imports import MAX_ROWS, parse_csv, template_csv
+from web.csv_files import MAX_ROWS
+from web.imports import parse_award_csv, template_csv
 
 CSRF = "test-csrf-token"
 TODAY = date.today()
@@ -90,14 +91,14 @@ def text(response: Any) -> str:
 
 def test_parse_accepts_excel_files_with_bom_semicolons_and_header_aliases() -> None:
     data = "\ufeffLocal ID;Credential Code;Earned Date;Certificate Number;Score\r\nRB-1;osha10-general;2026-01-05;C-1;88\r\n"
-    ((line, cells, problems),) = parse_csv(data.encode())
+    ((line, cells, problems),) = parse_award_csv(data.encode())
     assert line == 2 and problems == []
     assert cells == {"local_id": "RB-1", "credential": "osha10-general", "earned": "2026-01-05",
                      "certificate": "C-1", "score": "88"}
 
 
 def test_parse_skips_blank_lines_and_flags_extra_cells() -> None:
-    rows = parse_csv(csv_bytes("local_id,credential,earned", "RB-1,bls-provider,2026-01-05", ",,", "",
+    rows = parse_award_csv(csv_bytes("local_id,credential,earned", "RB-1,bls-provider,2026-01-05", ",,", "",
                                "RB-2,bls-provider,2026-01-06,surprise"))
     assert [r[0] for r in rows] == [2, 5]
     assert rows[1][2] == ["more cells than there are columns"]
@@ -114,12 +115,12 @@ def test_parse_skips_blank_lines_and_flags_extra_cells() -> None:
 ])
 def test_parse_refuses_unusable_files_naming_the_file_field(data: bytes, says: str) -> None:
     with pytest.raises(InputError) as caught:
-        parse_csv(data)
+        parse_award_csv(data)
     assert set(caught.value.errors) == {"file"} and says in str(caught.value)
 
 
 def test_the_template_parses_with_the_documented_columns() -> None:
-    rows = parse_csv(template_csv().encode())
+    rows = parse_award_csv(template_csv().encode())
     assert len(rows) == 3 and set(rows[0][1]) == {"local_id", "student", "credential", "earned", "certificate",
                                                    "score", "license_number"}
 

@@ -36,7 +36,7 @@ def crosswalk() -> None:
 def crosswalk_import(c: Context, file: Path, issuer: str, commit: bool) -> None:
     """Add or replace mappings from a CSV (vendor,exam_code,credential): every row checked; with --commit
     every mapping stored, or none. A code mapped already gets the file's credential."""
-    from web.roster_import import raise_for_errors
+    from web.csv_files import raise_for_errors
 
     with reported():
         service, data = _service(c), file.read_bytes()

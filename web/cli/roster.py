@@ -27,7 +27,8 @@ def student_import(c: Context, file: Path, issuer: str, commit: bool) -> None:
     checked; the new students registered all or nothing; students registered before are skipped."""
     from ledger.readmodels import Projections
     from web.roster import Roster
-    from web.roster_import import RosterImport, raise_for_errors
+    from web.csv_files import raise_for_errors
+    from web.roster_import import RosterImport
 
     with reported():
         projections = Projections.of(c.ledger)
