@@ -90,13 +90,13 @@ def evaluate_rule(versions: Sequence[Rule], facts: StudentFacts, book: ListingBo
     rule = next((r for r in versions if cohort in r.cohorts), None)
     if rule is None and any(not r.cohorts.bounded for r in versions):
         rule = next(r for r in versions if not r.cohorts.bounded)
+    if rule is not None:
+        return CHECKS[rule.check](Context(facts, book, today, rule, {} if memo is None else memo))
     first = versions[0]
     ranges = ", ".join(str(r.cohorts) for r in versions)
-    if rule is None and cohort is None:
+    if cohort is None:
         return RuleResult(first.id, first.state, first.title, "unknown",
                           f"Cannot tell: the student's graduating class is not recorded (the rule applies to the "
                           f"{ranges}).", missing=("the student's graduating class",), version=ranges)
-    if rule is None:
-        return RuleResult(first.id, first.state, first.title, "not applicable",
-                          f"Does not apply to the class of {cohort} (it applies to the {ranges}).", version=ranges)
-    return CHECKS[rule.check](Context(facts, book, today, rule, {} if memo is None else memo))
+    return RuleResult(first.id, first.state, first.title, "not applicable",
+                      f"Does not apply to the class of {cohort} (it applies to the {ranges}).", version=ranges)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ledger.pathways.context import Context, year_text
 from ledger.pathways.facts import WORKKEYS_TESTS, Counted, EarnedCredential, ListingBook, RuleResult, WorkKeysSitting
 from ledger.pathways.rulebook import WorkKeysThreshold, workkeys_threshold
-from ledger.statelists import ohio_fields, school_year_of, terms_in
+from ledger.statelists import ohio_fields, school_year_of
 
 
 @dataclass
@@ -137,14 +137,8 @@ def gap_options(ctx: Context, tallies: Mapping[str, FieldTally], field_name: str
     year = school_year_of(ctx.cutoff)
     held = {c.credential for t in tallies.values() for c in t.counted}
     gap = need - points
-    candidates: list[tuple[str, int]] = []
-    for (state, district, code), segments in ctx.book.items():
-        if state != "OH" or district is not None or code in held:
-            continue
-        terms = terms_in(segments, year)
-        if terms is None or (field_name is not None and field_name not in ohio_fields(terms)):
-            continue
-        candidates.append((code, terms["points"]))
+    candidates = [(code, terms["points"]) for code, terms in ctx.book.in_force("OH", year)
+                  if code not in held and (field_name is None or field_name in ohio_fields(terms))]
     recorded = ctx.facts.recorded_at
     closing = [c for c in candidates if c[1] >= gap]
     chosen = closing or candidates
@@ -163,7 +157,9 @@ def _gap(ctx: Context, tallies: Mapping[str, FieldTally], name: str | None, poin
     """What would close the gap, while the student is still in school (none after graduation)."""
     if ctx.cutoff < ctx.today:
         return GapOptions((), False, name)
-    return gap_options(ctx, tallies, name, points, need)
+    # The same gap for several rules of one student (the seal and the bundle): looked up once.
+    return ctx.shared(("ohio-gap", name, points, need),  # type: ignore[no-any-return]
+                      lambda: gap_options(ctx, tallies, name, points, need))
 
 
 def credential_option(ctx: Context) -> RuleResult:
