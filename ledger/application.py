@@ -40,7 +40,7 @@ from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedErr
 from ledger.schemas import evidence_problems, validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirement, StatusEntry
 from ledger.values import AwardInfo, CredentialInfo, IssuerInfo, RosterShareInfo, StudentInfo, TransferOfferInfo
-from ledger.vault import Identity, seal, unseal
+from ledger.vault import Identity, seal, unseal, unsealer
 from ledger.witnessing import Witness, Witnessing
 from verifiers.dataintegrity import Cryptosuite
 from verifiers.didkey import did_key_from_public_key
@@ -232,9 +232,10 @@ class Ledger(Application):
         out and logged (by id only): one damaged row must not take an institution's pages down, and
         `credledger audit` names it."""
         result: dict[str, Identity] = {}
+        open_row = unsealer(self.vault_key)
         for student_id, sealed in self.store.select_identities(sorted(set(student_ids))):
             try:
-                result[student_id] = unseal(sealed, self.vault_key, student_id)
+                result[student_id] = open_row(sealed, student_id)
             except IntegrityError:
                 log.error("the vault row of student %s does not open; run `credledger audit`", student_id)
         return result

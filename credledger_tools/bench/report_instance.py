@@ -113,8 +113,10 @@ def build_report_instance(path: Path, *, awards: int, students: int, seed: int =
         phase("graduations")
         Projections.of(ledger).catch_up()
         phase("read_models")
-        # One Ohio student of the class of 2026 with awards and sittings: the pathway page's student.
-        pathway_student = next(s for s, (d, c) in roster.items() if d == "riverbend" and c == 2026 and s in sittings)
+        # The pathway page's student: one of Riverbend's class of 2026 with sittings (at a small size, whoever
+        # comes nearest).
+        pathway_student = max(roster, key=lambda s: (roster[s] == ("riverbend", 2026), roster[s][0] == "riverbend",
+                                                      s in sittings, s))
         facts = {"today": today.isoformat(), "pathway_student": pathway_student,
                  "concentrators": _concentrators(roster, today, rng), "graduated_recorded": len(graduated),
                  "sittings": sum(sittings.values()), "revoked": len(issued) // 100, "phases": phases}

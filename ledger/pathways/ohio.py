@@ -104,6 +104,16 @@ def _points(ctx: Context) -> tuple[dict[str, FieldTally], list[str]]:
     return ctx.shared("ohio-points", lambda: field_points(ctx.credentials(), ctx.book))
 
 
+def _best(ctx: Context, tallies: Mapping[str, FieldTally]) -> tuple[str | None, int]:
+    """The best field of `_points`' tallies, once per evaluation."""
+    return ctx.shared("ohio-best", lambda: best_field(tallies))  # type: ignore[no-any-return]
+
+
+def _mixing(ctx: Context, tallies: Mapping[str, FieldTally]) -> list[str]:
+    """`mixing_note` of `_points`' tallies, once per evaluation (callers add to a copy, never to it)."""
+    return ctx.shared("ohio-mixing", lambda: mixing_note(tallies))  # type: ignore[no-any-return]
+
+
 def _points_missing(field_name: str | None, points: int, need: int) -> str:
     if field_name is None:
         return f"{need} points from Ohio-listed credentials in one career field"
@@ -165,7 +175,7 @@ def _gap(ctx: Context, tallies: Mapping[str, FieldTally], name: str | None, poin
 def credential_option(ctx: Context) -> RuleResult:
     need = ctx.rule.params["points"]
     tallies, unlisted = _points(ctx)
-    name, points = best_field(tallies)
+    name, points = _best(ctx, tallies)
     workkeys = _workkeys(ctx)
     assert workkeys is not None  # every cohort the rule covers has a WorkKeys row (a test checks the table)
     gap = _gap(ctx, tallies, name, points, need)
@@ -173,7 +183,7 @@ def credential_option(ctx: Context) -> RuleResult:
     missing += workkeys.missing + gap.missing()
     counted = tallies[name].counted if name else []
     version = f"{ctx.rule.cohorts}; {workkeys.threshold.name} for the {workkeys.threshold.cohorts}"
-    notes = mixing_note(tallies) + unlisted + ctx.not_counted_notes()
+    notes = _mixing(ctx, tallies) + unlisted + ctx.not_counted_notes()
     if not missing:
         return ctx.result("met", f"Met: {points} points in {name} and {workkeys.threshold.name}.",
                           counted=counted, notes=notes, version=version)
@@ -189,9 +199,9 @@ def credential_option(ctx: Context) -> RuleResult:
 def bundle(ctx: Context) -> RuleResult:
     need = ctx.rule.params["points"]
     tallies, unlisted = _points(ctx)
-    name, points = best_field(tallies)
+    name, points = _best(ctx, tallies)
     counted = tallies[name].counted if name else []
-    notes = mixing_note(tallies) + unlisted
+    notes = _mixing(ctx, tallies) + unlisted
     if points >= need:
         return ctx.result("met", f"Met: {points} points in {name}.", counted=counted, notes=notes)
     gap = _gap(ctx, tallies, name, points, need)
@@ -215,10 +225,10 @@ def irc_seal(ctx: Context) -> RuleResult:
     """One of the readiness seals (two are needed, one state-defined) of the class of 2023 on."""
     need = ctx.rule.params["points"]
     tallies, unlisted = _points(ctx)
-    name, points = best_field(tallies)
+    name, points = _best(ctx, tallies)
     single = [c for t in tallies.values() for c in t.counted if (c.points or 0) >= need]
     licenses = exam_licenses(ctx)
-    notes = mixing_note(tallies) + unlisted
+    notes = _mixing(ctx, tallies) + unlisted
     other_licenses = sorted({c.name for c in ctx.credentials() if c.credential_type == "license"}
                             - {c.name for c in licenses})
     if other_licenses:
@@ -247,7 +257,7 @@ def demonstrations(ctx: Context) -> RuleResult:
     unknown, not no."""
     params, inputs = ctx.rule.params, ctx.facts.inputs
     tallies, unlisted = _points(ctx)
-    name, points = best_field(tallies)
+    name, points = _best(ctx, tallies)
     webxams = None if inputs.webxams is None else max(inputs.webxams.values(), default=0) >= params["webxams"]
     workkeys = _workkeys(ctx)
     foundational: dict[str, bool | None] = {
@@ -272,7 +282,7 @@ def demonstrations(ctx: Context) -> RuleResult:
     done = [k for k, v in every.items() if v]
     unrecorded = [k for k, v in every.items() if v is None and k != "WorkKeys"]
     notes = [f"Not recorded in the ledger (a report input): {', '.join(unrecorded)}."] if unrecorded else []
-    notes += mixing_note(tallies) + unlisted
+    notes += _mixing(ctx, tallies) + unlisted
 
     def option(key: str) -> str:
         if key == "WorkKeys" and workkeys is not None:
