@@ -32,7 +32,7 @@ from typing import Any
 
 from credledger_tools.bench.measure import interleaved
 from credledger_tools.bench.report_instance import CACHE, build_report_instance, cached_instance
-from credledger_tools.bench.scratch import PASSPHRASE, scratch_dir
+from credledger_tools.bench.scratch import PASSPHRASE, scratch_dir, scratch_schema
 from ledger.application import Ledger
 from ledger.instance import open_ledger
 from ledger.pathways.states import load_issuer_states
@@ -47,13 +47,14 @@ __all__ = ["CACHE", "run_report_benchmark"]
 
 
 def run_report_benchmark(*, awards: int = 100_000, students: int = 30_000, runs: int = 5, seed: int = 11,
-                         cache: Path | None = CACHE) -> dict[str, Any]:
-    """Build (or reuse) the instance, then time each report and the pathway page against the floor."""
-    with scratch_dir("credledger-bench-report-") as scratch:
+                         cache: Path | None = CACHE, database_url: str | None = None) -> dict[str, Any]:
+    """Build (or reuse) the instance, then time each report and the pathway page against the floor. On
+    PostgreSQL (`database_url`) the instance is built for the run in a scratch schema, never cached."""
+    with scratch_dir("credledger-bench-report-") as scratch, scratch_schema(database_url) as url:
         started = time.perf_counter()
-        if cache is None:
+        if cache is None or url is not None:
             instance = scratch / "instance"
-            build_report_instance(instance, awards=awards, students=students, seed=seed)
+            build_report_instance(instance, awards=awards, students=students, seed=seed, database_url=url)
             reused = False
         else:
             instance, reused = cached_instance(cache, awards=awards, students=students, seed=seed)
@@ -63,7 +64,7 @@ def run_report_benchmark(*, awards: int = 100_000, students: int = 30_000, runs:
             result = _measure(ledger, instance, runs)
         finally:
             ledger.close()
-    return {"awards": awards, "students": students, "runs": runs,
+    return {"backend": "postgres" if database_url else "sqlite", "awards": awards, "students": students, "runs": runs,
             "instance": "reused from the cache" if reused else "built",
             "setup_s": round(setup_seconds, 1), **result.pop("phases"), **result}
 
@@ -128,21 +129,22 @@ def _perkins(report: Callable[..., Callable[[], Any]], concentrators: str) -> Ca
 
 
 def _read_rows(view: Any, student: str | None = None) -> None:
-    """The floor: the rows the reports read (`ledger.reports.data`'s queries), fetched and dropped."""
-    where, params = ("", []) if student is None else (" WHERE student_id = ?", [student])
-    view.query("SELECT did, slug, name, kind FROM rm_issuers")
-    view.query("SELECT code, name, credential_type, career_field, career_cluster FROM rm_credentials")
-    view.query(f"SELECT student_id, COALESCE(district, registered_by), cohort, graduated FROM rm_students{where}",
+    """The floor: the rows the reports read (`ledger.reports.data`'s queries), fetched and dropped. (A table's
+    name stands between spaces: that is how the view finds it to prefix it, ledger.readmodels.recorders.)"""
+    where, params = ("", []) if student is None else ("WHERE student_id = ? ", [student])
+    view.query("SELECT did, slug, name, kind FROM rm_issuers ")
+    view.query("SELECT code, name, credential_type, career_field, career_cluster FROM rm_credentials ")
+    view.query(f"SELECT student_id, COALESCE(district, registered_by), cohort, graduated FROM rm_students {where}",
                params)
-    view.query(f"SELECT award_id, student_id, issuer, credential, earned, expires, revoked_reason FROM rm_awards"
-               f"{where} ORDER BY position", params)
-    view.query(f"SELECT student_id, taken, scores FROM rm_assessments{where} ORDER BY position", params)
+    view.query(f"SELECT award_id, student_id, issuer, credential, earned, expires, revoked_reason FROM rm_awards "
+               f"{where}ORDER BY position", params)
+    view.query(f"SELECT student_id, taken, scores FROM rm_assessments {where}ORDER BY position", params)
     view.query("SELECT stream, sequence, listed, credential, state, district, effective_from, effective_to, terms, "
                "note FROM rm_listings ORDER BY stream, sequence")
 
 
 def _vault_rows(ledger: Ledger, view: Any) -> None:
     """The vault rows of every student (fetched, not opened): what a report naming each student reads."""
-    rows = view.query("SELECT student_id FROM rm_students")
+    rows = view.query("SELECT student_id FROM rm_students ")
     ledger.store.select_identities(sorted(r[0] for r in rows))
 

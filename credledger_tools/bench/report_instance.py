@@ -73,11 +73,12 @@ def cached_instance(cache: Path, *, awards: int, students: int, seed: int) -> tu
     return path, False
 
 
-def build_report_instance(path: Path, *, awards: int, students: int, seed: int = 11) -> dict[str, Any]:
-    """Make the instance in `path` (see the module's docstring); the facts the benchmark needs, also
-    written to `path / bench.json`."""
+def build_report_instance(path: Path, *, awards: int, students: int, seed: int = 11,
+                          database_url: str | None = None) -> dict[str, Any]:
+    """Make the instance in `path` (on PostgreSQL: its tables in `database_url`; see the module's
+    docstring); the facts the benchmark needs, also written to `path / bench.json`."""
     rng = random.Random(seed)
-    ledger = scratch_instance(path)
+    ledger = scratch_instance(path, database_url=database_url)
     phases: dict[str, float] = {}
     started = time.perf_counter()
 

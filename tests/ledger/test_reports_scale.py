@@ -118,7 +118,7 @@ def test_reports_render_as_cell_by_cell(bench: Bench) -> None:
 
 
 def test_identities_open_as_each_row_alone(bench: Bench) -> None:
-    ids = [r[0] for r in bench.view.query("SELECT student_id FROM rm_students")]
+    ids = [r[0] for r in bench.view.query("SELECT student_id FROM rm_students ")]
     opened = bench.ledger.identities(ids)
     assert len(opened) == 150
     for student in ids:
@@ -128,7 +128,7 @@ def test_identities_open_as_each_row_alone(bench: Bench) -> None:
 
 
 def test_totals_are_the_signed_events(bench: Bench) -> None:
-    ids = [r[0] for r in bench.view.query("SELECT student_id FROM rm_students")]
+    ids = [r[0] for r in bench.view.query("SELECT student_id FROM rm_students ")]
     issued: dict[str, dict[str, Any]] = {}
     revoked: set[str] = set()
     graduated: set[str] = set()
