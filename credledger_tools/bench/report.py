@@ -93,9 +93,13 @@ def _measure(ledger: Ledger, instance: Path, runs: int) -> dict[str, Any]:
         "colorado_incentive": report("colorado-incentive", year=str(school_year_of(today)), funds_cents=500_000_000),
         "student_pathways": lambda: student_pathways(projections, student, today=today),
     }
+    def rows_and_vault() -> None:
+        _read_rows(view)
+        _vault_rows(ledger, view)
+
     floors: dict[str, Callable[[], Any]] = {
         "district_rows": lambda: _read_rows(view),
-        "district_rows_and_vault": lambda: (_read_rows(view), _vault_rows(ledger, view)),
+        "district_rows_and_vault": rows_and_vault,
         "student_rows": lambda: _read_rows(view, student),
     }
     # Which floor each is measured against: what it must read at the least.

@@ -169,7 +169,7 @@ def _issue(ledger: Ledger, roster: dict[str, tuple[str, int]], awards: int, toda
 def _workkeys(ledger: Ledger, roster: dict[str, tuple[str, int]], today: date, rng: random.Random) -> dict[str, int]:
     """WorkKeys sittings for a third of the students (some with a retake), recorded by the district of
     record, in batches; student -> sittings."""
-    requests = []
+    requests: list[AssessmentRequest] = []
     for student, (district, cohort) in roster.items():
         if rng.random() > 0.33:
             continue

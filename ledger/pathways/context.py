@@ -45,7 +45,7 @@ class Context:
                  if c.active and c.earned <= cutoff and (self.rule.expired_counts or not c.expired_by(cutoff))),
                 key=lambda c: (c.earned, c.award),
             )
-        return self.shared("credentials", compute)  # type: ignore[no-any-return]
+        return self.shared("credentials", compute)
 
     def not_counted_notes(self) -> list[str]:
         """Why some of the student's awards are left out, in plain words."""

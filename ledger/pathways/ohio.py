@@ -106,12 +106,12 @@ def _points(ctx: Context) -> tuple[dict[str, FieldTally], list[str]]:
 
 def _best(ctx: Context, tallies: Mapping[str, FieldTally]) -> tuple[str | None, int]:
     """The best field of `_points`' tallies, once per evaluation."""
-    return ctx.shared("ohio-best", lambda: best_field(tallies))  # type: ignore[no-any-return]
+    return ctx.shared("ohio-best", lambda: best_field(tallies))
 
 
 def _mixing(ctx: Context, tallies: Mapping[str, FieldTally]) -> list[str]:
     """`mixing_note` of `_points`' tallies, once per evaluation (callers add to a copy, never to it)."""
-    return ctx.shared("ohio-mixing", lambda: mixing_note(tallies))  # type: ignore[no-any-return]
+    return ctx.shared("ohio-mixing", lambda: mixing_note(tallies))
 
 
 def _points_missing(field_name: str | None, points: int, need: int) -> str:
@@ -168,7 +168,7 @@ def _gap(ctx: Context, tallies: Mapping[str, FieldTally], name: str | None, poin
     if ctx.cutoff < ctx.today:
         return GapOptions((), False, name)
     # The same gap for several rules of one student (the seal and the bundle): looked up once.
-    return ctx.shared(("ohio-gap", name, points, need),  # type: ignore[no-any-return]
+    return ctx.shared(("ohio-gap", name, points, need),
                       lambda: gap_options(ctx, tallies, name, points, need))
 
 
