@@ -112,14 +112,18 @@ class ListingBook:
         # The book never changes once made: what every student's evaluation asks again is kept.
         self._sorted: list[tuple[tuple[str, str | None, str], tuple[Segment, ...]]] | None = None
         self._in_force: dict[tuple[str, int], list[tuple[str, Mapping[str, Any]]]] = {}
+        self._terms: dict[tuple[str, str | None, str, int], Mapping[str, Any] | None] = {}
 
     def name(self, credential: str) -> str:
         """The catalog name of a credential code (the code itself when unknown)."""
         return self._names.get(credential, credential)
 
     def terms(self, state: str, credential: str, year: int, district: str | None = None) -> Mapping[str, Any] | None:
-        segments = self._entries.get((state, district, credential))
-        return terms_in(segments, year) if segments else None
+        key = (state, district, credential, year)
+        if key not in self._terms:
+            segments = self._entries.get((state, district, credential))
+            self._terms[key] = terms_in(segments, year) if segments else None
+        return self._terms[key]
 
     def items(self) -> list[tuple[tuple[str, str | None, str], tuple[Segment, ...]]]:
         """Every entry, by state then credential."""

@@ -50,7 +50,7 @@ class Bench:
 
     def report(self, name: str, **kw: Any) -> Report:
         return build_report(name, self.view, today=self.today, issuer_states=self.states,
-                            identities=self.ledger.identities, **kw)
+                            identities=self.ledger.identity_claims, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +125,7 @@ def test_identities_open_as_each_row_alone(bench: Bench) -> None:
         alone = bench.ledger.identity(student)
         assert alone is not None
         assert (opened[student].claims, opened[student].salts) == (alone.claims, alone.salts)
+    assert bench.ledger.identity_claims(ids) == {s: i.claims for s, i in opened.items()}
 
 
 def test_totals_are_the_signed_events(bench: Bench) -> None:
