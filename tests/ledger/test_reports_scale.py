@@ -150,3 +150,23 @@ def test_totals_are_the_signed_events(bench: Bench) -> None:
     at_center = sum(1 for a, doc in issued.items() if a not in revoked and doc["issuer"] == center)
     assert summary.totals["by_center"]["Riverbend Career & Technical Center"]["earned"] == at_center
     assert json.loads(json.dumps(summary.to_json()))["totals"] == summary.totals
+
+
+def test_a_students_schools_recorded_what_a_scan_of_every_award_says(bench: Bench) -> None:
+    """The pathway page's "recorded before at" (index probes per school) against the plain scan of every
+    active award, for every student."""
+    every: dict[str, set[str]] = {}
+    for issuer, credential in bench.view.query("SELECT DISTINCT issuer, credential FROM rm_awards "
+                                               "WHERE revoked_reason IS NULL"):
+        every.setdefault(credential, set()).add(issuer)
+    names = {i.did: i.name for i in bench.ledger.issuers()}
+    ids = [r[0] for r in bench.view.query("SELECT student_id FROM rm_students ")]
+    seen = 0
+    for student in ids:
+        data = load_report_data(bench.view, students=[student], issuer_states=bench.states)
+        schools = {data.students[student][0]} | {a.issuer for a in data.awards}
+        plain = {code: tuple(sorted(names[d] for d in dids & schools)) for code, dids in every.items()
+                 if dids & schools}
+        assert student_facts(data, student).recorded_at == plain
+        seen += len(plain)
+    assert seen > 150
