@@ -43,7 +43,9 @@ def field_points(credentials: Iterable[EarnedCredential], book: ListingBook) -> 
                 best[key] = (terms["points"], c)
     tallies: dict[str, FieldTally] = {}
     for (career_field, _), (points, c) in sorted(best.items(), key=lambda kv: (kv[1][1].earned, kv[1][1].award)):
-        tally = tallies.setdefault(career_field, FieldTally())
+        tally = tallies.get(career_field)
+        if tally is None:  # not setdefault: a tally made for every credential would be thrown away
+            tally = tallies[career_field] = FieldTally()
         tally.points += points
         tally.counted.append(Counted(c.award, c.credential, c.name,
                                      f"{points} point{'s' if points != 1 else ''}, {career_field}", points,
