@@ -148,21 +148,25 @@ def _register(ledger: Ledger, students: int, rng: random.Random) -> dict[str, tu
 def _issue(ledger: Ledger, roster: dict[str, tuple[str, int]], awards: int, today: date,
            rng: random.Random) -> list[str]:
     """`awards` awards to students picked at random, earned in their four high-school years; the center
-    records three in four of its sending districts' students' (the attending-center breakdown)."""
+    records three in four of its sending districts' students' (the attending-center breakdown). Recorded
+    student by student, as a registrar's import of a score-report file comes: a batch reads each of its
+    students' record and checks the recording institution's relation once (ledger.access), so 1,000 awards
+    of 300 students cost a third of 1,000 awards of 1,000."""
     students = list(roster)
+    order = {s: i for i, s in enumerate(students)}
     codes = [row[0] for row in CATALOG]
+    requests = []
+    for i in range(awards):
+        student = rng.choice(students)
+        district, cohort = roster[student]
+        last = min(date(cohort, 5, 31), today - timedelta(days=1))
+        earned = last - timedelta(days=rng.randrange(0, 1200))
+        issuer = CENTER if district in SENDING and rng.random() < 0.75 else district
+        requests.append(IssueRequest(issuer, student, rng.choice(codes), earned, {"certificate": f"C-{i}"}))
+    requests.sort(key=lambda r: order[r.student])  # stable: each student's in the order drawn
     issued: list[str] = []
-    while len(issued) < awards:
-        requests = []
-        for i in range(min(BATCH, awards - len(issued))):
-            student = rng.choice(students)
-            district, cohort = roster[student]
-            last = min(date(cohort, 5, 31), today - timedelta(days=1))
-            earned = last - timedelta(days=rng.randrange(0, 1200))
-            issuer = CENTER if district in SENDING and rng.random() < 0.75 else district
-            requests.append(IssueRequest(issuer, student, rng.choice(codes), earned,
-                                         {"certificate": f"C-{len(issued) + i}"}))
-        issued += ledger.issue(requests)
+    for start in range(0, len(requests), BATCH):
+        issued += ledger.issue(requests[start:start + BATCH])
     return issued
 
 
