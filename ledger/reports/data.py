@@ -132,11 +132,12 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
     recorded_by: dict[str, set[str]] = defaultdict(set)
     if students is not None:
         # Only the students' schools matter (the district of record, and where their awards were recorded):
-        # for each, the catalog's codes it has an active award of, one index probe per code.
+        # for each, the catalog's codes it has an active award of, one index probe per code (the LIMIT keeps
+        # PostgreSQL from turning the probes into a join over all of the school's awards).
         for issuer in sorted({r[1] for r in student_rows} | {a.issuer for a in awards}):
             for (credential,) in view.query(
                     "SELECT code FROM rm_credentials c WHERE EXISTS (SELECT 1 FROM rm_awards a WHERE a.issuer = ? "
-                    "AND a.credential = c.code AND a.revoked_reason IS NULL)", [issuer]):
+                    "AND a.credential = c.code AND a.revoked_reason IS NULL LIMIT 1)", [issuer]):
                 recorded_by[credential].add(issuer)
     return ReportData(
         issuers=issuers, credentials=credentials,
