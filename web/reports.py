@@ -161,7 +161,7 @@ def show(name: str) -> Any:
             issuer_states=load_issuer_states(ledger().config.data_dir),
             funds_cents=_funds(values.get("funds")),
             served=served,
-            identities=lambda ids: ledger().identities([i for i in ids if served is None or i in served]),
+            identities=lambda ids: ledger().identity_claims([i for i in ids if served is None or i in served]),
         )
     except (InputError, NotFoundError) as e:
         errors = getattr(e, "errors", None) or {}

@@ -24,13 +24,13 @@ from __future__ import annotations
 import hashlib
 import os
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from credledger_tools.bench.measure import percentile_ms, samples
+from credledger_tools.bench.measure import interleaved, percentile_ms
 from credledger_tools.bench.scratch import DISTRICT, scratch_dir, scratch_instance, setup_district
 from ledger.application import IssueRequest, Ledger
 from ledger.vc.openbadge import open_badge
@@ -84,7 +84,7 @@ def _measure(ledger: Ledger, runs: int) -> dict[str, Any]:
     def floor_verify() -> None:
         public_key.verify(signature, _floor_hash(unsigned, options))
 
-    timings = _interleaved({
+    timings = interleaved({
         "badge_sign": lambda: ledger.sign_export(issuer.did, unsigned, EDDSA_RDFC_2022),
         "badge_export": lambda: open_badge(ledger, award, evidence=["certificate"]),
         "badge_verify": lambda: verify_open_badge(badge, documents, now),
@@ -115,19 +115,6 @@ def _floor_hash(document: dict[str, Any], options: dict[str, Any]) -> bytes:
     config = canonical_nquads({**options, "@context": document["@context"]}).encode("utf-8")
     transformed = canonical_nquads(document).encode("utf-8")
     return hashlib.sha256(config).digest() + hashlib.sha256(transformed).digest()
-
-
-def _interleaved(work: dict[str, Callable[[], Any]], runs: int) -> dict[str, Sequence[float]]:
-    """Sorted timings (seconds) of `runs` calls of each piece of work, taken in turn, one call of each
-    per round, so that drift in the machine's speed (another process, a frequency change) falls on
-    all of them alike; one warm-up call each first."""
-    for call in work.values():
-        call()
-    timings: dict[str, list[float]] = {name: [] for name in work}
-    for _ in range(runs):
-        for name, call in work.items():
-            timings[name] += samples(call, 1)
-    return {name: sorted(t) for name, t in timings.items()}
 
 
 def measure_clr(ledger: Ledger, student: str, runs: int) -> dict[str, Any]:
@@ -167,7 +154,7 @@ def measure_clr(ledger: Ledger, student: str, runs: int) -> dict[str, Any]:
         for (doc, options), signature in zip(parts, signatures):
             public_key.verify(signature, _floor_hash(doc, options))
 
-    timings = _interleaved({"clr_export": lambda: clr_credential(ledger, student),
+    timings = interleaved({"clr_export": lambda: clr_credential(ledger, student),
                             "clr_verify": lambda: verify_clr(clr, documents, now),
                             "clr_floor_export": floor_export, "clr_floor_verify": floor_verify}, min(runs, 50))
     p50 = {name: statistics.median(t) for name, t in timings.items()}

@@ -1,4 +1,4 @@
-"""Measuring: a write rate, repeated timings, the best of a few runs, percentiles.
+"""Measuring: a write rate, repeated timings (interleaved), the best of a few runs, percentiles.
 
 Wall-clock time (`time.perf_counter`) in the benchmark's own process; no
 imports of ours.
@@ -49,3 +49,16 @@ def best_of(work: Callable[[], T], repeat: int) -> tuple[float, T]:
 def percentile_ms(timings: Sequence[float], fraction: float, digits: int) -> float:
     """The `fraction` percentile (0.5: the median) of sorted timings in seconds, as milliseconds."""
     return round(timings[int(len(timings) * fraction)] * 1e3, digits)
+
+
+def interleaved(work: dict[str, Callable[[], Any]], runs: int) -> dict[str, list[float]]:
+    """Sorted timings (seconds) of `runs` calls of each piece of work, taken in turn, one call of each
+    per round, so that drift in the machine's speed (another process, a frequency change) falls on
+    all of them alike; one warm-up call each first."""
+    for call in work.values():
+        call()
+    timings: dict[str, list[float]] = {name: [] for name in work}
+    for _ in range(runs):
+        for name, call in work.items():
+            timings[name] += samples(call, 1)
+    return {name: sorted(t) for name, t in timings.items()}

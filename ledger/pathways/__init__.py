@@ -71,16 +71,29 @@ def evaluate_student(
     With `applicable_only`, rules whose versions do not cover the student's (recorded) class are left out:
     a class-of-2026 Ohio student is not shown the credential option of the classes of 2018–2022 at all.
     """
-    wanted = None if states is None else set(states)
-    by_id: dict[str, list[Rule]] = {}
-    for rule in rules:
-        if wanted is None or rule.state in wanted:
-            by_id.setdefault(rule.id, []).append(rule)
+    by_id = _by_id(rules, None if states is None else frozenset(states))
     if applicable_only and facts.cohort is not None:
         by_id = {k: v for k, v in by_id.items()
                  if any(facts.cohort in r.cohorts or not r.cohorts.bounded for r in v)}
     memo: dict[object, object] = {}
     return [evaluate_rule(versions, facts, book, today=today, memo=memo) for versions in by_id.values()]
+
+
+# The rule table grouped by id for a set of states: the same for every student of a district report.
+_GROUPED: dict[frozenset[str] | None, dict[str, list[Rule]]] = {}
+
+
+def _by_id(rules: Sequence[Rule], wanted: frozenset[str] | None) -> dict[str, list[Rule]]:
+    """The rules (of the `wanted` states) grouped by id, in table order; kept for the built-in table."""
+    if rules is RULES and wanted in _GROUPED:
+        return _GROUPED[wanted]
+    by_id: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if wanted is None or rule.state in wanted:
+            by_id.setdefault(rule.id, []).append(rule)
+    if rules is RULES:
+        _GROUPED[wanted] = by_id
+    return by_id
 
 
 def evaluate_rule(versions: Sequence[Rule], facts: StudentFacts, book: ListingBook, *, today: date,
@@ -90,13 +103,13 @@ def evaluate_rule(versions: Sequence[Rule], facts: StudentFacts, book: ListingBo
     rule = next((r for r in versions if cohort in r.cohorts), None)
     if rule is None and any(not r.cohorts.bounded for r in versions):
         rule = next(r for r in versions if not r.cohorts.bounded)
+    if rule is not None:
+        return CHECKS[rule.check](Context(facts, book, today, rule, {} if memo is None else memo))
     first = versions[0]
     ranges = ", ".join(str(r.cohorts) for r in versions)
-    if rule is None and cohort is None:
+    if cohort is None:
         return RuleResult(first.id, first.state, first.title, "unknown",
                           f"Cannot tell: the student's graduating class is not recorded (the rule applies to the "
                           f"{ranges}).", missing=("the student's graduating class",), version=ranges)
-    if rule is None:
-        return RuleResult(first.id, first.state, first.title, "not applicable",
-                          f"Does not apply to the class of {cohort} (it applies to the {ranges}).", version=ranges)
-    return CHECKS[rule.check](Context(facts, book, today, rule, {} if memo is None else memo))
+    return RuleResult(first.id, first.state, first.title, "not applicable",
+                      f"Does not apply to the class of {cohort} (it applies to the {ranges}).", version=ranges)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from ledger.pathways.facts import Counted, EarnedCredential, ListingBook, RuleResult, StudentFacts, WorkKeysSitting
@@ -27,7 +28,7 @@ class Context:
             self.memo[full_key] = compute()
         return self.memo[full_key]
 
-    @property
+    @cached_property
     def cutoff(self) -> date:
         """What counts must be earned by graduation (30 June of the class year) and by today."""
         if self.facts.cohort is None:
@@ -35,13 +36,16 @@ class Context:
         return min(self.today, last_day_of(self.facts.cohort))
 
     def credentials(self) -> list[EarnedCredential]:
-        """Active awards earned in time, oldest first; expired ones only if the rule counts them."""
-        cutoff = self.cutoff
-        return sorted(
-            (c for c in self.facts.credentials
-             if c.active and c.earned <= cutoff and (self.rule.expired_counts or not c.expired_by(cutoff))),
-            key=lambda c: (c.earned, c.award),
-        )
+        """Active awards earned in time, oldest first; expired ones only if the rule counts them. Computed once
+        per evaluation (a district report asks for every student's several times); callers must not change it."""
+        def compute() -> list[EarnedCredential]:
+            cutoff = self.cutoff
+            return sorted(
+                (c for c in self.facts.credentials
+                 if c.active and c.earned <= cutoff and (self.rule.expired_counts or not c.expired_by(cutoff))),
+                key=lambda c: (c.earned, c.award),
+            )
+        return self.shared("credentials", compute)
 
     def not_counted_notes(self) -> list[str]:
         """Why some of the student's awards are left out, in plain words."""

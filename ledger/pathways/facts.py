@@ -109,18 +109,40 @@ class ListingBook:
             key: tuple(segments) for key, segments in (entries or {}).items()
         }
         self._names = dict(names or {})
+        # The book never changes once made: what every student's evaluation asks again is kept.
+        self._sorted: list[tuple[tuple[str, str | None, str], tuple[Segment, ...]]] | None = None
+        self._in_force: dict[tuple[str, int], list[tuple[str, Mapping[str, Any]]]] = {}
+        self._terms: dict[tuple[str, str | None, str, int], Mapping[str, Any] | None] = {}
 
     def name(self, credential: str) -> str:
         """The catalog name of a credential code (the code itself when unknown)."""
         return self._names.get(credential, credential)
 
     def terms(self, state: str, credential: str, year: int, district: str | None = None) -> Mapping[str, Any] | None:
-        segments = self._entries.get((state, district, credential))
-        return terms_in(segments, year) if segments else None
+        key = (state, district, credential, year)
+        if key not in self._terms:
+            segments = self._entries.get((state, district, credential))
+            self._terms[key] = terms_in(segments, year) if segments else None
+        return self._terms[key]
 
     def items(self) -> list[tuple[tuple[str, str | None, str], tuple[Segment, ...]]]:
         """Every entry, by state then credential."""
-        return sorted(self._entries.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1] or ""))
+        if self._sorted is None:
+            self._sorted = sorted(self._entries.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1] or ""))
+        return list(self._sorted)
+
+    def in_force(self, state: str, year: int) -> list[tuple[str, Mapping[str, Any]]]:
+        """(credential, terms) of every entry on a state's own list (no district's) in force in a school
+        year, by credential."""
+        key = (state, year)
+        if key not in self._in_force:
+            found = []
+            for (s, district, code), segments in self.items():
+                terms = terms_in(segments, year) if s == state and district is None else None
+                if terms is not None:
+                    found.append((code, terms))
+            self._in_force[key] = found
+        return list(self._in_force[key])
 
     def listed(self, state: str, district: str | None = None) -> Iterator[tuple[str, tuple[Segment, ...]]]:
         """(credential, segments) of every entry on one list."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ledger.pathways.context import Context, year_text
 from ledger.pathways.facts import WORKKEYS_TESTS, Counted, EarnedCredential, ListingBook, RuleResult, WorkKeysSitting
 from ledger.pathways.rulebook import WorkKeysThreshold, workkeys_threshold
-from ledger.statelists import ohio_fields, school_year_of, terms_in
+from ledger.statelists import ohio_fields, school_year_of
 
 
 @dataclass
@@ -43,7 +43,9 @@ def field_points(credentials: Iterable[EarnedCredential], book: ListingBook) -> 
                 best[key] = (terms["points"], c)
     tallies: dict[str, FieldTally] = {}
     for (career_field, _), (points, c) in sorted(best.items(), key=lambda kv: (kv[1][1].earned, kv[1][1].award)):
-        tally = tallies.setdefault(career_field, FieldTally())
+        tally = tallies.get(career_field)
+        if tally is None:  # not setdefault: a tally made for every credential would be thrown away
+            tally = tallies[career_field] = FieldTally()
         tally.points += points
         tally.counted.append(Counted(c.award, c.credential, c.name,
                                      f"{points} point{'s' if points != 1 else ''}, {career_field}", points,
@@ -104,6 +106,16 @@ def _points(ctx: Context) -> tuple[dict[str, FieldTally], list[str]]:
     return ctx.shared("ohio-points", lambda: field_points(ctx.credentials(), ctx.book))
 
 
+def _best(ctx: Context, tallies: Mapping[str, FieldTally]) -> tuple[str | None, int]:
+    """The best field of `_points`' tallies, once per evaluation."""
+    return ctx.shared("ohio-best", lambda: best_field(tallies))
+
+
+def _mixing(ctx: Context, tallies: Mapping[str, FieldTally]) -> list[str]:
+    """`mixing_note` of `_points`' tallies, once per evaluation (callers add to a copy, never to it)."""
+    return ctx.shared("ohio-mixing", lambda: mixing_note(tallies))
+
+
 def _points_missing(field_name: str | None, points: int, need: int) -> str:
     if field_name is None:
         return f"{need} points from Ohio-listed credentials in one career field"
@@ -137,14 +149,8 @@ def gap_options(ctx: Context, tallies: Mapping[str, FieldTally], field_name: str
     year = school_year_of(ctx.cutoff)
     held = {c.credential for t in tallies.values() for c in t.counted}
     gap = need - points
-    candidates: list[tuple[str, int]] = []
-    for (state, district, code), segments in ctx.book.items():
-        if state != "OH" or district is not None or code in held:
-            continue
-        terms = terms_in(segments, year)
-        if terms is None or (field_name is not None and field_name not in ohio_fields(terms)):
-            continue
-        candidates.append((code, terms["points"]))
+    candidates = [(code, terms["points"]) for code, terms in ctx.book.in_force("OH", year)
+                  if code not in held and (field_name is None or field_name in ohio_fields(terms))]
     recorded = ctx.facts.recorded_at
     closing = [c for c in candidates if c[1] >= gap]
     chosen = closing or candidates
@@ -163,13 +169,15 @@ def _gap(ctx: Context, tallies: Mapping[str, FieldTally], name: str | None, poin
     """What would close the gap, while the student is still in school (none after graduation)."""
     if ctx.cutoff < ctx.today:
         return GapOptions((), False, name)
-    return gap_options(ctx, tallies, name, points, need)
+    # The same gap for several rules of one student (the seal and the bundle): looked up once.
+    return ctx.shared(("ohio-gap", name, points, need),
+                      lambda: gap_options(ctx, tallies, name, points, need))
 
 
 def credential_option(ctx: Context) -> RuleResult:
     need = ctx.rule.params["points"]
     tallies, unlisted = _points(ctx)
-    name, points = best_field(tallies)
+    name, points = _best(ctx, tallies)
     workkeys = _workkeys(ctx)
     assert workkeys is not None  # every cohort the rule covers has a WorkKeys row (a test checks the table)
     gap = _gap(ctx, tallies, name, points, need)
@@ -177,7 +185,7 @@ def credential_option(ctx: Context) -> RuleResult:
     missing += workkeys.missing + gap.missing()
     counted = tallies[name].counted if name else []
     version = f"{ctx.rule.cohorts}; {workkeys.threshold.name} for the {workkeys.threshold.cohorts}"
-    notes = mixing_note(tallies) + unlisted + ctx.not_counted_notes()
+    notes = _mixing(ctx, tallies) + unlisted + ctx.not_counted_notes()
     if not missing:
         return ctx.result("met", f"Met: {points} points in {name} and {workkeys.threshold.name}.",
                           counted=counted, notes=notes, version=version)
@@ -193,9 +201,9 @@ def credential_option(ctx: Context) -> RuleResult:
 def bundle(ctx: Context) -> RuleResult:
     need = ctx.rule.params["points"]
     tallies, unlisted = _points(ctx)
-    name, points = best_field(tallies)
+    name, points = _best(ctx, tallies)
     counted = tallies[name].counted if name else []
-    notes = mixing_note(tallies) + unlisted
+    notes = _mixing(ctx, tallies) + unlisted
     if points >= need:
         return ctx.result("met", f"Met: {points} points in {name}.", counted=counted, notes=notes)
     gap = _gap(ctx, tallies, name, points, need)
@@ -219,10 +227,10 @@ def irc_seal(ctx: Context) -> RuleResult:
     """One of the readiness seals (two are needed, one state-defined) of the class of 2023 on."""
     need = ctx.rule.params["points"]
     tallies, unlisted = _points(ctx)
-    name, points = best_field(tallies)
+    name, points = _best(ctx, tallies)
     single = [c for t in tallies.values() for c in t.counted if (c.points or 0) >= need]
     licenses = exam_licenses(ctx)
-    notes = mixing_note(tallies) + unlisted
+    notes = _mixing(ctx, tallies) + unlisted
     other_licenses = sorted({c.name for c in ctx.credentials() if c.credential_type == "license"}
                             - {c.name for c in licenses})
     if other_licenses:
@@ -251,7 +259,7 @@ def demonstrations(ctx: Context) -> RuleResult:
     unknown, not no."""
     params, inputs = ctx.rule.params, ctx.facts.inputs
     tallies, unlisted = _points(ctx)
-    name, points = best_field(tallies)
+    name, points = _best(ctx, tallies)
     webxams = None if inputs.webxams is None else max(inputs.webxams.values(), default=0) >= params["webxams"]
     workkeys = _workkeys(ctx)
     foundational: dict[str, bool | None] = {
@@ -276,7 +284,7 @@ def demonstrations(ctx: Context) -> RuleResult:
     done = [k for k, v in every.items() if v]
     unrecorded = [k for k, v in every.items() if v is None and k != "WorkKeys"]
     notes = [f"Not recorded in the ledger (a report input): {', '.join(unrecorded)}."] if unrecorded else []
-    notes += mixing_note(tallies) + unlisted
+    notes += _mixing(ctx, tallies) + unlisted
 
     def option(key: str) -> str:
         if key == "WorkKeys" and workkeys is not None:
@@ -292,9 +300,13 @@ def demonstrations(ctx: Context) -> RuleResult:
     more = 2 - len(done) - (1 if need_foundational else 0)
     if more > 0:
         missing.append("one more demonstration from: " + "; ".join(option(k) for k in every if not every[k]))
-    progress = {"met": "two demonstrations (" + " and ".join(done) + ")",
-                "not met": f"{len(done)} of 2 demonstrations" + (f" ({', '.join(done)})" if done else ""),
-                "unknown": f"{len(done)} of 2 demonstrations recorded; others are not recorded in the ledger"}[status]
+    # Only the wording of the status found is made (a district report words 30,000 of them).
+    if status == "met":
+        progress = "two demonstrations (" + " and ".join(done) + ")"
+    elif status == "not met":
+        progress = f"{len(done)} of 2 demonstrations" + (f" ({', '.join(done)})" if done else "")
+    else:
+        progress = f"{len(done)} of 2 demonstrations recorded; others are not recorded in the ledger"
     counted = tallies[name].counted if name and points >= params["points"] else []
     retake = inputs.eoc_retake
     if retake is False:
@@ -308,10 +320,13 @@ def demonstrations(ctx: Context) -> RuleResult:
             missing.append("the end-of-course retake condition (remedial support and at least one retake; "
                            "not recorded)")
             status = "unknown"
-    summary = {"met": f"Met: {progress}.",
-               "not met": f"Not met: {progress}.",
-               "unknown": f"Cannot tell yet: {progress}" + (
-                   "; the end-of-course retake condition is not recorded." if retake is None else ".")}[status]
+    if status == "met":
+        summary = f"Met: {progress}."
+    elif status == "not met":
+        summary = f"Not met: {progress}."
+    else:
+        summary = f"Cannot tell yet: {progress}" + (
+            "; the end-of-course retake condition is not recorded." if retake is None else ".")
     return ctx.result(status, summary, missing=missing if status != "met" else (), counted=counted, notes=notes)
 
 

@@ -85,5 +85,7 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS rm_awards_student ON rm_awards (student_id)",
     "CREATE INDEX IF NOT EXISTS rm_awards_custodian ON rm_awards (custodian)",
     "CREATE INDEX IF NOT EXISTS rm_awards_status ON rm_awards (issuer, status_list)",
+    # Which credentials an institution has recorded (a student's pathway page): probes, not a scan of every award.
+    "CREATE INDEX IF NOT EXISTS rm_awards_recorded ON rm_awards (issuer, credential, revoked_reason)",
     "CREATE INDEX IF NOT EXISTS rm_assessments_student ON rm_assessments (student_id)",
 ]

@@ -67,8 +67,9 @@ def build_report(
 ) -> Report:
     """One report by name, from the read models (the CLI and the web call this).
 
-    `identities` (the ledger's vault: `Ledger.identities`) names each student a table lists by local
-    id, state id and name beside the opaque id, for the staff who read a report (`identified`).
+    `identities` (the ledger's vault: `Ledger.identity_claims`, or `Ledger.identities`) names each student a
+    table lists by local id, state id and name beside the opaque id, for the staff who read a report
+    (`identified`).
 
     With `district`, the per-student reports (perkins-5s1, ohio-status) cover `served`: the
     students the institution relates to (ledger.access), given by the caller. perkins-5s1 needs the
@@ -97,7 +98,8 @@ STUDENT_COLUMNS = ("local id", "state id", "name")
 def identified(report: Report, identities: Callable[[Iterable[str]], Mapping[str, Any]]) -> Report:
     """Each table that lists students by their opaque id gains, right after it, the student's local id,
     state id and name from the vault (empty for an erased identity): a district files and reads reports
-    by the ids it knows, never by a UUID alone."""
+    by the ids it knows, never by a UUID alone. `identities` gives identities or their claims alone
+    (`Ledger.identity_claims`, which does not decode the salts: a list of 30,000 students)."""
     tables = []
     for table in report.tables:
         if "student" not in table.columns:
@@ -107,7 +109,8 @@ def identified(report: Report, identities: Callable[[Iterable[str]], Mapping[str
         known = identities({str(row[at - 1]) for row in table.rows})
         rows = []
         for row in table.rows:
-            claims = getattr(known.get(str(row[at - 1])), "claims", {})
+            found = known.get(str(row[at - 1]))
+            claims = getattr(found, "claims", found) or {}  # an Identity, or its claims alone
             rows.append([*row[:at], *(claims.get(c.replace(" ", "_"), "") for c in STUDENT_COLUMNS), *row[at:]])
         tables.append(dataclasses.replace(table, columns=[*table.columns[:at], *STUDENT_COLUMNS, *table.columns[at:]],
                                           rows=rows))

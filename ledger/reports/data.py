@@ -51,8 +51,8 @@ class ReportData:
     awards: list[AwardRow]
     book: ListingBook
     workkeys: dict[str, list[WorkKeysSitting]]
-    # credential code -> DIDs of the institutions that have recorded it (for anyone); loaded for one student's
-    # pathways (what their schools have recorded before), empty in the district reports
+    # credential code -> DIDs of the students' schools that have recorded it (for anyone); loaded for one
+    # student's pathways (what their schools have recorded before), empty in the district reports
     recorded_by: dict[str, set[str]] = field(default_factory=dict)
     issuer_states: dict[str, str] = field(default_factory=dict)  # configured: issuer slug -> state
     graduations: dict[str, date] = field(default_factory=dict)  # student -> graduation date, where recorded
@@ -134,9 +134,14 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
         workkeys[student].append(WorkKeysSitting(parse(taken), json.loads(scores)))
     recorded_by: dict[str, set[str]] = defaultdict(set)
     if students is not None:
-        for issuer, credential in view.query("SELECT DISTINCT issuer, credential FROM rm_awards "
-                                             "WHERE revoked_reason IS NULL"):
-            recorded_by[credential].add(issuer)
+        # Only the students' schools matter (the district of record, and where their awards were recorded):
+        # for each, the catalog's codes it has an active award of, one index probe per code (the LIMIT keeps
+        # PostgreSQL from turning the probes into a join over all of the school's awards).
+        for issuer in sorted({r[1] for r in student_rows} | {a.issuer for a in awards}):
+            for (credential,) in view.query(
+                    "SELECT code FROM rm_credentials c WHERE EXISTS (SELECT 1 FROM rm_awards a WHERE a.issuer = ? "
+                    "AND a.credential = c.code AND a.revoked_reason IS NULL LIMIT 1)", [issuer]):
+                recorded_by[credential].add(issuer)
     return ReportData(
         issuers=issuers, credentials=credentials,
         students={r[0]: (r[1], None if r[2] is None else int(r[2])) for r in student_rows},

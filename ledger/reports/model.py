@@ -51,10 +51,12 @@ class Report:
         lines = [self.title, self.headline, ""]
         for table in (t for t in self.tables if not t.file_only):
             lines.append(table.title)
-            widths = [max(len(str(c)), *(len(_cell(r[i])) for r in table.rows)) if table.rows else len(str(c))
-                      for i, c in enumerate(table.columns)]
+            # Each cell made text once (a status list has 30,000 rows): widths, then the padded lines.
+            cells = [[_cell(v) for v in row] for row in table.rows]
+            widths = [max(len(str(c)), *map(len, column)) if cells else len(str(c))
+                      for c, column in zip(table.columns, zip(*cells) if cells else [()] * len(table.columns))]
             lines.append("  ".join(str(c).ljust(w) for c, w in zip(table.columns, widths)))
-            lines.extend("  ".join(_cell(v).ljust(w) for v, w in zip(row, widths)) for row in table.rows)
+            lines.extend("  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells)
             lines.append("")
         lines.extend(f"Note: {n}" for n in self.notes)
         return "\n".join(lines).rstrip() + "\n"

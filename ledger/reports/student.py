@@ -18,19 +18,24 @@ from ledger.pathways.states import load_issuer_states
 from ledger.reports.data import AwardRow, ReportData, load_report_data
 
 
+NO_INPUTS = StudentInputs()  # frozen: one for every student without inputs (a report has 30,000)
+
+
 def student_facts(data: ReportData, student_id: str, inputs: StudentInputs | None = None,
                   *, cohort: int | None = None, awards: Iterable[AwardRow] | None = None) -> StudentFacts:
     if student_id not in data.students:
         raise NotFoundError(f"no student {student_id!r}")
     registered_by, recorded_cohort = data.students[student_id]
     mine = list(awards if awards is not None else (a for a in data.awards if a.student == student_id))
-    schools = {registered_by} | {a.issuer for a in mine}
-    recorded_at = {code: tuple(sorted(data.issuer_name(d) for d in dids & schools))
-                   for code, dids in data.recorded_by.items() if dids & schools}
+    recorded_at: dict[str, tuple[str, ...]] = {}
+    if data.recorded_by:  # loaded for one student's pathways only
+        schools = {registered_by} | {a.issuer for a in mine}
+        recorded_at = {code: tuple(sorted(data.issuer_name(d) for d in dids & schools))
+                       for code, dids in data.recorded_by.items() if dids & schools}
     return StudentFacts(
         student=student_id, cohort=cohort if cohort is not None else recorded_cohort,
         credentials=tuple(data.earned(a) for a in mine), workkeys=tuple(data.workkeys.get(student_id, ())),
-        district=registered_by, district_name=data.issuer_name(registered_by), inputs=inputs or StudentInputs(),
+        district=registered_by, district_name=data.issuer_name(registered_by), inputs=inputs or NO_INPUTS,
         state=data.state_of(registered_by)[0], recorded_at=recorded_at,
     )
 

@@ -282,7 +282,7 @@ def report_command(c: Context, name: str, year: str | None, state: str | None, d
             issuer_states=load_issuer_states(c.ledger.config.data_dir),
             funds_cents=None if funds is None else funds * 100,
             served=c.ledger.access.students(c.ledger.issuer(district).did) if district else None,
-            identities=c.ledger.identities,
+            identities=c.ledger.identity_claims,
         )
         text = (report.to_csv() if as_csv else json.dumps(report.to_json(), indent=2) + "\n" if c.as_json
                 else report.to_text())
