@@ -32,8 +32,15 @@ def ohio_status(data: ReportData, *, today: date, year: int | None = None,
     awards = by_student(data.awards)
     rows: list[list[Any]] = []
     counts: Counter[tuple[str, str]] = Counter()
-    for student, (_, cohort) in sorted(data.students.items(), key=lambda kv: (kv[1][1] or 0, kv[0])):
+    # Ohio's rules are for Ohio's students: a student whose district of record is known to be in another
+    # state is not listed (a district whose state is unknown is, as before: ledger.pathways.states).
+    states = {did: data.state_of(did)[0] for did in {district for district, _ in data.students.values()}}
+    elsewhere = 0
+    for student, (district, cohort) in sorted(data.students.items(), key=lambda kv: (kv[1][1] or 0, kv[0])):
         if cohort is None or (year is not None and cohort != year):
+            continue
+        if states[district] not in (None, "OH"):
+            elsewhere += 1
             continue
         facts = student_facts(data, student, (inputs or {}).get(student), awards=awards.get(student, []))
         results = {r.rule: r for r in evaluate_student(facts, data.book, today=today, states=["OH"])}
@@ -69,6 +76,8 @@ def ohio_status(data: ReportData, *, today: date, year: int | None = None,
                             "career-focused demonstrations", "12-point bundle",
                             "missing (credential option, or IRC Seal from 2023)"], rows),
          Table("Status counts", ["rule", "status", "students", "share %"], chart_rows, chart="share %")],
+        ([f"{counted(elsewhere, 'student')} of districts in other states are not listed (their state's rules "
+          "apply to them)."] if elsewhere else []) +
         ["The credential option is a diploma pathway of the classes of 2018–2022 only; from the class of 2023 a "
          "12-point bundle counts as a foundational demonstration and toward the IRC Seal.",
          "Points count within one career field, from Ohio's list in the school year each credential was earned.",

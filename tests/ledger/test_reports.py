@@ -301,9 +301,13 @@ def test_report_totals_equal_counts_from_the_raw_events(make_ledger: Callable[..
         expected += sum(n // 2 for n in areas.values())
     assert irc_summary(data, state="MO").totals["earned"] == expected
 
-    # Ohio status lists every student of the class; Perkins counts only concentrators.
+    # Ohio status lists every student of the class (the demo's institutions are Ohio's, as configured, as the
+    # CLI and the page read it); Perkins counts only concentrators.
+    from ledger.pathways.states import load_issuer_states
+
     year = 2027
-    ohio = build_report("ohio-status", projections.view, today=today, year=str(year))
+    ohio = build_report("ohio-status", projections.view, today=today, year=str(year),
+                        issuer_states=load_issuer_states(ledger.config.data_dir))
     assert ohio.totals["students"] == sum(1 for c in cohorts.values() if c == year)
     from credledger_tools.demo.catalog import NOT_POSTSECONDARY, OHIO_POINTS
 
