@@ -10,14 +10,17 @@ log keys it is made of. Pure; imports only ``verifiers``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from verifiers.cosignature import CosignatureVerifier
 from verifiers.errors import MalformedError
 from verifiers.note import NoteVerifier, Verifier
 
 __all__ = ["VerificationPolicy"]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -60,16 +63,17 @@ class VerificationPolicy:
         every pinned witness. ``ValueError`` names the key that is not one."""
         if isinstance(log_keys, str) or isinstance(witness_keys, str):
             raise TypeError("keys are a sequence of verifier key strings, not one string")
-        verifiers: list[NoteVerifier] = []
-        for key in log_keys:
-            try:
-                verifiers.append(Verifier.from_key_string(key))
-            except MalformedError as e:
-                raise ValueError(f"not a log verifier key ({e}): {key!r}") from None
-        witnesses: list[CosignatureVerifier] = []
-        for key in witness_keys:
-            try:
-                witnesses.append(CosignatureVerifier.from_key_string(key))
-            except MalformedError as e:
-                raise ValueError(f"not a witness key ({e}): {key!r}") from None
-        return cls(tuple(verifiers), tuple(witnesses), len(witnesses) if quorum is None else quorum)
+        verifiers: tuple[NoteVerifier, ...] = _parsed(log_keys, Verifier.from_key_string, "a log verifier key")
+        witnesses = _parsed(witness_keys, CosignatureVerifier.from_key_string, "a witness key")
+        return cls(verifiers, witnesses, len(witnesses) if quorum is None else quorum)
+
+
+def _parsed(keys: Sequence[str], parse: Callable[[str], T], what: str) -> tuple[T, ...]:
+    """Each key string parsed; ValueError naming the one that is not `what`."""
+    found = []
+    for key in keys:
+        try:
+            found.append(parse(key))
+        except MalformedError as e:
+            raise ValueError(f"not {what} ({e}): {key!r}") from None
+    return tuple(found)
