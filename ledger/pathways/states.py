@@ -40,6 +40,8 @@ def load_issuer_states(data_dir: Path | None) -> dict[str, str]:
         return {}
     try:
         raw = json.loads(path.read_text())
+    except OSError as e:  # unreadable (permissions): named, never a 500
+        raise InputError.for_field(ISSUER_STATES_FILE, f"cannot be read ({e.strerror or e})") from None
     except ValueError as e:
         raise InputError.for_field(ISSUER_STATES_FILE, f"a JSON object of issuer slug to state ({e})") from None
     if not isinstance(raw, dict) or any(not isinstance(k, str) or v not in STATES for k, v in raw.items()):

@@ -34,6 +34,8 @@ def load_issuer_codes(data_dir: Path | None) -> dict[str, dict[str, str]]:
         return {}
     try:
         raw = json.loads(path.read_text())
+    except OSError as e:  # unreadable (permissions): named, never a 500
+        raise InputError.for_field(ISSUER_CODES_FILE, f"cannot be read ({e.strerror or e})") from None
     except ValueError as e:
         raise InputError.for_field(ISSUER_CODES_FILE, f"a JSON object of issuer slug to its codes ({e})") from None
     problems = codes_problems(raw)

@@ -190,6 +190,8 @@ def load_layout(name: str, data_dir: Path | None) -> Layout:
     if path is not None and path.exists():
         try:
             raw = json.loads(path.read_text())
+        except OSError as e:  # unreadable (permissions): named, never a 500
+            raise InputError.for_field(f"{LAYOUTS_DIR}/{name}.json", f"cannot be read ({e.strerror or e})") from None
         except ValueError as e:
             raise InputError.for_field(f"{LAYOUTS_DIR}/{name}.json", f"JSON ({e})") from None
         return parse_layout(name, raw, where=f"{LAYOUTS_DIR}/{name}.json")

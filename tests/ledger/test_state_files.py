@@ -379,3 +379,14 @@ def test_a_district_files_its_students_of_record_and_a_center_what_it_attested(d
     center = by_district["riverbend-ctc"]
     assert center and all(r["issuer.slug"] == "riverbend-ctc" for r in center)
     assert len(center) == sum(r.get("issuer.slug") == "riverbend-ctc" for r in everyone)
+
+
+def test_an_unreadable_configuration_file_is_named_never_a_crash(tmp_path: Path) -> None:
+    from ledger.pathways.states import load_issuer_states
+    from ledger.reports.codes import load_issuer_codes
+
+    for name, load in (("issuer-codes.json", load_issuer_codes), ("issuer-states.json", load_issuer_states)):
+        (tmp_path / name).mkdir()  # a directory where the file belongs: reading it fails as permissions would
+        with pytest.raises(InputError) as error:
+            load(tmp_path)
+        assert list(error.value.errors) == [name] and "cannot be read" in str(error.value)

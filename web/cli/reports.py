@@ -337,6 +337,12 @@ def write_atomically(path: Path, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, path)
+        # The rename itself survives a crash only once the directory is on disk too.
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
