@@ -20,11 +20,11 @@ Pure but for `load_issuer_states`, which reads the file.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from ledger.errors import InputError
+from ledger.setting_files import read_setting, write_setting
 from ledger.pathways.facts import ListingBook
 from ledger.statelists import STATE_NAMES, STATES
 
@@ -35,15 +35,9 @@ def load_issuer_states(data_dir: Path | None) -> dict[str, str]:
     """The configured slug -> state mapping ({} without the file). InputError naming the file when it is wrong."""
     if data_dir is None:
         return {}
-    path = Path(data_dir) / ISSUER_STATES_FILE
-    if not path.exists():
+    raw = read_setting(Path(data_dir) / ISSUER_STATES_FILE, ISSUER_STATES_FILE, "a JSON object of issuer slug to state")
+    if raw is None:
         return {}
-    try:
-        raw = json.loads(path.read_text())
-    except OSError as e:  # unreadable (permissions): named, never a 500
-        raise InputError.for_field(ISSUER_STATES_FILE, f"cannot be read ({e.strerror or e})") from None
-    except ValueError as e:
-        raise InputError.for_field(ISSUER_STATES_FILE, f"a JSON object of issuer slug to state ({e})") from None
     if not isinstance(raw, dict) or any(not isinstance(k, str) or v not in STATES for k, v in raw.items()):
         raise InputError.for_field(ISSUER_STATES_FILE, f"a JSON object of issuer slug to one of {', '.join(STATES)}")
     return dict(raw)
@@ -51,8 +45,7 @@ def load_issuer_states(data_dir: Path | None) -> dict[str, str]:
 
 def write_issuer_states(data_dir: Path, states: Mapping[str, str]) -> None:
     """Write the configuration (the demo's, or an operator's script)."""
-    path = Path(data_dir) / ISSUER_STATES_FILE
-    path.write_text(json.dumps(dict(sorted(states.items())), indent=2) + "\n")
+    write_setting(Path(data_dir) / ISSUER_STATES_FILE, dict(sorted(states.items())))
 
 
 def issuer_state(did: str, slug: str | None, book: ListingBook, configured: Mapping[str, str] | None = None

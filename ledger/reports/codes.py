@@ -13,12 +13,12 @@ for the two functions that read and write the file.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 from ledger.errors import InputError
+from ledger.setting_files import read_setting, write_setting
 
 ISSUER_CODES_FILE = "issuer-codes.json"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -29,15 +29,10 @@ def load_issuer_codes(data_dir: Path | None) -> dict[str, dict[str, str]]:
     """The configured slug -> {name: code} ({} without the file). InputError naming the file when it is wrong."""
     if data_dir is None:
         return {}
-    path = Path(data_dir) / ISSUER_CODES_FILE
-    if not path.exists():
+    raw = read_setting(Path(data_dir) / ISSUER_CODES_FILE, ISSUER_CODES_FILE,
+                       "a JSON object of issuer slug to its codes")
+    if raw is None:
         return {}
-    try:
-        raw = json.loads(path.read_text())
-    except OSError as e:  # unreadable (permissions): named, never a 500
-        raise InputError.for_field(ISSUER_CODES_FILE, f"cannot be read ({e.strerror or e})") from None
-    except ValueError as e:
-        raise InputError.for_field(ISSUER_CODES_FILE, f"a JSON object of issuer slug to its codes ({e})") from None
     problems = codes_problems(raw)
     if problems:
         raise InputError.for_field(ISSUER_CODES_FILE, problems[0])
@@ -66,5 +61,4 @@ def write_issuer_codes(data_dir: Path, codes: Mapping[str, Mapping[str, str]]) -
     problems = codes_problems({k: dict(v) for k, v in codes.items()})
     if problems:
         raise InputError.for_field(ISSUER_CODES_FILE, problems[0])
-    path = Path(data_dir) / ISSUER_CODES_FILE
-    path.write_text(json.dumps({k: dict(sorted(v.items())) for k, v in sorted(codes.items())}, indent=2) + "\n")
+    write_setting(Path(data_dir) / ISSUER_CODES_FILE, {k: dict(sorted(v.items())) for k, v in sorted(codes.items())})

@@ -26,7 +26,6 @@ from __future__ import annotations
 import copy
 import csv
 import io
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import InputError
+from ledger.setting_files import read_setting
 
 LAYOUTS_DIR = "state-files"
 RECORD_KINDS = ("ohio-fa", "state-list", "colorado-claims")
@@ -187,14 +187,10 @@ def load_layout(name: str, data_dir: Path | None) -> Layout:
     if not _LAYOUT_NAME.match(name) or name not in layout_names(data_dir):
         raise InputError.for_field("state", f"one of {', '.join(layout_names(data_dir))} (the state's file)")
     path = Path(data_dir) / LAYOUTS_DIR / f"{name}.json" if data_dir else None
-    if path is not None and path.exists():
-        try:
-            raw = json.loads(path.read_text())
-        except OSError as e:  # unreadable (permissions): named, never a 500
-            raise InputError.for_field(f"{LAYOUTS_DIR}/{name}.json", f"cannot be read ({e.strerror or e})") from None
-        except ValueError as e:
-            raise InputError.for_field(f"{LAYOUTS_DIR}/{name}.json", f"JSON ({e})") from None
-        return parse_layout(name, raw, where=f"{LAYOUTS_DIR}/{name}.json")
+    where = f"{LAYOUTS_DIR}/{name}.json"
+    raw = read_setting(path, where, "JSON") if path is not None else None
+    if raw is not None:
+        return parse_layout(name, raw, where=where)
     return parse_layout(name, BUILT_IN[name])
 
 
