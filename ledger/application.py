@@ -38,7 +38,7 @@ from ledger.anchor import LogAnchor
 from ledger.log import MerkleLog
 from ledger.relations import AMENDED, OFFERED, Change, Drop, Relation, RelationSet, changes_of
 from ledger.errors import InputError, IntegrityError, NotFoundError, RejectedError
-from ledger.schemas import evidence_problems, validate_document
+from ledger.schemas import new_evidence_problems, validate_document
 from ledger.store import JournalEntry, JournalRow, LedgerRecorderMixin, Requirement, StatusEntry
 from ledger.values import AwardInfo, CredentialInfo, IssuerInfo, RosterShareInfo, StudentInfo, TransferOfferInfo
 from ledger.vault import Identity, claims_unsealer, seal, unseal, unsealer
@@ -425,7 +425,7 @@ class Ledger(Application):
         if not rules.may_record(batch, request.student, issuer.did, batch.recorded):
             raise NotFoundError(f"no student {request.student!r}")  # the very answer an unknown id gets
         months = credential.fields.get("validityMonths")
-        problems = evidence_problems(dict(request.evidence))
+        problems = new_evidence_problems(dict(request.evidence))
         if problems:
             raise InputError(f"{next(iter(problems))}: {next(iter(problems.values()))[0]}", problems)
         return {
@@ -619,6 +619,11 @@ class Ledger(Application):
         with self.batch() as batch:
             for index, document in enumerate(documents):
                 validate_document(document, index=index)
+                personal = (new_evidence_problems(document.get("evidence", {}))
+                            if document.get("type") == d.CREDENTIAL_ISSUED else {})
+                if personal:
+                    raise InputError(f"events[{index}].evidence: {personal['evidence'][0]}",
+                                     {f"events[{index}].evidence": personal["evidence"]})
                 batch.add(document, verify_signatures=True)
         return batch.receipts
 

@@ -359,6 +359,36 @@ def evidence_problems(evidence: dict[str, Any]) -> dict[str, list[str]]:
     return problems
 
 
+# Evidence is signed into a permanent event: a vendor's file often carries the candidate's name, email or
+# phone in columns of their own, which must never land there (DESIGN: no student PII in events). Checked
+# when an issuance is made or submitted (`new_evidence_problems`), not on replay or audit: events stored
+# before the rule stay valid.
+_PERSONAL = frozenset({"email", "mail", "phone", "mobile", "telephone", "address", "street", "city", "zip", "postal",
+                       "ssn", "social", "birth", "birthday", "dob", "gender", "sex", "race", "ethnicity", "first",
+                       "last", "middle", "surname", "firstname", "lastname", "fullname", "candidate"})
+# "name" is the student's unless it names something else: the exam's, the vendor's, the testing site's.
+_NAMED_THINGS = frozenset({"exam", "test", "vendor", "provider", "course", "credential", "program", "site", "center",
+                           "school", "proctor", "instructor", "trainer", "form"})
+
+
+def looks_personal(name: str) -> bool:
+    """Whether an evidence name looks like the student's personal data (candidate_name, Email, dob, phone…)."""
+    words = set(re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).casefold())) - {""}
+    return bool(words & _PERSONAL) or ("name" in words and not words & _NAMED_THINGS)
+
+
+def new_evidence_problems(evidence: dict[str, Any]) -> dict[str, list[str]]:
+    """`evidence_problems`, and for a new issuance also names that look like the student's personal data."""
+    problems = evidence_problems(evidence)
+    personal = [k for k in evidence if isinstance(k, str) and looks_personal(k)]
+    if personal:
+        problems.setdefault("evidence", []).append(
+            f"{', '.join(repr(k) for k in personal)} looks like personal data about the student, which is never "
+            "signed (events are permanent): leave it out; the student is named by student, local_id, state_id or "
+            "name and birth_date")
+    return problems
+
+
 def _check_status_entry(document: dict[str, Any]) -> None:
     if document["type"] == d.CREDENTIAL_ISSUED and ("statusList" in document) != ("statusIndex" in document):
         missing = "statusIndex" if "statusList" in document else "statusList"

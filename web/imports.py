@@ -46,6 +46,7 @@ from cryptography.exceptions import InvalidTag
 from ledger.errors import InputError, IntegrityError, LedgerError, NotFoundError, RejectedError
 from ledger.readmodels import Projections
 from ledger.rules import latest_day
+from ledger.schemas import new_evidence_problems
 from ledger.vault import seal_bytes, unseal_bytes
 from web import schemas
 from web.roster import Roster
@@ -257,6 +258,9 @@ class Validator:
             if len(value) > MAX_VALUE:
                 errors.append(f"{column}: longer than {MAX_VALUE} characters")
             evidence[column] = evidence_value(column, value)
+        # The ledger's own rule for a new issuance's evidence, at the preview rather than at the commit.
+        errors.extend(f"{k}: {m}" for k, ms in new_evidence_problems(evidence).items() for m in ms
+                      if k == "evidence")
         if not errors and student:
             # The same schema the API and the CLI use, as the last word on the shape.
             try:

@@ -6,8 +6,6 @@ is an InputError naming each bad field, and nothing reaches the ledger.
 
 from __future__ import annotations
 
-import re
-
 from datetime import datetime
 from typing import Any
 
@@ -170,26 +168,6 @@ class IssueInput(Schema):
                 raise ValidationError(f"names that are {NOT_UNICODE}", "evidence")
             if isinstance(value, str) and not is_unicode(value):
                 raise ValidationError(NOT_UNICODE, f"evidence.{key}")  # the same answer as the ledger's
-            if looks_personal(key):
-                raise ValidationError(f"evidence {key!r} looks like personal data about the student, which is never "
-                                      "signed (events are permanent): leave that column out; the student is named by "
-                                      "student, local_id, state_id or name and birth_date", "evidence")
-
-
-# Evidence is signed into a permanent, public-log-backed event: a vendor's file often carries the candidate's
-# name, email or phone in columns of their own, which must never land there (DESIGN: no PII in events).
-_PERSONAL = frozenset({"email", "mail", "phone", "mobile", "telephone", "address", "street", "city", "zip", "postal",
-                       "ssn", "social", "birth", "birthday", "dob", "gender", "sex", "race", "ethnicity", "first",
-                       "last", "middle", "surname", "firstname", "lastname", "fullname", "candidate"})
-# "name" is the student's unless it names something else: the exam's, the vendor's, the testing site's.
-_NAMED_THINGS = frozenset({"exam", "test", "vendor", "provider", "course", "credential", "program", "site", "center",
-                           "school", "proctor", "instructor", "trainer", "form"})
-
-
-def looks_personal(column: str) -> bool:
-    """Whether an evidence name looks like the student's personal data (candidate_name, Email, dob, phone…)."""
-    words = set(re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", column).casefold())) - {""}
-    return bool(words & _PERSONAL) or ("name" in words and not words & _NAMED_THINGS)
 
 
 class RevokeInput(Schema):

@@ -274,6 +274,24 @@ def test_externally_signed_events_are_verified_and_stored(ledger: Ledger) -> Non
     assert audit(ledger).ok
 
 
+def test_personal_data_as_evidence_is_refused_by_every_command_that_makes_an_issuance(ledger: Ledger) -> None:
+    # The rule lives in the ledger (ledger.schemas.new_evidence_problems): console, CSV import, API single and
+    # batch and the CLI all issue through `issue`; institutions holding their keys submit signed events.
+    student = setup_world(ledger)
+    signer = external_issuer(ledger)
+    journal = ledger.store.journal_size()
+    with pytest.raises(InputError) as made:
+        ledger.issue([IssueRequest("maple-grove", student, "osha10-general", EARNED,
+                                   {"certificate": "OSHA-1", "Candidate Email": "rowan@example.org"})])
+    assert list(made.value.errors) == ["evidence"] and "looks like personal data" in made.value.errors["evidence"][0]
+    document = issued_document(ledger, "birch-academy", student, evidence={"phone": "555-0100"})
+    with pytest.raises(InputError) as submitted:
+        ledger.submit([signed(signer, document)])
+    assert list(submitted.value.errors) == ["events[0].evidence"]
+    assert "555-0100" not in str(submitted.value) and "rowan@example.org" not in str(made.value)
+    assert ledger.store.journal_size() == journal
+
+
 # Refusals: every code a caller can trigger -------------------------------------
 
 

@@ -335,6 +335,13 @@ def test_personal_data_as_evidence_is_refused_naming_evidence(world: World) -> N
     assert list(refused["errors"]) == ["evidence"] and "looks like personal data" in refused["errors"]["evidence"][0]
     assert "nia@example.org" not in str(refused)
     assert world.ledger.store.journal_size() == journal
+    # The batch: one such item refuses them all.
+    items = [{"student": student, "credential": "osha10-general", "earned": "2026-03-01"},
+             {"student": student, "credential": "nccer-core", "earned": "2026-03-02", "evidence": {"dob": "2009-01-01"}}]
+    batch = error(world, call(world.client, "POST", "/awards/batch", world.tokens["riverbend/registrar"],
+                              {"items": items}), 400, "invalid_input")
+    assert "looks like personal data" in str(batch) and "2009-01-01" not in str(batch)
+    assert world.ledger.store.journal_size() == journal
 
 
 # Students and awards ---------------------------------------------------------------------

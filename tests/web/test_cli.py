@@ -156,6 +156,13 @@ def test_an_institution_s_state_and_state_codes_are_set_from_the_cli(instance: I
     assert json.loads((instance.data / "issuer-states.json").read_text()) == {}
 
 
+def test_issue_refuses_personal_data_as_evidence(instance: Instance) -> None:
+    refused = run(instance.data, "issue", "--issuer", "lindenwood", "--student", instance.student, "--credential",
+                  "osha10-general", "--earned", EARNED, "--evidence", "candidate_email=someone@example.org")
+    assert refused.code == 2 and "evidence" in refused.err and "looks like personal data" in refused.err
+    assert "someone@example.org" not in refused.err + refused.out
+
+
 def test_key_rotate_retire_compromise(instance: Instance) -> None:
     data = instance.data
     ok(data, "issuer", "add", "heronsgate", "--name", "Heronsgate Academy")

@@ -353,6 +353,6 @@ def test_a_vendor_file_s_personal_columns_are_refused_never_signed_as_evidence(e
     ("exam_name", False), ("vendor_name", False), ("test_center", False), ("license_number", False),
 ])
 def test_which_evidence_names_look_personal(column: str, personal: bool) -> None:
-    from web.schemas import looks_personal
+    from ledger.schemas import looks_personal
 
     assert looks_personal(column) is personal
