@@ -12,8 +12,11 @@
     readmodels/  the read side; reports/ and pathways/: district reports and state rules over it
     worker       the background duties (log integration, read models)
     export       transcript bundles and online evidence; audit, backup: re-verify, copy, restore
-    catalog, listings, assessments, csv_rows, statelists   the catalog and the state's data
-    vault        the PII vault; instance, config: making and opening an instance
+    catalog, catalog_codes, listings, assessments, csv_rows, statelists   the catalog and the state's data
+    enrollment   a student's class, enrollment, graduation, move and state id, by the district of record
+    witnessing   asking witnesses to cosign the log's checkpoints
+    vault        the PII vault; instance, config: making and opening an instance; setting_files: the
+                 operator's JSON settings in the data directory (issuer states and codes, state-file layouts)
 
 May import `keys`, `verifiers`, `eventsourcing` and its drivers; never `web` or `credledger_tools`
 (import-linter contracts in pyproject.toml, run by tests/test_layers.py).
