@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from ledger.pathways import colorado, missouri, ohio
-from ledger.pathways.context import Context
+from ledger.pathways.context import Context, cutoff_of
 from ledger.pathways.facts import (
     WORKKEYS_TESTS,
     Counted,
@@ -65,46 +65,39 @@ def evaluate_student(
     rules: Sequence[Rule] = RULES,
     states: Iterable[str] | None = None,
     applicable_only: bool = False,
+    brief: bool = False,
 ) -> list[RuleResult]:
     """One result per rule id (in table order), using the version in effect for the student's class.
 
     With `applicable_only`, rules whose versions do not cover the student's (recorded) class are left out:
     a class-of-2026 Ohio student is not shown the credential option of the classes of 2018–2022 at all.
+    `brief`: the caller reads status, missing and counted only (a district's list); the rules leave their
+    summaries and notes unmade (empty). The statuses are the same either way.
     """
-    by_id = _by_id(rules, None if states is None else frozenset(states))
+    plan = _plan(rules, None if states is None else frozenset(states), facts.cohort)
     if applicable_only and facts.cohort is not None:
-        by_id = {k: v for k, v in by_id.items()
-                 if any(facts.cohort in r.cohorts or not r.cohorts.bounded for r in v)}
+        plan = [step for step in plan if isinstance(step, Rule)]
     memo: dict[object, object] = {}
-    return [evaluate_rule(versions, facts, book, today=today, memo=memo) for versions in by_id.values()]
+    cutoff = cutoff_of(facts.cohort, today)
+    return [CHECKS[step.check](Context(facts, book, today, step, cutoff, brief, memo)) if isinstance(step, Rule)
+            else step for step in plan]
 
 
-# The rule table grouped by id for a set of states: the same for every student of a district report.
-_GROUPED: dict[frozenset[str] | None, dict[str, list[Rule]]] = {}
-
-
-def _by_id(rules: Sequence[Rule], wanted: frozenset[str] | None) -> dict[str, list[Rule]]:
-    """The rules (of the `wanted` states) grouped by id, in table order; kept for the built-in table."""
-    if rules is RULES and wanted in _GROUPED:
-        return _GROUPED[wanted]
-    by_id: dict[str, list[Rule]] = {}
-    for rule in rules:
-        if wanted is None or rule.state in wanted:
-            by_id.setdefault(rule.id, []).append(rule)
-    if rules is RULES:
-        _GROUPED[wanted] = by_id
-    return by_id
-
-
-def evaluate_rule(versions: Sequence[Rule], facts: StudentFacts, book: ListingBook, *, today: date,
-                  memo: dict[object, object] | None = None) -> RuleResult:
+def evaluate_rule(versions: Sequence[Rule], facts: StudentFacts, book: ListingBook, *, today: date) -> RuleResult:
     """Apply the version of a rule (one id, several cohort ranges) that covers the student's class."""
-    cohort = facts.cohort
+    step = _step(versions, facts.cohort)
+    if isinstance(step, RuleResult):
+        return step
+    return CHECKS[step.check](Context(facts, book, today, step, cutoff_of(facts.cohort, today), False, {}))
+
+
+def _step(versions: Sequence[Rule], cohort: int | None) -> Rule | RuleResult:
+    """The version that covers the class (else the unbounded one), or, when none does, the result saying so."""
     rule = next((r for r in versions if cohort in r.cohorts), None)
     if rule is None and any(not r.cohorts.bounded for r in versions):
         rule = next(r for r in versions if not r.cohorts.bounded)
     if rule is not None:
-        return CHECKS[rule.check](Context(facts, book, today, rule, {} if memo is None else memo))
+        return rule
     first = versions[0]
     ranges = ", ".join(str(r.cohorts) for r in versions)
     if cohort is None:
@@ -113,3 +106,23 @@ def evaluate_rule(versions: Sequence[Rule], facts: StudentFacts, book: ListingBo
                           f"{ranges}).", missing=("the student's graduating class",), version=ranges)
     return RuleResult(first.id, first.state, first.title, "not applicable",
                       f"Does not apply to the class of {cohort} (it applies to the {ranges}).", version=ranges)
+
+
+# Per rule id, what to do for a class: the same for every student of that class in a district report, so
+# kept for the built-in table (by the states wanted and the class).
+_PLANS: dict[tuple[frozenset[str] | None, int | None], list[Rule | RuleResult]] = {}
+
+
+def _plan(rules: Sequence[Rule], wanted: frozenset[str] | None, cohort: int | None) -> list[Rule | RuleResult]:
+    """For each rule id (of the `wanted` states), in table order: `_step` of its versions for the class."""
+    key = (wanted, cohort)
+    if rules is RULES and key in _PLANS:
+        return _PLANS[key]
+    by_id: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if wanted is None or rule.state in wanted:
+            by_id.setdefault(rule.id, []).append(rule)
+    plan = [_step(versions, cohort) for versions in by_id.values()]
+    if rules is RULES:
+        _PLANS[key] = plan
+    return plan

@@ -3,47 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from ledger.pathways.facts import Counted, EarnedCredential, ListingBook, RuleResult, StudentFacts, WorkKeysSitting
 from ledger.pathways.rulebook import Rule
 from ledger.statelists import last_day_of, school_year_to_text
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
+    """(A named tuple: a district report makes one per rule for each of tens of thousands of students.)"""
+
     facts: StudentFacts
     book: ListingBook
     today: date
     rule: Rule
-    # Results several rules of one student share (Ohio points), computed once per evaluation.
-    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    cutoff: date  # what counts must be earned by: `cutoff_of` the student's class and today
+    # The caller reads each result's status, what is missing and what counted, never its words (a district's
+    # list of tens of thousands of students): the summary and notes are left unmade.
+    brief: bool
+    # Results several rules of one student share (Ohio points), computed once per evaluation: one memo per
+    # student and `today` (so one cutoff), shared by the rules evaluated together.
+    memo: dict[Any, Any]
 
     def shared(self, key: Any, compute: Callable[[], Any]) -> Any:
-        full_key = (key, self.cutoff, self.rule.expired_counts)
-        if full_key not in self.memo:
-            self.memo[full_key] = compute()
-        return self.memo[full_key]
-
-    @cached_property
-    def cutoff(self) -> date:
-        """What counts must be earned by graduation (30 June of the class year) and by today."""
-        if self.facts.cohort is None:
-            return self.today
-        return min(self.today, last_day_of(self.facts.cohort))
+        full_key = (key, self.rule.expired_counts)
+        found = self.memo.get(full_key, _MISSING)
+        if found is _MISSING:
+            found = self.memo[full_key] = compute()
+        return found
 
     def credentials(self) -> list[EarnedCredential]:
         """Active awards earned in time, oldest first; expired ones only if the rule counts them. Computed once
         per evaluation (a district report asks for every student's several times); callers must not change it."""
         def compute() -> list[EarnedCredential]:
-            cutoff = self.cutoff
+            cutoff, expired_counts = self.cutoff, self.rule.expired_counts
             return sorted(
                 (c for c in self.facts.credentials
-                 if c.active and c.earned <= cutoff and (self.rule.expired_counts or not c.expired_by(cutoff))),
-                key=lambda c: (c.earned, c.award),
+                 if c.revoked is None and c.earned <= cutoff and (expired_counts or not c.expired_by(cutoff))),
+                key=_OLDEST_FIRST,
             )
         return self.shared("credentials", compute)
 
@@ -62,17 +61,34 @@ class Context:
         return notes
 
     def sittings(self) -> list[WorkKeysSitting]:
-        return [s for s in self.facts.workkeys if s.taken <= self.cutoff]
+        cutoff = self.cutoff
+        return [s for s in self.facts.workkeys if s.taken <= cutoff]
 
     def result(
-        self, status: str, summary: str, *, missing: Sequence[str] = (), counted: Sequence[Counted] = (),
-        notes: Sequence[str] = (), version: str | None = None, closes_gap: Sequence[str] = (),
+        self, status: str, summary: str | Callable[[], str], *, missing: Sequence[str] = (),
+        counted: Sequence[Counted] = (), notes: Sequence[str] | Callable[[], Sequence[str]] = (),
+        version: str | None = None, closes_gap: Sequence[str] = (),
     ) -> RuleResult:
+        """The summary and notes may be given as functions making them: called only when not brief."""
+        if self.brief:
+            summary, notes = "", ()
+        else:
+            summary = summary() if callable(summary) else summary
+            notes = notes() if callable(notes) else notes
         return RuleResult(
             rule=self.rule.id, state=self.rule.state, title=self.rule.title, status=status, summary=summary,
             missing=tuple(missing), counted=tuple(counted), notes=tuple(notes),
-            version=str(self.rule.cohorts) if version is None else version, closes_gap=tuple(closes_gap),
+            version=self.rule.version if version is None else version, closes_gap=tuple(closes_gap),
         )
+
+
+_MISSING = object()
+_OLDEST_FIRST = attrgetter("earned", "award")
+
+
+def cutoff_of(cohort: int | None, today: date) -> date:
+    """What counts must be earned by graduation (30 June of the class year) and by today."""
+    return today if cohort is None else min(today, last_day_of(cohort))
 
 
 def three_valued(parts: Sequence[bool | None]) -> str:

@@ -7,10 +7,11 @@ build them by hand. Nothing here reads a clock or a database.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from ledger.statelists import Segment, terms_in
 
@@ -21,9 +22,9 @@ WORKKEYS_TESTS = {
 }
 
 
-@dataclass(frozen=True)
-class EarnedCredential:
-    """One of the student's awards, as the rules see it."""
+class EarnedCredential(NamedTuple):
+    """One of the student's awards, as the rules see it (a named tuple: a district report makes one for each
+    of 100,000 awards)."""
 
     award: str
     credential: str  # catalog code
@@ -82,19 +83,23 @@ class StudentInputs:
     cs_ap: bool | None = None  # qualified for college credit in a computer-science AP course
 
 
-@dataclass(frozen=True)
-class StudentFacts:
+NOTHING_RECORDED: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+
+
+class StudentFacts(NamedTuple):
+    """One student as the rules see it (a named tuple: one for each student of a district report)."""
+
     student: str
     cohort: int | None  # graduating class
     credentials: tuple[EarnedCredential, ...] = ()
     workkeys: tuple[WorkKeysSitting, ...] = ()
     district: str | None = None  # DID of the district whose Menu of Options applies (Colorado)
     district_name: str | None = None
-    inputs: StudentInputs = field(default_factory=StudentInputs)
+    inputs: StudentInputs = StudentInputs()
     state: str | None = None  # the state of the district of record (ledger.pathways.states)
     # credential code -> the names of the student's schools that have recorded it (for anyone): what a counselor
     # can arrange where the student already goes
-    recorded_at: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    recorded_at: Mapping[str, tuple[str, ...]] = NOTHING_RECORDED
 
 
 class ListingBook:
@@ -120,10 +125,12 @@ class ListingBook:
 
     def terms(self, state: str, credential: str, year: int, district: str | None = None) -> Mapping[str, Any] | None:
         key = (state, district, credential, year)
-        if key not in self._terms:
+        try:
+            return self._terms[key]
+        except KeyError:  # asked for the first time
             segments = self._entries.get((state, district, credential))
-            self._terms[key] = terms_in(segments, year) if segments else None
-        return self._terms[key]
+            found = self._terms[key] = terms_in(segments, year) if segments else None
+            return found
 
     def items(self) -> list[tuple[tuple[str, str | None, str], tuple[Segment, ...]]]:
         """Every entry, by state then credential."""
@@ -151,8 +158,7 @@ class ListingBook:
                 yield credential, segments
 
 
-@dataclass(frozen=True)
-class Counted:
+class Counted(NamedTuple):
     """A credential that counted toward a rule, and how."""
 
     award: str
@@ -163,13 +169,15 @@ class Counted:
     group: str | None = None  # the career field or program area it counted in
 
 
-@dataclass(frozen=True)
-class RuleResult:
+class RuleResult(NamedTuple):
+    """What one rule says of one student. (Named tuples, as Counted: a district report makes one per rule
+    for each of tens of thousands of students.)"""
+
     rule: str  # stable id, e.g. "oh-credential-option"
     state: str  # OH | MO | CO
     title: str
     status: str  # "met" | "not met" | "unknown" (something it needs is not recorded) | "not applicable"
-    summary: str  # one sentence in plain words
+    summary: str  # one sentence in plain words ("" in a brief evaluation, as notes: evaluate_student)
     missing: tuple[str, ...] = ()  # what is still needed, in plain words ("3 more points in Health")
     counted: tuple[Counted, ...] = ()
     notes: tuple[str, ...] = ()  # why other credentials did not count, which inputs were not recorded
@@ -180,3 +188,7 @@ class RuleResult:
     @property
     def met(self) -> bool | None:
         return {"met": True, "not met": False}.get(self.status)
+
+    def as_json(self) -> dict[str, Any]:
+        """Every field, what counted as objects, and `met`: what `credledger pathways --json` prints."""
+        return {**self._asdict(), "counted": [c._asdict() for c in self.counted], "met": self.met}

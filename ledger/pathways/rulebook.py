@@ -118,6 +118,11 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict)
     source: str = ""
     expired_counts: bool = True
+    version: str = field(init=False, repr=False, compare=False)  # the classes it covers, in words
+
+    def __post_init__(self) -> None:
+        # Every result of the rule names it (a district report makes tens of thousands): worded once.
+        object.__setattr__(self, "version", str(self.cohorts))
 
 
 OHIO_SEAL_SOURCE = ("Ohio DEW, Industry-Recognized Credential Seal (ORC 3313.6114(C)(1)): a 12-point credential, a "

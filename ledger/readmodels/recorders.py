@@ -10,6 +10,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 
 from ledger.readmodels.schema import ADDED_COLUMNS, INDEXES, TABLES, Change
+from ledger.store import sqlite_rows
 
 
 class ReadModelMixin:
@@ -76,8 +77,7 @@ class SQLiteReadModel(ReadModelMixin, SQLiteTrackingRecorder):
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(self._sql(statement), params)
-            return [tuple(row) for row in c.fetchall()]
+            return sqlite_rows(c, self._sql(statement), params)
 
     def _one_processor_at_a_time(self, cursor: Any, tracking: Tracking) -> None:
         # A write first takes SQLite's write lock.

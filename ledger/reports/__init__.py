@@ -93,6 +93,7 @@ def build_report(
 
 
 STUDENT_COLUMNS = ("local id", "state id", "name")
+_CLAIM_KEYS = tuple(column.replace(" ", "_") for column in STUDENT_COLUMNS)  # the vault's claim of each column
 
 
 def identified(report: Report, identities: Callable[[Iterable[str]], Mapping[str, Any]]) -> Report:
@@ -111,7 +112,7 @@ def identified(report: Report, identities: Callable[[Iterable[str]], Mapping[str
         for row in table.rows:
             found = known.get(str(row[at - 1]))
             claims = getattr(found, "claims", found) or {}  # an Identity, or its claims alone
-            rows.append([*row[:at], *(claims.get(c.replace(" ", "_"), "") for c in STUDENT_COLUMNS), *row[at:]])
+            rows.append([*row[:at], *(claims.get(key, "") for key in _CLAIM_KEYS), *row[at:]])
         tables.append(dataclasses.replace(table, columns=[*table.columns[:at], *STUDENT_COLUMNS, *table.columns[at:]],
                                           rows=rows))
     return dataclasses.replace(report, tables=tables)
@@ -140,7 +141,8 @@ def _build(
     school_year = parse_year(year)
     if name == "perkins-5s1" and concentrators is None:  # refused before any reading: it cannot do without
         raise InputError.for_field("concentrators", CONCENTRATORS_NEEDED)
-    data = load_report_data(view, issuer_states=issuer_states)
+    # Ohio's list reads the awards and sittings of Ohio's students only (ledger.reports.ohio)
+    data = load_report_data(view, issuer_states=issuer_states, state="OH" if name == "ohio-status" else None)
     if district is not None and name in ("perkins-5s1", "ohio-status"):
         data.issuer_did(district)  # an unknown institution is named
         data.students = {s: v for s, v in data.students.items() if s in (served or set())}

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from ledger.catalog_codes import split_cell
@@ -42,7 +43,8 @@ class AwardRow(NamedTuple):
 
 @dataclass
 class ReportData:
-    """Everything the reports read."""
+    """Everything the reports read. Its institutions, lists and catalog are not changed once loaded (what is
+    derived from them is kept: the state of an institution, the catalog's names)."""
 
     issuers: dict[str, tuple[str, str, str]]  # did -> (slug, name, kind)
     credentials: dict[str, dict[str, Any]]  # code -> name, type, careerField, careerCluster, soc and cip (lists)
@@ -56,10 +58,14 @@ class ReportData:
     recorded_by: dict[str, set[str]] = field(default_factory=dict)
     issuer_states: dict[str, str] = field(default_factory=dict)  # configured: issuer slug -> state
     graduations: dict[str, date] = field(default_factory=dict)  # student -> graduation date, where recorded
+    _states: dict[str, tuple[str | None, str]] = field(default_factory=dict, repr=False, compare=False)
 
     def state_of(self, did: str) -> tuple[str | None, str]:
-        """The state of an institution (ledger.pathways.states), and how it was decided."""
-        return issuer_state(did, self.issuers.get(did, (None,))[0], self.book, self.issuer_states)
+        """The state of an institution (ledger.pathways.states), and how it was decided (asked once per
+        student of a district report: kept per institution)."""
+        if did not in self._states:
+            self._states[did] = issuer_state(did, self.issuers.get(did, (None,))[0], self.book, self.issuer_states)
+        return self._states[did]
 
     def issuer_name(self, did: str) -> str:
         return self.issuers.get(did, (did, did, ""))[1]
@@ -81,10 +87,16 @@ class ReportData:
     def is_assessment(self, code: str) -> bool:
         return self.credentials.get(code, {}).get("type") == "assessment"
 
+    @cached_property
+    def _names_and_types(self) -> dict[str, tuple[str, str]]:
+        return {code: (entry.get("name", code), entry.get("type", "certification"))
+                for code, entry in self.credentials.items()}
+
     def earned(self, award: AwardRow) -> EarnedCredential:
-        entry = self.credentials.get(award.credential, {})
-        return EarnedCredential(award.award, award.credential, entry.get("name", award.credential), award.earned,
-                                award.issuer, entry.get("type", "certification"), award.expires, award.revoked)
+        """The award as the rules see it (made for each of a district's 100,000 awards)."""
+        name, kind = self._names_and_types.get(award.credential) or (award.credential, "certification")
+        return EarnedCredential(award.award, award.credential, name, award.earned, award.issuer, kind,
+                                award.expires, award.revoked)
 
 
 def by_student(awards: Iterable[AwardRow]) -> dict[str, list[AwardRow]]:
@@ -108,9 +120,11 @@ def load_listing_book(view: Any, names: Mapping[str, str] | None = None) -> List
 
 
 def load_report_data(view: Any, *, students: Sequence[str] | None = None,
-                     issuer_states: Mapping[str, str] | None = None) -> ReportData:
+                     issuer_states: Mapping[str, str] | None = None, state: str | None = None) -> ReportData:
     """Load the read models (all students, or only `students`: then also which institutions have recorded
-    which credentials, for the counselor's view). `issuer_states`: the configured states (ledger.pathways.states)."""
+    which credentials, for the counselor's view). `issuer_states`: the configured states (ledger.pathways.states).
+    `state`: awards and sittings only of the students whose district of record is in that state or in no known
+    state (the others are loaded without them: a state's report counts them and lists none)."""
     issuers = {r[0]: (r[1], r[2], r[3]) for r in view.query("SELECT did, slug, name, kind FROM rm_issuers ")}
     credentials = {
         r[0]: {"name": r[1], "type": r[2], "careerField": r[3], "careerCluster": r[4], "soc": split_cell(r[5]),
@@ -118,11 +132,24 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
         for r in view.query("SELECT code, name, credential_type, career_field, career_cluster, soc, cip "
                             "FROM rm_credentials ")
     }
+    book = load_listing_book(view, {k: v["name"] for k, v in credentials.items()})
     where, params = "", list(students or [])
     if students is not None:
         where = f" WHERE student_id IN ({', '.join('?' * len(params))})" if params else " WHERE 1 = 0"
     student_rows = view.query(f"SELECT student_id, COALESCE(district, registered_by), cohort, graduated "
                               f"FROM rm_students {where}", params)
+    if state is not None:
+        districts = sorted({r[1] for r in student_rows
+                            if issuer_state(r[1], issuers.get(r[1], (None,))[0], book, issuer_states)[0]
+                            in (None, state)})
+        if students is not None:  # of these students, those of the state's districts
+            in_state = set(districts)
+            params = [r[0] for r in student_rows if r[1] in in_state]
+            where = f" WHERE student_id IN ({', '.join('?' * len(params))})" if params else " WHERE 1 = 0"
+        else:  # a district's students by a subquery, not tens of thousands of ids
+            where = (" WHERE student_id IN (SELECT student_id FROM rm_students WHERE COALESCE(district, "
+                     f"registered_by) IN ({', '.join('?' * len(districts))}))") if districts else " WHERE 1 = 0"
+            params = districts
     award_rows = view.query(
         f"SELECT award_id, student_id, issuer, credential, earned, expires, revoked_reason FROM rm_awards {where} "
         "ORDER BY position", params)
@@ -145,7 +172,7 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
     return ReportData(
         issuers=issuers, credentials=credentials,
         students={r[0]: (r[1], None if r[2] is None else int(r[2])) for r in student_rows},
-        awards=awards, book=load_listing_book(view, {k: v["name"] for k, v in credentials.items()}),
+        awards=awards, book=book,
         workkeys=dict(workkeys), recorded_by=dict(recorded_by), issuer_states=dict(issuer_states or {}),
         graduations={r[0]: parse(r[3]) for r in student_rows if r[3]},
     )

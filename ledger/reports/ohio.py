@@ -25,6 +25,7 @@ from ledger.reports.student import student_facts
 from ledger.statelists import school_year_to_text
 
 OHIO_RULES = ("oh-credential-option", "oh-irc-seal", "oh-demonstrations", "oh-report-card")
+OHIO = frozenset({"OH"})
 
 
 def ohio_status(data: ReportData, *, today: date, year: int | None = None,
@@ -32,27 +33,33 @@ def ohio_status(data: ReportData, *, today: date, year: int | None = None,
     awards = by_student(data.awards)
     rows: list[list[Any]] = []
     counts: Counter[tuple[str, str]] = Counter()
+    combinations: Counter[tuple[str, ...]] = Counter()
     # Ohio's rules are for Ohio's students: a student whose district of record is known to be in another
     # state is not listed (a district whose state is unknown is, as before: ledger.pathways.states).
     states = {did: data.state_of(did)[0] for did in {district for district, _ in data.students.values()}}
-    elsewhere = 0
-    for student, (district, cohort) in sorted(data.students.items(), key=lambda kv: (kv[1][1] or 0, kv[0])):
+    listed, elsewhere = [], 0
+    for student, (district, cohort) in data.students.items():
         if cohort is None or (year is not None and cohort != year):
             continue
         if states[district] not in (None, "OH"):
             elsewhere += 1
-            continue
+        else:
+            listed.append((cohort, student))
+    for cohort, student in sorted(listed):
         facts = student_facts(data, student, (inputs or {}).get(student), awards=awards.get(student, []))
-        results = {r.rule: r for r in evaluate_student(facts, data.book, today=today, states=["OH"])}
+        # brief: the list shows statuses, points and what is missing, never the rules' summaries and notes
+        results = {r.rule: r for r in evaluate_student(facts, data.book, today=today, states=OHIO, brief=True)}
         bundle = results["oh-report-card"].counted  # the best field's credentials
         name, points = (bundle[0].group if bundle else None), sum(c.points or 0 for c in bundle)
         status = [results[r].status for r in OHIO_RULES]
-        for rule, s in zip(OHIO_RULES, status):
-            counts[(rule, s)] += 1
+        combinations[tuple(status)] += 1
         pathway = "oh-credential-option" if results["oh-credential-option"].status != "not applicable" \
             else "oh-irc-seal"
         missing = "; ".join(results[pathway].missing)
         rows.append([student, cohort, name or "", points, *status, missing])
+    for combination, n in combinations.items():  # counted per combination: one count per student, not four
+        for rule, status_of_rule in zip(OHIO_RULES, combination):
+            counts[(rule, status_of_rule)] += n
     total = len(rows)
     option_met = counts[("oh-credential-option", "met")]
     option_total = sum(n for (rule, s), n in counts.items() if rule == "oh-credential-option" and s != "not applicable")

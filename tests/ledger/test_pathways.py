@@ -7,6 +7,7 @@ opaque ids.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -30,7 +31,7 @@ from ledger.pathways import (
     workkeys_threshold,
 )
 from ledger.pathways.missouri import missouri_tally
-from ledger.pathways.ohio import best_field, field_points, workkeys_outcome
+from ledger.pathways.ohio import best_field, ohio_points, workkeys_outcome
 from ledger.statelists import (
     OHIO_CAREER_FIELDS,
     Segment,
@@ -116,9 +117,9 @@ def class_of_2022(facts: StudentFacts) -> StudentFacts:
     """The same student three years earlier: the class of 2022, the last with the credential option."""
     def back(day: date) -> date:
         return day.replace(year=day.year - 3)
-    return replace(facts, cohort=2022,
-                   credentials=tuple(replace(c, earned=back(c.earned)) for c in facts.credentials),
-                   workkeys=tuple(replace(w, taken=back(w.taken)) for w in facts.workkeys))
+    return facts._replace(cohort=2022,
+                          credentials=tuple(c._replace(earned=back(c.earned)) for c in facts.credentials),
+                          workkeys=tuple(replace(w, taken=back(w.taken)) for w in facts.workkeys))
 
 
 def option(facts: StudentFacts, *, listings: ListingBook | None = None, today: date = AFTER_2022) -> RuleResult:
@@ -259,7 +260,7 @@ def test_best_level_per_test_across_sittings_counts_and_later_sittings_do_not() 
     facts = student(earned("cpht"), sittings=sittings, inputs=StudentInputs(eoc_retake=True))
     r = result(facts, "oh-demonstrations", today=date(2025, 9, 1))
     assert r.status == "met" and "WorkKeys" in r.summary  # the bundle and the Silver NCRC (class of 2025)
-    one_short = replace(facts, workkeys=sittings[:1] + sittings[2:])
+    one_short = facts._replace(workkeys=sittings[:1] + sittings[2:])
     r = result(one_short, "oh-demonstrations", today=date(2025, 9, 1))  # Graphic Literacy 3 (the 4 came later)
     assert r.status == "unknown" and "1 of 2 demonstrations" in r.summary
 
@@ -319,7 +320,7 @@ def test_a_credential_listed_in_several_fields_counts_in_each() -> None:
     health = student(earned("stna"), earned("ccma"), earned("bls-provider"), earned("drivers-license"))
     r = result(health, "oh-report-card", listings=listings)
     assert r.status == "met" and r.summary == "Met: 12 points in Health."  # 6 + 4 + 1 + the license's 1
-    tallies, _ = field_points(health.credentials, listings)
+    tallies = ohio_points(health.credentials, listings).tallies
     assert tallies["Transportation"].points == 1 and tallies["Information Technology"].points == 1
     # Earned before it was listed (2021-22): no points anywhere.
     early = student(earned("stna"), earned("ccma"), earned("bls-provider"), earned("drivers-license", date(2022, 3, 1)))
@@ -329,15 +330,15 @@ def test_a_credential_listed_in_several_fields_counts_in_each() -> None:
 def test_a_counselor_sees_which_listed_credentials_close_the_gap_in_the_best_field() -> None:
     """Class of 2026, in school: 7 points in Health. CPHT (12) alone closes the gap of 5 (CCMA's 4 does not);
     the student's schools have recorded CPHT before."""
-    facts = replace(student(earned("stna"), earned("bls-provider"), earned("osha10-general"), cohort=2026),
-                    recorded_at={"cpht": ("Aspen Technical Center",)})
+    facts = student(earned("stna"), earned("bls-provider"), earned("osha10-general"), cohort=2026)._replace(
+        recorded_at={"cpht": ("Aspen Technical Center",)})
     r = result(facts, "oh-irc-seal")
     assert r.status == "not met"
     assert r.closes_gap == ("Certified Pharmacy Technician (12 points; recorded before at Aspen Technical Center)",)
     assert r.missing[-1] == ("on Ohio's list in Health this school year, each would close the gap: "
                              "Certified Pharmacy Technician (12 points; recorded before at Aspen Technical Center)")
     # With 11 points, anything in Health closes it: those the schools recorded first, then by points.
-    more = replace(facts, credentials=facts.credentials + (earned("ccma"),))
+    more = facts._replace(credentials=facts.credentials + (earned("ccma"),))
     assert result(more, "oh-irc-seal").closes_gap[0].startswith("Certified Pharmacy Technician (12 points; recorded")
     # After graduation there is nothing left to arrange.
     assert result(facts, "oh-irc-seal", today=date(2026, 9, 1)).closes_gap == ()
@@ -497,8 +498,8 @@ def _credentials(codes: list[str]) -> list[EarnedCredential]:
 def test_adding_a_credential_never_lowers_points(listed: dict[str, tuple[str, int]], codes: list[str],
                                                  extra: str) -> None:
     listings = _book_of(listed)
-    before, _ = field_points(_credentials(codes), listings)
-    after, _ = field_points(_credentials(codes + [extra]), listings)
+    before = ohio_points(_credentials(codes), listings).tallies
+    after = ohio_points(_credentials(codes + [extra]), listings).tallies
     assert all(after[f].points >= t.points for f, t in before.items())
     assert best_field(after)[1] >= best_field(before)[1]
 
@@ -518,3 +519,59 @@ def test_no_mixture_of_fields_reaches_12_unless_one_field_does(listed: dict[str,
             per_field[listed[code][0]] = per_field.get(listed[code][0], 0) + listed[code][1]
     assert (option.status == "met") == any(p >= 12 for p in per_field.values())
     assert sum(c.points or 0 for c in option.counted) == max(per_field.values(), default=0)
+
+
+def test_the_demonstrations_status_is_two_with_one_foundational_over_every_combination() -> None:
+    """Every combination of the six demonstrations (achieved, not, or not recorded), against the rule read
+    plainly: met when what is recorded makes two with one foundational; not met when even every unrecorded one
+    achieved would not; otherwise unknown."""
+    bad_workkeys = (workkeys(3, 3, 3),)
+    checked = 0
+    for bundle, webxams, pre, good_wk, wbl, omj in itertools.product(
+            (True, False), (None, True, False), (None, True, False), (True, False), (None, True, False),
+            (None, True, False)):
+        inputs = StudentInputs(webxams=None if webxams is None else {"Health": 3 if webxams else 1},
+                               pre_apprenticeship=pre, wbl_hours=None if wbl is None else (250 if wbl else 10),
+                               omj_seal=omj, eoc_retake=True)
+        facts = student(*([earned("cpht")] if bundle else []), sittings=GOOD_WORKKEYS if good_wk else bad_workkeys,
+                        inputs=inputs)
+        foundational, supporting = (bundle, webxams, pre), (good_wk, wbl, omj)
+
+        def two_with_one_foundational(assume: bool) -> bool:
+            f = sum(assume if v is None else v for v in foundational)
+            return f >= 1 and f + sum(assume if v is None else v for v in supporting) >= 2
+
+        expected = ("met" if two_with_one_foundational(False) else
+                    "unknown" if two_with_one_foundational(True) else "not met")
+        assert result(facts, "oh-demonstrations").status == expected, (foundational, supporting)
+        checked += 1
+    assert checked == 324
+
+
+CODES = sorted({*OHIO, *MISSOURI, *MENU})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CODES), st.dates(date(2016, 7, 1), date(2027, 6, 30)),
+                          st.sampled_from([None, "superseded", "issued in error"])), max_size=7),
+       st.sampled_from([None, 2020, 2022, 2023, 2025, 2026, 2028]),
+       st.lists(st.tuples(st.integers(3, 7), st.integers(3, 7), st.integers(3, 7),
+                          st.dates(date(2019, 1, 1), date(2027, 6, 30))), max_size=2),
+       st.sampled_from([None, True, False]), st.dates(date(2021, 1, 1), date(2029, 1, 1)))
+def test_a_brief_evaluation_is_the_full_one_without_its_words(
+        awards: list[tuple[str, date, str | None]], cohort: int | None, sittings: list[tuple[int, int, int, date]],
+        retake: bool | None, today: date) -> None:
+    """A district's list evaluates its students briefly (ledger.reports.ohio): every status, what is missing,
+    what counted, what would close the gap and the version are those of the full evaluation; only the
+    summaries and notes of the rules that applied are left unmade."""
+    facts = student(*(earned(code, on, award=f"a{i}", revoked=revoked) for i, (code, on, revoked) in enumerate(awards)),
+                    cohort=cohort, sittings=tuple(workkeys(a, g, w, on) for a, g, w, on in sittings),
+                    inputs=StudentInputs(eoc_retake=retake, wbl_hours=300))
+    full = evaluate_student(facts, book(), today=today)
+    brief = evaluate_student(facts, book(), today=today, brief=True)
+    assert [r.rule for r in brief] == [r.rule for r in full]
+    for quick, whole in zip(brief, full):
+        assert quick._replace(summary=whole.summary, notes=whole.notes) == whole
+        applied = whole.status != "not applicable" or whole.summary.startswith("Not open yet")
+        if applied and cohort is not None:
+            assert (quick.summary, quick.notes) == ("", ())

@@ -96,7 +96,7 @@ def test_ohio_status_is_each_student_evaluated_alone(bench: Bench) -> None:
     for student, row in rows.items():
         data = load_report_data(bench.view, students=[student], issuer_states=bench.states)
         # The district report does not name the schools that recorded a credential before (the counselor's view)
-        facts = dataclasses.replace(student_facts(data, student), recorded_at={})
+        facts = student_facts(data, student)._replace(recorded_at={})
         results = {}
         for rule_id in OHIO_RULES:
             versions = [r for r in RULES if r.id == rule_id]

@@ -200,8 +200,6 @@ def _inputs(file: Path | None) -> Any:
 def pathways_command(c: Context, student_id: str, states: tuple[str, ...], cohort: int | None,
                      inputs_file: Path | None, today_text: str | None) -> None:
     """Which state pathway rules a student meets, and what is missing."""
-    import dataclasses
-
     from ledger.readmodels import Projections
     from ledger.reports.student import student_pathways
 
@@ -220,7 +218,7 @@ def pathways_command(c: Context, student_id: str, states: tuple[str, ...], cohor
                 for n in r.notes:
                     click.echo(f"    note: {n}")
 
-        c.out([dataclasses.asdict(r) | {"met": r.met} for r in results], human)
+        c.out([r.as_json() for r in results], human)
 
 
 _PATHWAY_MARKS = {"met": "✓", "not met": "✗", "unknown": "?", "not applicable": "–"}
