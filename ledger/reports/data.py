@@ -138,27 +138,24 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
         where = f" WHERE student_id IN ({', '.join('?' * len(params))})" if params else " WHERE 1 = 0"
     student_rows = view.query(f"SELECT student_id, COALESCE(district, registered_by), cohort, graduated "
                               f"FROM rm_students {where}", params)
+    # With `state`, the rows of the other states' students are read and dropped here: one scan of the table is
+    # cheaper than asking the database for a district's students (an index probe each, then a sort).
+    keep: set[str] | None = None
     if state is not None:
-        districts = sorted({r[1] for r in student_rows
-                            if issuer_state(r[1], issuers.get(r[1], (None,))[0], book, issuer_states)[0]
-                            in (None, state)})
-        if students is not None:  # of these students, those of the state's districts
-            in_state = set(districts)
-            params = [r[0] for r in student_rows if r[1] in in_state]
-            where = f" WHERE student_id IN ({', '.join('?' * len(params))})" if params else " WHERE 1 = 0"
-        else:  # a district's students by a subquery, not tens of thousands of ids
-            where = (" WHERE student_id IN (SELECT student_id FROM rm_students WHERE COALESCE(district, "
-                     f"registered_by) IN ({', '.join('?' * len(districts))}))") if districts else " WHERE 1 = 0"
-            params = districts
+        in_state = {did for did in {r[1] for r in student_rows}
+                    if issuer_state(did, issuers.get(did, (None,))[0], book, issuer_states)[0] in (None, state)}
+        keep = {r[0] for r in student_rows if r[1] in in_state}
     award_rows = view.query(
         f"SELECT award_id, student_id, issuer, credential, earned, expires, revoked_reason FROM rm_awards {where} "
         "ORDER BY position", params)
     parse = date.fromisoformat
-    awards = [AwardRow(a, s, i, c, parse(e), parse(x) if x else None, r) for a, s, i, c, e, x, r in award_rows]
+    awards = [AwardRow(a, s, i, c, parse(e), parse(x) if x else None, r) for a, s, i, c, e, x, r in award_rows
+              if keep is None or s in keep]
     workkeys: dict[str, list[WorkKeysSitting]] = defaultdict(list)
     for student, taken, scores in view.query(
             f"SELECT student_id, taken, scores FROM rm_assessments {where} ORDER BY position", params):
-        workkeys[student].append(WorkKeysSitting(parse(taken), json.loads(scores)))
+        if keep is None or student in keep:
+            workkeys[student].append(WorkKeysSitting(parse(taken), json.loads(scores)))
     recorded_by: dict[str, set[str]] = defaultdict(set)
     if students is not None:
         # Only the students' schools matter (the district of record, and where their awards were recorded):
