@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
+from types import MappingProxyType
 from typing import NamedTuple
 
 from ledger.pathways.context import Context, year_text
@@ -88,13 +90,25 @@ class OhioPoints(NamedTuple):
                   for c in self.unlisted))
 
 
+def _earned_order(item: tuple[tuple[str, str], tuple[int, EarnedCredential]]) -> tuple[date, str]:
+    counted = item[1][1]
+    return counted.earned, counted.award
+
+
 def ohio_points(credentials: Iterable[EarnedCredential], book: ListingBook) -> OhioPoints:
     """Points per career field (each credential code once per field, at its best listing), in one pass over
-    the student's credentials, oldest first (as `Context.credentials` gives them: the order they are named in)."""
+    the student's credentials. Fields and their credentials are in the order the counted credentials were earned
+    (then by award id)."""
     best: dict[tuple[str, str], tuple[int, EarnedCredential]] = {}
     unlisted, licenses = [], []
     top = 0
+    # Context.credentials gives them oldest first, and most students earn no code twice: then the order of
+    # `best` is already that order, and the sort below is left out.
+    resort, last = False, None
     for c in credentials:
+        order = (c.earned, c.award)
+        resort = resort or (last is not None and order < last)
+        last = order
         terms = book.terms("OH", c.credential, school_year_of(c.earned))
         if terms is None:
             unlisted.append(c)
@@ -108,11 +122,12 @@ def ohio_points(credentials: Iterable[EarnedCredential], book: ListingBook) -> O
             held = best.get(key)
             if held is None:
                 best[key] = (points, c)
-            elif points > held[0]:  # earned again and worth more now: it counts where the later one stands
-                del best[key]
+            elif points > held[0]:  # earned again and worth more now: the later one counts
                 best[key] = (points, c)
+                resort = True
+    items = sorted(best.items(), key=_earned_order) if resort else best.items()
     tallies: dict[str, FieldTally] = {}
-    for (career_field, _), (points, c) in best.items():
+    for (career_field, _), (points, c) in items:
         tally = tallies.get(career_field)
         if tally is None:  # not setdefault: a tally made for every credential would be thrown away
             tally = tallies[career_field] = FieldTally(career_field)
@@ -148,7 +163,8 @@ def workkeys_outcome(sittings: Sequence[WorkKeysSitting], threshold: WorkKeysThr
         total = sum(best[t] for t in WORKKEYS_TESTS)
         if total < threshold.total:
             missing.append(f"WorkKeys total {total}, needs {threshold.total}")
-    return WorkKeysOutcome(not missing, best, tuple(missing), threshold)
+    # read-only: the outcome of no sittings is shared by every such student of a class (`_workkeys`)
+    return WorkKeysOutcome(not missing, MappingProxyType(best), tuple(missing), threshold)
 
 
 # Per class: its WorkKeys threshold, and the outcome for a student who has not sat WorkKeys (most of a

@@ -575,3 +575,21 @@ def test_a_brief_evaluation_is_the_full_one_without_its_words(
         applied = whole.status != "not applicable" or whole.summary.startswith("Not open yet")
         if applied and cohort is not None:
             assert (quick.summary, quick.notes) == ("", ())
+
+
+def test_a_code_earned_again_for_more_points_counts_where_the_later_award_stands() -> None:
+    """X was 4 points in Health (2019-20), then 12 in Information Technology and Health (from 2020-21); earned
+    in both years, the later award counts in each field, and the fields stay in the order of the awards that
+    count (then as the listing names them), whatever order the awards come in: the seal names Health, as the
+    version before the district list was made fast did (a regression found by review)."""
+    listings = book({("OH", None, "x"): [Segment(2020, 2020, {"careerField": "Health", "points": 4}),
+                                          Segment(2021, None, {"careerFields": ["Information Technology", "Health"],
+                                                               "points": 12})]})
+    first, again = earned("x", date(2019, 9, 1), award="a1"), earned("x", date(2021, 9, 1), award="a2")
+    for order in ((first, again), (again, first)):
+        seal = result(student(*order, cohort=2024), "oh-irc-seal", listings=listings, today=date(2024, 5, 1))
+        assert [(c.award, c.detail) for c in seal.counted] == [("a2", "12 points, Health")]
+        assert seal.notes[0] == "Points do not add up across career fields: Health 12, Information Technology 12."
+    points = ohio_points([first, again], listings)  # oldest first, as the rules give them
+    assert [(f, t.points, [c.award for _, c in t.entries]) for f, t in points.tallies.items()] == [
+        ("Health", 12, ["a2"]), ("Information Technology", 12, ["a2"])]
