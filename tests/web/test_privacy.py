@@ -134,7 +134,9 @@ def test_the_documented_gunicorn_access_log_never_holds_a_token_or_code(env: Env
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).close()
                 break
-            except (urllib.error.URLError, ConnectionError):
+            # Not up yet: refused, or bound by gunicorn's master while its worker still boots (a busy machine
+            # can take longer than the 2 s a request is given).
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
         for path in paths:
