@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from operator import attrgetter
 from typing import Any, NamedTuple
 
-from ledger.pathways.facts import Counted, EarnedCredential, ListingBook, RuleResult, StudentFacts, WorkKeysSitting
+from ledger.pathways.facts import (
+    OLDEST_FIRST,
+    Counted,
+    EarnedCredential,
+    ListingBook,
+    RuleResult,
+    StudentFacts,
+    WorkKeysSitting,
+)
 from ledger.pathways.rulebook import Rule
 from ledger.statelists import last_day_of, school_year_to_text
 
 
 class Context(NamedTuple):
-    """(A named tuple: a district report makes one per rule for each of tens of thousands of students.)"""
+    """What one rule may read of one student, and the memo the student's rules share. (A named tuple: a
+    district report makes one per rule for each of tens of thousands of students.)"""
 
     facts: StudentFacts
     book: ListingBook
@@ -42,7 +50,7 @@ class Context(NamedTuple):
             return sorted(
                 (c for c in self.facts.credentials
                  if c.revoked is None and c.earned <= cutoff and (expired_counts or not c.expired_by(cutoff))),
-                key=_OLDEST_FIRST,
+                key=OLDEST_FIRST,
             )
         return self.shared("credentials", compute)
 
@@ -83,7 +91,6 @@ class Context(NamedTuple):
 
 
 _MISSING = object()
-_OLDEST_FIRST = attrgetter("earned", "award")
 
 
 def cutoff_of(cohort: int | None, today: date) -> date:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -81,6 +82,10 @@ class StudentInputs:
     # Colorado Career Development Incentive Program, for the report's school year
     workplace_training: bool | None = None  # a qualified internship, residency or pre-apprenticeship completed
     cs_ap: bool | None = None  # qualified for college credit in a computer-science AP course
+
+
+# The order the rules take a student's credentials in (and name them in): oldest first, then by award id.
+OLDEST_FIRST = attrgetter("earned", "award")
 
 
 NOTHING_RECORDED: Mapping[str, tuple[str, ...]] = MappingProxyType({})

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ledger.pathways.context import Context, three_valued, year_text
-from ledger.pathways.facts import Counted, EarnedCredential, ListingBook, RuleResult
+from ledger.pathways.facts import OLDEST_FIRST, Counted, EarnedCredential, ListingBook, RuleResult
 from ledger.pathways.rulebook import MISSOURI_STACKABLES, StackableRule
 from ledger.statelists import school_year_of, school_year_to_text
 
@@ -52,7 +52,7 @@ def missouri_tally(credentials: Iterable[EarnedCredential], book: ListingBook,
     tsas: list[tuple[EarnedCredential, str]] = []
     unlisted: list[str] = []
     seen: set[str] = set()
-    for c in sorted(credentials, key=lambda c: (c.earned, c.award)):
+    for c in sorted(credentials, key=OLDEST_FIRST):
         terms = book.terms("MO", c.credential, school_year_of(c.earned))
         if terms is None:
             unlisted.append(f"{c.name} was not on Missouri's list in {year_text(c.earned)}, when it was earned.")

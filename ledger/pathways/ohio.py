@@ -14,13 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ledger.pathways.context import Context, year_text
-from ledger.pathways.facts import WORKKEYS_TESTS, Counted, EarnedCredential, ListingBook, RuleResult, WorkKeysSitting
+from ledger.pathways.facts import (
+    OLDEST_FIRST,
+    WORKKEYS_TESTS,
+    Counted,
+    EarnedCredential,
+    ListingBook,
+    RuleResult,
+    WorkKeysSitting,
+)
 from ledger.pathways.rulebook import WorkKeysThreshold, workkeys_threshold
 from ledger.statelists import ohio_fields, school_year_of
 
@@ -90,9 +97,9 @@ class OhioPoints(NamedTuple):
                   for c in self.unlisted))
 
 
-def _earned_order(item: tuple[tuple[str, str], tuple[int, EarnedCredential]]) -> tuple[date, str]:
-    counted = item[1][1]
-    return counted.earned, counted.award
+def _by_counted(item: tuple[tuple[str, str], tuple[int, EarnedCredential]]) -> Any:
+    """A (field, code) entry's place: that of the credential counted for it."""
+    return OLDEST_FIRST(item[1][1])
 
 
 def ohio_points(credentials: Iterable[EarnedCredential], book: ListingBook) -> OhioPoints:
@@ -106,7 +113,7 @@ def ohio_points(credentials: Iterable[EarnedCredential], book: ListingBook) -> O
     # `best` is already that order, and the sort below is left out.
     resort, last = False, None
     for c in credentials:
-        order = (c.earned, c.award)
+        order = OLDEST_FIRST(c)
         resort = resort or (last is not None and order < last)
         last = order
         terms = book.terms("OH", c.credential, school_year_of(c.earned))
@@ -125,7 +132,7 @@ def ohio_points(credentials: Iterable[EarnedCredential], book: ListingBook) -> O
             elif points > held[0]:  # earned again and worth more now: the later one counts
                 best[key] = (points, c)
                 resort = True
-    items = sorted(best.items(), key=_earned_order) if resort else best.items()
+    items = sorted(best.items(), key=_by_counted) if resort else best.items()
     tallies: dict[str, FieldTally] = {}
     for (career_field, _), (points, c) in items:
         tally = tallies.get(career_field)
@@ -301,10 +308,9 @@ def irc_seal(ctx: Context) -> RuleResult:
     need = ctx.rule.params["points"]
     ohio = _points(ctx)
     name, points = ohio.best, ohio.points
-    # The first credential worth the whole seal alone (only its field's credentials are named)
-    single = None if ohio.top < need else next((
-        c for t in ohio.tallies.values() if any(p >= need for p, _ in t.entries)
-        for c in t.counted if (c.points or 0) >= need), None)
+    # The first credential worth the whole seal alone, as its field names it (`top` spares the search)
+    single = None if ohio.top < need else next(
+        (t.counted[i] for t in ohio.tallies.values() for i, (p, _) in enumerate(t.entries) if p >= need), None)
     licenses = ohio.licenses
 
     def notes() -> list[str]:

@@ -67,6 +67,11 @@ class ReportData:
             self._states[did] = issuer_state(did, self.issuers.get(did, (None,))[0], self.book, self.issuer_states)
         return self._states[did]
 
+    def in_state(self, did: str, state: str) -> bool:
+        """Whether a state's report covers the students of this institution: it is in that state, or its state is
+        not known (they are listed rather than hidden; ledger.pathways.states)."""
+        return self.state_of(did)[0] in (None, state)
+
     def issuer_name(self, did: str) -> str:
         return self.issuers.get(did, (did, did, ""))[1]
 
@@ -138,17 +143,19 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
         where = f" WHERE student_id IN ({', '.join('?' * len(params))})" if params else " WHERE 1 = 0"
     student_rows = view.query(f"SELECT student_id, COALESCE(district, registered_by), cohort, graduated "
                               f"FROM rm_students {where}", params)
+    parse = date.fromisoformat
+    data = ReportData(
+        issuers=issuers, credentials=credentials,
+        students={r[0]: (r[1], None if r[2] is None else int(r[2])) for r in student_rows},
+        awards=[], book=book, workkeys={}, issuer_states=dict(issuer_states or {}),
+        graduations={r[0]: parse(r[3]) for r in student_rows if r[3]},
+    )
     # With `state`, the rows of the other states' students are read and dropped here: one scan of the table is
     # cheaper than asking the database for a district's students (an index probe each, then a sort).
-    keep: set[str] | None = None
-    if state is not None:
-        in_state = {did for did in {r[1] for r in student_rows}
-                    if issuer_state(did, issuers.get(did, (None,))[0], book, issuer_states)[0] in (None, state)}
-        keep = {r[0] for r in student_rows if r[1] in in_state}
+    keep = None if state is None else {s for s, (did, _) in data.students.items() if data.in_state(did, state)}
     award_rows = view.query(
         f"SELECT award_id, student_id, issuer, credential, earned, expires, revoked_reason FROM rm_awards {where} "
         "ORDER BY position", params)
-    parse = date.fromisoformat
     awards = [AwardRow(a, s, i, c, parse(e), parse(x) if x else None, r) for a, s, i, c, e, x, r in award_rows
               if keep is None or s in keep]
     workkeys: dict[str, list[WorkKeysSitting]] = defaultdict(list)
@@ -166,10 +173,5 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
                     "SELECT code FROM rm_credentials c WHERE EXISTS (SELECT 1 FROM rm_awards a WHERE a.issuer = ? "
                     "AND a.credential = c.code AND a.revoked_reason IS NULL LIMIT 1)", [issuer]):
                 recorded_by[credential].add(issuer)
-    return ReportData(
-        issuers=issuers, credentials=credentials,
-        students={r[0]: (r[1], None if r[2] is None else int(r[2])) for r in student_rows},
-        awards=awards, book=book,
-        workkeys=dict(workkeys), recorded_by=dict(recorded_by), issuer_states=dict(issuer_states or {}),
-        graduations={r[0]: parse(r[3]) for r in student_rows if r[3]},
-    )
+    data.awards, data.workkeys, data.recorded_by = awards, dict(workkeys), dict(recorded_by)
+    return data

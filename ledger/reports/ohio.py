@@ -35,16 +35,15 @@ def ohio_status(data: ReportData, *, today: date, year: int | None = None,
     counts: Counter[tuple[str, str]] = Counter()
     combinations: Counter[tuple[str, ...]] = Counter()
     # Ohio's rules are for Ohio's students: a student whose district of record is known to be in another
-    # state is not listed (a district whose state is unknown is, as before: ledger.pathways.states).
-    states = {did: data.state_of(did)[0] for did in {district for district, _ in data.students.values()}}
+    # state is not listed, but counted in a note (ReportData.in_state).
     listed, elsewhere = [], 0
     for student, (district, cohort) in data.students.items():
         if cohort is None or (year is not None and cohort != year):
             continue
-        if states[district] not in (None, "OH"):
-            elsewhere += 1
-        else:
+        if data.in_state(district, "OH"):
             listed.append((cohort, student))
+        else:
+            elsewhere += 1
     for cohort, student in sorted(listed):
         facts = student_facts(data, student, (inputs or {}).get(student), awards=awards.get(student, []))
         # brief: the list shows statuses, points and what is missing, never the rules' summaries and notes

@@ -91,6 +91,10 @@ def test_ohio_status_is_each_student_evaluated_alone(bench: Bench) -> None:
     ohio = {s for s, (district, cohort) in everyone.students.items()
             if cohort is not None and everyone.state_of(district)[0] in (None, "OH")}
     assert set(rows) == ohio and 0 < len(rows) < len(everyone.students)
+    # The others with a class are counted in a note, not hidden without a word.
+    elsewhere = sum(1 for district, cohort in everyone.students.values()
+                    if cohort is not None and everyone.state_of(district)[0] not in (None, "OH"))
+    assert elsewhere > 0 and report.notes[0].startswith(f"{elsewhere} students of districts in other states")
     columns = report.tables[0].columns
     checked = 0
     for student, row in rows.items():
