@@ -152,7 +152,10 @@ def load_report_data(view: Any, *, students: Sequence[str] | None = None,
     )
     # With `state`, the rows of the other states' students are read and dropped here: one scan of the table is
     # cheaper than asking the database for a district's students (an index probe each, then a sort).
-    keep = None if state is None else {s for s, (did, _) in data.students.items() if data.in_state(did, state)}
+    keep = None
+    if state is not None:
+        covered = {did: data.in_state(did, state) for did in {did for did, _ in data.students.values()}}
+        keep = {s for s, (did, _) in data.students.items() if covered[did]}
     award_rows = view.query(
         f"SELECT award_id, student_id, issuer, credential, earned, expires, revoked_reason FROM rm_awards {where} "
         "ORDER BY position", params)

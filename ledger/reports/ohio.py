@@ -36,11 +36,12 @@ def ohio_status(data: ReportData, *, today: date, year: int | None = None,
     combinations: Counter[tuple[str, ...]] = Counter()
     # Ohio's rules are for Ohio's students: a student whose district of record is known to be in another
     # state is not listed, but counted in a note (ReportData.in_state).
+    covered = {did: data.in_state(did, "OH") for did in {did for did, _ in data.students.values()}}
     listed, elsewhere = [], 0
     for student, (district, cohort) in data.students.items():
         if cohort is None or (year is not None and cohort != year):
             continue
-        if data.in_state(district, "OH"):
+        if covered[district]:
             listed.append((cohort, student))
         else:
             elsewhere += 1
